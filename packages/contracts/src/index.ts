@@ -5,3 +5,7 @@ export * from "./ssm";
 export * from "./names";
 export * from "./messages";
 export * from "./task";
+export * from "./analytics";
+export * from "./scheduler";
+export * from "./nmap";
+export * from "./ssl";
