@@ -9,3 +9,4 @@ export * from "./analytics";
 export * from "./scheduler";
 export * from "./nmap";
 export * from "./ssl";
+export * from "./deployment";

@@ -1,0 +1,47 @@
+/** The `sec-an` command: one entry point for scanner authors and operators. */
+export interface Io {
+  stdout: { write(s: string): unknown };
+  stderr: { write(s: string): unknown };
+}
+
+type Command = { summary: string; run: (args: string[], io: Io) => Promise<number> };
+
+// Commands load lazily so `sec-an plan` does not pay for the local runner's emulators, and so on.
+const commands: Record<string, Command> = {
+  parse: {
+    summary: "parse <task> <file>   run a task's real parser on a raw result file; print documents and messages",
+    run: async (args, io) => (await import("./commands/parse-entry")).run(args, io),
+  },
+  reingest: {
+    summary: "reingest --task <t> [--since YYYY-MM-DD] [--bucket b]   replay raw results through the parser",
+    run: async (args, io) => (await import("./commands/reingest-entry")).run(args, io),
+  },
+  plan: {
+    summary: "plan [--mermaid]   print the deployment order derived from SSM parameter dependencies",
+    run: async (args, io) => (await import("./commands/plan")).run(args, io),
+  },
+  local: {
+    summary: "local [--target ...] [--scanners ...] [--data-dir d] [--keep-running] [--json]   run the pipeline on this machine",
+    run: async (args, io) => (await import("./commands/local-entry")).run(args, io),
+  },
+};
+
+export async function main(argv: string[], io: Io): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === "--help" || name === "-h" || name === "help") {
+    io.stdout.write(usage());
+    return name ? 0 : 2;
+  }
+  const cmd = commands[name];
+  if (!cmd) {
+    io.stderr.write(`sec-an: unknown command ${JSON.stringify(name)}\n${usage()}`);
+    return 2;
+  }
+  return cmd.run(rest, io);
+}
+
+function usage(): string {
+  return `usage: sec-an <command> [options]\n\n${Object.values(commands)
+    .map((c) => `  ${c.summary}`)
+    .join("\n")}\n`;
+}
