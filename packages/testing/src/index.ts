@@ -1,1 +1,3 @@
 export * from "./aws";
+export * from "./opensearch";
+export * from "./pulumi";
