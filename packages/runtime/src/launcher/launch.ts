@@ -1,0 +1,191 @@
+import type { SQSRecord } from "aws-lambda";
+import type { TSchema, Static } from "@sinclair/typebox";
+import { RunTaskCommand, type ECSClient, type KeyValuePair, type RunTaskCommandInput } from "@aws-sdk/client-ecs";
+import { SendMessageCommand, type MessageAttributeValue, type SQSClient } from "@aws-sdk/client-sqs";
+import { Attr, Env, Limits, MalformedJsonError, SchemaError, ScanRequest, parseJson } from "@sec-an/contracts";
+import type { LauncherConfig, LauncherProvider } from "./config";
+
+/**
+ * The launcher: one SQS record in, one Fargate task started (or a clear, recorded reason why not).
+ * Two kinds of failure, handled differently on purpose:
+ * - permanent (malformed body, schema miss, unknown provider, oversize request): retrying cannot help,
+ *   so the record goes straight to the task queue's DLQ with the reason as message attributes (the
+ *   dead-letter recorder stores them) and the record counts as done — nothing lost, no wasted retries;
+ * - transient (RunTask error or `failures`, no task returned): the record FAILS, so SQS redelivers it
+ *   and, after maxReceiveCount, redrives it to the same DLQ. The original deleted such messages.
+ */
+export class PermanentLaunchError extends Error {
+  constructor(
+    readonly code: "MalformedRequest" | "InvalidRequest" | "UnknownProvider" | "RequestTooLarge",
+    message: string,
+  ) {
+    super(message);
+    this.name = "PermanentLaunchError";
+  }
+}
+
+/** RunTask returned no task: thrown so the record is retried. */
+export class LaunchFailedError extends Error {
+  override name = "LaunchFailedError";
+}
+
+/** ECS limit on the size of all container overrides of one RunTask call (characters of JSON). */
+export const MAX_OVERRIDE_CHARS = 8192;
+
+export interface LaunchContext {
+  readonly scanId: string;
+  readonly provider: string;
+}
+
+export interface LauncherOptions<S extends TSchema = typeof ScanRequest> {
+  /** Schema of the request body (default the contracts `ScanRequest`; extra fields are allowed). */
+  readonly requestSchema?: S;
+  /**
+   * Extra container environment derived from a request (the original `create_environment_from_request`).
+   * Throw a PermanentLaunchError to reject a request the container must not run.
+   */
+  readonly toEnvironment?: (request: Static<S>, ctx: LaunchContext) => Record<string, string>;
+}
+
+export interface LauncherDeps {
+  readonly ecs: ECSClient;
+  readonly sqs: SQSClient;
+  readonly config: LauncherConfig;
+}
+
+/** The provider a record asks for: the `Provider` attribute or the request's `provider`, else the default. */
+export function selectProvider(
+  record: Pick<SQSRecord, "messageAttributes">,
+  request: { provider?: unknown },
+  config: Pick<LauncherConfig, "providers" | "defaultProvider">,
+): { name: string; provider: LauncherProvider } {
+  const fromAttr = record.messageAttributes?.[Attr.provider]?.stringValue;
+  const fromBody = typeof request.provider === "string" ? request.provider : undefined;
+  if (fromAttr !== undefined && fromBody !== undefined && fromAttr !== fromBody) {
+    throw new PermanentLaunchError(
+      "UnknownProvider",
+      `provider attribute ${JSON.stringify(fromAttr)} contradicts the request's provider ${JSON.stringify(fromBody)}`,
+    );
+  }
+  const name = fromAttr ?? fromBody ?? config.defaultProvider;
+  // hasOwn: a name like "constructor" must not find Object.prototype members.
+  if (!Object.hasOwn(config.providers, name)) {
+    const known = Object.keys(config.providers).sort().join(", ");
+    throw new PermanentLaunchError("UnknownProvider", `unknown provider ${JSON.stringify(name)} (known: ${known})`);
+  }
+  return { name, provider: config.providers[name] };
+}
+
+/** Parse and validate the body (raw delivery, or inside an SNS envelope when a subscription is not raw). */
+export function parseRequest<S extends TSchema>(body: string, schema: S): Static<S> {
+  try {
+    const outer: unknown = JSON.parse(body);
+    const inner =
+      outer && typeof outer === "object" && (outer as { Type?: unknown }).Type === "Notification"
+        ? String((outer as { Message?: unknown }).Message)
+        : body;
+    return parseJson(schema, inner, "scan request");
+  } catch (e) {
+    if (e instanceof SyntaxError || e instanceof MalformedJsonError) {
+      throw new PermanentLaunchError("MalformedRequest", new MalformedJsonError("scan request", e).message);
+    }
+    if (e instanceof SchemaError) throw new PermanentLaunchError("InvalidRequest", e.message);
+    throw e;
+  }
+}
+
+/** The RunTask call for one validated request (pure: tested without any client). */
+export function buildRunTask(
+  config: LauncherConfig,
+  provider: LauncherProvider,
+  request: unknown,
+  scanId: string,
+  extraEnv: Record<string, string> = {},
+): RunTaskCommandInput {
+  const ours: KeyValuePair[] = [
+    { name: Env.task, value: config.task },
+    { name: Env.scanRequestId, value: scanId },
+    { name: Env.resultsBucket, value: config.resultsBucket },
+    { name: Env.scanRequest, value: JSON.stringify(request) },
+  ];
+  // A request-derived variable can never replace where results go or which scan this is.
+  const reserved = new Set(ours.map((e) => e.name));
+  const environment = [
+    ...Object.entries(extraEnv)
+      .filter(([name]) => !reserved.has(name))
+      .map(([name, value]) => ({ name, value })),
+    ...ours,
+  ];
+  const overrides = { containerOverrides: [{ name: provider.container, environment }] };
+  const size = JSON.stringify(overrides).length;
+  if (size > MAX_OVERRIDE_CHARS) {
+    throw new PermanentLaunchError("RequestTooLarge", `container overrides are ${size} characters; ECS allows ${MAX_OVERRIDE_CHARS}`);
+  }
+  return {
+    cluster: config.cluster,
+    taskDefinition: provider.taskDefinition,
+    launchType: "FARGATE",
+    count: 1,
+    networkConfiguration: {
+      awsvpcConfiguration: {
+        subnets: [...config.subnets],
+        securityGroups: [...config.securityGroups],
+        assignPublicIp: config.assignPublicIp ? "ENABLED" : "DISABLED",
+      },
+    },
+    overrides,
+    // startedBy allows [A-Za-z0-9_/-]{1,128}; lets an operator list every task one scan started.
+    startedBy: `sec-an/${config.task}/${scanId}`.replace(/[^A-Za-z0-9_/-]/g, "_").slice(0, 128),
+  };
+}
+
+/** Start one task for one record; resolves to the task ARN. Throws to fail the record (retry). */
+export async function launchRecord<S extends TSchema>(
+  record: SQSRecord,
+  deps: LauncherDeps,
+  opts: LauncherOptions<S> = {},
+): Promise<string | undefined> {
+  try {
+    const request = parseRequest(record.body, opts.requestSchema ?? ScanRequest) as Static<S>;
+    const scanId = record.messageId;
+    const { name, provider } = selectProvider(record, request as { provider?: unknown }, deps.config);
+    const extra = opts.toEnvironment?.(request, { scanId, provider: name }) ?? {};
+    const input = buildRunTask(deps.config, provider, request, scanId, extra);
+    const out = await deps.ecs.send(new RunTaskCommand(input));
+    const failures = out.failures ?? [];
+    const arn = out.tasks?.[0]?.taskArn;
+    if (failures.length > 0 || !arn) {
+      const why = failures.map((f) => `${f.arn ?? "?"}: ${f.reason ?? "?"}${f.detail ? ` (${f.detail})` : ""}`).join("; ");
+      throw new LaunchFailedError(`RunTask started no task for ${name}: ${why || "no task and no failure returned"}`);
+    }
+    return arn;
+  } catch (e) {
+    if (!(e instanceof PermanentLaunchError)) throw e;
+    await deadLetter(record, e, deps);
+    return undefined;
+  }
+}
+
+/** Send a permanently failed record to the DLQ with its reason; a send error fails the record instead. */
+export async function deadLetter(record: SQSRecord, err: PermanentLaunchError, deps: Pick<LauncherDeps, "sqs" | "config">) {
+  const str = (v: string): MessageAttributeValue => ({ DataType: "String", StringValue: v });
+  const attrs: Record<string, MessageAttributeValue> = {};
+  // Keep the sender's own string attributes (Provider, ScanId, …) but never more than SQS's 10.
+  for (const [k, v] of Object.entries(record.messageAttributes ?? {}).slice(0, 6)) {
+    if (v.stringValue !== undefined) attrs[k] = { DataType: v.dataType ?? "String", StringValue: v.stringValue };
+  }
+  attrs[Attr.errorCode] = str(err.code);
+  attrs[Attr.errorMessage] = str(cut(err.message, Limits.reasonBytes));
+  attrs[Attr.requestId] = str(record.messageId);
+  if (record.eventSourceARN) attrs[Attr.sourceQueue] = str(record.eventSourceARN);
+  await deps.sqs.send(
+    new SendMessageCommand({ QueueUrl: deps.config.deadLetterQueueUrl, MessageBody: record.body, MessageAttributes: attrs }),
+  );
+}
+
+/** Cut to at most `bytes` UTF-8 bytes without splitting a character. */
+function cut(text: string, bytes: number): string {
+  const buf = Buffer.from(text, "utf8");
+  if (buf.length <= bytes) return text;
+  return buf.subarray(0, bytes - 3).toString("utf8").replace(/\uFFFD$/, "") + "...";
+}
