@@ -1,0 +1,71 @@
+import { createServer as createHttpServer, type Server } from "node:http";
+import { createServer as createTlsServer, type Server as TlsServer } from "node:tls";
+import type { AddressInfo } from "node:net";
+import forge from "node-forge";
+
+/**
+ * Services the local run scans by default, all on 127.0.0.1: a plain HTTP server and a TLS server with
+ * a deliberately bad certificate (self-signed, 1024-bit RSA, expired) that also accepts TLS 1.0, so a
+ * first run shows real findings without touching any other host.
+ */
+export interface DemoServices {
+  readonly host: string;
+  readonly httpPort: number;
+  readonly tlsPort: number;
+  /** What the TLS server's certificate is, for the summary and tests. */
+  readonly certificate: { subject: string; notAfter: Date; keyBits: number; selfSigned: true };
+  close(): Promise<void>;
+}
+
+export function weakCertificate(now = new Date()): { key: string; cert: string; notAfter: Date } {
+  const keys = forge.pki.rsa.generateKeyPair({ bits: 1024, e: 0x10001 });
+  const cert = forge.pki.createCertificate();
+  cert.publicKey = keys.publicKey;
+  cert.serialNumber = "0" + forge.util.bytesToHex(forge.random.getBytesSync(8));
+  cert.validity.notBefore = new Date(now.getTime() - 400 * 86400_000);
+  cert.validity.notAfter = new Date(now.getTime() - 30 * 86400_000);
+  const attrs = [{ name: "commonName", value: "localhost" }, { name: "organizationName", value: "sec-an demo" }];
+  cert.setSubject(attrs);
+  cert.setIssuer(attrs);
+  cert.setExtensions([
+    { name: "basicConstraints", cA: false },
+    { name: "subjectAltName", altNames: [{ type: 2, value: "localhost" }, { type: 7, ip: "127.0.0.1" }] },
+  ]);
+  cert.sign(keys.privateKey, forge.md.sha256.create());
+  return { key: forge.pki.privateKeyToPem(keys.privateKey), cert: forge.pki.certificateToPem(cert), notAfter: cert.validity.notAfter };
+}
+
+const listen = (s: Server | TlsServer, host: string) =>
+  new Promise<number>((resolve, reject) => {
+    s.once("error", reject);
+    s.listen(0, host, () => resolve((s.address() as AddressInfo).port));
+  });
+
+export async function startDemoServices(host = "127.0.0.1"): Promise<DemoServices> {
+  const http = createHttpServer((_req, res) => {
+    res.setHeader("Server", "sec-an-demo/1.0");
+    res.end("sec-an local demo\n");
+  });
+  const { key, cert, notAfter } = weakCertificate();
+  const tls = createTlsServer(
+    // SECLEVEL=0 lets OpenSSL 3 serve a 1024-bit key and TLS 1.0: the weaknesses we want found.
+    { key, cert, minVersion: "TLSv1", ciphers: "DEFAULT:@SECLEVEL=0" },
+    (socket) => {
+      socket.on("error", () => socket.destroy());
+      socket.once("data", () => socket.end("HTTP/1.1 200 OK\r\nServer: sec-an-demo-tls/1.0\r\nContent-Length: 3\r\n\r\nok\n"));
+    },
+  );
+  tls.on("tlsClientError", () => undefined); // scanners probe with handshakes we refuse
+  const httpPort = await listen(http, host);
+  const tlsPort = await listen(tls, host);
+  return {
+    host,
+    httpPort,
+    tlsPort,
+    certificate: { subject: "CN=localhost", notAfter, keyBits: 1024, selfSigned: true },
+    async close() {
+      http.closeAllConnections();
+      await Promise.all([new Promise((r) => http.close(r)), new Promise((r) => tls.close(r))]);
+    },
+  };
+}
