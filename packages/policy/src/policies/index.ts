@@ -1,0 +1,41 @@
+import type { Policies } from "@pulumi/policy";
+import { cognitoNoUnauthenticated } from "./cognito";
+import { dynamodbTableProtected } from "./dynamodb";
+import { ecsClusterContainerInsights, ecsTaskDefinitionHardened } from "./ecs";
+import { iamNoWildcardActionOnAnyResource } from "./iam";
+import { lambdaLogGroupRetention, lambdaNoSecretEnv, lambdaRuntimeAllowed, lambdaTracingActive } from "./lambda";
+import { opensearchDomainHardened } from "./opensearch";
+import { s3BucketHardened } from "./s3";
+import { noUnscopedPublicPrincipal, snsTopicEncrypted } from "./sns";
+import { sqsEsmReportsBatchItemFailures, sqsQueueEncrypted, sqsRedriveAndDlqRetention, sqsVisibilityVsLambdaTimeout } from "./sqs";
+
+export * from "./cognito";
+export * from "./dynamodb";
+export * from "./ecs";
+export * from "./iam";
+export * from "./lambda";
+export * from "./opensearch";
+export * from "./s3";
+export * from "./sns";
+export * from "./sqs";
+
+/** The mandatory sec-an rule set, in one list for the pack and for `checkResources`. */
+export const secAnPolicies: Policies = [
+  sqsQueueEncrypted,
+  sqsRedriveAndDlqRetention,
+  sqsVisibilityVsLambdaTimeout,
+  sqsEsmReportsBatchItemFailures,
+  snsTopicEncrypted,
+  noUnscopedPublicPrincipal,
+  s3BucketHardened,
+  lambdaRuntimeAllowed,
+  lambdaTracingActive,
+  lambdaNoSecretEnv,
+  lambdaLogGroupRetention,
+  ecsTaskDefinitionHardened,
+  ecsClusterContainerInsights,
+  opensearchDomainHardened,
+  cognitoNoUnauthenticated,
+  iamNoWildcardActionOnAnyResource,
+  dynamodbTableProtected,
+];
