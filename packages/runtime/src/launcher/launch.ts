@@ -2,7 +2,8 @@ import type { SQSRecord } from "aws-lambda";
 import type { TSchema, Static } from "@sinclair/typebox";
 import { RunTaskCommand, type ECSClient, type KeyValuePair, type RunTaskCommandInput } from "@aws-sdk/client-ecs";
 import { SendMessageCommand, type MessageAttributeValue, type SQSClient } from "@aws-sdk/client-sqs";
-import { Attr, Env, Limits, MalformedJsonError, SchemaError, ScanRequest, parseJson } from "@sec-an/contracts";
+import { Attr, Env, Limits, MalformedJsonError, SchemaError, ScanRequest } from "@sec-an/contracts";
+import { cutReason, logger, parseRecordBody, recordAttributes } from "../batch";
 import type { LauncherConfig, LauncherProvider } from "./config";
 
 /**
@@ -76,19 +77,12 @@ export function selectProvider(
   return { name, provider: config.providers[name] };
 }
 
-/** Parse and validate the body (raw delivery, or inside an SNS envelope when a subscription is not raw). */
+/** Parse and validate the body (raw delivery, or inside an SNS envelope); bad input is permanent. */
 export function parseRequest<S extends TSchema>(body: string, schema: S): Static<S> {
   try {
-    const outer: unknown = JSON.parse(body);
-    const inner =
-      outer && typeof outer === "object" && (outer as { Type?: unknown }).Type === "Notification"
-        ? String((outer as { Message?: unknown }).Message)
-        : body;
-    return parseJson(schema, inner, "scan request");
+    return parseRecordBody(schema, body, "scan request");
   } catch (e) {
-    if (e instanceof SyntaxError || e instanceof MalformedJsonError) {
-      throw new PermanentLaunchError("MalformedRequest", new MalformedJsonError("scan request", e).message);
-    }
+    if (e instanceof MalformedJsonError) throw new PermanentLaunchError("MalformedRequest", e.message);
     if (e instanceof SchemaError) throw new PermanentLaunchError("InvalidRequest", e.message);
     throw e;
   }
@@ -161,6 +155,7 @@ export async function launchRecord<S extends TSchema>(
     return arn;
   } catch (e) {
     if (!(e instanceof PermanentLaunchError)) throw e;
+    logger.warn("permanent launch error: record sent to the DLQ", { messageId: record.messageId, code: e.code, reason: e.message });
     await deadLetter(record, e, deps);
     return undefined;
   }
@@ -171,21 +166,12 @@ export async function deadLetter(record: SQSRecord, err: PermanentLaunchError, d
   const str = (v: string): MessageAttributeValue => ({ DataType: "String", StringValue: v });
   const attrs: Record<string, MessageAttributeValue> = {};
   // Keep the sender's own string attributes (Provider, ScanId, …) but never more than SQS's 10.
-  for (const [k, v] of Object.entries(record.messageAttributes ?? {}).slice(0, 6)) {
-    if (v.stringValue !== undefined) attrs[k] = { DataType: v.dataType ?? "String", StringValue: v.stringValue };
-  }
+  for (const [k, v] of Object.entries(recordAttributes(record)).slice(0, 6)) attrs[k] = str(v);
   attrs[Attr.errorCode] = str(err.code);
-  attrs[Attr.errorMessage] = str(cut(err.message, Limits.reasonBytes));
+  attrs[Attr.errorMessage] = str(cutReason(err.message, Limits.reasonBytes));
   attrs[Attr.requestId] = str(record.messageId);
   if (record.eventSourceARN) attrs[Attr.sourceQueue] = str(record.eventSourceARN);
   await deps.sqs.send(
     new SendMessageCommand({ QueueUrl: deps.config.deadLetterQueueUrl, MessageBody: record.body, MessageAttributes: attrs }),
   );
-}
-
-/** Cut to at most `bytes` UTF-8 bytes without splitting a character. */
-function cut(text: string, bytes: number): string {
-  const buf = Buffer.from(text, "utf8");
-  if (buf.length <= bytes) return text;
-  return buf.subarray(0, bytes - 3).toString("utf8").replace(/\uFFFD$/, "") + "...";
 }
