@@ -1,0 +1,92 @@
+import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
+import { Logger } from "@aws-lambda-powertools/logger";
+import { Limits, MalformedJsonError, validate } from "@sec-an/contracts";
+import type { Static, TSchema } from "@sinclair/typebox";
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
+
+export const logger = new Logger({ serviceName: "sec-an" });
+
+export type SqsRecordHandler = (record: SQSRecord, context?: Context) => Promise<unknown>;
+export type SqsBatchHandler = (event: SQSEvent, context?: Context) => Promise<SQSBatchResponse>;
+
+/**
+ * An SQS handler reporting partial batch failures: a record whose handler throws is retried (and after
+ * maxReceiveCount lands in the DLQ) while its siblings are deleted. The event source mapping must set
+ * `functionResponseTypes: ["ReportBatchItemFailures"]`.
+ */
+export function sqsBatchHandler(recordHandler: SqsRecordHandler): SqsBatchHandler {
+  return async (event, context) => {
+    // A processor per invocation: its state never leaks between concurrent calls in tests or local runs.
+    const processor = new BatchProcessor(EventType.SQS);
+    const wrapped = async (record: SQSRecord) => {
+      try {
+        return await recordHandler(record, context);
+      } catch (e) {
+        logger.error("record failed", { messageId: record.messageId, eventSourceARN: record.eventSourceARN, error: e as Error });
+        throw e;
+      }
+    };
+    // Reporting every item as failed has the same effect as throwing, without an error of its own.
+    return processPartialResponse(event, wrapped, processor, { context, throwOnFullBatchFailure: false });
+  };
+}
+
+/** An SNS notification as delivered to SQS without raw message delivery. */
+interface SnsEnvelope {
+  Type: "Notification";
+  Message: string;
+  MessageAttributes?: Record<string, { Type: string; Value: string }>;
+}
+
+function isSnsEnvelope(v: unknown): v is SnsEnvelope {
+  return typeof v === "object" && v !== null && (v as SnsEnvelope).Type === "Notification" && typeof (v as SnsEnvelope).Message === "string";
+}
+
+function parseText(text: string, what: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new MalformedJsonError(what, e);
+  }
+}
+
+/**
+ * The JSON message carried by an SQS record, unwrapping an SNS envelope when the subscription does
+ * not use raw delivery, and validated against `schema`. Throws MalformedJsonError or SchemaError.
+ */
+export function parseRecordBody<T extends TSchema>(schema: T, record: Pick<SQSRecord, "body"> | string, what = schema.title ?? "message"): Static<T> {
+  const body = typeof record === "string" ? record : record.body;
+  let value = parseText(body, what);
+  if (isSnsEnvelope(value)) value = parseText(value.Message, what);
+  return validate(schema, value, what);
+}
+
+/** String attributes of an SQS record (binary ones are skipped): `{ name: stringValue }`. */
+export function recordAttributes(record: Pick<SQSRecord, "messageAttributes">): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(record.messageAttributes ?? {})) if (typeof v.stringValue === "string") out[k] = v.stringValue;
+  return out;
+}
+
+/**
+ * Cut `text` to at most `bytes` UTF-8 bytes without splitting a character, marking the cut. With
+ * `ascii`, first make it safe for an HTTP header (S3 user metadata): printable ASCII only.
+ */
+export function cutReason(text: string, bytes: number = Limits.reasonBytes, opts: { ascii?: boolean } = {}): string {
+  let s = opts.ascii ? headerSafe(text) : text;
+  if (Buffer.byteLength(s) <= bytes) return s;
+  const marker = opts.ascii ? "..." : "…";
+  const room = bytes - Buffer.byteLength(marker);
+  if (room <= 0) return opts.ascii ? "...".slice(0, Math.max(0, bytes)) : "";
+  const buf = Buffer.from(s, "utf8");
+  let end = room;
+  // Step back over UTF-8 continuation bytes (10xxxxxx) so the cut lands on a character boundary.
+  while (end > 0 && (buf[end] & 0xc0) === 0x80) end -= 1;
+  s = buf.subarray(0, end).toString("utf8");
+  return s + marker;
+}
+
+/** Printable ASCII only: whitespace runs become one space, anything else becomes `?`. */
+export function headerSafe(text: string): string {
+  return text.replace(/\s+/g, " ").replace(/[^\x20-\x7e]/g, "?").trim();
+}
