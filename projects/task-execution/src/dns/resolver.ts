@@ -5,10 +5,10 @@ const NO_DATA = new Set(["ENODATA", "ENOTFOUND", "NXDOMAIN"]);
 
 export class UnresolvableError extends Error {
   constructor(
-    readonly name: string,
+    readonly host: string,
     readonly reason: string,
   ) {
-    super(`cannot resolve ${name}: ${reason}`);
+    super(`cannot resolve ${host}: ${reason}`);
     this.name = "UnresolvableError";
   }
 }

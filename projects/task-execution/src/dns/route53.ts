@@ -18,8 +18,10 @@ export class RateLimitedRoute53Client extends Route53Client {
     super(config);
   }
 
-  override send(...args: Parameters<Route53Client["send"]>): ReturnType<Route53Client["send"]> {
-    return this.limiter.take().then(() => super.send(...(args as [never]))) as ReturnType<Route53Client["send"]>;
+  // The base method is overloaded (promise and callback forms); only the promise form is used here.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  override send(command: any, options?: any): Promise<any> {
+    return this.limiter.take().then(() => super.send(command, options));
   }
 }
 
