@@ -10,6 +10,7 @@ import {
   resultLineage,
   setClients,
   resetClients,
+  type Publisher,
 } from "../src";
 import { drain, emulatorClients, topicWithQueue } from "./helpers";
 
@@ -17,7 +18,7 @@ const start = "2026-11-23T10:00:00.000Z";
 const end = "2026-11-23T10:05:00.000Z";
 const lineage = { scanId: "scan-1", task: "nmap", rawKey: "nmap/2026/11/23/scan-1.xml", parserVersion: "1" };
 
-function ctx(publisher = new CollectingPublisher(), budgetBytes?: number) {
+function ctx(publisher: Publisher = new CollectingPublisher(), budgetBytes?: number) {
   return new ResultsContext({
     task: "nmap",
     parentKey: { address: "10.0.0.1", address_type: "ipv4" },
