@@ -1,1 +1,11 @@
-export {};
+export * from "./bundle";
+export * from "./iam";
+export * from "./names";
+export * from "./lambdaFunction";
+export * from "./eventSource";
+export * from "./queuePolicy";
+export * from "./deadLetterRecorder";
+export * from "./serviceQueue";
+export * from "./sqsSnsGlue";
+export * from "./topic";
+export * from "./ssm";

@@ -1,0 +1,165 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { Env, type Deployment } from "@sec-an/contracts";
+import { bundleArchive } from "./bundle";
+import { assumeRolePolicy, policyDocument, type PolicyStatement, type Statements } from "./iam";
+
+export interface LambdaFunctionArgs {
+  /** Absolute path of the TypeScript handler file; it must export `handler`. */
+  readonly entry: string;
+  /** Handler inside the bundle (default `index.handler`). */
+  readonly handler?: string;
+  /** Physical function name (default: the component name). Unique per account and region. */
+  readonly functionName?: string;
+  readonly description?: string;
+  /** Seconds (default 30). Queues consumed by this function derive their visibility timeout from it. */
+  readonly timeout?: number;
+  /** MB (default 256). */
+  readonly memorySize?: number;
+  /** Plain configuration only: names and values that look like secrets are rejected. */
+  readonly environment?: Record<string, pulumi.Input<string>>;
+  /** Sets `SEC_AN_APP`/`SEC_AN_STAGE` so the handler can look SSM parameters up late. */
+  readonly deployment?: Deployment;
+  /** The role's permissions: ONLY these, plus writing to its own log group and X-Ray. */
+  readonly statements?: Statements;
+  /** Days (default 90). */
+  readonly logRetentionDays?: number;
+  readonly vpcConfig?: {
+    readonly subnetIds: pulumi.Input<pulumi.Input<string>[]>;
+    readonly securityGroupIds: pulumi.Input<pulumi.Input<string>[]>;
+  };
+  /** SQS queue or SNS topic for failed asynchronous invocations; the role is granted send/publish on it. */
+  readonly deadLetterTargetArn?: pulumi.Input<string>;
+  readonly reservedConcurrency?: number;
+  /** Default `["arm64"]` (cheaper per GB-second, same Node runtime). */
+  readonly architectures?: ("arm64" | "x86_64")[];
+  readonly layers?: pulumi.Input<string>[];
+  /** Inline a source map and enable it at run time (default off: it slows cold starts). */
+  readonly sourcemap?: boolean;
+  readonly tags?: Record<string, string>;
+}
+
+export const LAMBDA_RUNTIME = "nodejs22.x";
+const FUNCTION_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+const SECRET_NAME = /(secret|passw(or)?d|passphrase|token|api[_-]?key|private[_-]?key|credential|access[_-]?key)/i;
+const SECRET_VALUE = [/AKIA[0-9A-Z]{16}/, /ASIA[0-9A-Z]{16}/, /-----BEGIN [A-Z ]*PRIVATE KEY-----/];
+
+/** Throws when an environment variable name or value looks like a secret (secrets belong in SSM/Secrets Manager). */
+export function assertNoSecretEnv(env: Record<string, string>): void {
+  for (const [k, v] of Object.entries(env)) {
+    if (SECRET_NAME.test(k)) throw new Error(`environment variable ${k} looks like a secret: read secrets at run time instead`);
+    if (SECRET_VALUE.some((re) => re.test(v))) throw new Error(`environment variable ${k} has a value that looks like a secret`);
+  }
+}
+
+/** The statement letting a function send failed async events to its SQS/SNS dead-letter target. */
+export function deadLetterStatement(targetArn: string): PolicyStatement {
+  const service = targetArn.split(":")[2];
+  if (service === "sqs") return { Action: "sqs:SendMessage", Resource: targetArn };
+  if (service === "sns") return { Action: "sns:Publish", Resource: targetArn };
+  throw new Error(`dead-letter target must be an SQS queue or SNS topic ARN, got ${JSON.stringify(targetArn)}`);
+}
+
+/**
+ * A Node.js Lambda bundled from one TypeScript entry, with its own least-privilege role, a log group
+ * with retention (created first, so Lambda never creates an unbounded one) and active X-Ray tracing.
+ */
+export class LambdaFunction extends pulumi.ComponentResource {
+  public readonly function: aws.lambda.Function;
+  public readonly role: aws.iam.Role;
+  public readonly policy: aws.iam.RolePolicy;
+  public readonly logGroup: aws.cloudwatch.LogGroup;
+  public readonly arn: pulumi.Output<string>;
+  public readonly name: pulumi.Output<string>;
+  /** Physical function name, known at construction. */
+  public readonly functionName: string;
+  /** Timeout in seconds, known at construction (queues derive their visibility timeout from it). */
+  public readonly timeout: number;
+
+  constructor(name: string, args: LambdaFunctionArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("sec-an:core:LambdaFunction", name, {}, opts);
+    const functionName = args.functionName ?? name;
+    if (!FUNCTION_NAME.test(functionName)) throw new Error(`invalid Lambda function name ${JSON.stringify(functionName)}`);
+    const timeout = args.timeout ?? 30;
+    if (!Number.isInteger(timeout) || timeout < 1 || timeout > 900) throw new Error(`Lambda timeout must be 1..900 s, got ${timeout}`);
+    this.functionName = functionName;
+    this.timeout = timeout;
+    const parent = { parent: this };
+
+    this.logGroup = new aws.cloudwatch.LogGroup(
+      `${name}-logs`,
+      { name: `/aws/lambda/${functionName}`, retentionInDays: args.logRetentionDays ?? 90, tags: args.tags },
+      parent,
+    );
+    this.role = new aws.iam.Role(
+      `${name}-role`,
+      { assumeRolePolicy: assumeRolePolicy("lambda.amazonaws.com"), description: `Execution role of ${functionName}`, tags: args.tags },
+      parent,
+    );
+
+    const statements: pulumi.Input<PolicyStatement>[] = [
+      { Sid: "OwnLogGroup", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: pulumi.interpolate`${this.logGroup.arn}:*` },
+      // X-Ray trace ingestion has no resource-level permissions: AWS requires Resource "*".
+      { Sid: "XRay", Action: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], Resource: "*" },
+    ];
+    if (args.vpcConfig) {
+      // ENI management for VPC functions (as AWSLambdaVPCAccessExecutionRole); EC2 offers no narrower scope.
+      statements.push({
+        Sid: "VpcNetworkInterfaces",
+        Action: [
+          "ec2:CreateNetworkInterface",
+          "ec2:DescribeNetworkInterfaces",
+          "ec2:DescribeSubnets",
+          "ec2:DeleteNetworkInterface",
+          "ec2:AssignPrivateIpAddresses",
+          "ec2:UnassignPrivateIpAddresses",
+        ],
+        Resource: "*",
+      });
+    }
+    if (args.deadLetterTargetArn !== undefined) statements.push(pulumi.output(args.deadLetterTargetArn).apply(deadLetterStatement));
+    statements.push(...(args.statements ?? []));
+    this.policy = new aws.iam.RolePolicy(`${name}-policy`, { role: this.role.id, policy: policyDocument(statements) }, parent);
+
+    const environment: Record<string, pulumi.Input<string>> = {};
+    if (args.deployment) {
+      environment[Env.app] = args.deployment.app;
+      environment[Env.stage] = args.deployment.stage;
+    }
+    environment.POWERTOOLS_SERVICE_NAME = functionName;
+    if (args.sourcemap) environment.NODE_OPTIONS = "--enable-source-maps";
+    Object.assign(environment, args.environment ?? {});
+    const variables = pulumi.output(environment).apply((env) => {
+      assertNoSecretEnv(env);
+      return env;
+    });
+
+    this.function = new aws.lambda.Function(
+      `${name}-function`,
+      {
+        name: functionName,
+        description: args.description,
+        role: this.role.arn,
+        runtime: LAMBDA_RUNTIME,
+        handler: args.handler ?? "index.handler",
+        code: bundleArchive(args.entry, { sourcemap: args.sourcemap }),
+        timeout,
+        memorySize: args.memorySize ?? 256,
+        architectures: args.architectures ?? ["arm64"],
+        environment: { variables },
+        tracingConfig: { mode: "Active" },
+        loggingConfig: { logFormat: "JSON", logGroup: this.logGroup.name },
+        vpcConfig: args.vpcConfig,
+        deadLetterConfig: args.deadLetterTargetArn !== undefined ? { targetArn: args.deadLetterTargetArn } : undefined,
+        reservedConcurrentExecutions: args.reservedConcurrency,
+        layers: args.layers,
+        tags: args.tags,
+      },
+      // The policy must exist before the first invocation can log or trace.
+      { parent: this, dependsOn: [this.logGroup, this.policy] },
+    );
+    this.arn = this.function.arn;
+    this.name = this.function.name;
+    this.registerOutputs({ function: this.function, role: this.role, logGroup: this.logGroup, arn: this.arn, name: this.name });
+  }
+}

@@ -1,0 +1,122 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import type { Deployment } from "@sec-an/contracts";
+import { DeadLetterRecorder } from "./deadLetterRecorder";
+import { sqsEventSource, type SqsEventSource } from "./eventSource";
+import type { LambdaFunction } from "./lambdaFunction";
+import { checkQueueName, DAY, visibilityForConsumer } from "./names";
+import { senderQueuePolicy } from "./queuePolicy";
+
+export interface ServiceQueueArgs {
+  readonly deployment: Deployment;
+  /** Physical queue name (default: the component name); the DLQ is `<queueName>-dlq`. */
+  readonly queueName?: string;
+  /** Timeout (s) of the Lambda that consumes the queue: visibility = 6 × it (default consumer timeout 30 s). */
+  readonly consumerTimeout?: number;
+  /** Explicit visibility timeout for non-Lambda consumers; exclusive with `consumerTimeout`. */
+  readonly visibilityTimeoutSeconds?: number;
+  /** Receives before a message moves to the DLQ (default 3, at most 5). */
+  readonly maxReceiveCount?: number;
+  /** Seconds (default 4 days; the DLQ keeps 14). */
+  readonly messageRetentionSeconds?: number;
+  /** Delivery delay for every message, 0..900 s. */
+  readonly delaySeconds?: number;
+  /** SNS topics allowed to deliver to this queue (each only on its own behalf). */
+  readonly snsTopicArns?: readonly pulumi.Input<string>[];
+  /** Dead-letter bucket ARN for the DLQ's recorder (default: shared-infra's SSM export). */
+  readonly deadLetterBucketArn?: pulumi.Input<string>;
+  /** Recorder handler override (tests, custom recorders). */
+  readonly deadLetterHandlerEntry?: string;
+  readonly tags?: Record<string, string>;
+}
+
+export interface EventSourceOptions {
+  readonly batchSize?: number;
+  readonly maximumBatchingWindowInSeconds?: number;
+  readonly maximumConcurrency?: number;
+}
+
+/** Redrive policy JSON: after `maxReceiveCount` receives a message moves to the DLQ. */
+export function redrivePolicy(deadLetterTargetArn: string, maxReceiveCount: number): string {
+  return JSON.stringify({ deadLetterTargetArn, maxReceiveCount });
+}
+
+/**
+ * An encrypted work queue whose failures are never lost: after `maxReceiveCount` receives a message
+ * moves to a {@link DeadLetterRecorder} DLQ, which files it to the dead-letter bucket.
+ */
+export class ServiceQueue extends pulumi.ComponentResource {
+  public readonly queue: aws.sqs.Queue;
+  public readonly queuePolicy?: aws.sqs.QueuePolicy;
+  public readonly deadLetters: DeadLetterRecorder;
+  public readonly arn: pulumi.Output<string>;
+  public readonly url: pulumi.Output<string>;
+  public readonly name: pulumi.Output<string>;
+  public readonly queueName: string;
+  public readonly visibilityTimeoutSeconds: number;
+  private readonly componentName: string;
+
+  constructor(name: string, args: ServiceQueueArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("sec-an:core:ServiceQueue", name, {}, opts);
+    this.componentName = name;
+    this.queueName = checkQueueName(args.queueName ?? name);
+    if (args.consumerTimeout !== undefined && args.visibilityTimeoutSeconds !== undefined) {
+      throw new Error("only one of consumerTimeout or visibilityTimeoutSeconds can be given");
+    }
+    this.visibilityTimeoutSeconds = args.visibilityTimeoutSeconds ?? visibilityForConsumer(args.consumerTimeout ?? 30);
+    const maxReceiveCount = args.maxReceiveCount ?? 3;
+    if (!Number.isInteger(maxReceiveCount) || maxReceiveCount < 1 || maxReceiveCount > 5) {
+      throw new Error(`maxReceiveCount must be 1..5, got ${maxReceiveCount}`);
+    }
+    const delaySeconds = args.delaySeconds;
+    if (delaySeconds !== undefined && (!Number.isInteger(delaySeconds) || delaySeconds < 0 || delaySeconds > 900)) {
+      throw new Error(`delaySeconds must be 0..900, got ${delaySeconds}`);
+    }
+    const parent = { parent: this };
+
+    this.deadLetters = new DeadLetterRecorder(
+      `${name}-dlq`,
+      {
+        deployment: args.deployment,
+        queueName: checkQueueName(`${this.queueName}-dlq`),
+        bucketArn: args.deadLetterBucketArn,
+        handlerEntry: args.deadLetterHandlerEntry,
+        tags: args.tags,
+      },
+      parent,
+    );
+    this.queue = new aws.sqs.Queue(
+      name,
+      {
+        name: this.queueName,
+        sqsManagedSseEnabled: true,
+        messageRetentionSeconds: args.messageRetentionSeconds ?? 4 * DAY,
+        visibilityTimeoutSeconds: this.visibilityTimeoutSeconds,
+        delaySeconds,
+        redrivePolicy: this.deadLetters.arn.apply((arn) => redrivePolicy(arn, maxReceiveCount)),
+        tags: args.tags,
+      },
+      parent,
+    );
+    this.queuePolicy = senderQueuePolicy(`${name}-policy`, this.queue, { snsTopicArns: args.snsTopicArns }, parent);
+
+    this.arn = this.queue.arn;
+    this.url = this.queue.url;
+    this.name = this.queue.name;
+    this.registerOutputs({ queue: this.queue, deadLetters: this.deadLetters, arn: this.arn, url: this.url, name: this.name });
+  }
+
+  /**
+   * Lets `fn` consume this queue with partial batch failures; grants it exactly the consume actions on
+   * this queue. Refuses a function whose timeout the queue's visibility timeout does not cover 6 times.
+   */
+  public eventSource(fn: LambdaFunction, options: EventSourceOptions = {}): SqsEventSource {
+    const needed = 6 * fn.timeout;
+    if (this.visibilityTimeoutSeconds < needed) {
+      throw new Error(
+        `${this.queueName}: visibility timeout ${this.visibilityTimeoutSeconds}s is under 6 × ${fn.functionName} timeout = ${needed}s; set consumerTimeout: ${fn.timeout}`,
+      );
+    }
+    return sqsEventSource(`${this.componentName}-to-${fn.functionName}`, { queueArn: this.arn, function: fn, ...options }, { parent: this });
+  }
+}

@@ -1,0 +1,73 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+
+export interface TopicArgs {
+  /** Physical topic name (default: auto-named from the component name). */
+  readonly topicName?: string;
+  /** Role SNS uses to log SQS/Lambda delivery status (shared-infra's `snsLoggingRoleArn`). */
+  readonly deliveryLoggingRoleArn?: pulumi.Input<string>;
+  /** Percentage of successful deliveries logged (default 5, as the original). */
+  readonly successSampleRate?: number;
+  readonly tags?: Record<string, string>;
+}
+
+export interface QueueSubscriptionOptions {
+  /** Filter on message attributes (`filterPolicyScope` MessageAttributes). */
+  readonly filterPolicy?: pulumi.Input<Record<string, unknown>>;
+  /** Deliver the message body as-is (default true): consumers parse our JSON, not the SNS envelope. */
+  readonly rawMessageDelivery?: boolean;
+}
+
+/** An SNS topic encrypted with the AWS-managed SNS key, optionally logging delivery status. */
+export class Topic extends pulumi.ComponentResource {
+  public readonly topic: aws.sns.Topic;
+  public readonly arn: pulumi.Output<string>;
+  private readonly componentName: string;
+
+  constructor(name: string, args: TopicArgs = {}, opts?: pulumi.ComponentResourceOptions) {
+    super("sec-an:core:Topic", name, {}, opts);
+    this.componentName = name;
+    const logging = args.deliveryLoggingRoleArn;
+    const rate = args.successSampleRate ?? 5;
+    this.topic = new aws.sns.Topic(
+      name,
+      {
+        name: args.topicName,
+        kmsMasterKeyId: "alias/aws/sns",
+        ...(logging !== undefined
+          ? {
+              sqsSuccessFeedbackRoleArn: logging,
+              sqsFailureFeedbackRoleArn: logging,
+              sqsSuccessFeedbackSampleRate: rate,
+              lambdaSuccessFeedbackRoleArn: logging,
+              lambdaFailureFeedbackRoleArn: logging,
+              lambdaSuccessFeedbackSampleRate: rate,
+            }
+          : {}),
+        tags: args.tags,
+      },
+      { parent: this },
+    );
+    this.arn = this.topic.arn;
+    this.registerOutputs({ topic: this.topic, arn: this.arn });
+  }
+
+  /**
+   * Subscribes a queue. The queue must allow this topic to send (ServiceQueue `snsTopicArns`).
+   * `key` names the subscription (`<topic>-to-<key>`).
+   */
+  public subscribeQueue(key: string, queueArn: pulumi.Input<string>, options: QueueSubscriptionOptions = {}): aws.sns.TopicSubscription {
+    return new aws.sns.TopicSubscription(
+      `${this.componentName}-to-${key}`,
+      {
+        topic: this.topic.arn,
+        protocol: "sqs",
+        endpoint: queueArn,
+        rawMessageDelivery: options.rawMessageDelivery ?? true,
+        filterPolicy: options.filterPolicy !== undefined ? pulumi.output(options.filterPolicy).apply((p) => JSON.stringify(p)) : undefined,
+        filterPolicyScope: options.filterPolicy !== undefined ? "MessageAttributes" : undefined,
+      },
+      { parent: this },
+    );
+  }
+}
