@@ -1,0 +1,152 @@
+import { isIP } from "node:net";
+import { SendMessageBatchCommand, type SQSClient, type SendMessageBatchRequestEntry } from "@aws-sdk/client-sqs";
+import { DeleteCommand, UpdateCommand, paginateScan, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { AddressInfo, Limits, ScanPlan, ScanRequest, plannedScanId, validate } from "@sec-an/contracts";
+import { silentLog, type Log, type SchedulerTables } from "../util";
+
+export interface InitiatorDeps {
+  readonly doc: DynamoDBDocumentClient;
+  readonly sqs: SQSClient;
+  readonly tables: Pick<SchedulerTables, "scanPlan" | "addressInfo">;
+  readonly delayQueueUrl: string;
+  /** Epoch seconds of this run. */
+  readonly now: number;
+  /** Plans due before now + lookahead are queued (one bucket: the schedule runs once per bucket). */
+  readonly lookaheadSeconds: number;
+  readonly log?: Log;
+}
+
+export interface InitiatorStats {
+  due: number;
+  queued: number;
+  /** Entries the queue refused (their plan rows stay, to be retried next run). */
+  failed: number;
+  /** Plan rows that are not a valid scan request (left in place and logged). */
+  invalid: number;
+  /** Rows re-planned by a DNS ingest while being queued (left with their new time). */
+  replanned: number;
+}
+
+interface PlanRow {
+  readonly address: string;
+  readonly plannedScanTime: number;
+}
+
+/** SQS DelaySeconds for a planned time: due now or late → 0; never past SQS's 900 s maximum. */
+export function delaySeconds(plannedScanTime: number, now: number): number {
+  return Math.min(Limits.maxDelaySeconds, Math.max(0, Math.floor(plannedScanTime - now)));
+}
+
+/** The message queued for a plan row: a contracts ScanRequest whose lineage starts at this planned scan. */
+export function scanRequestFor(row: PlanRow, now: number): ScanRequest {
+  const family = isIP(row.address);
+  if (family === 0) throw new Error(`plan row address ${JSON.stringify(row.address).slice(0, 80)} is not an IP address`);
+  return validate(ScanRequest, {
+    target: row.address,
+    targetType: family === 4 ? "ipv4" : "ipv6",
+    requestedAt: new Date(now * 1000).toISOString(),
+    plannedScanTime: row.plannedScanTime,
+    lineage: { rootScanId: plannedScanId(row.address, row.plannedScanTime), depth: 0 },
+  });
+}
+
+/**
+ * Queue every plan due within the lookahead onto the delay queue, each delayed until its planned time
+ * (reference §5.2). At-least-once: a plan row is deleted only after its own entry was accepted, and
+ * only if it still holds the time that was queued (a DNS ingest may have re-planned it meanwhile).
+ */
+export async function initiateScans(d: InitiatorDeps): Promise<InitiatorStats> {
+  const log = d.log ?? silentLog;
+  const stats: InitiatorStats = { due: 0, queued: 0, failed: 0, invalid: 0, replanned: 0 };
+  // The ToScan index (hash Address) cannot be queried across addresses; it is scanned with a filter.
+  // It projects only the keys and DnsIngestTime, so the scan reads little.
+  const pages = paginateScan(
+    { client: d.doc },
+    {
+      TableName: d.tables.scanPlan,
+      IndexName: ScanPlan.index,
+      FilterExpression: "#p <= :due",
+      ProjectionExpression: "#a, #p",
+      ExpressionAttributeNames: { "#a": ScanPlan.address, "#p": ScanPlan.plannedScanTime },
+      ExpressionAttributeValues: { ":due": d.now + d.lookaheadSeconds },
+    },
+  );
+  let batch: { row: PlanRow; entry: SendMessageBatchRequestEntry }[] = [];
+  const flush = async () => {
+    if (batch.length) await sendBatch(d, batch, stats, log);
+    batch = [];
+  };
+  for await (const page of pages) {
+    for (const item of page.Items ?? []) {
+      stats.due += 1;
+      const row: PlanRow = { address: String(item[ScanPlan.address]), plannedScanTime: Number(item[ScanPlan.plannedScanTime]) };
+      let body: string;
+      try {
+        body = JSON.stringify(scanRequestFor(row, d.now));
+      } catch (e) {
+        stats.invalid += 1;
+        log.error("plan row is not a valid scan request", { address: row.address, reason: (e as Error).message });
+        continue;
+      }
+      // Entry ids must be unique in the batch and [A-Za-z0-9_-]{1,80}; addresses contain '.' and ':'.
+      batch.push({ row, entry: { Id: `e${batch.length}`, MessageBody: body, DelaySeconds: delaySeconds(row.plannedScanTime, d.now) } });
+      if (batch.length === Limits.batchEntries) await flush();
+    }
+  }
+  await flush();
+  log.info("scan initiation complete", { ...stats });
+  return stats;
+}
+
+async function sendBatch(
+  d: InitiatorDeps,
+  batch: { row: PlanRow; entry: SendMessageBatchRequestEntry }[],
+  stats: InitiatorStats,
+  log: Log,
+): Promise<void> {
+  let succeeded: Set<string>;
+  try {
+    const out = await d.sqs.send(new SendMessageBatchCommand({ QueueUrl: d.delayQueueUrl, Entries: batch.map((b) => b.entry) }));
+    succeeded = new Set((out.Successful ?? []).map((s) => s.Id!));
+    for (const f of out.Failed ?? []) {
+      const row = batch.find((b) => b.entry.Id === f.Id)?.row;
+      log.warn("delay queue refused a scan request; plan kept for the next run", { address: row?.address, code: f.Code, reason: f.Message });
+    }
+  } catch (e) {
+    log.error("sending a batch to the delay queue failed; plans kept for the next run", {
+      addresses: batch.map((b) => b.row.address),
+      reason: (e as Error).message,
+    });
+    succeeded = new Set();
+  }
+  for (const { row, entry } of batch) {
+    if (!succeeded.has(entry.Id!)) {
+      stats.failed += 1;
+      continue;
+    }
+    stats.queued += 1;
+    await d.doc.send(
+      new UpdateCommand({
+        TableName: d.tables.addressInfo,
+        Key: { [AddressInfo.address]: row.address },
+        UpdateExpression: "SET #q = :q",
+        ExpressionAttributeNames: { "#q": AddressInfo.lastPlannedScanQueued },
+        ExpressionAttributeValues: { ":q": d.now },
+      }),
+    );
+    try {
+      await d.doc.send(
+        new DeleteCommand({
+          TableName: d.tables.scanPlan,
+          Key: { [ScanPlan.address]: row.address },
+          ConditionExpression: "#p = :p",
+          ExpressionAttributeNames: { "#p": ScanPlan.plannedScanTime },
+          ExpressionAttributeValues: { ":p": row.plannedScanTime },
+        }),
+      );
+    } catch (e) {
+      if ((e as Error).name !== "ConditionalCheckFailedException") throw e;
+      stats.replanned += 1;
+    }
+  }
+}
