@@ -424,6 +424,7 @@ export class OpenSearchDouble {
     const dest = (spec.dest as { index: string }).index;
     let created = 0;
     let updated = 0;
+    let conflicts = 0;
     const failures: unknown[] = [];
     for (const h of this.find(src, (spec.source as { query?: Query }).query)) {
       try {
@@ -432,10 +433,14 @@ export class OpenSearchDouble {
         if (r.result === "created") created++;
         else updated++;
       } catch (e) {
+        if ((e as HttpError).status === 409 && spec.conflicts === "proceed") {
+          conflicts++;
+          continue;
+        }
         failures.push({ index: dest, id: h.id, cause: { type: (e as HttpError).type, reason: (e as Error).message }, status: (e as HttpError).status });
       }
     }
-    return { took: 1, timed_out: false, total: created + updated + failures.length, created, updated, failures };
+    return { took: 1, timed_out: false, total: created + updated + conflicts + failures.length, created, updated, version_conflicts: conflicts, failures };
   }
 
   // ---- Dashboards saved objects ----

@@ -1,0 +1,271 @@
+import { Client } from "@opensearch-project/opensearch";
+import { AwsSigv4Signer } from "@opensearch-project/opensearch/aws";
+import type {
+  AliasAction,
+  BulkItemResult,
+  BulkOp,
+  DocumentStore,
+  Filter,
+  IndexAdmin,
+  IndexInfo,
+  SavedObjectBody,
+  SavedObjectStore,
+  StoredDoc,
+} from "./types";
+
+export interface RetryPolicy {
+  /** Attempts in all, including the first (default 5). */
+  attempts: number;
+  /** First back-off in ms; doubles each attempt, with full jitter (default 200). */
+  baseDelayMs: number;
+  /** Cap of one back-off (default 5000). */
+  maxDelayMs: number;
+}
+export const DEFAULT_RETRY: RetryPolicy = { attempts: 5, baseDelayMs: 200, maxDelayMs: 5000 };
+
+/** 429 and 5xx are worth retrying; 4xx are the request's fault. */
+export const isRetryableStatus = (status: number): boolean => status === 429 || status >= 500;
+
+/** Full-jitter exponential back-off (AWS Architecture Blog "Exponential Backoff And Jitter"). */
+export function backoffMs(attempt: number, p: RetryPolicy, random = Math.random): number {
+  return Math.floor(random() * Math.min(p.maxDelayMs, p.baseDelayMs * 2 ** attempt));
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** An OpenSearch answer we will not retry; carries the status and OpenSearch's error type. */
+export class OpenSearchError extends Error {
+  constructor(
+    readonly status: number,
+    readonly type: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = "OpenSearchError";
+  }
+}
+
+interface RawResponse {
+  statusCode: number;
+  body: any;
+}
+
+/** Translate our narrow filter into query DSL (every condition in `bool.filter`: no scoring). */
+export function filterToQuery(f: Filter | undefined): Record<string, unknown> {
+  const clauses: unknown[] = [];
+  for (const [field, value] of Object.entries(f?.term ?? {})) clauses.push({ term: { [field]: value } });
+  for (const [field, r] of Object.entries(f?.range ?? {})) clauses.push({ range: { [field]: r } });
+  return clauses.length ? { bool: { filter: clauses } } : { match_all: {} };
+}
+
+/** The NDJSON body of a bulk request: action line, then source line for index ops. */
+export function bulkBody(ops: readonly BulkOp[]): string {
+  let out = "";
+  for (const op of ops) {
+    if (op.action === "delete") {
+      out += `{"delete":${JSON.stringify({ _index: op.index, _id: op.id })}}\n`;
+      continue;
+    }
+    const meta: Record<string, unknown> = { _index: op.index, _id: op.id };
+    if (op.externalVersion !== undefined) {
+      meta.version = op.externalVersion;
+      meta.version_type = "external_gte";
+    }
+    out += `{"index":${JSON.stringify(meta)}}\n${JSON.stringify(op.doc)}\n`;
+  }
+  return out;
+}
+
+function describe(body: any): string {
+  const e = body?.error;
+  if (!e) return JSON.stringify(body ?? "").slice(0, 500);
+  if (typeof e === "string") return e;
+  return `${e.type ?? "error"}: ${e.reason ?? JSON.stringify(e).slice(0, 400)}`;
+}
+
+/** Amazon OpenSearch Service (or any OpenSearch) behind our storage interfaces. */
+export class OpenSearchStore implements DocumentStore, IndexAdmin, SavedObjectStore {
+  private aliasCache?: { at: number; names: ReadonlySet<string> };
+
+  constructor(
+    private readonly client: Client,
+    private readonly retry: RetryPolicy = DEFAULT_RETRY,
+    /** How long the write-alias list is trusted (ms): new indices appear within this. */
+    private readonly aliasCacheMs = 60_000,
+  ) {}
+
+  /** A SigV4-signing client (service `es`, default credential chain, read at call time). */
+  static signed(endpoint: string, region: string, retry?: RetryPolicy): OpenSearchStore {
+    const client = new Client({ ...AwsSigv4Signer({ region, service: "es" }), node: endpoint, maxRetries: 0, requestTimeout: 30_000 });
+    return new OpenSearchStore(client, retry);
+  }
+
+  /** An unsigned client (the test double, a local cluster). */
+  static unsigned(endpoint: string, retry?: RetryPolicy): OpenSearchStore {
+    return new OpenSearchStore(new Client({ node: endpoint, maxRetries: 0, requestTimeout: 30_000 }), retry);
+  }
+
+  /** One HTTP call, retried with back-off on 429/5xx and connection errors; other statuses returned. */
+  private async call(method: string, path: string, body?: unknown, opts: { bulk?: string; headers?: Record<string, string>; query?: Record<string, string> } = {}): Promise<RawResponse> {
+    for (let attempt = 0; ; attempt++) {
+      let res: RawResponse | undefined;
+      let err: unknown;
+      try {
+        const params: Record<string, unknown> = { method, path, querystring: opts.query };
+        if (opts.bulk !== undefined) params.bulkBody = opts.bulk;
+        else if (body !== undefined) params.body = body;
+        const r = await this.client.transport.request(params as any, { ignore: [400, 401, 403, 404, 409, 429, 500, 502, 503, 504], headers: opts.headers });
+        res = { statusCode: r.statusCode ?? 0, body: r.body };
+      } catch (e) {
+        err = e; // connection failure or timeout
+      }
+      const retryable = err !== undefined || isRetryableStatus(res!.statusCode);
+      if (!retryable) return res!;
+      if (attempt + 1 >= this.retry.attempts) {
+        if (err) throw err;
+        throw new OpenSearchError(res!.statusCode, res!.body?.error?.type ?? "unavailable", `${method} ${path}: ${res!.statusCode} ${describe(res!.body)} (after ${this.retry.attempts} attempts)`);
+      }
+      await sleep(backoffMs(attempt, this.retry));
+    }
+  }
+
+  private async ok(method: string, path: string, body?: unknown, opts?: Parameters<OpenSearchStore["call"]>[3]): Promise<any> {
+    const r = await this.call(method, path, body, opts);
+    if (r.statusCode >= 300) throw new OpenSearchError(r.statusCode, r.body?.error?.type ?? "error", `${method} ${path}: ${r.statusCode} ${describe(r.body)}`);
+    return r.body;
+  }
+
+  // ---- DocumentStore ----
+
+  async bulk(ops: readonly BulkOp[]): Promise<BulkItemResult[]> {
+    const results: BulkItemResult[] = new Array(ops.length);
+    let pending = ops.map((_, i) => i);
+    for (let attempt = 0; pending.length > 0; attempt++) {
+      const body = await this.ok("POST", "/_bulk", undefined, { bulk: bulkBody(pending.map((i) => ops[i])) });
+      const items = body.items as Array<Record<string, { status: number; error?: { type?: string; reason?: string } }>>;
+      const again: number[] = [];
+      items.forEach((item, k) => {
+        const i = pending[k];
+        const r = Object.values(item)[0];
+        if (r.status < 300 || (ops[i].action === "delete" && r.status === 404)) results[i] = { ok: true, status: r.status };
+        else if (r.status === 409 && ops[i].action === "index" && (ops[i] as { externalVersion?: number }).externalVersion !== undefined) {
+          results[i] = { ok: true, stale: true, status: 409 };
+        } else {
+          const retryable = isRetryableStatus(r.status);
+          results[i] = { ok: false, status: r.status, retryable, error: `${r.error?.type ?? "error"}: ${r.error?.reason ?? ""}`.slice(0, 1000) };
+          if (retryable) again.push(i);
+        }
+      });
+      if (again.length === 0 || attempt + 1 >= this.retry.attempts) break;
+      await sleep(backoffMs(attempt, this.retry));
+      pending = again;
+    }
+    return results;
+  }
+
+  async deleteByQuery(index: string, filter: Filter): Promise<number> {
+    // conflicts=proceed: a document rewritten meanwhile is newer than the query saw; leave it.
+    const body = await this.ok("POST", `/${encodeURIComponent(index)}/_delete_by_query`, { query: filterToQuery(filter) }, { query: { conflicts: "proceed", refresh: "true" } });
+    if (body.failures?.length) throw new OpenSearchError(500, "delete_by_query_failure", `delete_by_query on ${index}: ${JSON.stringify(body.failures).slice(0, 500)}`);
+    return body.deleted ?? 0;
+  }
+
+  async writeAliases(): Promise<ReadonlySet<string>> {
+    if (this.aliasCache && Date.now() - this.aliasCache.at < this.aliasCacheMs) return this.aliasCache.names;
+    const r = await this.call("GET", "/_alias/*.write");
+    const names = new Set<string>();
+    if (r.statusCode === 200) for (const v of Object.values(r.body ?? {}) as Array<{ aliases: Record<string, unknown> }>) for (const a of Object.keys(v.aliases ?? {})) names.add(a);
+    this.aliasCache = { at: Date.now(), names };
+    return names;
+  }
+
+  /** Forget the cached alias list (after the admin creates an index, or when a name is unknown). */
+  invalidateAliases(): void {
+    this.aliasCache = undefined;
+  }
+
+  async search(index: string, filter?: Filter, size = 100): Promise<StoredDoc[]> {
+    const body = await this.ok("POST", `/${encodeURIComponent(index)}/_search`, { query: filterToQuery(filter), size, version: true });
+    return (body.hits?.hits ?? []).map((h: any) => ({ index: h._index, id: h._id, version: h._version, source: h._source }));
+  }
+
+  async count(index: string, filter?: Filter): Promise<number> {
+    return (await this.ok("POST", `/${encodeURIComponent(index)}/_count`, { query: filterToQuery(filter) })).count;
+  }
+
+  async refresh(index: string): Promise<void> {
+    await this.ok("POST", `/${encodeURIComponent(index)}/_refresh`);
+  }
+
+  // ---- IndexAdmin ----
+
+  async getIndex(name: string): Promise<IndexInfo | undefined> {
+    const r = await this.call("GET", `/${encodeURIComponent(name)}`);
+    if (r.statusCode === 404) return undefined;
+    if (r.statusCode >= 300) throw new OpenSearchError(r.statusCode, r.body?.error?.type ?? "error", `GET ${name}: ${describe(r.body)}`);
+    const [physical, v] = Object.entries(r.body as Record<string, any>)[0];
+    return { name: physical, aliases: v.aliases ?? {}, mappings: v.mappings ?? {}, settings: v.settings ?? {} };
+  }
+
+  async createIndex(name: string, body: { mappings: unknown; settings: unknown; aliases?: Record<string, unknown> }): Promise<void> {
+    await this.ok("PUT", `/${encodeURIComponent(name)}`, body);
+    this.invalidateAliases();
+  }
+
+  async deleteIndex(name: string): Promise<void> {
+    const r = await this.call("DELETE", `/${encodeURIComponent(name)}`);
+    if (r.statusCode >= 300 && r.statusCode !== 404) throw new OpenSearchError(r.statusCode, r.body?.error?.type ?? "error", `DELETE ${name}: ${describe(r.body)}`);
+    this.invalidateAliases();
+  }
+
+  async aliasTargets(alias: string): Promise<string[]> {
+    const r = await this.call("GET", `/_alias/${encodeURIComponent(alias)}`);
+    if (r.statusCode === 404) return [];
+    if (r.statusCode >= 300) throw new OpenSearchError(r.statusCode, "error", `GET _alias/${alias}: ${describe(r.body)}`);
+    return Object.keys(r.body ?? {}).sort();
+  }
+
+  async updateAliases(actions: readonly AliasAction[]): Promise<void> {
+    await this.ok("POST", "/_aliases", { actions });
+    this.invalidateAliases();
+  }
+
+  async reindex(source: string, dest: string): Promise<{ copied: number }> {
+    // external versions: a document already rewritten in `dest` (newer) is kept; conflicts are expected.
+    const spec = { conflicts: "proceed", source: { index: source }, dest: { index: dest, version_type: "external" } };
+    const body = await this.ok("POST", "/_reindex", spec, { query: { refresh: "true", wait_for_completion: "true" } });
+    if (body.failures?.length) throw new OpenSearchError(500, "reindex_failure", `reindex ${source} → ${dest}: ${body.failures.length} failures, first: ${JSON.stringify(body.failures[0]).slice(0, 400)}`);
+    return { copied: (body.created ?? 0) + (body.updated ?? 0) };
+  }
+
+  // ---- SavedObjectStore ----
+
+  private soPath(type: string, id: string): string {
+    return `/_dashboards/api/saved_objects/${encodeURIComponent(type)}/${encodeURIComponent(id)}`;
+  }
+
+  async getSavedObject(type: string, id: string) {
+    const r = await this.call("GET", this.soPath(type, id));
+    if (r.statusCode === 404) return undefined;
+    if (r.statusCode >= 300) throw new OpenSearchError(r.statusCode, "saved_object", `GET ${type}/${id}: ${describe(r.body)}`);
+    return { id: r.body.id, type: r.body.type, attributes: r.body.attributes, references: r.body.references };
+  }
+
+  async putSavedObject(type: string, id: string, body: SavedObjectBody): Promise<"created" | "updated"> {
+    const headers = { "osd-xsrf": "true" };
+    const payload = { attributes: body.attributes, references: body.references ?? [] };
+    const created = await this.call("POST", this.soPath(type, id), payload, { headers });
+    if (created.statusCode < 300) return "created";
+    if (created.statusCode !== 409) throw new OpenSearchError(created.statusCode, "saved_object", `POST ${type}/${id}: ${describe(created.body)}`);
+    const updated = await this.call("PUT", this.soPath(type, id), payload, { headers });
+    if (updated.statusCode >= 300) throw new OpenSearchError(updated.statusCode, "saved_object", `PUT ${type}/${id}: ${describe(updated.body)}`);
+    return "updated";
+  }
+
+  async deleteSavedObject(type: string, id: string): Promise<boolean> {
+    const r = await this.call("DELETE", this.soPath(type, id), undefined, { headers: { "osd-xsrf": "true" } });
+    if (r.statusCode === 404) return false;
+    if (r.statusCode >= 300) throw new OpenSearchError(r.statusCode, "saved_object", `DELETE ${type}/${id}: ${describe(r.body)}`);
+    return true;
+  }
+}

@@ -1,0 +1,21 @@
+import { OPENSEARCH_URL_ENV, Params } from "@sec-an/contracts";
+import { getParam } from "@sec-an/runtime";
+import { OpenSearchStore } from "./opensearch";
+
+let cached: { endpoint: string; store: OpenSearchStore } | undefined;
+
+/**
+ * The store for this invocation. The endpoint comes from `SEC_AN_OPENSEARCH_URL` when set (local runs,
+ * tests: unsigned) or else from SSM `Params.esEndpointUrl`, read late and cached like every parameter,
+ * with SigV4-signed requests under the function's role.
+ */
+export async function openSearchStore(env: NodeJS.ProcessEnv = process.env): Promise<OpenSearchStore> {
+  const direct = env[OPENSEARCH_URL_ENV];
+  const endpoint = direct || (await getParam(Params.esEndpointUrl));
+  if (cached?.endpoint === endpoint) return cached.store;
+  const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? "us-east-1";
+  const url = endpoint.startsWith("http") ? endpoint : `https://${endpoint}`;
+  const store = direct ? OpenSearchStore.unsigned(url) : OpenSearchStore.signed(url, region);
+  cached = { endpoint, store };
+  return store;
+}
