@@ -1,0 +1,208 @@
+import { DeleteMessageCommand, ChangeMessageVisibilityCommand, ReceiveMessageCommand, type Message } from "@aws-sdk/client-sqs";
+import { ListObjectsV2Command } from "@aws-sdk/client-s3";
+import { ScanCommand, type AttributeValue } from "@aws-sdk/client-dynamodb";
+import type { LocalClients } from "./provision";
+import type { LocalInvoker } from "./invoker";
+
+/**
+ * What the emulators lack, bridged in this one file:
+ * - Lambda event-source mappings (SQS → function): `SqsPoller`;
+ * - S3 event notifications (fauxqs delivers none): `S3NotificationBridge` lists buckets and invokes;
+ * - DynamoDB streams (dynalite has none): `StreamBridge` scans tables and emits the differences as
+ *   NEW_AND_OLD_IMAGES stream records.
+ * Each loop is bounded by `stop()` and by the run's deadline.
+ */
+export interface Loop {
+  stop(): Promise<void>;
+  /** Work seen and not finished, for progress output. */
+  inFlight(): number;
+  readonly label: string;
+}
+
+const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((r) => {
+    const t = setTimeout(r, ms);
+    signal.addEventListener("abort", () => (clearTimeout(t), r()), { once: true });
+  });
+
+function loop(label: string, body: (signal: AbortSignal) => Promise<number>, idleMs: number): Loop & { pending: number } {
+  const ac = new AbortController();
+  const state = { pending: 0 };
+  const done = (async () => {
+    while (!ac.signal.aborted) {
+      let worked = 0;
+      try {
+        worked = await body(ac.signal);
+      } catch (e) {
+        if (!ac.signal.aborted) process.stderr.write(`[local] ${label}: ${(e as Error).message}\n`);
+      }
+      if (!worked) await sleep(idleMs, ac.signal);
+    }
+  })();
+  return Object.assign(state, {
+    label,
+    inFlight: () => state.pending,
+    stop: async () => {
+      ac.abort();
+      await done;
+    },
+  });
+}
+
+export function sqsEvent(messages: Message[], queueArn: string) {
+  return {
+    Records: messages.map((m) => ({
+      messageId: m.MessageId!,
+      receiptHandle: m.ReceiptHandle!,
+      body: m.Body ?? "",
+      attributes: { ApproximateReceiveCount: "1", SentTimestamp: String(Date.now()), SenderId: "local", ApproximateFirstReceiveTimestamp: String(Date.now()), ...(m.Attributes ?? {}) },
+      messageAttributes: Object.fromEntries(
+        Object.entries(m.MessageAttributes ?? {}).map(([k, v]) => [
+          k,
+          { stringValue: v.StringValue, binaryValue: v.BinaryValue ? Buffer.from(v.BinaryValue).toString("base64") : undefined, stringListValues: [], binaryListValues: [], dataType: v.DataType },
+        ]),
+      ),
+      md5OfBody: m.MD5OfBody ?? "",
+      eventSource: "aws:sqs",
+      eventSourceARN: queueArn,
+      awsRegion: process.env.AWS_REGION ?? "us-east-1",
+    })),
+  };
+}
+
+/** Lambda's SQS event-source mapping: receive, invoke, delete what succeeded, release what failed. */
+export function sqsPoller(c: LocalClients, invoker: LocalInvoker, fnRef: string, queueUrl: string, queueArn: string, batchSize: number): Loop {
+  const l = loop(
+    `sqs ${queueUrl.split("/").pop()}`,
+    async () => {
+      const got = await c.sqs.send(
+        new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: Math.min(batchSize, 10), WaitTimeSeconds: 1, MessageAttributeNames: ["All"], MessageSystemAttributeNames: ["All"] }),
+      );
+      const messages = got.Messages ?? [];
+      if (!messages.length) return 0;
+      l.pending += messages.length;
+      try {
+        const r = await invoker.invoke(fnRef, sqsEvent(messages, queueArn));
+        const failed = new Set<string>();
+        if (!r.ok) messages.forEach((m) => failed.add(m.MessageId!));
+        else for (const f of (r.result as { batchItemFailures?: { itemIdentifier: string }[] } | undefined)?.batchItemFailures ?? []) failed.add(f.itemIdentifier);
+        if (r.error) process.stderr.write(`[local] ${fnRef}: ${r.error.message}\n`);
+        for (const m of messages) {
+          if (failed.has(m.MessageId!)) {
+            // Visible again soon: the queue's redrive policy moves it to the DLQ after maxReceiveCount.
+            await c.sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: queueUrl, ReceiptHandle: m.ReceiptHandle!, VisibilityTimeout: 1 }));
+          } else {
+            await c.sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: m.ReceiptHandle! }));
+          }
+        }
+      } finally {
+        l.pending -= messages.length;
+      }
+      return messages.length;
+    },
+    200,
+  );
+  return l;
+}
+
+/** S3 ObjectCreated notifications: new keys become S3 events for the configured function. */
+export function s3NotificationBridge(
+  c: LocalClients,
+  invoker: LocalInvoker,
+  n: { bucket: string; fnRef: string; prefix?: string; suffix?: string },
+  onFailure: (key: string, error: Error) => void,
+): Loop {
+  const seen = new Set<string>();
+  const l = loop(
+    `s3 ${n.bucket}`,
+    async () => {
+      let token: string | undefined;
+      const fresh: { key: string; size: number }[] = [];
+      do {
+        const page = await c.s3.send(new ListObjectsV2Command({ Bucket: n.bucket, Prefix: n.prefix, ContinuationToken: token }));
+        for (const o of page.Contents ?? []) {
+          if (!o.Key || seen.has(o.Key) || (n.suffix && !o.Key.endsWith(n.suffix))) continue;
+          seen.add(o.Key);
+          fresh.push({ key: o.Key, size: o.Size ?? 0 });
+        }
+        token = page.NextContinuationToken;
+      } while (token);
+      for (const o of fresh) {
+        l.pending += 1;
+        const event = {
+          Records: [
+            {
+              eventVersion: "2.1",
+              eventSource: "aws:s3",
+              awsRegion: process.env.AWS_REGION ?? "us-east-1",
+              eventTime: new Date().toISOString(),
+              eventName: "ObjectCreated:Put",
+              s3: { s3SchemaVersion: "1.0", bucket: { name: n.bucket, arn: `arn:aws:s3:::${n.bucket}` }, object: { key: encodeURIComponent(o.key).replace(/%2F/g, "/"), size: o.size } },
+            },
+          ],
+        };
+        // Asynchronous invocation: Lambda retries twice, then hands the event to the failure destination.
+        let r = await invoker.invoke(n.fnRef, event);
+        for (let i = 0; i < 2 && !r.ok; i++) r = await invoker.invoke(n.fnRef, event);
+        if (!r.ok) onFailure(o.key, r.error!);
+        l.pending -= 1;
+      }
+      return fresh.length;
+    },
+    300,
+  );
+  return l;
+}
+
+type Image = Record<string, AttributeValue>;
+
+/** DynamoDB streams (NEW_AND_OLD_IMAGES) from successive scans of a table. */
+export function streamBridge(c: LocalClients, invoker: LocalInvoker, t: { table: string; keys: string[]; fnRef: string; streamArn: string }): Loop {
+  let previous = new Map<string, Image>();
+  const keyOf = (item: Image) => JSON.stringify(t.keys.map((k) => item[k]));
+  const l = loop(
+    `stream ${t.table}`,
+    async () => {
+      const now = new Map<string, Image>();
+      let start: Image | undefined;
+      do {
+        const page = await c.dynamo.send(new ScanCommand({ TableName: t.table, ExclusiveStartKey: start }));
+        for (const item of page.Items ?? []) now.set(keyOf(item), item);
+        start = page.LastEvaluatedKey;
+      } while (start);
+      const records: unknown[] = [];
+      const record = (eventName: string, oldImage?: Image, newImage?: Image) =>
+        records.push({
+          eventID: `${Date.now()}-${records.length}`,
+          eventName,
+          eventSource: "aws:dynamodb",
+          eventSourceARN: t.streamArn,
+          awsRegion: process.env.AWS_REGION ?? "us-east-1",
+          dynamodb: {
+            Keys: Object.fromEntries(t.keys.map((k) => [k, (newImage ?? oldImage)![k]])),
+            OldImage: oldImage,
+            NewImage: newImage,
+            StreamViewType: "NEW_AND_OLD_IMAGES",
+            ApproximateCreationDateTime: Math.floor(Date.now() / 1000),
+          },
+        });
+      for (const [k, item] of now) {
+        const old = previous.get(k);
+        if (!old) record("INSERT", undefined, item);
+        else if (JSON.stringify(old) !== JSON.stringify(item)) record("MODIFY", old, item);
+      }
+      for (const [k, item] of previous) if (!now.has(k)) record("REMOVE", item, undefined);
+      previous = now;
+      if (!records.length) return 0;
+      l.pending += records.length;
+      for (let i = 0; i < records.length; i += 100) {
+        const r = await invoker.invoke(t.fnRef, { Records: records.slice(i, i + 100) });
+        if (!r.ok) process.stderr.write(`[local] stream ${t.table}: ${r.error?.message}\n`);
+      }
+      l.pending -= records.length;
+      return records.length;
+    },
+    1000,
+  );
+  return l;
+}
