@@ -54,6 +54,8 @@ export class DeadLetterRecorder extends pulumi.ComponentResource {
         sqsManagedSseEnabled: true,
         messageRetentionSeconds: DLQ_RETENTION_SECONDS,
         visibilityTimeoutSeconds: visibilityForConsumer(timeout),
+        // Marks the queue as a dead-letter queue (SQS's default, stated so tools and policies see it).
+        redriveAllowPolicy: JSON.stringify({ redrivePermission: "allowAll" }),
         tags: args.tags,
       },
       parent,

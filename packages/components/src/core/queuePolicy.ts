@@ -13,19 +13,29 @@ const PRINCIPALS = { snsTopicArns: "sns.amazonaws.com", eventRuleArns: "events.a
 
 export const hasSenders = (s: QueueSenders): boolean => Object.keys(PRINCIPALS).some((k) => (s[k as keyof QueueSenders]?.length ?? 0) > 0);
 
+/** Throws when a (known) source ARN belongs to another service than its list says. */
+export function checkSenderArns(senders: QueueSenders): void {
+  for (const k of Object.keys(PRINCIPALS) as (keyof typeof PRINCIPALS)[]) {
+    const service = PRINCIPALS[k].split(".")[0];
+    for (const a of senders[k] ?? []) {
+      if (typeof a === "string" && a.split(":")[2] !== service) {
+        throw new Error(`${k}: ${JSON.stringify(a)} is not an ${service} ARN`);
+      }
+    }
+  }
+}
+
 /**
  * Queue policy allowing each service to `sqs:SendMessage` ONLY on behalf of the listed sources
  * (`aws:SourceArn`), the confused-deputy guard AWS recommends. Senders that write with their own IAM
  * role (Lambda, SQS redrive) need no statement here.
  */
 export function queuePolicyDocument(queueArn: string, senders: { snsTopicArns?: string[]; eventRuleArns?: string[] }): string {
+  checkSenderArns(senders);
   const Statement = (Object.keys(PRINCIPALS) as (keyof typeof PRINCIPALS)[])
     .filter((k) => (senders[k]?.length ?? 0) > 0)
     .map((k) => {
       const arns = [...new Set(senders[k])].sort();
-      const prefix = `:${PRINCIPALS[k].split(".")[0]}:`;
-      const wrong = arns.find((a) => !a.startsWith("arn:") || !a.includes(prefix));
-      if (wrong !== undefined) throw new Error(`${k}: ${JSON.stringify(wrong)} is not a ${PRINCIPALS[k]} source ARN`);
       return {
         Sid: k === "snsTopicArns" ? "AllowSnsTopics" : "AllowEventRules",
         Effect: "Allow",
@@ -47,6 +57,7 @@ export function senderQueuePolicy(
   opts: pulumi.CustomResourceOptions,
 ): aws.sqs.QueuePolicy | undefined {
   if (!hasSenders(senders)) return undefined;
+  checkSenderArns(senders); // plain strings fail here, at construction; outputs fail when resolved
   const policy = pulumi
     .all([queue.arn, pulumi.output([...(senders.snsTopicArns ?? [])]), pulumi.output([...(senders.eventRuleArns ?? [])])])
     .apply(([arn, snsTopicArns, eventRuleArns]) => queuePolicyDocument(arn, { snsTopicArns, eventRuleArns }));
