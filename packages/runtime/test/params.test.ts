@@ -26,7 +26,7 @@ afterEach(() => {
   process.env = { ...saved };
 });
 
-const value = (v: string) => ({ Parameter: { Name: "x", Type: "String", Value: v, Version: 1 } });
+const value = (v: string) => ({ Parameter: { Name: "x", Type: "String" as const, Value: v, Version: 1 } });
 
 describe("getParam", () => {
   it("reads the full name from SSM and caches it", async () => {
