@@ -1,1 +1,5 @@
-export {};
+export * from "./bucket";
+export * from "./names";
+export * from "./statements";
+export * from "./core";
+export * from "./task";
