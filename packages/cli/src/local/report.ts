@@ -55,11 +55,12 @@ function tlsFindings(all: Record<string, StoredDoc[]>): RunSummary["tls"] {
   const out = new Map<string, RunSummary["tls"][number]>();
   for (const [index, list] of Object.entries(all)) {
     if (!index.startsWith("ssl_") || !index.includes("snapshot")) continue;
-    for (const { source: d } of list) {
+    for (const { source } of list) {
+      const d = source as Record<string, unknown>;
       const address = String(pick(d, "address") ?? "?");
       const port = Number(pick(d, "port") ?? 0);
       const key = `${address}:${port}`;
-      const entry = out.get(key) ?? { address, port, hostname: pick(d, "hostname"), findings: [], facts: {} };
+      const entry: RunSummary["tls"][number] = out.get(key) ?? { address, port, hostname: pick(d, "hostname"), findings: [], facts: {} };
       for (const [k, v] of Object.entries(d)) {
         if (k.startsWith("summary_") && v !== undefined) entry.facts[k.slice(8)] = v;
       }
