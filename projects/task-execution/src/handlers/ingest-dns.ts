@@ -1,0 +1,35 @@
+import { Params, SchedulerEnv } from "@sec-an/contracts";
+import { dynamoDocClient, getParam } from "@sec-an/runtime";
+import { ingestDns, type IngestStats } from "../dns/ingest";
+import { DnsResolver } from "../dns/resolver";
+import { route53Client } from "../dns/route53";
+import { log, settingsFromSsm, tablesFromSsm } from "./settings";
+
+/**
+ * Daily DNS ingest (EventBridge Scheduler). Throws on failure so the asynchronous invocation is retried
+ * and then filed by the function's dead-letter recorder.
+ */
+export const handler = async (): Promise<IngestStats> => {
+  const startTime = Math.floor(Date.now() / 1000);
+  const [settings, tables, roleArn] = await Promise.all([settingsFromSsm(), tablesFromSsm(), getParam(Params.route53RoleArn)]);
+  const servers = (process.env[SchedulerEnv.dnsServers] ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const resolver = new DnsResolver({ servers });
+  try {
+    return await ingestDns({
+      route53: route53Client({ roleArn, requestsPerSecond: settings.rateLimit }),
+      resolver,
+      doc: dynamoDocClient(),
+      tables,
+      startTime,
+      period: settings.period,
+      buckets: settings.buckets,
+      logUnhandled: settings.logUnhandled,
+      log,
+    });
+  } finally {
+    resolver.cancel();
+  }
+};

@@ -1,0 +1,96 @@
+import { ListHostedZonesCommand, ListResourceRecordSetsCommand, Route53Client } from "@aws-sdk/client-route-53";
+import { CreateQueueCommand, DeleteQueueCommand, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { PutCommand, ScanCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { Env, Params, SchedulerEnv, paramName, type ParamDef } from "@sec-an/contracts";
+import { resetClients, setClients, setParamOverrides } from "@sec-an/runtime";
+import { awsClientConfig, uniqueName } from "@sec-an/testing";
+import { mockClient } from "aws-sdk-client-mock";
+import { handler as ingestHandler } from "../src/handlers/ingest-dns";
+import { handler as initiatorHandler } from "../src/handlers/scan-initiator";
+import type { SchedulerTables } from "../src/util";
+import { createTables, dropTables, dynamo, startDnsServer } from "./helpers";
+
+const deployment = { app: "sec-an", stage: "handlertest" };
+const full = (d: ParamDef) => paramName(deployment, d);
+const r53 = mockClient(Route53Client);
+const { client, doc } = dynamo();
+const sqs = new SQSClient(awsClientConfig());
+let tables: SchedulerTables;
+let queueUrl: string;
+let dns: Awaited<ReturnType<typeof startDnsServer>>;
+
+function params(overrides: Partial<Record<string, string>> = {}) {
+  setParamOverrides({
+    [full(Params.scansPlannedTableId)]: tables.scanPlan,
+    [full(Params.resolvedHostsTableId)]: tables.resolvedHosts,
+    [full(Params.resolvedAddressesTableId)]: tables.resolvedAddresses,
+    [full(Params.addressInfoTableId)]: tables.addressInfo,
+    [full(Params.route53RoleArn)]: "arn:aws:iam::111111111111:role/route53-read",
+    [full(Params.schedulerPeriod)]: "86400",
+    [full(Params.schedulerBuckets)]: "96",
+    [full(Params.schedulerRateLimit)]: "5",
+    [full(Params.schedulerLogUnhandled)]: "false",
+    [full(Params.scanDelayQueueUrl)]: queueUrl,
+    ...(overrides as Record<string, string>),
+  });
+}
+
+beforeAll(async () => {
+  process.env[Env.stage] = deployment.stage;
+  dns = await startDnsServer({ "target.partner.test": { A: ["198.51.100.20"] } });
+  process.env[SchedulerEnv.dnsServers] = dns.server;
+  setClients({ dynamo: client, sqs });
+});
+afterAll(async () => {
+  delete process.env[Env.stage];
+  delete process.env[SchedulerEnv.dnsServers];
+  setParamOverrides(undefined);
+  resetClients();
+  await dns.close();
+  client.destroy();
+  sqs.destroy();
+});
+beforeEach(async () => {
+  r53.reset();
+  tables = await createTables(client);
+  queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: uniqueName("delay") }))).QueueUrl!;
+  params();
+});
+afterEach(async () => {
+  await dropTables(client, tables);
+  await sqs.send(new DeleteQueueCommand({ QueueUrl: queueUrl }));
+});
+
+describe("scheduler handlers, wired through SSM names", () => {
+  it("ingests then initiates: a planned address ends up as a scan request on the delay queue", async () => {
+    r53.on(ListHostedZonesCommand).resolves({ HostedZones: [{ Id: "/hostedzone/Z9", Name: "example.org.", CallerReference: "x" }], IsTruncated: false, Marker: "", MaxItems: 100 });
+    r53.on(ListResourceRecordSetsCommand).resolves({
+      ResourceRecordSets: [{ Name: "app.example.org.", Type: "CNAME", TTL: 60, ResourceRecords: [{ Value: "target.partner.test." }] }],
+      IsTruncated: false,
+      MaxItems: 300,
+    });
+    const stats = await ingestHandler();
+    expect(stats).toMatchObject({ zones: 1, addresses: 1, hosts: 1 });
+    const [row] = (await doc.send(new ScanCommand({ TableName: tables.scanPlan }))).Items!;
+    expect(row.Address).toBe("198.51.100.20");
+
+    // Nothing is due yet unless the plan landed in the first bucket: make it due now.
+    await doc.send(new UpdateCommand({ TableName: tables.scanPlan, Key: { Address: row.Address }, UpdateExpression: "SET PlannedScanTime = :t", ExpressionAttributeValues: { ":t": Math.floor(Date.now() / 1000) - 1 } }));
+    expect(await initiatorHandler()).toMatchObject({ due: 1, queued: 1, failed: 0 });
+    const msgs = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10 }));
+    expect(JSON.parse(msgs.Messages![0].Body!)).toMatchObject({ target: "198.51.100.20", targetType: "ipv4", lineage: { depth: 0 } });
+  });
+
+  it("fails the ingest naming the SSM parameter when a setting is invalid", async () => {
+    params({ [full(Params.schedulerBuckets)]: "ninety-six" });
+    await expect(ingestHandler()).rejects.toThrow(`${full(Params.schedulerBuckets)}: expected a positive whole number`);
+    expect(r53.calls()).toHaveLength(0);
+  });
+
+  it("fails the initiator run when the queue refuses entries, keeping the plans", async () => {
+    await doc.send(new PutCommand({ TableName: tables.scanPlan, Item: { Address: "192.0.2.77", PlannedScanTime: 1, DnsIngestTime: 1 } }));
+    params({ [full(Params.scanDelayQueueUrl)]: `${queueUrl}-missing` });
+    await expect(initiatorHandler()).rejects.toThrow(/1 of 1 due scans could not be queued/);
+    expect((await doc.send(new ScanCommand({ TableName: tables.scanPlan }))).Items).toHaveLength(1);
+  });
+});
