@@ -47,6 +47,12 @@ export function checkIndexName(name: string): void {
   if (Buffer.byteLength(name) > 255) throw new HttpError(400, "invalid_index_name_exception", `Invalid index name [${name}], index name is too long`);
 }
 
+/** An OpenSearch name expression with `*` wildcards (comma lists allowed) as a regex. */
+function glob(expr: string): RegExp {
+  const alts = expr.split(",").map((p) => p.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*"));
+  return new RegExp(`^(?:${alts.join("|")})$`);
+}
+
 function getPath(obj: Record<string, unknown>, path: string): unknown {
   if (path in obj) return obj[path];
   let cur: unknown = obj;
@@ -228,10 +234,10 @@ export class OpenSearchDouble {
   resolve(expr: string, required = true): string[] {
     const out = new Set<string>();
     for (const part of expr.split(",")) {
-      if (part.endsWith("*")) {
-        const prefix = part.slice(0, -1);
-        for (const n of this.indices.keys()) if (n.startsWith(prefix)) out.add(n);
-        for (const [a, m] of this.aliases) if (a.startsWith(prefix)) for (const n of m.keys()) out.add(n);
+      if (part.includes("*")) {
+        const re = glob(part);
+        for (const n of this.indices.keys()) if (re.test(n)) out.add(n);
+        for (const [a, m] of this.aliases) if (re.test(a)) for (const n of m.keys()) out.add(n);
       } else if (this.indices.has(part)) out.add(part);
       else if (this.aliases.has(part)) for (const n of this.aliases.get(part)!.keys()) out.add(n);
       else if (required) throw new HttpError(404, "index_not_found_exception", `no such index [${part}]`);
@@ -292,7 +298,7 @@ export class OpenSearchDouble {
     const out: Record<string, { aliases: Record<string, unknown> }> = {};
     for (const n of indices) {
       const all = this.aliasesOf(n);
-      const picked = Object.fromEntries(Object.entries(all).filter(([a]) => !aliasName || a === aliasName || (aliasName.endsWith("*") && a.startsWith(aliasName.slice(0, -1)))));
+      const picked = Object.fromEntries(Object.entries(all).filter(([a]) => !aliasName || glob(aliasName).test(a)));
       if (!aliasName || Object.keys(picked).length) out[n] = { aliases: picked };
     }
     if (aliasName && !aliasName.includes("*") && Object.keys(out).length === 0) return [404, { error: `alias [${aliasName}] missing`, status: 404 }];
