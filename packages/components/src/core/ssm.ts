@@ -86,12 +86,12 @@ export class SsmExports<K extends string> extends pulumi.ComponentResource {
       if (seen.has(full)) throw new Error(`${full} exported twice (${seen.get(full)} and ${key})`);
       seen.set(full, key);
       const stored = pulumi.output(value as pulumi.Input<string | string[]>).apply((v) => ssmValue(def, v));
+      // Catalogue values are never secrets: `insecureValue` keeps them readable in previews and state.
       parameters[key] = new aws.ssm.Parameter(
         `${name}-${key}`,
-        { name: full, type: def.type, value: stored, description: def.description, tier: "Standard", tags: args.tags },
+        { name: full, type: def.type, insecureValue: stored, description: def.description, tier: "Standard", tags: args.tags },
         { parent: this },
       );
-      // Our own resolved value, not the parameter's `value` (the provider marks that one secret).
       values[key] = stored;
     }
     this.parameters = parameters;
