@@ -68,6 +68,8 @@ export interface LocalSchedule {
 export interface LocalTaskDefinition {
   family: string;
   mockArn: string;
+  /** Repository-relative path of the container's entrypoint source (tag `sec-an:entry`). */
+  entry?: string;
   containers: { name: string; image?: string; environment: Record<string, string>; command?: string[] }[];
 }
 
@@ -186,6 +188,7 @@ export function readTopology(records: readonly ResourceRecord[], into: LocalTopo
         into.taskDefinitions.push({
           family: s.family,
           mockArn: s.arn,
+          entry: str(s.tags?.["sec-an:entry"]),
           containers: defs.map((c: any) => ({
             name: c.name,
             image: c.image,
