@@ -84,6 +84,10 @@ export const SslEndpoint = Type.Object({
   error: Type.Optional(Type.String({ maxLength: 512 })),
   protocol: Type.Optional(Type.String()),
   cipher: Type.Optional(Cipher),
+  /**
+   * Leaf first, as served; when the last served certificate is not a root, Node completes the chain with
+   * its issuer from the trust store (so a trusted chain ends at its anchor even if the server omits it).
+   */
   chain: Type.Array(SslCertificate),
   /** Chain verification against the trust store (Node's bundled Mozilla roots plus configured CAs). */
   verification: Type.Object({
