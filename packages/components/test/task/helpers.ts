@@ -1,0 +1,51 @@
+import * as path from "node:path";
+import { resourceNamed, resources, settle, type ResourceRecord } from "@sec-an/testing";
+
+export const fixture = (f: string) => path.join(__dirname, "fixtures", f);
+export const deployment = { app: "sec-an", stage: "test" };
+export const ACCOUNT = "123456789012";
+export const INIT_TOPIC = `arn:aws:sns:us-east-1:${ACCOUNT}:test-sec-an-scan-initiator`;
+export const INGEST_QUEUE = `arn:aws:sqs:us-east-1:${ACCOUNT}:test-sec-an-ingest`;
+export const DL_BUCKET = "arn:aws:s3:::test-sec-an-dead-letters";
+export const BUCKET = `test-sec-an-nmap-results-${ACCOUNT}-us-east-1`;
+export const BUCKET_ARN = `arn:aws:s3:::${BUCKET}`;
+
+/** SSM values other projects publish, as the mock answers them. */
+export const SSM = {
+  "/sec-an/test/scheduler/scan_initiator_topic/arn": INIT_TOPIC,
+  "/sec-an/test/analytics/elastic/ingest_queue/arn": INGEST_QUEUE,
+  "/sec-an/test/s3/dead_letters/arn": DL_BUCKET,
+  "/sec-an/test/ecs/cluster": `arn:aws:ecs:us-east-1:${ACCOUNT}:cluster/test-sec-an-scanning-cluster`,
+  "/sec-an/test/vpc/id": "vpc-123",
+  "/sec-an/test/vpc/subnets/instance": "subnet-a,subnet-b",
+  "/sec-an/test/vpc/using_private_subnets": "true",
+};
+
+export async function record(type: string, name: string): Promise<ResourceRecord> {
+  await settle();
+  return resourceNamed(type, name);
+}
+
+/** `type::name` of every custom (non-component) resource, sorted. */
+export async function inventory(): Promise<string[]> {
+  await settle();
+  return resources()
+    .map((r) => `${r.type}::${r.name}`)
+    .sort();
+}
+
+/** A role policy's statements, parsed. */
+export async function statementsOf(policyName: string): Promise<unknown[]> {
+  const p = await record("aws:iam/rolePolicy:RolePolicy", policyName);
+  return (JSON.parse(p.inputs.policy) as { Statement: unknown[] }).Statement;
+}
+
+/** The plain value of an input the provider may have marked secret. */
+export function plain(v: unknown): unknown {
+  return v && typeof v === "object" && "value" in (v as Record<string, unknown>) ? (v as { value: unknown }).value : v;
+}
+
+export const LOG_AND_TRACE = (logGroup: string) => [
+  { Sid: "OwnLogGroup", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:${logGroup}:*` },
+  { Sid: "XRay", Effect: "Allow", Action: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], Resource: "*" },
+];
