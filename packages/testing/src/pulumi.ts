@@ -25,6 +25,8 @@ export interface ResourceRecord {
   inputs: Record<string, any>;
   custom: boolean;
   provider?: string;
+  /** Top-level input keys that arrived as secrets (their values are unwrapped in `inputs`). */
+  secretKeys: string[];
   /** The id the mock answered with. */
   id: string;
   /** The output state the mock answered with (inputs merged with computed outputs). */
@@ -45,6 +47,23 @@ export interface PulumiMockOptions {
 }
 
 let records: ResourceRecord[] = [];
+
+// Wire-format markers of the Pulumi SDK (runtime/rpc.ts).
+const SIG_KEY = "4dabf18193072939515e22adb298388d";
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+const isSecret = (v: unknown): v is { value: unknown } =>
+  typeof v === "object" && v !== null && (v as Record<string, unknown>)[SIG_KEY] === SECRET_SIG;
+
+/** Inputs as plain values: secrets unwrapped, unknowns as undefined. */
+function plain(v: unknown): any {
+  if (v === UNKNOWN) return undefined;
+  if (isSecret(v)) return plain(v.value);
+  if (Array.isArray(v)) return v.map(plain);
+  if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, plain(x)]));
+  return v;
+}
 
 /** Every registration since the last `resetResources()` (in registration order). */
 export function resources(): ResourceRecord[] {
@@ -166,16 +185,23 @@ export function mockOutputs(type: string, name: string, inputs: Record<string, a
     case "aws:sfn/stateMachine:StateMachine":
       return { id: arn("states", `stateMachine:${n}`), outputs: { name: n, arn: arn("states", `stateMachine:${n}`) } };
     case "awsx:ec2:Vpc": {
+      // One subnet (and route table) per declared subnet type per AZ, as awsx lays them out.
       const azCount: number = inputs.numberOfAvailabilityZones ?? inputs.availabilityZoneNames?.length ?? 3;
-      const ids = (kind: string) => Array.from({ length: azCount }, (_, i) => `subnet-${name}-${kind}-${i}`);
+      const types: string[] = (inputs.subnetSpecs ?? [{ type: "Public" }, { type: "Private" }]).map((s: any) => String(s.type).toLowerCase());
+      const ids = (kind: string) => (types.includes(kind) ? Array.from({ length: azCount }, (_, i) => `subnet-${name}-${kind}-${i}`) : []);
+      const subnetIds = [...ids("public"), ...ids("private"), ...ids("isolated")];
+      const nat = String(inputs.natGateways?.strategy ?? "OnePerAz").toLowerCase();
+      const natCount = nat === "none" ? 0 : nat === "single" ? 1 : azCount;
       return {
         id: `${name}-vpc`,
         outputs: {
           vpcId: `vpc-${name}`,
           publicSubnetIds: ids("public"),
           privateSubnetIds: ids("private"),
-          isolatedSubnetIds: [],
-          natGateways: [],
+          isolatedSubnetIds: ids("isolated"),
+          // Plain objects standing in for the aws.ec2.RouteTable/NatGateway references awsx returns.
+          routeTables: subnetIds.map((s) => ({ id: s.replace(/^subnet-/, "rtb-") })),
+          natGateways: Array.from({ length: natCount }, (_, i) => ({ id: `nat-${name}-${i}` })),
           eips: [],
         },
       };
@@ -254,11 +280,23 @@ export function setupPulumiMocks(options: PulumiMockOptions = {}): void {
   pulumi.runtime.setMocks(
     {
       newResource(args: MockResourceArgs) {
-        const inputs = args.inputs ?? {};
+        const raw: Record<string, unknown> = args.inputs ?? {};
+        const inputs = plain(raw);
+        const secretKeys = Object.keys(raw).filter((k) => isSecret(raw[k]));
         const { id: defaultId, outputs } = mockOutputs(args.type, args.name, inputs);
-        const state = { ...inputs, ...outputs, ...(extra[args.type] ?? {}), ...(extra[args.name] ?? {}) };
+        // The engine gets the raw inputs back (secrets stay secret); the record holds plain values.
+        const state = { ...raw, ...outputs, ...(extra[args.type] ?? {}), ...(extra[args.name] ?? {}) };
         const id = args.id || defaultId;
-        records.push({ type: args.type, name: args.name, inputs, custom: args.custom ?? false, provider: args.provider, id, state });
+        records.push({
+          type: args.type,
+          name: args.name,
+          inputs,
+          secretKeys,
+          custom: args.custom ?? false,
+          provider: args.provider,
+          id,
+          state: { ...inputs, ...plain(state) },
+        });
         return { id, state };
       },
       call(args: MockCallArgs) {

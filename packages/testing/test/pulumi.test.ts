@@ -71,6 +71,14 @@ describe("pulumi mock harness", () => {
     expect(cfg.require("label")).toBe("x");
   });
 
+  test("secrets are unwrapped in records and listed in secretKeys", async () => {
+    await runProgram(() => new aws.ssm.Parameter("p", { name: "/x", type: "SecureString", value: pulumi.secret("s3cr3t") }));
+    const rec = resourceNamed("aws:ssm/parameter:Parameter", "p");
+    expect(rec.inputs.value).toBe("s3cr3t");
+    expect(rec.secretKeys).toEqual(["value"]);
+    expect(rec.state.value).toBe("s3cr3t");
+  });
+
   test("unwrap resolves outputs and plain values; resetting per setup", async () => {
     expect(resources()).toEqual([]);
     expect(await unwrap(pulumi.output(Promise.resolve(3)))).toBe(3);

@@ -1,0 +1,78 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { createHash } from "node:crypto";
+
+export interface PublicApiArgs {
+  prefix: string;
+  userPoolArn: pulumi.Input<string>;
+  stageName: string;
+  tags: Record<string, string>;
+}
+
+const HEALTH_BODY = '{"status":"ok"}';
+
+/**
+ * The public REST API other projects attach their routes to, with a Cognito authorizer they reuse.
+ * `GET /health` (a mock integration, no backend) gives the API a method so it can be deployed.
+ */
+export class PublicApi extends pulumi.ComponentResource {
+  public readonly api: aws.apigateway.RestApi;
+  public readonly authorizer: aws.apigateway.Authorizer;
+  public readonly stage: aws.apigateway.Stage;
+
+  constructor(name: string, args: PublicApiArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("sec-an:shared:PublicApi", name, {}, opts);
+    const parent = { parent: this };
+
+    this.api = new aws.apigateway.RestApi(
+      name,
+      { name: `${args.prefix}-public`, description: "sec-an public API", endpointConfiguration: { types: "REGIONAL" }, tags: args.tags },
+      parent,
+    );
+    const restApi = this.api.id;
+
+    this.authorizer = new aws.apigateway.Authorizer(
+      `${name}-cognito`,
+      { restApi, name: `${args.prefix}-cognito`, type: "COGNITO_USER_POOLS", providerArns: [args.userPoolArn], identitySource: "method.request.header.Authorization" },
+      parent,
+    );
+
+    const health = new aws.apigateway.Resource(`${name}-health`, { restApi, parentId: this.api.rootResourceId, pathPart: "health" }, parent);
+    const method = new aws.apigateway.Method(`${name}-health-get`, { restApi, resourceId: health.id, httpMethod: "GET", authorization: "NONE" }, parent);
+    const integration = new aws.apigateway.Integration(
+      `${name}-health-mock`,
+      { restApi, resourceId: health.id, httpMethod: method.httpMethod, type: "MOCK", requestTemplates: { "application/json": '{"statusCode": 200}' } },
+      parent,
+    );
+    const methodResponse = new aws.apigateway.MethodResponse(
+      `${name}-health-200`,
+      { restApi, resourceId: health.id, httpMethod: method.httpMethod, statusCode: "200", responseModels: { "application/json": "Empty" } },
+      parent,
+    );
+    const integrationResponse = new aws.apigateway.IntegrationResponse(
+      `${name}-health-200-mock`,
+      { restApi, resourceId: health.id, httpMethod: method.httpMethod, statusCode: "200", responseTemplates: { "application/json": HEALTH_BODY } },
+      { parent: this, dependsOn: [integration, methodResponse] },
+    );
+
+    // Redeploy whenever the routes defined here change (a deployment is an immutable snapshot).
+    const redeployment = createHash("sha256").update(JSON.stringify({ health: "GET", mock: HEALTH_BODY })).digest("hex");
+    const deployment = new aws.apigateway.Deployment(
+      `${name}-deployment`,
+      { restApi, triggers: { redeployment } },
+      { parent: this, dependsOn: [method, integration, integrationResponse] },
+    );
+    this.stage = new aws.apigateway.Stage(
+      `${name}-stage`,
+      { restApi, deployment: deployment.id, stageName: args.stageName, xrayTracingEnabled: true, tags: args.tags },
+      parent,
+    );
+    new aws.apigateway.MethodSettings(
+      `${name}-throttle`,
+      { restApi, stageName: this.stage.stageName, methodPath: "*/*", settings: { throttlingBurstLimit: 50, throttlingRateLimit: 20, metricsEnabled: true } },
+      parent,
+    );
+
+    this.registerOutputs({ id: this.api.id, rootResourceId: this.api.rootResourceId, authorizerId: this.authorizer.id, invokeUrl: this.stage.invokeUrl });
+  }
+}

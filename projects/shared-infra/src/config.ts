@@ -1,0 +1,143 @@
+/**
+ * Stack configuration of sec-an-shared-infra, validated before any resource is registered so a bad
+ * value fails `pulumi preview` immediately, naming the key.
+ */
+import type { Deployment } from "@sec-an/contracts";
+import { readDeployment, type ConfigLike } from "@sec-an/components";
+
+export type NatStrategy = "None" | "Single" | "OnePerAz";
+export type MfaMode = "OFF" | "OPTIONAL" | "ON";
+
+export interface SharedInfraConfig {
+  deployment: Deployment;
+  /** Days after which dead letters (and their old versions) expire. */
+  deadLetterExpiryDays: number;
+  vpcCidr: string;
+  azCount: number;
+  natStrategy: NatStrategy;
+  /** Workloads (ECS scanners) run in private subnets; needs a NAT so scanners reach their targets. */
+  usePrivateSubnets: boolean;
+  /** Interface endpoints for SQS, SNS, SSM, ECR, logs and STS (billed per AZ-hour); gateway endpoints are free and always on. */
+  interfaceEndpoints: boolean;
+  mfa: MfaMode;
+  cognitoDomainPrefix: string;
+  /** OAuth callback URLs of the Dashboards client; empty = no hosted-UI OAuth flow. */
+  dashboardsCallbackUrls: string[];
+  apiStageName: string;
+  /** Cognito user pool deletion protection. */
+  protectUserPool: boolean;
+}
+
+export class ConfigError extends Error {
+  constructor(key: string, reason: string) {
+    super(`config sec-an-shared-infra:${key}: ${reason}`);
+    this.name = "ConfigError";
+  }
+}
+
+function int(cfg: ConfigLike, key: string, def: number, min: number, max: number): number {
+  const raw = cfg.get(key);
+  if (raw === undefined) return def;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(key, `must be an integer ${min}..${max}, got ${JSON.stringify(raw)}`);
+  return n;
+}
+
+function bool(cfg: ConfigLike, key: string, def: boolean): boolean {
+  const raw = cfg.get(key);
+  if (raw === undefined) return def;
+  if (raw !== "true" && raw !== "false") throw new ConfigError(key, `must be true or false, got ${JSON.stringify(raw)}`);
+  return raw === "true";
+}
+
+function oneOf<T extends string>(cfg: ConfigLike, key: string, def: T, allowed: readonly T[]): T {
+  const raw = cfg.get(key);
+  if (raw === undefined) return def;
+  if (!(allowed as readonly string[]).includes(raw)) throw new ConfigError(key, `must be one of ${allowed.join(", ")}, got ${JSON.stringify(raw)}`);
+  return raw as T;
+}
+
+/** A private IPv4 CIDR with a /16../24 prefix, its address aligned to the prefix. */
+export function checkCidr(cidr: string): string {
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(cidr);
+  if (!m) throw new Error("must be an IPv4 CIDR such as 10.0.0.0/16");
+  const octets = m.slice(1, 5).map(Number);
+  const prefix = Number(m[5]);
+  if (octets.some((o) => o > 255)) throw new Error("has an octet above 255");
+  if (prefix < 16 || prefix > 24) throw new Error("prefix must be /16../24 (VPC limits, room for public and private subnets per AZ)");
+  const addr = ((octets[0] << 24) | (octets[1] << 16) | (octets[2] << 8) | octets[3]) >>> 0;
+  if ((addr & (2 ** (32 - prefix) - 1)) !== 0) throw new Error(`address is not aligned to /${prefix}`);
+  const [a, b] = octets;
+  const isPrivate = a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168);
+  if (!isPrivate) throw new Error("must be inside an RFC 1918 private range");
+  return cidr;
+}
+
+const DOMAIN_PREFIX = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+
+function jsonList(cfg: ConfigLike, key: string): string[] {
+  const raw = cfg.get(key);
+  if (raw === undefined) return [];
+  let v: unknown;
+  try {
+    v = JSON.parse(raw);
+  } catch {
+    throw new ConfigError(key, "must be a list of URLs");
+  }
+  if (!Array.isArray(v) || v.some((u) => typeof u !== "string")) throw new ConfigError(key, "must be a list of URLs");
+  for (const u of v as string[]) {
+    let url: URL;
+    try {
+      url = new URL(u);
+    } catch {
+      throw new ConfigError(key, `${JSON.stringify(u)} is not a URL`);
+    }
+    // Cognito allows plain http only for localhost.
+    if (url.protocol !== "https:" && !(url.protocol === "http:" && url.hostname === "localhost")) {
+      throw new ConfigError(key, `${u} must use https (http only for localhost)`);
+    }
+  }
+  return v as string[];
+}
+
+export function parseConfig(cfg: ConfigLike, stackName: string): SharedInfraConfig {
+  let deployment: Deployment;
+  try {
+    deployment = readDeployment(cfg, stackName);
+  } catch (err) {
+    throw new ConfigError("app/stage", (err as Error).message);
+  }
+  const natStrategy = oneOf<NatStrategy>(cfg, "natStrategy", "None", ["None", "Single", "OnePerAz"]);
+  const usePrivateSubnets = bool(cfg, "usePrivateSubnets", natStrategy !== "None");
+  if (usePrivateSubnets && natStrategy === "None") {
+    throw new ConfigError("usePrivateSubnets", "needs natStrategy Single or OnePerAz: scanners in private subnets must reach their targets");
+  }
+  const vpcCidrRaw = cfg.get("vpcCidr") ?? "10.0.0.0/16";
+  let vpcCidr: string;
+  try {
+    vpcCidr = checkCidr(vpcCidrRaw);
+  } catch (err) {
+    throw new ConfigError("vpcCidr", `${JSON.stringify(vpcCidrRaw)} ${(err as Error).message}`);
+  }
+  const cognitoDomainPrefix = cfg.get("cognitoDomainPrefix") ?? `${deployment.app}-${deployment.stage}`.toLowerCase();
+  if (!DOMAIN_PREFIX.test(cognitoDomainPrefix) || /aws|amazon|cognito/.test(cognitoDomainPrefix)) {
+    throw new ConfigError("cognitoDomainPrefix", `${JSON.stringify(cognitoDomainPrefix)} must be 1-63 of a-z 0-9 - and not contain aws, amazon or cognito`);
+  }
+  const apiStageName = cfg.get("apiStageName") ?? "v1";
+  if (!/^[A-Za-z0-9_]{1,64}$/.test(apiStageName)) throw new ConfigError("apiStageName", "must be 1-64 of A-Z a-z 0-9 _");
+
+  return {
+    deployment,
+    deadLetterExpiryDays: int(cfg, "deadLetterExpiryDays", 90, 1, 3650),
+    vpcCidr,
+    azCount: int(cfg, "azCount", 2, 1, 4),
+    natStrategy,
+    usePrivateSubnets,
+    interfaceEndpoints: bool(cfg, "interfaceEndpoints", true),
+    mfa: oneOf<MfaMode>(cfg, "mfa", "OPTIONAL", ["OFF", "OPTIONAL", "ON"]),
+    cognitoDomainPrefix,
+    dashboardsCallbackUrls: jsonList(cfg, "dashboardsCallbackUrls"),
+    apiStageName,
+    protectUserPool: bool(cfg, "protectUserPool", true),
+  };
+}

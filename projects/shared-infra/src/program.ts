@@ -1,0 +1,72 @@
+/**
+ * sec-an-shared-infra: what every other project builds on — the dead-letter store and SNS logging
+ * role, the VPC with endpoints, Cognito users and the public API — each published to SSM under the
+ * catalogue names of `@sec-an/contracts`.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { Params, resourcePrefix } from "@sec-an/contracts";
+import { SsmExports } from "@sec-an/components";
+import { PublicApi } from "./api";
+import type { SharedInfraConfig } from "./config";
+import { DeadLetterStore, SnsLoggingRole } from "./deadLetters";
+import { Network } from "./network";
+import { UserDirectory } from "./users";
+
+export function program(config: SharedInfraConfig) {
+  const d = config.deployment;
+  const prefix = resourcePrefix(d);
+  const tags = { app: d.app, stage: d.stage, project: "shared-infra" };
+
+  const deadLetters = new DeadLetterStore(`${prefix}-dead-letters`, { expiryDays: config.deadLetterExpiryDays, tags });
+  const snsLogging = new SnsLoggingRole(`${prefix}-sns-logging`, { roleName: `${prefix}-sns-logging`, tags });
+  const network = new Network(`${prefix}-vpc`, {
+    cidrBlock: config.vpcCidr,
+    azCount: config.azCount,
+    natStrategy: config.natStrategy,
+    interfaceEndpoints: config.interfaceEndpoints,
+    tags,
+  });
+  const users = new UserDirectory(`${prefix}-users`, {
+    prefix,
+    mfa: config.mfa,
+    domainPrefix: config.cognitoDomainPrefix,
+    callbackUrls: config.dashboardsCallbackUrls,
+    deletionProtection: config.protectUserPool,
+    tags,
+  });
+  const api = new PublicApi(`${prefix}-api`, { prefix, userPoolArn: users.userPool.arn, stageName: config.apiStageName, tags });
+
+  const instanceSubnets = config.usePrivateSubnets ? network.privateSubnetIds : network.publicSubnetIds;
+  const exports = new SsmExports(`${prefix}-exports`, {
+    deployment: d,
+    tags,
+    values: {
+      deadLettersBucketName: { def: Params.deadLettersBucketName, value: deadLetters.name },
+      deadLettersBucketArn: { def: Params.deadLettersBucketArn, value: deadLetters.arn },
+      snsLoggingRoleArn: { def: Params.snsLoggingRoleArn, value: snsLogging.arn },
+      vpcId: { def: Params.vpcId, value: network.vpcId },
+      vpcCidrBlock: { def: Params.vpcCidrBlock, value: config.vpcCidr },
+      vpcNumAzs: { def: Params.vpcNumAzs, value: String(config.azCount) },
+      vpcUsingPrivateSubnets: { def: Params.vpcUsingPrivateSubnets, value: String(config.usePrivateSubnets) },
+      vpcSubnetsInstance: { def: Params.vpcSubnetsInstance, value: instanceSubnets },
+      vpcSubnetsPublic: { def: Params.vpcSubnetsPublic, value: network.publicSubnetIds },
+      vpcSubnetsPrivate: { def: Params.vpcSubnetsPrivate, value: network.privateSubnetIds },
+      vpcEndpointsSecurityGroupId: { def: Params.vpcEndpointsSecurityGroupId, value: network.endpointSecurityGroup.id },
+      cognitoUserPool: { def: Params.cognitoUserPool, value: users.userPool.id },
+      cognitoUserPoolArn: { def: Params.cognitoUserPoolArn, value: users.userPool.arn },
+      cognitoIdentityPool: { def: Params.cognitoIdentityPool, value: users.identityPool.id },
+      cognitoUserPoolDomain: { def: Params.cognitoUserPoolDomain, value: users.domain.domain },
+      usersRoleName: { def: Params.usersRoleName, value: users.userRole.name },
+      usersRoleArn: { def: Params.usersRoleArn, value: users.userRole.arn },
+      apiPublicId: { def: Params.apiPublicId, value: api.api.id },
+      apiPublicRoot: { def: Params.apiPublicRoot, value: api.api.rootResourceId },
+      apiPublicAuthorizer: { def: Params.apiPublicAuthorizer, value: api.authorizer.id },
+    },
+  });
+
+  return {
+    ...exports.values,
+    dashboardsClientId: users.client.id,
+    apiHealthUrl: pulumi.interpolate`${api.stage.invokeUrl}/health`,
+  };
+}

@@ -1,0 +1,51 @@
+import { checkCidr, parseConfig } from "../src/config";
+
+const cfg = (values: Record<string, string>) => ({ get: (k: string) => values[k] });
+
+describe("shared-infra config", () => {
+  test("defaults: no NAT, public instance subnets, endpoints on, MFA optional", () => {
+    expect(parseConfig(cfg({}), "dev")).toEqual({
+      deployment: { app: "sec-an", stage: "dev" },
+      deadLetterExpiryDays: 90,
+      vpcCidr: "10.0.0.0/16",
+      azCount: 2,
+      natStrategy: "None",
+      usePrivateSubnets: false,
+      interfaceEndpoints: true,
+      mfa: "OPTIONAL",
+      cognitoDomainPrefix: "sec-an-dev",
+      dashboardsCallbackUrls: [],
+      apiStageName: "v1",
+      protectUserPool: true,
+    });
+  });
+
+  test("a NAT makes private subnets the default for workloads", () => {
+    const c = parseConfig(cfg({ natStrategy: "Single", stage: "prod", azCount: "3", dashboardsCallbackUrls: '["https://x.example/_dashboards"]' }), "s");
+    expect([c.natStrategy, c.usePrivateSubnets, c.azCount, c.deployment.stage, c.dashboardsCallbackUrls]).toEqual(["Single", true, 3, "prod", ["https://x.example/_dashboards"]]);
+  });
+
+  test.each([
+    [{ deadLetterExpiryDays: "0" }, /deadLetterExpiryDays: must be an integer 1\.\.3650, got "0"/],
+    [{ azCount: "two" }, /azCount: must be an integer 1\.\.4/],
+    [{ natStrategy: "single" }, /natStrategy: must be one of None, Single, OnePerAz/],
+    [{ usePrivateSubnets: "true" }, /usePrivateSubnets: needs natStrategy Single or OnePerAz/],
+    [{ usePrivateSubnets: "yes" }, /usePrivateSubnets: must be true or false/],
+    [{ vpcCidr: "8.8.0.0/16" }, /vpcCidr: "8\.8\.0\.0\/16" must be inside an RFC 1918 private range/],
+    [{ vpcCidr: "10.0.0.0/8" }, /vpcCidr: .*prefix must be \/16\.\.\/24/],
+    [{ mfa: "maybe" }, /mfa: must be one of OFF, OPTIONAL, ON/],
+    [{ cognitoDomainPrefix: "my-aws-login" }, /cognitoDomainPrefix: .*not contain aws/],
+    [{ dashboardsCallbackUrls: '["http://evil.example/"]' }, /dashboardsCallbackUrls: http:\/\/evil\.example\/ must use https/],
+    [{ dashboardsCallbackUrls: "https://x" }, /dashboardsCallbackUrls: must be a list of URLs/],
+    [{ stage: "bad/stage" }, /app\/stage: invalid app\/stage/],
+    [{ apiStageName: "v-1" }, /apiStageName: must be/],
+  ])("rejects %j", (values, message) => {
+    expect(() => parseConfig(cfg(values as Record<string, string>), "dev")).toThrow(message);
+  });
+
+  test("checkCidr alignment and octets", () => {
+    expect(checkCidr("172.16.0.0/20")).toBe("172.16.0.0/20");
+    expect(() => checkCidr("10.0.1.0/16")).toThrow(/not aligned/);
+    expect(() => checkCidr("10.300.0.0/16")).toThrow(/octet above 255/);
+  });
+});

@@ -1,0 +1,219 @@
+import { checkResources } from "@sec-an/policy";
+import { MOCK_ACCOUNT, resourceNamed, resources, resourcesOfType, runProgram, setupPulumiMocks } from "@sec-an/testing";
+import { allParams, paramName } from "@sec-an/contracts";
+import { parseConfig } from "../src/config";
+import { program } from "../src/program";
+
+const cfg = (values: Record<string, string>) => ({ get: (k: string) => values[k] });
+const run = (values: Record<string, string> = {}) => {
+  setupPulumiMocks({ project: "sec-an-shared-infra", stack: "dev" });
+  return runProgram(() => program(parseConfig(cfg(values), "dev")));
+};
+const ssmValues = () => Object.fromEntries(resourcesOfType("aws:ssm/parameter:Parameter").map((p) => [p.inputs.name, p.inputs.insecureValue ?? p.inputs.value]));
+const policyOf = (type: string, name: string) => JSON.parse(resourceNamed(type, name).inputs.policy);
+
+describe("sec-an-shared-infra program (defaults)", () => {
+  let out: Awaited<ReturnType<typeof run>>;
+  beforeAll(async () => {
+    out = await run();
+  });
+
+  test("publishes every shared-infra catalogue parameter, and only those", () => {
+    const expected = allParams().filter((d) => d.producer === "shared-infra").map((d) => paramName({ app: "sec-an", stage: "dev" }, d));
+    expect(Object.keys(ssmValues()).sort()).toEqual(expected.sort());
+    const types = Object.fromEntries(resourcesOfType("aws:ssm/parameter:Parameter").map((p) => [p.inputs.name, p.inputs.type]));
+    expect(types["/sec-an/dev/vpc/subnets/private"]).toBe("StringList");
+  });
+
+  test("SSM values come from the resources", () => {
+    const v = ssmValues();
+    expect(v).toMatchObject({
+      "/sec-an/dev/s3/dead_letters/name": "dev-sec-an-dead-letters",
+      "/sec-an/dev/s3/dead_letters/arn": "arn:aws:s3:::dev-sec-an-dead-letters",
+      "/sec-an/dev/monitoring/sns_logging_role/arn": `arn:aws:iam::${MOCK_ACCOUNT}:role/dev-sec-an-sns-logging`,
+      "/sec-an/dev/vpc/id": "vpc-dev-sec-an-vpc",
+      "/sec-an/dev/vpc/cidr_block": "10.0.0.0/16",
+      "/sec-an/dev/vpc/num_azs": "2",
+      "/sec-an/dev/vpc/using_private_subnets": "false",
+      "/sec-an/dev/vpc/subnets/public": "subnet-dev-sec-an-vpc-public-0,subnet-dev-sec-an-vpc-public-1",
+      "/sec-an/dev/vpc/subnets/private": "subnet-dev-sec-an-vpc-private-0,subnet-dev-sec-an-vpc-private-1",
+      // no NAT: workloads run in the public subnets
+      "/sec-an/dev/vpc/subnets/instance": "subnet-dev-sec-an-vpc-public-0,subnet-dev-sec-an-vpc-public-1",
+      "/sec-an/dev/vpc/endpoints/security_group/id": "dev-sec-an-vpc-endpoints-id",
+      "/sec-an/dev/cognito/pool/domain": "sec-an-dev",
+      "/sec-an/dev/users/sec-an/name": "dev-sec-an-sec_an_user",
+      "/sec-an/dev/api/public/id": "dev-sec-an-api-api-id",
+      "/sec-an/dev/api/public/root": "dev-sec-an-api-root",
+      "/sec-an/dev/api/public/authorizer": "dev-sec-an-api-cognito-id",
+    });
+    expect(v["/sec-an/dev/cognito/pool/user"]).toBe(resourceNamed("aws:cognito/userPool:UserPool", "dev-sec-an-users-pool").id);
+    expect(out.apiHealthUrl).toBe("https://dev-sec-an-api-stage.execute-api.us-east-1.amazonaws.com/v1/health");
+    expect(out.vpcId).toBe("vpc-dev-sec-an-vpc");
+  });
+
+  test("zero policy violations over the whole program", async () => {
+    expect(await checkResources(resources())).toEqual([]);
+  });
+
+  test("dead-letter bucket: private, encrypted, TLS-only, versioned, expiring", () => {
+    const bucket = "dev-sec-an-dead-letters";
+    expect(resourceNamed("aws:s3/bucket:Bucket", bucket).inputs.forceDestroy).toBe(false);
+    expect(resourceNamed("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", `${bucket}-pab`).inputs).toMatchObject({
+      bucket,
+      blockPublicAcls: true,
+      blockPublicPolicy: true,
+      ignorePublicAcls: true,
+      restrictPublicBuckets: true,
+    });
+    expect(resourceNamed("aws:s3/bucketOwnershipControls:BucketOwnershipControls", `${bucket}-ownership`).inputs.rule).toEqual({ objectOwnership: "BucketOwnerEnforced" });
+    expect(resourceNamed("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", `${bucket}-sse`).inputs.rules).toEqual([
+      { applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms" }, bucketKeyEnabled: true },
+    ]);
+    expect(resourceNamed("aws:s3/bucketVersioning:BucketVersioning", `${bucket}-versioning`).inputs.versioningConfiguration).toEqual({ status: "Enabled" });
+    const [rule] = resourceNamed("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", `${bucket}-lifecycle`).inputs.rules;
+    expect(rule).toMatchObject({ status: "Enabled", expiration: { days: 90 }, noncurrentVersionExpiration: { noncurrentDays: 90 }, abortIncompleteMultipartUpload: { daysAfterInitiation: 7 } });
+    const policy = policyOf("aws:s3/bucketPolicy:BucketPolicy", `${bucket}-policy`);
+    expect(policy.Statement).toEqual([
+      {
+        Sid: "DenyInsecureTransport",
+        Effect: "Deny",
+        Principal: "*",
+        Action: "s3:*",
+        Resource: [`arn:aws:s3:::${bucket}`, `arn:aws:s3:::${bucket}/*`],
+        Condition: { Bool: { "aws:SecureTransport": "false" } },
+      },
+    ]);
+  });
+
+  test("SNS logging role: SNS of this account only, logs scoped to sns/<region>/<account>/*", () => {
+    const role = resourceNamed("aws:iam/role:Role", "dev-sec-an-sns-logging");
+    const trust = JSON.parse(role.inputs.assumeRolePolicy);
+    expect(trust.Statement[0]).toMatchObject({ Principal: { Service: "sns.amazonaws.com" }, Condition: { StringEquals: { "aws:SourceAccount": MOCK_ACCOUNT } } });
+    const [stmt] = policyOf("aws:iam/rolePolicy:RolePolicy", "dev-sec-an-sns-logging-logs").Statement;
+    expect(stmt.Resource).toEqual([
+      `arn:aws:logs:us-east-1:${MOCK_ACCOUNT}:log-group:sns/us-east-1/${MOCK_ACCOUNT}/*`,
+      `arn:aws:logs:us-east-1:${MOCK_ACCOUNT}:log-group:sns/us-east-1/${MOCK_ACCOUNT}/*:log-stream:*`,
+    ]);
+  });
+
+  test("VPC: awsx inputs, default SG locked, endpoints with private DNS behind a 443-from-VPC group", () => {
+    expect(resourceNamed("awsx:ec2:Vpc", "dev-sec-an-vpc").inputs).toEqual({
+      cidrBlock: "10.0.0.0/16",
+      numberOfAvailabilityZones: 2,
+      enableDnsHostnames: true,
+      enableDnsSupport: true,
+      natGateways: { strategy: "None" },
+      subnetStrategy: "Auto",
+      subnetSpecs: [
+        { type: "Public", cidrMask: 20 },
+        { type: "Private", cidrMask: 19 },
+      ],
+      tags: { app: "sec-an", stage: "dev", project: "shared-infra" },
+    });
+    expect(resourceNamed("aws:ec2/defaultSecurityGroup:DefaultSecurityGroup", "dev-sec-an-vpc-default").inputs).toMatchObject({ ingress: [], egress: [] });
+    const sg = resourceNamed("aws:ec2/securityGroup:SecurityGroup", "dev-sec-an-vpc-endpoints").inputs;
+    expect(sg.ingress).toEqual([{ description: "HTTPS from the VPC", protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: ["10.0.0.0/16"] }]);
+    expect(sg.egress).toEqual([]);
+
+    const endpoints = resourcesOfType("aws:ec2/vpcEndpoint:VpcEndpoint");
+    const byService = Object.fromEntries(endpoints.map((e) => [e.inputs.serviceName.replace("com.amazonaws.us-east-1.", ""), e.inputs]));
+    expect(Object.keys(byService).sort()).toEqual(["dynamodb", "ecr.api", "ecr.dkr", "logs", "s3", "sns", "sqs", "ssm", "sts"]);
+    expect(byService.s3).toMatchObject({ vpcEndpointType: "Gateway", routeTableIds: ["rtb-dev-sec-an-vpc-public-0", "rtb-dev-sec-an-vpc-public-1", "rtb-dev-sec-an-vpc-private-0", "rtb-dev-sec-an-vpc-private-1"] });
+    expect(byService.sqs).toMatchObject({
+      vpcEndpointType: "Interface",
+      privateDnsEnabled: true,
+      subnetIds: ["subnet-dev-sec-an-vpc-private-0", "subnet-dev-sec-an-vpc-private-1"],
+      securityGroupIds: ["dev-sec-an-vpc-endpoints-id"],
+    });
+  });
+
+  test("Cognito: admin-created users, strong passwords, no unauthenticated identities, role bound to the pool", () => {
+    const pool = resourceNamed("aws:cognito/userPool:UserPool", "dev-sec-an-users-pool").inputs;
+    expect(pool).toMatchObject({
+      adminCreateUserConfig: { allowAdminCreateUserOnly: true },
+      passwordPolicy: { minimumLength: 14, requireLowercase: true, requireUppercase: true, requireNumbers: true, requireSymbols: true },
+      mfaConfiguration: "OPTIONAL",
+      softwareTokenMfaConfiguration: { enabled: true },
+      deletionProtection: "ACTIVE",
+    });
+    const client = resourceNamed("aws:cognito/userPoolClient:UserPoolClient", "dev-sec-an-users-dashboards").inputs;
+    expect(client).toMatchObject({ generateSecret: false, preventUserExistenceErrors: "ENABLED", explicitAuthFlows: ["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"] });
+    expect(client.allowedOauthFlows).toBeUndefined();
+    const ip = resourceNamed("aws:cognito/identityPool:IdentityPool", "dev-sec-an-users-identities");
+    expect(ip.inputs).toMatchObject({ allowUnauthenticatedIdentities: false, allowClassicFlow: false });
+    expect(ip.inputs.cognitoIdentityProviders[0]).toMatchObject({ serverSideTokenCheck: true, providerName: expect.stringMatching(/^cognito-idp\.us-east-1\.amazonaws\.com\//) });
+    const trust = JSON.parse(resourceNamed("aws:iam/role:Role", "dev-sec-an-users-user-role").inputs.assumeRolePolicy).Statement[0];
+    expect(trust).toEqual({
+      Effect: "Allow",
+      Principal: { Federated: "cognito-identity.amazonaws.com" },
+      Action: "sts:AssumeRoleWithWebIdentity",
+      Condition: { StringEquals: { "cognito-identity.amazonaws.com:aud": ip.id }, "ForAnyValue:StringLike": { "cognito-identity.amazonaws.com:amr": "authenticated" } },
+    });
+    expect(resourceNamed("aws:cognito/identityPoolRoleAttachment:IdentityPoolRoleAttachment", "dev-sec-an-users-roles").inputs).toMatchObject({
+      identityPoolId: ip.id,
+      roles: { authenticated: `arn:aws:iam::${MOCK_ACCOUNT}:role/dev-sec-an-sec_an_user` },
+    });
+  });
+
+  test("API: Cognito authorizer on the pool, mock /health, traced and throttled stage", () => {
+    const pool = resourceNamed("aws:cognito/userPool:UserPool", "dev-sec-an-users-pool");
+    expect(resourceNamed("aws:apigateway/authorizer:Authorizer", "dev-sec-an-api-cognito").inputs).toMatchObject({
+      type: "COGNITO_USER_POOLS",
+      providerArns: [pool.state.arn],
+      identitySource: "method.request.header.Authorization",
+    });
+    expect(resourceNamed("aws:apigateway/resource:Resource", "dev-sec-an-api-health").inputs).toMatchObject({ pathPart: "health", parentId: "dev-sec-an-api-root" });
+    expect(resourceNamed("aws:apigateway/integration:Integration", "dev-sec-an-api-health-mock").inputs).toMatchObject({ type: "MOCK", httpMethod: "GET" });
+    expect(resourceNamed("aws:apigateway/stage:Stage", "dev-sec-an-api-stage").inputs).toMatchObject({ stageName: "v1", xrayTracingEnabled: true });
+    expect(resourceNamed("aws:apigateway/methodSettings:MethodSettings", "dev-sec-an-api-throttle").inputs.settings).toMatchObject({ throttlingBurstLimit: 50, throttlingRateLimit: 20 });
+  });
+
+  test("component tree: exactly these component types", () => {
+    const components = resources().filter((r) => !r.custom).map((r) => r.type);
+    expect(components.sort()).toEqual(
+      [
+        "awsx:ec2:Vpc",
+        "sec-an:core:SsmExports",
+        "sec-an:shared:DeadLetterStore",
+        "sec-an:shared:Network",
+        "sec-an:shared:PublicApi",
+        "sec-an:shared:SnsLoggingRole",
+        "sec-an:shared:UserDirectory",
+      ].sort(),
+    );
+  });
+});
+
+describe("sec-an-shared-infra program (variants)", () => {
+  test("OnePerAz NAT, private workloads, no interface endpoints, MFA on, OAuth callback", async () => {
+    await run({
+      natStrategy: "OnePerAz",
+      azCount: "3",
+      interfaceEndpoints: "false",
+      mfa: "ON",
+      deadLetterExpiryDays: "30",
+      dashboardsCallbackUrls: '["https://dash.example.com/_dashboards/app/home"]',
+    });
+    expect(resourceNamed("awsx:ec2:Vpc", "dev-sec-an-vpc").inputs).toMatchObject({ natGateways: { strategy: "OnePerAz" }, numberOfAvailabilityZones: 3 });
+    const v = ssmValues();
+    expect(v["/sec-an/dev/vpc/using_private_subnets"]).toBe("true");
+    expect(v["/sec-an/dev/vpc/subnets/instance"]).toBe(v["/sec-an/dev/vpc/subnets/private"]);
+    expect(resourcesOfType("aws:ec2/vpcEndpoint:VpcEndpoint").map((e) => e.inputs.vpcEndpointType)).toEqual(["Gateway", "Gateway"]);
+    expect(resourceNamed("aws:cognito/userPool:UserPool", "dev-sec-an-users-pool").inputs.mfaConfiguration).toBe("ON");
+    expect(resourceNamed("aws:cognito/userPoolClient:UserPoolClient", "dev-sec-an-users-dashboards").inputs).toMatchObject({
+      allowedOauthFlows: ["code"],
+      allowedOauthFlowsUserPoolClient: true,
+      callbackUrls: ["https://dash.example.com/_dashboards/app/home"],
+    });
+    const [rule] = resourceNamed("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "dev-sec-an-dead-letters-lifecycle").inputs.rules;
+    expect(rule.expiration).toEqual({ days: 30 });
+    expect(await checkResources(resources())).toEqual([]);
+  });
+
+  test("MFA off drops the TOTP configuration", async () => {
+    await run({ mfa: "OFF" });
+    const pool = resourceNamed("aws:cognito/userPool:UserPool", "dev-sec-an-users-pool").inputs;
+    expect(pool.mfaConfiguration).toBe("OFF");
+    expect(pool.softwareTokenMfaConfiguration).toBeUndefined();
+  });
+});
