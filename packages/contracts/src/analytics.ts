@@ -123,5 +123,5 @@ export function renderTemplate<T>(template: T, vars: Readonly<Record<string, str
   return walk(template, "$") as T;
 }
 
-/** Prefix of the dead-letter bucket under which the ingest queue's own dead letters are recorded. */
-export const INGEST_DEAD_LETTER_PREFIX = "analytics-ingest/";
+/** Suffix of the objects the dead-letter recorder writes (the reporter's S3 notification filter). */
+export const DEAD_LETTER_OBJECT_SUFFIX = ".json.gz";
