@@ -5,6 +5,8 @@ import * as pulumi from "@pulumi/pulumi";
 export interface BundleOptions {
   /** Inline a source map (helps stack traces; costs init time, so off by default). */
   readonly sourcemap?: boolean;
+  /** Further packages to leave as `require`s (e.g. ones a layer provides). `@aws-sdk/*` always is. */
+  readonly external?: readonly string[];
 }
 
 // Bundling is pure and deterministic for a given file tree, so one build per entry per process is
@@ -17,7 +19,8 @@ const cache = new Map<string, string>();
  */
 export function bundleEntry(entry: string, options: BundleOptions = {}): string {
   if (!path.isAbsolute(entry)) throw new Error(`Lambda entry must be an absolute path, got ${JSON.stringify(entry)}`);
-  const key = `${entry}\0${options.sourcemap ? "map" : ""}`;
+  const external = ["@aws-sdk/*", ...(options.external ?? [])];
+  const key = [entry, options.sourcemap ? "map" : "", ...external].join("\0");
   const hit = cache.get(key);
   if (hit !== undefined) return hit;
   const result = buildSync({
@@ -28,7 +31,7 @@ export function bundleEntry(entry: string, options: BundleOptions = {}): string 
     format: "cjs",
     minify: false,
     sourcemap: options.sourcemap ? "inline" : false,
-    external: ["@aws-sdk/*"],
+    external,
     write: false,
     outfile: "index.js",
     logLevel: "silent",
