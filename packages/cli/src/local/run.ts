@@ -1,0 +1,196 @@
+import { execFile } from "node:child_process";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { promisify } from "node:util";
+import { SQSClient, GetQueueAttributesCommand } from "@aws-sdk/client-sqs";
+import { SNSClient } from "@aws-sdk/client-sns";
+import { S3Client } from "@aws-sdk/client-s3";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import type { ProjectName } from "@sec-an/contracts";
+import { setClients, setParamOverrides } from "@sec-an/runtime";
+import { s3NotificationBridge, sqsPoller, streamBridge, type Loop } from "./bridges";
+import { startDemoServices, type DemoServices } from "./demo-services";
+import { LocalEcs } from "./ecs";
+import { LocalInvoker } from "./invoker";
+import { runPrograms } from "./programs";
+import { provision, type LocalClients } from "./provision";
+import { htmlReport, summarise, terminalSummary, type RunSummary } from "./report";
+import { installStore, replayInvocations, seedScans } from "./seed";
+import { SqliteStore } from "./sqlite-store";
+import { checkTarget } from "./targets";
+import { emptyTopology, readTopology } from "./topology";
+
+export interface LocalOptions {
+  targets?: string[];
+  allowRemote?: boolean;
+  /** Which scanners run (default all that can: nmap needs Debian's nmap). */
+  scanners?: string[];
+  dataDir?: string;
+  keepRunning?: boolean;
+  json?: boolean;
+  /** Upper bound on the whole run in seconds (default 240). */
+  timeoutSeconds?: number;
+  log?: (line: string) => void;
+}
+
+export interface LocalResult {
+  summary: RunSummary;
+  reportPath: string;
+  timings: { totalMs: number; nmapMs: number; tlsMs: number };
+}
+
+const run = promisify(execFile);
+
+export function repoRoot(from = __dirname): string {
+  let dir = from;
+  while (!existsSync(join(dir, "pnpm-workspace.yaml"))) {
+    const up = dirname(dir);
+    if (up === dir) throw new Error("cannot find the sec-an repository root");
+    dir = up;
+  }
+  return dir;
+}
+
+export async function nmapAvailable(): Promise<boolean> {
+  try {
+    await run("nmap", ["--version"], { timeout: 10_000 });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export async function runLocal(opts: LocalOptions): Promise<LocalResult> {
+  const log = opts.log ?? ((l: string) => process.stderr.write(`${l}\n`));
+  const started = new Date();
+  const root = repoRoot();
+  const dataDir = resolve(opts.dataDir ?? join(root, ".sec-an", "local"));
+  mkdirSync(dataDir, { recursive: true });
+  const deadline = Date.now() + (opts.timeoutSeconds ?? 240) * 1000;
+  const cleanups: (() => Promise<void> | void)[] = [];
+
+  try {
+    let scanners = opts.scanners ?? ["nmap", "ssl"];
+    if (scanners.includes("nmap") && !(await nmapAvailable())) {
+      log("nmap is not installed: the nmap stage is skipped. Install it with `sudo apt-get install nmap` (Debian/Ubuntu).");
+      log("The ssl scanner still runs, fed port events for the demo services directly.");
+      scanners = scanners.filter((s) => s !== "nmap");
+    }
+
+    let demo: DemoServices | undefined;
+    let targets: string[];
+    if (opts.targets?.length) {
+      targets = opts.targets.map((t) => checkTarget(t, opts.allowRemote ?? false));
+    } else {
+      demo = await startDemoServices();
+      cleanups.push(() => demo!.close());
+      targets = [demo.host];
+      log(`demo services on ${demo.host}: http :${demo.httpPort}, tls :${demo.tlsPort} (self-signed, 1024-bit, expired)`);
+    }
+
+    log("starting emulators (SQS/SNS/S3: fauxqs; DynamoDB: dynalite)");
+    const { startEmulators } = await import(join(root, "packages/testing/emulators.mjs"));
+    const emulators = await startEmulators();
+    cleanups.push(() => emulators.stop());
+    const env: Record<string, string> = {
+      AWS_REGION: "us-east-1",
+      AWS_ACCESS_KEY_ID: "local",
+      AWS_SECRET_ACCESS_KEY: "local",
+      AWS_ENDPOINT_URL: emulators.awsEndpoint,
+      AWS_ENDPOINT_URL_DYNAMODB: emulators.dynamoEndpoint,
+      AWS_EC2_METADATA_DISABLED: "true",
+      SEC_AN_APP: "sec-an",
+      SEC_AN_STAGE: "local",
+    };
+    Object.assign(process.env, env);
+    const cfg = { region: env.AWS_REGION, credentials: { accessKeyId: "local", secretAccessKey: "local" } };
+    const clients: LocalClients = {
+      sqs: new SQSClient({ ...cfg, endpoint: emulators.awsEndpoint }),
+      sns: new SNSClient({ ...cfg, endpoint: emulators.awsEndpoint }),
+      s3: new S3Client({ ...cfg, endpoint: emulators.awsEndpoint, forcePathStyle: true }),
+      dynamo: new DynamoDBClient({ ...cfg, endpoint: emulators.dynamoEndpoint }),
+    };
+
+    log("running the Pulumi programs under the mock engine to read the topology");
+    const projects: ProjectName[] = ["shared-code", "shared-infra", "analytics-platform", "task-execution", "ssl", ...(scanners.includes("nmap") ? (["nmap"] as const) : [])];
+    const runs = await runPrograms(root, "local", projects);
+    const topology = emptyTopology();
+    for (const r of runs) readTopology(r.records, topology);
+    log(`topology: ${topology.queues.length} queues, ${topology.topics.length} topics, ${topology.subscriptions.length} subscriptions, ${topology.functions.length} functions, ${topology.tables.length} tables`);
+
+    const translation = await provision(topology, clients);
+    setParamOverrides(translation.applyAll(topology.parameters));
+    const ecs = new LocalEcs(topology.taskDefinitions, root, env, log);
+    cleanups.push(() => ecs.stop());
+    setClients({ ...clients, ecs: ecs as never });
+
+    const store = await SqliteStore.open(join(dataDir, "analytics.sqlite"));
+    cleanups.push(() => store.close());
+    const invoker = new LocalInvoker(topology.functions, root, translation, env);
+    await installStore(store);
+    await replayInvocations(runs, invoker, log);
+
+    const loops: Loop[] = [];
+    cleanups.push(() => Promise.all(loops.map((l) => l.stop())).then(() => undefined));
+    for (const es of topology.eventSources) {
+      const local = translation.get(es.sourceMockArn);
+      const queue = topology.queues.find((q) => q.mockArn === es.sourceMockArn);
+      const table = topology.tables.find((t) => t.mockStreamArn === es.sourceMockArn);
+      if (queue && local) {
+        loops.push(sqsPoller(clients, invoker, es.functionRef, translation.apply(queue.mockUrl), local, es.batchSize));
+      } else if (table) {
+        loops.push(streamBridge(clients, invoker, { table: table.name, keys: [table.hashKey, ...(table.rangeKey ? [table.rangeKey] : [])], fnRef: es.functionRef, streamArn: table.mockStreamArn! }));
+      }
+    }
+    const notificationFailures: { key: string; error: string }[] = [];
+    for (const n of topology.notifications) {
+      loops.push(s3NotificationBridge(clients, invoker, { bucket: n.bucket, fnRef: n.functionMockArn, prefix: n.prefix, suffix: n.suffix }, (key, e) => notificationFailures.push({ key, error: e.message })));
+    }
+
+    const seeded = await seedScans({ topology, translation, invoker, clients, targets, demo, scanners, log });
+    log(`queued ${seeded} scan request(s); waiting for the pipeline to settle`);
+
+    // Settled = nothing in flight anywhere for a few consecutive checks, after the first results.
+    let quiet = 0;
+    let lastProgress = "";
+    while (Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 1000));
+      const depth = await queueDepth(clients, topology.queues.map((q) => translation.apply(q.mockUrl)));
+      const busy = loops.reduce((n, l) => n + l.inFlight(), 0) + ecs.running() + depth;
+      const progress = `in flight: ${depth} queued, ${loops.reduce((n, l) => n + l.inFlight(), 0)} in handlers, ${ecs.running()} tasks running`;
+      if (progress !== lastProgress) log(progress);
+      lastProgress = progress;
+      quiet = busy === 0 ? quiet + 1 : 0;
+      if (quiet >= 4 && !opts.keepRunning) break;
+    }
+    if (Date.now() >= deadline) log("deadline reached: reporting what has arrived so far");
+
+    const summary = summarise(store.dump());
+    const finished = new Date();
+    const reportPath = join(dataDir, "report.html");
+    writeFileSync(reportPath, htmlReport(summary, { startedAt: started, finishedAt: finished, targets }));
+    writeFileSync(join(dataDir, "summary.json"), JSON.stringify(summary, null, 2));
+    return { summary, reportPath, timings: { totalMs: finished.getTime() - started.getTime(), nmapMs: ecs.runs.reduce((n, r) => n + (r.exitCode !== undefined ? 1 : 0), 0), tlsMs: 0 } };
+  } finally {
+    for (const c of cleanups.reverse()) {
+      try {
+        await c();
+      } catch (e) {
+        log(`cleanup: ${(e as Error).message}`);
+      }
+    }
+  }
+}
+
+async function queueDepth(sqs: LocalClients, urls: string[]): Promise<number> {
+  let n = 0;
+  for (const QueueUrl of urls) {
+    const a = await sqs.sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible", "ApproximateNumberOfMessagesDelayed"] }));
+    // Dead-letter queues hold what failed for good: not work in flight.
+    if (/dlq|dead/i.test(QueueUrl)) continue;
+    n += Number(a.Attributes?.ApproximateNumberOfMessages ?? 0) + Number(a.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0) + Number(a.Attributes?.ApproximateNumberOfMessagesDelayed ?? 0);
+  }
+  return n;
+}
+
+export { terminalSummary };
