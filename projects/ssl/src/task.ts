@@ -1,0 +1,20 @@
+import { PortDetected, SSL_TASK } from "@sec-an/contracts";
+import { PARSER_VERSION, parse } from "./parser/parse";
+import { createScan } from "./scanner";
+
+/**
+ * The ssl task as the platform's tooling sees it (CLI `sec-an parse ssl <file>`, re-ingestion, the
+ * Lambda handlers): the same `scan` and `parse` everywhere. Requests are port-detected cascade events.
+ */
+export const scan = createScan();
+
+export const sslTask = {
+  name: SSL_TASK,
+  parserVersion: PARSER_VERSION,
+  parse,
+  scan,
+  requestSchema: PortDetected,
+} as const;
+
+export { parse, PARSER_VERSION };
+export default sslTask;
