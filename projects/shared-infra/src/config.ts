@@ -7,6 +7,7 @@ import { readDeployment, type ConfigLike } from "@sec-an/components";
 
 export type NatStrategy = "None" | "Single" | "OnePerAz";
 export type MfaMode = "OFF" | "OPTIONAL" | "ON";
+export type FlowLogTraffic = "NONE" | "REJECT" | "ALL";
 
 export interface SharedInfraConfig {
   deployment: Deployment;
@@ -19,6 +20,8 @@ export interface SharedInfraConfig {
   usePrivateSubnets: boolean;
   /** Interface endpoints for SQS, SNS, SSM, ECR, logs and STS (billed per AZ-hour); gateway endpoints are free and always on. */
   interfaceEndpoints: boolean;
+  flowLogTraffic: FlowLogTraffic;
+  flowLogRetentionDays: number;
   mfa: MfaMode;
   cognitoDomainPrefix: string;
   /** OAuth callback URLs of the Dashboards client; empty = no hosted-UI OAuth flow. */
@@ -71,6 +74,15 @@ export function checkCidr(cidr: string): string {
   const isPrivate = a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168);
   if (!isPrivate) throw new Error("must be inside an RFC 1918 private range");
   return cidr;
+}
+
+/** CloudWatch Logs accepts only these retention periods. */
+const RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
+
+function retention(cfg: ConfigLike, key: string, def: number): number {
+  const n = int(cfg, key, def, 1, 3653);
+  if (!RETENTION_DAYS.includes(n)) throw new ConfigError(key, `must be one of the CloudWatch retention periods ${RETENTION_DAYS.join(", ")}`);
+  return n;
 }
 
 const DOMAIN_PREFIX = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
@@ -134,6 +146,8 @@ export function parseConfig(cfg: ConfigLike, stackName: string): SharedInfraConf
     natStrategy,
     usePrivateSubnets,
     interfaceEndpoints: bool(cfg, "interfaceEndpoints", true),
+    flowLogTraffic: oneOf<FlowLogTraffic>(cfg, "flowLogTraffic", "REJECT", ["NONE", "REJECT", "ALL"]),
+    flowLogRetentionDays: retention(cfg, "flowLogRetentionDays", 90),
     mfa: oneOf<MfaMode>(cfg, "mfa", "OPTIONAL", ["OFF", "OPTIONAL", "ON"]),
     cognitoDomainPrefix,
     dashboardsCallbackUrls: jsonList(cfg, "dashboardsCallbackUrls"),

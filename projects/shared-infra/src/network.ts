@@ -1,7 +1,8 @@
 import * as aws from "@pulumi/aws";
 import * as awsx from "@pulumi/awsx";
 import * as pulumi from "@pulumi/pulumi";
-import type { NatStrategy } from "./config";
+import { policyDocument } from "@sec-an/components";
+import type { FlowLogTraffic, NatStrategy } from "./config";
 
 /** Interface endpoints private subnets need to run sec-an without a NAT (service name suffixes). */
 export const INTERFACE_ENDPOINTS = ["sqs", "sns", "ssm", "ecr.api", "ecr.dkr", "logs", "sts"] as const;
@@ -13,6 +14,9 @@ export interface NetworkArgs {
   azCount: number;
   natStrategy: NatStrategy;
   interfaceEndpoints: boolean;
+  /** VPC flow logs to CloudWatch: REJECT (default; small), ALL (scanner traffic makes this large) or NONE. */
+  flowLogTraffic: FlowLogTraffic;
+  flowLogRetentionDays: number;
   tags: Record<string, string>;
 }
 
@@ -100,6 +104,51 @@ export class Network extends pulumi.ComponentResource {
       }
     }
 
+    if (args.flowLogTraffic !== "NONE") this.flowLogs(name, args);
+
     this.registerOutputs({ vpcId: this.vpcId, publicSubnetIds: this.publicSubnetIds, privateSubnetIds: this.privateSubnetIds });
+  }
+
+  private flowLogs(name: string, args: NetworkArgs): void {
+    const parent = { parent: this };
+    const account = aws.getCallerIdentityOutput({}, parent).accountId;
+    const group = new aws.cloudwatch.LogGroup(`${name}-flow-logs`, { name: `/sec-an/vpc/${name}/flow-logs`, retentionInDays: args.flowLogRetentionDays, tags: args.tags }, parent);
+    const role = new aws.iam.Role(
+      `${name}-flow-logs`,
+      {
+        assumeRolePolicy: pulumi.jsonStringify({
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Effect: "Allow",
+              Principal: { Service: "vpc-flow-logs.amazonaws.com" },
+              Action: "sts:AssumeRole",
+              Condition: { StringEquals: { "aws:SourceAccount": account } },
+            },
+          ],
+        }),
+        tags: args.tags,
+      },
+      parent,
+    );
+    new aws.iam.RolePolicy(
+      `${name}-flow-logs`,
+      {
+        role: role.id,
+        policy: policyDocument([
+          {
+            Sid: "WriteFlowLogs",
+            Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+            Resource: [group.arn, pulumi.interpolate`${group.arn}:log-stream:*`],
+          },
+        ]),
+      },
+      parent,
+    );
+    new aws.ec2.FlowLog(
+      `${name}-flow-logs`,
+      { vpcId: this.vpcId, trafficType: args.flowLogTraffic, logDestinationType: "cloud-watch-logs", logDestination: group.arn, iamRoleArn: role.arn, maxAggregationInterval: 600, tags: args.tags },
+      parent,
+    );
   }
 }

@@ -3,6 +3,7 @@
  * role, the VPC with endpoints, Cognito users and the public API — each published to SSM under the
  * catalogue names of `@sec-an/contracts`.
  */
+import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { Params, resourcePrefix } from "@sec-an/contracts";
 import { SsmExports } from "@sec-an/components";
@@ -24,6 +25,8 @@ export function program(config: SharedInfraConfig) {
     azCount: config.azCount,
     natStrategy: config.natStrategy,
     interfaceEndpoints: config.interfaceEndpoints,
+    flowLogTraffic: config.flowLogTraffic,
+    flowLogRetentionDays: config.flowLogRetentionDays,
     tags,
   });
   const users = new UserDirectory(`${prefix}-users`, {
@@ -35,6 +38,22 @@ export function program(config: SharedInfraConfig) {
     tags,
   });
   const api = new PublicApi(`${prefix}-api`, { prefix, userPoolArn: users.userPool.arn, stageName: config.apiStageName, tags });
+
+  // One console view of everything this deployment runs, across all projects (they share the tags).
+  new aws.resourcegroups.Group(`${prefix}-resources`, {
+    name: prefix,
+    description: `All sec-an resources of app ${d.app}, stage ${d.stage}`,
+    resourceQuery: {
+      query: JSON.stringify({
+        ResourceTypeFilters: ["AWS::AllSupported"],
+        TagFilters: [
+          { Key: "app", Values: [d.app] },
+          { Key: "stage", Values: [d.stage] },
+        ],
+      }),
+    },
+    tags,
+  });
 
   const instanceSubnets = config.usePrivateSubnets ? network.privateSubnetIds : network.publicSubnetIds;
   const exports = new SsmExports(`${prefix}-exports`, {

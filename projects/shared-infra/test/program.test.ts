@@ -14,9 +14,10 @@ const policyOf = (type: string, name: string) => JSON.parse(resourceNamed(type, 
 
 describe("sec-an-shared-infra program (defaults)", () => {
   let out: Awaited<ReturnType<typeof run>>;
+  // Generous: importing @pulumi/aws + awsx under ts-jest is slow on a loaded machine.
   beforeAll(async () => {
     out = await run();
-  });
+  }, 180_000);
 
   test("publishes every shared-infra catalogue parameter, and only those", () => {
     const expected = allParams().filter((d) => d.producer === "shared-infra").map((d) => paramName({ app: "sec-an", stage: "dev" }, d));
@@ -127,6 +128,31 @@ describe("sec-an-shared-infra program (defaults)", () => {
     });
   });
 
+  test("VPC flow logs (REJECT by default) to a retained log group through a role scoped to it", () => {
+    const group = resourceNamed("aws:cloudwatch/logGroup:LogGroup", "dev-sec-an-vpc-flow-logs");
+    expect(group.inputs).toMatchObject({ name: "/sec-an/vpc/dev-sec-an-vpc/flow-logs", retentionInDays: 90 });
+    expect(resourceNamed("aws:ec2/flowLog:FlowLog", "dev-sec-an-vpc-flow-logs").inputs).toMatchObject({
+      vpcId: "vpc-dev-sec-an-vpc",
+      trafficType: "REJECT",
+      logDestinationType: "cloud-watch-logs",
+      logDestination: group.state.arn,
+      iamRoleArn: resourceNamed("aws:iam/role:Role", "dev-sec-an-vpc-flow-logs").state.arn,
+    });
+    const trust = JSON.parse(resourceNamed("aws:iam/role:Role", "dev-sec-an-vpc-flow-logs").inputs.assumeRolePolicy).Statement[0];
+    expect(trust).toMatchObject({ Principal: { Service: "vpc-flow-logs.amazonaws.com" }, Condition: { StringEquals: { "aws:SourceAccount": MOCK_ACCOUNT } } });
+    const [stmt] = policyOf("aws:iam/rolePolicy:RolePolicy", "dev-sec-an-vpc-flow-logs").Statement;
+    expect(stmt.Resource).toEqual([group.state.arn, `${group.state.arn}:log-stream:*`]);
+  });
+
+  test("a resource group gathers the deployment by its app/stage tags", () => {
+    const g = resourceNamed("aws:resourcegroups/group:Group", "dev-sec-an-resources").inputs;
+    expect(g.name).toBe("dev-sec-an");
+    expect(JSON.parse(g.resourceQuery.query).TagFilters).toEqual([
+      { Key: "app", Values: ["sec-an"] },
+      { Key: "stage", Values: ["dev"] },
+    ]);
+  });
+
   test("Cognito: admin-created users, strong passwords, no unauthenticated identities, role bound to the pool", () => {
     const pool = resourceNamed("aws:cognito/userPool:UserPool", "dev-sec-an-users-pool").inputs;
     expect(pool).toMatchObject({
@@ -190,6 +216,7 @@ describe("sec-an-shared-infra program (variants)", () => {
       natStrategy: "OnePerAz",
       azCount: "3",
       interfaceEndpoints: "false",
+      flowLogTraffic: "NONE",
       mfa: "ON",
       deadLetterExpiryDays: "30",
       dashboardsCallbackUrls: '["https://dash.example.com/_dashboards/app/home"]',
@@ -199,6 +226,7 @@ describe("sec-an-shared-infra program (variants)", () => {
     expect(v["/sec-an/dev/vpc/using_private_subnets"]).toBe("true");
     expect(v["/sec-an/dev/vpc/subnets/instance"]).toBe(v["/sec-an/dev/vpc/subnets/private"]);
     expect(resourcesOfType("aws:ec2/vpcEndpoint:VpcEndpoint").map((e) => e.inputs.vpcEndpointType)).toEqual(["Gateway", "Gateway"]);
+    expect(resourcesOfType("aws:ec2/flowLog:FlowLog")).toEqual([]);
     expect(resourceNamed("aws:cognito/userPool:UserPool", "dev-sec-an-users-pool").inputs.mfaConfiguration).toBe("ON");
     expect(resourceNamed("aws:cognito/userPoolClient:UserPoolClient", "dev-sec-an-users-dashboards").inputs).toMatchObject({
       allowedOauthFlows: ["code"],
@@ -208,12 +236,12 @@ describe("sec-an-shared-infra program (variants)", () => {
     const [rule] = resourceNamed("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "dev-sec-an-dead-letters-lifecycle").inputs.rules;
     expect(rule.expiration).toEqual({ days: 30 });
     expect(await checkResources(resources())).toEqual([]);
-  });
+  }, 180_000);
 
   test("MFA off drops the TOTP configuration", async () => {
     await run({ mfa: "OFF" });
     const pool = resourceNamed("aws:cognito/userPool:UserPool", "dev-sec-an-users-pool").inputs;
     expect(pool.mfaConfiguration).toBe("OFF");
     expect(pool.softwareTokenMfaConfiguration).toBeUndefined();
-  });
+  }, 180_000);
 });
