@@ -45,7 +45,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
       timeoutSeconds: timeout,
       log: (l) => io.stderr.write(`${l}\n`),
     });
-    if (values.json) io.stdout.write(JSON.stringify({ ...result.summary, report: result.reportPath, timings: result.timings }, null, 2) + "\n");
+    if (values.json) io.stdout.write(JSON.stringify({ ...result.summary, report: result.reportPath, targets: result.targets, demo: result.demo, timings: result.timings }, null, 2) + "\n");
     else io.stdout.write(`\n${terminalSummary(result.summary)}\nReport: ${result.reportPath}\n`);
     return 0;
   } catch (e) {

@@ -15,6 +15,7 @@ export interface TaskRun {
   family: string;
   startedAt: Date;
   exitCode?: number | null;
+  finishedAt?: Date;
   stderr: string;
 }
 
@@ -58,6 +59,7 @@ export class LocalEcs {
     });
     child.on("exit", (code) => {
       run.exitCode = code;
+      run.finishedAt = new Date();
       this.children.delete(child);
       this.log(`[${def.family}] task ${taskArn.split("/").pop()} exited ${code}${code ? `: ${run.stderr.trim().split("\n").pop()}` : ""}`);
     });

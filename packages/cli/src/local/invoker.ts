@@ -20,7 +20,7 @@ export class LocalInvoker {
   private readonly byRef = new Map<string, LocalFunction>();
   private readonly handlers = new Map<string, (event: unknown, context: unknown) => Promise<unknown>>();
   private queue: Promise<unknown> = Promise.resolve();
-  readonly counts = new Map<string, { invocations: number; errors: number }>();
+  readonly counts = new Map<string, { invocations: number; errors: number; ms: number }>();
 
   constructor(
     functions: readonly LocalFunction[],
@@ -60,7 +60,7 @@ export class LocalInvoker {
       const env = { ...this.baseEnv, ...this.translation.applyAll(fn.env), AWS_LAMBDA_FUNCTION_NAME: fn.name };
       const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
       Object.assign(process.env, env);
-      const c = this.counts.get(fn.name) ?? { invocations: 0, errors: 0 };
+      const c = this.counts.get(fn.name) ?? { invocations: 0, errors: 0, ms: 0 };
       c.invocations += 1;
       this.counts.set(fn.name, c);
       const deadline = started + fn.timeout * 1000;
@@ -77,9 +77,11 @@ export class LocalInvoker {
       };
       try {
         const result = await this.load(fn)(event, context);
+        c.ms += Date.now() - started;
         return { ok: true, result, ms: Date.now() - started };
       } catch (e) {
         c.errors += 1;
+        c.ms += Date.now() - started;
         return { ok: false, error: e as Error, ms: Date.now() - started };
       } finally {
         for (const [k, v] of Object.entries(saved)) {

@@ -36,6 +36,10 @@ export interface LocalOptions {
 export interface LocalResult {
   summary: RunSummary;
   reportPath: string;
+  targets: string[];
+  /** The demo services' ports, when the run started them. */
+  demo?: { host: string; httpPort: number; tlsPort: number };
+  /** Wall time, and the parts spent inside nmap and inside the TLS scanner (for the overhead benchmark). */
   timings: { totalMs: number; nmapMs: number; tlsMs: number };
 }
 
@@ -170,7 +174,15 @@ export async function runLocal(opts: LocalOptions): Promise<LocalResult> {
     const reportPath = join(dataDir, "report.html");
     writeFileSync(reportPath, htmlReport(summary, { startedAt: started, finishedAt: finished, targets }));
     writeFileSync(join(dataDir, "summary.json"), JSON.stringify(summary, null, 2));
-    return { summary, reportPath, timings: { totalMs: finished.getTime() - started.getTime(), nmapMs: ecs.runs.reduce((n, r) => n + (r.exitCode !== undefined ? 1 : 0), 0), tlsMs: 0 } };
+    const nmapMs = ecs.runs.reduce((n, r) => n + ((r.finishedAt ?? finished).getTime() - r.startedAt.getTime()), 0);
+    const tlsMs = [...invoker.counts].filter(([name]) => /ssl.*scan/.test(name)).reduce((n, [, c]) => n + c.ms, 0);
+    return {
+      summary,
+      reportPath,
+      targets,
+      demo: demo && { host: demo.host, httpPort: demo.httpPort, tlsPort: demo.tlsPort },
+      timings: { totalMs: finished.getTime() - started.getTime(), nmapMs, tlsMs },
+    };
   } finally {
     for (const c of cleanups.reverse()) {
       try {

@@ -1,0 +1,74 @@
+import { execFile, spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+
+/**
+ * The local run end to end, as a user runs it: `sec-an local` in a child process (it starts its own
+ * emulators and loopback demo services, and stops them), against real nmap and the real handlers.
+ * Bounded: the run has a --timeout and the test kills it if it overruns.
+ */
+const root = join(__dirname, "../../..");
+const bin = join(root, "packages/cli/bin/sec-an.js");
+const CHROMIUM = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find(existsSync);
+
+function runCli(args: string[], timeoutMs: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [bin, ...args], { cwd: root, env: { ...process.env, FORCE_COLOR: "0" } });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (b) => (stdout += b));
+    child.stderr.on("data", (b) => (stderr += b));
+    const killer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+    child.on("exit", (code) => {
+      clearTimeout(killer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+describe("sec-an local (end to end)", () => {
+  const dataDir = mkdtempSync(join(tmpdir(), "sec-an-local-"));
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+  let out: any;
+  let stderr = "";
+
+  beforeAll(async () => {
+    const r = await runCli(["local", "--json", "--data-dir", dataDir, "--timeout", "200"], 260_000);
+    stderr = r.stderr;
+    if (r.code !== 0) throw new Error(`sec-an local exited ${r.code}\n${r.stderr.slice(-3000)}`);
+    out = JSON.parse(r.stdout);
+  }, 280_000);
+
+  it("finds the open ports of the services it started", () => {
+    const ports = out.openPorts.filter((p: any) => p.address === out.demo.host).map((p: any) => p.port);
+    expect(ports).toEqual(expect.arrayContaining([out.demo.httpPort, out.demo.tlsPort]));
+  });
+
+  it("reports the weak certificate through the nmap → ssl cascade", () => {
+    const tls = out.tls.find((t: any) => t.port === out.demo.tlsPort);
+    expect(tls).toBeDefined();
+    expect(tls.findings.join("; ")).toMatch(/expired/);
+    expect(tls.findings.join("; ")).toMatch(/self-signed/);
+  });
+
+  it("stops everything it started and reports progress", () => {
+    expect(stderr).toMatch(/topology: \d+ queues/);
+    expect(stderr).toMatch(/in flight/);
+  });
+
+  it("writes an HTML report that renders the findings in a browser", async () => {
+    if (!CHROMIUM) throw new Error("Debian's chromium is needed to render the report (.ci/run installs it)");
+    const report = readFileSync(out.report, "utf8");
+    expect(report).toContain("sec-an local run");
+    const { stdout } = await promisify(execFile)(
+      CHROMIUM!,
+      ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", `--user-data-dir=${join(dataDir, "chromium")}`, "--dump-dom", `file://${out.report}`],
+      { timeout: 60_000, maxBuffer: 10 * 1024 * 1024 },
+    );
+    expect(stdout).toContain(`${out.demo.host}:${out.demo.tlsPort}`);
+    expect(stdout).toMatch(/<b id="n-ports">\d+<\/b>/);
+    expect(stdout).toMatch(/expired/);
+  });
+});
