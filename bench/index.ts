@@ -1,0 +1,22 @@
+// `npm run bench`: runs every benchmark script in this folder, one process each (so one's memory or
+// warm JIT never flatters another), and prints their figures. Pass names to run some: `npm run bench -- nmap ssl`.
+import { spawnSync } from "node:child_process";
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
+
+const only = process.argv.slice(2);
+const scripts = readdirSync(__dirname)
+  .filter((f) => f.endsWith(".ts") && f !== "index.ts")
+  .map((f) => f.slice(0, -3))
+  .filter((n) => !only.length || only.includes(n))
+  .sort();
+
+let failed = 0;
+for (const name of scripts) {
+  process.stdout.write(`\n=== ${name} ===\n`);
+  const started = Date.now();
+  const r = spawnSync(process.execPath, ["--require", "tsx/cjs", "--expose-gc", join(__dirname, `${name}.ts`)], { stdio: "inherit", cwd: join(__dirname, "..") });
+  process.stdout.write(`(${name}: ${((Date.now() - started) / 1000).toFixed(1)} s${r.status ? `, exit ${r.status}` : ""})\n`);
+  if (r.status) failed += 1;
+}
+process.exitCode = failed ? 1 : 0;
