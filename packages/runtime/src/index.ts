@@ -5,4 +5,5 @@ export * from "./results-context";
 export * from "./parse-tools";
 export * from "./raw-store";
 export * from "./batch";
+export * from "./dlq";
 export * from "./launcher";

@@ -1,0 +1,97 @@
+import { gzipSync } from "node:zlib";
+import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { Attr, DeadLetterRecord, Limits, Params, validate } from "@sec-an/contracts";
+import type { SQSRecord } from "aws-lambda";
+import { s3Client } from "../aws";
+import { cutReason, sqsBatchHandler } from "../batch";
+import { metadataBytes } from "../raw-store";
+import { getParam } from "../params";
+
+/**
+ * Dead-letter recorder: drains a DLQ into the dead-letter bucket, one gzip-compressed JSON object per
+ * dead letter (`{ record, body }`), so nothing that failed is ever lost and the reporter can index it.
+ * Fixes of the original (§2.4, §11): the error text goes into the object, and S3 metadata only carries
+ * header-safe values cut to fit the 2 KB limit.
+ */
+
+const queueNameOf = (arn: string) => arn.split(":").pop() || "unknown-queue";
+const safeId = (s: string) => s.replace(/[^A-Za-z0-9._-]/g, "_").slice(0, 128);
+
+function attributeValues(r: SQSRecord): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(r.messageAttributes ?? {})) {
+    if (typeof v.stringValue === "string") out[k] = v.stringValue;
+    else if (typeof v.binaryValue === "string") out[k] = `base64:${v.binaryValue}`;
+  }
+  return out;
+}
+
+/** The record describing one dead letter, and the key its object is stored under. */
+export function deadLetterRecord(r: SQSRecord, now: Date = new Date()): DeadLetterRecord {
+  const queueName = queueNameOf(r.eventSourceARN).slice(0, 80);
+  const sentMs = Number(r.attributes?.SentTimestamp);
+  const sent = Number.isFinite(sentMs) && sentMs > 0 ? new Date(sentMs) : now;
+  const sentTime = sent.toISOString();
+  const messageId = safeId(r.messageId);
+  const attrs = attributeValues(r);
+  const receiveCount = Number(r.attributes?.ApproximateReceiveCount);
+  const source = attrs[Attr.sourceQueue] ?? (r.attributes as unknown as Record<string, string | undefined>)?.DeadLetterQueueSourceArn;
+  const record: DeadLetterRecord = {
+    queueName,
+    messageId,
+    deadLetterKey: `${queueName}/${sentTime.slice(0, 4)}/${sentTime.slice(5, 7)}/${sentTime.slice(8, 10)}/${messageId}.json.gz`,
+    sentTime,
+    recordedTime: now.toISOString(),
+    ...(Number.isInteger(receiveCount) && receiveCount >= 0 ? { receiveCount } : {}),
+    ...(attrs[Attr.errorMessage] ? { reason: cutReason(attrs[Attr.errorMessage], 4096) } : {}),
+    ...(attrs[Attr.errorCode] ? { errorCode: cutReason(attrs[Attr.errorCode], 64) } : {}),
+    ...(attrs[Attr.requestId] ? { requestId: cutReason(attrs[Attr.requestId], 128) } : {}),
+    ...(source ? { sourceQueue: cutReason(source, 256) } : {}),
+    attributes: attrs,
+    bodyBytes: Buffer.byteLength(r.body ?? ""),
+  };
+  return validate(DeadLetterRecord, record, "dead-letter record");
+}
+
+/** S3 user metadata for a record: header-safe ASCII, the reason cut so the whole stays within 2 KB. */
+export function deadLetterMetadata(rec: DeadLetterRecord): Record<string, string> {
+  const ascii = (v: string, n = 256) => cutReason(v, n, { ascii: true });
+  const meta: Record<string, string> = {
+    "queue-name": ascii(rec.queueName),
+    "message-id": ascii(rec.messageId),
+    "dead-letter-key": ascii(rec.deadLetterKey, 512),
+    "sent-time": rec.sentTime,
+    "recorded-time": rec.recordedTime,
+    "body-bytes": String(rec.bodyBytes),
+  };
+  if (rec.receiveCount !== undefined) meta["receive-count"] = String(rec.receiveCount);
+  if (rec.errorCode) meta["error-code"] = ascii(rec.errorCode, 64);
+  if (rec.requestId) meta["request-id"] = ascii(rec.requestId, 128);
+  if (rec.sourceQueue) meta["source-queue"] = ascii(rec.sourceQueue);
+  if (rec.reason) {
+    const room = Limits.s3MetadataBytes - metadataBytes(meta) - "reason".length;
+    if (room > 16) meta.reason = ascii(rec.reason, Math.min(room, Limits.reasonBytes));
+  }
+  return meta;
+}
+
+/** Store one dead letter; returns its record. Re-delivery of the same message overwrites the same key. */
+export async function recordDeadLetter(r: SQSRecord, bucket: string, s3: S3Client = s3Client(), now = new Date()): Promise<DeadLetterRecord> {
+  const record = deadLetterRecord(r, now);
+  await s3.send(
+    new PutObjectCommand({
+      Bucket: bucket,
+      Key: record.deadLetterKey,
+      Body: gzipSync(JSON.stringify({ record, body: r.body })),
+      ContentType: "application/gzip",
+      Metadata: deadLetterMetadata(record),
+    }),
+  );
+  return record;
+}
+
+export const handler = sqsBatchHandler(async (record) => {
+  // Read late (and cached): the bucket belongs to shared-infra, deployed independently of this function.
+  const bucket = await getParam(Params.deadLettersBucketName);
+  await recordDeadLetter(record, bucket);
+});

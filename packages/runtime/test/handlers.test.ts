@@ -1,0 +1,143 @@
+import { gunzipSync } from "node:zlib";
+import { GetObjectCommand } from "@aws-sdk/client-s3";
+import { SendMessageCommand } from "@aws-sdk/client-sqs";
+import { Attr, DeadLetterRecord, Env, Limits, validate } from "@sec-an/contracts";
+import { forwardExceptionsToDlq, logger, metadataBytes, resetClients, setClients, setParamOverrides } from "../src";
+import { handler as recorder, deadLetterRecord } from "../src/handlers/dead-letter-recorder";
+import { GLUE_TOPIC_ENV, handler as glue, toSnsAttributes } from "../src/handlers/sqs-sns-glue";
+import { createBucket, createQueue, drain, emulatorClients, fakeRecord, lambdaContext, sqsEvent, toSqsRecord, topicWithQueue } from "./helpers";
+
+logger.setLogLevel("SILENT");
+const c = emulatorClients();
+const saved = { ...process.env };
+
+beforeEach(() => setClients({ s3: c.s3, sns: c.sns, sqs: c.sqs }));
+afterEach(() => {
+  resetClients();
+  setParamOverrides(undefined);
+  process.env = { ...saved };
+});
+
+async function readObject(bucket: string, key: string) {
+  const o = await c.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  return { json: JSON.parse(gunzipSync(Buffer.from(await o.Body!.transformToByteArray())).toString()), meta: o.Metadata ?? {} };
+}
+
+describe("forwardExceptionsToDlq → dead-letter recorder (fauxqs)", () => {
+  it("sends the failed event to the DLQ, rethrows, and the recorder stores it with size-safe metadata", async () => {
+    const dlq = await createQueue(c.sqs, "dlq");
+    const event = { Records: [{ eventName: "INSERT", dynamodb: { Keys: { Address: { S: "10.0.0.1" } } } }] };
+    const failing = forwardExceptionsToDlq(
+      async () => {
+        throw new Error("sync failed: ✓ " + "deep frame\n".repeat(500));
+      },
+      { queueUrl: async () => dlq.url },
+    );
+    await expect(failing(event, lambdaContext("req-42"))).rejects.toThrow(/sync failed/);
+    const [msg] = await drain(c.sqs, dlq.url, 1);
+    expect(JSON.parse(msg.Body!)).toEqual(event);
+    expect(msg.MessageAttributes?.[Attr.requestId]?.StringValue).toBe("req-42");
+    expect(msg.MessageAttributes?.[Attr.errorCode]).toMatchObject({ DataType: "Number", StringValue: "500" });
+    expect(Buffer.byteLength(msg.MessageAttributes![Attr.errorMessage].StringValue!)).toBeLessThanOrEqual(Limits.reasonBytes);
+
+    const bucket = await createBucket(c.s3, "dead");
+    process.env[Env.stage] = "test";
+    setParamOverrides({ "/sec-an/test/s3/dead_letters/name": bucket });
+    const good = toSqsRecord(msg, dlq.arn);
+    const res = await recorder(sqsEvent([good]), lambdaContext());
+    expect(res.batchItemFailures).toEqual([]);
+
+    const rec = deadLetterRecord(good);
+    expect(rec.deadLetterKey).toMatch(new RegExp(`^${dlq.name}/\\d{4}/\\d{2}/\\d{2}/${msg.MessageId}\\.json\\.gz$`));
+    const { json, meta } = await readObject(bucket, rec.deadLetterKey);
+    expect(json.body).toBe(msg.Body);
+    const stored = validate(DeadLetterRecord, json.record);
+    expect(stored).toMatchObject({ queueName: dlq.name, messageId: msg.MessageId, errorCode: "500", requestId: "req-42", bodyBytes: Buffer.byteLength(msg.Body!) });
+    expect(stored.reason).toMatch(/^Error: sync failed/);
+    expect(meta["queue-name"]).toBe(dlq.name);
+    expect(meta.reason).toMatch(/^Error: sync failed: \? deep frame deep frame/);
+    expect(metadataBytes(meta)).toBeLessThanOrEqual(Limits.s3MetadataBytes);
+    expect(Object.values(meta).every((v) => /^[\x20-\x7e]*$/.test(v))).toBe(true);
+  });
+
+  it("still rethrows when the DLQ itself cannot be reached", async () => {
+    const failing = forwardExceptionsToDlq(async () => Promise.reject(new Error("boom")), {
+      queueUrl: async () => {
+        throw new Error("no dlq parameter");
+      },
+    });
+    await expect(failing({}, lambdaContext())).rejects.toThrow("boom");
+  });
+
+  it("passes results through when the handler succeeds", async () => {
+    const ok = forwardExceptionsToDlq(async (e: { n: number }) => e.n + 1, { queueUrl: "http://unused" });
+    await expect(ok({ n: 1 }, lambdaContext())).resolves.toBe(2);
+  });
+
+  it("reports only records that cannot be stored", async () => {
+    const bucket = await createBucket(c.s3, "dead");
+    process.env[Env.stage] = "test";
+    setParamOverrides({ "/sec-an/test/s3/dead_letters/name": bucket });
+    const ok = fakeRecord("plain body", "ok-1", { attributes: { ApproximateReceiveCount: "3", SentTimestamp: "1763892000000", SenderId: "x", ApproximateFirstReceiveTimestamp: "1" } });
+    // a message id that cannot name an object: the record fails, its sibling is still stored
+    const bad = fakeRecord("x", "", {});
+    const res = await recorder(sqsEvent([ok, bad]), lambdaContext());
+    expect(res.batchItemFailures).toEqual([{ itemIdentifier: "" }]);
+    const { json } = await readObject(bucket, "test-queue/2025/11/23/ok-1.json.gz");
+    expect(json.record.receiveCount).toBe(3);
+    expect(json.body).toBe("plain body");
+  });
+
+  it("fails every record clearly when the bucket parameter is missing", async () => {
+    process.env[Env.stage] = "test";
+    process.env[Env.paramOverrides] = "/nonexistent/params.json";
+    const res = await recorder(sqsEvent([fakeRecord("a", "m1")]), lambdaContext());
+    expect(res.batchItemFailures).toEqual([{ itemIdentifier: "m1" }]);
+  });
+});
+
+describe("SQS → SNS glue (fauxqs)", () => {
+  it("converts attributes to the SNS shape", () => {
+    expect(
+      toSnsAttributes({
+        Provider: { dataType: "String", stringValue: "nmap" },
+        Depth: { dataType: "Number", stringValue: "2" },
+        Blob: { dataType: "Binary", binaryValue: Buffer.from("hi").toString("base64") },
+      }),
+    ).toEqual({
+      Provider: { DataType: "String", StringValue: "nmap" },
+      Depth: { DataType: "Number", StringValue: "2" },
+      Blob: { DataType: "Binary", BinaryValue: Buffer.from("hi") },
+    });
+  });
+
+  it("forwards queue messages to a topic whose filter policy selects on the forwarded attributes", async () => {
+    const source = await createQueue(c.sqs, "delay");
+    const { topicArn, queue } = await topicWithQueue(c, { raw: true, filterPolicy: { [Attr.provider]: ["nmap"], [Attr.depth]: [{ numeric: ["<", 3] }] } });
+    process.env[GLUE_TOPIC_ENV] = topicArn;
+    const send = (body: string, provider: string, depth: string) =>
+      c.sqs.send(
+        new SendMessageCommand({
+          QueueUrl: source.url,
+          MessageBody: body,
+          MessageAttributes: { [Attr.provider]: { DataType: "String", StringValue: provider }, [Attr.depth]: { DataType: "Number", StringValue: depth } },
+        }),
+      );
+    await send('{"target":"a"}', "nmap", "1");
+    await send('{"target":"b"}', "ssl", "1");
+    await send('{"target":"c"}', "nmap", "5");
+    const received = await drain(c.sqs, source.url, 3);
+    expect(received).toHaveLength(3);
+    const res = await glue(sqsEvent(received.map((m) => toSqsRecord(m, source.arn))), lambdaContext());
+    expect(res.batchItemFailures).toEqual([]);
+    const delivered = await drain(c.sqs, queue.url, 2, 2);
+    expect(delivered.map((m) => m.Body)).toEqual(['{"target":"a"}']);
+    expect(delivered[0].MessageAttributes?.[Attr.provider]?.StringValue).toBe("nmap");
+  });
+
+  it("fails the batch clearly when the topic is not configured", async () => {
+    delete process.env[GLUE_TOPIC_ENV];
+    const res = await glue(sqsEvent([fakeRecord("x", "m1")]), lambdaContext());
+    expect(res.batchItemFailures).toEqual([{ itemIdentifier: "m1" }]);
+  });
+});
