@@ -75,6 +75,9 @@ export class LambdaFunction extends pulumi.ComponentResource {
   public readonly functionName: string;
   /** Timeout in seconds, known at construction (queues derive their visibility timeout from it). */
   public readonly timeout: number;
+  /** The handler file and its bundle (`index.js`), e.g. for running the same code locally. */
+  public readonly entry: string;
+  public readonly code: pulumi.asset.AssetArchive;
 
   constructor(name: string, args: LambdaFunctionArgs, opts?: pulumi.ComponentResourceOptions) {
     super("sec-an:core:LambdaFunction", name, {}, opts);
@@ -84,6 +87,8 @@ export class LambdaFunction extends pulumi.ComponentResource {
     if (!Number.isInteger(timeout) || timeout < 1 || timeout > 900) throw new Error(`Lambda timeout must be 1..900 s, got ${timeout}`);
     this.functionName = functionName;
     this.timeout = timeout;
+    this.entry = args.entry;
+    this.code = bundleArchive(args.entry, { sourcemap: args.sourcemap });
     const parent = { parent: this };
 
     this.logGroup = new aws.cloudwatch.LogGroup(
@@ -142,7 +147,7 @@ export class LambdaFunction extends pulumi.ComponentResource {
         role: this.role.arn,
         runtime: LAMBDA_RUNTIME,
         handler: args.handler ?? "index.handler",
-        code: bundleArchive(args.entry, { sourcemap: args.sourcemap }),
+        code: this.code,
         timeout,
         memorySize: args.memorySize ?? 256,
         architectures: args.architectures ?? ["arm64"],
