@@ -154,10 +154,7 @@ export function createTaskFunctions(
       deployment: args.deployment,
       // The bucket name is not a secret and is fixed at deploy time: no SSM round trip per cold start.
       environment: { ...taskEnv, [Env.resultsBucket]: bucket.bucket, ...scanSpec.environment },
-      statements: [
-        ssmReadStatement(args.deployment, [params.resultsBucketName], opts),
-        ...scanSpec.statements,
-      ],
+      statements: scanSpec.statements,
       tags: args.tags,
     },
     opts,

@@ -3,3 +3,5 @@ export * from "./names";
 export * from "./statements";
 export * from "./core";
 export * from "./task";
+export * from "./fargate";
+export * from "./ecsTask";

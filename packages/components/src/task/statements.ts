@@ -1,4 +1,5 @@
 import { REQUEST_SIDECAR_PREFIX } from "@sec-an/runtime/src/raw-store";
+import type { PolicyStatement } from "../core";
 
 /**
  * IAM statements of a task's roles, as pure functions of resolved ARNs so tests can assert them exactly.
@@ -32,7 +33,7 @@ export function launcherStatements(a: {
   taskDefinitionArns: string[];
   passRoleArns: string[];
   deadLetterQueueArn: string;
-}) {
+}): PolicyStatement[] {
   return [
     {
       Sid: "RunOwnTaskDefinitions",
@@ -52,7 +53,7 @@ export function launcherStatements(a: {
 }
 
 /** What the ECS agent needs to start a container: pull from the task's repository, write its log group. */
-export function executionStatements(repositoryArn: string, logGroupArn: string) {
+export function executionStatements(repositoryArn: string, logGroupArn: string): PolicyStatement[] {
   return [
     // GetAuthorizationToken has no resource-level permissions: AWS requires Resource "*".
     { Sid: "EcrLogin", Action: "ecr:GetAuthorizationToken", Resource: "*" },

@@ -1,6 +1,7 @@
 import type * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { DeadLetterRecorder, LambdaFunction, PolicyStatement, ServiceQueue, SsmExports, Statements, Topic } from "../core";
+import { taskParams } from "@sec-an/contracts";
+import { ssmReadStatement, type DeadLetterRecorder, type LambdaFunction, type PolicyStatement, type ServiceQueue, type SsmExports, type Statements, type Topic } from "../core";
 import { checkTimeout, createTaskFunctions, createTaskStorage, type TaskCommonArgs } from "./core";
 import { putRawStatement } from "./statements";
 
@@ -53,6 +54,8 @@ export class Task extends pulumi.ComponentResource {
         description: `Runs ${args.task} scans from its task queue`,
         environment: args.scanEnvironment ?? {},
         statements: [
+          // makeScanHandler reads the bucket name late when RESULTS_BUCKET is not set.
+          ssmReadStatement(args.deployment, [taskParams(args.task, args.project).resultsBucketName], { parent: this }),
           storage.bucket.arn.apply((arn): PolicyStatement => putRawStatement(arn, args.task)),
           ...(args.scanStatements ?? []),
         ],
