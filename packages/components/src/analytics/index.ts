@@ -2,3 +2,5 @@
 // analytics-platform admin Lambda), and the DynamoDB → OpenSearch sync.
 export * from "./elastic-index";
 export * from "./kibana-saved-object";
+export * from "./dynamo-elastic-sync";
+export { SyncEnv, SYNC_PARSER_VERSION, recordToCollection, normaliseItem, type SyncConfig } from "./sync-logic";

@@ -1,4 +1,5 @@
-import { resourcesOfType, runProgram, setupPulumiMocks } from "@sec-an/testing";
+import { checkResources } from "@sec-an/policy";
+import { resources, resourcesOfType, runProgram, setupPulumiMocks } from "@sec-an/testing";
 import { savedObjectId, versionedIndexName, withDocFieldMappings } from "@sec-an/contracts";
 
 setupPulumiMocks();
@@ -33,6 +34,7 @@ describe("ElasticIndex", () => {
       attributes: { title: "nmap_ports_snapshot.read", timeFieldName: "scan_end_time" },
       references: [],
     });
+    expect(await checkResources(resources())).toEqual([]);
   });
 
   it("changes the physical name exactly when the mapping changes; plain indices keep their mapping", async () => {
