@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { ServiceQueue } from "./serviceQueue";
 
 export interface TopicArgs {
   /** Physical topic name (default: auto-named from the component name). */
@@ -53,21 +54,27 @@ export class Topic extends pulumi.ComponentResource {
   }
 
   /**
-   * Subscribes a queue. The queue must allow this topic to send (ServiceQueue `snsTopicArns`).
-   * `key` names the subscription (`<topic>-to-<key>`).
+   * Subscribes a queue (a ServiceQueue, or the ARN of one in another stack). The queue must allow this
+   * topic to send (ServiceQueue `snsTopicArns`); for a ServiceQueue the subscription waits for that
+   * policy. `key` names the subscription (`<topic>-to-<key>`).
    */
-  public subscribeQueue(key: string, queueArn: pulumi.Input<string>, options: QueueSubscriptionOptions = {}): aws.sns.TopicSubscription {
+  public subscribeQueue(
+    key: string,
+    queue: ServiceQueue | pulumi.Input<string>,
+    options: QueueSubscriptionOptions = {},
+  ): aws.sns.TopicSubscription {
+    const isQueue = queue instanceof ServiceQueue;
     return new aws.sns.TopicSubscription(
       `${this.componentName}-to-${key}`,
       {
         topic: this.topic.arn,
         protocol: "sqs",
-        endpoint: queueArn,
+        endpoint: isQueue ? queue.arn : queue,
         rawMessageDelivery: options.rawMessageDelivery ?? true,
         filterPolicy: options.filterPolicy !== undefined ? pulumi.output(options.filterPolicy).apply((p) => JSON.stringify(p)) : undefined,
         filterPolicyScope: options.filterPolicy !== undefined ? "MessageAttributes" : undefined,
       },
-      { parent: this },
+      { parent: this, dependsOn: isQueue && queue.queuePolicy ? [queue.queuePolicy] : [] },
     );
   }
 }

@@ -28,7 +28,8 @@ describe("Topic", () => {
   it("subscribes a queue with raw delivery and an attribute filter, and the queue admits only that topic", async () => {
     const t = new Topic("ports");
     const q = new ServiceQueue("tls", { deployment, snsTopicArns: [t.arn], deadLetterBucketArn: BUCKET_ARN, deadLetterHandlerEntry: FIXTURE });
-    t.subscribeQueue("tls", q.arn, { filterPolicy: { service: ["https", "imaps"] } });
+    const sub0 = t.subscribeQueue("tls", q, { filterPolicy: { service: ["https", "imaps"] } });
+    t.subscribeQueue("elsewhere", "arn:aws:sqs:us-east-1:123456789012:other-stack-queue", { rawMessageDelivery: false });
     const sub = await record("aws:sns/topicSubscription:TopicSubscription", "ports-to-tls");
     expect(sub.inputs).toEqual({
       topic: `arn:aws:sns:us-east-1:${ACCOUNT}:ports`,
@@ -37,6 +38,13 @@ describe("Topic", () => {
       rawMessageDelivery: true,
       filterPolicy: '{"service":["https","imaps"]}',
       filterPolicyScope: "MessageAttributes",
+    });
+    expect(await urnOf(sub0)).toContain("sec-an:core:Topic$aws:sns/topicSubscription:TopicSubscription::ports-to-tls");
+    expect((await record("aws:sns/topicSubscription:TopicSubscription", "ports-to-elsewhere")).inputs).toEqual({
+      topic: `arn:aws:sns:us-east-1:${ACCOUNT}:ports`,
+      protocol: "sqs",
+      endpoint: "arn:aws:sqs:us-east-1:123456789012:other-stack-queue",
+      rawMessageDelivery: false,
     });
     const policy = json((await record("aws:sqs/queuePolicy:QueuePolicy", "tls-policy")).inputs.policy) as { Statement: any[] };
     expect(policy.Statement[0].Condition).toEqual({ ArnEquals: { "aws:SourceArn": [`arn:aws:sns:us-east-1:${ACCOUNT}:ports`] } });
