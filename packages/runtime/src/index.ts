@@ -6,4 +6,5 @@ export * from "./parse-tools";
 export * from "./raw-store";
 export * from "./batch";
 export * from "./dlq";
+export * from "./task-kit";
 export * from "./launcher";
