@@ -31,12 +31,25 @@ export interface LambdaFunctionArgs {
   /** SQS queue or SNS topic for failed asynchronous invocations; the role is granted send/publish on it. */
   readonly deadLetterTargetArn?: pulumi.Input<string>;
   readonly reservedConcurrency?: number;
+  /** Retries of a failed asynchronous invocation, 0..2 (Lambda default 2); then the dead-letter target. */
+  readonly asyncRetryAttempts?: number;
+  /** Maximum age of an asynchronous event, 60..21600 s (Lambda default 6 h). */
+  readonly asyncMaxEventAgeSeconds?: number;
   /** Default `["arm64"]` (cheaper per GB-second, same Node runtime). */
   readonly architectures?: ("arm64" | "x86_64")[];
   readonly layers?: pulumi.Input<string>[];
   /** Inline a source map and enable it at run time (default off: it slows cold starts). */
   readonly sourcemap?: boolean;
   readonly tags?: Record<string, string>;
+}
+
+export interface InvokePermissionArgs {
+  /** Service principal, e.g. `s3.amazonaws.com`, `events.amazonaws.com`, `scheduler.amazonaws.com`. */
+  readonly principal: string;
+  /** The one resource (bucket, rule, topic) allowed to invoke: required, against confused deputies. */
+  readonly sourceArn: pulumi.Input<string>;
+  /** For S3, whose bucket ARNs carry no account: the bucket owner's account id. */
+  readonly sourceAccount?: pulumi.Input<string>;
 }
 
 export const LAMBDA_RUNTIME = "nodejs22.x";
@@ -78,6 +91,8 @@ export class LambdaFunction extends pulumi.ComponentResource {
   /** The handler file and its bundle (`index.js`), e.g. for running the same code locally. */
   public readonly entry: string;
   public readonly code: pulumi.asset.AssetArchive;
+  public readonly asyncConfig?: aws.lambda.FunctionEventInvokeConfig;
+  private readonly componentName: string;
 
   constructor(name: string, args: LambdaFunctionArgs, opts?: pulumi.ComponentResourceOptions) {
     super("sec-an:core:LambdaFunction", name, {}, opts);
@@ -88,6 +103,7 @@ export class LambdaFunction extends pulumi.ComponentResource {
     this.functionName = functionName;
     this.timeout = timeout;
     this.entry = args.entry;
+    this.componentName = name;
     this.code = bundleArchive(args.entry, { sourcemap: args.sourcemap });
     const parent = { parent: this };
 
@@ -163,8 +179,34 @@ export class LambdaFunction extends pulumi.ComponentResource {
       // The policy must exist before the first invocation can log or trace.
       { parent: this, dependsOn: [this.logGroup, this.policy] },
     );
+    if (args.asyncRetryAttempts !== undefined || args.asyncMaxEventAgeSeconds !== undefined) {
+      const retries = args.asyncRetryAttempts;
+      const age = args.asyncMaxEventAgeSeconds;
+      if (retries !== undefined && (!Number.isInteger(retries) || retries < 0 || retries > 2)) throw new Error(`asyncRetryAttempts must be 0..2, got ${retries}`);
+      if (age !== undefined && (!Number.isInteger(age) || age < 60 || age > 21600)) throw new Error(`asyncMaxEventAgeSeconds must be 60..21600, got ${age}`);
+      this.asyncConfig = new aws.lambda.FunctionEventInvokeConfig(
+        `${name}-async`,
+        { functionName: this.function.name, maximumRetryAttempts: retries, maximumEventAgeInSeconds: age },
+        parent,
+      );
+    }
     this.arn = this.function.arn;
     this.name = this.function.name;
     this.registerOutputs({ function: this.function, role: this.role, logGroup: this.logGroup, arn: this.arn, name: this.name });
+  }
+
+  /** Lets one AWS resource (bucket, rule, schedule, topic) invoke this function, and nothing else. */
+  public allowInvoke(key: string, args: InvokePermissionArgs): aws.lambda.Permission {
+    return new aws.lambda.Permission(
+      `${this.componentName}-invoke-${key}`,
+      {
+        action: "lambda:InvokeFunction",
+        function: this.function.name,
+        principal: args.principal,
+        sourceArn: args.sourceArn,
+        sourceAccount: args.sourceAccount,
+      },
+      { parent: this },
+    );
   }
 }

@@ -90,13 +90,34 @@ describe("LambdaFunction", () => {
     expect(await checkResources(resources())).toEqual([]);
   });
 
-  it("rejects bad names, timeouts and secret-looking environment variables", () => {
+  it("configures async retries and grants invoke to exactly one source", async () => {
+    const fn = new LambdaFunction("parser", { entry: FIXTURE, asyncRetryAttempts: 1, asyncMaxEventAgeSeconds: 3600 });
+    fn.allowInvoke("bucket", { principal: "s3.amazonaws.com", sourceArn: "arn:aws:s3:::raw", sourceAccount: ACCOUNT });
+    expect((await record("aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig", "parser-async")).inputs).toEqual({
+      functionName: "parser",
+      maximumRetryAttempts: 1,
+      maximumEventAgeInSeconds: 3600,
+    });
+    expect((await record("aws:lambda/permission:Permission", "parser-invoke-bucket")).inputs).toEqual({
+      action: "lambda:InvokeFunction",
+      function: "parser",
+      principal: "s3.amazonaws.com",
+      sourceArn: "arn:aws:s3:::raw",
+      sourceAccount: ACCOUNT,
+    });
+    expect(() => new LambdaFunction("p2", { entry: FIXTURE, asyncRetryAttempts: 3 })).toThrow("asyncRetryAttempts must be 0..2");
+    expect(() => new LambdaFunction("p3", { entry: FIXTURE, asyncMaxEventAgeSeconds: 30 })).toThrow("60..21600");
+    await settle();
+  });
+
+  it("rejects bad names, timeouts and secret-looking environment variables", async () => {
     expect(() => new LambdaFunction("bad name", { entry: FIXTURE })).toThrow("invalid Lambda function name");
     expect(() => new LambdaFunction("t", { entry: FIXTURE, timeout: 901 })).toThrow("1..900");
     expect(() => assertNoSecretEnv({ DB_PASSWORD: "x" })).toThrow("DB_PASSWORD looks like a secret");
     expect(() => assertNoSecretEnv({ GITHUB_TOKEN: "x" })).toThrow("looks like a secret");
     expect(() => assertNoSecretEnv({ KEY_ID: "AKIAABCDEFGHIJKLMNOP" })).toThrow("value that looks like a secret");
     expect(() => assertNoSecretEnv({ SEC_AN_GLUE_TOPIC_ARN: `arn:aws:sns:us-east-1:${ACCOUNT}:t` })).not.toThrow();
+    await settle();
   });
 
   it("maps dead-letter targets to the one action they need", () => {
