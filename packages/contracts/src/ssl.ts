@@ -118,3 +118,11 @@ export const SslScanResult = Type.Object(
   { title: "SslScanResult" },
 );
 export type SslScanResult = Static<typeof SslScanResult>;
+
+/** Environment of the ssl scan Lambda (tuning only; never secrets). */
+export const SslEnv = {
+  /** Bound on each TLS handshake, in milliseconds (default 5000). */
+  handshakeTimeoutMs: "SSL_HANDSHAKE_TIMEOUT_MS",
+  /** DNS names checked per scan at most (default 16). */
+  maxHostnames: "SSL_MAX_HOSTNAMES",
+} as const;

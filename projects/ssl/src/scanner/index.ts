@@ -1,4 +1,4 @@
-import { Params, type PortDetected, type ScanFn } from "@sec-an/contracts";
+import { Params, SslEnv, type PortDetected, type ScanFn } from "@sec-an/contracts";
 import { ParamNotFoundError, dynamoDocClient, getParam, logger } from "@sec-an/runtime";
 import { hostsForAddress } from "./resolved";
 import { scanTls, type SslScanOptions } from "./scan";
@@ -26,8 +26,25 @@ export async function resolvedHostnames(address: string): Promise<string[]> {
   return hostsForAddress(dynamoDocClient(), table, address);
 }
 
+function intFrom(env: NodeJS.ProcessEnv, name: string, min: number, max: number): number | undefined {
+  const v = env[name];
+  if (v === undefined || v === "") return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${name} must be an integer in ${min}..${max}, got ${JSON.stringify(v)}`);
+  return n;
+}
+
+/** Scan options of the Lambda: tuning from the environment, DNS names from resolved-addresses. */
+export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): SslScanOptions {
+  return {
+    timeoutMs: intFrom(env, SslEnv.handshakeTimeoutMs, 100, 60_000),
+    maxHostnames: intFrom(env, SslEnv.maxHostnames, 1, 100),
+    lookupHostnames: resolvedHostnames,
+  };
+}
+
 /** The ssl ScanFn: TLS checks of one detected port; the raw result is its JSON. */
-export function createScan(options: SslScanOptions = { lookupHostnames: resolvedHostnames }): ScanFn<PortDetected> {
+export function createScan(options: SslScanOptions = optionsFromEnv()): ScanFn<PortDetected> {
   return async (request) => {
     const startTime = new Date();
     const result = await scanTls(request, { ...options, now: options.now ?? (() => startTime) });
