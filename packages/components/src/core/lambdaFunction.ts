@@ -54,13 +54,23 @@ export interface InvokePermissionArgs {
 
 export const LAMBDA_RUNTIME = "nodejs22.x";
 const FUNCTION_NAME = /^[A-Za-z0-9_-]{1,64}$/;
-const SECRET_NAME = /(secret|passw(or)?d|passphrase|token|api[_-]?key|private[_-]?key|credential|access[_-]?key)/i;
-const SECRET_VALUE = [/AKIA[0-9A-Z]{16}/, /ASIA[0-9A-Z]{16}/, /-----BEGIN [A-Z ]*PRIVATE KEY-----/];
+// Same patterns as the policy rule `lambda-no-secrets-in-environment`, so a deployment fails at
+// construction, naming the variable, rather than at a policy check. A name that only says where a
+// secret lives (`*_ARN`, `*_PARAM`, …) is fine.
+const SECRET_NAME = /(secret|passw(or)?d|pwd|token|api[_-]?key|private[_-]?key|credential|access[_-]?key)/i;
+const REFERENCE_SUFFIX = /(_|-)(arn|name|param|parameter|path|ssm|id)$/i;
+const SECRET_VALUE = [
+  /\b(AKIA|ASIA)[0-9A-Z]{16}\b/, // AWS access key id
+  /-----BEGIN [A-Z ]*PRIVATE KEY-----/,
+  /\bgh[pousr]_[A-Za-z0-9]{36,}\b/, // GitHub token
+  /\bxox[abprs]-[A-Za-z0-9-]{10,}/, // Slack token
+  /:\/\/[^/\s:@]+:[^/\s@]+@/, // credentials in a URL
+];
 
 /** Throws when an environment variable name or value looks like a secret (secrets belong in SSM/Secrets Manager). */
 export function assertNoSecretEnv(env: Record<string, string>): void {
   for (const [k, v] of Object.entries(env)) {
-    if (SECRET_NAME.test(k)) throw new Error(`environment variable ${k} looks like a secret: read secrets at run time instead`);
+    if (SECRET_NAME.test(k) && !REFERENCE_SUFFIX.test(k)) throw new Error(`environment variable ${k} looks like a secret: read secrets at run time instead`);
     if (SECRET_VALUE.some((re) => re.test(v))) throw new Error(`environment variable ${k} has a value that looks like a secret`);
   }
 }

@@ -116,6 +116,8 @@ describe("LambdaFunction", () => {
     expect(() => assertNoSecretEnv({ DB_PASSWORD: "x" })).toThrow("DB_PASSWORD looks like a secret");
     expect(() => assertNoSecretEnv({ GITHUB_TOKEN: "x" })).toThrow("looks like a secret");
     expect(() => assertNoSecretEnv({ KEY_ID: "AKIAABCDEFGHIJKLMNOP" })).toThrow("value that looks like a secret");
+    expect(() => assertNoSecretEnv({ DB: "postgres://admin:hunter2@db:5432/x" })).toThrow("value that looks like a secret");
+    expect(() => assertNoSecretEnv({ API_TOKEN_PARAM: "/sec-an/dev/token" })).not.toThrow();
     expect(() => assertNoSecretEnv({ SEC_AN_GLUE_TOPIC_ARN: `arn:aws:sns:us-east-1:${ACCOUNT}:t` })).not.toThrow();
     await settle();
   });
