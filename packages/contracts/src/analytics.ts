@@ -60,7 +60,28 @@ export const SavedObjectSpec = Type.Object(
 );
 export type SavedObjectSpec = Static<typeof SavedObjectSpec>;
 
-export const AdminSpec = Type.Union([IndexSpec, SavedObjectSpec], { title: "AdminSpec" });
+/**
+ * A fine-grained-access-control role and the IAM roles mapped to it. Built-in roles (`readall`,
+ * `opensearch_dashboards_user`, …) are only mapped: give no `permissions` for them.
+ */
+export const SecurityRoleSpec = Type.Object(
+  {
+    kind: Type.Literal("security-role"),
+    name: Type.String({ pattern: "^[a-z][a-z0-9_]{0,63}$" }),
+    permissions: Type.Optional(
+      Type.Object({
+        cluster_permissions: Type.Array(Type.String({ minLength: 1 })),
+        index_permissions: Type.Array(Type.Object({ index_patterns: Type.Array(Type.String({ minLength: 1 })), allowed_actions: Type.Array(Type.String({ minLength: 1 })) })),
+      }),
+    ),
+    /** IAM role ARNs (FGAC backend roles). */
+    backendRoles: Type.Array(Type.String({ pattern: "^arn:aws[a-z-]*:iam::\\d{12}:role/" }), { minItems: 1 }),
+  },
+  { title: "SecurityRoleSpec" },
+);
+export type SecurityRoleSpec = Static<typeof SecurityRoleSpec>;
+
+export const AdminSpec = Type.Union([IndexSpec, SavedObjectSpec, SecurityRoleSpec], { title: "AdminSpec" });
 export type AdminSpec = Static<typeof AdminSpec>;
 
 /**
@@ -85,7 +106,7 @@ export type AdminEvent = Static<typeof AdminEvent>;
 
 /** What the admin Lambda returns (the Invocation's `result`). */
 export interface AdminResult {
-  kind: "index" | "saved-object";
+  kind: "index" | "saved-object" | "security-role";
   action: "created" | "migrated" | "unchanged" | "updated" | "deleted" | "absent";
   /** Physical index, or saved-object id. */
   id: string;

@@ -142,6 +142,9 @@ export class OpenSearchDouble {
   /** alias → (index → isWriteIndex) */
   readonly aliases = new Map<string, Map<string, boolean>>();
   readonly savedObjects = new Map<string, SavedObject>();
+  /** Security plugin roles and role mappings (`_plugins/_security/api/{roles,rolesmapping}`). */
+  readonly securityRoles = new Map<string, unknown>();
+  readonly roleMappings = new Map<string, { backend_roles: string[] }>();
   /** Every request seen, for assertions such as "one bulk per batch". */
   readonly requests: Array<{ method: string; path: string }> = [];
   private faults: Array<{ path: RegExp; status: number; remaining: number }> = [];
@@ -200,6 +203,7 @@ export class OpenSearchDouble {
     const parts = url.pathname.split("/").filter(Boolean).map(decodeURIComponent);
     const json = () => (body ? (JSON.parse(body) as Record<string, unknown>) : {});
     if (parts[0] === "_dashboards") return this.savedObjectsRoute(method, parts.slice(1), json, headers);
+    if (parts[0] === "_plugins" && parts[1] === "_security" && parts[2] === "api") return this.securityRoute(method, parts[3], parts[4], json);
     if (parts.length === 0) return [200, { version: { distribution: "opensearch", number: "2.19.0-double" }, tagline: "The OpenSearch Project: https://opensearch.org/" }];
     const [first, second] = parts;
     if (first === "_bulk" || second === "_bulk") return [200, this.bulk(body, second === "_bulk" ? first : undefined)];
@@ -447,6 +451,21 @@ export class OpenSearchDouble {
       }
     }
     return { took: 1, timed_out: false, total: created + updated + conflicts + failures.length, created, updated, version_conflicts: conflicts, failures };
+  }
+
+  // ---- security plugin ----
+
+  private securityRoute(method: string, kind: string, name: string, json: () => Record<string, unknown>): [number, unknown] {
+    const map = kind === "roles" ? this.securityRoles : kind === "rolesmapping" ? this.roleMappings : undefined;
+    if (!map || !name) throw new HttpError(400, "illegal_argument_exception", `no handler for security ${kind}`);
+    if (method === "PUT") {
+      const existed = map.has(name);
+      map.set(name, json() as never);
+      return [existed ? 200 : 201, { status: existed ? "OK" : "CREATED", message: `'${name}' ${existed ? "updated" : "created"}.` }];
+    }
+    if (method === "GET") return map.has(name) ? [200, { [name]: map.get(name) }] : [404, { status: "NOT_FOUND", message: `Resource '${name}' not found.` }];
+    if (method === "DELETE") return map.delete(name) ? [200, { status: "OK", message: `'${name}' deleted.` }] : [404, { status: "NOT_FOUND", message: `Resource '${name}' not found.` }];
+    throw new HttpError(405, "method_not_allowed", method);
   }
 
   // ---- Dashboards saved objects ----

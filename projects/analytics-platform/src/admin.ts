@@ -1,13 +1,14 @@
-import { readAlias, writeAlias, type AdminEvent, type AdminResult, type IndexSpec, type SavedObjectSpec } from "@sec-an/contracts";
-import type { IndexAdmin, SavedObjectStore } from "./store/types";
+import { readAlias, writeAlias, type AdminEvent, type AdminResult, type IndexSpec, type SavedObjectSpec, type SecurityRoleSpec } from "@sec-an/contracts";
+import type { IndexAdmin, SavedObjectStore, SecurityAdmin } from "./store/types";
 
 /**
  * Create/update/delete of managed indices and saved objects: the logic behind the admin Lambda that
  * `ElasticIndex` and `KibanaSavedObject` invoke (aws.lambda.Invocation, lifecycleScope CRUD). Every
  * operation is idempotent, because the provider may invoke again after a partial failure.
  */
-export async function administer(event: AdminEvent, stores: { indices: IndexAdmin; savedObjects: SavedObjectStore }): Promise<AdminResult> {
+export async function administer(event: AdminEvent, stores: { indices: IndexAdmin; savedObjects: SavedObjectStore; security: SecurityAdmin }): Promise<AdminResult> {
   const action = event.tf?.action ?? "create";
+  if (event.kind === "security-role") return applySecurityRole(event, action === "delete", stores.security);
   if (event.kind === "index") {
     return action === "delete" ? deleteIndex(event, stores.indices) : applyIndex(event, stores.indices);
   }
@@ -70,4 +71,16 @@ export async function applySavedObject(spec: SavedObjectSpec, prev: Partial<Save
 export async function deleteSavedObject(spec: SavedObjectSpec, store: SavedObjectStore): Promise<AdminResult> {
   const gone = await store.deleteSavedObject(spec.type, spec.id);
   return { kind: "saved-object", action: gone ? "deleted" : "absent", id: spec.id };
+}
+
+/** Define (unless built in) and map a FGAC role; delete removes our mapping, and the role if we defined it. */
+export async function applySecurityRole(spec: SecurityRoleSpec, remove: boolean, sec: SecurityAdmin): Promise<AdminResult> {
+  if (remove) {
+    await sec.deleteRoleMapping(spec.name);
+    if (spec.permissions) await sec.deleteRole(spec.name);
+    return { kind: "security-role", action: "deleted", id: spec.name };
+  }
+  if (spec.permissions) await sec.putRole(spec.name, spec.permissions);
+  await sec.putRoleMapping(spec.name, spec.backendRoles);
+  return { kind: "security-role", action: "updated", id: spec.name };
 }

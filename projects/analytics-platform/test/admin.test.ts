@@ -103,3 +103,25 @@ describe("opensearch-admin handler: saved objects", () => {
     await expect(store.putSavedObject("dashboard", id, { attributes: { title: "x" } })).rejects.toThrow(/500.*after 3 attempts/);
   });
 });
+
+describe("opensearch-admin handler: security roles", () => {
+  it("defines and maps a role, maps a built-in one without redefining it, and deletes (404 = success)", async () => {
+    if (!os.double) return; // a bare OpenSearch has no security plugin
+    const ingest = {
+      kind: "security-role" as const,
+      name: "sec_an_ingest",
+      permissions: { cluster_permissions: ["indices:data/write/bulk"], index_permissions: [{ index_patterns: ["*"], allowed_actions: ["crud", "indices:admin/aliases/get"] }] },
+      backendRoles: ["arn:aws:iam::123456789012:role/dev-sec-an-analytics-ingestor-role"],
+    };
+    await expect(handler(ingest)).resolves.toEqual({ kind: "security-role", action: "updated", id: "sec_an_ingest" });
+    expect(os.double.securityRoles.get("sec_an_ingest")).toEqual(ingest.permissions);
+    expect(os.double.roleMappings.get("sec_an_ingest")).toEqual({ backend_roles: ingest.backendRoles, hosts: [], users: [] });
+    await handler({ kind: "security-role", name: "readall", backendRoles: ["arn:aws:iam::123456789012:role/users"] });
+    expect(os.double.securityRoles.has("readall")).toBe(false);
+    expect(os.double.roleMappings.get("readall")!.backend_roles).toEqual(["arn:aws:iam::123456789012:role/users"]);
+    await handler({ ...ingest, tf: { action: "delete" } });
+    await expect(handler({ ...ingest, tf: { action: "delete" } })).resolves.toMatchObject({ action: "deleted" });
+    expect(os.double.securityRoles.has("sec_an_ingest")).toBe(false);
+    await expect(handler({ ...ingest, backendRoles: ["not-an-arn"] })).rejects.toThrow(/admin request is invalid/);
+  });
+});

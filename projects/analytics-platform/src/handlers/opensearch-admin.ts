@@ -10,5 +10,5 @@ import { openSearchStore } from "../store/resolve";
 export const handler = async (event: unknown): Promise<AdminResult> => {
   const spec = validate(AdminEvent, event, "admin request");
   const store = await openSearchStore();
-  return administer(spec, { indices: store, savedObjects: store });
+  return administer(spec, { indices: store, savedObjects: store, security: store });
 };

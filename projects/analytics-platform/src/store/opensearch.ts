@@ -10,6 +10,7 @@ import type {
   IndexInfo,
   SavedObjectBody,
   SavedObjectStore,
+  SecurityAdmin,
   StoredDoc,
 } from "./types";
 
@@ -84,7 +85,7 @@ function describe(body: any): string {
 }
 
 /** Amazon OpenSearch Service (or any OpenSearch) behind our storage interfaces. */
-export class OpenSearchStore implements DocumentStore, IndexAdmin, SavedObjectStore {
+export class OpenSearchStore implements DocumentStore, IndexAdmin, SavedObjectStore, SecurityAdmin {
   private aliasCache?: { at: number; names: ReadonlySet<string> };
 
   constructor(
@@ -267,5 +268,32 @@ export class OpenSearchStore implements DocumentStore, IndexAdmin, SavedObjectSt
     if (r.statusCode === 404) return false;
     if (r.statusCode >= 300) throw new OpenSearchError(r.statusCode, "saved_object", `DELETE ${type}/${id}: ${describe(r.body)}`);
     return true;
+  }
+
+  // ---- SecurityAdmin ----
+
+  private async securityPut(path: string, body: unknown): Promise<void> {
+    await this.ok("PUT", `/_plugins/_security/api/${path}`, body);
+  }
+
+  private async securityDelete(path: string): Promise<void> {
+    const r = await this.call("DELETE", `/_plugins/_security/api/${path}`);
+    if (r.statusCode >= 300 && r.statusCode !== 404) throw new OpenSearchError(r.statusCode, "security", `DELETE ${path}: ${describe(r.body)}`);
+  }
+
+  putRole(name: string, body: unknown): Promise<void> {
+    return this.securityPut(`roles/${encodeURIComponent(name)}`, body);
+  }
+
+  putRoleMapping(name: string, backendRoles: readonly string[]): Promise<void> {
+    return this.securityPut(`rolesmapping/${encodeURIComponent(name)}`, { backend_roles: backendRoles, hosts: [], users: [] });
+  }
+
+  deleteRole(name: string): Promise<void> {
+    return this.securityDelete(`roles/${encodeURIComponent(name)}`);
+  }
+
+  deleteRoleMapping(name: string): Promise<void> {
+    return this.securityDelete(`rolesmapping/${encodeURIComponent(name)}`);
   }
 }

@@ -5,9 +5,10 @@ import { OpenSearchStore } from "./opensearch";
 let cached: { endpoint: string; store: OpenSearchStore } | undefined;
 
 /**
- * The store for this invocation. The endpoint comes from `SEC_AN_OPENSEARCH_URL` when set (local runs,
- * tests: unsigned) or else from SSM `Params.esEndpointUrl`, read late and cached like every parameter,
- * with SigV4-signed requests under the function's role.
+ * The store for this invocation. The endpoint comes from `SEC_AN_OPENSEARCH_URL` when set (the admin
+ * Lambda, which must work during the very deploy that publishes the parameter; local runs; tests) or
+ * else from SSM `Params.esEndpointUrl`, read late and cached like every parameter. https endpoints
+ * are SigV4-signed under the function's role.
  */
 export async function openSearchStore(env: NodeJS.ProcessEnv = process.env): Promise<OpenSearchStore> {
   const direct = env[OPENSEARCH_URL_ENV];
@@ -15,7 +16,8 @@ export async function openSearchStore(env: NodeJS.ProcessEnv = process.env): Pro
   if (cached?.endpoint === endpoint) return cached.store;
   const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? "us-east-1";
   const url = endpoint.startsWith("http") ? endpoint : `https://${endpoint}`;
-  const store = direct ? OpenSearchStore.unsigned(url) : OpenSearchStore.signed(url, region);
+  // Plain http is a local cluster or the test double; Amazon OpenSearch Service is https and signed.
+  const store = url.startsWith("http://") ? OpenSearchStore.unsigned(url) : OpenSearchStore.signed(url, region);
   cached = { endpoint, store };
   return store;
 }

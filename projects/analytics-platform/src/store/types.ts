@@ -91,3 +91,13 @@ export interface SavedObjectStore {
   /** true when deleted, false when it was not there (404 counts as success). */
   deleteSavedObject(type: string, id: string): Promise<boolean>;
 }
+
+/** Fine-grained access control (the security plugin's REST API). */
+export interface SecurityAdmin {
+  putRole(name: string, body: unknown): Promise<void>;
+  /** Replace the role's mapping with exactly these backend roles. */
+  putRoleMapping(name: string, backendRoles: readonly string[]): Promise<void>;
+  /** 404 counts as success, for both. */
+  deleteRole(name: string): Promise<void>;
+  deleteRoleMapping(name: string): Promise<void>;
+}
