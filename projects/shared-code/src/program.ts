@@ -59,6 +59,16 @@ export function readConfig(config: ConfigLike & { getObject<T>(key: string): T |
   return { deployment: readDeployment(config, stackName), shareWithAccounts };
 }
 
+/** Config of the running stack (what `index.ts` and the local runner use). */
+export function parseConfig(config = new pulumi.Config(), stackName = pulumi.getStack()): SharedCodeConfig {
+  return readConfig(config, stackName);
+}
+
+/** The program as `pulumi up` runs it, for a stack name (config read from the engine). */
+export function runFromConfig(stackName = pulumi.getStack()) {
+  return program(parseConfig(new pulumi.Config(), stackName));
+}
+
 /**
  * The shared-code stack. Our own functions bundle their code (and the runtime kit) per function, as
  * Powertools recommends; this layer is for scanner authors outside the monorepo who want the same

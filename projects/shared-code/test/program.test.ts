@@ -4,7 +4,7 @@ import * as path from "node:path";
 import { Params } from "@sec-an/contracts";
 import { resources, resourceNamed, runProgram, setupPulumiMocks } from "@sec-an/testing";
 import { checkResources } from "@sec-an/policy";
-import { defaultLayerModules, layerFiles, program, readConfig } from "../src/program";
+import { defaultLayerModules, layerFiles, parseConfig, program, readConfig, runFromConfig } from "../src/program";
 
 const deployment = { app: "sec-an", stage: "dev" };
 const config = (values: Record<string, unknown>) => ({
@@ -47,6 +47,15 @@ describe("shared-code program", () => {
       statementId: "account-111122223333",
     });
     expect(await checkResources(resources())).toEqual([]);
+  });
+
+  it("runs from the stack's Pulumi config as index.ts does", async () => {
+    setupPulumiMocks({ project: "sec-an-shared-code", stack: "prod", config: { app: "scanner", shareWithAccounts: ["111122223333"] } });
+    const out = await runProgram(() => ({ ssm: runFromConfig("prod").ssm }));
+    expect(out.ssm.layerUtilsArn).toMatch(/^arn:aws:lambda:/);
+    expect(resourceNamed("aws:lambda/layerVersion:LayerVersion", "shared-utils").inputs.layerName).toBe("prod-scanner-shared-utils");
+    expect(resourceNamed("aws:ssm/parameter:Parameter", "shared-code-layerUtilsArn").inputs.name).toBe("/scanner/prod/lambda/layers/utils/arn");
+    expect(parseConfig().deployment).toEqual({ app: "scanner", stage: "prod" });
   });
 
   it("reads and validates config", () => {
