@@ -15,7 +15,7 @@ import {
   type Topic,
 } from "../core";
 import { checkTimeout, createTaskFunctions, createTaskStorage, type TaskCommonArgs } from "./core";
-import { checkFargateSize, containerDefinition, ecrLifecyclePolicy, ecsTasksTrustPolicy, scratchVolume } from "./fargate";
+import { checkFargateSize, checkNonRoot, containerDefinition, ecrLifecyclePolicy, ecsTasksTrustPolicy, scratchVolume } from "./fargate";
 import { executionStatements, launcherStatements, putRawStatement } from "./statements";
 
 /** A full image URI, or one derived from the task's own repository (e.g. an `awsx.ecr.Image` pushed to it). */
@@ -68,6 +68,8 @@ export interface EcsTaskArgs extends TaskCommonArgs {
 }
 
 const PROVIDER = /^[a-z][a-z0-9_-]{0,40}$/;
+/** Unprivileged uid:gid containers run as unless a provider says otherwise. */
+const DEFAULT_USER = "1000:1000";
 
 /** Statements computed together at deploy time, as the list of inputs policy documents take. */
 function spread(statements: pulumi.Output<PolicyStatement[]>, count = 3): pulumi.Output<PolicyStatement>[] {
@@ -122,7 +124,10 @@ export class EcsTask extends pulumi.ComponentResource {
     super("sec-an:task:EcsTask", name, {}, opts);
     const providerNames = Object.keys(args.providers);
     const defaultProvider = pickDefaultProvider(args.task, providerNames, args.defaultProvider);
-    for (const [p, spec] of Object.entries(args.providers)) checkFargateSize(`${args.task} provider ${p}`, spec.cpu, spec.memory);
+    for (const [p, spec] of Object.entries(args.providers)) {
+      checkFargateSize(`${args.task} provider ${p}`, spec.cpu, spec.memory);
+      checkNonRoot(p, spec.user ?? DEFAULT_USER);
+    }
     const timeout = checkTimeout("launcherTimeout", args.launcherTimeout ?? 30);
     const batchSize = args.launcherBatchSize ?? 5;
     if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10) throw new Error(`launcherBatchSize must be 1..10, got ${batchSize}`);
@@ -228,7 +233,7 @@ export class EcsTask extends pulumi.ComponentResource {
                 image: img,
                 command: spec.command,
                 environment,
-                user: spec.user ?? "1000:1000",
+                user: spec.user ?? DEFAULT_USER,
                 scratchPaths,
                 logGroup,
                 region: r,

@@ -40,9 +40,15 @@ export interface ContainerSpec {
 /** Name of the task-definition volume backing scratch path `i`. */
 export const scratchVolume = (i: number) => `scratch-${i}`;
 
+/** Throws when `user` would run the container as root. */
+export function checkNonRoot(container: string, user: string): string {
+  if (/^(0|root)(:|$)/.test(user.trim())) throw new Error(`container ${container} must not run as root (user ${JSON.stringify(user)})`);
+  return user;
+}
+
 /** One hardened container: non-root, read-only root, no Linux capabilities, logs to its group. */
 export function containerDefinition(c: ContainerSpec): Record<string, unknown> {
-  if (/^(0|root)(:|$)/.test(c.user)) throw new Error(`container ${c.name} must not run as root (user ${JSON.stringify(c.user)})`);
+  checkNonRoot(c.name, c.user);
   return {
     name: c.name,
     image: c.image,
