@@ -7,11 +7,12 @@
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { Params, ScanPlan, SchedulerEnv, resourcePrefix } from "@sec-an/contracts";
-import { DeadLetterRecorder, LambdaFunction, ServiceQueue, SqsSnsGlue, SsmExports, Topic, ssmReadStatement } from "@sec-an/components";
+import { DeadLetterRecorder, LambdaFunction, ServiceQueue, SqsSnsGlue, SsmExports, Topic, ssmParam, ssmReadStatement } from "@sec-an/components";
 import { ScanCluster } from "./infra/cluster";
 import { FunctionSchedule } from "./infra/schedule";
 import { DnsTables } from "./infra/tables";
-import type { TaskExecutionConfig } from "./stack-config";
+import { DnsViews } from "./views/dns-views";
+import { parseConfig, type TaskExecutionConfig } from "./stack-config";
 
 const handler = (file: string) => path.join(__dirname, "handlers", file);
 
@@ -88,6 +89,17 @@ export function program(config: TaskExecutionConfig) {
     tags,
   });
 
+  if (config.views) {
+    new DnsViews(`${prefix}-views`, {
+      deployment: d,
+      prefix,
+      tables: { addressInfo: tables.addressInfo, resolvedAddresses: tables.resolvedAddresses, resolvedHosts: tables.resolvedHosts },
+      adminFunctionName: ssmParam(d, Params.esAdminFunctionName),
+      deadLetterVisId: ssmParam(d, Params.deadLetterVisId),
+      tags,
+    });
+  }
+
   const s = config.scheduler;
   const exports = new SsmExports(`${prefix}-exports`, {
     deployment: d,
@@ -122,4 +134,9 @@ export function program(config: TaskExecutionConfig) {
     glueFunction: glue.function.name,
     parameters: exports.values,
   };
+}
+
+/** The program as index.ts runs it: stack config parsed and validated first (also used by the local run). */
+export function runFromConfig(stack: string = pulumi.getStack()) {
+  return program(parseConfig(new pulumi.Config(), stack));
 }

@@ -17,6 +17,8 @@ export interface TaskExecutionConfig {
   readonly ingestTimezone: string;
   /** DNS servers the ingestor resolves CNAMEs and aliases with (empty: the VPC/Lambda resolver). */
   readonly dnsServers: string[];
+  /** Sync the DNS tables into OpenSearch with their dashboards (needs analytics-platform deployed). */
+  readonly views: boolean;
 }
 
 const PROJECT = "sec-an-task-execution";
@@ -29,6 +31,12 @@ function wrap<T>(fn: () => T): T {
     if (e instanceof ConfigError) throw new ConfigError(key(e.key), e.message.slice(e.key.length + 2));
     throw e;
   }
+}
+
+function bool(k: string, raw: string | undefined, dflt: boolean): boolean {
+  if (raw === undefined) return dflt;
+  if (raw !== "true" && raw !== "false") throw new ConfigError(k, `expected true or false, got ${JSON.stringify(raw)}`);
+  return raw === "true";
 }
 
 export function parseConfig(cfg: ConfigLike, stack: string): TaskExecutionConfig {
@@ -66,6 +74,7 @@ export function parseConfig(cfg: ConfigLike, stack: string): TaskExecutionConfig
       ingestSchedule: dailyCron("ingestTime", cfg.get("ingestTime") ?? "03:00"),
       ingestTimezone: tz,
       dnsServers: servers,
+      views: bool("views", cfg.get("views"), true),
     };
   });
 }

@@ -5,9 +5,15 @@ import { program } from "../src/program";
 import { parseConfig } from "../src/stack-config";
 
 const ROLE = "arn:aws:iam::210987654321:role/route53-read";
+const SSM = {
+  "/sec-an/dev/s3/dead_letters/arn": "arn:aws:s3:::dev-sec-an-dead-letters",
+  "/sec-an/dev/analytics/elastic/ingest_queue/arn": `arn:aws:sqs:us-east-1:${MOCK_ACCOUNT}:dev-sec-an-ingest`,
+  "/sec-an/dev/analytics/elastic/admin_function/name": "dev-sec-an-es-admin",
+  "/sec-an/dev/analytics/kibana/dead_letter_vis/id": "dead-letters-vis-id",
+};
 const cfg = (values: Record<string, string>) => ({ get: (k: string) => values[k] });
 const run = (values: Record<string, string> = {}) => {
-  setupPulumiMocks({ project: "sec-an-task-execution", stack: "dev", ssm: { "/sec-an/dev/s3/dead_letters/arn": "arn:aws:s3:::dev-sec-an-dead-letters" } });
+  setupPulumiMocks({ project: "sec-an-task-execution", stack: "dev", ssm: SSM });
   return runProgram(() => program(parseConfig(cfg({ route53RoleArn: ROLE, ...values }), "dev")));
 };
 const ssmValues = () => Object.fromEntries(resourcesOfType("aws:ssm/parameter:Parameter").map((p) => [p.inputs.name, p.inputs.insecureValue]));
@@ -122,6 +128,47 @@ describe("sec-an-task-execution program", () => {
   });
 });
 
+describe("DNS views in the program", () => {
+  beforeAll(() => run(), 60_000);
+
+  test("three table syncs, as the original: address-info snapshot only, resolved-* diffed with a temporal key", () => {
+    const syncs = resourcesOfType("sec-an:analytics:DynamoElasticSync").map((r) => r.name).sort();
+    expect(syncs).toEqual(["dev-sec-an-sync-address-info", "dev-sec-an-sync-resolved-addresses", "dev-sec-an-sync-resolved-hosts"]);
+    const env = (n: string) => resourceNamed("aws:lambda/function:Function", `${n}-function`).inputs.environment.variables;
+    expect(env("dev-sec-an-sync-resolved-hosts")).toMatchObject({ SEC_AN_SYNC_TASK: "resolved_hosts" });
+    const hosts = JSON.stringify(env("dev-sec-an-sync-resolved-hosts"));
+    expect(hosts).toContain('"Addresses"');
+    expect(hosts).toContain('"DnsIngestTime"');
+    expect(JSON.stringify(env("dev-sec-an-sync-address-info"))).not.toContain("DnsIngestTime");
+    const mapping = resourceNamed("aws:lambda/eventSourceMapping:EventSourceMapping", "dev-sec-an-sync-resolved-addresses-stream").inputs;
+    expect(mapping.eventSourceArn).toBe(resourceNamed("aws:dynamodb/table:Table", "dev-sec-an-dns-resolved-addresses").state.streamArn);
+  });
+
+  test("indices and saved objects go through the admin Lambda; dashboards embed the Dead Letters vis from SSM", () => {
+    const invocations = resourcesOfType("aws:lambda/invocation:Invocation");
+    expect(invocations.every((i) => i.inputs.functionName === "dev-sec-an-es-admin" && i.inputs.lifecycleScope === "CRUD")).toBe(true);
+    const specs = invocations.map((i) => JSON.parse(i.inputs.input));
+    expect(specs.filter((s) => s.kind === "index").map((s) => s.base).sort()).toEqual([
+      "address_info_data_snapshot",
+      "resolved_addresses_data_history",
+      "resolved_addresses_data_snapshot",
+      "resolved_hosts_data_history",
+      "resolved_hosts_data_snapshot",
+    ]);
+    const dashboards = specs.filter((s) => s.type === "dashboard");
+    expect(dashboards.map((d) => d.attributes.title).sort()).toEqual(["Actionable items: DNS changes and DLQs", "DNS Ingestion and Dead Letters"]);
+    for (const d of dashboards) expect(d.references).toContainEqual({ name: "panel_0", type: "visualization", id: expect.any(String) });
+    expect(dashboards.flatMap((d) => d.references.map((r: { id: string }) => r.id))).toContain("dead-letters-vis-id");
+  });
+
+  test("views can be turned off (no analytics platform yet)", async () => {
+    await run({ views: "false" });
+    expect(resourcesOfType("sec-an:analytics:DynamoElasticSync")).toEqual([]);
+    expect(resourcesOfType("aws:lambda/invocation:Invocation")).toEqual([]);
+    expect(await checkResources(resources())).toEqual([]);
+  });
+});
+
 describe("task-execution stack config", () => {
   test("defaults", () => {
     expect(parseConfig(cfg({ route53RoleArn: ROLE }), "dev")).toEqual({
@@ -131,6 +178,7 @@ describe("task-execution stack config", () => {
       ingestSchedule: "cron(0 3 * * ? *)",
       ingestTimezone: "UTC",
       dnsServers: [],
+      views: true,
     });
   });
   test.each([
@@ -143,6 +191,7 @@ describe("task-execution stack config", () => {
     [{ route53RoleArn: ROLE, ingestTimezone: "UTC; rm" }, /sec-an-task-execution:ingestTimezone/],
     [{ route53RoleArn: ROLE, dnsServers: '["ns.example.com"]' }, /sec-an-task-execution:dnsServers: not a DNS server address/],
     [{ route53RoleArn: ROLE, logUnhandled: "yes" }, /sec-an-task-execution:logUnhandled: expected true or false/],
+    [{ route53RoleArn: ROLE, views: "no" }, /sec-an-task-execution:views: expected true or false/],
   ])("rejects %j", (values, message) => {
     expect(() => parseConfig(cfg(values as Record<string, string>), "dev")).toThrow(message);
   });
