@@ -1,0 +1,68 @@
+/**
+ * sec-an-ssl: the TLS scanner. Port-detected events from nmap reach its task queue through an SNS filter
+ * policy (TLS ports and services only); the scan Lambda checks protocols, the served chain, trust and
+ * host names with Node's TLS stack; the parser publishes one collection per scan to the ingest queue;
+ * views show root CAs, chain errors and expiry.
+ */
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { Params, SSL_TASK, SslEnv, resourcePrefix, tlsPortsFilterPolicy } from "@sec-an/contracts";
+import { Task, ssmParam, ssmReadStatement } from "@sec-an/components";
+import { PortsSubscription, SslViews } from "./infra";
+import type { SslConfig } from "./stack-config";
+
+const handler = (file: string) => path.join(__dirname, "handlers", file);
+
+export function program(config: SslConfig) {
+  const d = config.deployment;
+  const prefix = resourcePrefix(d);
+  const tags = { app: d.app, stage: d.stage, project: "ssl" };
+  const tableArn = config.resolvedAddressesTableArn ?? ssmParam(d, Params.resolvedAddressesTableArn);
+
+  const task = new Task(`${prefix}-ssl`, {
+    deployment: d,
+    task: SSL_TASK,
+    project: "ssl",
+    scanEntry: handler("scan.ts"),
+    parseEntry: handler("parse.ts"),
+    scanTimeout: config.scanTimeout,
+    scanMemory: 256,
+    scanEnvironment: {
+      [SslEnv.handshakeTimeoutMs]: String(config.handshakeTimeoutMs),
+      [SslEnv.maxHostnames]: String(config.maxHostnames),
+    },
+    scanStatements: [
+      // The table ARN only: the scanner reads host names of one address, nothing else in DynamoDB.
+      { Sid: "QueryResolvedAddresses", Action: "dynamodb:Query", Resource: tableArn },
+      { ...ssmReadStatement(d, [Params.resolvedAddressesTableId]), Sid: "ReadResolvedAddressesTableName" },
+    ],
+    subscribeToIngest: true,
+    ingestQueueArn: config.ingestQueueArn,
+    forceDestroy: config.forceDestroy,
+    tags,
+  });
+
+  const ports = new PortsSubscription(`${prefix}-ssl-ports`, {
+    topicArn: config.portsTopicArn ?? ssmParam(d, Params.portsTopicArn),
+    queue: task.queue.queue,
+    filterPolicy: tlsPortsFilterPolicy(config.maxCascadeDepth),
+  });
+
+  const views = config.views
+    ? new SslViews(`${prefix}-ssl-views`, {
+        adminFunctionName: config.adminFunctionName ?? ssmParam(d, Params.esAdminFunctionName),
+        forceDestroy: config.forceDestroy,
+      })
+    : undefined;
+
+  return {
+    taskQueueUrl: task.queue.url,
+    taskQueueArn: task.queue.arn,
+    resultsBucket: task.bucket.bucket,
+    resultsTopicArn: task.topic.arn,
+    scanFunctionName: task.scanFunction.name,
+    parserFunctionName: task.parserFunction.name,
+    portsSubscriptionArn: ports.subscription.arn,
+    views: views ? pulumi.output(views.objects.map((o) => o.objectId)) : pulumi.output([] as string[]),
+  };
+}
