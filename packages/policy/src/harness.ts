@@ -4,15 +4,15 @@
  * `PolicyResource`, every resource rule sees every resource, every stack rule sees the whole list.
  */
 import type { Policies, PolicyResource, ResourceValidationArgs, StackValidationArgs } from "@pulumi/policy";
-import { secAnPolicies } from "./policies";
+import { secAnPolicies, type Loose, type Props } from "./policies";
 
 /** Structural subset of `@sec-an/testing`'s ResourceRecord (kept local so this package needs no test deps). */
 export interface RecordedResource {
   type: string;
   name: string;
-  inputs: Record<string, any>;
+  inputs: Props;
   /** Mock outputs merged over inputs; preferred when present so cross-references (ARNs, names) resolve as after `up`. */
-  state?: Record<string, any>;
+  state?: Props;
 }
 
 export interface Violation {
@@ -25,7 +25,7 @@ export interface Violation {
 class NotApplicable extends Error {}
 
 const urnOf = (r: RecordedResource) => `urn:pulumi:test::test::${r.type}::${r.name}`;
-const typeMatcher = (type: string) => (cls: { new (...rest: any[]): any }) => (cls as any).__pulumiType === type;
+const typeMatcher = (type: string) => (cls: { new (...rest: Loose[]): Loose }) => (cls as Loose).__pulumiType === type;
 
 function toPolicyResource(r: RecordedResource): PolicyResource {
   const props = r.state ?? r.inputs ?? {};
@@ -34,11 +34,11 @@ function toPolicyResource(r: RecordedResource): PolicyResource {
     name: r.name,
     urn: urnOf(r),
     props,
-    opts: { protect: false, ignoreChanges: [], aliases: [], additionalSecretOutputs: [], customTimeouts: {} } as any,
+    opts: { protect: false, ignoreChanges: [], aliases: [], additionalSecretOutputs: [], customTimeouts: {} } as Loose,
     dependencies: [],
     propertyDependencies: {},
     isType: typeMatcher(r.type),
-    asType: ((cls: any) => (typeMatcher(r.type)(cls) ? props : undefined)) as any,
+    asType: ((cls: Loose) => (typeMatcher(r.type)(cls) ? props : undefined)) as Loose,
   };
 }
 
@@ -70,7 +70,7 @@ export async function checkResources(records: RecordedResource[], policies: Poli
           opts: r.opts,
           stackTags,
           isType: r.isType,
-          asType: r.asType as any,
+          asType: r.asType as Loose,
           getConfig: <T extends object>() => ({}) as T,
           notApplicable,
         };

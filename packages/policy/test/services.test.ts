@@ -81,8 +81,8 @@ describe("lambda rules", () => {
     environment: { variables: { TOKEN_PARAM_NAME: "/sec-an/dev/token", LOG_LEVEL: "INFO" } },
     loggingConfig: { logFormat: "JSON", logGroup: "/aws/lambda/fn" },
   };
-  const fn = (p: Record<string, any> = {}) => r("aws:lambda/function:Function", "fn", { ...good, ...p });
-  const lg = (p: Record<string, any> = {}) => r("aws:cloudwatch/logGroup:LogGroup", "fn-logs", { name: "/aws/lambda/fn", retentionInDays: 90, ...p });
+  const fn = (p: Record<string, unknown> = {}) => r("aws:lambda/function:Function", "fn", { ...good, ...p });
+  const lg = (p: Record<string, unknown> = {}) => r("aws:cloudwatch/logGroup:LogGroup", "fn-logs", { name: "/aws/lambda/fn", retentionInDays: 90, ...p });
 
   test("a well-formed function passes every Lambda rule", async () => {
     for (const P of ["lambda-runtime-allowed", "lambda-tracing-active", "lambda-no-secrets-in-environment", "lambda-log-group-retention"]) {
@@ -116,7 +116,7 @@ describe("lambda rules", () => {
 
 describe("ecs rules", () => {
   const container = { name: "scan", image: "x", readonlyRootFilesystem: true, logConfiguration: { logDriver: "awslogs", options: {} } };
-  const td = (p: Record<string, any> = {}, c: Record<string, any> = {}) =>
+  const td = (p: Record<string, unknown> = {}, c: Record<string, unknown> = {}) =>
     r("aws:ecs/taskDefinition:TaskDefinition", "td", {
       executionRoleArn: "arn:aws:iam::1:role/exec",
       taskRoleArn: "arn:aws:iam::1:role/task",
@@ -208,7 +208,7 @@ describe("iam-no-wildcard-action-on-any-resource", () => {
 describe("dynamodb-table-sse-and-pitr", () => {
   test("passes SSE+PITR, catches either missing", async () => {
     const P = "dynamodb-table-sse-and-pitr";
-    const t = (p: Record<string, any>) => r("aws:dynamodb/table:Table", "t", p);
+    const t = (p: Record<string, unknown>) => r("aws:dynamodb/table:Table", "t", p);
     expect(await violationsOf(P, [t({ serverSideEncryption: { enabled: true }, pointInTimeRecovery: { enabled: true } })])).toEqual([]);
     expect(await violationsOf(P, [t({ pointInTimeRecovery: { enabled: false } })])).toEqual([
       "t: serverSideEncryption.enabled must be true",

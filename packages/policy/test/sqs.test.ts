@@ -1,8 +1,8 @@
 import { qArn, r, violationsOf } from "./fixtures";
 
 const Q = "aws:sqs/queue:Queue";
-const dlq = (props: Record<string, any> = {}) => r(Q, "work-dlq", { arn: qArn("work-dlq"), sqsManagedSseEnabled: true, messageRetentionSeconds: 1209600, ...props });
-const work = (props: Record<string, any> = {}) =>
+const dlq = (props: Record<string, unknown> = {}) => r(Q, "work-dlq", { arn: qArn("work-dlq"), sqsManagedSseEnabled: true, messageRetentionSeconds: 1209600, ...props });
+const work = (props: Record<string, unknown> = {}) =>
   r(Q, "work", {
     arn: qArn("work"),
     sqsManagedSseEnabled: true,
@@ -10,8 +10,8 @@ const work = (props: Record<string, any> = {}) =>
     redrivePolicy: JSON.stringify({ deadLetterTargetArn: qArn("work-dlq"), maxReceiveCount: 3 }),
     ...props,
   });
-const fn = (props: Record<string, any> = {}) => r("aws:lambda/function:Function", "consumer", { name: "consumer", arn: "arn:aws:lambda:us-east-1:123456789012:function:consumer", timeout: 30, ...props });
-const esm = (props: Record<string, any> = {}) =>
+const fn = (props: Record<string, unknown> = {}) => r("aws:lambda/function:Function", "consumer", { name: "consumer", arn: "arn:aws:lambda:us-east-1:123456789012:function:consumer", timeout: 30, ...props });
+const esm = (props: Record<string, unknown> = {}) =>
   r("aws:lambda/eventSourceMapping:EventSourceMapping", "consumer-esm", {
     eventSourceArn: qArn("work"),
     functionName: "arn:aws:lambda:us-east-1:123456789012:function:consumer",

@@ -14,6 +14,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { MockCallArgs, MockResourceArgs } from "@pulumi/pulumi/runtime";
 
+/** Plain resolved engine values: untyped JSON, probed by tests. The module's one deliberate `any`. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Loose = any;
+
 export const MOCK_ACCOUNT = "123456789012";
 export const MOCK_REGION = "us-east-1";
 export const MOCK_AZS = ["us-east-1a", "us-east-1b", "us-east-1c", "us-east-1d"];
@@ -22,7 +26,7 @@ export const MOCK_AZS = ["us-east-1a", "us-east-1b", "us-east-1c", "us-east-1d"]
 export interface ResourceRecord {
   type: string;
   name: string;
-  inputs: Record<string, any>;
+  inputs: Record<string, Loose>;
   custom: boolean;
   provider?: string;
   /** Top-level input keys that arrived as secrets (their values are unwrapped in `inputs`). */
@@ -30,7 +34,7 @@ export interface ResourceRecord {
   /** The id the mock answered with. */
   id: string;
   /** The output state the mock answered with (inputs merged with computed outputs). */
-  state: Record<string, any>;
+  state: Record<string, Loose>;
 }
 
 export interface PulumiMockOptions {
@@ -43,7 +47,7 @@ export interface PulumiMockOptions {
   /** Extra outputs for awsx (or any) resources, keyed by resource name or type token; merged over the defaults. */
   awsxOutputs?: Record<string, Record<string, unknown>>;
   /** Extra invoke answers by token; take precedence over the built-ins. */
-  calls?: Record<string, (inputs: any) => Record<string, unknown>>;
+  calls?: Record<string, (inputs: Loose) => Record<string, unknown>>;
 }
 
 let records: ResourceRecord[] = [];
@@ -57,7 +61,7 @@ const isSecret = (v: unknown): v is { value: unknown } =>
   typeof v === "object" && v !== null && (v as Record<string, unknown>)[SIG_KEY] === SECRET_SIG;
 
 /** Inputs as plain values: secrets unwrapped, unknowns as undefined. */
-function plain(v: unknown): any {
+function plain(v: unknown): Loose {
   if (v === UNKNOWN) return undefined;
   if (isSecret(v)) return plain(v.value);
   if (Array.isArray(v)) return v.map(plain);
@@ -92,7 +96,7 @@ const arn = (service: string, resource: string, region = MOCK_REGION) =>
   `arn:aws:${service}:${region}:${MOCK_ACCOUNT}:${resource}`;
 
 /** Deterministic computed outputs per resource type (merged over the inputs). */
-export function mockOutputs(type: string, name: string, inputs: Record<string, any>): { id: string; outputs: Record<string, unknown> } {
+export function mockOutputs(type: string, name: string, inputs: Record<string, Loose>): { id: string; outputs: Record<string, unknown> } {
   const n: string = inputs.name ?? name;
   switch (type) {
     case "aws:sqs/queue:Queue": {
@@ -187,7 +191,7 @@ export function mockOutputs(type: string, name: string, inputs: Record<string, a
     case "awsx:ec2:Vpc": {
       // One subnet (and route table) per declared subnet type per AZ, as awsx lays them out.
       const azCount: number = inputs.numberOfAvailabilityZones ?? inputs.availabilityZoneNames?.length ?? 3;
-      const types: string[] = (inputs.subnetSpecs ?? [{ type: "Public" }, { type: "Private" }]).map((s: any) => String(s.type).toLowerCase());
+      const types: string[] = (inputs.subnetSpecs ?? [{ type: "Public" }, { type: "Private" }]).map((s: Loose) => String(s.type).toLowerCase());
       const ids = (kind: string) => (types.includes(kind) ? Array.from({ length: azCount }, (_, i) => `subnet-${name}-${kind}-${i}`) : []);
       const subnetIds = [...ids("public"), ...ids("private"), ...ids("isolated")];
       const nat = String(inputs.natGateways?.strategy ?? "OnePerAz").toLowerCase();
@@ -216,9 +220,9 @@ export function mockOutputs(type: string, name: string, inputs: Record<string, a
   }
 }
 
-function policyDocument(inputs: any): Record<string, unknown> {
+function policyDocument(inputs: Loose): Record<string, unknown> {
   // Enough of iam.getPolicyDocument for policy assertions: statements with actions/resources/principals/conditions.
-  const statements = (inputs.statements ?? []).map((s: any) => {
+  const statements = (inputs.statements ?? []).map((s: Loose) => {
     const st: Record<string, unknown> = { Effect: s.effect ?? "Allow" };
     if (s.sid) st.Sid = s.sid;
     if (s.actions) st.Action = s.actions;
@@ -226,8 +230,8 @@ function policyDocument(inputs: any): Record<string, unknown> {
     if (s.resources) st.Resource = s.resources;
     if (s.notResources) st.NotResource = s.notResources;
     if (s.principals) {
-      st.Principal = Object.fromEntries(s.principals.map((p: any) => [p.type, p.identifiers]));
-      if (s.principals.some((p: any) => p.type === "*")) st.Principal = "*";
+      st.Principal = Object.fromEntries(s.principals.map((p: Loose) => [p.type, p.identifiers]));
+      if (s.principals.some((p: Loose) => p.type === "*")) st.Principal = "*";
     }
     if (s.conditions) {
       const cond: Record<string, Record<string, unknown>> = {};
@@ -345,7 +349,7 @@ export async function settle(): Promise<void> {
  */
 export async function runProgram<T>(fn: () => T | Promise<T>): Promise<pulumi.Unwrap<Awaited<T>>> {
   const result = await fn();
-  const resolved = await unwrap(pulumi.output(result as any));
+  const resolved = await unwrap(pulumi.output(result as Loose));
   await settle();
   return resolved as pulumi.Unwrap<Awaited<T>>;
 }

@@ -1,6 +1,6 @@
-import { asArray, resourceRule } from "./util";
+import { asArray, resourceRule, type Loose } from "./util";
 
-function containers(defs: unknown): any[] {
+function containers(defs: unknown): Loose[] {
   if (typeof defs === "string") {
     try {
       return asArray(JSON.parse(defs));
@@ -8,7 +8,7 @@ function containers(defs: unknown): any[] {
       return [];
     }
   }
-  return asArray(defs as any[]);
+  return asArray(defs as Loose[]);
 }
 
 export const ecsTaskDefinitionHardened = resourceRule(
@@ -35,7 +35,7 @@ export const ecsClusterContainerInsights = resourceRule(
   "ECS clusters have Container Insights enabled.",
   ["aws:ecs/cluster:Cluster"],
   (p, report) => {
-    const s = asArray(p.settings).find((x: any) => x?.name === "containerInsights");
+    const s = asArray(p.settings).find((x: Loose) => x?.name === "containerInsights");
     if (!s || !["enabled", "enhanced"].includes(s.value)) report('set settings: [{ name: "containerInsights", value: "enabled" }]');
   },
   "medium",

@@ -9,6 +9,7 @@ import { s3BucketHardened } from "./s3";
 import { noUnscopedPublicPrincipal, snsTopicEncrypted } from "./sns";
 import { sqsEsmReportsBatchItemFailures, sqsQueueEncrypted, sqsRedriveAndDlqRetention, sqsVisibilityVsLambdaTimeout } from "./sqs";
 
+export type { Loose, Props } from "./util";
 export * from "./cognito";
 export * from "./dynamodb";
 export * from "./ecs";

@@ -1,4 +1,4 @@
-import { asArray, resourceRule } from "./util";
+import { asArray, resourceRule, type Loose } from "./util";
 
 const TLS_POLICY = /^Policy-Min-TLS-1-[23]-/;
 
@@ -13,7 +13,7 @@ export const opensearchDomainHardened = resourceRule(
     if (ep.enforceHttps !== true) report("domainEndpointOptions.enforceHttps must be true");
     if (!TLS_POLICY.test(ep.tlsSecurityPolicy ?? "")) report(`domainEndpointOptions.tlsSecurityPolicy must be Policy-Min-TLS-1-2-* or 1-3-* (has ${ep.tlsSecurityPolicy ?? "default"})`);
     if (p.advancedSecurityOptions?.enabled !== true) report("advancedSecurityOptions.enabled (fine-grained access control) must be true");
-    const audit = asArray(p.logPublishingOptions).some((o: any) => o?.logType === "AUDIT_LOGS" && o.enabled !== false && o.cloudwatchLogGroupArn);
+    const audit = asArray(p.logPublishingOptions).some((o: Loose) => o?.logType === "AUDIT_LOGS" && o.enabled !== false && o.cloudwatchLogGroupArn);
     if (!audit) report("logPublishingOptions must publish AUDIT_LOGS to a CloudWatch log group");
   },
   "critical",

@@ -1,5 +1,5 @@
 import type { PolicyResource } from "@pulumi/policy";
-import { asArray, ofType, refersTo, stackRule } from "./util";
+import { asArray, ofType, refersTo, stackRule, type Loose } from "./util";
 
 const BUCKETS = ["aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"];
 const PAB = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock";
@@ -17,7 +17,7 @@ function attached(resources: PolicyResource[], bucket: PolicyResource, types: st
 }
 
 const hasDefaultEncryption = (rules: unknown) =>
-  asArray(rules as any[]).some((r: any) => !!r?.applyServerSideEncryptionByDefault?.sseAlgorithm);
+  asArray(rules as Loose[]).some((r: Loose) => !!r?.applyServerSideEncryptionByDefault?.sseAlgorithm);
 
 export const s3BucketHardened = stackRule(
   "s3-bucket-hardened",

