@@ -1,0 +1,4 @@
+// Entry point: validate config (fail fast, naming the key), then run the program.
+import { runFromConfig } from "./src/program";
+
+export = runFromConfig();

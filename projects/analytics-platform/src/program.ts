@@ -1,0 +1,238 @@
+/**
+ * sec-an-analytics-platform: the OpenSearch domain (VPC-only) and everything that writes to it — the
+ * ingest queue and its ingestor, the dead-letter reporter, and the admin Lambda that manages indices,
+ * saved objects and access-control roles for every project (through ElasticIndex/KibanaSavedObject).
+ */
+import * as path from "node:path";
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { DEAD_LETTER_OBJECT_SUFFIX, Env, Params, resourcePrefix, type SecurityRoleSpec } from "@sec-an/contracts";
+import { ElasticIndex, KibanaSavedObject, LambdaFunction, ServiceQueue, SsmExports, ssmParam, ssmReadStatement } from "@sec-an/components";
+import { SearchDomain } from "./infra/domain";
+import { DEAD_LETTER_INDEX } from "./reporter";
+import { parseConfig, type AnalyticsConfig } from "./stack-config";
+import deadLetterMappings from "../views/dead-letter.mappings.json";
+import deadLettersVis from "../views/dead-letters.visualization.json";
+
+const handler = (file: string) => path.join(__dirname, "handlers", file);
+
+/** What the ingestor and the reporter may do under fine-grained access control: documents, never indices. */
+export const INGEST_ROLE_PERMISSIONS: NonNullable<SecurityRoleSpec["permissions"]> = {
+  cluster_permissions: ["indices:data/write/bulk"],
+  // No create-index: a write to an unknown name fails instead of auto-creating an unmanaged index.
+  index_permissions: [{ index_patterns: ["*"], allowed_actions: ["crud", "indices:admin/aliases/get"] }],
+};
+
+export function program(config: AnalyticsConfig) {
+  const d = config.deployment;
+  const prefix = resourcePrefix(d);
+  const tags = { app: d.app, stage: d.stage, project: "analytics-platform" };
+  const domainName = `${prefix}-search`.slice(0, 28);
+
+  const account = aws.getCallerIdentityOutput({}).accountId;
+  const region = aws.getRegionOutput({}).region;
+  const partition = aws.getPartitionOutput({}).partition;
+  const domainArn = pulumi.interpolate`arn:${partition}:es:${region}:${account}:domain/${domainName}`;
+  const vpcId = ssmParam(d, Params.vpcId);
+  const privateSubnets = ssmParam(d, Params.vpcSubnetsPrivate).apply((s) => s.split(",").filter(Boolean));
+  const deadLettersBucketArn = ssmParam(d, Params.deadLettersBucketArn);
+  const deadLettersBucketName = ssmParam(d, Params.deadLettersBucketName);
+
+  // The domain is VPC-only, so everything that talks to it runs in the private subnets.
+  const lambdaSg = new aws.ec2.SecurityGroup(`${prefix}-analytics-lambdas-sg`, {
+    vpcId,
+    description: "Analytics Lambdas: HTTPS out only (the domain, and AWS APIs via endpoints or NAT)",
+    ingress: [],
+    egress: [{ protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: ["0.0.0.0/0"], description: "HTTPS" }],
+    tags,
+  });
+  const vpcConfig = { subnetIds: privateSubnets, securityGroupIds: [lambdaSg.id] };
+  const esHttp = (sid: string, actions: string[]) => ({ Sid: sid, Action: actions.map((a) => `es:ESHttp${a}`), Resource: pulumi.interpolate`${domainArn}/*` });
+
+  const ingestQueue = new ServiceQueue(`${prefix}-analytics-ingest`, { deployment: d, consumerTimeout: 60, maxReceiveCount: 5, tags });
+  // Results topics of every project of this deployment (`${prefix}-…`) may deliver; nothing else.
+  new aws.sqs.QueuePolicy(`${prefix}-analytics-ingest-senders`, {
+    queueUrl: ingestQueue.url,
+    policy: pulumi.all([ingestQueue.arn, partition, region, account]).apply(([arn, part, reg, acct]) =>
+      JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [
+          {
+            Sid: "AllowDeploymentTopics",
+            Effect: "Allow",
+            Principal: { Service: "sns.amazonaws.com" },
+            Action: "sqs:SendMessage",
+            Resource: arn,
+            Condition: { ArnLike: { "aws:SourceArn": `arn:${part}:sns:${reg}:${acct}:${prefix}-*` }, StringEquals: { "aws:SourceAccount": acct } },
+          },
+        ],
+      }),
+    ),
+  }, { parent: ingestQueue });
+
+  const admin = new LambdaFunction(`${prefix}-opensearch-admin`, {
+    entry: handler("opensearch-admin.ts"),
+    description: "Creates, migrates and deletes indices, saved objects and access roles in the VPC-only domain",
+    timeout: 300,
+    deployment: d,
+    vpcConfig,
+    statements: [esHttp("AdministerDomain", ["Get", "Head", "Post", "Put", "Delete"]), ssmReadStatement(d, [Params.esEndpointUrl])],
+    tags,
+  });
+
+  const ingestor = new LambdaFunction(`${prefix}-analytics-ingestor`, {
+    entry: handler("ingestor.ts"),
+    description: "Ingest queue → OpenSearch (one bulk request per batch)",
+    timeout: 60,
+    deployment: d,
+    vpcConfig,
+    environment: { [Env.deadLetterQueueUrl]: ingestQueue.deadLetters.url },
+    statements: [
+      esHttp("WriteDocuments", ["Get", "Head", "Post", "Put"]),
+      { Sid: "RejectToDlq", Action: "sqs:SendMessage", Resource: ingestQueue.deadLetters.arn },
+      ssmReadStatement(d, [Params.esEndpointUrl]),
+    ],
+    tags,
+  });
+  ingestQueue.eventSource(ingestor, { batchSize: config.ingestBatchSize, maximumBatchingWindowInSeconds: config.ingestBatchWindow });
+
+  // The reporter's own failures end here: a plain queue nobody consumes (an alarm watches it), never
+  // the dead-letter bucket, so no failure can trigger the reporter again.
+  const reporterFailed = new aws.sqs.Queue(`${prefix}-dead-letter-reporter-failed`, {
+    name: `${prefix}-dead-letter-reporter-failed`,
+    sqsManagedSseEnabled: true,
+    messageRetentionSeconds: 14 * 24 * 3600,
+    tags,
+  });
+  const reporter = new LambdaFunction(`${prefix}-dead-letter-reporter`, {
+    entry: handler("dead-letter-reporter.ts"),
+    description: "Dead-letter bucket → dead_letter_data in OpenSearch (directly, never via the ingest queue)",
+    timeout: 60,
+    deployment: d,
+    vpcConfig,
+    deadLetterTargetArn: reporterFailed.arn,
+    statements: [
+      { Sid: "ReadDeadLetters", Action: "s3:GetObject", Resource: pulumi.interpolate`${deadLettersBucketArn}/*` },
+      esHttp("WriteDeadLetters", ["Get", "Head", "Post", "Put"]),
+      ssmReadStatement(d, [Params.esEndpointUrl]),
+    ],
+    tags,
+  });
+  new aws.lambda.FunctionEventInvokeConfig(`${prefix}-dead-letter-reporter-async`, { functionName: reporter.name, maximumRetryAttempts: 2, maximumEventAgeInSeconds: 6 * 3600 }, { parent: reporter });
+  const s3Invoke = new aws.lambda.Permission(
+    `${prefix}-dead-letter-reporter-s3`,
+    { action: "lambda:InvokeFunction", function: reporter.name, principal: "s3.amazonaws.com", sourceArn: deadLettersBucketArn, sourceAccount: account },
+    { parent: reporter },
+  );
+  // analytics-platform owns the dead-letter bucket's notification configuration (S3 allows one per bucket).
+  new aws.s3.BucketNotification(
+    `${prefix}-dead-letter-notifications`,
+    { bucket: deadLettersBucketName, lambdaFunctions: [{ lambdaFunctionArn: reporter.arn, events: ["s3:ObjectCreated:*"], filterSuffix: DEAD_LETTER_OBJECT_SUFFIX }] },
+    { dependsOn: [s3Invoke] },
+  );
+  new aws.cloudwatch.MetricAlarm(`${prefix}-dead-letter-reporter-failed-alarm`, {
+    alarmDescription: "Dead letters the reporter could not index (see the queue; replay with sec-an tooling)",
+    namespace: "AWS/SQS",
+    metricName: "ApproximateNumberOfMessagesVisible",
+    dimensions: { QueueName: reporterFailed.name },
+    statistic: "Maximum",
+    period: 300,
+    evaluationPeriods: 1,
+    threshold: 0,
+    comparisonOperator: "GreaterThanThreshold",
+    treatMissingData: "notBreaching",
+    tags,
+  });
+
+  const usersRoleArn = ssmParam(d, Params.usersRoleArn);
+  const masterUserArn = config.masterUserArn ?? admin.role.arn;
+  const search = new SearchDomain(`${prefix}-search`, {
+    domainName,
+    engineVersion: config.engineVersion,
+    instanceType: config.instanceType,
+    instanceCount: config.instanceCount,
+    zoneCount: config.zoneCount,
+    volumeSize: config.volumeSize,
+    vpcId,
+    subnetIds: privateSubnets,
+    clientSecurityGroupIds: [lambdaSg.id],
+    masterUserArn,
+    principalArns: [admin.role.arn, ingestor.role.arn, reporter.role.arn, usersRoleArn, masterUserArn],
+    cognito: { userPoolId: ssmParam(d, Params.cognitoUserPool), identityPoolId: ssmParam(d, Params.cognitoIdentityPool) },
+    logRetentionDays: config.logRetentionDays,
+    tags,
+  });
+
+  // Every function here reads the endpoint late from SSM; the admin invocations below run in this very
+  // deploy, so the endpoint parameter is published first, on its own.
+  const endpointExport = new SsmExports(`${prefix}-analytics-endpoint-exports`, {
+    deployment: d,
+    tags,
+    values: { esEndpointUrl: { def: Params.esEndpointUrl, value: search.endpoint } },
+  });
+  const adminReady = [search, admin, endpointExport];
+
+  // Fine-grained access control: writers get document rights only; signed-in users read.
+  const role = (name: string, permissions: SecurityRoleSpec["permissions"], backendRoles: pulumi.Input<string>[]) =>
+    new aws.lambda.Invocation(
+      `${prefix}-fgac-${name.replace(/_/g, "-")}`,
+      {
+        functionName: admin.name,
+        lifecycleScope: "CRUD",
+        input: pulumi.all(backendRoles).apply((roles) => JSON.stringify({ kind: "security-role", name, ...(permissions ? { permissions } : {}), backendRoles: roles } satisfies SecurityRoleSpec)),
+      },
+      { dependsOn: adminReady },
+    );
+  const roles = [
+    role("sec_an_ingest", INGEST_ROLE_PERMISSIONS, [ingestor.role.arn, reporter.role.arn]),
+    role("readall", undefined, [usersRoleArn]),
+    role("opensearch_dashboards_user", undefined, [usersRoleArn]),
+  ];
+
+  const deadLetterIndex = new ElasticIndex(
+    `${prefix}-dead-letter-index`,
+    { adminFunctionName: admin.name, base: DEAD_LETTER_INDEX, mappings: deadLetterMappings, collection: false, timeField: "sentTime" },
+    { dependsOn: [...adminReady, ...roles] },
+  );
+  const deadLettersView = new KibanaSavedObject(
+    `${prefix}-dead-letters-vis`,
+    {
+      adminFunctionName: admin.name,
+      type: "visualization",
+      logicalName: "dead-letters",
+      title: "Dead Letters",
+      template: deadLettersVis,
+      substitutions: { index: deadLetterIndex.indexPatternId! },
+    },
+    { dependsOn: [deadLetterIndex] },
+  );
+
+  const ssmExports = new SsmExports(`${prefix}-analytics-exports`, {
+    deployment: d,
+    tags,
+    values: {
+      ingestQueueArn: { def: Params.ingestQueueArn, value: ingestQueue.arn },
+      ingestQueueUrl: { def: Params.ingestQueueUrl, value: ingestQueue.url },
+      esEndpointArn: { def: Params.esEndpointArn, value: search.arn },
+      esAdminFunctionName: { def: Params.esAdminFunctionName, value: admin.name },
+      deadLetterVisId: { def: Params.deadLetterVisId, value: deadLettersView.objectId },
+    },
+  });
+
+  return {
+    domainEndpoint: search.endpoint,
+    domainArn: search.arn,
+    ingestQueueUrl: ingestQueue.url,
+    ingestorFunction: ingestor.name,
+    adminFunction: admin.name,
+    reporterFunction: reporter.name,
+    deadLetterIndex: deadLetterIndex.indexName,
+    deadLettersVisId: deadLettersView.objectId,
+    parameters: { ...ssmExports.values, ...endpointExport.values },
+  };
+}
+
+/** The program as index.ts runs it: stack config parsed and validated first (also used by the local run). */
+export function runFromConfig(stack: string = pulumi.getStack()) {
+  return program(parseConfig(new pulumi.Config(), stack));
+}
