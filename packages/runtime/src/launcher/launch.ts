@@ -4,6 +4,7 @@ import { RunTaskCommand, type ECSClient, type KeyValuePair, type RunTaskCommandI
 import { SendMessageCommand, type MessageAttributeValue, type SQSClient } from "@aws-sdk/client-sqs";
 import { Attr, Env, Limits, MalformedJsonError, SchemaError, ScanRequest } from "@sec-an/contracts";
 import { cutReason, logger, parseRecordBody, recordAttributes } from "../batch";
+import { scanIdFor } from "../task-kit";
 import type { LauncherConfig, LauncherProvider } from "./config";
 
 /**
@@ -141,7 +142,8 @@ export async function launchRecord<S extends TSchema>(
 ): Promise<string | undefined> {
   try {
     const request = parseRequest(record.body, opts.requestSchema ?? ScanRequest) as Static<S>;
-    const scanId = record.messageId;
+    // Same rule as Lambda scanners: the request's own scanId when usable, else the SQS message id.
+    const scanId = scanIdFor(request, record.messageId);
     const { name, provider } = selectProvider(record, request as { provider?: unknown }, deps.config);
     const extra = opts.toEnvironment?.(request, { scanId, provider: name }) ?? {};
     const input = buildRunTask(deps.config, provider, request, scanId, extra);

@@ -174,6 +174,14 @@ describe("launcher handler (ECS mocked, DLQ on fauxqs)", () => {
     expect(await deadLetters()).toEqual([]);
   });
 
+  it("uses the request's own scanId when it carries one, as Lambda scanners do", async () => {
+    ecsMock.on(RunTaskCommand).resolves({ tasks: [{ taskArn: taskArn(6) }] });
+    await handler(event(record(JSON.stringify(request({ scanId: "cascade-42" })))));
+    const input = ecsMock.commandCalls(RunTaskCommand)[0].args[0].input;
+    expect(input.startedBy).toBe("sec-an/nmap/cascade-42");
+    expect(input.overrides?.containerOverrides?.[0].environment).toContainEqual({ name: Env.scanRequestId, value: "cascade-42" });
+  });
+
   it("routes by the Provider attribute", async () => {
     ecsMock.on(RunTaskCommand).resolves({ tasks: [{ taskArn: taskArn(2) }] });
     await handler(event(record(JSON.stringify(request()), { [Attr.provider]: "fast" })));
