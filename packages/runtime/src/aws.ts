@@ -1,14 +1,15 @@
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { ECSClient } from "@aws-sdk/client-ecs";
-import { S3Client } from "@aws-sdk/client-s3";
-import { SNSClient } from "@aws-sdk/client-sns";
-import { SQSClient } from "@aws-sdk/client-sqs";
-import { SSMClient } from "@aws-sdk/client-ssm";
-import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import type { ECSClient } from "@aws-sdk/client-ecs";
+import type { S3Client } from "@aws-sdk/client-s3";
+import type { SNSClient } from "@aws-sdk/client-sns";
+import type { SQSClient } from "@aws-sdk/client-sqs";
+import type { SSMClient } from "@aws-sdk/client-ssm";
+import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 
 /**
  * Module-level AWS SDK v3 clients, created on first use so a cold start pays only for the clients a
- * handler touches. Endpoints come from the SDK's own `AWS_ENDPOINT_URL[_<SERVICE>]` support; tests and
+ * handler touches: each SDK package is required inside its factory, so a handler never even loads
+ * the others (loading all seven costs about three times as much as loading one). Endpoints come from the SDK's own `AWS_ENDPOINT_URL[_<SERVICE>]` support; tests and
  * the local runner inject their own clients with `setClients`.
  */
 export interface AwsClients {
@@ -29,16 +30,21 @@ export function s3NeedsPathStyle(env: NodeJS.ProcessEnv = process.env): boolean 
   return Boolean(env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL);
 }
 
+/* eslint-disable @typescript-eslint/no-require-imports -- lazy loading, see above */
 const factories: { [K in keyof AwsClients]: () => AwsClients[K] } = {
-  sqs: () => new SQSClient({}),
-  sns: () => new SNSClient({}),
-  s3: () => new S3Client(s3NeedsPathStyle() ? { forcePathStyle: true } : {}),
-  ssm: () => new SSMClient({}),
-  dynamo: () => new DynamoDBClient({}),
+  sqs: () => new (require("@aws-sdk/client-sqs") as typeof import("@aws-sdk/client-sqs")).SQSClient({}),
+  sns: () => new (require("@aws-sdk/client-sns") as typeof import("@aws-sdk/client-sns")).SNSClient({}),
+  s3: () => new (require("@aws-sdk/client-s3") as typeof import("@aws-sdk/client-s3")).S3Client(s3NeedsPathStyle() ? { forcePathStyle: true } : {}),
+  ssm: () => new (require("@aws-sdk/client-ssm") as typeof import("@aws-sdk/client-ssm")).SSMClient({}),
+  dynamo: () => new (require("@aws-sdk/client-dynamodb") as typeof import("@aws-sdk/client-dynamodb")).DynamoDBClient({}),
   // Built over whichever DynamoDB client is in use, so injecting `dynamo` also redirects `dynamoDoc`.
-  dynamoDoc: () => DynamoDBDocumentClient.from(client("dynamo"), { marshallOptions: { removeUndefinedValues: true } }),
-  ecs: () => new ECSClient({}),
+  dynamoDoc: () =>
+    (require("@aws-sdk/lib-dynamodb") as typeof import("@aws-sdk/lib-dynamodb")).DynamoDBDocumentClient.from(client("dynamo"), {
+      marshallOptions: { removeUndefinedValues: true },
+    }),
+  ecs: () => new (require("@aws-sdk/client-ecs") as typeof import("@aws-sdk/client-ecs")).ECSClient({}),
 };
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 function client<K extends keyof AwsClients>(kind: K): AwsClients[K] {
   const own = injected[kind];
