@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import * as tls from "node:tls";
 import type { SslEndpoint, SslProtocolProbe, TlsVersion } from "@sec-an/contracts";
 import { chainOf } from "./certificate";
@@ -21,6 +22,20 @@ export interface TlsOptions {
   readonly timeoutMs: number;
   /** Extra trust anchors (PEM) added to Node's bundled Mozilla roots, e.g. a private CA. */
   readonly extraCAs?: readonly string[];
+}
+
+/**
+ * Secure contexts are cached: building one with the ~150 bundled roots plus extra CAs parses every PEM
+ * (around 50 ms), far more than a loopback handshake. Keyed by purpose and trust anchors.
+ */
+const contexts = new Map<string, tls.SecureContext>();
+function secureContext(key: string, options: tls.SecureContextOptions): tls.SecureContext {
+  let ctx = contexts.get(key);
+  if (!ctx) {
+    if (contexts.size >= 32) contexts.clear();
+    contexts.set(key, (ctx = tls.createSecureContext(options)));
+  }
+  return ctx;
 }
 
 interface Handshake {
@@ -70,7 +85,7 @@ export async function probeProtocol(target: TlsTarget, version: TlsVersion, host
   try {
     const cipher = await handshake(
       target,
-      { ...sni(hostname), minVersion: version, maxVersion: version, ciphers: PERMISSIVE_CIPHERS },
+      { ...sni(hostname), secureContext: secureContext(`probe:${version}`, { minVersion: version, maxVersion: version, ciphers: PERMISSIVE_CIPHERS }) },
       o.timeoutMs,
       ({ socket }) => ({ protocol: socket.getProtocol(), cipher: socket.getCipher() }),
     );
@@ -84,11 +99,16 @@ export async function probeProtocol(target: TlsTarget, version: TlsVersion, host
 /** The served chain for one SNI name, its verification, and whether the leaf is valid for the name. */
 export async function inspectEndpoint(target: TlsTarget, hostname: string | null, scanTime: Date, o: TlsOptions): Promise<SslEndpoint> {
   const ca = o.extraCAs?.length ? [...tls.rootCertificates, ...o.extraCAs] : undefined;
+  const context = secureContext(`endpoint:${ca ? createHash("sha256").update(o.extraCAs!.join("\n")).digest("hex") : "default"}`, {
+    minVersion: "TLSv1",
+    ciphers: PERMISSIVE_CIPHERS,
+    ...(ca ? { ca } : {}),
+  });
   try {
     return await handshake(
       target,
       // Node folds the hostname check into authorizationError; turn that off to report the two apart.
-      { ...sni(hostname), minVersion: "TLSv1", ciphers: PERMISSIVE_CIPHERS, checkServerIdentity: () => undefined, ...(ca ? { ca } : {}) },
+      { ...sni(hostname), secureContext: context, checkServerIdentity: () => undefined },
       o.timeoutMs,
       ({ socket }): SslEndpoint => {
         const peer = socket.getPeerCertificate(true);
