@@ -111,6 +111,8 @@ describe("makeParseHandler (fauxqs S3 + SNS → SQS)", () => {
     const key = await putRawResult({ bucket, task: TASK, scanId: "scan-p1", request, output: await scan({ target: "10.1.1.1", requestedAt: "x" }, { scanId: "scan-p1", task: TASK }), s3: c.s3 });
     const handler = makeParseHandler({ task: TASK, parserVersion: "1.0.0", parse });
     await expect(handler(s3Event(bucket, key))).resolves.toEqual({ published: 1 });
+    // request sidecars live in the same bucket and are not results
+    await expect(handler(s3Event(bucket, "_requests/demo/2026/11/23/x.json.json"))).resolves.toEqual({ published: 0 });
 
     const [m] = await drain(c.sqs, queue.url, 1);
     // non-raw subscription: an SNS envelope carrying the collection and its attributes
