@@ -29,6 +29,8 @@ export interface ResourceRecord {
   inputs: Record<string, Loose>;
   custom: boolean;
   provider?: string;
+  /** The component this resource was created under (`{ parent: … }`); undefined at the stack root. */
+  parent?: { type: string; name: string };
   /** Top-level input keys that arrived as secrets (their values are unwrapped in `inputs`). */
   secretKeys: string[];
   /** The id the mock answered with. */
@@ -90,6 +92,37 @@ export function resourceNamed(type: string, name: string): ResourceRecord {
 
 export function resetResources(): void {
   records = [];
+}
+
+/** Records created directly under `parent` (by its `{ parent: this }`). */
+export function childrenOf(parent: { type: string; name: string }): ResourceRecord[] {
+  return records.filter((r) => r.parent?.type === parent.type && r.parent?.name === parent.name);
+}
+
+/** `urn:pulumi:stack::project::a$b$type::name` → the resource's own type and name. */
+function fromUrn(urn: string): { type: string; name: string } | undefined {
+  const parts = urn.split("::");
+  if (parts.length < 4) return undefined;
+  return { type: parts[2].split("$").pop() as string, name: parts.slice(3).join("::") };
+}
+
+// The parent URN of the registration in flight: MockResourceArgs does not carry it, so we read it off the
+// request just before the mock monitor calls `newResource` (synchronously, inside registerResource).
+let parentInFlight: string | undefined;
+
+function captureParents(): void {
+  const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource: (req: Loose, cb: Loose) => Promise<void> } | undefined;
+  if (!monitor || (monitor as Loose).__secAnPatched) return;
+  const original = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req, cb) => {
+    parentInFlight = req.getParent() || undefined;
+    try {
+      return original(req, cb);
+    } finally {
+      parentInFlight = undefined;
+    }
+  };
+  (monitor as Loose).__secAnPatched = true;
 }
 
 const arn = (service: string, resource: string, region = MOCK_REGION) =>
@@ -291,9 +324,11 @@ export function setupPulumiMocks(options: PulumiMockOptions = {}): void {
         // The engine gets the raw inputs back (secrets stay secret); the record holds plain values.
         const state = { ...raw, ...outputs, ...(extra[args.type] ?? {}), ...(extra[args.name] ?? {}) };
         const id = args.id || defaultId;
+        const parent = parentInFlight ? fromUrn(parentInFlight) : undefined;
         records.push({
           type: args.type,
           name: args.name,
+          parent,
           inputs,
           secretKeys,
           custom: args.custom ?? false,
@@ -318,6 +353,7 @@ export function setupPulumiMocks(options: PulumiMockOptions = {}): void {
     stack,
     false,
   );
+  captureParents();
 }
 
 /** Resolve an Output (or promise/plain value) to its value. Unknown outputs resolve to undefined. */

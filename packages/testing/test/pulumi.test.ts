@@ -3,6 +3,7 @@ import * as aws from "@pulumi/aws";
 import * as awsx from "@pulumi/awsx";
 import {
   MOCK_ACCOUNT,
+  childrenOf,
   resourceNamed,
   resources,
   resourcesOfType,
@@ -47,6 +48,9 @@ describe("pulumi mock harness", () => {
     expect(resourceNamed("aws:sqs/queue:Queue", "box-q").inputs.sqsManagedSseEnabled).toBe(true);
     expect(() => resourceNamed("aws:sqs/queue:Queue", "nope")).toThrow(/no aws:sqs\/queue:Queue named nope; have: box-q/);
     expect(resources().length).toBe(5);
+    expect(resourceNamed("aws:sqs/queue:Queue", "box-q").parent).toEqual({ type: "sec-an:test:Box", name: "box" });
+    expect(resourceNamed("aws:sns/topic:Topic", "t").parent).toBeUndefined();
+    expect(childrenOf({ type: "sec-an:test:Box", name: "box" }).map((r) => r.name)).toEqual(["box-q"]);
   });
 
   test("answers SSM, common invokes and config; throws for unmocked invokes", async () => {

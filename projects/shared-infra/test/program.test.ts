@@ -1,5 +1,5 @@
 import { checkResources } from "@sec-an/policy";
-import { MOCK_ACCOUNT, resourceNamed, resources, resourcesOfType, runProgram, setupPulumiMocks } from "@sec-an/testing";
+import { MOCK_ACCOUNT, childrenOf, resourceNamed, resources, resourcesOfType, runProgram, setupPulumiMocks } from "@sec-an/testing";
 import { allParams, paramName } from "@sec-an/contracts";
 import { parseConfig } from "../src/config";
 import { program } from "../src/program";
@@ -192,6 +192,45 @@ describe("sec-an-shared-infra program (defaults)", () => {
     expect(resourceNamed("aws:apigateway/integration:Integration", "dev-sec-an-api-health-mock").inputs).toMatchObject({ type: "MOCK", httpMethod: "GET" });
     expect(resourceNamed("aws:apigateway/stage:Stage", "dev-sec-an-api-stage").inputs).toMatchObject({ stageName: "v1", xrayTracingEnabled: true });
     expect(resourceNamed("aws:apigateway/methodSettings:MethodSettings", "dev-sec-an-api-throttle").inputs.settings).toMatchObject({ throttlingBurstLimit: 50, throttlingRateLimit: 20 });
+  });
+
+  test("every resource hangs under its component; only components (and the resource group) sit at the root", () => {
+    expect(resources().filter((r) => !r.parent).map((r) => r.type).sort()).toEqual(
+      [
+        "aws:resourcegroups/group:Group",
+        "sec-an:core:SsmExports",
+        "sec-an:shared:DeadLetterStore",
+        "sec-an:shared:Network",
+        "sec-an:shared:PublicApi",
+        "sec-an:shared:SnsLoggingRole",
+        "sec-an:shared:UserDirectory",
+      ].sort(),
+    );
+    const types = (type: string, name: string) => childrenOf({ type, name }).map((r) => r.type).sort();
+    expect(types("sec-an:shared:DeadLetterStore", "dev-sec-an-dead-letters")).toEqual(
+      [
+        "aws:s3/bucket:Bucket",
+        "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+        "aws:s3/bucketOwnershipControls:BucketOwnershipControls",
+        "aws:s3/bucketPolicy:BucketPolicy",
+        "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+        "aws:s3/bucketVersioning:BucketVersioning",
+      ].sort(),
+    );
+    expect(types("sec-an:shared:UserDirectory", "dev-sec-an-users")).toEqual(
+      [
+        "aws:cognito/identityPool:IdentityPool",
+        "aws:cognito/identityPoolRoleAttachment:IdentityPoolRoleAttachment",
+        "aws:cognito/userPool:UserPool",
+        "aws:cognito/userPoolClient:UserPoolClient",
+        "aws:cognito/userPoolDomain:UserPoolDomain",
+        "aws:iam/role:Role",
+      ].sort(),
+    );
+    const network = types("sec-an:shared:Network", "dev-sec-an-vpc");
+    expect(network.filter((t) => t === "aws:ec2/vpcEndpoint:VpcEndpoint")).toHaveLength(9);
+    expect(network).toContain("awsx:ec2:Vpc");
   });
 
   test("component tree: exactly these component types", () => {
