@@ -4,7 +4,8 @@ import { Limits, MalformedJsonError, validate } from "@sec-an/contracts";
 import type { Static, TSchema } from "@sinclair/typebox";
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 
-export const logger = new Logger({ serviceName: "sec-an" });
+/** Shared structured logger; a function's own name comes from POWERTOOLS_SERVICE_NAME (set per function by its component). */
+export const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME || "sec-an" });
 
 export type SqsRecordHandler = (record: SQSRecord, context?: Context) => Promise<unknown>;
 export type SqsBatchHandler = (event: SQSEvent, context?: Context) => Promise<SQSBatchResponse>;
@@ -17,6 +18,7 @@ export type SqsBatchHandler = (event: SQSEvent, context?: Context) => Promise<SQ
 export function sqsBatchHandler(recordHandler: SqsRecordHandler): SqsBatchHandler {
   return async (event, context) => {
     // A processor per invocation: its state never leaks between concurrent calls in tests or local runs.
+    if (context) logger.addContext(context);
     const processor = new BatchProcessor(EventType.SQS);
     const wrapped = async (record: SQSRecord) => {
       try {

@@ -32,6 +32,7 @@ export function forwardExceptionsToDlq<E, R>(
       return await handler(event, context);
     } catch (error) {
       const e = error as Error;
+      logger.error("handler failed; forwarding the event to the DLQ", { awsRequestId: context?.awsRequestId, error: e });
       try {
         const QueueUrl = typeof opts.queueUrl === "string" ? opts.queueUrl : await opts.queueUrl();
         await (opts.sqs ?? sqsClient)().send(

@@ -75,7 +75,8 @@ export const s3EventKey = (key: string) => decodeURIComponent(key.replace(/\+/g,
  */
 export function makeParseHandler(opts: ParseHandlerOptions): (event: S3Event, context?: Context) => Promise<{ published: number }> {
   const publisher = opts.publisher ?? new SnsPublisher(() => getParam(params(opts.task).resultsTopicArn));
-  return async (event) => {
+  return async (event, context) => {
+    if (context) logger.addContext(context);
     const failures: string[] = [];
     let published = 0;
     for (const r of event.Records ?? []) {
