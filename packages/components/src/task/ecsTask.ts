@@ -1,3 +1,5 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { Env, Params } from "@sec-an/contracts";
@@ -35,6 +37,11 @@ export interface EcsProvider {
   /** `uid:gid` (default "1000:1000"); root is refused. */
   readonly user?: string;
   readonly architecture?: "X86_64" | "ARM64";
+  /**
+   * Absolute path of the container entrypoint's TypeScript source. Tagged `sec-an:entry`
+   * (repository-relative) so `sec-an local` can run the "container" as a child process.
+   */
+  readonly entry?: string;
 }
 
 export interface EcsTaskArgs extends TaskCommonArgs {
@@ -70,6 +77,21 @@ export interface EcsTaskArgs extends TaskCommonArgs {
 const PROVIDER = /^[a-z][a-z0-9_-]{0,40}$/;
 /** Unprivileged uid:gid containers run as unless a provider says otherwise. */
 const DEFAULT_USER = "1000:1000";
+
+/** Tag the local runner reads to find a task definition's container entrypoint. */
+export const ENTRY_TAG = "sec-an:entry";
+
+/** `file` relative to the monorepo root (the nearest package.json declaring workspaces above it). */
+export function repoRelative(file: string): string {
+  if (!path.isAbsolute(file)) throw new Error(`entry must be an absolute path, got ${JSON.stringify(file)}`);
+  for (let dir = path.dirname(file); dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    const pkg = path.join(dir, "package.json");
+    if (fs.existsSync(pkg) && "workspaces" in (JSON.parse(fs.readFileSync(pkg, "utf8")) as object)) {
+      return path.relative(dir, file).split(path.sep).join("/");
+    }
+  }
+  throw new Error(`${file} is not inside the sec-an repository`);
+}
 
 /** Statements computed together at deploy time, as the list of inputs policy documents take. */
 function spread(statements: pulumi.Output<PolicyStatement[]>, count = 3): pulumi.Output<PolicyStatement>[] {
@@ -241,7 +263,7 @@ export class EcsTask extends pulumi.ComponentResource {
               }),
             ]),
           ),
-          tags: args.tags,
+          tags: spec.entry ? { ...(args.tags ?? {}), [ENTRY_TAG]: repoRelative(spec.entry) } : args.tags,
         },
         parent,
       );

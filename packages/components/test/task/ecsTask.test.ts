@@ -1,7 +1,7 @@
 import { resources, resourcesOfType, settle, setupPulumiMocks, unwrap } from "@sec-an/testing";
 import { checkResources } from "@sec-an/policy";
 import { LAUNCHER_CONFIG_ENV, readLauncherConfig } from "@sec-an/runtime/src/launcher";
-import { EcsTask, checkFargateSize, containerDefinition, pickDefaultProvider, type EcsTaskArgs } from "../../src/task";
+import { ENTRY_TAG, EcsTask, checkFargateSize, repoRelative, containerDefinition, pickDefaultProvider, type EcsTaskArgs } from "../../src/task";
 import { ACCOUNT, BUCKET_ARN, DL_BUCKET, INIT_TOPIC, LOG_AND_TRACE, SSM, deployment, fixture, inventory, record, statementsOf } from "./helpers";
 
 const CLUSTER = SSM["/sec-an/test/ecs/cluster"];
@@ -299,9 +299,23 @@ describe("EcsTask", () => {
 
   it("passes every policy rule", async () => {
     setupPulumiMocks({ ssm: SSM });
-    new EcsTask("nmap", args({ subscribeToIngest: true, subscribeToScanInitiator: true }));
+    // Deployable defaults: the runtime's launcher and dead-letter recorder handlers, ARNs from SSM.
+    new EcsTask(
+      "nmap",
+      args({ subscribeToIngest: true, subscribeToScanInitiator: true, launcherEntry: undefined, deadLetterHandlerEntry: undefined, deadLetterBucketArn: undefined }),
+    );
     await settle();
     expect(await checkResources(resources())).toEqual([]);
+  });
+
+  it("tags a provider's task definition with its repository-relative entrypoint for the local runner", async () => {
+    setupPulumiMocks({ ssm: SSM });
+    new EcsTask("nmap", args({ tags: { project: "nmap" }, providers: { nmap: { image: "i:1", cpu: 256, memory: 512, entry: fixture("scan.ts") } } }));
+    expect((await record("aws:ecs/taskDefinition:TaskDefinition", "nmap-nmap-taskdef")).inputs.tags).toEqual({
+      project: "nmap",
+      [ENTRY_TAG]: "packages/components/test/task/fixtures/scan.ts",
+    });
+    expect(() => repoRelative("relative/x.ts")).toThrow(/absolute/);
   });
 
   it("bundles the runtime's generic launcher by default", async () => {

@@ -309,7 +309,8 @@ describe("Task", () => {
 
   it("passes every policy rule, with and without subscriptions", async () => {
     setupPulumiMocks({ ssm: SSM });
-    new Task("nmap", args({ subscribeToIngest: true, subscribeToScanInitiator: true, deadLetterBucketArn: undefined }));
+    // Deployable defaults: dead-letter bucket from SSM, the runtime's real recorder handler.
+    new Task("nmap", args({ subscribeToIngest: true, subscribeToScanInitiator: true, deadLetterBucketArn: undefined, deadLetterHandlerEntry: undefined }));
     await settle();
     expect(resources().length).toBeGreaterThan(50);
     expect(await checkResources(resources())).toEqual([]);
