@@ -74,6 +74,8 @@ export const SslCertificate = Type.Object({
   fingerprintSha256: Type.String(),
   isCa: Type.Boolean(),
   selfSigned: Type.Boolean(),
+  /** Sent by the server (false: added from the trust store); absent when that could not be told. */
+  served: Type.Optional(Type.Boolean()),
 });
 export type SslCertificate = Static<typeof SslCertificate>;
 
@@ -87,8 +89,11 @@ export const SslEndpoint = Type.Object({
   /**
    * Leaf first, as served; when the last served certificate is not a root, Node completes the chain with
    * its issuer from the trust store (so a trusted chain ends at its anchor even if the server omits it).
+   * Each certificate's `served` tells the two apart.
    */
   chain: Type.Array(SslCertificate),
+  /** Certificates the server sent (from a second handshake with an empty trust store). */
+  servedChainLength: Type.Optional(Type.Integer({ minimum: 0 })),
   /** Chain verification against the trust store (Node's bundled Mozilla roots plus configured CAs). */
   verification: Type.Object({
     trusted: Type.Boolean(),

@@ -57,6 +57,8 @@ describe("ssl parser", () => {
       hostname_mismatch: false,
       // served leaf + intermediate, completed by Node with the trusted root from the store
       chain_length: 3,
+      served_chain_length: 2,
+      root_served: false,
       leaf_subject_cn: "good.test",
       leaf_issuer_cn: "Parser Test Issuing CA",
       root_ca_cn: "Parser Test Root",
@@ -72,10 +74,10 @@ describe("ssl parser", () => {
     expect(endpoints["other.test"]).toMatchObject({ chain_status: "invalid", chain_valid: true, hostname_mismatch: true });
     const certs = docs("certificate");
     expect(certs).toHaveLength(6);
-    expect(certs.filter((c) => c.hostname === "good.test").map((c) => [c.depth, c.subject_cn, c.chain_top, c.is_ca])).toEqual([
-      [0, "good.test", false, false],
-      [1, "Parser Test Issuing CA", false, true],
-      [2, "Parser Test Root", true, true],
+    expect(certs.filter((c) => c.hostname === "good.test").map((c) => [c.depth, c.subject_cn, c.chain_top, c.is_ca, c.served])).toEqual([
+      [0, "good.test", false, false, true],
+      [1, "Parser Test Issuing CA", false, true, true],
+      [2, "Parser Test Root", true, true, false],
     ]);
   });
 

@@ -35,8 +35,22 @@ describe("scanTls against TLS servers on loopback", () => {
     expect(ep.chain[0].signatureAlgorithm).toBe("sha256WithRSAEncryption");
     expect(ep.chain[0].fingerprintSha256).toMatch(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/);
 
+    // The test CA is not served: Node adds it from the trust store, and says so.
+    expect(ep.chain.map((c) => c.served)).toEqual([true, false]);
+    expect(ep.servedChainLength).toBe(1);
+
     const systemOnly = await scanTls(portEvent(s.port, ["good.test"]), { timeoutMs: 3000 });
     expect(systemOnly.endpoints[0].verification).toEqual({ trusted: false, error: "UNABLE_TO_VERIFY_LEAF_SIGNATURE" });
+  });
+
+  it("tells a served root from one added from the trust store", async () => {
+    const s = await start({ cert: issue({ cn: "full.test", dnsNames: ["full.test"], issuer: ca }), chain: [ca] });
+    const r = await scanTls(portEvent(s.port, ["full.test"]), { extraCAs: [ca.certPem], timeoutMs: 3000 });
+    expect(r.endpoints[0].chain.map((c) => [c.subject.CN, c.served])).toEqual([
+      ["full.test", true],
+      ["sec-an Test Root CA", true],
+    ]);
+    expect(r.endpoints[0].servedChainLength).toBe(2);
   });
 
   it("reports an expired certificate with negative days to expiry at scan time", async () => {

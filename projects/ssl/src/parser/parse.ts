@@ -62,6 +62,7 @@ function certificateDoc(c: SslCertificate, chainLength: number): Record<string, 
     fingerprint_sha256: c.fingerprintSha256,
     is_ca: c.isCa,
     self_signed: c.selfSigned,
+    served: c.served ?? null,
   };
 }
 
@@ -81,6 +82,9 @@ function endpointDoc(e: SslEndpoint, protocolFields: Record<string, unknown>): R
     hostname_mismatch: e.hostnameMatch ? !e.hostnameMatch.matches : false,
     hostname_mismatch_reason: e.hostnameMatch?.matches === false ? (e.hostnameMatch.reason ?? null) : null,
     chain_length: e.chain.length,
+    served_chain_length: e.servedChainLength ?? null,
+    /** Servers should not send the root: it wastes bytes and a client cannot trust it from the server anyway. */
+    root_served: top ? (top.selfSigned && top.served === true) : null,
     self_signed: leaf?.selfSigned ?? false,
     leaf_subject_cn: leaf?.subject.CN ?? null,
     leaf_issuer_cn: leaf?.issuer.CN ?? null,

@@ -96,8 +96,38 @@ export async function probeProtocol(target: TlsTarget, version: TlsVersion, host
   }
 }
 
-/** The served chain for one SNI name, its verification, and whether the leaf is valid for the name. */
+/**
+ * Fingerprints of exactly the certificates the server sent. With an empty trust store (`ca: []` adds no
+ * roots) Node has nothing to complete the chain with, unlike the verifying handshake below.
+ */
+export async function servedFingerprints(target: TlsTarget, hostname: string | null, o: TlsOptions): Promise<string[] | undefined> {
+  const context = secureContext("served", { minVersion: "TLSv1", ciphers: PERMISSIVE_CIPHERS, ca: [] });
+  try {
+    return await handshake(target, { ...sni(hostname), secureContext: context, checkServerIdentity: () => undefined }, o.timeoutMs, ({ socket }) => {
+      const out: string[] = [];
+      let cur: tls.DetailedPeerCertificate | undefined = socket.getPeerCertificate(true);
+      while (cur && cur.raw && !out.includes(cur.fingerprint256) && out.length < 20) {
+        out.push(cur.fingerprint256);
+        cur = cur.issuerCertificate;
+      }
+      return out;
+    });
+  } catch {
+    return undefined;
+  }
+}
+
+/** The chain for one SNI name (which of it was served), its verification, and whether the leaf is valid for the name. */
 export async function inspectEndpoint(target: TlsTarget, hostname: string | null, scanTime: Date, o: TlsOptions): Promise<SslEndpoint> {
+  const [endpoint, served] = await Promise.all([verifyEndpoint(target, hostname, scanTime, o), servedFingerprints(target, hostname, o)]);
+  if (served && endpoint.connected) {
+    for (const c of endpoint.chain) c.served = served.includes(c.fingerprintSha256);
+    endpoint.servedChainLength = served.length;
+  }
+  return endpoint;
+}
+
+async function verifyEndpoint(target: TlsTarget, hostname: string | null, scanTime: Date, o: TlsOptions): Promise<SslEndpoint> {
   const ca = o.extraCAs?.length ? [...tls.rootCertificates, ...o.extraCAs] : undefined;
   const context = secureContext(`endpoint:${ca ? createHash("sha256").update(o.extraCAs!.join("\n")).digest("hex") : "default"}`, {
     minVersion: "TLSv1",
