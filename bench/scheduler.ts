@@ -27,8 +27,12 @@ for (const p of plan) {
 }
 
 console.log(`plan ${N.toLocaleString("en")} addresses, ${cfg.buckets} buckets over ${cfg.period} s`);
-console.log(`  median ${runs[2].toFixed(1)} ms, best ${runs[0].toFixed(1)} ms, worst ${runs[4].toFixed(1)} ms (5 runs)`);
-console.log(`  ${((N / runs[2]) * 1000 / 1e6).toFixed(2)} M addresses/s`);
-console.log(`  bucket sizes min ${Math.min(...sizes)}, max ${Math.max(...sizes)}, largest difference ${Math.max(...sizes) - Math.min(...sizes)}`);
+console.log(
+  `  median ${runs[2].toFixed(1)} ms, best ${runs[0].toFixed(1)} ms, worst ${runs[4].toFixed(1)} ms (5 runs)`,
+);
+console.log(`  ${(((N / runs[2]) * 1000) / 1e6).toFixed(2)} M addresses/s`);
+console.log(
+  `  bucket sizes min ${Math.min(...sizes)}, max ${Math.max(...sizes)}, largest difference ${Math.max(...sizes) - Math.min(...sizes)}`,
+);
 console.log(`  times outside [start, start+period): ${outside}`);
 if (outside || Math.max(...sizes) - Math.min(...sizes) > 1) process.exitCode = 1;

@@ -4,7 +4,8 @@ import { checkPlannerConfig } from "./plan/planner";
 /** The initiator runs every 15 minutes and queues what falls due before its next run. */
 export const INITIATOR_INTERVAL_SECONDS = 15 * 60;
 // A plan more than DelaySeconds' maximum ahead could not be delayed to its time.
-if (INITIATOR_INTERVAL_SECONDS > Limits.maxDelaySeconds) throw new Error("initiator interval exceeds the SQS delay maximum");
+if (INITIATOR_INTERVAL_SECONDS > Limits.maxDelaySeconds)
+  throw new Error("initiator interval exceeds the SQS delay maximum");
 
 /** Scheduler settings shared by the program (stack config) and the handlers (SSM, read late). */
 export interface SchedulerSettings {
@@ -35,12 +36,16 @@ export interface RawSchedulerSettings {
 
 function int(key: string, raw: string | undefined, dflt: number): number {
   if (raw === undefined || raw === "") return dflt;
-  if (!/^\d+$/.test(raw.trim())) throw new ConfigError(key, `expected a positive whole number, got ${JSON.stringify(raw)}`);
+  if (!/^\d+$/.test(raw.trim()))
+    throw new ConfigError(key, `expected a positive whole number, got ${JSON.stringify(raw)}`);
   return Number(raw.trim());
 }
 
 /** Validate scheduler settings; errors name the offending key (`keyName` maps a field to its config/SSM name). */
-export function parseSchedulerSettings(raw: RawSchedulerSettings, keyName: (field: keyof RawSchedulerSettings) => string = (f) => f): SchedulerSettings {
+export function parseSchedulerSettings(
+  raw: RawSchedulerSettings,
+  keyName: (field: keyof RawSchedulerSettings) => string = (f) => f,
+): SchedulerSettings {
   const period = int(keyName("period"), raw.period, SchedulerDefaults.period);
   const buckets = int(keyName("buckets"), raw.buckets, SchedulerDefaults.buckets);
   try {
@@ -50,19 +55,33 @@ export function parseSchedulerSettings(raw: RawSchedulerSettings, keyName: (fiel
   }
   const rateRaw = raw.rateLimit?.trim();
   const rateLimit = rateRaw ? Number(rateRaw) : SchedulerDefaults.route53RequestsPerSecond;
-  if (!Number.isFinite(rateLimit) || rateLimit <= 0 || rateLimit > SchedulerDefaults.route53RequestsPerSecond) {
-    throw new ConfigError(keyName("rateLimit"), `expected requests per second in (0, 5] (Route53's account limit is 5), got ${JSON.stringify(raw.rateLimit)}`);
+  if (
+    !Number.isFinite(rateLimit) ||
+    rateLimit <= 0 ||
+    rateLimit > SchedulerDefaults.route53RequestsPerSecond
+  ) {
+    throw new ConfigError(
+      keyName("rateLimit"),
+      `expected requests per second in (0, 5] (Route53's account limit is 5), got ${JSON.stringify(raw.rateLimit)}`,
+    );
   }
   const lu = raw.logUnhandled?.trim().toLowerCase();
   if (lu !== undefined && lu !== "" && lu !== "true" && lu !== "false") {
-    throw new ConfigError(keyName("logUnhandled"), `expected true or false, got ${JSON.stringify(raw.logUnhandled)}`);
+    throw new ConfigError(
+      keyName("logUnhandled"),
+      `expected true or false, got ${JSON.stringify(raw.logUnhandled)}`,
+    );
   }
   return { period, buckets, rateLimit, logUnhandled: lu === "true" };
 }
 
 const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
 export function checkRoleArn(key: string, value: string): string {
-  if (!ROLE_ARN.test(value)) throw new ConfigError(key, `expected an IAM role ARN (arn:aws:iam::<account>:role/<name>), got ${JSON.stringify(value)}`);
+  if (!ROLE_ARN.test(value))
+    throw new ConfigError(
+      key,
+      `expected an IAM role ARN (arn:aws:iam::<account>:role/<name>), got ${JSON.stringify(value)}`,
+    );
   return value;
 }
 
@@ -76,6 +95,7 @@ export function dailyCron(key: string, time: string): string {
 /** `ip` or `ip:port` / `[ipv6]:port` list for the ingestor's resolver. */
 export function checkDnsServers(key: string, servers: readonly string[]): string[] {
   const ok = /^(\d{1,3}(\.\d{1,3}){3}(:\d{1,5})?|\[[0-9a-fA-F:]+\](:\d{1,5})?|[0-9a-fA-F:]+)$/;
-  for (const s of servers) if (!ok.test(s)) throw new ConfigError(key, `not a DNS server address: ${JSON.stringify(s)}`);
+  for (const s of servers)
+    if (!ok.test(s)) throw new ConfigError(key, `not a DNS server address: ${JSON.stringify(s)}`);
   return [...servers];
 }

@@ -7,7 +7,16 @@
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { Params, ScanPlan, SchedulerEnv, resourcePrefix } from "@sec-an/contracts";
-import { DeadLetterRecorder, LambdaFunction, ServiceQueue, SqsSnsGlue, SsmExports, Topic, ssmParam, ssmReadStatement } from "@sec-an/components";
+import {
+  DeadLetterRecorder,
+  LambdaFunction,
+  ServiceQueue,
+  SqsSnsGlue,
+  SsmExports,
+  Topic,
+  ssmParam,
+  ssmReadStatement,
+} from "@sec-an/components";
 import { ScanCluster } from "./infra/cluster";
 import { FunctionSchedule } from "./infra/schedule";
 import { DnsTables } from "./infra/tables";
@@ -17,8 +26,20 @@ import { parseConfig, type TaskExecutionConfig } from "./stack-config";
 const handler = (file: string) => path.join(__dirname, "handlers", file);
 
 /** SSM parameters each Lambda reads late. */
-const TABLE_IDS = [Params.scansPlannedTableId, Params.resolvedHostsTableId, Params.resolvedAddressesTableId, Params.addressInfoTableId];
-const INGEST_PARAMS = [...TABLE_IDS, Params.route53RoleArn, Params.schedulerPeriod, Params.schedulerBuckets, Params.schedulerRateLimit, Params.schedulerLogUnhandled];
+const TABLE_IDS = [
+  Params.scansPlannedTableId,
+  Params.resolvedHostsTableId,
+  Params.resolvedAddressesTableId,
+  Params.addressInfoTableId,
+];
+const INGEST_PARAMS = [
+  ...TABLE_IDS,
+  Params.route53RoleArn,
+  Params.schedulerPeriod,
+  Params.schedulerBuckets,
+  Params.schedulerRateLimit,
+  Params.schedulerLogUnhandled,
+];
 const INITIATOR_PARAMS = [...TABLE_IDS, Params.scanDelayQueueUrl];
 
 export function program(config: TaskExecutionConfig) {
@@ -31,8 +52,17 @@ export function program(config: TaskExecutionConfig) {
 
   // Scan requests wait on the delay queue until their planned time, then the glue publishes them.
   const topic = new Topic(`${prefix}-scan-initiator`, { topicName: `${prefix}-scan-initiator`, tags });
-  const delayQueue = new ServiceQueue(`${prefix}-scan-delay-queue`, { deployment: d, consumerTimeout: 30, tags });
-  const glue = new SqsSnsGlue(`${prefix}-scan-initiator-glue`, { deployment: d, queue: delayQueue, topicArn: topic.arn, tags });
+  const delayQueue = new ServiceQueue(`${prefix}-scan-delay-queue`, {
+    deployment: d,
+    consumerTimeout: 30,
+    tags,
+  });
+  const glue = new SqsSnsGlue(`${prefix}-scan-initiator-glue`, {
+    deployment: d,
+    queue: delayQueue,
+    topicArn: topic.arn,
+    tags,
+  });
 
   const ingestDlq = new DeadLetterRecorder(`${prefix}-ingest-dns-dlq`, { deployment: d, tags });
   const ingestor = new LambdaFunction(`${prefix}-dns-ingestor`, {
@@ -42,13 +72,20 @@ export function program(config: TaskExecutionConfig) {
     memorySize: 1024,
     deployment: d,
     deadLetterTargetArn: ingestDlq.arn,
-    environment: config.dnsServers.length ? { [SchedulerEnv.dnsServers]: config.dnsServers.join(",") } : undefined,
+    environment: config.dnsServers.length
+      ? { [SchedulerEnv.dnsServers]: config.dnsServers.join(",") }
+      : undefined,
     statements: [
       { Sid: "AssumeRoute53ReadRole", Action: "sts:AssumeRole", Resource: config.route53RoleArn },
       {
         Sid: "WriteDnsTables",
         Action: "dynamodb:UpdateItem",
-        Resource: [tables.scanPlan.arn, tables.resolvedHosts.arn, tables.resolvedAddresses.arn, tables.addressInfo.arn],
+        Resource: [
+          tables.scanPlan.arn,
+          tables.resolvedHosts.arn,
+          tables.resolvedAddresses.arn,
+          tables.addressInfo.arn,
+        ],
       },
       ssmReadStatement(d, INGEST_PARAMS),
     ],
@@ -66,7 +103,11 @@ export function program(config: TaskExecutionConfig) {
     // One run at a time: two overlapping runs would queue the same plans twice.
     reservedConcurrency: 1,
     statements: [
-      { Sid: "ReadDuePlans", Action: "dynamodb:Scan", Resource: pulumi.interpolate`${tables.scanPlan.arn}/index/${ScanPlan.index}` },
+      {
+        Sid: "ReadDuePlans",
+        Action: "dynamodb:Scan",
+        Resource: pulumi.interpolate`${tables.scanPlan.arn}/index/${ScanPlan.index}`,
+      },
       { Sid: "DeleteQueuedPlans", Action: "dynamodb:DeleteItem", Resource: tables.scanPlan.arn },
       { Sid: "RecordQueued", Action: "dynamodb:UpdateItem", Resource: tables.addressInfo.arn },
       { Sid: "QueueScans", Action: "sqs:SendMessage", Resource: delayQueue.arn },
@@ -93,7 +134,11 @@ export function program(config: TaskExecutionConfig) {
     new DnsViews(`${prefix}-views`, {
       deployment: d,
       prefix,
-      tables: { addressInfo: tables.addressInfo, resolvedAddresses: tables.resolvedAddresses, resolvedHosts: tables.resolvedHosts },
+      tables: {
+        addressInfo: tables.addressInfo,
+        resolvedAddresses: tables.resolvedAddresses,
+        resolvedHosts: tables.resolvedHosts,
+      },
       adminFunctionName: ssmParam(d, Params.esAdminFunctionName),
       deadLetterVisId: ssmParam(d, Params.deadLetterVisId),
       tags,
@@ -111,8 +156,14 @@ export function program(config: TaskExecutionConfig) {
       scansPlannedPlanIndex: { def: Params.scansPlannedPlanIndex, value: ScanPlan.index },
       resolvedHostsTableId: { def: Params.resolvedHostsTableId, value: tables.resolvedHosts.name },
       resolvedHostsTableArn: { def: Params.resolvedHostsTableArn, value: tables.resolvedHosts.arn },
-      resolvedAddressesTableId: { def: Params.resolvedAddressesTableId, value: tables.resolvedAddresses.name },
-      resolvedAddressesTableArn: { def: Params.resolvedAddressesTableArn, value: tables.resolvedAddresses.arn },
+      resolvedAddressesTableId: {
+        def: Params.resolvedAddressesTableId,
+        value: tables.resolvedAddresses.name,
+      },
+      resolvedAddressesTableArn: {
+        def: Params.resolvedAddressesTableArn,
+        value: tables.resolvedAddresses.arn,
+      },
       addressInfoTableId: { def: Params.addressInfoTableId, value: tables.addressInfo.name },
       addressInfoTableArn: { def: Params.addressInfoTableArn, value: tables.addressInfo.arn },
       route53RoleArn: { def: Params.route53RoleArn, value: config.route53RoleArn },

@@ -4,7 +4,14 @@
  */
 import type { Deployment } from "@sec-an/contracts";
 import { readDeployment, type ConfigLike } from "@sec-an/components";
-import { checkDnsServers, checkRoleArn, ConfigError, dailyCron, parseSchedulerSettings, type SchedulerSettings } from "./config";
+import {
+  checkDnsServers,
+  checkRoleArn,
+  ConfigError,
+  dailyCron,
+  parseSchedulerSettings,
+  type SchedulerSettings,
+} from "./config";
 
 export interface TaskExecutionConfig {
   readonly deployment: Deployment;
@@ -35,7 +42,8 @@ function wrap<T>(fn: () => T): T {
 
 function bool(k: string, raw: string | undefined, dflt: boolean): boolean {
   if (raw === undefined) return dflt;
-  if (raw !== "true" && raw !== "false") throw new ConfigError(k, `expected true or false, got ${JSON.stringify(raw)}`);
+  if (raw !== "true" && raw !== "false")
+    throw new ConfigError(k, `expected true or false, got ${JSON.stringify(raw)}`);
   return raw === "true";
 }
 
@@ -43,7 +51,11 @@ export function parseConfig(cfg: ConfigLike, stack: string): TaskExecutionConfig
   return wrap(() => {
     const deployment = readDeployment(cfg, stack);
     const role = cfg.get("route53RoleArn");
-    if (!role) throw new ConfigError("route53RoleArn", "required: the ARN of the read-only Route53 role to assume (it may be in another account)");
+    if (!role)
+      throw new ConfigError(
+        "route53RoleArn",
+        "required: the ARN of the read-only Route53 role to assume (it may be in another account)",
+      );
     const scheduler = parseSchedulerSettings({
       period: cfg.get("period"),
       buckets: cfg.get("buckets"),
@@ -51,7 +63,11 @@ export function parseConfig(cfg: ConfigLike, stack: string): TaskExecutionConfig
       logUnhandled: cfg.get("logUnhandled"),
     });
     const tz = cfg.get("ingestTimezone") ?? "UTC";
-    if (!/^[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+){0,2}$/.test(tz)) throw new ConfigError("ingestTimezone", `expected an IANA time zone such as Europe/London, got ${JSON.stringify(tz)}`);
+    if (!/^[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+){0,2}$/.test(tz))
+      throw new ConfigError(
+        "ingestTimezone",
+        `expected an IANA time zone such as Europe/London, got ${JSON.stringify(tz)}`,
+      );
     let servers: string[] = [];
     const rawServers = cfg.get("dnsServers");
     if (rawServers) {

@@ -1,4 +1,8 @@
-import { ListHostedZonesCommand, ListResourceRecordSetsCommand, Route53Client } from "@aws-sdk/client-route-53";
+import {
+  ListHostedZonesCommand,
+  ListResourceRecordSetsCommand,
+  Route53Client,
+} from "@aws-sdk/client-route-53";
 import { GetCommand, QueryCommand, ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
 import { ingestDns } from "../src/dns/ingest";
@@ -37,15 +41,31 @@ const START = 1_795_000_000;
 function route53Answers() {
   r53
     .on(ListHostedZonesCommand)
-    .resolvesOnce({ HostedZones: [{ Id: "/hostedzone/Z1", Name: "example.com.", CallerReference: "a" }], IsTruncated: true, NextMarker: "m1", Marker: "", MaxItems: 100 })
-    .resolvesOnce({ HostedZones: [{ Id: "/hostedzone/Z2", Name: "internal.example.com.", CallerReference: "b" }], IsTruncated: false, Marker: "m1", MaxItems: 100 });
+    .resolvesOnce({
+      HostedZones: [{ Id: "/hostedzone/Z1", Name: "example.com.", CallerReference: "a" }],
+      IsTruncated: true,
+      NextMarker: "m1",
+      Marker: "",
+      MaxItems: 100,
+    })
+    .resolvesOnce({
+      HostedZones: [{ Id: "/hostedzone/Z2", Name: "internal.example.com.", CallerReference: "b" }],
+      IsTruncated: false,
+      Marker: "m1",
+      MaxItems: 100,
+    });
   r53
     .on(ListResourceRecordSetsCommand, { HostedZoneId: "Z1" })
     .resolvesOnce({
       ResourceRecordSets: [
         { Name: "www.example.com.", Type: "A", TTL: 60, ResourceRecords: [{ Value: "192.0.2.10" }] },
         { Name: "www.example.com.", Type: "AAAA", TTL: 60, ResourceRecords: [{ Value: "2001:db8::10" }] },
-        { Name: "api.example.com.", Type: "CNAME", TTL: 60, ResourceRecords: [{ Value: "api.partner.test." }] },
+        {
+          Name: "api.example.com.",
+          Type: "CNAME",
+          TTL: 60,
+          ResourceRecords: [{ Value: "api.partner.test." }],
+        },
         { Name: "example.com.", Type: "MX", TTL: 60, ResourceRecords: [{ Value: "10 mail.example.com." }] },
       ],
       IsTruncated: true,
@@ -56,17 +76,50 @@ function route53Answers() {
     .resolvesOnce({
       ResourceRecordSets: [
         // Alias into our own zone, given (as Route53 does) as a bare zone id: skipped.
-        { Name: "shop.example.com.", Type: "A", AliasTarget: { HostedZoneId: "Z2", DNSName: "db.internal.example.com.", EvaluateTargetHealth: false } },
+        {
+          Name: "shop.example.com.",
+          Type: "A",
+          AliasTarget: {
+            HostedZoneId: "Z2",
+            DNSName: "db.internal.example.com.",
+            EvaluateTargetHealth: false,
+          },
+        },
         // Alias elsewhere (a CDN): resolved through DNS.
-        { Name: "cdn.example.com.", Type: "A", AliasTarget: { HostedZoneId: "Z2FDTNDATAQYW2", DNSName: "d111.cloudfront.test.", EvaluateTargetHealth: false } },
-        { Name: "broken.example.com.", Type: "CNAME", TTL: 60, ResourceRecords: [{ Value: "nowhere.test." }] },
-        { Name: "looping.example.com.", Type: "CNAME", TTL: 60, ResourceRecords: [{ Value: "loop-a.test." }] },
+        {
+          Name: "cdn.example.com.",
+          Type: "A",
+          AliasTarget: {
+            HostedZoneId: "Z2FDTNDATAQYW2",
+            DNSName: "d111.cloudfront.test.",
+            EvaluateTargetHealth: false,
+          },
+        },
+        {
+          Name: "broken.example.com.",
+          Type: "CNAME",
+          TTL: 60,
+          ResourceRecords: [{ Value: "nowhere.test." }],
+        },
+        {
+          Name: "looping.example.com.",
+          Type: "CNAME",
+          TTL: 60,
+          ResourceRecords: [{ Value: "loop-a.test." }],
+        },
       ],
       IsTruncated: false,
       MaxItems: 300,
     });
   r53.on(ListResourceRecordSetsCommand, { HostedZoneId: "Z2" }).resolvesOnce({
-    ResourceRecordSets: [{ Name: "db.internal.example.com.", Type: "A", TTL: 60, ResourceRecords: [{ Value: "10.0.0.5" }, { Value: "192.0.2.10" }] }],
+    ResourceRecordSets: [
+      {
+        Name: "db.internal.example.com.",
+        Type: "A",
+        TTL: 60,
+        ResourceRecords: [{ Value: "10.0.0.5" }, { Value: "192.0.2.10" }],
+      },
+    ],
     IsTruncated: false,
     MaxItems: 300,
   });
@@ -76,7 +129,10 @@ describe("DNS ingest (Route53 mock, real DNS server on loopback, dynalite)", () 
   it("reads every zone and record page, resolves CNAME chains and foreign aliases, and writes all four tables", async () => {
     route53Answers();
     const stats = await ingestDns({
-      route53: route53Client({ roleArn: "arn:aws:iam::111111111111:role/route53-read", requestsPerSecond: 1000 }),
+      route53: route53Client({
+        roleArn: "arn:aws:iam::111111111111:role/route53-read",
+        requestsPerSecond: 1000,
+      }),
       resolver: new DnsResolver({ servers: [dns.server] }),
       doc,
       tables,
@@ -103,7 +159,15 @@ describe("DNS ingest (Route53 mock, real DNS server on loopback, dynalite)", () 
 
     const plan = (await doc.send(new ScanCommand({ TableName: tables.scanPlan }))).Items!;
     expect(plan.map((i) => i.Address).sort()).toEqual(
-      ["10.0.0.5", "192.0.2.10", "198.51.100.7", "2001:db8:7::1", "2001:db8::10", "203.0.113.5", "203.0.113.6"].sort(),
+      [
+        "10.0.0.5",
+        "192.0.2.10",
+        "198.51.100.7",
+        "2001:db8:7::1",
+        "2001:db8::10",
+        "203.0.113.5",
+        "203.0.113.6",
+      ].sort(),
     );
     for (const row of plan) {
       expect(row.DnsIngestTime).toBe(START);
@@ -114,39 +178,96 @@ describe("DNS ingest (Route53 mock, real DNS server on loopback, dynalite)", () 
     // Seven addresses go to seven different buckets.
     expect(new Set(plan.map((r) => r.PlannedScanTime)).size).toBe(7);
 
-    const shared = await doc.send(new GetCommand({ TableName: tables.resolvedAddresses, Key: { Address: "192.0.2.10", DnsIngestTime: START } }));
-    expect([...(shared.Item!.Hosts as Set<string>)].sort()).toEqual(["db.internal.example.com", "www.example.com"]);
-    const api = await doc.send(new GetCommand({ TableName: tables.resolvedHosts, Key: { Host: "api.example.com", DnsIngestTime: START } }));
+    const shared = await doc.send(
+      new GetCommand({
+        TableName: tables.resolvedAddresses,
+        Key: { Address: "192.0.2.10", DnsIngestTime: START },
+      }),
+    );
+    expect([...(shared.Item!.Hosts as Set<string>)].sort()).toEqual([
+      "db.internal.example.com",
+      "www.example.com",
+    ]);
+    const api = await doc.send(
+      new GetCommand({
+        TableName: tables.resolvedHosts,
+        Key: { Host: "api.example.com", DnsIngestTime: START },
+      }),
+    );
     expect([...(api.Item!.Addresses as Set<string>)].sort()).toEqual(["198.51.100.7", "2001:db8:7::1"]);
-    const cdn = await doc.send(new QueryCommand({ TableName: tables.resolvedHosts, KeyConditionExpression: "Host = :h", ExpressionAttributeValues: { ":h": "cdn.example.com" } }));
+    const cdn = await doc.send(
+      new QueryCommand({
+        TableName: tables.resolvedHosts,
+        KeyConditionExpression: "Host = :h",
+        ExpressionAttributeValues: { ":h": "cdn.example.com" },
+      }),
+    );
     expect([...(cdn.Items![0].Addresses as Set<string>)].sort()).toEqual(["203.0.113.5", "203.0.113.6"]);
-    const shop = await doc.send(new QueryCommand({ TableName: tables.resolvedHosts, KeyConditionExpression: "Host = :h", ExpressionAttributeValues: { ":h": "shop.example.com" } }));
+    const shop = await doc.send(
+      new QueryCommand({
+        TableName: tables.resolvedHosts,
+        KeyConditionExpression: "Host = :h",
+        ExpressionAttributeValues: { ":h": "shop.example.com" },
+      }),
+    );
     expect(shop.Items).toEqual([]);
 
-    const info = (await doc.send(new GetCommand({ TableName: tables.addressInfo, Key: { Address: "10.0.0.5" } }))).Item!;
+    const info = (
+      await doc.send(new GetCommand({ TableName: tables.addressInfo, Key: { Address: "10.0.0.5" } }))
+    ).Item!;
     const planned = plan.find((p) => p.Address === "10.0.0.5")!;
-    expect(info).toEqual({ Address: "10.0.0.5", LastDnsIngestTime: START, NextPlannedScanTime: planned.PlannedScanTime });
+    expect(info).toEqual({
+      Address: "10.0.0.5",
+      LastDnsIngestTime: START,
+      NextPlannedScanTime: planned.PlannedScanTime,
+    });
     // The CNAME chain was followed hop by hop against the loopback server.
     expect(dns.queries).toEqual(expect.arrayContaining(["edge.partner.test/5", "lb.partner.test/1"]));
   });
 
   it("re-planning overwrites the plan and keeps the resolution history per ingest", async () => {
     route53Answers();
-    const deps = { resolver: new DnsResolver({ servers: [dns.server] }), doc, tables, period: 86_400, buckets: 96 };
+    const deps = {
+      resolver: new DnsResolver({ servers: [dns.server] }),
+      doc,
+      tables,
+      period: 86_400,
+      buckets: 96,
+    };
     await ingestDns({ ...deps, route53: route53Client({ requestsPerSecond: 1000 }), startTime: START });
     r53.reset();
     route53Answers();
-    await ingestDns({ ...deps, route53: route53Client({ requestsPerSecond: 1000 }), startTime: START + 86_400 });
+    await ingestDns({
+      ...deps,
+      route53: route53Client({ requestsPerSecond: 1000 }),
+      startTime: START + 86_400,
+    });
     const plan = (await doc.send(new ScanCommand({ TableName: tables.scanPlan }))).Items!;
     expect(plan).toHaveLength(7);
-    expect(plan.every((r) => r.DnsIngestTime === START + 86_400 && r.PlannedScanTime >= START + 86_400)).toBe(true);
-    const history = await doc.send(new QueryCommand({ TableName: tables.resolvedAddresses, KeyConditionExpression: "Address = :a", ExpressionAttributeValues: { ":a": "10.0.0.5" } }));
+    expect(plan.every((r) => r.DnsIngestTime === START + 86_400 && r.PlannedScanTime >= START + 86_400)).toBe(
+      true,
+    );
+    const history = await doc.send(
+      new QueryCommand({
+        TableName: tables.resolvedAddresses,
+        KeyConditionExpression: "Address = :a",
+        ExpressionAttributeValues: { ":a": "10.0.0.5" },
+      }),
+    );
     expect(history.Items!.map((i) => i.DnsIngestTime)).toEqual([START, START + 86_400]);
   });
 
   it("fails fast on a bad plan config before calling Route53", async () => {
     await expect(
-      ingestDns({ route53: route53Client({ requestsPerSecond: 5 }), resolver: new DnsResolver(), doc, tables, startTime: START, period: 100, buckets: 0 }),
+      ingestDns({
+        route53: route53Client({ requestsPerSecond: 5 }),
+        resolver: new DnsResolver(),
+        doc,
+        tables,
+        startTime: START,
+        period: 100,
+        buckets: 0,
+      }),
     ).rejects.toThrow(/buckets must be a positive integer/);
     expect(r53.calls()).toHaveLength(0);
   });

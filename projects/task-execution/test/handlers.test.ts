@@ -1,5 +1,14 @@
-import { ListHostedZonesCommand, ListResourceRecordSetsCommand, Route53Client } from "@aws-sdk/client-route-53";
-import { CreateQueueCommand, DeleteQueueCommand, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
+import {
+  ListHostedZonesCommand,
+  ListResourceRecordSetsCommand,
+  Route53Client,
+} from "@aws-sdk/client-route-53";
+import {
+  CreateQueueCommand,
+  DeleteQueueCommand,
+  ReceiveMessageCommand,
+  SQSClient,
+} from "@aws-sdk/client-sqs";
 import { PutCommand, ScanCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { Env, Params, SchedulerEnv, paramName, type ParamDef } from "@sec-an/contracts";
 import { resetClients, setClients, setParamOverrides } from "@sec-an/runtime";
@@ -63,9 +72,23 @@ afterEach(async () => {
 
 describe("scheduler handlers, wired through SSM names", () => {
   it("ingests then initiates: a planned address ends up as a scan request on the delay queue", async () => {
-    r53.on(ListHostedZonesCommand).resolves({ HostedZones: [{ Id: "/hostedzone/Z9", Name: "example.org.", CallerReference: "x" }], IsTruncated: false, Marker: "", MaxItems: 100 });
+    r53
+      .on(ListHostedZonesCommand)
+      .resolves({
+        HostedZones: [{ Id: "/hostedzone/Z9", Name: "example.org.", CallerReference: "x" }],
+        IsTruncated: false,
+        Marker: "",
+        MaxItems: 100,
+      });
     r53.on(ListResourceRecordSetsCommand).resolves({
-      ResourceRecordSets: [{ Name: "app.example.org.", Type: "CNAME", TTL: 60, ResourceRecords: [{ Value: "target.partner.test." }] }],
+      ResourceRecordSets: [
+        {
+          Name: "app.example.org.",
+          Type: "CNAME",
+          TTL: 60,
+          ResourceRecords: [{ Value: "target.partner.test." }],
+        },
+      ],
       IsTruncated: false,
       MaxItems: 300,
     });
@@ -75,20 +98,38 @@ describe("scheduler handlers, wired through SSM names", () => {
     expect(row.Address).toBe("198.51.100.20");
 
     // Nothing is due yet unless the plan landed in the first bucket: make it due now.
-    await doc.send(new UpdateCommand({ TableName: tables.scanPlan, Key: { Address: row.Address }, UpdateExpression: "SET PlannedScanTime = :t", ExpressionAttributeValues: { ":t": Math.floor(Date.now() / 1000) - 1 } }));
+    await doc.send(
+      new UpdateCommand({
+        TableName: tables.scanPlan,
+        Key: { Address: row.Address },
+        UpdateExpression: "SET PlannedScanTime = :t",
+        ExpressionAttributeValues: { ":t": Math.floor(Date.now() / 1000) - 1 },
+      }),
+    );
     expect(await initiatorHandler()).toMatchObject({ due: 1, queued: 1, failed: 0 });
     const msgs = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10 }));
-    expect(JSON.parse(msgs.Messages![0].Body!)).toMatchObject({ target: "198.51.100.20", targetType: "ipv4", lineage: { depth: 0 } });
+    expect(JSON.parse(msgs.Messages![0].Body!)).toMatchObject({
+      target: "198.51.100.20",
+      targetType: "ipv4",
+      lineage: { depth: 0 },
+    });
   });
 
   it("fails the ingest naming the SSM parameter when a setting is invalid", async () => {
     params({ [full(Params.schedulerBuckets)]: "ninety-six" });
-    await expect(ingestHandler()).rejects.toThrow(`${full(Params.schedulerBuckets)}: expected a positive whole number`);
+    await expect(ingestHandler()).rejects.toThrow(
+      `${full(Params.schedulerBuckets)}: expected a positive whole number`,
+    );
     expect(r53.calls()).toHaveLength(0);
   });
 
   it("fails the initiator run when the queue refuses entries, keeping the plans", async () => {
-    await doc.send(new PutCommand({ TableName: tables.scanPlan, Item: { Address: "192.0.2.77", PlannedScanTime: 1, DnsIngestTime: 1 } }));
+    await doc.send(
+      new PutCommand({
+        TableName: tables.scanPlan,
+        Item: { Address: "192.0.2.77", PlannedScanTime: 1, DnsIngestTime: 1 },
+      }),
+    );
     params({ [full(Params.scanDelayQueueUrl)]: `${queueUrl}-missing` });
     await expect(initiatorHandler()).rejects.toThrow(/1 of 1 due scans could not be queued/);
     expect((await doc.send(new ScanCommand({ TableName: tables.scanPlan }))).Items).toHaveLength(1);

@@ -70,13 +70,16 @@ export async function createTables(client: DynamoDBClient): Promise<SchedulerTab
 }
 
 export async function dropTables(client: DynamoDBClient, t: SchedulerTables): Promise<void> {
-  for (const name of Object.values(t)) await client.send(new DeleteTableCommand({ TableName: name })).catch(() => undefined);
+  for (const name of Object.values(t))
+    await client.send(new DeleteTableCommand({ TableName: name })).catch(() => undefined);
 }
 
 export type Zone = Record<string, { A?: string[]; AAAA?: string[]; CNAME?: string }>;
 
 /** A real DNS server on 127.0.0.1 (random UDP port) answering from `zone`; answers CNAMEs without chasing them. */
-export async function startDnsServer(zone: Zone): Promise<{ server: string; queries: string[]; close: () => Promise<void> }> {
+export async function startDnsServer(
+  zone: Zone,
+): Promise<{ server: string; queries: string[]; close: () => Promise<void> }> {
   const { Packet } = dns2;
   const queries: string[] = [];
   const server = dns2.createServer({
@@ -93,9 +96,11 @@ export async function startDnsServer(zone: Zone): Promise<{ server: string; quer
       }
       const base = { name: q.name, class: Packet.CLASS.IN, ttl: 60 };
       if (entry.CNAME) response.answers.push({ ...base, type: Packet.TYPE.CNAME, domain: entry.CNAME });
-      else if (q.type === Packet.TYPE.A) for (const a of entry.A ?? []) response.answers.push({ ...base, type: Packet.TYPE.A, address: a });
+      else if (q.type === Packet.TYPE.A)
+        for (const a of entry.A ?? []) response.answers.push({ ...base, type: Packet.TYPE.A, address: a });
       else if (q.type === Packet.TYPE.AAAA)
-        for (const a of entry.AAAA ?? []) response.answers.push({ ...base, type: Packet.TYPE.AAAA, address: a });
+        for (const a of entry.AAAA ?? [])
+          response.answers.push({ ...base, type: Packet.TYPE.AAAA, address: a });
       send(response);
     },
   });

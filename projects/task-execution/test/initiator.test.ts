@@ -1,4 +1,9 @@
-import { CreateQueueCommand, DeleteQueueCommand, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
+import {
+  CreateQueueCommand,
+  DeleteQueueCommand,
+  ReceiveMessageCommand,
+  SQSClient,
+} from "@aws-sdk/client-sqs";
 import { GetCommand, PutCommand, ScanCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { ScanRequest, plannedScanId, validate } from "@sec-an/contracts";
 import { awsClientConfig, uniqueName } from "@sec-an/testing";
@@ -27,15 +32,25 @@ afterAll(() => {
 
 async function plan(rows: [string, number][]) {
   for (const [Address, PlannedScanTime] of rows) {
-    await doc.send(new PutCommand({ TableName: tables.scanPlan, Item: { Address, PlannedScanTime, DnsIngestTime: NOW - 3600 } }));
+    await doc.send(
+      new PutCommand({
+        TableName: tables.scanPlan,
+        Item: { Address, PlannedScanTime, DnsIngestTime: NOW - 3600 },
+      }),
+    );
   }
 }
-const planRows = async () => ((await doc.send(new ScanCommand({ TableName: tables.scanPlan }))).Items ?? []).map((i) => i.Address as string).sort();
+const planRows = async () =>
+  ((await doc.send(new ScanCommand({ TableName: tables.scanPlan }))).Items ?? [])
+    .map((i) => i.Address as string)
+    .sort();
 
 async function receiveAll(): Promise<{ body: ScanRequest }[]> {
   const out: { body: ScanRequest }[] = [];
   for (;;) {
-    const r = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }));
+    const r = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }),
+    );
     if (!r.Messages?.length) return out;
     out.push(...r.Messages.map((m) => ({ body: validate(ScanRequest, JSON.parse(m.Body!)) })));
   }
@@ -46,7 +61,13 @@ const deps = () => ({ doc, sqs, tables, delayQueueUrl: queueUrl, now: NOW, looka
 describe("scan initiator (dynalite + fauxqs)", () => {
   it("queues exactly the plans due within one bucket, in batches of 10, and deletes only those", async () => {
     const due: [string, number][] = Array.from({ length: 23 }, (_, i) => [`192.0.2.${i + 1}`, NOW - 60 - i]);
-    await plan([...due, ["2001:db8::1", NOW - 1], ["192.0.2.200", NOW + 600], ["192.0.2.201", NOW + 901], ["192.0.2.202", NOW + 86_000]]);
+    await plan([
+      ...due,
+      ["2001:db8::1", NOW - 1],
+      ["192.0.2.200", NOW + 600],
+      ["192.0.2.201", NOW + 901],
+      ["192.0.2.202", NOW + 86_000],
+    ]);
 
     const batches: number[] = [];
     sqs.middlewareStack.add(
@@ -73,9 +94,13 @@ describe("scan initiator (dynalite + fauxqs)", () => {
       plannedScanTime: NOW - 1,
       lineage: { rootScanId: plannedScanId("2001:db8::1", NOW - 1), depth: 0 },
     });
-    const info = await doc.send(new GetCommand({ TableName: tables.addressInfo, Key: { Address: "192.0.2.200" } }));
+    const info = await doc.send(
+      new GetCommand({ TableName: tables.addressInfo, Key: { Address: "192.0.2.200" } }),
+    );
     expect(info.Item).toEqual({ Address: "192.0.2.200", LastPlannedScanQueued: NOW });
-    const notQueued = await doc.send(new GetCommand({ TableName: tables.addressInfo, Key: { Address: "192.0.2.201" } }));
+    const notQueued = await doc.send(
+      new GetCommand({ TableName: tables.addressInfo, Key: { Address: "192.0.2.201" } }),
+    );
     expect(notQueued.Item).toBeUndefined();
   });
 
@@ -85,7 +110,8 @@ describe("scan initiator (dynalite + fauxqs)", () => {
     sqs.middlewareStack.add(
       (next) => async (args) => {
         const input = (args as { input: { Entries?: { MessageBody?: string }[] } }).input;
-        for (const e of input.Entries ?? []) if (e.MessageBody?.includes('"198.51.100.3"')) e.MessageBody += "\u0000";
+        for (const e of input.Entries ?? [])
+          if (e.MessageBody?.includes('"198.51.100.3"')) e.MessageBody += "\u0000";
         return next(args);
       },
       { step: "initialize", name: "corruptOneEntry" },
@@ -97,8 +123,15 @@ describe("scan initiator (dynalite + fauxqs)", () => {
       sqs.middlewareStack.remove("corruptOneEntry");
     }
     expect(await planRows()).toEqual(["198.51.100.3"]);
-    expect((await receiveAll()).map((m) => m.body.target).sort()).toEqual(["198.51.100.1", "198.51.100.2", "198.51.100.4", "198.51.100.5"]);
-    const info = await doc.send(new GetCommand({ TableName: tables.addressInfo, Key: { Address: "198.51.100.3" } }));
+    expect((await receiveAll()).map((m) => m.body.target).sort()).toEqual([
+      "198.51.100.1",
+      "198.51.100.2",
+      "198.51.100.4",
+      "198.51.100.5",
+    ]);
+    const info = await doc.send(
+      new GetCommand({ TableName: tables.addressInfo, Key: { Address: "198.51.100.3" } }),
+    );
     expect(info.Item).toBeUndefined();
     // The next run queues it.
     expect(await initiateScans(deps())).toMatchObject({ queued: 1, failed: 0 });
@@ -106,7 +139,10 @@ describe("scan initiator (dynalite + fauxqs)", () => {
   });
 
   it("keeps every plan row when the whole batch fails (queue gone)", async () => {
-    await plan([["203.0.113.1", NOW], ["203.0.113.2", NOW]]);
+    await plan([
+      ["203.0.113.1", NOW],
+      ["203.0.113.2", NOW],
+    ]);
     await sqs.send(new DeleteQueueCommand({ QueueUrl: queueUrl }));
     expect(await initiateScans(deps())).toMatchObject({ due: 2, queued: 0, failed: 2 });
     expect(await planRows()).toEqual(["203.0.113.1", "203.0.113.2"]);
@@ -118,7 +154,14 @@ describe("scan initiator (dynalite + fauxqs)", () => {
       (next) => async (args) => {
         const out = await next(args);
         if ((args.input as { Entries?: unknown[] }).Entries) {
-          await doc.send(new UpdateCommand({ TableName: tables.scanPlan, Key: { Address: "203.0.113.9" }, UpdateExpression: "SET PlannedScanTime = :t", ExpressionAttributeValues: { ":t": NOW + 50_000 } }));
+          await doc.send(
+            new UpdateCommand({
+              TableName: tables.scanPlan,
+              Key: { Address: "203.0.113.9" },
+              UpdateExpression: "SET PlannedScanTime = :t",
+              ExpressionAttributeValues: { ":t": NOW + 50_000 },
+            }),
+          );
         }
         return out;
       },
@@ -129,12 +172,17 @@ describe("scan initiator (dynalite + fauxqs)", () => {
     } finally {
       sqs.middlewareStack.remove("concurrentIngest");
     }
-    const row = await doc.send(new GetCommand({ TableName: tables.scanPlan, Key: { Address: "203.0.113.9" } }));
+    const row = await doc.send(
+      new GetCommand({ TableName: tables.scanPlan, Key: { Address: "203.0.113.9" } }),
+    );
     expect(row.Item?.PlannedScanTime).toBe(NOW + 50_000);
   });
 
   it("logs and keeps rows that are not addresses instead of queueing them", async () => {
-    await plan([["not an address; rm -rf /", NOW], ["192.0.2.50", NOW]]);
+    await plan([
+      ["not an address; rm -rf /", NOW],
+      ["192.0.2.50", NOW],
+    ]);
     expect(await initiateScans(deps())).toMatchObject({ due: 2, queued: 1, invalid: 1 });
     expect(await planRows()).toEqual(["not an address; rm -rf /"]);
   });
@@ -148,7 +196,11 @@ describe("scan request and delay", () => {
   });
   it("gives the same root scan id to the same plan and a different one to another plan", () => {
     const a = scanRequestFor({ address: "192.0.2.1", plannedScanTime: NOW }, NOW);
-    expect(a.lineage!.rootScanId).toBe(scanRequestFor({ address: "192.0.2.1", plannedScanTime: NOW }, NOW + 5).lineage!.rootScanId);
-    expect(a.lineage!.rootScanId).not.toBe(scanRequestFor({ address: "192.0.2.1", plannedScanTime: NOW + 1 }, NOW).lineage!.rootScanId);
+    expect(a.lineage!.rootScanId).toBe(
+      scanRequestFor({ address: "192.0.2.1", plannedScanTime: NOW }, NOW + 5).lineage!.rootScanId,
+    );
+    expect(a.lineage!.rootScanId).not.toBe(
+      scanRequestFor({ address: "192.0.2.1", plannedScanTime: NOW + 1 }, NOW).lineage!.rootScanId,
+    );
   });
 });

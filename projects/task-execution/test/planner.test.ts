@@ -11,7 +11,8 @@ function seeded(seed: number): () => number {
   };
 }
 
-const addresses = (n: number) => Array.from({ length: n }, (_, i) => `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`);
+const addresses = (n: number) =>
+  Array.from({ length: n }, (_, i) => `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`);
 
 describe("scan planner", () => {
   const start = 1_795_000_000;
@@ -21,18 +22,21 @@ describe("scan planner", () => {
     [86_400, 96, 5],
     [1_000, 7, 333], // period not a multiple of buckets
     [3_600, 3_600, 7_201], // one-second buckets
-  ])("balances buckets and stays in [start, start+period) (period %i, %i buckets, %i addresses)", (period, buckets, n) => {
-    const cfg = { start, period, buckets, random: seeded(period + n) };
-    const plan = planScans(addresses(n), cfg);
-    expect(plan).toHaveLength(n);
-    const sizes = new Array<number>(buckets).fill(0);
-    const times = plan.map((p) => p.plannedScanTime);
-    expect(times.every(Number.isInteger)).toBe(true);
-    expect(Math.min(...times)).toBeGreaterThanOrEqual(start);
-    expect(Math.max(...times)).toBeLessThan(start + period);
-    for (const t of times) sizes[bucketOf(t, cfg)] += 1;
-    expect(Math.max(...sizes) - Math.min(...sizes)).toBeLessThanOrEqual(1);
-  });
+  ])(
+    "balances buckets and stays in [start, start+period) (period %i, %i buckets, %i addresses)",
+    (period, buckets, n) => {
+      const cfg = { start, period, buckets, random: seeded(period + n) };
+      const plan = planScans(addresses(n), cfg);
+      expect(plan).toHaveLength(n);
+      const sizes = new Array<number>(buckets).fill(0);
+      const times = plan.map((p) => p.plannedScanTime);
+      expect(times.every(Number.isInteger)).toBe(true);
+      expect(Math.min(...times)).toBeGreaterThanOrEqual(start);
+      expect(Math.max(...times)).toBeLessThan(start + period);
+      for (const t of times) sizes[bucketOf(t, cfg)] += 1;
+      expect(Math.max(...sizes) - Math.min(...sizes)).toBeLessThanOrEqual(1);
+    },
+  );
 
   it("round-robins successive addresses over consecutive buckets", () => {
     const cfg = { start, period: 86_400, buckets: 96, random: () => 0 };

@@ -1,6 +1,13 @@
 import { checkResources } from "@sec-an/policy";
 import { allParams, paramName } from "@sec-an/contracts";
-import { MOCK_ACCOUNT, resourceNamed, resources, resourcesOfType, runProgram, setupPulumiMocks } from "@sec-an/testing";
+import {
+  MOCK_ACCOUNT,
+  resourceNamed,
+  resources,
+  resourcesOfType,
+  runProgram,
+  setupPulumiMocks,
+} from "@sec-an/testing";
 import { program } from "../src/program";
 import { parseConfig } from "../src/stack-config";
 
@@ -16,21 +23,32 @@ const run = (values: Record<string, string> = {}) => {
   setupPulumiMocks({ project: "sec-an-task-execution", stack: "dev", ssm: SSM });
   return runProgram(() => program(parseConfig(cfg({ route53RoleArn: ROLE, ...values }), "dev")));
 };
-const ssmValues = () => Object.fromEntries(resourcesOfType("aws:ssm/parameter:Parameter").map((p) => [p.inputs.name, p.inputs.insecureValue]));
-const statements = (policyName: string) => JSON.parse(resourceNamed("aws:iam/rolePolicy:RolePolicy", policyName).inputs.policy).Statement;
+const ssmValues = () =>
+  Object.fromEntries(
+    resourcesOfType("aws:ssm/parameter:Parameter").map((p) => [p.inputs.name, p.inputs.insecureValue]),
+  );
+const statements = (policyName: string) =>
+  JSON.parse(resourceNamed("aws:iam/rolePolicy:RolePolicy", policyName).inputs.policy).Statement;
 
 describe("sec-an-task-execution program", () => {
   let out: Awaited<ReturnType<typeof run>>;
   beforeAll(async () => {
-    out = await run({ ingestTime: "04:35", ingestTimezone: "Europe/London", rateLimit: "2", dnsServers: '["10.0.0.2"]' });
-  }, 60_000);
+    out = await run({
+      ingestTime: "04:35",
+      ingestTimezone: "Europe/London",
+      rateLimit: "2",
+      dnsServers: '["10.0.0.2"]',
+    });
+  }, 180_000);
 
   test("zero policy violations over the whole program", async () => {
     expect(await checkResources(resources())).toEqual([]);
   });
 
   test("publishes every task-execution catalogue parameter, from the resources", () => {
-    const expected = allParams().filter((p) => p.producer === "task-execution").map((p) => paramName({ app: "sec-an", stage: "dev" }, p));
+    const expected = allParams()
+      .filter((p) => p.producer === "task-execution")
+      .map((p) => paramName({ app: "sec-an", stage: "dev" }, p));
     const v = ssmValues();
     expect(Object.keys(v).sort()).toEqual(expected.sort());
     expect(v).toMatchObject({
@@ -54,7 +72,10 @@ describe("sec-an-task-execution program", () => {
   test("ECS cluster: Fargate capacity providers and Container Insights", () => {
     const c = resourceNamed("aws:ecs/cluster:Cluster", "dev-sec-an-cluster");
     expect(c.inputs.settings).toEqual([{ name: "containerInsights", value: "enabled" }]);
-    const cp = resourceNamed("aws:ecs/clusterCapacityProviders:ClusterCapacityProviders", "dev-sec-an-cluster-capacity");
+    const cp = resourceNamed(
+      "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders",
+      "dev-sec-an-cluster-capacity",
+    );
     expect(cp.inputs.capacityProviders).toEqual(["FARGATE", "FARGATE_SPOT"]);
     expect(cp.inputs.clusterName).toBe("dev-sec-an-cluster");
   });
@@ -68,13 +89,36 @@ describe("sec-an-task-execution program", () => {
       expect(table.pointInTimeRecovery).toEqual({ enabled: true });
     }
     const [plan, hosts, addresses, info] = tables;
-    expect([plan.name, plan.hashKey, plan.rangeKey, plan.streamEnabled]).toEqual(["dev-sec-an-scan-plan", "Address", undefined, undefined]);
-    expect(plan.globalSecondaryIndexes).toEqual([
-      { name: "ToScan", hashKey: "Address", rangeKey: "PlannedScanTime", projectionType: "INCLUDE", nonKeyAttributes: ["DnsIngestTime"] },
+    expect([plan.name, plan.hashKey, plan.rangeKey, plan.streamEnabled]).toEqual([
+      "dev-sec-an-scan-plan",
+      "Address",
+      undefined,
+      undefined,
     ]);
-    expect([hosts.hashKey, hosts.rangeKey, hosts.streamViewType]).toEqual(["Host", "DnsIngestTime", "NEW_AND_OLD_IMAGES"]);
-    expect([addresses.hashKey, addresses.rangeKey, addresses.streamViewType]).toEqual(["Address", "DnsIngestTime", "NEW_AND_OLD_IMAGES"]);
-    expect([info.hashKey, info.rangeKey, info.streamViewType]).toEqual(["Address", undefined, "NEW_AND_OLD_IMAGES"]);
+    expect(plan.globalSecondaryIndexes).toEqual([
+      {
+        name: "ToScan",
+        hashKey: "Address",
+        rangeKey: "PlannedScanTime",
+        projectionType: "INCLUDE",
+        nonKeyAttributes: ["DnsIngestTime"],
+      },
+    ]);
+    expect([hosts.hashKey, hosts.rangeKey, hosts.streamViewType]).toEqual([
+      "Host",
+      "DnsIngestTime",
+      "NEW_AND_OLD_IMAGES",
+    ]);
+    expect([addresses.hashKey, addresses.rangeKey, addresses.streamViewType]).toEqual([
+      "Address",
+      "DnsIngestTime",
+      "NEW_AND_OLD_IMAGES",
+    ]);
+    expect([info.hashKey, info.rangeKey, info.streamViewType]).toEqual([
+      "Address",
+      undefined,
+      "NEW_AND_OLD_IMAGES",
+    ]);
   });
 
   test("delay queue (encrypted, with DLQ) → glue → KMS-encrypted scan-initiator topic", () => {
@@ -84,9 +128,15 @@ describe("sec-an-task-execution program", () => {
     const topic = resourceNamed("aws:sns/topic:Topic", "dev-sec-an-scan-initiator").inputs;
     expect(topic.kmsMasterKeyId).toBe("alias/aws/sns");
     expect(topic.name).toBe("dev-sec-an-scan-initiator");
-    const glue = resourceNamed("aws:lambda/function:Function", "dev-sec-an-scan-initiator-glue-function-function").inputs;
+    const glue = resourceNamed(
+      "aws:lambda/function:Function",
+      "dev-sec-an-scan-initiator-glue-function-function",
+    ).inputs;
     expect(Object.values(glue.environment.variables)).toContain(out.scanInitiatorTopicArn);
-    const mapping = resourceNamed("aws:lambda/eventSourceMapping:EventSourceMapping", "dev-sec-an-scan-initiator-glue-source").inputs;
+    const mapping = resourceNamed(
+      "aws:lambda/eventSourceMapping:EventSourceMapping",
+      "dev-sec-an-scan-initiator-glue-source",
+    ).inputs;
     expect(mapping.functionName).toMatch(/function:dev-sec-an-scan-initiator-glue-function$/);
     expect(mapping.eventSourceArn).toMatch(/:dev-sec-an-scan-delay-queue$/);
     expect(mapping.functionResponseTypes).toEqual(["ReportBatchItemFailures"]);
@@ -94,9 +144,15 @@ describe("sec-an-task-execution program", () => {
 
   test("schedules: daily ingest at the configured time and zone, initiator every 15 minutes", () => {
     const ingest = resourceNamed("aws:scheduler/schedule:Schedule", "dev-sec-an-ingest-dns-schedule").inputs;
-    expect([ingest.scheduleExpression, ingest.scheduleExpressionTimezone]).toEqual(["cron(35 4 * * ? *)", "Europe/London"]);
+    expect([ingest.scheduleExpression, ingest.scheduleExpressionTimezone]).toEqual([
+      "cron(35 4 * * ? *)",
+      "Europe/London",
+    ]);
     expect(ingest.target.arn).toMatch(/function:dev-sec-an-dns-ingestor$/);
-    const init = resourceNamed("aws:scheduler/schedule:Schedule", "dev-sec-an-scan-initiator-schedule").inputs;
+    const init = resourceNamed(
+      "aws:scheduler/schedule:Schedule",
+      "dev-sec-an-scan-initiator-schedule",
+    ).inputs;
     expect(init.scheduleExpression).toBe("cron(0/15 * * * ? *)");
     // The scheduler role may invoke its one function only.
     expect(statements("dev-sec-an-ingest-dns-schedule-policy")).toEqual([
@@ -123,32 +179,59 @@ describe("sec-an-task-execution program", () => {
     expect(fn.deadLetterConfig.targetArn).toMatch(/:dev-sec-an-scan-initiator-dlq$/);
     const st = statements("dev-sec-an-scan-initiator-policy");
     const by = (sid: string) => st.find((s: { Sid: string }) => s.Sid === sid);
-    expect(by("ReadDuePlans")).toMatchObject({ Action: "dynamodb:Scan", Resource: expect.stringMatching(/table\/dev-sec-an-scan-plan\/index\/ToScan$/) });
-    expect(by("QueueScans")).toMatchObject({ Action: "sqs:SendMessage", Resource: expect.stringMatching(/:dev-sec-an-scan-delay-queue$/) });
+    expect(by("ReadDuePlans")).toMatchObject({
+      Action: "dynamodb:Scan",
+      Resource: expect.stringMatching(/table\/dev-sec-an-scan-plan\/index\/ToScan$/),
+    });
+    expect(by("QueueScans")).toMatchObject({
+      Action: "sqs:SendMessage",
+      Resource: expect.stringMatching(/:dev-sec-an-scan-delay-queue$/),
+    });
   });
 });
 
 describe("DNS views in the program", () => {
-  beforeAll(() => run(), 60_000);
+  beforeAll(() => run(), 180_000);
 
   test("three table syncs, as the original: address-info snapshot only, resolved-* diffed with a temporal key", () => {
-    const syncs = resourcesOfType("sec-an:analytics:DynamoElasticSync").map((r) => r.name).sort();
-    expect(syncs).toEqual(["dev-sec-an-sync-address-info", "dev-sec-an-sync-resolved-addresses", "dev-sec-an-sync-resolved-hosts"]);
-    const env = (n: string) => resourceNamed("aws:lambda/function:Function", `${n}-function`).inputs.environment.variables;
+    const syncs = resourcesOfType("sec-an:analytics:DynamoElasticSync")
+      .map((r) => r.name)
+      .sort();
+    expect(syncs).toEqual([
+      "dev-sec-an-sync-address-info",
+      "dev-sec-an-sync-resolved-addresses",
+      "dev-sec-an-sync-resolved-hosts",
+    ]);
+    const env = (n: string) =>
+      resourceNamed("aws:lambda/function:Function", `${n}-function`).inputs.environment.variables;
     expect(env("dev-sec-an-sync-resolved-hosts")).toMatchObject({ SEC_AN_SYNC_TASK: "resolved_hosts" });
     const hosts = JSON.stringify(env("dev-sec-an-sync-resolved-hosts"));
     expect(hosts).toContain('"Addresses"');
     expect(hosts).toContain('"DnsIngestTime"');
     expect(JSON.stringify(env("dev-sec-an-sync-address-info"))).not.toContain("DnsIngestTime");
-    const mapping = resourceNamed("aws:lambda/eventSourceMapping:EventSourceMapping", "dev-sec-an-sync-resolved-addresses-stream").inputs;
-    expect(mapping.eventSourceArn).toBe(resourceNamed("aws:dynamodb/table:Table", "dev-sec-an-dns-resolved-addresses").state.streamArn);
+    const mapping = resourceNamed(
+      "aws:lambda/eventSourceMapping:EventSourceMapping",
+      "dev-sec-an-sync-resolved-addresses-stream",
+    ).inputs;
+    expect(mapping.eventSourceArn).toBe(
+      resourceNamed("aws:dynamodb/table:Table", "dev-sec-an-dns-resolved-addresses").state.streamArn,
+    );
   });
 
   test("indices and saved objects go through the admin Lambda; dashboards embed the Dead Letters vis from SSM", () => {
     const invocations = resourcesOfType("aws:lambda/invocation:Invocation");
-    expect(invocations.every((i) => i.inputs.functionName === "dev-sec-an-es-admin" && i.inputs.lifecycleScope === "CRUD")).toBe(true);
+    expect(
+      invocations.every(
+        (i) => i.inputs.functionName === "dev-sec-an-es-admin" && i.inputs.lifecycleScope === "CRUD",
+      ),
+    ).toBe(true);
     const specs = invocations.map((i) => JSON.parse(i.inputs.input));
-    expect(specs.filter((s) => s.kind === "index").map((s) => s.base).sort()).toEqual([
+    expect(
+      specs
+        .filter((s) => s.kind === "index")
+        .map((s) => s.base)
+        .sort(),
+    ).toEqual([
       "address_info_data_snapshot",
       "resolved_addresses_data_history",
       "resolved_addresses_data_snapshot",
@@ -156,9 +239,15 @@ describe("DNS views in the program", () => {
       "resolved_hosts_data_snapshot",
     ]);
     const dashboards = specs.filter((s) => s.type === "dashboard");
-    expect(dashboards.map((d) => d.attributes.title).sort()).toEqual(["Actionable items: DNS changes and DLQs", "DNS Ingestion and Dead Letters"]);
-    for (const d of dashboards) expect(d.references).toContainEqual({ name: "panel_0", type: "visualization", id: expect.any(String) });
-    expect(dashboards.flatMap((d) => d.references.map((r: { id: string }) => r.id))).toContain("dead-letters-vis-id");
+    expect(dashboards.map((d) => d.attributes.title).sort()).toEqual([
+      "Actionable items: DNS changes and DLQs",
+      "DNS Ingestion and Dead Letters",
+    ]);
+    for (const d of dashboards)
+      expect(d.references).toContainEqual({ name: "panel_0", type: "visualization", id: expect.any(String) });
+    expect(dashboards.flatMap((d) => d.references.map((r: { id: string }) => r.id))).toContain(
+      "dead-letters-vis-id",
+    );
   });
 
   test("views can be turned off (no analytics platform yet)", async () => {
@@ -184,13 +273,28 @@ describe("task-execution stack config", () => {
   test.each([
     [{}, /sec-an-task-execution:route53RoleArn: required/],
     [{ route53RoleArn: "role/x" }, /sec-an-task-execution:route53RoleArn: expected an IAM role ARN/],
-    [{ route53RoleArn: ROLE, period: "-5" }, /sec-an-task-execution:period: expected a positive whole number/],
-    [{ route53RoleArn: ROLE, period: "60", buckets: "96" }, /sec-an-task-execution:period\/buckets: buckets \(96\) must not exceed period/],
+    [
+      { route53RoleArn: ROLE, period: "-5" },
+      /sec-an-task-execution:period: expected a positive whole number/,
+    ],
+    [
+      { route53RoleArn: ROLE, period: "60", buckets: "96" },
+      /sec-an-task-execution:period\/buckets: buckets \(96\) must not exceed period/,
+    ],
     [{ route53RoleArn: ROLE, rateLimit: "50" }, /sec-an-task-execution:rateLimit: .*\(0, 5\]/],
-    [{ route53RoleArn: ROLE, ingestTime: "25:00" }, /sec-an-task-execution:ingestTime: expected a time of day HH:MM/],
+    [
+      { route53RoleArn: ROLE, ingestTime: "25:00" },
+      /sec-an-task-execution:ingestTime: expected a time of day HH:MM/,
+    ],
     [{ route53RoleArn: ROLE, ingestTimezone: "UTC; rm" }, /sec-an-task-execution:ingestTimezone/],
-    [{ route53RoleArn: ROLE, dnsServers: '["ns.example.com"]' }, /sec-an-task-execution:dnsServers: not a DNS server address/],
-    [{ route53RoleArn: ROLE, logUnhandled: "yes" }, /sec-an-task-execution:logUnhandled: expected true or false/],
+    [
+      { route53RoleArn: ROLE, dnsServers: '["ns.example.com"]' },
+      /sec-an-task-execution:dnsServers: not a DNS server address/,
+    ],
+    [
+      { route53RoleArn: ROLE, logUnhandled: "yes" },
+      /sec-an-task-execution:logUnhandled: expected true or false/,
+    ],
     [{ route53RoleArn: ROLE, views: "no" }, /sec-an-task-execution:views: expected true or false/],
   ])("rejects %j", (values, message) => {
     expect(() => parseConfig(cfg(values as Record<string, string>), "dev")).toThrow(message);

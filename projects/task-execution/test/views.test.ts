@@ -2,7 +2,8 @@ import { AddressInfo, renderTemplate, savedObjectId } from "@sec-an/contracts";
 import { INDICES, SAVED_OBJECTS, SYNCS, objectRef } from "../src/views/definitions";
 import { logicalName } from "../src/views/dns-views";
 
-const placeholders = (template: unknown) => [...JSON.stringify(template).matchAll(/\$\{([^}]*)\}/g)].map((m) => m[1]);
+const placeholders = (template: unknown) =>
+  [...JSON.stringify(template).matchAll(/\$\{([^}]*)\}/g)].map((m) => m[1]);
 
 describe("DNS view definitions", () => {
   it("gives every saved object a distinct title (the original had several sharing one) and a distinct id", () => {
@@ -31,7 +32,9 @@ describe("DNS view definitions", () => {
     for (const o of SAVED_OBJECTS) {
       const vars = Object.fromEntries(Object.keys(o.substitutions).map((k) => [k, `id-${k}`]));
       const r = renderTemplate(o.template, { ...vars, object_title: o.title });
-      const a = r.attributes as Record<string, string> & { kibanaSavedObjectMeta: { searchSourceJSON: string } };
+      const a = r.attributes as Record<string, string> & {
+        kibanaSavedObjectMeta: { searchSourceJSON: string };
+      };
       expect(a.title).toBe(o.title);
       JSON.parse(a.kibanaSavedObjectMeta.searchSourceJSON);
       if (o.type === "visualization") expect(JSON.parse(a.visState).title).toBe(o.title);
@@ -43,15 +46,19 @@ describe("DNS view definitions", () => {
     const v = SAVED_OBJECTS.find((o) => o.title === "Recently Scanned")!;
     const state = JSON.parse(v.template.attributes.visState as string);
     expect(state.aggs[0].params.field).toBe(AddressInfo.lastScanResultsParsed);
-    const mapping = INDICES.find((i) => i.key === "addressInfo")!.mappings as { properties: Record<string, { type: string }> };
+    const mapping = INDICES.find((i) => i.key === "addressInfo")!.mappings as {
+      properties: Record<string, { type: string }>;
+    };
     expect(mapping.properties[AddressInfo.lastScanResultsParsed].type).toBe("date");
   });
 
   it("maps every field the syncs write; times as dates that accept ISO (…Time, converted by the sync) and epoch seconds (the rest)", () => {
     for (const ix of INDICES) {
-      const props = (ix.mappings as { properties: Record<string, { type: string; format?: string }> }).properties;
+      const props = (ix.mappings as { properties: Record<string, { type: string; format?: string }> })
+        .properties;
       for (const [field, m] of Object.entries(props)) {
-        if (field.endsWith("Time") || field.endsWith("Queued") || field.endsWith("Parsed")) expect(m).toEqual({ type: "date", format: "strict_date_optional_time||epoch_second" });
+        if (field.endsWith("Time") || field.endsWith("Queued") || field.endsWith("Parsed"))
+          expect(m).toEqual({ type: "date", format: "strict_date_optional_time||epoch_second" });
       }
     }
     const diffed = SYNCS.filter((s) => s.diffColumn).map((s) => [s.task, s.diffColumn]);
@@ -60,7 +67,11 @@ describe("DNS view definitions", () => {
       ["resolved_hosts", "Addresses"],
     ]);
     for (const [task, col] of diffed) {
-      const props = (INDICES.find((i) => i.base === `${task}_data_snapshot`)!.mappings as { properties: Record<string, unknown> }).properties;
+      const props = (
+        INDICES.find((i) => i.base === `${task}_data_snapshot`)!.mappings as {
+          properties: Record<string, unknown>;
+        }
+      ).properties;
       expect(Object.keys(props)).toEqual(expect.arrayContaining([col, `${col}_added`, `${col}_removed`]));
     }
   });

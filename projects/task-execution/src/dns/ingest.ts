@@ -71,7 +71,8 @@ export async function ingestDns(d: IngestDeps): Promise<IngestStats> {
         stats.skippedOwnZoneAliases += 1;
       } else {
         stats.unhandledRecords += 1;
-        if (d.logUnhandled) log.info("ignoring record", { zone: zone.name, name: action.host, type: record.Type });
+        if (d.logUnhandled)
+          log.info("ignoring record", { zone: zone.name, name: action.host, type: record.Type });
       }
     }
   }

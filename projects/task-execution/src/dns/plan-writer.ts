@@ -64,7 +64,10 @@ export class ScanPlanWriter {
           TableName: tables.addressInfo,
           Key: { [AddressInfo.address]: address },
           UpdateExpression: "SET #l = :l, #n = :n",
-          ExpressionAttributeNames: { "#l": AddressInfo.lastDnsIngestTime, "#n": AddressInfo.nextPlannedScanTime },
+          ExpressionAttributeNames: {
+            "#l": AddressInfo.lastDnsIngestTime,
+            "#n": AddressInfo.nextPlannedScanTime,
+          },
           ExpressionAttributeValues: { ":l": dnsIngestTime, ":n": time },
         }),
       );

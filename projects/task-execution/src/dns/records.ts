@@ -12,7 +12,11 @@ export interface HostToScan {
 export type RecordAction =
   | { readonly kind: "addresses"; readonly host: string; readonly addresses: string[] }
   | { readonly kind: "resolve"; readonly host: string; readonly names: string[] }
-  | { readonly kind: "skip"; readonly host: string; readonly reason: "alias-to-own-zone" | "unhandled-type" | "no-values" };
+  | {
+      readonly kind: "skip";
+      readonly host: string;
+      readonly reason: "alias-to-own-zone" | "unhandled-type" | "no-values";
+    };
 
 /** Route53 names end with a dot and escape some characters as `\ooo` (octal), e.g. `\052` for `*`. */
 export function normaliseName(name: string): string {
@@ -33,7 +37,8 @@ export function classifyRecord(r: ResourceRecordSet, ownZoneIds: ReadonlySet<str
     if (r.AliasTarget.HostedZoneId && ownZoneIds.has(normaliseZoneId(r.AliasTarget.HostedZoneId))) {
       return { kind: "skip", host, reason: "alias-to-own-zone" };
     }
-    if (r.Type !== "A" && r.Type !== "AAAA" && r.Type !== "CNAME") return { kind: "skip", host, reason: "unhandled-type" };
+    if (r.Type !== "A" && r.Type !== "AAAA" && r.Type !== "CNAME")
+      return { kind: "skip", host, reason: "unhandled-type" };
     return { kind: "resolve", host, names: [normaliseName(r.AliasTarget.DNSName ?? "")].filter(Boolean) };
   }
   const values = (r.ResourceRecords ?? []).map((v) => (v.Value ?? "").trim()).filter(Boolean);
@@ -41,7 +46,9 @@ export function classifyRecord(r: ResourceRecordSet, ownZoneIds: ReadonlySet<str
     case "A":
     case "AAAA": {
       const addresses = [...new Set(values.filter((v) => isIP(v) !== 0))];
-      return addresses.length ? { kind: "addresses", host, addresses } : { kind: "skip", host, reason: "no-values" };
+      return addresses.length
+        ? { kind: "addresses", host, addresses }
+        : { kind: "skip", host, reason: "no-values" };
     }
     case "CNAME": {
       const names = [...new Set(values.map(normaliseName))];

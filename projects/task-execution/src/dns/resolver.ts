@@ -56,8 +56,10 @@ export class DnsResolver {
     const cnames = await this.query(name, "CNAME");
     if (!cnames.length) throw new UnresolvableError(chain[0], `no A, AAAA or CNAME records for ${name}`);
     const target = cnames[0].toLowerCase().replace(/\.$/, "");
-    if (chain.includes(target)) throw new UnresolvableError(chain[0], `CNAME loop ${[...chain, target].join(" -> ")}`);
-    if (chain.length > this.maxDepth) throw new UnresolvableError(chain[0], `CNAME chain longer than ${this.maxDepth}`);
+    if (chain.includes(target))
+      throw new UnresolvableError(chain[0], `CNAME loop ${[...chain, target].join(" -> ")}`);
+    if (chain.length > this.maxDepth)
+      throw new UnresolvableError(chain[0], `CNAME chain longer than ${this.maxDepth}`);
     return this.follow(target, [...chain, target]);
   }
 

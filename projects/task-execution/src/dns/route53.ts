@@ -41,7 +41,11 @@ export function route53Client(o: Route53Options): RateLimitedRoute53Client {
       retryMode: "adaptive",
       maxAttempts: o.maxAttempts ?? 10,
       ...(o.roleArn
-        ? { credentials: fromTemporaryCredentials({ params: { RoleArn: o.roleArn, RoleSessionName: "ScanPlanSession" } }) }
+        ? {
+            credentials: fromTemporaryCredentials({
+              params: { RoleArn: o.roleArn, RoleSessionName: "ScanPlanSession" },
+            }),
+          }
         : {}),
     },
     new RateLimiter(o.requestsPerSecond),
@@ -73,7 +77,10 @@ export async function listZones(client: Route53Client): Promise<HostedZoneRef[]>
  * Every record set of a zone. ListResourceRecordSets pages on three tokens (name, type, identifier),
  * which the SDK's paginator factory cannot express, so this loop follows them itself.
  */
-export async function* listRecordSets(client: Route53Client, zoneId: string): AsyncGenerator<ResourceRecordSet> {
+export async function* listRecordSets(
+  client: Route53Client,
+  zoneId: string,
+): AsyncGenerator<ResourceRecordSet> {
   let input: ListResourceRecordSetsCommandInput = { HostedZoneId: zoneId, MaxItems: 300 };
   for (;;) {
     const page = await client.send(new ListResourceRecordSetsCommand(input));

@@ -11,7 +11,11 @@ import { log, settingsFromSsm, tablesFromSsm } from "./settings";
  */
 export const handler = async (): Promise<IngestStats> => {
   const startTime = Math.floor(Date.now() / 1000);
-  const [settings, tables, roleArn] = await Promise.all([settingsFromSsm(), tablesFromSsm(), getParam(Params.route53RoleArn)]);
+  const [settings, tables, roleArn] = await Promise.all([
+    settingsFromSsm(),
+    tablesFromSsm(),
+    getParam(Params.route53RoleArn),
+  ]);
   const servers = (process.env[SchedulerEnv.dnsServers] ?? "")
     .split(",")
     .map((s) => s.trim())

@@ -20,6 +20,9 @@ export const handler = async (): Promise<InitiatorStats> => {
     lookaheadSeconds: INITIATOR_INTERVAL_SECONDS,
     log,
   });
-  if (stats.failed > 0) throw new Error(`${stats.failed} of ${stats.due} due scans could not be queued; they stay planned for the next run`);
+  if (stats.failed > 0)
+    throw new Error(
+      `${stats.failed} of ${stats.due} due scans could not be queued; they stay planned for the next run`,
+    );
   return stats;
 };

@@ -16,7 +16,11 @@ export class ScanCluster extends pulumi.ComponentResource {
     super("sec-an:task-execution:ScanCluster", name, {}, opts);
     this.cluster = new aws.ecs.Cluster(
       name,
-      { name: args.clusterName, settings: [{ name: "containerInsights", value: "enabled" }], tags: args.tags },
+      {
+        name: args.clusterName,
+        settings: [{ name: "containerInsights", value: "enabled" }],
+        tags: args.tags,
+      },
       { parent: this },
     );
     this.capacityProviders = new aws.ecs.ClusterCapacityProviders(

@@ -25,12 +25,21 @@ export class FunctionSchedule extends pulumi.ComponentResource {
     const parent = { parent: this };
     this.role = new aws.iam.Role(
       `${name}-role`,
-      { assumeRolePolicy: assumeRolePolicy("scheduler.amazonaws.com"), description: `Invokes ${args.function.functionName} on schedule`, tags: args.tags },
+      {
+        assumeRolePolicy: assumeRolePolicy("scheduler.amazonaws.com"),
+        description: `Invokes ${args.function.functionName} on schedule`,
+        tags: args.tags,
+      },
       parent,
     );
     const policy = new aws.iam.RolePolicy(
       `${name}-policy`,
-      { role: this.role.id, policy: policyDocument([{ Sid: "InvokeTarget", Action: "lambda:InvokeFunction", Resource: args.function.arn }]) },
+      {
+        role: this.role.id,
+        policy: policyDocument([
+          { Sid: "InvokeTarget", Action: "lambda:InvokeFunction", Resource: args.function.arn },
+        ]),
+      },
       parent,
     );
     this.schedule = new aws.scheduler.Schedule(

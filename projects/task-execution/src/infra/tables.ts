@@ -28,7 +28,11 @@ export class DnsTables extends pulumi.ComponentResource {
     };
     const stream = { streamEnabled: true, streamViewType: "NEW_AND_OLD_IMAGES" };
     const table = (logical: string, props: Partial<aws.dynamodb.TableArgs>) =>
-      new aws.dynamodb.Table(`${name}-${logical}`, { name: `${args.prefix}-${logical}`, ...common, ...props }, { parent: this });
+      new aws.dynamodb.Table(
+        `${name}-${logical}`,
+        { name: `${args.prefix}-${logical}`, ...common, ...props },
+        { parent: this },
+      );
 
     this.scanPlan = table(ScanPlan.table, {
       hashKey: ScanPlan.address,

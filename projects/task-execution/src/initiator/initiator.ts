@@ -1,6 +1,15 @@
 import { isIP } from "node:net";
-import { SendMessageBatchCommand, type SQSClient, type SendMessageBatchRequestEntry } from "@aws-sdk/client-sqs";
-import { DeleteCommand, UpdateCommand, paginateScan, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import {
+  SendMessageBatchCommand,
+  type SQSClient,
+  type SendMessageBatchRequestEntry,
+} from "@aws-sdk/client-sqs";
+import {
+  DeleteCommand,
+  UpdateCommand,
+  paginateScan,
+  type DynamoDBDocumentClient,
+} from "@aws-sdk/lib-dynamodb";
 import { AddressInfo, Limits, ScanPlan, ScanRequest, plannedScanId, validate } from "@sec-an/contracts";
 import { silentLog, type Log, type SchedulerTables } from "../util";
 
@@ -40,7 +49,8 @@ export function delaySeconds(plannedScanTime: number, now: number): number {
 /** The message queued for a plan row: a contracts ScanRequest whose lineage starts at this planned scan. */
 export function scanRequestFor(row: PlanRow, now: number): ScanRequest {
   const family = isIP(row.address);
-  if (family === 0) throw new Error(`plan row address ${JSON.stringify(row.address).slice(0, 80)} is not an IP address`);
+  if (family === 0)
+    throw new Error(`plan row address ${JSON.stringify(row.address).slice(0, 80)} is not an IP address`);
   return validate(ScanRequest, {
     target: row.address,
     targetType: family === 4 ? "ipv4" : "ipv6",
@@ -79,17 +89,30 @@ export async function initiateScans(d: InitiatorDeps): Promise<InitiatorStats> {
   for await (const page of pages) {
     for (const item of page.Items ?? []) {
       stats.due += 1;
-      const row: PlanRow = { address: String(item[ScanPlan.address]), plannedScanTime: Number(item[ScanPlan.plannedScanTime]) };
+      const row: PlanRow = {
+        address: String(item[ScanPlan.address]),
+        plannedScanTime: Number(item[ScanPlan.plannedScanTime]),
+      };
       let body: string;
       try {
         body = JSON.stringify(scanRequestFor(row, d.now));
       } catch (e) {
         stats.invalid += 1;
-        log.error("plan row is not a valid scan request", { address: row.address, reason: (e as Error).message });
+        log.error("plan row is not a valid scan request", {
+          address: row.address,
+          reason: (e as Error).message,
+        });
         continue;
       }
       // Entry ids must be unique in the batch and [A-Za-z0-9_-]{1,80}; addresses contain '.' and ':'.
-      batch.push({ row, entry: { Id: `e${batch.length}`, MessageBody: body, DelaySeconds: delaySeconds(row.plannedScanTime, d.now) } });
+      batch.push({
+        row,
+        entry: {
+          Id: `e${batch.length}`,
+          MessageBody: body,
+          DelaySeconds: delaySeconds(row.plannedScanTime, d.now),
+        },
+      });
       if (batch.length === Limits.batchEntries) await flush();
     }
   }
@@ -106,11 +129,17 @@ async function sendBatch(
 ): Promise<void> {
   let succeeded: Set<string>;
   try {
-    const out = await d.sqs.send(new SendMessageBatchCommand({ QueueUrl: d.delayQueueUrl, Entries: batch.map((b) => b.entry) }));
+    const out = await d.sqs.send(
+      new SendMessageBatchCommand({ QueueUrl: d.delayQueueUrl, Entries: batch.map((b) => b.entry) }),
+    );
     succeeded = new Set((out.Successful ?? []).map((s) => s.Id!));
     for (const f of out.Failed ?? []) {
       const row = batch.find((b) => b.entry.Id === f.Id)?.row;
-      log.warn("delay queue refused a scan request; plan kept for the next run", { address: row?.address, code: f.Code, reason: f.Message });
+      log.warn("delay queue refused a scan request; plan kept for the next run", {
+        address: row?.address,
+        code: f.Code,
+        reason: f.Message,
+      });
     }
   } catch (e) {
     log.error("sending a batch to the delay queue failed; plans kept for the next run", {

@@ -22,14 +22,17 @@ export interface PlannedScan {
 }
 
 function positiveInt(name: string, v: number): void {
-  if (!Number.isSafeInteger(v) || v <= 0) throw new RangeError(`${name} must be a positive integer, got ${v}`);
+  if (!Number.isSafeInteger(v) || v <= 0)
+    throw new RangeError(`${name} must be a positive integer, got ${v}`);
 }
 
 export function checkPlannerConfig(c: PlannerConfig): void {
-  if (!Number.isSafeInteger(c.start) || c.start < 0) throw new RangeError(`start must be epoch seconds, got ${c.start}`);
+  if (!Number.isSafeInteger(c.start) || c.start < 0)
+    throw new RangeError(`start must be epoch seconds, got ${c.start}`);
   positiveInt("period", c.period);
   positiveInt("buckets", c.buckets);
-  if (c.buckets > c.period) throw new RangeError(`buckets (${c.buckets}) must not exceed period (${c.period}) seconds`);
+  if (c.buckets > c.period)
+    throw new RangeError(`buckets (${c.buckets}) must not exceed period (${c.period}) seconds`);
 }
 
 /** Start offset of bucket `b`; integer arithmetic keeps buckets contiguous when period/buckets is not whole. */

@@ -35,7 +35,12 @@ export class DnsViews extends pulumi.ComponentResource {
     for (const ix of INDICES) {
       this.indices[ix.key] = new ElasticIndex(
         `${name}-${ix.base.replace(/_/g, "-")}`,
-        { adminFunctionName: args.adminFunctionName, base: ix.base, mappings: ix.mappings, ...(ix.timeField ? { timeField: ix.timeField } : {}) },
+        {
+          adminFunctionName: args.adminFunctionName,
+          base: ix.base,
+          mappings: ix.mappings,
+          ...(ix.timeField ? { timeField: ix.timeField } : {}),
+        },
         parent,
       );
     }
@@ -82,7 +87,9 @@ export class DnsViews extends pulumi.ComponentResource {
           logicalName: logicalName(def.key),
           title: def.title,
           template: def.template,
-          substitutions: Object.fromEntries(Object.entries(def.substitutions).map(([k, src]) => [k, value(src)])),
+          substitutions: Object.fromEntries(
+            Object.entries(def.substitutions).map(([k, src]) => [k, value(src)]),
+          ),
         },
         { parent: this, dependsOn: deps },
       );
