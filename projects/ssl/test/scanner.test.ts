@@ -116,6 +116,14 @@ describe("scanTls against TLS servers on loopback", () => {
     expect(r.endpoints[0].chain[0].ipAddresses).toEqual(["127.0.0.1"]);
   });
 
+  it("scans an IPv6 address", async () => {
+    const s = await start({ cert: issue({ cn: "v6.test", dnsNames: ["v6.test"], ips: ["::1"], issuer: ca }), host: "::1" });
+    const r = await scanTls(portEvent(s.port, ["v6.test"], { address: "::1", addressType: "ipv6" }), { extraCAs: [ca.certPem], timeoutMs: 3000 });
+    expect(r).toMatchObject({ address: "::1", addressType: "ipv6" });
+    expect(r.endpoints[0]).toMatchObject({ connected: true, verification: { trusted: true }, hostnameMatch: { matches: true } });
+    expect(r.endpoints[0].chain[0].ipAddresses).toEqual(["0:0:0:0:0:0:0:1"]);
+  });
+
   it("reads a 1024-bit RSA key served at security level 0", async () => {
     const s = await start({ cert: issue({ cn: "weak.test", dnsNames: ["weak.test"], issuer: ca, key: sharedKey(1024) }), legacy: true });
     const r = await scanTls(portEvent(s.port, ["weak.test"]), { extraCAs: [ca.certPem], timeoutMs: 3000 });

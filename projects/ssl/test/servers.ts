@@ -24,7 +24,7 @@ function track(server: net.Server): TestServer {
   };
 }
 
-const listen = (server: net.Server) => new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+const listen = (server: net.Server, host = "127.0.0.1") => new Promise<void>((r) => server.listen(0, host, () => r()));
 
 export async function startTlsServer(opts: {
   cert: Issued;
@@ -36,6 +36,8 @@ export async function startTlsServer(opts: {
   legacy?: boolean;
   /** Per-SNI-name certificates; other names (and no SNI) get `cert`. */
   sni?: Record<string, Issued>;
+  /** Loopback address to listen on (default 127.0.0.1). */
+  host?: "127.0.0.1" | "::1";
 }): Promise<TestServer> {
   const ctx = (c: Issued, chain: Issued[] = []) => ({ key: c.keyPem, cert: [c.certPem, ...chain.map((x) => x.certPem)].join("") });
   const contexts = new Map(Object.entries(opts.sni ?? {}).map(([name, c]) => [name, tls.createSecureContext(ctx(c))]));
@@ -50,7 +52,7 @@ export async function startTlsServer(opts: {
     (socket) => socket.end(),
   );
   server.on("tlsClientError", () => undefined);
-  await listen(server);
+  await listen(server, opts.host);
   return track(server);
 }
 
