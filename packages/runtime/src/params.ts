@@ -128,3 +128,32 @@ export async function getParamList(def: ParamDef, opts: GetParamOptions = {}): P
   if (Array.isArray(v)) return [...v];
   return v === "" ? [] : v.split(",");
 }
+
+/**
+ * Several String parameters at once: overrides first, the rest in batched GetParameters calls (the
+ * original's one-lookup-per-invocation decorator). Every missing name is reported in one error.
+ */
+export async function getParams<K extends string>(defs: Record<K, ParamDef>, opts: Omit<GetParamOptions, "forceFetch"> = {}): Promise<Record<K, string>> {
+  const names = Object.fromEntries(Object.entries<ParamDef>(defs).map(([k, d]) => [k, fullParamName(d, opts.deployment)])) as Record<K, string>;
+  const out = {} as Record<K, string>;
+  const toFetch: K[] = [];
+  for (const k of Object.keys(names) as K[]) {
+    const o = overrideFor(names[k]);
+    if (o === undefined) toFetch.push(k);
+    else out[k] = Array.isArray(o) ? o.join(",") : o;
+  }
+  if (toFetch.length === 0) return out;
+  let fetched: Record<string, unknown>;
+  try {
+    fetched = await ssmProvider().getParametersByName(
+      Object.fromEntries(toFetch.map((k) => [names[k], {}])),
+      { maxAge: opts.maxAge ?? DEFAULT_PARAM_MAX_AGE_SECONDS, throwOnError: false },
+    );
+  } catch (e) {
+    throw new Error(`reading SSM parameters ${toFetch.map((k) => names[k]).join(", ")}: ${(e as Error).message}`, { cause: e });
+  }
+  const missing = toFetch.filter((k) => typeof fetched[names[k]] !== "string");
+  if (missing.length) throw new ParamNotFoundError(missing.map((k) => names[k]).join(", "), "is any of their stacks not deployed for this stage?");
+  for (const k of toFetch) out[k] = fetched[names[k]] as string;
+  return out;
+}

@@ -1,10 +1,10 @@
 import { mkdtempSync, writeFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { GetParameterCommand, ParameterNotFound, SSMClient } from "@aws-sdk/client-ssm";
+import { GetParameterCommand, GetParametersCommand, ParameterNotFound, SSMClient } from "@aws-sdk/client-ssm";
 import { Env, Params, taskParams } from "@sec-an/contracts";
 import { mockClient } from "aws-sdk-client-mock";
-import { clearParamCache, deploymentFromEnv, getParam, getParamList, resetClients, setClients, setParamOverrides, ParamNotFoundError } from "../src";
+import { clearParamCache, deploymentFromEnv, getParam, getParamList, getParams, resetClients, setClients, setParamOverrides, ParamNotFoundError } from "../src";
 
 const ssm = new SSMClient({ region: "us-east-1", credentials: { accessKeyId: "t", secretAccessKey: "t" } });
 const mock = mockClient(ssm);
@@ -98,5 +98,36 @@ describe("parameter overrides", () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("getParams", () => {
+  it("fetches several parameters in one GetParameters call, overrides first", async () => {
+    setParamOverrides({ "/sec-an/dev/ecs/cluster": "local-cluster" });
+    mock.on(GetParametersCommand).resolves({
+      Parameters: [
+        { Name: "/sec-an/dev/s3/dead_letters/name", Type: "String", Value: "dl", Version: 1 },
+        { Name: "/sec-an/dev/tasks/nmap/results/arn", Type: "String", Value: "arn:t", Version: 1 },
+      ],
+      InvalidParameters: [],
+    });
+    const got = await getParams({ cluster: Params.ecsCluster, bucket: Params.deadLettersBucketName, topic: taskParams("nmap", "nmap").resultsTopicArn });
+    expect(got).toEqual({ cluster: "local-cluster", bucket: "dl", topic: "arn:t" });
+    const calls = mock.commandCalls(GetParametersCommand);
+    expect(calls).toHaveLength(1);
+    expect([...(calls[0].args[0].input.Names ?? [])].sort()).toEqual(["/sec-an/dev/s3/dead_letters/name", "/sec-an/dev/tasks/nmap/results/arn"]);
+    // cached: no second call
+    await getParams({ bucket: Params.deadLettersBucketName });
+    expect(mock.commandCalls(GetParametersCommand)).toHaveLength(1);
+  });
+
+  it("names every missing parameter", async () => {
+    mock.on(GetParametersCommand).resolves({
+      Parameters: [{ Name: "/sec-an/dev/ecs/cluster", Type: "String", Value: "c", Version: 1 }],
+      InvalidParameters: ["/sec-an/dev/vpc/id", "/sec-an/dev/s3/dead_letters/name"],
+    });
+    const err = await getParams({ a: Params.ecsCluster, b: Params.vpcId, c: Params.deadLettersBucketName }).catch((e) => e);
+    expect(err).toBeInstanceOf(ParamNotFoundError);
+    expect(err.message).toContain("/sec-an/dev/vpc/id, /sec-an/dev/s3/dead_letters/name not found");
   });
 });
