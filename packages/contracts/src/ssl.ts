@@ -22,17 +22,7 @@ export const SslDocType = {
   protocol: "protocol",
 } as const;
 
-/**
- * Which port-detected events the ssl task wants: TLS ports, https-ish services, anything nmap saw behind
- * an SSL tunnel, and the implicit-TLS (not STARTTLS) services. Used to build the SNS filter policy.
- */
-export const SslCascade = {
-  ports: [443, 465, 636, 853, 993, 995, 8443, 9443],
-  servicePrefixes: ["https"],
-  services: ["imaps", "pop3s", "smtps", "ldaps", "ftps", "ircs", "nntps", "domain-s"],
-  tunnels: ["ssl"],
-  protocol: "tcp",
-} as const;
+// Which port-detected events reach the ssl task: `tlsPortsFilterPolicy()` in ./nmap (one definition).
 
 const Iso = Type.String({ maxLength: 40 });
 

@@ -1,5 +1,5 @@
 import { isIP } from "node:net";
-import { SSL_RESULT_VERSION, SslCascade, TLS_VERSIONS, type PortDetected, type SslEndpoint, type SslScanResult } from "@sec-an/contracts";
+import { SSL_RESULT_VERSION, TLS_VERSIONS, type PortDetected, type SslEndpoint, type SslScanResult } from "@sec-an/contracts";
 import { checkHostname, describeRejected } from "./hostnames";
 import { inspectEndpoint, probeProtocol, type TlsOptions, type TlsTarget } from "./tls";
 
@@ -22,7 +22,7 @@ export function checkTarget(event: PortDetected): TlsTarget {
   if (family === 0 || `ipv${family}` !== event.addressType) {
     throw new Error(`address ${JSON.stringify(event.address)} is not a valid ${event.addressType} address`);
   }
-  if (event.protocol !== SslCascade.protocol) throw new Error(`TLS runs over tcp, not ${event.protocol}`);
+  if (event.protocol !== "tcp") throw new Error(`TLS runs over tcp, not ${event.protocol}`);
   return { address: event.address, port: event.port };
 }
 
