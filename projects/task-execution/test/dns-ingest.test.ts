@@ -7,7 +7,8 @@ import { GetCommand, QueryCommand, ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
 import { ingestDns } from "../src/dns/ingest";
 import { DnsResolver } from "../src/dns/resolver";
-import { route53Client } from "../src/dns/route53";
+import { RateLimiter } from "../src/dns/rate-limiter";
+import { RateLimitedRoute53Client, route53Client } from "../src/dns/route53";
 import type { SchedulerTables } from "../src/util";
 import { createTables, dropTables, dynamo, startDnsServer } from "./helpers";
 
@@ -255,6 +256,36 @@ describe("DNS ingest (Route53 mock, real DNS server on loopback, dynalite)", () 
       }),
     );
     expect(history.Items!.map((i) => i.DnsIngestTime)).toEqual([START, START + 86_400]);
+  });
+
+  it("passes every Route53 request through the configured rate limit, with adaptive retries", async () => {
+    route53Answers();
+    let now = 0;
+    const sleeps: number[] = [];
+    const limiter = new RateLimiter(
+      5,
+      () => now,
+      async (ms) => {
+        sleeps.push(ms);
+        now += ms;
+      },
+    );
+    const route53 = new RateLimitedRoute53Client({ region: "us-east-1" }, limiter);
+    await ingestDns({
+      route53,
+      resolver: new DnsResolver({ servers: [dns.server] }),
+      doc,
+      tables,
+      startTime: START,
+      period: 86_400,
+      buckets: 96,
+    });
+    // 2 zone pages + 3 record pages = 5 requests, spaced 200 ms apart at 5 requests/second.
+    expect(r53.calls()).toHaveLength(5);
+    expect(sleeps).toEqual([200, 200, 200, 200]);
+    const real = route53Client({ requestsPerSecond: 5 });
+    expect(((await real.config.retryStrategy()) as { mode?: string }).mode).toBe("adaptive");
+    expect(await real.config.maxAttempts()).toBe(10);
   });
 
   it("fails fast on a bad plan config before calling Route53", async () => {
