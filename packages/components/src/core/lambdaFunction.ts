@@ -67,6 +67,19 @@ const SECRET_VALUE = [
   /:\/\/[^/\s:@]+:[^/\s@]+@/, // credentials in a URL
 ];
 
+/** Checked physical name and timeout of a function (throws naming the bad argument). */
+export function lambdaSettings(name: string, args: LambdaFunctionArgs): { functionName: string; timeout: number } {
+  const functionName = args.functionName ?? name;
+  if (!FUNCTION_NAME.test(functionName)) throw new Error(`invalid Lambda function name ${JSON.stringify(functionName)}`);
+  const timeout = args.timeout ?? 30;
+  if (!Number.isInteger(timeout) || timeout < 1 || timeout > 900) throw new Error(`Lambda timeout must be 1..900 s, got ${timeout}`);
+  const retries = args.asyncRetryAttempts;
+  if (retries !== undefined && (!Number.isInteger(retries) || retries < 0 || retries > 2)) throw new Error(`asyncRetryAttempts must be 0..2, got ${retries}`);
+  const age = args.asyncMaxEventAgeSeconds;
+  if (age !== undefined && (!Number.isInteger(age) || age < 60 || age > 21600)) throw new Error(`asyncMaxEventAgeSeconds must be 60..21600, got ${age}`);
+  return { functionName, timeout };
+}
+
 /** Throws when an environment variable name or value looks like a secret (secrets belong in SSM/Secrets Manager). */
 export function assertNoSecretEnv(env: Record<string, string>): void {
   for (const [k, v] of Object.entries(env)) {
@@ -105,11 +118,9 @@ export class LambdaFunction extends pulumi.ComponentResource {
   private readonly componentName: string;
 
   constructor(name: string, args: LambdaFunctionArgs, opts?: pulumi.ComponentResourceOptions) {
+    // Validate before registering anything, so bad args never leave a half-built component behind.
+    const { functionName, timeout } = lambdaSettings(name, args);
     super("sec-an:core:LambdaFunction", name, {}, opts);
-    const functionName = args.functionName ?? name;
-    if (!FUNCTION_NAME.test(functionName)) throw new Error(`invalid Lambda function name ${JSON.stringify(functionName)}`);
-    const timeout = args.timeout ?? 30;
-    if (!Number.isInteger(timeout) || timeout < 1 || timeout > 900) throw new Error(`Lambda timeout must be 1..900 s, got ${timeout}`);
     this.functionName = functionName;
     this.timeout = timeout;
     this.entry = args.entry;
@@ -192,8 +203,6 @@ export class LambdaFunction extends pulumi.ComponentResource {
     if (args.asyncRetryAttempts !== undefined || args.asyncMaxEventAgeSeconds !== undefined) {
       const retries = args.asyncRetryAttempts;
       const age = args.asyncMaxEventAgeSeconds;
-      if (retries !== undefined && (!Number.isInteger(retries) || retries < 0 || retries > 2)) throw new Error(`asyncRetryAttempts must be 0..2, got ${retries}`);
-      if (age !== undefined && (!Number.isInteger(age) || age < 60 || age > 21600)) throw new Error(`asyncMaxEventAgeSeconds must be 60..21600, got ${age}`);
       this.asyncConfig = new aws.lambda.FunctionEventInvokeConfig(
         `${name}-async`,
         { functionName: this.function.name, maximumRetryAttempts: retries, maximumEventAgeInSeconds: age },

@@ -36,6 +36,28 @@ export interface EventSourceOptions {
   readonly maximumConcurrency?: number;
 }
 
+/** Checked settings of a queue (throws naming the bad argument). */
+export function queueSettings(name: string, args: ServiceQueueArgs) {
+  const queueName = checkQueueName(args.queueName ?? name);
+  checkQueueName(`${queueName}-dlq`);
+  if (args.consumerTimeout !== undefined && args.visibilityTimeoutSeconds !== undefined) {
+    throw new Error("only one of consumerTimeout or visibilityTimeoutSeconds can be given");
+  }
+  const visibilityTimeoutSeconds = args.visibilityTimeoutSeconds ?? visibilityForConsumer(args.consumerTimeout ?? 30);
+  if (!Number.isInteger(visibilityTimeoutSeconds) || visibilityTimeoutSeconds < 0 || visibilityTimeoutSeconds > 43200) {
+    throw new Error(`visibilityTimeoutSeconds must be 0..43200, got ${visibilityTimeoutSeconds}`);
+  }
+  const maxReceiveCount = args.maxReceiveCount ?? 3;
+  if (!Number.isInteger(maxReceiveCount) || maxReceiveCount < 1 || maxReceiveCount > 5) {
+    throw new Error(`maxReceiveCount must be 1..5, got ${maxReceiveCount}`);
+  }
+  const delaySeconds = args.delaySeconds;
+  if (delaySeconds !== undefined && (!Number.isInteger(delaySeconds) || delaySeconds < 0 || delaySeconds > 900)) {
+    throw new Error(`delaySeconds must be 0..900, got ${delaySeconds}`);
+  }
+  return { queueName, visibilityTimeoutSeconds, maxReceiveCount, delaySeconds };
+}
+
 /** Redrive policy JSON: after `maxReceiveCount` receives a message moves to the DLQ. */
 export function redrivePolicy(deadLetterTargetArn: string, maxReceiveCount: number): string {
   return JSON.stringify({ deadLetterTargetArn, maxReceiveCount });
@@ -57,28 +79,19 @@ export class ServiceQueue extends pulumi.ComponentResource {
   private readonly componentName: string;
 
   constructor(name: string, args: ServiceQueueArgs, opts?: pulumi.ComponentResourceOptions) {
+    // Validate before registering anything, so bad args never leave a half-built component behind.
+    const { queueName, visibilityTimeoutSeconds, maxReceiveCount, delaySeconds } = queueSettings(name, args);
     super("sec-an:core:ServiceQueue", name, {}, opts);
     this.componentName = name;
-    this.queueName = checkQueueName(args.queueName ?? name);
-    if (args.consumerTimeout !== undefined && args.visibilityTimeoutSeconds !== undefined) {
-      throw new Error("only one of consumerTimeout or visibilityTimeoutSeconds can be given");
-    }
-    this.visibilityTimeoutSeconds = args.visibilityTimeoutSeconds ?? visibilityForConsumer(args.consumerTimeout ?? 30);
-    const maxReceiveCount = args.maxReceiveCount ?? 3;
-    if (!Number.isInteger(maxReceiveCount) || maxReceiveCount < 1 || maxReceiveCount > 5) {
-      throw new Error(`maxReceiveCount must be 1..5, got ${maxReceiveCount}`);
-    }
-    const delaySeconds = args.delaySeconds;
-    if (delaySeconds !== undefined && (!Number.isInteger(delaySeconds) || delaySeconds < 0 || delaySeconds > 900)) {
-      throw new Error(`delaySeconds must be 0..900, got ${delaySeconds}`);
-    }
+    this.queueName = queueName;
+    this.visibilityTimeoutSeconds = visibilityTimeoutSeconds;
     const parent = { parent: this };
 
     this.deadLetters = new DeadLetterRecorder(
       `${name}-dlq`,
       {
         deployment: args.deployment,
-        queueName: checkQueueName(`${this.queueName}-dlq`),
+        queueName: `${this.queueName}-dlq`,
         bucketArn: args.deadLetterBucketArn,
         handlerEntry: args.deadLetterHandlerEntry,
         tags: args.tags,

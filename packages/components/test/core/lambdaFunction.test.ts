@@ -113,6 +113,8 @@ describe("LambdaFunction", () => {
   it("rejects bad names, timeouts and secret-looking environment variables", async () => {
     expect(() => new LambdaFunction("bad name", { entry: FIXTURE })).toThrow("invalid Lambda function name");
     expect(() => new LambdaFunction("t", { entry: FIXTURE, timeout: 901 })).toThrow("1..900");
+    await settle();
+    expect(resources()).toEqual([]); // validation precedes registration
     expect(() => assertNoSecretEnv({ DB_PASSWORD: "x" })).toThrow("DB_PASSWORD looks like a secret");
     expect(() => assertNoSecretEnv({ GITHUB_TOKEN: "x" })).toThrow("looks like a secret");
     expect(() => assertNoSecretEnv({ KEY_ID: "AKIAABCDEFGHIJKLMNOP" })).toThrow("value that looks like a secret");

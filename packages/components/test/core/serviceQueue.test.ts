@@ -128,6 +128,13 @@ describe("ServiceQueue", () => {
     expect(() => new ServiceQueue("c", { deployment, delaySeconds: 901 })).toThrow("delaySeconds must be 0..900");
     expect(() => new ServiceQueue("d", { deployment, consumerTimeout: 7201 })).toThrow("12 h");
     expect(() => new ServiceQueue("bad.name", { deployment })).toThrow("invalid SQS queue name");
+    // Bad args fail before anything is registered.
+    await settle();
+    setupPulumiMocks({ ssm });
+    expect(() => new ServiceQueue("e", { deployment, maxReceiveCount: 0 })).toThrow("maxReceiveCount");
+    expect(() => new ServiceQueue("x".repeat(77), { deployment })).toThrow("invalid SQS queue name"); // its DLQ name would be too long
+    await settle();
+    expect(resources()).toEqual([]);
     expect(redrivePolicy("arn:x", 2)).toBe('{"deadLetterTargetArn":"arn:x","maxReceiveCount":2}');
     await settle();
   });
