@@ -1,0 +1,94 @@
+/**
+ * sec-an-nmap: the primary scan. Scan requests from the scan-initiator topic start a Fargate task
+ * running nmap (container/); its XML lands in the raw-results bucket, the results parser turns it into
+ * document collections for the analytics ingest queue, and every open port becomes a PortDetected
+ * event on the ports topic this project owns, which secondary scanners subscribe to by filter policy.
+ */
+import * as path from "node:path";
+import * as aws from "@pulumi/aws";
+import * as awsx from "@pulumi/awsx";
+import * as pulumi from "@pulumi/pulumi";
+import { NMAP_TASK, NmapEnv, Params, resourcePrefix } from "@sec-an/contracts";
+import { EcsTask, SsmExports, Topic, ssmParam, ssmReadStatement, type ImageSource, type PolicyStatement } from "@sec-an/components";
+import type { ImageContext } from "../container/build";
+import type { NmapConfig } from "./config";
+import { NmapViews } from "./views/nmap-views";
+
+export interface ProgramInputs {
+  /** Build context of the image when no prebuilt `image` is configured (container/build.ts). */
+  readonly imageContext?: () => ImageContext;
+}
+
+export function program(config: NmapConfig, inputs: ProgramInputs = {}) {
+  const d = config.deployment;
+  const prefix = resourcePrefix(d);
+  const tags = { app: d.app, stage: d.stage, project: "nmap" };
+
+  // The cascade source: one event per open port, attributes for subscribers' filter policies.
+  const ports = new Topic(`${prefix}-ports-detected`, { topicName: `${prefix}-ports-detected`, tags });
+
+  let builtImage: awsx.ecr.Image | undefined;
+  const image: ImageSource =
+    config.image ??
+    ((repository: aws.ecr.Repository) => {
+      if (!inputs.imageContext) throw new Error("config sec-an-nmap:image is not set and no image build context was given");
+      const ctx = inputs.imageContext();
+      builtImage = new awsx.ecr.Image(`${prefix}-nmap-image`, {
+        repositoryUrl: repository.repositoryUrl,
+        context: ctx.dir,
+        dockerfile: path.join(ctx.dir, "Dockerfile"),
+        platform: "linux/amd64",
+        // Content-addressed: the repository's tags are immutable, and an unchanged image is not rebuilt.
+        imageTag: ctx.tag,
+      });
+      return builtImage.imageUri;
+    });
+
+  const addressInfoArn = ssmParam(d, Params.addressInfoTableArn);
+  const task = new EcsTask(`${prefix}-nmap`, {
+    deployment: d,
+    task: NMAP_TASK,
+    project: "nmap",
+    parseEntry: path.join(__dirname, "handlers", "parse.ts"),
+    parseTimeout: config.parseTimeoutSeconds,
+    parseMemory: config.parseMemory,
+    providers: {
+      nmap: {
+        image,
+        cpu: config.cpu,
+        memory: config.memory,
+        environment: { [NmapEnv.timeoutSeconds]: String(config.timeoutSeconds), [NmapEnv.hostTimeoutSeconds]: String(config.hostTimeoutSeconds) },
+      },
+    },
+    subscribeToScanInitiator: true,
+    subscribeToIngest: true,
+    parseStatements: [
+      ports.arn.apply((arn): PolicyStatement => ({ Sid: "PublishPortEvents", Action: "sns:Publish", Resource: arn })),
+      addressInfoArn.apply((arn): PolicyStatement => ({ Sid: "RecordResultsParsed", Action: "dynamodb:UpdateItem", Resource: arn })),
+      ssmReadStatement(d, [Params.portsTopicArn, Params.addressInfoTableId]),
+    ],
+    rawRetention: { expireAfterDays: config.rawExpireDays === 0 ? false : config.rawExpireDays },
+    forceDestroy: config.forceDestroy,
+    tags,
+  });
+
+  const exports = new SsmExports(`${prefix}-nmap-exports`, {
+    deployment: d,
+    values: { portsTopicArn: { def: Params.portsTopicArn, value: ports.arn } },
+    tags,
+  });
+
+  const views = config.views
+    ? new NmapViews(`${prefix}-nmap-views`, { adminFunctionName: ssmParam(d, Params.esAdminFunctionName) })
+    : undefined;
+
+  return {
+    portsTopicArn: exports.values.portsTopicArn,
+    resultsTopicArn: task.topic.arn,
+    taskQueueUrl: task.queue.url,
+    resultsBucket: task.bucket.bucket,
+    repositoryUrl: task.repository.repositoryUrl,
+    imageUri: builtImage ? builtImage.imageUri : pulumi.output(config.image),
+    dashboards: views ? views.dashboardIds : [],
+  };
+}

@@ -1,0 +1,107 @@
+import { checkResources } from "@sec-an/policy";
+import { MOCK_ACCOUNT, resourceNamed, resources, resourcesOfType, runProgram, setupPulumiMocks } from "@sec-an/testing";
+import { Params, paramName, tlsPortsFilterPolicy } from "@sec-an/contracts";
+import { parseConfig } from "../src/config";
+import { program } from "../src/program";
+
+const d = { app: "sec-an", stage: "dev" };
+const ssm = {
+  [paramName(d, Params.addressInfoTableArn)]: `arn:aws:dynamodb:us-east-1:${MOCK_ACCOUNT}:table/dev-sec-an-address-info`,
+  [paramName(d, Params.esAdminFunctionName)]: "dev-sec-an-opensearch-admin",
+  [paramName(d, Params.scanInitiatorTopicArn)]: `arn:aws:sns:us-east-1:${MOCK_ACCOUNT}:dev-sec-an-scan-initiator`,
+  [paramName(d, Params.ingestQueueArn)]: `arn:aws:sqs:us-east-1:${MOCK_ACCOUNT}:dev-sec-an-ingest`,
+  [paramName(d, Params.ecsCluster)]: `arn:aws:ecs:us-east-1:${MOCK_ACCOUNT}:cluster/dev-sec-an-cluster`,
+  [paramName(d, Params.vpcId)]: "vpc-1",
+  [paramName(d, Params.vpcSubnetsInstance)]: "subnet-a,subnet-b",
+  [paramName(d, Params.vpcUsingPrivateSubnets)]: "true",
+  [paramName(d, Params.deadLettersBucketArn)]: "arn:aws:s3:::dev-sec-an-dead-letters",
+  [paramName(d, Params.snsLoggingRoleArn)]: `arn:aws:iam::${MOCK_ACCOUNT}:role/dev-sec-an-sns-logging`,
+};
+const cfg = (values: Record<string, string>) => ({ get: (k: string) => values[k] });
+const run = (values: Record<string, string> = {}) => {
+  setupPulumiMocks({ project: "sec-an-nmap", stack: "dev", ssm, awsxOutputs: { "awsx:ecr:Image": { imageUri: `${MOCK_ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/nmap@sha256:${"a".repeat(64)}` } } });
+  return runProgram(() => program(parseConfig(cfg(values), "dev"), { imageContext: () => ({ dir: "/tmp/ctx", tag: "0123456789abcdef0123" }) }));
+};
+const policyOf = (type: string, name: string) => JSON.parse(resourceNamed(type, name).inputs.policy);
+
+describe("sec-an-nmap program", () => {
+  let out: Awaited<ReturnType<typeof run>>;
+  beforeAll(async () => {
+    out = await run();
+  }, 240_000);
+
+  test("zero policy violations over the whole program", async () => {
+    expect(await checkResources(resources())).toEqual([]);
+  });
+
+  test("ports topic: KMS-encrypted, exported to SSM under the catalogue name", () => {
+    const topic = resourceNamed("aws:sns/topic:Topic", "dev-sec-an-ports-detected");
+    expect(topic.inputs).toMatchObject({ name: "dev-sec-an-ports-detected", kmsMasterKeyId: "alias/aws/sns" });
+    const param = resourcesOfType("aws:ssm/parameter:Parameter").find((p) => p.inputs.name === "/sec-an/dev/glue/port_detector/sns_target")!;
+    expect(param.inputs.insecureValue).toBe(topic.state.arn);
+    expect(out.portsTopicArn).toBe(topic.state.arn);
+  });
+
+  test("EcsTask for nmap: subscribed to the scan initiator and feeding the ingest queue", () => {
+    const ecs = resourcesOfType("sec-an:task:EcsTask");
+    expect(ecs.map((r) => r.name)).toEqual(["dev-sec-an-nmap"]);
+    const subs = resourcesOfType("aws:sns/topicSubscription:TopicSubscription");
+    expect(subs.some((s) => s.inputs.topic === ssm[paramName(d, Params.scanInitiatorTopicArn)] && s.inputs.protocol === "sqs")).toBe(true);
+    expect(subs.some((s) => s.inputs.endpoint === ssm[paramName(d, Params.ingestQueueArn)])).toBe(true);
+  });
+
+  test("image: built from the prepared context with awsx, content-tagged, for the task's repository", () => {
+    const [image] = resourcesOfType("awsx:ecr:Image");
+    expect(image.name).toBe("dev-sec-an-nmap-image");
+    expect(image.inputs).toMatchObject({ context: "/tmp/ctx", dockerfile: "/tmp/ctx/Dockerfile", platform: "linux/amd64", imageTag: "0123456789abcdef0123" });
+    const repo = resourcesOfType("aws:ecr/repository:Repository")[0];
+    expect(image.inputs.repositoryUrl).toBe(repo.state.repositoryUrl);
+    const [td] = resourcesOfType("aws:ecs/taskDefinition:TaskDefinition");
+    const [container] = JSON.parse(td.inputs.containerDefinitions);
+    expect(container.image).toMatch(/@sha256:a{64}$/);
+    expect(container.user).toBe("1000:1000");
+    expect(container.environment).toEqual(expect.arrayContaining([{ name: "NMAP_TIMEOUT_SECONDS", value: "14400" }, { name: "NMAP_HOST_TIMEOUT_SECONDS", value: "3600" }]));
+    expect(td.inputs).toMatchObject({ cpu: "1024", memory: "2048", requiresCompatibilities: ["FARGATE"] });
+  });
+
+  test("results parser may publish port events, update address-info and read only its parameters", () => {
+    const parserPolicies = resourcesOfType("aws:iam/rolePolicy:RolePolicy").filter((p) => /parser/.test(p.name) && !/dlq/.test(p.name));
+    const statements = parserPolicies.flatMap((p) => JSON.parse(p.inputs.policy).Statement);
+    const topicArn = resourceNamed("aws:sns/topic:Topic", "dev-sec-an-ports-detected").state.arn;
+    expect(statements).toContainEqual(expect.objectContaining({ Sid: "PublishPortEvents", Action: "sns:Publish", Resource: topicArn }));
+    expect(statements).toContainEqual(expect.objectContaining({ Sid: "RecordResultsParsed", Action: "dynamodb:UpdateItem", Resource: ssm[paramName(d, Params.addressInfoTableArn)] }));
+    const reads = statements.filter((s) => s.Action?.includes?.("ssm:GetParameter")).flatMap((s) => s.Resource);
+    expect(reads).toEqual(expect.arrayContaining([expect.stringMatching(/\/sec-an\/dev\/glue\/port_detector\/sns_target$/), expect.stringMatching(/address_info\/id$/)]));
+    // Only actions AWS offers no resource scoping for (X-Ray) may name "*".
+    for (const s of statements.filter((x) => x.Resource === "*")) expect(String(s.Action)).toMatch(/^xray:[A-Za-z]+(,xray:[A-Za-z]+)*$/);
+  });
+
+  test("views: 14 indices and every saved object, managed by the admin function", () => {
+    expect(resourcesOfType("sec-an:analytics:ElasticIndex")).toHaveLength(14);
+    const objects = resourcesOfType("sec-an:analytics:KibanaSavedObject");
+    // 14 index patterns + searches + visualisations + dashboards.
+    expect(objects.length).toBeGreaterThan(14 + 20);
+    for (const inv of resourcesOfType("aws:lambda/invocation:Invocation")) {
+      expect(inv.inputs).toMatchObject({ functionName: "dev-sec-an-opensearch-admin", lifecycleScope: "CRUD" });
+    }
+    expect(out.dashboards).toHaveLength(4);
+  });
+
+  test("a prebuilt image skips the build; bad config names the key", async () => {
+    await run({ image: `${MOCK_ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/nmap:v1.2.3`, views: "false" });
+    expect(resourcesOfType("awsx:ecr:Image")).toHaveLength(0);
+    expect(resourcesOfType("sec-an:nmap:NmapViews")).toHaveLength(0);
+    const [container] = JSON.parse(resourcesOfType("aws:ecs/taskDefinition:TaskDefinition")[0].inputs.containerDefinitions);
+    expect(container.image).toBe(`${MOCK_ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/nmap:v1.2.3`);
+    expect(() => parseConfig(cfg({ image: "nmap:latest" }), "dev")).toThrow(/sec-an-nmap:image/);
+    expect(() => parseConfig(cfg({ cpu: "3" }), "dev")).toThrow(/sec-an-nmap:cpu/);
+  }, 240_000);
+
+  test("the TLS filter policy the ssl project subscribes with stays within SNS limits", () => {
+    const p = tlsPortsFilterPolicy();
+    // SNS allows at most 150 value combinations; $or branches add.
+    const branches = (p.$or as Record<string, unknown[]>[]).map((b) => Object.values(b)[0].length);
+    expect(branches.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(150);
+    expect(JSON.stringify(p).length).toBeLessThan(256 * 1024);
+  });
+});
