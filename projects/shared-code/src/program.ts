@@ -85,6 +85,9 @@ export function program(config: SharedCodeConfig) {
     // Pure JavaScript: the same archive serves both architectures.
     compatibleArchitectures: ["arm64", "x86_64"],
     licenseInfo: "Apache-2.0",
+    // Keep superseded versions: functions deployed elsewhere may pin an older version ARN, and
+    // deleting it would break their next deployment.
+    skipDestroy: true,
   });
   const permissions = config.shareWithAccounts.map(
     (account) =>

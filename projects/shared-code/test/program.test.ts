@@ -32,6 +32,7 @@ describe("shared-code program", () => {
       compatibleRuntimes: ["nodejs22.x"],
       compatibleArchitectures: ["arm64", "x86_64"],
       licenseInfo: "Apache-2.0",
+      skipDestroy: true,
     });
     const layerArn = "arn:aws:lambda:us-east-1:123456789012:layerVersion/shared-utils";
     expect(out).toEqual({ layerArn, ssm: { layerUtilsArn: layerArn } });
