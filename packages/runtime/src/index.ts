@@ -8,6 +8,7 @@ export * from "./batch";
 export * from "./dlq";
 export * from "./task-kit";
 export * from "./launcher";
+export * from "./reingest";
 // Named helpers of the generic handlers (their `handler` exports are reached by file path).
 export { deadLetterMetadata, deadLetterRecord, recordDeadLetter } from "./handlers/dead-letter-recorder";
 export { GLUE_TOPIC_ENV, forwardRecord, toSnsAttributes } from "./handlers/sqs-sns-glue";
