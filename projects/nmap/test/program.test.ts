@@ -22,7 +22,6 @@ const run = (values: Record<string, string> = {}) => {
   setupPulumiMocks({ project: "sec-an-nmap", stack: "dev", ssm, awsxOutputs: { "awsx:ecr:Image": { imageUri: `${MOCK_ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/nmap@sha256:${"a".repeat(64)}` } } });
   return runProgram(() => program(parseConfig(cfg(values), "dev"), { imageContext: () => ({ dir: "/tmp/ctx", tag: "0123456789abcdef0123" }) }));
 };
-const policyOf = (type: string, name: string) => JSON.parse(resourceNamed(type, name).inputs.policy);
 
 describe("sec-an-nmap program", () => {
   let out: Awaited<ReturnType<typeof run>>;
