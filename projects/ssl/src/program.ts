@@ -9,7 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { Params, SSL_TASK, SslEnv, resourcePrefix, tlsPortsFilterPolicy } from "@sec-an/contracts";
 import { Task, ssmParam, ssmReadStatement } from "@sec-an/components";
 import { PortsSubscription, SslViews } from "./infra";
-import type { SslConfig } from "./stack-config";
+import { parseConfig, type SslConfig } from "./stack-config";
 
 const handler = (file: string) => path.join(__dirname, "handlers", file);
 
@@ -65,4 +65,9 @@ export function program(config: SslConfig) {
     portsSubscriptionArn: ports.subscription.arn,
     views: views ? pulumi.output(views.objects.map((o) => o.objectId)) : pulumi.output([] as string[]),
   };
+}
+
+/** The program as `pulumi up` runs it: config from the stack, validated first. */
+export function runFromConfig(stack: string = pulumi.getStack()) {
+  return program(parseConfig(new pulumi.Config(), stack));
 }

@@ -1,7 +1,7 @@
 import { checkResources } from "@sec-an/policy";
 import { MAX_CASCADE_DEPTH, Params, SavedObjectSpec, SslEnv, paramName, savedObjectId, tlsPortsFilterPolicy, validate } from "@sec-an/contracts";
 import { MOCK_ACCOUNT, resourceNamed, resources, resourcesOfType, runProgram, setupPulumiMocks } from "@sec-an/testing";
-import { program } from "../src/program";
+import { program, runFromConfig } from "../src/program";
 import { parseConfig, worstCaseScanSeconds } from "../src/stack-config";
 
 const D = { app: "sec-an", stage: "dev" };
@@ -98,6 +98,13 @@ describe("sec-an-ssl configuration", () => {
     await run({ views: "false" });
     expect(resourcesOfType("aws:lambda/invocation:Invocation")).toEqual([]);
     expect(resourcesOfType("aws:sns/topicSubscription:TopicSubscription").map((s) => s.name).sort()).toEqual(["dev-sec-an-ssl-ports", "dev-sec-an-ssl-results-topic-to-ingest"]);
+  }, 120_000);
+
+  test("runFromConfig reads the namespaced stack config, as pulumi up does", async () => {
+    setupPulumiMocks({ project: "sec-an-ssl", stack: "local", ssm: Object.fromEntries(Object.entries(ssm).map(([k, v]) => [k.replace("/dev/", "/local/"), v])), config: { handshakeTimeoutMs: "2000", views: "false" } });
+    await runProgram(() => runFromConfig("local"));
+    const fn = resourceNamed("aws:lambda/function:Function", "local-sec-an-ssl-scan-function").inputs;
+    expect(fn.environment.variables[SslEnv.handshakeTimeoutMs]).toBe("2000");
   }, 120_000);
 
   test("overrides replace SSM lookups", async () => {
