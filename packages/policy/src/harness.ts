@@ -13,6 +13,7 @@ export interface RecordedResource {
   inputs: Props;
   /** Mock outputs merged over inputs; preferred when present so cross-references (ARNs, names) resolve as after `up`. */
   state?: Props;
+  parent?: { type: string; name: string };
 }
 
 export interface Violation {
@@ -54,6 +55,11 @@ function isSkip(err: unknown): boolean {
 export async function checkResources(records: RecordedResource[], policies: Policies = secAnPolicies): Promise<Violation[]> {
   const resources = records.map(toPolicyResource);
   const byUrn = new Map(resources.map((r) => [r.urn, r]));
+  // Link parents where the records know them (the mock harness records `{ parent: … }`).
+  records.forEach((rec, i) => {
+    const parent = rec.parent && resources.find((r) => r.type === rec.parent?.type && r.name === rec.parent?.name);
+    if (parent) resources[i].parent = parent;
+  });
   const violations: Violation[] = [];
   const stackTags = new Map<string, string>();
 

@@ -37,3 +37,28 @@ describe("checkResources over mock-recorded resources", () => {
     expect(await checkResources(records, [typed])).toEqual([{ policy: "topic-named", type: "aws:sns/topic:Topic", name: "t", message: "no name" }]);
   });
 });
+
+describe("checkResources stack view", () => {
+  test("links recorded parents into PolicyResource.parent", async () => {
+    const seen: Array<[string, string | undefined]> = [];
+    const probe = {
+      name: "probe",
+      description: "records parents",
+      enforcementLevel: "mandatory" as const,
+      validateStack: (args: { resources: Array<{ name: string; parent?: { name: string } }> }) => {
+        for (const r of args.resources) seen.push([r.name, r.parent?.name]);
+      },
+    };
+    await checkResources(
+      [
+        { type: "sec-an:x:Box", name: "box", inputs: {} },
+        { type: "aws:sqs/queue:Queue", name: "q", inputs: {}, parent: { type: "sec-an:x:Box", name: "box" } },
+      ],
+      [probe],
+    );
+    expect(seen).toEqual([
+      ["box", undefined],
+      ["q", "box"],
+    ]);
+  });
+});
