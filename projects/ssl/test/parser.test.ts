@@ -69,6 +69,7 @@ describe("ssl parser", () => {
       tls1_0: false,
       summary_hostname_mismatch: true,
       summary_chain_valid: true,
+      summary_key_bits: 2048,
     });
     expect(endpoints["good.test"].days_to_expiry).toBeGreaterThanOrEqual(39);
     expect(endpoints["other.test"]).toMatchObject({ chain_status: "invalid", chain_valid: true, hostname_mismatch: true });

@@ -140,6 +140,8 @@ export function parseSslResult(r: SslScanResult, ctx: ResultsContextApi): void {
     self_signed: leaves.some((c) => c.selfSigned),
     hostname_mismatch: endpoints.some((e) => e.hostnameMatch?.matches === false),
     weak_key: leaves.some(weakKey),
+    /** The smallest leaf key seen (bits), the one a report should name. */
+    key_bits: leaves.some((c) => c.keyBits !== undefined) ? Math.min(...leaves.flatMap((c) => (c.keyBits !== undefined ? [c.keyBits] : []))) : null,
     hostnames_scanned: r.hostnames.length,
     hostnames_rejected: r.rejectedHostnames.length,
   });
