@@ -32,6 +32,8 @@ export interface ResultsContextOptions {
   publisher?: Publisher;
   /** Bytes one message may take, attributes included (default `Limits.publishBudgetBytes`). */
   budgetBytes?: number;
+  /** Set `history: false` for collections that should only update the snapshot flavour (e.g. table syncs). */
+  history?: boolean;
 }
 
 interface Posted {
@@ -60,6 +62,7 @@ export class ResultsContext implements ResultsContextApi {
   private readonly docs = new Map<string, Map<string, Posted>>();
   private readonly publisher?: Publisher;
   private readonly budget: number;
+  private readonly history?: boolean;
 
   constructor(opts: ResultsContextOptions) {
     this.task = opts.task;
@@ -72,6 +75,7 @@ export class ResultsContext implements ResultsContextApi {
     this.temporalKey = keyHash({ scanEndTime: this.scanEndTime });
     this.publisher = opts.publisher;
     this.budget = opts.budgetBytes ?? Limits.publishBudgetBytes;
+    this.history = opts.history;
   }
 
   pushContext(fields: KeyFields): void {
@@ -149,6 +153,7 @@ export class ResultsContext implements ResultsContextApi {
       scanStartTime: this.scanStartTime,
       scanEndTime: this.scanEndTime,
       lineage: this.lineage,
+      ...(this.history === undefined ? {} : { history: this.history }),
     };
     const attributes = this.attributes();
     return splitCollection(head, entries, attributes, this.budget).map((message) => {

@@ -125,6 +125,12 @@ describe("ResultsContext", () => {
     expect(() => c.messages()).toThrow(/tls_cert document is \d+ bytes/);
   });
 
+  it("marks snapshot-only collections", () => {
+    const c = new ResultsContext({ task: "nmap", parentKey: { a: 1 }, scanId: "s", scanStartTime: start, scanEndTime: end, lineage, history: false });
+    expect(c.messages()[0].message.history).toBe(false);
+    expect(ctx().messages()[0].message).not.toHaveProperty("history");
+  });
+
   it("publishes an empty collection so stale children of the parent can be removed", () => {
     const [m] = ctx().messages();
     expect(m.message.docs).toEqual({});
