@@ -43,13 +43,16 @@ export function planMessage(msg: IngestMessage, known: ReadonlySet<string>, maxD
     if (!known.has(alias)) throw new IngestRejected("unknown-index", `index ${alias} is not managed by the analytics platform (no such write alias); create it with ElasticIndex`);
     return alias;
   };
+  // Serialised once: the size check and both bulk ops (snapshot, history) share the text.
   const sized = (doc: Record<string, unknown>, what: string) => {
-    const bytes = Buffer.byteLength(JSON.stringify(doc));
+    const source = JSON.stringify(doc);
+    // UTF-8 is at most 3 bytes per UTF-16 unit: skip the exact count when it cannot matter.
+    const bytes = source.length * 3 <= maxDocBytes ? source.length : Buffer.byteLength(source);
     if (bytes > maxDocBytes) throw new IngestRejected("oversize", `${what} is ${bytes} bytes, larger than the ${maxDocBytes}-byte document limit`);
-    return doc;
+    return { doc, source };
   };
   if (msg.kind === "document") {
-    return { ops: [{ action: "index", index: target(msg.index), id: msg.id, doc: sized(msg.doc, `document ${msg.id}`) }], cleanups: [] };
+    return { ops: [{ action: "index", index: target(msg.index), id: msg.id, ...sized(msg.doc, `document ${msg.id}`) }], cleanups: [] };
   }
   const version = Date.parse(msg.scanEndTime);
   const ops: BulkOp[] = [];
@@ -58,29 +61,31 @@ export function planMessage(msg: IngestMessage, known: ReadonlySet<string>, maxD
     const snapshot = target(indexBase(msg.task, docType, "snapshot"));
     const history = msg.history === false ? undefined : target(indexBase(msg.task, docType, "history"));
     for (const d of docs) {
-      const doc = sized(collectionDoc(msg, d.nonTemporalKey, d.data), `${docType} document ${d.nonTemporalKey}`);
-      ops.push({ action: "index", index: snapshot, id: d.nonTemporalKey, doc, externalVersion: version });
-      if (history) ops.push({ action: "index", index: history, id: `${d.nonTemporalKey}@${msg.temporalKey}`, doc, externalVersion: version });
+      const { doc, source } = sized(collectionDoc(msg, d.nonTemporalKey, d.data), `${docType} document ${d.nonTemporalKey}`);
+      ops.push({ action: "index", index: snapshot, id: d.nonTemporalKey, doc, source, externalVersion: version });
+      if (history) ops.push({ action: "index", index: history, id: `${d.nonTemporalKey}@${msg.temporalKey}`, doc, source, externalVersion: version });
     }
     cleanups.push({ index: snapshot, filter: { term: { [DocFields.parentKey]: msg.parentKey }, range: { [DocFields.scanEndTime]: { lt: msg.scanEndTime } } } });
   }
   return { ops, cleanups };
 }
 
+// Field names read once: per-document lookups through the contracts barrel's re-export getters are slow.
+const F = { ...DocFields };
+
 /** A collection document as stored: the parser's data plus the key, scan and lineage fields. */
 export function collectionDoc(msg: DocumentCollection, nonTemporalKey: string, data: Record<string, unknown>): Record<string, unknown> {
-  return {
-    ...data,
-    [DocFields.parentKey]: msg.parentKey,
-    [DocFields.nonTemporalKey]: nonTemporalKey,
-    [DocFields.temporalKey]: msg.temporalKey,
-    [DocFields.scanId]: msg.scanId,
-    [DocFields.scanStartTime]: msg.scanStartTime,
-    [DocFields.scanEndTime]: msg.scanEndTime,
-    [DocFields.task]: msg.task,
-    [DocFields.rawKey]: msg.lineage.rawKey,
-    [DocFields.parserVersion]: msg.lineage.parserVersion,
-  };
+  const doc: Record<string, unknown> = Object.assign({}, data);
+  doc[F.parentKey] = msg.parentKey;
+  doc[F.nonTemporalKey] = nonTemporalKey;
+  doc[F.temporalKey] = msg.temporalKey;
+  doc[F.scanId] = msg.scanId;
+  doc[F.scanStartTime] = msg.scanStartTime;
+  doc[F.scanEndTime] = msg.scanEndTime;
+  doc[F.task] = msg.task;
+  doc[F.rawKey] = msg.lineage.rawKey;
+  doc[F.parserVersion] = msg.lineage.parserVersion;
+  return doc;
 }
 
 export interface IngestDeps {

@@ -61,20 +61,17 @@ export function filterToQuery(f: Filter | undefined): Record<string, unknown> {
 
 /** The NDJSON body of a bulk request: action line, then source line for index ops. */
 export function bulkBody(ops: readonly BulkOp[]): string {
-  let out = "";
+  const lines: string[] = [];
+  const q = JSON.stringify;
   for (const op of ops) {
     if (op.action === "delete") {
-      out += `{"delete":${JSON.stringify({ _index: op.index, _id: op.id })}}\n`;
+      lines.push(`{"delete":{"_index":${q(op.index)},"_id":${q(op.id)}}}`);
       continue;
     }
-    const meta: Record<string, unknown> = { _index: op.index, _id: op.id };
-    if (op.externalVersion !== undefined) {
-      meta.version = op.externalVersion;
-      meta.version_type = "external_gte";
-    }
-    out += `{"index":${JSON.stringify(meta)}}\n${JSON.stringify(op.doc)}\n`;
+    const version = op.externalVersion !== undefined ? `,"version":${Math.trunc(op.externalVersion)},"version_type":"external_gte"` : "";
+    lines.push(`{"index":{"_index":${q(op.index)},"_id":${q(op.id)}${version}}}`, op.source ?? q(op.doc));
   }
-  return out;
+  return lines.length ? `${lines.join("\n")}\n` : "";
 }
 
 function describe(body: any): string {

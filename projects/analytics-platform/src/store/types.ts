@@ -17,7 +17,15 @@ export interface Filter {
  * so an older scan replayed late never overwrites a newer document.
  */
 export type BulkOp =
-  | { action: "index"; index: string; id: string; doc: Record<string, unknown>; externalVersion?: number }
+  | {
+      action: "index";
+      index: string;
+      id: string;
+      doc: Record<string, unknown>;
+      externalVersion?: number;
+      /** `JSON.stringify(doc)`, when the caller has it already (one document often goes to two indices). */
+      source?: string;
+    }
   | { action: "delete"; index: string; id: string };
 
 export interface BulkItemResult {
