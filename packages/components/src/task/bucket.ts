@@ -35,12 +35,16 @@ export function lifecycleRule(r: RawRetention = {}): aws.types.input.s3.BucketLi
   const expire = r.expireAfterDays === undefined ? 365 : r.expireAfterDays;
   const noncurrent = r.noncurrentExpireAfterDays ?? 30;
   const days = (what: string, v: number) => {
-    if (!Number.isInteger(v) || v < 1) throw new Error(`${what} must be a positive whole number of days, got ${v}`);
+    if (!Number.isInteger(v) || v < 1)
+      throw new Error(`${what} must be a positive whole number of days, got ${v}`);
     return v;
   };
-  if (ia !== false && days("infrequentAccessAfterDays", ia) < 30) throw new Error(`infrequentAccessAfterDays must be ≥ 30 (S3 minimum), got ${ia}`);
+  if (ia !== false && days("infrequentAccessAfterDays", ia) < 30)
+    throw new Error(`infrequentAccessAfterDays must be ≥ 30 (S3 minimum), got ${ia}`);
   if (ia !== false && glacier !== false && days("glacierAfterDays", glacier) < ia + 30) {
-    throw new Error(`glacierAfterDays (${glacier}) must be at least 30 days after infrequentAccessAfterDays (${ia})`);
+    throw new Error(
+      `glacierAfterDays (${glacier}) must be at least 30 days after infrequentAccessAfterDays (${ia})`,
+    );
   }
   const last = glacier !== false ? glacier : ia;
   if (expire !== false && last !== false && days("expireAfterDays", expire) <= last) {
@@ -48,7 +52,8 @@ export function lifecycleRule(r: RawRetention = {}): aws.types.input.s3.BucketLi
   }
   const transitions: aws.types.input.s3.BucketLifecycleConfigurationRuleTransition[] = [];
   if (ia !== false) transitions.push({ days: ia, storageClass: "STANDARD_IA" });
-  if (glacier !== false) transitions.push({ days: days("glacierAfterDays", glacier), storageClass: "GLACIER_IR" });
+  if (glacier !== false)
+    transitions.push({ days: days("glacierAfterDays", glacier), storageClass: "GLACIER_IR" });
   return {
     id: "raw-results",
     status: "Enabled",
@@ -83,19 +88,40 @@ export function tlsOnlyPolicy(bucketArn: string): string {
  */
 export function resultsBucket(name: string, args: ResultsBucketArgs, parent: pulumi.Resource): ResultsBucket {
   const opts = { parent };
-  const bucket = new aws.s3.Bucket(name, { bucket: args.bucketName, forceDestroy: args.forceDestroy ?? false, tags: args.tags }, opts);
+  const bucket = new aws.s3.Bucket(
+    name,
+    { bucket: args.bucketName, forceDestroy: args.forceDestroy ?? false, tags: args.tags },
+    opts,
+  );
   const publicAccessBlock = new aws.s3.BucketPublicAccessBlock(
     `${name}-public-access`,
-    { bucket: bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
+    {
+      bucket: bucket.id,
+      blockPublicAcls: true,
+      blockPublicPolicy: true,
+      ignorePublicAcls: true,
+      restrictPublicBuckets: true,
+    },
     opts,
   );
-  new aws.s3.BucketOwnershipControls(`${name}-ownership`, { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } }, opts);
+  new aws.s3.BucketOwnershipControls(
+    `${name}-ownership`,
+    { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } },
+    opts,
+  );
   new aws.s3.BucketServerSideEncryptionConfiguration(
     `${name}-sse`,
-    { bucket: bucket.id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" }, bucketKeyEnabled: true }] },
+    {
+      bucket: bucket.id,
+      rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" }, bucketKeyEnabled: true }],
+    },
     opts,
   );
-  const versioning = new aws.s3.BucketVersioning(`${name}-versioning`, { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } }, opts);
+  const versioning = new aws.s3.BucketVersioning(
+    `${name}-versioning`,
+    { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } },
+    opts,
+  );
   new aws.s3.BucketLifecycleConfiguration(
     `${name}-lifecycle`,
     { bucket: bucket.id, rules: [lifecycleRule(args.retention)] },

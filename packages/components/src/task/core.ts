@@ -87,7 +87,12 @@ export interface TaskFunctions {
 }
 
 /** Bucket, results topic and task queue (the queue's visibility follows the scan function's timeout). */
-export function createTaskStorage(name: string, args: TaskCommonArgs, scanTimeout: number, parent: pulumi.Resource): TaskStorage {
+export function createTaskStorage(
+  name: string,
+  args: TaskCommonArgs,
+  scanTimeout: number,
+  parent: pulumi.Resource,
+): TaskStorage {
   const names = taskNames(args.deployment, args.task);
   const opts = { parent };
   const bucketName =
@@ -102,12 +107,18 @@ export function createTaskStorage(name: string, args: TaskCommonArgs, scanTimeou
   );
   const topic = new Topic(
     `${name}-results-topic`,
-    { topicName: names.resultsTopic, deliveryLoggingRoleArn: args.resultsDeliveryLoggingRoleArn, tags: args.tags },
+    {
+      topicName: names.resultsTopic,
+      deliveryLoggingRoleArn: args.resultsDeliveryLoggingRoleArn,
+      tags: args.tags,
+    },
     opts,
   );
   // The original ignored this flag in the Lambda task; here both kinds honour it.
   const scanInitiatorTopicArn = args.subscribeToScanInitiator
-    ? pulumi.output(args.scanInitiatorTopicArn ?? ssmParam(args.deployment, Params.scanInitiatorTopicArn, opts))
+    ? pulumi.output(
+        args.scanInitiatorTopicArn ?? ssmParam(args.deployment, Params.scanInitiatorTopicArn, opts),
+      )
     : undefined;
   const queue = new ServiceQueue(
     `${name}-queue`,
@@ -163,7 +174,9 @@ export function createTaskFunctions(
 
   const parserDeadLetters = new DeadLetterRecorder(
     `${name}-parser-dlq`,
-    { deployment: args.deployment, queueName: names.parserDeadLetters,
+    {
+      deployment: args.deployment,
+      queueName: names.parserDeadLetters,
       bucketArn: args.deadLetterBucketArn,
       handlerEntry: args.deadLetterHandlerEntry,
       tags: args.tags,
@@ -209,15 +222,21 @@ export function createTaskFunctions(
     {
       bucket: bucket.id,
       // Only raw results: request sidecars (`_requests/…`) are read by the parser, never parsed alone.
-      lambdaFunctions: [{ lambdaFunctionArn: parser.arn, events: ["s3:ObjectCreated:*"], filterPrefix: `${args.task}/` }],
+      lambdaFunctions: [
+        { lambdaFunctionArn: parser.arn, events: ["s3:ObjectCreated:*"], filterPrefix: `${args.task}/` },
+      ],
     },
     { parent, dependsOn: [permission] },
   );
 
   const ingestSubscription = args.subscribeToIngest
-    ? topic.subscribeQueue("ingest", args.ingestQueueArn ?? ssmParam(args.deployment, Params.ingestQueueArn, opts), {
-        rawMessageDelivery: true,
-      })
+    ? topic.subscribeQueue(
+        "ingest",
+        args.ingestQueueArn ?? ssmParam(args.deployment, Params.ingestQueueArn, opts),
+        {
+          rawMessageDelivery: true,
+        },
+      )
     : undefined;
   const scanInitiatorSubscription = storage.scanInitiatorTopicArn
     ? new aws.sns.TopicSubscription(
@@ -227,7 +246,9 @@ export function createTaskFunctions(
           protocol: "sqs",
           endpoint: queue.arn,
           rawMessageDelivery: true,
-          filterPolicy: args.scanInitiatorFilterPolicy ? JSON.stringify(args.scanInitiatorFilterPolicy) : undefined,
+          filterPolicy: args.scanInitiatorFilterPolicy
+            ? JSON.stringify(args.scanInitiatorFilterPolicy)
+            : undefined,
           filterPolicyScope: args.scanInitiatorFilterPolicy ? "MessageAttributes" : undefined,
         },
         // The queue policy must let the topic send before SNS confirms the subscription.
@@ -247,7 +268,12 @@ export function createTaskFunctions(
         resultsBucketArn: { def: params.resultsBucketArn, value: bucket.arn },
         scanRoleArn: { def: params.scanRoleArn, value: scan.role.arn },
         parserRoleArn: { def: params.parserRoleArn, value: parser.role.arn },
-        ...Object.fromEntries(Object.entries(extraExports).map(([k, v]) => [k, { def: params[k as keyof typeof params], value: v }])),
+        ...Object.fromEntries(
+          Object.entries(extraExports).map(([k, v]) => [
+            k,
+            { def: params[k as keyof typeof params], value: v },
+          ]),
+        ),
       },
       tags: args.tags,
     },

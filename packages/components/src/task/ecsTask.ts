@@ -3,7 +3,11 @@ import * as path from "node:path";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { Env, Params } from "@sec-an/contracts";
-import { LAUNCHER_CONFIG_ENV, readLauncherConfig, type LauncherConfig } from "@sec-an/runtime/src/launcher/config";
+import {
+  LAUNCHER_CONFIG_ENV,
+  readLauncherConfig,
+  type LauncherConfig,
+} from "@sec-an/runtime/src/launcher/config";
 import {
   assertNoSecretEnv,
   policyDocument,
@@ -17,7 +21,14 @@ import {
   type Topic,
 } from "../core";
 import { checkTimeout, createTaskFunctions, createTaskStorage, type TaskCommonArgs } from "./core";
-import { checkFargateSize, checkNonRoot, containerDefinition, ecrLifecyclePolicy, ecsTasksTrustPolicy, scratchVolume } from "./fargate";
+import {
+  checkFargateSize,
+  checkNonRoot,
+  containerDefinition,
+  ecrLifecyclePolicy,
+  ecsTasksTrustPolicy,
+  scratchVolume,
+} from "./fargate";
 import { executionStatements, launcherStatements, putRawStatement } from "./statements";
 
 /** A full image URI, or one derived from the task's own repository (e.g. an `awsx.ecr.Image` pushed to it). */
@@ -111,10 +122,16 @@ export function defaultLauncherEntry(): string {
 /** The provider used when a request names none; throws when it cannot be decided. */
 export function pickDefaultProvider(task: string, providers: readonly string[], explicit?: string): string {
   if (providers.length === 0) throw new Error(`${task}: at least one provider is required`);
-  for (const p of providers) if (!PROVIDER.test(p)) throw new Error(`${task}: invalid provider name ${JSON.stringify(p)}`);
-  const chosen = explicit ?? (providers.length === 1 ? providers[0] : providers.includes(task) ? task : undefined);
-  if (chosen === undefined) throw new Error(`${task}: several providers and none named "${task}": set defaultProvider`);
-  if (!providers.includes(chosen)) throw new Error(`${task}: defaultProvider ${JSON.stringify(chosen)} is not one of ${providers.join(", ")}`);
+  for (const p of providers)
+    if (!PROVIDER.test(p)) throw new Error(`${task}: invalid provider name ${JSON.stringify(p)}`);
+  const chosen =
+    explicit ?? (providers.length === 1 ? providers[0] : providers.includes(task) ? task : undefined);
+  if (chosen === undefined)
+    throw new Error(`${task}: several providers and none named "${task}": set defaultProvider`);
+  if (!providers.includes(chosen))
+    throw new Error(
+      `${task}: defaultProvider ${JSON.stringify(chosen)} is not one of ${providers.join(", ")}`,
+    );
   return chosen;
 }
 
@@ -152,7 +169,8 @@ export class EcsTask extends pulumi.ComponentResource {
     }
     const timeout = checkTimeout("launcherTimeout", args.launcherTimeout ?? 30);
     const batchSize = args.launcherBatchSize ?? 5;
-    if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10) throw new Error(`launcherBatchSize must be 1..10, got ${batchSize}`);
+    if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10)
+      throw new Error(`launcherBatchSize must be 1..10, got ${batchSize}`);
     const parent = { parent: this };
     const { deployment } = args;
 
@@ -173,7 +191,11 @@ export class EcsTask extends pulumi.ComponentResource {
       },
       parent,
     );
-    new aws.ecr.LifecyclePolicy(`${name}-repo-lifecycle`, { repository: this.repository.name, policy: ecrLifecyclePolicy(args.keepImages ?? 20) }, parent);
+    new aws.ecr.LifecyclePolicy(
+      `${name}-repo-lifecycle`,
+      { repository: this.repository.name, policy: ecrLifecyclePolicy(args.keepImages ?? 20) },
+      parent,
+    );
     this.logGroup = new aws.cloudwatch.LogGroup(
       `${name}-task-logs`,
       { name: names.logGroup, retentionInDays: args.logRetentionDays ?? 90, tags: args.tags },
@@ -183,7 +205,11 @@ export class EcsTask extends pulumi.ComponentResource {
     const trust = account.apply(ecsTasksTrustPolicy);
     this.executionRole = new aws.iam.Role(
       `${name}-execution-role`,
-      { assumeRolePolicy: trust, description: `ECS agent role of ${names.base}: image pull and logs only`, tags: args.tags },
+      {
+        assumeRolePolicy: trust,
+        description: `ECS agent role of ${names.base}: image pull and logs only`,
+        tags: args.tags,
+      },
       parent,
     );
     new aws.iam.RolePolicy(
@@ -191,14 +217,22 @@ export class EcsTask extends pulumi.ComponentResource {
       {
         role: this.executionRole.id,
         policy: policyDocument(
-          spread(pulumi.all([this.repository.arn, this.logGroup.arn]).apply(([repo, logs]) => executionStatements(repo, logs))),
+          spread(
+            pulumi
+              .all([this.repository.arn, this.logGroup.arn])
+              .apply(([repo, logs]) => executionStatements(repo, logs)),
+          ),
         ),
       },
       parent,
     );
     this.taskRole = new aws.iam.Role(
       `${name}-task-role`,
-      { assumeRolePolicy: trust, description: `Role of ${names.base} containers: write raw results only`, tags: args.tags },
+      {
+        assumeRolePolicy: trust,
+        description: `Role of ${names.base} containers: write raw results only`,
+        tags: args.tags,
+      },
       parent,
     );
     new aws.iam.RolePolicy(
@@ -221,7 +255,14 @@ export class EcsTask extends pulumi.ComponentResource {
         vpcId: args.vpcId ?? ssmParam(deployment, Params.vpcId, parent),
         ingress: [],
         egress: args.egress ?? [
-          { description: "Scan targets and AWS APIs", protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/0"], ipv6CidrBlocks: ["::/0"] },
+          {
+            description: "Scan targets and AWS APIs",
+            protocol: "-1",
+            fromPort: 0,
+            toPort: 0,
+            cidrBlocks: ["0.0.0.0/0"],
+            ipv6CidrBlocks: ["::/0"],
+          },
         ],
         revokeRulesOnDelete: true,
         tags: args.tags,
@@ -232,7 +273,12 @@ export class EcsTask extends pulumi.ComponentResource {
     this.taskDefinitions = {};
     for (const [provider, spec] of Object.entries(args.providers)) {
       const image = typeof spec.image === "function" ? spec.image(this.repository) : spec.image;
-      const environment = { ...(spec.environment ?? {}), [Env.app]: deployment.app, [Env.stage]: deployment.stage, [Env.task]: args.task };
+      const environment = {
+        ...(spec.environment ?? {}),
+        [Env.app]: deployment.app,
+        [Env.stage]: deployment.stage,
+        [Env.task]: args.task,
+      };
       assertNoSecretEnv(environment);
       const scratchPaths = spec.scratchPaths ?? ["/tmp"];
       this.taskDefinitions[provider] = new aws.ecs.TaskDefinition(
@@ -248,21 +294,23 @@ export class EcsTask extends pulumi.ComponentResource {
           taskRoleArn: this.taskRole.arn,
           // Fargate ephemeral storage: a volume without a host path is a private writable directory.
           volumes: scratchPaths.map((_, i) => ({ name: scratchVolume(i) })),
-          containerDefinitions: pulumi.all([pulumi.output(image), this.logGroup.name, region]).apply(([img, logGroup, r]) =>
-            JSON.stringify([
-              containerDefinition({
-                name: provider,
-                image: img,
-                command: spec.command,
-                environment,
-                user: spec.user ?? DEFAULT_USER,
-                scratchPaths,
-                logGroup,
-                region: r,
-                streamPrefix: provider,
-              }),
-            ]),
-          ),
+          containerDefinitions: pulumi
+            .all([pulumi.output(image), this.logGroup.name, region])
+            .apply(([img, logGroup, r]) =>
+              JSON.stringify([
+                containerDefinition({
+                  name: provider,
+                  image: img,
+                  command: spec.command,
+                  environment,
+                  user: spec.user ?? DEFAULT_USER,
+                  scratchPaths,
+                  logGroup,
+                  region: r,
+                  streamPrefix: provider,
+                }),
+              ]),
+            ),
           tags: spec.entry ? { ...(args.tags ?? {}), [ENTRY_TAG]: repoRelative(spec.entry) } : args.tags,
         },
         parent,
@@ -279,10 +327,23 @@ export class EcsTask extends pulumi.ComponentResource {
         ? pulumi.output(args.assignPublicIp)
         : ssmParam(deployment, Params.vpcUsingPrivateSubnets, parent).apply((v) => v !== "true");
     const providerRefs = pulumi.all(
-      Object.fromEntries(Object.entries(this.taskDefinitions).map(([p, td]) => [p, td.arn.apply((arn) => ({ taskDefinition: arn, container: p }))])),
+      Object.fromEntries(
+        Object.entries(this.taskDefinitions).map(([p, td]) => [
+          p,
+          td.arn.apply((arn) => ({ taskDefinition: arn, container: p })),
+        ]),
+      ),
     );
     const launcherConfig = pulumi
-      .all([clusterArn, subnets, this.securityGroup.id, assignPublicIp, bucket.bucket, storage.queue.deadLetters.url, providerRefs])
+      .all([
+        clusterArn,
+        subnets,
+        this.securityGroup.id,
+        assignPublicIp,
+        bucket.bucket,
+        storage.queue.deadLetters.url,
+        providerRefs,
+      ])
       .apply(([cluster, subnetIds, sg, publicIp, resultsBucket, dlq, providers]) => {
         const config: LauncherConfig = {
           task: args.task,
@@ -298,13 +359,27 @@ export class EcsTask extends pulumi.ComponentResource {
         const text = JSON.stringify(config);
         readLauncherConfig({ [LAUNCHER_CONFIG_ENV]: text }); // the launcher's own check, at deploy time
         // Lambda allows 4 KB of environment in all; leave room for the other variables.
-        if (text.length > 3500) throw new Error(`${args.task}: launcher config is ${text.length} bytes; too many providers/subnets for a Lambda environment`);
+        if (text.length > 3500)
+          throw new Error(
+            `${args.task}: launcher config is ${text.length} bytes; too many providers/subnets for a Lambda environment`,
+          );
         return text;
       });
     const launcherPolicy = pulumi
-      .all([clusterArn, pulumi.all(Object.values(this.taskDefinitions).map((td) => td.arn)), this.executionRole.arn, this.taskRole.arn, storage.queue.deadLetters.arn])
+      .all([
+        clusterArn,
+        pulumi.all(Object.values(this.taskDefinitions).map((td) => td.arn)),
+        this.executionRole.arn,
+        this.taskRole.arn,
+        storage.queue.deadLetters.arn,
+      ])
       .apply(([cluster, tds, exec, taskRole, dlqArn]) =>
-        launcherStatements({ clusterArn: cluster, taskDefinitionArns: tds, passRoleArns: [exec, taskRole], deadLetterQueueArn: dlqArn }),
+        launcherStatements({
+          clusterArn: cluster,
+          taskDefinitionArns: tds,
+          passRoleArns: [exec, taskRole],
+          deadLetterQueueArn: dlqArn,
+        }),
       );
 
     const fns = createTaskFunctions(
@@ -340,7 +415,9 @@ export class EcsTask extends pulumi.ComponentResource {
       bucketName: bucket.bucket,
       topicArn: this.topic.arn,
       repositoryUrl: this.repository.repositoryUrl,
-      taskDefinitionArns: pulumi.all(Object.fromEntries(Object.entries(this.taskDefinitions).map(([p, td]) => [p, td.arn]))),
+      taskDefinitionArns: pulumi.all(
+        Object.fromEntries(Object.entries(this.taskDefinitions).map(([p, td]) => [p, td.arn])),
+      ),
       securityGroupId: this.securityGroup.id,
       launcherName: this.launcher.name,
       parserFunctionName: this.parserFunction.name,

@@ -17,10 +17,17 @@ const FARGATE_SIZES: Record<number, [number, number, number]> = {
 /** Throws unless (cpu, memory) is a task size Fargate offers. */
 export function checkFargateSize(what: string, cpu: number, memory: number): void {
   const range = FARGATE_SIZES[cpu];
-  if (!range) throw new Error(`${what}: cpu ${cpu} is not a Fargate size (${Object.keys(FARGATE_SIZES).join(", ")})`);
+  if (!range)
+    throw new Error(`${what}: cpu ${cpu} is not a Fargate size (${Object.keys(FARGATE_SIZES).join(", ")})`);
   const [min, max, step] = range;
-  const ok = cpu === 256 ? [512, 1024, 2048].includes(memory) : memory >= min && memory <= max && (memory - min) % step === 0;
-  if (!ok) throw new Error(`${what}: memory ${memory} MiB is not offered with cpu ${cpu} (${min}..${max} in steps of ${step})`);
+  const ok =
+    cpu === 256
+      ? [512, 1024, 2048].includes(memory)
+      : memory >= min && memory <= max && (memory - min) % step === 0;
+  if (!ok)
+    throw new Error(
+      `${what}: memory ${memory} MiB is not offered with cpu ${cpu} (${min}..${max} in steps of ${step})`,
+    );
 }
 
 export interface ContainerSpec {
@@ -42,7 +49,8 @@ export const scratchVolume = (i: number) => `scratch-${i}`;
 
 /** Throws when `user` would run the container as root. */
 export function checkNonRoot(container: string, user: string): string {
-  if (/^(0|root)(:|$)/.test(user.trim())) throw new Error(`container ${container} must not run as root (user ${JSON.stringify(user)})`);
+  if (/^(0|root)(:|$)/.test(user.trim()))
+    throw new Error(`container ${container} must not run as root (user ${JSON.stringify(user)})`);
   return user;
 }
 
@@ -62,17 +70,26 @@ export function containerDefinition(c: ContainerSpec): Record<string, unknown> {
     environment: Object.entries(c.environment)
       .sort(([a], [b]) => a.localeCompare(b))
       .map(([name, value]) => ({ name, value })),
-    mountPoints: c.scratchPaths.map((containerPath, i) => ({ sourceVolume: scratchVolume(i), containerPath, readOnly: false })),
+    mountPoints: c.scratchPaths.map((containerPath, i) => ({
+      sourceVolume: scratchVolume(i),
+      containerPath,
+      readOnly: false,
+    })),
     logConfiguration: {
       logDriver: "awslogs",
-      options: { "awslogs-group": c.logGroup, "awslogs-region": c.region, "awslogs-stream-prefix": c.streamPrefix },
+      options: {
+        "awslogs-group": c.logGroup,
+        "awslogs-region": c.region,
+        "awslogs-stream-prefix": c.streamPrefix,
+      },
     },
   };
 }
 
 /** ECR lifecycle: keep the newest `keep` images, expire older ones (the original kept every build). */
 export function ecrLifecyclePolicy(keep: number): string {
-  if (!Number.isInteger(keep) || keep < 1) throw new Error(`keepImages must be a positive whole number, got ${keep}`);
+  if (!Number.isInteger(keep) || keep < 1)
+    throw new Error(`keepImages must be a positive whole number, got ${keep}`);
   return JSON.stringify({
     rules: [
       {

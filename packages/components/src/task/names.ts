@@ -4,11 +4,15 @@ const TASK = /^[a-z][a-z0-9_-]{0,30}$/;
 
 /** Physical names of one task's resources, `${stage}-${app}-${task}-…` as the original named them. */
 export function taskNames(deployment: Deployment, task: string) {
-  if (!TASK.test(task)) throw new Error(`invalid task name ${JSON.stringify(task)}: lower-case letters, digits, _ and -, at most 31`);
+  if (!TASK.test(task))
+    throw new Error(
+      `invalid task name ${JSON.stringify(task)}: lower-case letters, digits, _ and -, at most 31`,
+    );
   const base = `${resourcePrefix(deployment)}-${task}`;
   const fn = (suffix: string) => {
     const n = `${base}-${suffix}`;
-    if (n.length > 64) throw new Error(`function name ${n} is longer than Lambda's 64 characters: shorten stage, app or task`);
+    if (n.length > 64)
+      throw new Error(`function name ${n} is longer than Lambda's 64 characters: shorten stage, app or task`);
     return n;
   };
   return {
@@ -30,7 +34,12 @@ export function taskNames(deployment: Deployment, task: string) {
  * Raw-results bucket name: S3 names are global, so the account and region make it unique without a
  * random suffix (and readable in the console). At most 63 characters.
  */
-export function resultsBucketName(deployment: Deployment, task: string, account: string, region: string): string {
+export function resultsBucketName(
+  deployment: Deployment,
+  task: string,
+  account: string,
+  region: string,
+): string {
   const n = `${taskNames(deployment, task).base}-results-${account}-${region}`.toLowerCase();
   if (n.length > 63 || !/^[a-z0-9][a-z0-9.-]+[a-z0-9]$/.test(n)) {
     throw new Error(`derived bucket name ${n} is not a valid S3 name (≤ 63 of a-z 0-9 . -): pass bucketName`);

@@ -22,7 +22,11 @@ export const getRawStatement = (bucketArn: string, task: string) => ({
   Resource: rawObjectArns(bucketArn, task),
 });
 
-export const publishStatement = (topicArn: string) => ({ Sid: "PublishResults", Action: "sns:Publish", Resource: topicArn });
+export const publishStatement = (topicArn: string) => ({
+  Sid: "PublishResults",
+  Action: "sns:Publish",
+  Resource: topicArn,
+});
 
 /**
  * The launcher may run exactly its task definitions, only on its cluster, and pass exactly the two
@@ -62,6 +66,10 @@ export function executionStatements(repositoryArn: string, logGroupArn: string):
       Action: ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"],
       Resource: repositoryArn,
     },
-    { Sid: "WriteTaskLogs", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: `${logGroupArn}:*` },
+    {
+      Sid: "WriteTaskLogs",
+      Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+      Resource: `${logGroupArn}:*`,
+    },
   ];
 }

@@ -1,7 +1,16 @@
 import type * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { taskParams } from "@sec-an/contracts";
-import { ssmReadStatement, type DeadLetterRecorder, type LambdaFunction, type PolicyStatement, type ServiceQueue, type SsmExports, type Statements, type Topic } from "../core";
+import {
+  ssmReadStatement,
+  type DeadLetterRecorder,
+  type LambdaFunction,
+  type PolicyStatement,
+  type ServiceQueue,
+  type SsmExports,
+  type Statements,
+  type Topic,
+} from "../core";
 import { checkTimeout, createTaskFunctions, createTaskStorage, type TaskCommonArgs } from "./core";
 import { putRawStatement } from "./statements";
 
@@ -39,7 +48,8 @@ export class Task extends pulumi.ComponentResource {
     super("sec-an:task:Task", name, {}, opts);
     const timeout = checkTimeout("scanTimeout", args.scanTimeout ?? 120);
     const batchSize = args.scanBatchSize ?? 1;
-    if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10) throw new Error(`scanBatchSize must be 1..10, got ${batchSize}`);
+    if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10)
+      throw new Error(`scanBatchSize must be 1..10, got ${batchSize}`);
 
     const storage = createTaskStorage(name, args, timeout, this);
     const fns = createTaskFunctions(
@@ -55,7 +65,9 @@ export class Task extends pulumi.ComponentResource {
         environment: args.scanEnvironment ?? {},
         statements: [
           // makeScanHandler reads the bucket name late when RESULTS_BUCKET is not set.
-          ssmReadStatement(args.deployment, [taskParams(args.task, args.project).resultsBucketName], { parent: this }),
+          ssmReadStatement(args.deployment, [taskParams(args.task, args.project).resultsBucketName], {
+            parent: this,
+          }),
           storage.bucket.arn.apply((arn): PolicyStatement => putRawStatement(arn, args.task)),
           ...(args.scanStatements ?? []),
         ],

@@ -42,10 +42,78 @@ export async function statementsOf(policyName: string): Promise<unknown[]> {
 
 /** The plain value of an input the provider may have marked secret. */
 export function plain(v: unknown): unknown {
-  return v && typeof v === "object" && "value" in (v as Record<string, unknown>) ? (v as { value: unknown }).value : v;
+  return v && typeof v === "object" && "value" in (v as Record<string, unknown>)
+    ? (v as { value: unknown }).value
+    : v;
 }
 
 export const LOG_AND_TRACE = (logGroup: string) => [
-  { Sid: "OwnLogGroup", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:${logGroup}:*` },
-  { Sid: "XRay", Effect: "Allow", Action: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], Resource: "*" },
+  {
+    Sid: "OwnLogGroup",
+    Effect: "Allow",
+    Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+    Resource: `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:${logGroup}:*`,
+  },
+  {
+    Sid: "XRay",
+    Effect: "Allow",
+    Action: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
+    Resource: "*",
+  },
+];
+
+/** Every resource a Task creates whatever its options (the two DLQ recorders' insides included). */
+export const TASK_BASE = [
+  "aws:cloudwatch/logGroup:LogGroup::nmap-parser-dlq-recorder-logs",
+  "aws:cloudwatch/logGroup:LogGroup::nmap-parser-logs",
+  "aws:cloudwatch/logGroup:LogGroup::nmap-queue-dlq-recorder-logs",
+  "aws:cloudwatch/logGroup:LogGroup::nmap-scan-logs",
+  "aws:iam/role:Role::nmap-parser-dlq-recorder-role",
+  "aws:iam/role:Role::nmap-parser-role",
+  "aws:iam/role:Role::nmap-queue-dlq-recorder-role",
+  "aws:iam/role:Role::nmap-scan-role",
+  "aws:iam/rolePolicy:RolePolicy::nmap-parser-dlq-recorder-policy",
+  "aws:iam/rolePolicy:RolePolicy::nmap-parser-dlq-records-consume",
+  "aws:iam/rolePolicy:RolePolicy::nmap-parser-policy",
+  "aws:iam/rolePolicy:RolePolicy::nmap-queue-dlq-recorder-policy",
+  "aws:iam/rolePolicy:RolePolicy::nmap-queue-dlq-records-consume",
+  "aws:iam/rolePolicy:RolePolicy::nmap-queue-to-test-sec-an-nmap-scan-consume",
+  "aws:iam/rolePolicy:RolePolicy::nmap-scan-policy",
+  "aws:lambda/eventSourceMapping:EventSourceMapping::nmap-parser-dlq-records",
+  "aws:lambda/eventSourceMapping:EventSourceMapping::nmap-queue-dlq-records",
+  "aws:lambda/eventSourceMapping:EventSourceMapping::nmap-queue-to-test-sec-an-nmap-scan",
+  "aws:lambda/function:Function::nmap-parser-dlq-recorder-function",
+  "aws:lambda/function:Function::nmap-parser-function",
+  "aws:lambda/function:Function::nmap-queue-dlq-recorder-function",
+  "aws:lambda/function:Function::nmap-scan-function",
+  "aws:lambda/permission:Permission::nmap-parser-invoke",
+  "aws:s3/bucket:Bucket::nmap-results",
+  "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration::nmap-results-lifecycle",
+  "aws:s3/bucketNotification:BucketNotification::nmap-results-created",
+  "aws:s3/bucketOwnershipControls:BucketOwnershipControls::nmap-results-ownership",
+  "aws:s3/bucketPolicy:BucketPolicy::nmap-results-policy",
+  "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock::nmap-results-public-access",
+  "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration::nmap-results-sse",
+  "aws:s3/bucketVersioning:BucketVersioning::nmap-results-versioning",
+  "aws:sns/topic:Topic::nmap-results-topic",
+  "aws:sqs/queue:Queue::nmap-parser-dlq",
+  "aws:sqs/queue:Queue::nmap-queue",
+  "aws:sqs/queue:Queue::nmap-queue-dlq",
+  "aws:ssm/parameter:Parameter::nmap-params-parserRoleArn",
+  "aws:ssm/parameter:Parameter::nmap-params-resultsBucketArn",
+  "aws:ssm/parameter:Parameter::nmap-params-resultsBucketName",
+  "aws:ssm/parameter:Parameter::nmap-params-resultsTopicArn",
+  "aws:ssm/parameter:Parameter::nmap-params-scanRoleArn",
+  "aws:ssm/parameter:Parameter::nmap-params-taskQueueArn",
+  "aws:ssm/parameter:Parameter::nmap-params-taskQueueUrl",
+  "sec-an:core:DeadLetterRecorder::nmap-parser-dlq",
+  "sec-an:core:DeadLetterRecorder::nmap-queue-dlq",
+  "sec-an:core:LambdaFunction::nmap-parser",
+  "sec-an:core:LambdaFunction::nmap-parser-dlq-recorder",
+  "sec-an:core:LambdaFunction::nmap-queue-dlq-recorder",
+  "sec-an:core:LambdaFunction::nmap-scan",
+  "sec-an:core:ServiceQueue::nmap-queue",
+  "sec-an:core:SsmExports::nmap-params",
+  "sec-an:core:Topic::nmap-results-topic",
+  "sec-an:task:Task::nmap",
 ];

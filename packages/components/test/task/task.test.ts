@@ -10,6 +10,7 @@ import {
   INIT_TOPIC,
   LOG_AND_TRACE,
   SSM,
+  TASK_BASE as BASE,
   deployment,
   fixture,
   inventory,
@@ -34,69 +35,24 @@ function args(extra: Partial<TaskArgs> = {}): TaskArgs {
   };
 }
 
-/** Every resource a Task creates whatever its options (the two DLQ recorders' insides included). */
-const BASE = [
-  "aws:cloudwatch/logGroup:LogGroup::nmap-parser-dlq-recorder-logs",
-  "aws:cloudwatch/logGroup:LogGroup::nmap-parser-logs",
-  "aws:cloudwatch/logGroup:LogGroup::nmap-queue-dlq-recorder-logs",
-  "aws:cloudwatch/logGroup:LogGroup::nmap-scan-logs",
-  "aws:iam/role:Role::nmap-parser-dlq-recorder-role",
-  "aws:iam/role:Role::nmap-parser-role",
-  "aws:iam/role:Role::nmap-queue-dlq-recorder-role",
-  "aws:iam/role:Role::nmap-scan-role",
-  "aws:iam/rolePolicy:RolePolicy::nmap-parser-dlq-recorder-policy",
-  "aws:iam/rolePolicy:RolePolicy::nmap-parser-dlq-records-consume",
-  "aws:iam/rolePolicy:RolePolicy::nmap-parser-policy",
-  "aws:iam/rolePolicy:RolePolicy::nmap-queue-dlq-recorder-policy",
-  "aws:iam/rolePolicy:RolePolicy::nmap-queue-dlq-records-consume",
-  "aws:iam/rolePolicy:RolePolicy::nmap-queue-to-test-sec-an-nmap-scan-consume",
-  "aws:iam/rolePolicy:RolePolicy::nmap-scan-policy",
-  "aws:lambda/eventSourceMapping:EventSourceMapping::nmap-parser-dlq-records",
-  "aws:lambda/eventSourceMapping:EventSourceMapping::nmap-queue-dlq-records",
-  "aws:lambda/eventSourceMapping:EventSourceMapping::nmap-queue-to-test-sec-an-nmap-scan",
-  "aws:lambda/function:Function::nmap-parser-dlq-recorder-function",
-  "aws:lambda/function:Function::nmap-parser-function",
-  "aws:lambda/function:Function::nmap-queue-dlq-recorder-function",
-  "aws:lambda/function:Function::nmap-scan-function",
-  "aws:lambda/permission:Permission::nmap-parser-invoke",
-  "aws:s3/bucket:Bucket::nmap-results",
-  "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration::nmap-results-lifecycle",
-  "aws:s3/bucketNotification:BucketNotification::nmap-results-created",
-  "aws:s3/bucketOwnershipControls:BucketOwnershipControls::nmap-results-ownership",
-  "aws:s3/bucketPolicy:BucketPolicy::nmap-results-policy",
-  "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock::nmap-results-public-access",
-  "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration::nmap-results-sse",
-  "aws:s3/bucketVersioning:BucketVersioning::nmap-results-versioning",
-  "aws:sns/topic:Topic::nmap-results-topic",
-  "aws:sqs/queue:Queue::nmap-parser-dlq",
-  "aws:sqs/queue:Queue::nmap-queue",
-  "aws:sqs/queue:Queue::nmap-queue-dlq",
-  "aws:ssm/parameter:Parameter::nmap-params-parserRoleArn",
-  "aws:ssm/parameter:Parameter::nmap-params-resultsBucketArn",
-  "aws:ssm/parameter:Parameter::nmap-params-resultsBucketName",
-  "aws:ssm/parameter:Parameter::nmap-params-resultsTopicArn",
-  "aws:ssm/parameter:Parameter::nmap-params-scanRoleArn",
-  "aws:ssm/parameter:Parameter::nmap-params-taskQueueArn",
-  "aws:ssm/parameter:Parameter::nmap-params-taskQueueUrl",
-  "sec-an:core:DeadLetterRecorder::nmap-parser-dlq",
-  "sec-an:core:DeadLetterRecorder::nmap-queue-dlq",
-  "sec-an:core:LambdaFunction::nmap-parser",
-  "sec-an:core:LambdaFunction::nmap-parser-dlq-recorder",
-  "sec-an:core:LambdaFunction::nmap-queue-dlq-recorder",
-  "sec-an:core:LambdaFunction::nmap-scan",
-  "sec-an:core:ServiceQueue::nmap-queue",
-  "sec-an:core:SsmExports::nmap-params",
-  "sec-an:core:Topic::nmap-results-topic",
-  "sec-an:task:Task::nmap",
-];
-
 describe("Task", () => {
   describe("with default options (both subscription flags off)", () => {
     let t: Task;
     beforeAll(async () => {
       // No SSM values mocked: any deploy-time lookup of the ingest queue or scan-initiator topic would throw.
       setupPulumiMocks();
-      t = new Task("nmap", args({ scanStatements: [{ Sid: "Extra", Action: "dynamodb:UpdateItem", Resource: "arn:aws:dynamodb:us-east-1:123456789012:table/t" }] }));
+      t = new Task(
+        "nmap",
+        args({
+          scanStatements: [
+            {
+              Sid: "Extra",
+              Action: "dynamodb:UpdateItem",
+              Resource: "arn:aws:dynamodb:us-east-1:123456789012:table/t",
+            },
+          ],
+        }),
+      );
       await settle();
     });
 
@@ -113,14 +69,26 @@ describe("Task", () => {
         visibilityTimeoutSeconds: 720,
         redrivePolicy: JSON.stringify({ deadLetterTargetArn: `${QUEUE_ARN}-dlq`, maxReceiveCount: 3 }),
       });
-      expect((await record("aws:lambda/eventSourceMapping:EventSourceMapping", "nmap-queue-to-test-sec-an-nmap-scan")).inputs).toEqual({
+      expect(
+        (
+          await record(
+            "aws:lambda/eventSourceMapping:EventSourceMapping",
+            "nmap-queue-to-test-sec-an-nmap-scan",
+          )
+        ).inputs,
+      ).toEqual({
         eventSourceArn: QUEUE_ARN,
         functionName: `arn:aws:lambda:us-east-1:${ACCOUNT}:function:test-sec-an-nmap-scan`,
         batchSize: 1,
         functionResponseTypes: ["ReportBatchItemFailures"],
       });
       const scan = await record("aws:lambda/function:Function", "nmap-scan-function");
-      expect(scan.inputs).toMatchObject({ name: "test-sec-an-nmap-scan", timeout: 120, memorySize: 512, runtime: "nodejs22.x" });
+      expect(scan.inputs).toMatchObject({
+        name: "test-sec-an-nmap-scan",
+        timeout: 120,
+        memorySize: 512,
+        runtime: "nodejs22.x",
+      });
       expect(scan.inputs.environment.variables).toEqual({
         POWERTOOLS_SERVICE_NAME: "test-sec-an-nmap-scan",
         SEC_AN_APP: "sec-an",
@@ -135,13 +103,27 @@ describe("Task", () => {
       const ssm = (p: string) => `arn:aws:ssm:us-east-1:${ACCOUNT}:parameter/sec-an/test/tasks/nmap${p}`;
       expect(await statementsOf("nmap-scan-policy")).toEqual([
         ...LOG_AND_TRACE("/aws/lambda/test-sec-an-nmap-scan"),
-        { Sid: "ReadOwnParameters", Effect: "Allow", Action: ["ssm:GetParameter", "ssm:GetParameters"], Resource: [ssm("/s3/results/id")] },
+        {
+          Sid: "ReadOwnParameters",
+          Effect: "Allow",
+          Action: ["ssm:GetParameter", "ssm:GetParameters"],
+          Resource: [ssm("/s3/results/id")],
+        },
         { Sid: "PutRawResults", Effect: "Allow", Action: "s3:PutObject", Resource: raw },
-        { Sid: "Extra", Effect: "Allow", Action: "dynamodb:UpdateItem", Resource: "arn:aws:dynamodb:us-east-1:123456789012:table/t" },
+        {
+          Sid: "Extra",
+          Effect: "Allow",
+          Action: "dynamodb:UpdateItem",
+          Resource: "arn:aws:dynamodb:us-east-1:123456789012:table/t",
+        },
       ]);
       expect(await statementsOf("nmap-parser-policy")).toEqual([
         ...LOG_AND_TRACE("/aws/lambda/test-sec-an-nmap-results-parser"),
-        { Effect: "Allow", Action: "sqs:SendMessage", Resource: `arn:aws:sqs:us-east-1:${ACCOUNT}:test-sec-an-nmap-results-parser-dlq` },
+        {
+          Effect: "Allow",
+          Action: "sqs:SendMessage",
+          Resource: `arn:aws:sqs:us-east-1:${ACCOUNT}:test-sec-an-nmap-results-parser-dlq`,
+        },
         { Sid: "GetRawResults", Effect: "Allow", Action: "s3:GetObject", Resource: raw },
         { Sid: "PublishResults", Effect: "Allow", Action: "sns:Publish", Resource: TOPIC_ARN },
         {
@@ -156,28 +138,49 @@ describe("Task", () => {
         {
           Sid: "ConsumeQueue",
           Effect: "Allow",
-          Action: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"],
+          Action: [
+            "sqs:ReceiveMessage",
+            "sqs:DeleteMessage",
+            "sqs:GetQueueAttributes",
+            "sqs:ChangeMessageVisibility",
+          ],
           Resource: QUEUE_ARN,
         },
       ]);
     });
 
     it("stores raw results in a hardened, versioned, tiered bucket whose new objects invoke the parser", async () => {
-      expect((await record("aws:s3/bucket:Bucket", "nmap-results")).inputs).toEqual({ bucket: BUCKET, forceDestroy: false });
-      expect((await record("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "nmap-results-public-access")).inputs).toEqual({
+      expect((await record("aws:s3/bucket:Bucket", "nmap-results")).inputs).toEqual({
+        bucket: BUCKET,
+        forceDestroy: false,
+      });
+      expect(
+        (await record("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "nmap-results-public-access"))
+          .inputs,
+      ).toEqual({
         bucket: BUCKET,
         blockPublicAcls: true,
         blockPublicPolicy: true,
         ignorePublicAcls: true,
         restrictPublicBuckets: true,
       });
-      expect((await record("aws:s3/bucketVersioning:BucketVersioning", "nmap-results-versioning")).inputs.versioningConfiguration).toEqual({
+      expect(
+        (await record("aws:s3/bucketVersioning:BucketVersioning", "nmap-results-versioning")).inputs
+          .versioningConfiguration,
+      ).toEqual({
         status: "Enabled",
       });
-      expect((await record("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "nmap-results-lifecycle")).inputs.rules).toEqual([
-        lifecycleRule(),
-      ]);
-      expect(JSON.parse((await record("aws:s3/bucketPolicy:BucketPolicy", "nmap-results-policy")).inputs.policy)).toEqual({
+      expect(
+        (
+          await record(
+            "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+            "nmap-results-lifecycle",
+          )
+        ).inputs.rules,
+      ).toEqual([lifecycleRule()]);
+      expect(
+        JSON.parse((await record("aws:s3/bucketPolicy:BucketPolicy", "nmap-results-policy")).inputs.policy),
+      ).toEqual({
         Version: "2012-10-17",
         Statement: [
           {
@@ -197,7 +200,9 @@ describe("Task", () => {
         sourceArn: BUCKET_ARN,
         sourceAccount: ACCOUNT,
       });
-      expect((await record("aws:s3/bucketNotification:BucketNotification", "nmap-results-created")).inputs).toEqual({
+      expect(
+        (await record("aws:s3/bucketNotification:BucketNotification", "nmap-results-created")).inputs,
+      ).toEqual({
         bucket: BUCKET,
         lambdaFunctions: [
           {
@@ -208,13 +213,21 @@ describe("Task", () => {
         ],
       });
       const parser = await record("aws:lambda/function:Function", "nmap-parser-function");
-      expect(parser.inputs.deadLetterConfig).toEqual({ targetArn: `arn:aws:sqs:us-east-1:${ACCOUNT}:test-sec-an-nmap-results-parser-dlq` });
-      expect((await record("aws:sns/topic:Topic", "nmap-results-topic")).inputs).toEqual({ name: "test-sec-an-nmap-results", kmsMasterKeyId: "alias/aws/sns" });
+      expect(parser.inputs.deadLetterConfig).toEqual({
+        targetArn: `arn:aws:sqs:us-east-1:${ACCOUNT}:test-sec-an-nmap-results-parser-dlq`,
+      });
+      expect((await record("aws:sns/topic:Topic", "nmap-results-topic")).inputs).toEqual({
+        name: "test-sec-an-nmap-results",
+        kmsMasterKeyId: "alias/aws/sns",
+      });
     });
 
     it("exports its parameters under /tasks/<task>/ and exposes its parts", async () => {
       const params = Object.fromEntries(
-        resourcesOfType("aws:ssm/parameter:Parameter").map((r) => [r.inputs.name, r.inputs.insecureValue ?? plain(r.inputs.value)]),
+        resourcesOfType("aws:ssm/parameter:Parameter").map((r) => [
+          r.inputs.name,
+          r.inputs.insecureValue ?? plain(r.inputs.value),
+        ]),
       );
       expect(params).toEqual({
         "/sec-an/test/tasks/nmap/task_queue/arn": QUEUE_ARN,
@@ -225,7 +238,9 @@ describe("Task", () => {
         "/sec-an/test/tasks/nmap/queue_consumer/role/arn": `arn:aws:iam::${ACCOUNT}:role/nmap-scan-role`,
         "/sec-an/test/tasks/nmap/results/role/arn": `arn:aws:iam::${ACCOUNT}:role/nmap-parser-role`,
       });
-      expect(await unwrap(t.queue.url)).toBe(`https://sqs.us-east-1.amazonaws.com/${ACCOUNT}/test-sec-an-nmap-task-queue`);
+      expect(await unwrap(t.queue.url)).toBe(
+        `https://sqs.us-east-1.amazonaws.com/${ACCOUNT}/test-sec-an-nmap-task-queue`,
+      );
       expect(await unwrap(t.bucket.bucket)).toBe(BUCKET);
       expect(await unwrap(t.topic.arn)).toBe(TOPIC_ARN);
       expect(await unwrap(t.scanFunction.name)).toBe("test-sec-an-nmap-scan");
@@ -238,7 +253,15 @@ describe("Task", () => {
     let t: Task;
     beforeAll(async () => {
       setupPulumiMocks({ ssm: SSM });
-      t = new Task("nmap", args({ subscribeToIngest: true, subscribeToScanInitiator: true, deadLetterBucketArn: undefined, deadLetterHandlerEntry: undefined }));
+      t = new Task(
+        "nmap",
+        args({
+          subscribeToIngest: true,
+          subscribeToScanInitiator: true,
+          deadLetterBucketArn: undefined,
+          deadLetterHandlerEntry: undefined,
+        }),
+      );
       await settle();
     });
 
@@ -251,13 +274,17 @@ describe("Task", () => {
           "aws:sqs/queuePolicy:QueuePolicy::nmap-queue-policy",
         ].sort(),
       );
-      expect((await record("aws:sns/topicSubscription:TopicSubscription", "nmap-results-topic-to-ingest")).inputs).toEqual({
+      expect(
+        (await record("aws:sns/topicSubscription:TopicSubscription", "nmap-results-topic-to-ingest")).inputs,
+      ).toEqual({
         topic: TOPIC_ARN,
         protocol: "sqs",
         endpoint: INGEST_QUEUE,
         rawMessageDelivery: true,
       });
-      expect((await record("aws:sns/topicSubscription:TopicSubscription", "nmap-scan-initiator-to-queue")).inputs).toEqual({
+      expect(
+        (await record("aws:sns/topicSubscription:TopicSubscription", "nmap-scan-initiator-to-queue")).inputs,
+      ).toEqual({
         topic: INIT_TOPIC,
         protocol: "sqs",
         endpoint: QUEUE_ARN,
@@ -301,7 +328,9 @@ describe("Task", () => {
       }),
     );
     await settle();
-    expect(resourcesOfType("aws:sns/topicSubscription:TopicSubscription").map((r) => [r.name, r.inputs])).toEqual([
+    expect(
+      resourcesOfType("aws:sns/topicSubscription:TopicSubscription").map((r) => [r.name, r.inputs]),
+    ).toEqual([
       [
         "nmap-scan-initiator-to-queue",
         {
@@ -319,7 +348,14 @@ describe("Task", () => {
       redrivePolicy: JSON.stringify({ deadLetterTargetArn: `${QUEUE_ARN}-dlq`, maxReceiveCount: 2 }),
     });
     expect((await record("aws:lambda/function:Function", "nmap-scan-function")).inputs.timeout).toBe(300);
-    expect((await record("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "nmap-results-lifecycle")).inputs.rules).toEqual([
+    expect(
+      (
+        await record(
+          "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+          "nmap-results-lifecycle",
+        )
+      ).inputs.rules,
+    ).toEqual([
       {
         id: "raw-results",
         status: "Enabled",
@@ -336,7 +372,9 @@ describe("Task", () => {
     setupPulumiMocks();
     new Task("nmap", args({ subscribeToIngest: true, ingestQueueArn: INGEST_QUEUE }));
     await settle();
-    expect(resourcesOfType("aws:sns/topicSubscription:TopicSubscription").map((r) => r.name)).toEqual(["nmap-results-topic-to-ingest"]);
+    expect(resourcesOfType("aws:sns/topicSubscription:TopicSubscription").map((r) => r.name)).toEqual([
+      "nmap-results-topic-to-ingest",
+    ]);
     expect(resourcesOfType("aws:sqs/queuePolicy:QueuePolicy")).toEqual([]);
   });
 
@@ -344,7 +382,9 @@ describe("Task", () => {
     setupPulumiMocks();
     expect(() => new Task("x", args({ task: "Bad Name" }))).toThrow(/invalid task name/);
     expect(() => new Task("y", args({ scanBatchSize: 11 }))).toThrow("scanBatchSize must be 1..10, got 11");
-    expect(() => new Task("z", args({ scanTimeout: 901 }))).toThrow("scanTimeout must be 1..900 seconds, got 901");
+    expect(() => new Task("z", args({ scanTimeout: 901 }))).toThrow(
+      "scanTimeout must be 1..900 seconds, got 901",
+    );
   });
 });
 
@@ -363,8 +403,12 @@ describe("lifecycleRule", () => {
   });
   it("rejects schedules S3 would refuse", () => {
     expect(() => lifecycleRule({ infrequentAccessAfterDays: 10 })).toThrow(/≥ 30/);
-    expect(() => lifecycleRule({ infrequentAccessAfterDays: 30, glacierAfterDays: 40 })).toThrow(/at least 30 days after/);
-    expect(() => lifecycleRule({ expireAfterDays: 60 })).toThrow(/must come after the last transition \(90\)/);
+    expect(() => lifecycleRule({ infrequentAccessAfterDays: 30, glacierAfterDays: 40 })).toThrow(
+      /at least 30 days after/,
+    );
+    expect(() => lifecycleRule({ expireAfterDays: 60 })).toThrow(
+      /must come after the last transition \(90\)/,
+    );
     expect(() => lifecycleRule({ noncurrentExpireAfterDays: 0 })).toThrow(/positive whole number/);
   });
 });

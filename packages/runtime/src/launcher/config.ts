@@ -39,10 +39,13 @@ export type LauncherConfig = Static<typeof LauncherConfig>;
 /** Parse and check the launcher config, e.g. from `process.env`. Throws naming the bad field. */
 export function readLauncherConfig(env: NodeJS.ProcessEnv = process.env): LauncherConfig {
   const text = env[LAUNCHER_CONFIG_ENV];
-  if (!text) throw new Error(`${LAUNCHER_CONFIG_ENV} is not set: the EcsTask component sets it on the launcher`);
+  if (!text)
+    throw new Error(`${LAUNCHER_CONFIG_ENV} is not set: the EcsTask component sets it on the launcher`);
   const config = parseJson(LauncherConfig, text, LAUNCHER_CONFIG_ENV);
   if (!Object.hasOwn(config.providers, config.defaultProvider)) {
-    throw new Error(`${LAUNCHER_CONFIG_ENV}: default provider ${JSON.stringify(config.defaultProvider)} is not one of the providers`);
+    throw new Error(
+      `${LAUNCHER_CONFIG_ENV}: default provider ${JSON.stringify(config.defaultProvider)} is not one of the providers`,
+    );
   }
   return config;
 }

@@ -20,7 +20,9 @@ export interface LauncherHandlerOptions<S extends TSchema> extends LauncherOptio
  * record never fails its siblings. A task's own launcher entry file is one line:
  * `export const handler = makeLauncherHandler({ requestSchema, toEnvironment })`.
  */
-export function makeLauncherHandler<S extends TSchema = typeof ScanRequest>(opts: LauncherHandlerOptions<S> = {}): SqsBatchHandler {
+export function makeLauncherHandler<S extends TSchema = typeof ScanRequest>(
+  opts: LauncherHandlerOptions<S> = {},
+): SqsBatchHandler {
   let deps: LauncherDeps | undefined;
   return sqsBatchHandler((record: SQSRecord) => {
     // Resolved on first use, not at import: a bad config fails the records loudly (and they are retried).

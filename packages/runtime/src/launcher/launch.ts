@@ -1,6 +1,11 @@
 import type { SQSRecord } from "aws-lambda";
 import type { TSchema, Static } from "@sinclair/typebox";
-import { RunTaskCommand, type ECSClient, type KeyValuePair, type RunTaskCommandInput } from "@aws-sdk/client-ecs";
+import {
+  RunTaskCommand,
+  type ECSClient,
+  type KeyValuePair,
+  type RunTaskCommandInput,
+} from "@aws-sdk/client-ecs";
 import { SendMessageCommand, type MessageAttributeValue, type SQSClient } from "@aws-sdk/client-sqs";
 import { Attr, Env, Limits, MalformedJsonError, SchemaError, ScanRequest } from "@sec-an/contracts";
 import { cutReason, logger, parseRecordBody, recordAttributes } from "../batch";
@@ -73,7 +78,10 @@ export function selectProvider(
   // hasOwn: a name like "constructor" must not find Object.prototype members.
   if (!Object.hasOwn(config.providers, name)) {
     const known = Object.keys(config.providers).sort().join(", ");
-    throw new PermanentLaunchError("UnknownProvider", `unknown provider ${JSON.stringify(name)} (known: ${known})`);
+    throw new PermanentLaunchError(
+      "UnknownProvider",
+      `unknown provider ${JSON.stringify(name)} (known: ${known})`,
+    );
   }
   return { name, provider: config.providers[name] };
 }
@@ -114,7 +122,10 @@ export function buildRunTask(
   const overrides = { containerOverrides: [{ name: provider.container, environment }] };
   const size = JSON.stringify(overrides).length;
   if (size > MAX_OVERRIDE_CHARS) {
-    throw new PermanentLaunchError("RequestTooLarge", `container overrides are ${size} characters; ECS allows ${MAX_OVERRIDE_CHARS}`);
+    throw new PermanentLaunchError(
+      "RequestTooLarge",
+      `container overrides are ${size} characters; ECS allows ${MAX_OVERRIDE_CHARS}`,
+    );
   }
   return {
     cluster: config.cluster,
@@ -151,20 +162,32 @@ export async function launchRecord<S extends TSchema>(
     const failures = out.failures ?? [];
     const arn = out.tasks?.[0]?.taskArn;
     if (failures.length > 0 || !arn) {
-      const why = failures.map((f) => `${f.arn ?? "?"}: ${f.reason ?? "?"}${f.detail ? ` (${f.detail})` : ""}`).join("; ");
-      throw new LaunchFailedError(`RunTask started no task for ${name}: ${why || "no task and no failure returned"}`);
+      const why = failures
+        .map((f) => `${f.arn ?? "?"}: ${f.reason ?? "?"}${f.detail ? ` (${f.detail})` : ""}`)
+        .join("; ");
+      throw new LaunchFailedError(
+        `RunTask started no task for ${name}: ${why || "no task and no failure returned"}`,
+      );
     }
     return arn;
   } catch (e) {
     if (!(e instanceof PermanentLaunchError)) throw e;
-    logger.warn("permanent launch error: record sent to the DLQ", { messageId: record.messageId, code: e.code, reason: e.message });
+    logger.warn("permanent launch error: record sent to the DLQ", {
+      messageId: record.messageId,
+      code: e.code,
+      reason: e.message,
+    });
     await deadLetter(record, e, deps);
     return undefined;
   }
 }
 
 /** Send a permanently failed record to the DLQ with its reason; a send error fails the record instead. */
-export async function deadLetter(record: SQSRecord, err: PermanentLaunchError, deps: Pick<LauncherDeps, "sqs" | "config">) {
+export async function deadLetter(
+  record: SQSRecord,
+  err: PermanentLaunchError,
+  deps: Pick<LauncherDeps, "sqs" | "config">,
+) {
   const str = (v: string): MessageAttributeValue => ({ DataType: "String", StringValue: v });
   const attrs: Record<string, MessageAttributeValue> = {};
   // Keep the sender's own string attributes (Provider, ScanId, …) but never more than SQS's 10.
@@ -174,6 +197,10 @@ export async function deadLetter(record: SQSRecord, err: PermanentLaunchError, d
   attrs[Attr.requestId] = str(record.messageId);
   if (record.eventSourceARN) attrs[Attr.sourceQueue] = str(record.eventSourceARN);
   await deps.sqs.send(
-    new SendMessageCommand({ QueueUrl: deps.config.deadLetterQueueUrl, MessageBody: record.body, MessageAttributes: attrs }),
+    new SendMessageCommand({
+      QueueUrl: deps.config.deadLetterQueueUrl,
+      MessageBody: record.body,
+      MessageAttributes: attrs,
+    }),
   );
 }

@@ -35,12 +35,19 @@ function config(dlqUrl: string): LauncherConfig {
     assignPublicIp: false,
     resultsBucket: "dev-sec-an-nmap-results",
     deadLetterQueueUrl: dlqUrl,
-    providers: { nmap: { taskDefinition: TD_NMAP, container: "nmap" }, fast: { taskDefinition: TD_FAST, container: "fast" } },
+    providers: {
+      nmap: { taskDefinition: TD_NMAP, container: "nmap" },
+      fast: { taskDefinition: TD_FAST, container: "fast" },
+    },
     defaultProvider: "nmap",
   };
 }
 
-const request = (extra: Record<string, unknown> = {}) => ({ target: "192.0.2.10", requestedAt: "2026-11-23T10:00:00Z", ...extra });
+const request = (extra: Record<string, unknown> = {}) => ({
+  target: "192.0.2.10",
+  requestedAt: "2026-11-23T10:00:00Z",
+  ...extra,
+});
 
 let seq = 0;
 function record(body: string, attrs: Record<string, string> = {}): SQSRecord {
@@ -56,7 +63,10 @@ function record(body: string, attrs: Record<string, string> = {}): SQSRecord {
       ApproximateFirstReceiveTimestamp: "1700000000000",
     },
     messageAttributes: Object.fromEntries(
-      Object.entries(attrs).map(([k, v]) => [k, { dataType: "String", stringValue: v, stringListValues: [], binaryListValues: [] }]),
+      Object.entries(attrs).map(([k, v]) => [
+        k,
+        { dataType: "String", stringValue: v, stringListValues: [], binaryListValues: [] },
+      ]),
     ),
     md5OfBody: "",
     eventSource: "aws:sqs",
@@ -77,7 +87,11 @@ describe("buildRunTask", () => {
       launchType: "FARGATE",
       count: 1,
       networkConfiguration: {
-        awsvpcConfiguration: { subnets: ["subnet-a", "subnet-b"], securityGroups: ["sg-1"], assignPublicIp: "DISABLED" },
+        awsvpcConfiguration: {
+          subnets: ["subnet-a", "subnet-b"],
+          securityGroups: ["sg-1"],
+          assignPublicIp: "DISABLED",
+        },
       },
       overrides: {
         containerOverrides: [
@@ -104,7 +118,9 @@ describe("buildRunTask", () => {
 
   it("rejects overrides larger than ECS accepts", () => {
     const big = request({ note: "x".repeat(MAX_OVERRIDE_CHARS) });
-    expect(() => buildRunTask(cfg, cfg.providers.nmap, big, "s")).toThrow(/overrides are \d+ characters; ECS allows 8192/);
+    expect(() => buildRunTask(cfg, cfg.providers.nmap, big, "s")).toThrow(
+      /overrides are \d+ characters; ECS allows 8192/,
+    );
   });
 });
 
@@ -116,9 +132,15 @@ describe("selectProvider", () => {
     expect(selectProvider(record(""), {}, cfg).name).toBe("nmap");
   });
   it("rejects unknown names, prototype names and contradictions as permanent errors", () => {
-    expect(() => selectProvider(record(""), { provider: "sonar" }, cfg)).toThrow('unknown provider "sonar" (known: fast, nmap)');
-    expect(() => selectProvider(record("", { [Attr.provider]: "constructor" }), {}, cfg)).toThrow(PermanentLaunchError);
-    expect(() => selectProvider(record("", { [Attr.provider]: "fast" }), { provider: "nmap" }, cfg)).toThrow(/contradicts/);
+    expect(() => selectProvider(record(""), { provider: "sonar" }, cfg)).toThrow(
+      'unknown provider "sonar" (known: fast, nmap)',
+    );
+    expect(() => selectProvider(record("", { [Attr.provider]: "constructor" }), {}, cfg)).toThrow(
+      PermanentLaunchError,
+    );
+    expect(() => selectProvider(record("", { [Attr.provider]: "fast" }), { provider: "nmap" }, cfg)).toThrow(
+      /contradicts/,
+    );
   });
 });
 
@@ -130,10 +152,12 @@ describe("readLauncherConfig", () => {
   it("names what is wrong", () => {
     expect(() => readLauncherConfig({})).toThrow(`${LAUNCHER_CONFIG_ENV} is not set`);
     expect(() => readLauncherConfig({ [LAUNCHER_CONFIG_ENV]: "{" })).toThrow(/not valid JSON/);
-    expect(() => readLauncherConfig({ [LAUNCHER_CONFIG_ENV]: JSON.stringify({ ...ok, subnets: [] }) })).toThrow(/\/subnets/);
-    expect(() => readLauncherConfig({ [LAUNCHER_CONFIG_ENV]: JSON.stringify({ ...ok, defaultProvider: "zap" }) })).toThrow(
-      /default provider "zap" is not one of the providers/,
-    );
+    expect(() =>
+      readLauncherConfig({ [LAUNCHER_CONFIG_ENV]: JSON.stringify({ ...ok, subnets: [] }) }),
+    ).toThrow(/\/subnets/);
+    expect(() =>
+      readLauncherConfig({ [LAUNCHER_CONFIG_ENV]: JSON.stringify({ ...ok, defaultProvider: "zap" }) }),
+    ).toThrow(/default provider "zap" is not one of the providers/);
   });
 });
 
@@ -159,7 +183,12 @@ describe("launcher handler (ECS mocked, DLQ on fauxqs)", () => {
 
   async function deadLetters(): Promise<Message[]> {
     const out = await sqs.send(
-      new ReceiveMessageCommand({ QueueUrl: dlqUrl, MaxNumberOfMessages: 10, MessageAttributeNames: ["All"], WaitTimeSeconds: 0 }),
+      new ReceiveMessageCommand({
+        QueueUrl: dlqUrl,
+        MaxNumberOfMessages: 10,
+        MessageAttributeNames: ["All"],
+        WaitTimeSeconds: 0,
+      }),
     );
     return out.Messages ?? [];
   }
@@ -170,7 +199,9 @@ describe("launcher handler (ECS mocked, DLQ on fauxqs)", () => {
     expect(await handler(event(r))).toEqual({ batchItemFailures: [] });
     const calls = ecsMock.commandCalls(RunTaskCommand);
     expect(calls).toHaveLength(1);
-    expect(calls[0].args[0].input).toEqual(buildRunTask(config(dlqUrl), config(dlqUrl).providers.nmap, request(), r.messageId));
+    expect(calls[0].args[0].input).toEqual(
+      buildRunTask(config(dlqUrl), config(dlqUrl).providers.nmap, request(), r.messageId),
+    );
     expect(await deadLetters()).toEqual([]);
   });
 
@@ -179,18 +210,25 @@ describe("launcher handler (ECS mocked, DLQ on fauxqs)", () => {
     await handler(event(record(JSON.stringify(request({ scanId: "cascade-42" })))));
     const input = ecsMock.commandCalls(RunTaskCommand)[0].args[0].input;
     expect(input.startedBy).toBe("sec-an/nmap/cascade-42");
-    expect(input.overrides?.containerOverrides?.[0].environment).toContainEqual({ name: Env.scanRequestId, value: "cascade-42" });
+    expect(input.overrides?.containerOverrides?.[0].environment).toContainEqual({
+      name: Env.scanRequestId,
+      value: "cascade-42",
+    });
   });
 
   it("routes by the Provider attribute", async () => {
     ecsMock.on(RunTaskCommand).resolves({ tasks: [{ taskArn: taskArn(2) }] });
     await handler(event(record(JSON.stringify(request()), { [Attr.provider]: "fast" })));
     expect(ecsMock.commandCalls(RunTaskCommand)[0].args[0].input.taskDefinition).toBe(TD_FAST);
-    expect(ecsMock.commandCalls(RunTaskCommand)[0].args[0].input.overrides?.containerOverrides?.[0].name).toBe("fast");
+    expect(
+      ecsMock.commandCalls(RunTaskCommand)[0].args[0].input.overrides?.containerOverrides?.[0].name,
+    ).toBe("fast");
   });
 
   it("fails the record when RunTask reports failures, so SQS retries it", async () => {
-    ecsMock.on(RunTaskCommand).resolves({ tasks: [], failures: [{ arn: TD_NMAP, reason: "RESOURCE:ENI", detail: "no ENIs" }] });
+    ecsMock
+      .on(RunTaskCommand)
+      .resolves({ tasks: [], failures: [{ arn: TD_NMAP, reason: "RESOURCE:ENI", detail: "no ENIs" }] });
     const r = record(JSON.stringify(request()));
     expect(await handler(event(r))).toEqual({ batchItemFailures: [{ itemIdentifier: r.messageId }] });
     expect(await deadLetters()).toEqual([]);
@@ -200,7 +238,9 @@ describe("launcher handler (ECS mocked, DLQ on fauxqs)", () => {
     ecsMock.on(RunTaskCommand).resolvesOnce({ tasks: [] }).rejectsOnce(new Error("ThrottlingException"));
     const a = record(JSON.stringify(request()));
     const b = record(JSON.stringify(request()));
-    expect(await handler(event(a, b))).toEqual({ batchItemFailures: [{ itemIdentifier: a.messageId }, { itemIdentifier: b.messageId }] });
+    expect(await handler(event(a, b))).toEqual({
+      batchItemFailures: [{ itemIdentifier: a.messageId }, { itemIdentifier: b.messageId }],
+    });
   });
 
   it("sends an unknown provider to the DLQ with the reason and reports the record done", async () => {
@@ -211,7 +251,9 @@ describe("launcher handler (ECS mocked, DLQ on fauxqs)", () => {
     const [m, ...rest] = await deadLetters();
     expect(rest).toEqual([]);
     expect(m.Body).toBe(body);
-    const attrs = Object.fromEntries(Object.entries(m.MessageAttributes ?? {}).map(([k, v]) => [k, v.StringValue]));
+    const attrs = Object.fromEntries(
+      Object.entries(m.MessageAttributes ?? {}).map(([k, v]) => [k, v.StringValue]),
+    );
     expect(attrs).toEqual({
       [Attr.scanId]: "abc",
       [Attr.errorCode]: "UnknownProvider",
@@ -231,7 +273,11 @@ describe("launcher handler (ECS mocked, DLQ on fauxqs)", () => {
       m.MessageAttributes?.[Attr.errorMessage]?.StringValue,
     ]);
     expect(got).toHaveLength(2);
-    expect(got).toContainEqual(["{not json", "MalformedRequest", expect.stringMatching(/^scan request is not valid JSON/)]);
+    expect(got).toContainEqual([
+      "{not json",
+      "MalformedRequest",
+      expect.stringMatching(/^scan request is not valid JSON/),
+    ]);
     expect(got).toContainEqual([invalid.body, "InvalidRequest", expect.stringMatching(/\/target/)]);
   });
 
@@ -243,9 +289,13 @@ describe("launcher handler (ECS mocked, DLQ on fauxqs)", () => {
     const good = record(JSON.stringify(request()));
     const unknown = record(JSON.stringify(request()), { [Attr.provider]: "zap" });
     const noCapacity = record(JSON.stringify(request()));
-    expect(await handler(event(good, unknown, noCapacity))).toEqual({ batchItemFailures: [{ itemIdentifier: noCapacity.messageId }] });
+    expect(await handler(event(good, unknown, noCapacity))).toEqual({
+      batchItemFailures: [{ itemIdentifier: noCapacity.messageId }],
+    });
     expect(ecsMock.commandCalls(RunTaskCommand)).toHaveLength(2);
-    expect((await deadLetters()).map((m) => m.MessageAttributes?.[Attr.requestId]?.StringValue)).toEqual([unknown.messageId]);
+    expect((await deadLetters()).map((m) => m.MessageAttributes?.[Attr.requestId]?.StringValue)).toEqual([
+      unknown.messageId,
+    ]);
   });
 
   it("fails the record instead of losing it when the DLQ cannot be reached", async () => {
@@ -260,9 +310,14 @@ describe("launcher handler (ECS mocked, DLQ on fauxqs)", () => {
 
   it("accepts a request inside an SNS envelope", async () => {
     ecsMock.on(RunTaskCommand).resolves({ tasks: [{ taskArn: taskArn(4) }] });
-    const envelope = JSON.stringify({ Type: "Notification", MessageId: "m", Message: JSON.stringify(request()) });
+    const envelope = JSON.stringify({
+      Type: "Notification",
+      MessageId: "m",
+      Message: JSON.stringify(request()),
+    });
     expect(await handler(event(record(envelope)))).toEqual({ batchItemFailures: [] });
-    const env = ecsMock.commandCalls(RunTaskCommand)[0].args[0].input.overrides?.containerOverrides?.[0].environment;
+    const env =
+      ecsMock.commandCalls(RunTaskCommand)[0].args[0].input.overrides?.containerOverrides?.[0].environment;
     expect(env?.find((e) => e.name === Env.scanRequest)?.value).toBe(JSON.stringify(request()));
   });
 
@@ -271,7 +326,11 @@ describe("launcher handler (ECS mocked, DLQ on fauxqs)", () => {
     const schema = Type.Intersect([ScanRequest, Type.Object({ ports: Type.String() })]);
     const custom = makeLauncherHandler({
       requestSchema: schema,
-      toEnvironment: (req, ctx) => ({ PORTS: req.ports, PROVIDER: ctx.provider, [Env.resultsBucket]: "evil" }),
+      toEnvironment: (req, ctx) => ({
+        PORTS: req.ports,
+        PROVIDER: ctx.provider,
+        [Env.resultsBucket]: "evil",
+      }),
       config: () => config(dlqUrl),
       ecs: () => ecs,
       sqs: () => sqs,
@@ -279,12 +338,18 @@ describe("launcher handler (ECS mocked, DLQ on fauxqs)", () => {
     const noPorts = record(JSON.stringify(request()));
     const ok = record(JSON.stringify(request({ ports: "22,443" })));
     expect(await custom(event(noPorts, ok))).toEqual({ batchItemFailures: [] });
-    const env = ecsMock.commandCalls(RunTaskCommand)[0].args[0].input.overrides?.containerOverrides?.[0].environment ?? [];
+    const env =
+      ecsMock.commandCalls(RunTaskCommand)[0].args[0].input.overrides?.containerOverrides?.[0].environment ??
+      [];
     expect(env.filter((e) => e.name === "PORTS" || e.name === "PROVIDER")).toEqual([
       { name: "PORTS", value: "22,443" },
       { name: "PROVIDER", value: "nmap" },
     ]);
-    expect(env.filter((e) => e.name === Env.resultsBucket)).toEqual([{ name: Env.resultsBucket, value: "dev-sec-an-nmap-results" }]);
-    expect((await deadLetters()).map((m) => m.MessageAttributes?.[Attr.errorCode]?.StringValue)).toEqual(["InvalidRequest"]);
+    expect(env.filter((e) => e.name === Env.resultsBucket)).toEqual([
+      { name: Env.resultsBucket, value: "dev-sec-an-nmap-results" },
+    ]);
+    expect((await deadLetters()).map((m) => m.MessageAttributes?.[Attr.errorCode]?.StringValue)).toEqual([
+      "InvalidRequest",
+    ]);
   });
 });

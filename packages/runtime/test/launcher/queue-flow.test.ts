@@ -35,9 +35,13 @@ describe("launcher on a real queue with redrive", () => {
   });
 
   async function queue(name: string, attributes: Record<string, string> = {}) {
-    const url = (await sqs.send(new CreateQueueCommand({ QueueName: uniqueName(name), Attributes: attributes }))).QueueUrl!;
+    const url = (
+      await sqs.send(new CreateQueueCommand({ QueueName: uniqueName(name), Attributes: attributes }))
+    ).QueueUrl!;
     created.push(url);
-    const arn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ["QueueArn"] }))).Attributes!.QueueArn!;
+    const arn = (
+      await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ["QueueArn"] }))
+    ).Attributes!.QueueArn!;
     return { url, arn };
   }
 
@@ -47,7 +51,10 @@ describe("launcher on a real queue with redrive", () => {
     body: m.Body!,
     attributes: m.Attributes as unknown as SQSRecord["attributes"],
     messageAttributes: Object.fromEntries(
-      Object.entries(m.MessageAttributes ?? {}).map(([k, v]) => [k, { dataType: v.DataType!, stringValue: v.StringValue, stringListValues: [], binaryListValues: [] }]),
+      Object.entries(m.MessageAttributes ?? {}).map(([k, v]) => [
+        k,
+        { dataType: v.DataType!, stringValue: v.StringValue, stringListValues: [], binaryListValues: [] },
+      ]),
     ),
     md5OfBody: m.MD5OfBody ?? "",
     eventSource: "aws:sqs",
@@ -57,7 +64,9 @@ describe("launcher on a real queue with redrive", () => {
 
   it("consumes started scans, retries then redrives failed launches, dead-letters unknown providers at once", async () => {
     const dlq = await queue("flow-dlq");
-    const tq = await queue("flow-task", { RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlq.arn, maxReceiveCount: 2 }) });
+    const tq = await queue("flow-task", {
+      RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlq.arn, maxReceiveCount: 2 }),
+    });
     const config: LauncherConfig = {
       task: "nmap",
       cluster: "arn:aws:ecs:us-east-1:123456789012:cluster/c",
@@ -66,7 +75,9 @@ describe("launcher on a real queue with redrive", () => {
       assignPublicIp: false,
       resultsBucket: "raw",
       deadLetterQueueUrl: dlq.url,
-      providers: { nmap: { taskDefinition: "arn:aws:ecs:us-east-1:123456789012:task-definition/n:1", container: "nmap" } },
+      providers: {
+        nmap: { taskDefinition: "arn:aws:ecs:us-east-1:123456789012:task-definition/n:1", container: "nmap" },
+      },
       defaultProvider: "nmap",
     };
     const handler = makeLauncherHandler({ config: () => config, ecs: () => ecs, sqs: () => sqs });
@@ -74,7 +85,9 @@ describe("launcher on a real queue with redrive", () => {
     ecsMock.on(RunTaskCommand).callsFake((input) => {
       const env = input.overrides.containerOverrides[0].environment as { name: string; value: string }[];
       const req = JSON.parse(env.find((e) => e.name === "SCAN_REQUEST")!.value);
-      return req.target === "192.0.2.99" ? { failures: [{ reason: "RESOURCE:ENI" }] } : { tasks: [{ taskArn: "arn:task/1" }] };
+      return req.target === "192.0.2.99"
+        ? { failures: [{ reason: "RESOURCE:ENI" }] }
+        : { tasks: [{ taskArn: "arn:task/1" }] };
     });
 
     const send = (target: string, attrs: Record<string, string> = {}) =>
@@ -82,7 +95,9 @@ describe("launcher on a real queue with redrive", () => {
         new SendMessageCommand({
           QueueUrl: tq.url,
           MessageBody: JSON.stringify({ target, requestedAt: "2026-11-23T10:00:00Z" }),
-          MessageAttributes: Object.fromEntries(Object.entries(attrs).map(([k, v]) => [k, { DataType: "String", StringValue: v }])),
+          MessageAttributes: Object.fromEntries(
+            Object.entries(attrs).map(([k, v]) => [k, { DataType: "String", StringValue: v }]),
+          ),
         }),
       );
     await send("192.0.2.1");
@@ -92,7 +107,13 @@ describe("launcher on a real queue with redrive", () => {
     // Poll like the event source mapping, bounded: at most 6 rounds.
     for (let round = 0; round < 6; round++) {
       const got = await sqs.send(
-        new ReceiveMessageCommand({ QueueUrl: tq.url, MaxNumberOfMessages: 10, MessageAttributeNames: ["All"], AttributeNames: ["All"], WaitTimeSeconds: 0 }),
+        new ReceiveMessageCommand({
+          QueueUrl: tq.url,
+          MaxNumberOfMessages: 10,
+          MessageAttributeNames: ["All"],
+          AttributeNames: ["All"],
+          WaitTimeSeconds: 0,
+        }),
       );
       const messages = got.Messages ?? [];
       if (messages.length === 0) break;
@@ -100,17 +121,36 @@ describe("launcher on a real queue with redrive", () => {
       const failed = new Set(batchItemFailures.map((f) => f.itemIdentifier));
       for (const m of messages) {
         if (failed.has(m.MessageId!)) {
-          await sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: tq.url, ReceiptHandle: m.ReceiptHandle!, VisibilityTimeout: 0 }));
+          await sqs.send(
+            new ChangeMessageVisibilityCommand({
+              QueueUrl: tq.url,
+              ReceiptHandle: m.ReceiptHandle!,
+              VisibilityTimeout: 0,
+            }),
+          );
         } else {
           await sqs.send(new DeleteMessageCommand({ QueueUrl: tq.url, ReceiptHandle: m.ReceiptHandle! }));
         }
       }
     }
 
-    const dead = (
-      await sqs.send(new ReceiveMessageCommand({ QueueUrl: dlq.url, MaxNumberOfMessages: 10, MessageAttributeNames: ["All"], WaitTimeSeconds: 0 }))
-    ).Messages ?? [];
-    const byTarget = Object.fromEntries(dead.map((m) => [JSON.parse(m.Body!).target, m.MessageAttributes?.[Attr.errorCode]?.StringValue ?? "redriven"]));
+    const dead =
+      (
+        await sqs.send(
+          new ReceiveMessageCommand({
+            QueueUrl: dlq.url,
+            MaxNumberOfMessages: 10,
+            MessageAttributeNames: ["All"],
+            WaitTimeSeconds: 0,
+          }),
+        )
+      ).Messages ?? [];
+    const byTarget = Object.fromEntries(
+      dead.map((m) => [
+        JSON.parse(m.Body!).target,
+        m.MessageAttributes?.[Attr.errorCode]?.StringValue ?? "redriven",
+      ]),
+    );
     expect(byTarget).toEqual({ "192.0.2.2": "UnknownProvider", "192.0.2.99": "redriven" });
     // One launch for the good request, two attempts (maxReceiveCount) for the failing one, none for the unknown provider.
     const targets = ecsMock.commandCalls(RunTaskCommand).map((c) => {
