@@ -1,5 +1,5 @@
 import { issue, sharedKey, type Issued } from "./pki";
-import { closedPort, startSilentServer, startTlsServer, type TestServer } from "./servers";
+import { closedPort, startPlainHttpServer, startSilentServer, startTlsServer, type TestServer } from "./servers";
 import { portEvent } from "./fixtures";
 import { scanTls } from "../src/scanner/scan";
 import type { SslScanResult } from "@sec-an/contracts";
@@ -156,6 +156,15 @@ describe("scanTls against TLS servers on loopback", () => {
     const r = await scanTls(portEvent(await closedPort(), ["gone.test"]), { timeoutMs: 3000 });
     expect(accepted(r)).toEqual([]);
     expect(r.protocols[0].error).toMatch(/ECONNREFUSED/);
+    expect(r.endpoints[0]).toMatchObject({ connected: false, chain: [] });
+  });
+
+  it("reports a plain-HTTP service as not speaking TLS", async () => {
+    const s = await startPlainHttpServer();
+    servers.push(s);
+    const r = await scanTls(portEvent(s.port, ["plain.test"]), { timeoutMs: 3000 });
+    expect(accepted(r)).toEqual([]);
+    expect(r.protocols.every((p) => typeof p.error === "string" && p.error.length > 0)).toBe(true);
     expect(r.endpoints[0]).toMatchObject({ connected: false, chain: [] });
   });
 

@@ -71,3 +71,13 @@ export async function closedPort(): Promise<number> {
   await new Promise<void>((r) => s.close(() => r()));
   return port;
 }
+
+/** Speaks plain HTTP whatever it is sent: a non-TLS service on a port the cascade thought was TLS. */
+export async function startPlainHttpServer(): Promise<TestServer> {
+  const server = net.createServer((s) => {
+    s.on("error", () => undefined);
+    s.once("data", () => s.end("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n"));
+  });
+  await listen(server);
+  return track(server);
+}
