@@ -22,7 +22,10 @@ function loadTimeMs(code: string, runs = 5): number {
     for (let i = 0; i < runs; i++) {
       const r = spawnSync(
         process.execPath,
-        ["-e", `const t=process.hrtime.bigint();const m=require(${JSON.stringify(file)});if(typeof m.handler!=="function")process.exit(2);process.stdout.write(String(Number(process.hrtime.bigint()-t)/1e6))`],
+        [
+          "-e",
+          `const t=process.hrtime.bigint();const m=require(${JSON.stringify(file)});if(typeof m.handler!=="function")process.exit(2);process.stdout.write(String(Number(process.hrtime.bigint()-t)/1e6))`,
+        ],
         { env: { ...process.env, NODE_PATH: sdkDir }, encoding: "utf8" },
       );
       if (r.status !== 0) throw new Error(`bundle failed to load: ${r.stderr}`);
@@ -58,4 +61,6 @@ const files = layerFiles(defaultLayerModules());
 const layerMs = ms(t);
 const total = Object.values(files).reduce((n, f) => n + f.length, 0);
 const gz = Object.values(files).reduce((n, f) => n + gzipSync(f).length, 0);
-console.log(`\nshared-code layer: ${Object.keys(files).length} files, ${kb(total)} (${kb(gz)} gzip), built in ${layerMs.toFixed(0)} ms`);
+console.log(
+  `\nshared-code layer: ${Object.keys(files).length} files, ${kb(total)} (${kb(gz)} gzip), built in ${layerMs.toFixed(0)} ms`,
+);

@@ -1,3 +1,4 @@
+import * as fs from "node:fs";
 import * as path from "node:path";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
@@ -24,12 +25,18 @@ export interface SharedCodeConfig {
 }
 
 const pkgDir = (name: string) => path.dirname(require.resolve(`${name}/package.json`));
-const pkgVersion = (name: string): string => (require(`${name}/package.json`) as { version: string }).version;
+const pkgVersion = (name: string): string =>
+  (JSON.parse(fs.readFileSync(require.resolve(`${name}/package.json`), "utf8")) as { version: string })
+    .version;
 
 /** The runtime kit and the contracts it is built on; the runtime uses the contracts module beside it. */
 export function defaultLayerModules(): LayerModule[] {
   return [
-    { name: "@sec-an/contracts", entry: path.join(pkgDir("@sec-an/contracts"), "src", "index.ts"), version: pkgVersion("@sec-an/contracts") },
+    {
+      name: "@sec-an/contracts",
+      entry: path.join(pkgDir("@sec-an/contracts"), "src", "index.ts"),
+      version: pkgVersion("@sec-an/contracts"),
+    },
     {
       name: "@sec-an/runtime",
       entry: path.join(pkgDir("@sec-an/runtime"), "src", "index.ts"),
@@ -43,17 +50,25 @@ export function defaultLayerModules(): LayerModule[] {
 export function layerFiles(modules: readonly LayerModule[]): Record<string, string> {
   const files: Record<string, string> = {};
   for (const m of modules) {
-    if (!/^(@[a-z0-9-]+\/)?[a-z0-9-]+$/.test(m.name)) throw new Error(`invalid module name ${JSON.stringify(m.name)}`);
+    if (!/^(@[a-z0-9-]+\/)?[a-z0-9-]+$/.test(m.name))
+      throw new Error(`invalid module name ${JSON.stringify(m.name)}`);
     const dir = `nodejs/node_modules/${m.name}`;
     files[`${dir}/index.js`] = bundleEntry(m.entry, { external: m.external });
-    files[`${dir}/package.json`] = `${JSON.stringify({ name: m.name, version: m.version, main: "index.js", license: "Apache-2.0" }, null, 2)}\n`;
+    files[`${dir}/package.json`] =
+      `${JSON.stringify({ name: m.name, version: m.version, main: "index.js", license: "Apache-2.0" }, null, 2)}\n`;
   }
   return files;
 }
 
-export function readConfig(config: ConfigLike & { getObject<T>(key: string): T | undefined }, stackName: string): SharedCodeConfig {
+export function readConfig(
+  config: ConfigLike & { getObject<T>(key: string): T | undefined },
+  stackName: string,
+): SharedCodeConfig {
   const shareWithAccounts = config.getObject<string[]>("shareWithAccounts") ?? [];
-  if (!Array.isArray(shareWithAccounts) || shareWithAccounts.some((a) => typeof a !== "string" || !/^\d{12}$/.test(a))) {
+  if (
+    !Array.isArray(shareWithAccounts) ||
+    shareWithAccounts.some((a) => typeof a !== "string" || !/^\d{12}$/.test(a))
+  ) {
     throw new Error("config shareWithAccounts must be a list of 12-digit AWS account ids");
   }
   return { deployment: readDeployment(config, stackName), shareWithAccounts };
@@ -80,7 +95,9 @@ export function program(config: SharedCodeConfig) {
   const layer = new aws.lambda.LayerVersion("shared-utils", {
     layerName: `${prefix}-shared-utils`,
     description: `sec-an runtime kit (${Object.keys(files).filter((f) => f.endsWith("package.json")).length} modules); AWS SDK v3 from the Lambda runtime`,
-    code: new pulumi.asset.AssetArchive(Object.fromEntries(Object.entries(files).map(([k, v]) => [k, new pulumi.asset.StringAsset(v)]))),
+    code: new pulumi.asset.AssetArchive(
+      Object.fromEntries(Object.entries(files).map(([k, v]) => [k, new pulumi.asset.StringAsset(v)])),
+    ),
     compatibleRuntimes: [LAMBDA_RUNTIME],
     // Pure JavaScript: the same archive serves both architectures.
     compatibleArchitectures: ["arm64", "x86_64"],

@@ -4,7 +4,14 @@ import * as path from "node:path";
 import { Params } from "@sec-an/contracts";
 import { resources, resourceNamed, runProgram, setupPulumiMocks } from "@sec-an/testing";
 import { checkResources } from "@sec-an/policy";
-import { defaultLayerModules, layerFiles, parseConfig, program, readConfig, runFromConfig } from "../src/program";
+import {
+  defaultLayerModules,
+  layerFiles,
+  parseConfig,
+  program,
+  readConfig,
+  runFromConfig,
+} from "../src/program";
 
 const deployment = { app: "sec-an", stage: "dev" };
 const config = (values: Record<string, unknown>) => ({
@@ -20,7 +27,11 @@ describe("shared-code program", () => {
       const o = program({ deployment, shareWithAccounts: ["111122223333"] });
       return { layerArn: o.layerArn, ssm: o.ssm };
     });
-    expect(resources().map((r) => `${r.type}::${r.name}`).sort()).toEqual([
+    expect(
+      resources()
+        .map((r) => `${r.type}::${r.name}`)
+        .sort(),
+    ).toEqual([
       "aws:lambda/layerVersion:LayerVersion::shared-utils",
       "aws:lambda/layerVersionPermission:LayerVersionPermission::shared-utils-111122223333",
       "aws:ssm/parameter:Parameter::shared-code-layerUtilsArn",
@@ -42,7 +53,10 @@ describe("shared-code program", () => {
       insecureValue: layerArn,
       description: Params.layerUtilsArn.description,
     });
-    expect(resourceNamed("aws:lambda/layerVersionPermission:LayerVersionPermission", "shared-utils-111122223333").inputs).toMatchObject({
+    expect(
+      resourceNamed("aws:lambda/layerVersionPermission:LayerVersionPermission", "shared-utils-111122223333")
+        .inputs,
+    ).toMatchObject({
       action: "lambda:GetLayerVersion",
       principal: "111122223333",
       statementId: "account-111122223333",
@@ -51,21 +65,36 @@ describe("shared-code program", () => {
   });
 
   it("runs from the stack's Pulumi config as index.ts does", async () => {
-    setupPulumiMocks({ project: "sec-an-shared-code", stack: "prod", config: { app: "scanner", shareWithAccounts: ["111122223333"] } });
+    setupPulumiMocks({
+      project: "sec-an-shared-code",
+      stack: "prod",
+      config: { app: "scanner", shareWithAccounts: ["111122223333"] },
+    });
     const out = await runProgram(() => ({ ssm: runFromConfig("prod").ssm }));
     expect(out.ssm.layerUtilsArn).toMatch(/^arn:aws:lambda:/);
-    expect(resourceNamed("aws:lambda/layerVersion:LayerVersion", "shared-utils").inputs.layerName).toBe("prod-scanner-shared-utils");
-    expect(resourceNamed("aws:ssm/parameter:Parameter", "shared-code-layerUtilsArn").inputs.name).toBe("/scanner/prod/lambda/layers/utils/arn");
+    expect(resourceNamed("aws:lambda/layerVersion:LayerVersion", "shared-utils").inputs.layerName).toBe(
+      "prod-scanner-shared-utils",
+    );
+    expect(resourceNamed("aws:ssm/parameter:Parameter", "shared-code-layerUtilsArn").inputs.name).toBe(
+      "/scanner/prod/lambda/layers/utils/arn",
+    );
     expect(parseConfig().deployment).toEqual({ app: "scanner", stage: "prod" });
   });
 
   it("reads and validates config", () => {
-    expect(readConfig(config({}), "prod")).toEqual({ deployment: { app: "sec-an", stage: "prod" }, shareWithAccounts: [] });
-    expect(readConfig(config({ app: "x", stage: "s", shareWithAccounts: ["111122223333"] }), "prod")).toEqual({
-      deployment: { app: "x", stage: "s" },
-      shareWithAccounts: ["111122223333"],
+    expect(readConfig(config({}), "prod")).toEqual({
+      deployment: { app: "sec-an", stage: "prod" },
+      shareWithAccounts: [],
     });
-    expect(() => readConfig(config({ shareWithAccounts: ["1234"] }), "dev")).toThrow("12-digit AWS account ids");
+    expect(readConfig(config({ app: "x", stage: "s", shareWithAccounts: ["111122223333"] }), "prod")).toEqual(
+      {
+        deployment: { app: "x", stage: "s" },
+        shareWithAccounts: ["111122223333"],
+      },
+    );
+    expect(() => readConfig(config({ shareWithAccounts: ["1234"] }), "dev")).toThrow(
+      "12-digit AWS account ids",
+    );
     expect(() => readConfig(config({ stage: "bad stage" }), "dev")).toThrow("invalid app/stage");
   });
 });
@@ -93,9 +122,14 @@ describe("layer contents", () => {
     fs.symlinkSync(sdk, path.join(dir, "nodejs", "node_modules", "@aws-sdk"));
     const runtimePath = path.join(dir, "nodejs/node_modules/@sec-an/runtime/index.js");
     const runtime = jest.requireActual(runtimePath) as Record<string, unknown>;
-    const contracts = jest.requireActual(path.join(dir, "nodejs/node_modules/@sec-an/contracts/index.js")) as Record<string, unknown>;
-    for (const name of ["getParam", "ResultsContext", "sqsBatchHandler", "putRawResult"]) expect(typeof runtime[name]).toBe("function");
-    expect((contracts.keyHash as (v: unknown) => string)({ b: 1, a: 2 })).toBe((contracts.keyHash as (v: unknown) => string)({ a: 2, b: 1 }));
+    const contracts = jest.requireActual(
+      path.join(dir, "nodejs/node_modules/@sec-an/contracts/index.js"),
+    ) as Record<string, unknown>;
+    for (const name of ["getParam", "ResultsContext", "sqsBatchHandler", "putRawResult"])
+      expect(typeof runtime[name]).toBe("function");
+    expect((contracts.keyHash as (v: unknown) => string)({ b: 1, a: 2 })).toBe(
+      (contracts.keyHash as (v: unknown) => string)({ a: 2, b: 1 }),
+    );
     expect(JSON.parse(files["nodejs/node_modules/@sec-an/runtime/package.json"])).toEqual({
       name: "@sec-an/runtime",
       version: "0.1.0",
@@ -105,6 +139,8 @@ describe("layer contents", () => {
   });
 
   it("rejects module names that are not package names", () => {
-    expect(() => layerFiles([{ name: "../evil", entry: "/x.ts", version: "1" }])).toThrow("invalid module name");
+    expect(() => layerFiles([{ name: "../evil", entry: "/x.ts", version: "1" }])).toThrow(
+      "invalid module name",
+    );
   });
 });

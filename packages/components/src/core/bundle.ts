@@ -18,7 +18,8 @@ const cache = new Map<string, string>();
  * nodejs22.x runtime ships AWS SDK v3: bundling it would add ~200 kB per client and slow cold starts.
  */
 export function bundleEntry(entry: string, options: BundleOptions = {}): string {
-  if (!path.isAbsolute(entry)) throw new Error(`Lambda entry must be an absolute path, got ${JSON.stringify(entry)}`);
+  if (!path.isAbsolute(entry))
+    throw new Error(`Lambda entry must be an absolute path, got ${JSON.stringify(entry)}`);
   const external = ["@aws-sdk/*", ...(options.external ?? [])];
   const key = [entry, options.sourcemap ? "map" : "", ...external].join("\0");
   const hit = cache.get(key);
@@ -47,5 +48,7 @@ export function bundleEntry(entry: string, options: BundleOptions = {}): string 
 
 /** The bundle as a Lambda deployment archive holding `index.js` (handler `index.handler`). */
 export function bundleArchive(entry: string, options: BundleOptions = {}): pulumi.asset.AssetArchive {
-  return new pulumi.asset.AssetArchive({ "index.js": new pulumi.asset.StringAsset(bundleEntry(entry, options)) });
+  return new pulumi.asset.AssetArchive({
+    "index.js": new pulumi.asset.StringAsset(bundleEntry(entry, options)),
+  });
 }

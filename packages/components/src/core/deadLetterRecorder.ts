@@ -72,7 +72,11 @@ export class DeadLetterRecorder extends pulumi.ComponentResource {
         deployment: args.deployment,
         statements: [
           // The recorder files each dead letter under its queue's name: it may write that prefix only.
-          { Sid: "FileDeadLetters", Action: "s3:PutObject", Resource: pulumi.interpolate`${bucketArn}/${this.queueName}/*` },
+          {
+            Sid: "FileDeadLetters",
+            Action: "s3:PutObject",
+            Resource: pulumi.interpolate`${bucketArn}/${this.queueName}/*`,
+          },
           // It reads the bucket name late, from shared-infra's export.
           ssmReadStatement(args.deployment, [Params.deadLettersBucketName], parent),
         ],
@@ -80,11 +84,21 @@ export class DeadLetterRecorder extends pulumi.ComponentResource {
       },
       parent,
     );
-    this.mapping = sqsEventSource(`${name}-records`, { queueArn: this.queue.arn, function: this.recorder, batchSize: 10 }, parent).mapping;
+    this.mapping = sqsEventSource(
+      `${name}-records`,
+      { queueArn: this.queue.arn, function: this.recorder, batchSize: 10 },
+      parent,
+    ).mapping;
 
     this.arn = this.queue.arn;
     this.url = this.queue.url;
     this.name = this.queue.name;
-    this.registerOutputs({ queue: this.queue, recorder: this.recorder, arn: this.arn, url: this.url, name: this.name });
+    this.registerOutputs({
+      queue: this.queue,
+      recorder: this.recorder,
+      arn: this.arn,
+      url: this.url,
+      name: this.name,
+    });
   }
 }

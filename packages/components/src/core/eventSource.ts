@@ -19,10 +19,16 @@ export interface SqsEventSource {
 }
 
 /** Actions Lambda's poller needs on the source queue, and nothing else. */
-export const SQS_CONSUME_ACTIONS = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"];
+export const SQS_CONSUME_ACTIONS = [
+  "sqs:ReceiveMessage",
+  "sqs:DeleteMessage",
+  "sqs:GetQueueAttributes",
+  "sqs:ChangeMessageVisibility",
+];
 
 export function checkBatching(batchSize: number, window: number | undefined): void {
-  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10000) throw new Error(`batchSize must be 1..10000, got ${batchSize}`);
+  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10000)
+    throw new Error(`batchSize must be 1..10000, got ${batchSize}`);
   if (batchSize > 10 && !(window !== undefined && window >= 1)) {
     throw new Error(`batchSize ${batchSize} > 10 needs maximumBatchingWindowInSeconds >= 1`);
   }
@@ -36,12 +42,19 @@ export function checkBatching(batchSize: number, window: number | undefined): vo
  * Powertools BatchProcessor). The consume grant is its own role policy, created before the mapping
  * because Lambda checks the role's permissions when the mapping is created.
  */
-export function sqsEventSource(name: string, args: SqsEventSourceArgs, opts: pulumi.CustomResourceOptions): SqsEventSource {
+export function sqsEventSource(
+  name: string,
+  args: SqsEventSourceArgs,
+  opts: pulumi.CustomResourceOptions,
+): SqsEventSource {
   const batchSize = args.batchSize ?? 10;
   checkBatching(batchSize, args.maximumBatchingWindowInSeconds);
   const grant = new aws.iam.RolePolicy(
     `${name}-consume`,
-    { role: args.function.role.id, policy: policyDocument([{ Sid: "ConsumeQueue", Action: SQS_CONSUME_ACTIONS, Resource: args.queueArn }]) },
+    {
+      role: args.function.role.id,
+      policy: policyDocument([{ Sid: "ConsumeQueue", Action: SQS_CONSUME_ACTIONS, Resource: args.queueArn }]),
+    },
     opts,
   );
   const mapping = new aws.lambda.EventSourceMapping(
@@ -52,7 +65,8 @@ export function sqsEventSource(name: string, args: SqsEventSourceArgs, opts: pul
       batchSize,
       maximumBatchingWindowInSeconds: args.maximumBatchingWindowInSeconds,
       functionResponseTypes: ["ReportBatchItemFailures"],
-      scalingConfig: args.maximumConcurrency !== undefined ? { maximumConcurrency: args.maximumConcurrency } : undefined,
+      scalingConfig:
+        args.maximumConcurrency !== undefined ? { maximumConcurrency: args.maximumConcurrency } : undefined,
     },
     { ...opts, dependsOn: [grant] },
   );

@@ -33,8 +33,10 @@ export function assertLeastPrivilege(statements: readonly ResolvedStatement[]): 
   statements.forEach((s, i) => {
     const actions = asList(s.Action);
     const resources = asList(s.Resource);
-    if (actions.length === 0 || resources.length === 0) throw new Error(`policy statement ${i} has no actions or no resources`);
-    if (resources.some((r) => typeof r !== "string" || r.length === 0)) throw new Error(`policy statement ${i} has an empty resource`);
+    if (actions.length === 0 || resources.length === 0)
+      throw new Error(`policy statement ${i} has no actions or no resources`);
+    if (resources.some((r) => typeof r !== "string" || r.length === 0))
+      throw new Error(`policy statement ${i} has an empty resource`);
     if (s.Effect === "Allow" && resources.includes("*") && actions.some((a) => a.includes("*"))) {
       throw new Error(`policy statement ${i} allows wildcard action(s) ${JSON.stringify(actions)} on "*"`);
     }
@@ -43,7 +45,9 @@ export function assertLeastPrivilege(statements: readonly ResolvedStatement[]): 
 
 /** Resolves statements (Effect defaults to Allow) and checks them with {@link assertLeastPrivilege}. */
 export function resolveStatements(statements: Statements): pulumi.Output<ResolvedStatement[]> {
-  return (pulumi.output(statements as pulumi.Input<PolicyStatement>[]) as pulumi.Output<PolicyStatement[]>).apply((list) => {
+  return (
+    pulumi.output(statements as pulumi.Input<PolicyStatement>[]) as pulumi.Output<PolicyStatement[]>
+  ).apply((list) => {
     const resolved = list.map((s): ResolvedStatement => {
       const out: ResolvedStatement = {
         Effect: s.Effect ?? "Allow",
@@ -61,7 +65,9 @@ export function resolveStatements(statements: Statements): pulumi.Output<Resolve
 
 /** `{"Version":"2012-10-17","Statement":[…]}` as a JSON string output. */
 export function policyDocument(statements: Statements): pulumi.Output<string> {
-  return resolveStatements(statements).apply((Statement) => JSON.stringify({ Version: "2012-10-17", Statement }));
+  return resolveStatements(statements).apply((Statement) =>
+    JSON.stringify({ Version: "2012-10-17", Statement }),
+  );
 }
 
 /** Trust policy letting one AWS service assume a role. */

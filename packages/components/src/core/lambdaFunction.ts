@@ -68,23 +68,32 @@ const SECRET_VALUE = [
 ];
 
 /** Checked physical name and timeout of a function (throws naming the bad argument). */
-export function lambdaSettings(name: string, args: LambdaFunctionArgs): { functionName: string; timeout: number } {
+export function lambdaSettings(
+  name: string,
+  args: LambdaFunctionArgs,
+): { functionName: string; timeout: number } {
   const functionName = args.functionName ?? name;
-  if (!FUNCTION_NAME.test(functionName)) throw new Error(`invalid Lambda function name ${JSON.stringify(functionName)}`);
+  if (!FUNCTION_NAME.test(functionName))
+    throw new Error(`invalid Lambda function name ${JSON.stringify(functionName)}`);
   const timeout = args.timeout ?? 30;
-  if (!Number.isInteger(timeout) || timeout < 1 || timeout > 900) throw new Error(`Lambda timeout must be 1..900 s, got ${timeout}`);
+  if (!Number.isInteger(timeout) || timeout < 1 || timeout > 900)
+    throw new Error(`Lambda timeout must be 1..900 s, got ${timeout}`);
   const retries = args.asyncRetryAttempts;
-  if (retries !== undefined && (!Number.isInteger(retries) || retries < 0 || retries > 2)) throw new Error(`asyncRetryAttempts must be 0..2, got ${retries}`);
+  if (retries !== undefined && (!Number.isInteger(retries) || retries < 0 || retries > 2))
+    throw new Error(`asyncRetryAttempts must be 0..2, got ${retries}`);
   const age = args.asyncMaxEventAgeSeconds;
-  if (age !== undefined && (!Number.isInteger(age) || age < 60 || age > 21600)) throw new Error(`asyncMaxEventAgeSeconds must be 60..21600, got ${age}`);
+  if (age !== undefined && (!Number.isInteger(age) || age < 60 || age > 21600))
+    throw new Error(`asyncMaxEventAgeSeconds must be 60..21600, got ${age}`);
   return { functionName, timeout };
 }
 
 /** Throws when an environment variable name or value looks like a secret (secrets belong in SSM/Secrets Manager). */
 export function assertNoSecretEnv(env: Record<string, string>): void {
   for (const [k, v] of Object.entries(env)) {
-    if (SECRET_NAME.test(k) && !REFERENCE_SUFFIX.test(k)) throw new Error(`environment variable ${k} looks like a secret: read secrets at run time instead`);
-    if (SECRET_VALUE.some((re) => re.test(v))) throw new Error(`environment variable ${k} has a value that looks like a secret`);
+    if (SECRET_NAME.test(k) && !REFERENCE_SUFFIX.test(k))
+      throw new Error(`environment variable ${k} looks like a secret: read secrets at run time instead`);
+    if (SECRET_VALUE.some((re) => re.test(v)))
+      throw new Error(`environment variable ${k} has a value that looks like a secret`);
   }
 }
 
@@ -93,7 +102,9 @@ export function deadLetterStatement(targetArn: string): PolicyStatement {
   const service = targetArn.split(":")[2];
   if (service === "sqs") return { Action: "sqs:SendMessage", Resource: targetArn };
   if (service === "sns") return { Action: "sns:Publish", Resource: targetArn };
-  throw new Error(`dead-letter target must be an SQS queue or SNS topic ARN, got ${JSON.stringify(targetArn)}`);
+  throw new Error(
+    `dead-letter target must be an SQS queue or SNS topic ARN, got ${JSON.stringify(targetArn)}`,
+  );
 }
 
 /**
@@ -135,12 +146,20 @@ export class LambdaFunction extends pulumi.ComponentResource {
     );
     this.role = new aws.iam.Role(
       `${name}-role`,
-      { assumeRolePolicy: assumeRolePolicy("lambda.amazonaws.com"), description: `Execution role of ${functionName}`, tags: args.tags },
+      {
+        assumeRolePolicy: assumeRolePolicy("lambda.amazonaws.com"),
+        description: `Execution role of ${functionName}`,
+        tags: args.tags,
+      },
       parent,
     );
 
     const statements: pulumi.Input<PolicyStatement>[] = [
-      { Sid: "OwnLogGroup", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: pulumi.interpolate`${this.logGroup.arn}:*` },
+      {
+        Sid: "OwnLogGroup",
+        Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+        Resource: pulumi.interpolate`${this.logGroup.arn}:*`,
+      },
       // X-Ray trace ingestion has no resource-level permissions: AWS requires Resource "*".
       { Sid: "XRay", Action: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], Resource: "*" },
     ];
@@ -159,9 +178,14 @@ export class LambdaFunction extends pulumi.ComponentResource {
         Resource: "*",
       });
     }
-    if (args.deadLetterTargetArn !== undefined) statements.push(pulumi.output(args.deadLetterTargetArn).apply(deadLetterStatement));
+    if (args.deadLetterTargetArn !== undefined)
+      statements.push(pulumi.output(args.deadLetterTargetArn).apply(deadLetterStatement));
     statements.push(...(args.statements ?? []));
-    this.policy = new aws.iam.RolePolicy(`${name}-policy`, { role: this.role.id, policy: policyDocument(statements) }, parent);
+    this.policy = new aws.iam.RolePolicy(
+      `${name}-policy`,
+      { role: this.role.id, policy: policyDocument(statements) },
+      parent,
+    );
 
     const environment: Record<string, pulumi.Input<string>> = {};
     if (args.deployment) {
@@ -192,7 +216,8 @@ export class LambdaFunction extends pulumi.ComponentResource {
         tracingConfig: { mode: "Active" },
         loggingConfig: { logFormat: "JSON", logGroup: this.logGroup.name },
         vpcConfig: args.vpcConfig,
-        deadLetterConfig: args.deadLetterTargetArn !== undefined ? { targetArn: args.deadLetterTargetArn } : undefined,
+        deadLetterConfig:
+          args.deadLetterTargetArn !== undefined ? { targetArn: args.deadLetterTargetArn } : undefined,
         reservedConcurrentExecutions: args.reservedConcurrency,
         layers: args.layers,
         tags: args.tags,
@@ -211,7 +236,13 @@ export class LambdaFunction extends pulumi.ComponentResource {
     }
     this.arn = this.function.arn;
     this.name = this.function.name;
-    this.registerOutputs({ function: this.function, role: this.role, logGroup: this.logGroup, arn: this.arn, name: this.name });
+    this.registerOutputs({
+      function: this.function,
+      role: this.role,
+      logGroup: this.logGroup,
+      arn: this.arn,
+      name: this.name,
+    });
   }
 
   /** Lets one AWS resource (bucket, rule, schedule, topic) invoke this function, and nothing else. */

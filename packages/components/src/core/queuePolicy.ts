@@ -11,7 +11,8 @@ export interface QueueSenders {
 
 const PRINCIPALS = { snsTopicArns: "sns.amazonaws.com", eventRuleArns: "events.amazonaws.com" } as const;
 
-export const hasSenders = (s: QueueSenders): boolean => Object.keys(PRINCIPALS).some((k) => (s[k as keyof QueueSenders]?.length ?? 0) > 0);
+export const hasSenders = (s: QueueSenders): boolean =>
+  Object.keys(PRINCIPALS).some((k) => (s[k as keyof QueueSenders]?.length ?? 0) > 0);
 
 /** Throws when a (known) source ARN belongs to another service than its list says. */
 export function checkSenderArns(senders: QueueSenders): void {
@@ -30,7 +31,10 @@ export function checkSenderArns(senders: QueueSenders): void {
  * (`aws:SourceArn`), the confused-deputy guard AWS recommends. Senders that write with their own IAM
  * role (Lambda, SQS redrive) need no statement here.
  */
-export function queuePolicyDocument(queueArn: string, senders: { snsTopicArns?: string[]; eventRuleArns?: string[] }): string {
+export function queuePolicyDocument(
+  queueArn: string,
+  senders: { snsTopicArns?: string[]; eventRuleArns?: string[] },
+): string {
   checkSenderArns(senders);
   const Statement = (Object.keys(PRINCIPALS) as (keyof typeof PRINCIPALS)[])
     .filter((k) => (senders[k]?.length ?? 0) > 0)
@@ -59,7 +63,11 @@ export function senderQueuePolicy(
   if (!hasSenders(senders)) return undefined;
   checkSenderArns(senders); // plain strings fail here, at construction; outputs fail when resolved
   const policy = pulumi
-    .all([queue.arn, pulumi.output([...(senders.snsTopicArns ?? [])]), pulumi.output([...(senders.eventRuleArns ?? [])])])
+    .all([
+      queue.arn,
+      pulumi.output([...(senders.snsTopicArns ?? [])]),
+      pulumi.output([...(senders.eventRuleArns ?? [])]),
+    ])
     .apply(([arn, snsTopicArns, eventRuleArns]) => queuePolicyDocument(arn, { snsTopicArns, eventRuleArns }));
   return new aws.sqs.QueuePolicy(name, { queueUrl: queue.url, policy }, opts);
 }

@@ -43,8 +43,13 @@ export function queueSettings(name: string, args: ServiceQueueArgs) {
   if (args.consumerTimeout !== undefined && args.visibilityTimeoutSeconds !== undefined) {
     throw new Error("only one of consumerTimeout or visibilityTimeoutSeconds can be given");
   }
-  const visibilityTimeoutSeconds = args.visibilityTimeoutSeconds ?? visibilityForConsumer(args.consumerTimeout ?? 30);
-  if (!Number.isInteger(visibilityTimeoutSeconds) || visibilityTimeoutSeconds < 0 || visibilityTimeoutSeconds > 43200) {
+  const visibilityTimeoutSeconds =
+    args.visibilityTimeoutSeconds ?? visibilityForConsumer(args.consumerTimeout ?? 30);
+  if (
+    !Number.isInteger(visibilityTimeoutSeconds) ||
+    visibilityTimeoutSeconds < 0 ||
+    visibilityTimeoutSeconds > 43200
+  ) {
     throw new Error(`visibilityTimeoutSeconds must be 0..43200, got ${visibilityTimeoutSeconds}`);
   }
   const maxReceiveCount = args.maxReceiveCount ?? 3;
@@ -52,7 +57,10 @@ export function queueSettings(name: string, args: ServiceQueueArgs) {
     throw new Error(`maxReceiveCount must be 1..5, got ${maxReceiveCount}`);
   }
   const delaySeconds = args.delaySeconds;
-  if (delaySeconds !== undefined && (!Number.isInteger(delaySeconds) || delaySeconds < 0 || delaySeconds > 900)) {
+  if (
+    delaySeconds !== undefined &&
+    (!Number.isInteger(delaySeconds) || delaySeconds < 0 || delaySeconds > 900)
+  ) {
     throw new Error(`delaySeconds must be 0..900, got ${delaySeconds}`);
   }
   return { queueName, visibilityTimeoutSeconds, maxReceiveCount, delaySeconds };
@@ -111,12 +119,23 @@ export class ServiceQueue extends pulumi.ComponentResource {
       },
       parent,
     );
-    this.queuePolicy = senderQueuePolicy(`${name}-policy`, this.queue, { snsTopicArns: args.snsTopicArns }, parent);
+    this.queuePolicy = senderQueuePolicy(
+      `${name}-policy`,
+      this.queue,
+      { snsTopicArns: args.snsTopicArns },
+      parent,
+    );
 
     this.arn = this.queue.arn;
     this.url = this.queue.url;
     this.name = this.queue.name;
-    this.registerOutputs({ queue: this.queue, deadLetters: this.deadLetters, arn: this.arn, url: this.url, name: this.name });
+    this.registerOutputs({
+      queue: this.queue,
+      deadLetters: this.deadLetters,
+      arn: this.arn,
+      url: this.url,
+      name: this.name,
+    });
   }
 
   /**
@@ -130,6 +149,10 @@ export class ServiceQueue extends pulumi.ComponentResource {
         `${this.queueName}: visibility timeout ${this.visibilityTimeoutSeconds}s is under 6 × ${fn.functionName} timeout = ${needed}s; set consumerTimeout: ${fn.timeout}`,
       );
     }
-    return sqsEventSource(`${this.componentName}-to-${fn.functionName}`, { queueArn: this.arn, function: fn, ...options }, { parent: this });
+    return sqsEventSource(
+      `${this.componentName}-to-${fn.functionName}`,
+      { queueArn: this.arn, function: fn, ...options },
+      { parent: this },
+    );
   }
 }

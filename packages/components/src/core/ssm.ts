@@ -22,12 +22,20 @@ export function readDeployment(config: ConfigLike, stackName: string = pulumi.ge
  * Reads a parameter another project published, at deploy time. Use only where a resource argument
  * needs the value (IAM ARNs, event sources, subscriptions); handlers read late, at run time.
  */
-export function ssmParam(deployment: Deployment, def: ParamDef, opts?: pulumi.InvokeOutputOptions): pulumi.Output<string> {
+export function ssmParam(
+  deployment: Deployment,
+  def: ParamDef,
+  opts?: pulumi.InvokeOutputOptions,
+): pulumi.Output<string> {
   return aws.ssm.getParameterOutput({ name: paramName(deployment, def) }, opts).value;
 }
 
 /** ARN of a parameter in the deploying account and region. */
-export function ssmParamArn(deployment: Deployment, def: ParamDef, opts?: pulumi.InvokeOutputOptions): pulumi.Output<string> {
+export function ssmParamArn(
+  deployment: Deployment,
+  def: ParamDef,
+  opts?: pulumi.InvokeOutputOptions,
+): pulumi.Output<string> {
   const partition = aws.getPartitionOutput({}, opts).partition;
   const region = aws.getRegionOutput({}, opts).region;
   const account = aws.getCallerIdentityOutput({}, opts).accountId;
@@ -35,7 +43,11 @@ export function ssmParamArn(deployment: Deployment, def: ParamDef, opts?: pulumi
 }
 
 /** Lets a handler read the given parameters late (Powertools `getParameter`/`getParameters`). */
-export function ssmReadStatement(deployment: Deployment, defs: readonly ParamDef[], opts?: pulumi.InvokeOutputOptions): PolicyStatement {
+export function ssmReadStatement(
+  deployment: Deployment,
+  defs: readonly ParamDef[],
+  opts?: pulumi.InvokeOutputOptions,
+): PolicyStatement {
   if (defs.length === 0) throw new Error("ssmReadStatement needs at least one parameter");
   return {
     Sid: "ReadOwnParameters",
@@ -60,7 +72,8 @@ export interface SsmExportsArgs<K extends string> {
 export function ssmValue(def: ParamDef, value: string | string[]): string {
   if (Array.isArray(value)) {
     if (def.type !== "StringList") throw new Error(`${def.path} is a String parameter but got a list`);
-    if (value.some((v) => v.includes(","))) throw new Error(`${def.path}: StringList items may not contain ","`);
+    if (value.some((v) => v.includes(",")))
+      throw new Error(`${def.path}: StringList items may not contain ","`);
     return value.join(",");
   }
   if (value.length === 0) throw new Error(`${def.path}: SSM parameters cannot be empty`);
@@ -89,7 +102,14 @@ export class SsmExports<K extends string> extends pulumi.ComponentResource {
       // Catalogue values are never secrets: `insecureValue` keeps them readable in previews and state.
       parameters[key] = new aws.ssm.Parameter(
         `${name}-${key}`,
-        { name: full, type: def.type, insecureValue: stored, description: def.description, tier: "Standard", tags: args.tags },
+        {
+          name: full,
+          type: def.type,
+          insecureValue: stored,
+          description: def.description,
+          tier: "Standard",
+          tags: args.tags,
+        },
         { parent: this },
       );
       values[key] = stored;

@@ -71,7 +71,10 @@ export class Topic extends pulumi.ComponentResource {
         protocol: "sqs",
         endpoint: isQueue ? queue.arn : queue,
         rawMessageDelivery: options.rawMessageDelivery ?? true,
-        filterPolicy: options.filterPolicy !== undefined ? pulumi.output(options.filterPolicy).apply((p) => JSON.stringify(p)) : undefined,
+        filterPolicy:
+          options.filterPolicy !== undefined
+            ? pulumi.output(options.filterPolicy).apply((p) => JSON.stringify(p))
+            : undefined,
         filterPolicyScope: options.filterPolicy !== undefined ? "MessageAttributes" : undefined,
       },
       { parent: this, dependsOn: isQueue && queue.queuePolicy ? [queue.queuePolicy] : [] },

@@ -1,7 +1,13 @@
 import * as vm from "node:vm";
 import * as pulumi from "@pulumi/pulumi";
 import { resources, settle, setupPulumiMocks } from "@sec-an/testing";
-import { bundleEntry, DeadLetterRecorder, defaultGlueEntry, defaultRecorderEntry, SqsSnsGlue } from "../../src/core";
+import {
+  bundleEntry,
+  DeadLetterRecorder,
+  defaultGlueEntry,
+  defaultRecorderEntry,
+  SqsSnsGlue,
+} from "../../src/core";
 import { deployment, record } from "./helpers";
 
 /** Loads a CommonJS bundle the way Node's module wrapper does, with this package's node_modules for the SDK. */
@@ -27,7 +33,11 @@ describe("default handlers from @sec-an/runtime", () => {
   it("are what the recorder and glue deploy when no override is given", async () => {
     setupPulumiMocks({ ssm: { "/sec-an/test/s3/dead_letters/arn": "arn:aws:s3:::dl" } });
     const dead = new DeadLetterRecorder("dead", { deployment });
-    const glue = new SqsSnsGlue("glue", { deployment, queue: { arn: "arn:aws:sqs:us-east-1:123456789012:q" }, topicArn: "arn:aws:sns:us-east-1:123456789012:t" });
+    const glue = new SqsSnsGlue("glue", {
+      deployment,
+      queue: { arn: "arn:aws:sqs:us-east-1:123456789012:q" },
+      topicArn: "arn:aws:sns:us-east-1:123456789012:t",
+    });
     await settle();
     for (const [fn, entry] of [
       [dead.recorder, defaultRecorderEntry()],
@@ -37,7 +47,9 @@ describe("default handlers from @sec-an/runtime", () => {
       const assets = await fn.code.assets;
       expect(Object.keys(assets)).toEqual(["index.js"]);
       expect(await (assets["index.js"] as pulumi.asset.StringAsset).text).toBe(bundleEntry(entry));
-      expect((await record("aws:lambda/function:Function", `${fn.functionName}-function`)).inputs.handler).toBe("index.handler");
+      expect(
+        (await record("aws:lambda/function:Function", `${fn.functionName}-function`)).inputs.handler,
+      ).toBe("index.handler");
     }
     expect(resources().filter((r) => r.type === "aws:lambda/function:Function")).toHaveLength(2);
   });

@@ -10,7 +10,10 @@ describe("Topic", () => {
   beforeEach(() => setupPulumiMocks());
 
   it("encrypts with the AWS-managed SNS key and logs delivery status when given a role", async () => {
-    const t = new Topic("results", { topicName: "test-sec-an-results", deliveryLoggingRoleArn: LOGGING_ROLE });
+    const t = new Topic("results", {
+      topicName: "test-sec-an-results",
+      deliveryLoggingRoleArn: LOGGING_ROLE,
+    });
     const topic = await record("aws:sns/topic:Topic", "results");
     expect(topic.inputs).toEqual({
       name: "test-sec-an-results",
@@ -27,9 +30,16 @@ describe("Topic", () => {
 
   it("subscribes a queue with raw delivery and an attribute filter, and the queue admits only that topic", async () => {
     const t = new Topic("ports");
-    const q = new ServiceQueue("tls", { deployment, snsTopicArns: [t.arn], deadLetterBucketArn: BUCKET_ARN, deadLetterHandlerEntry: FIXTURE });
+    const q = new ServiceQueue("tls", {
+      deployment,
+      snsTopicArns: [t.arn],
+      deadLetterBucketArn: BUCKET_ARN,
+      deadLetterHandlerEntry: FIXTURE,
+    });
     const sub0 = t.subscribeQueue("tls", q, { filterPolicy: { service: ["https", "imaps"] } });
-    t.subscribeQueue("elsewhere", "arn:aws:sqs:us-east-1:123456789012:other-stack-queue", { rawMessageDelivery: false });
+    t.subscribeQueue("elsewhere", "arn:aws:sqs:us-east-1:123456789012:other-stack-queue", {
+      rawMessageDelivery: false,
+    });
     const sub = await record("aws:sns/topicSubscription:TopicSubscription", "ports-to-tls");
     expect(sub.inputs).toEqual({
       topic: `arn:aws:sns:us-east-1:${ACCOUNT}:ports`,
@@ -39,16 +49,26 @@ describe("Topic", () => {
       filterPolicy: '{"service":["https","imaps"]}',
       filterPolicyScope: "MessageAttributes",
     });
-    expect(await urnOf(sub0)).toContain("sec-an:core:Topic$aws:sns/topicSubscription:TopicSubscription::ports-to-tls");
-    expect((await record("aws:sns/topicSubscription:TopicSubscription", "ports-to-elsewhere")).inputs).toEqual({
+    expect(await urnOf(sub0)).toContain(
+      "sec-an:core:Topic$aws:sns/topicSubscription:TopicSubscription::ports-to-tls",
+    );
+    expect(
+      (await record("aws:sns/topicSubscription:TopicSubscription", "ports-to-elsewhere")).inputs,
+    ).toEqual({
       topic: `arn:aws:sns:us-east-1:${ACCOUNT}:ports`,
       protocol: "sqs",
       endpoint: "arn:aws:sqs:us-east-1:123456789012:other-stack-queue",
       rawMessageDelivery: false,
     });
-    const policy = json((await record("aws:sqs/queuePolicy:QueuePolicy", "tls-policy")).inputs.policy) as { Statement: any[] };
-    expect(policy.Statement[0].Condition).toEqual({ ArnEquals: { "aws:SourceArn": [`arn:aws:sns:us-east-1:${ACCOUNT}:ports`] } });
-    expect((await record("aws:sns/topic:Topic", "ports")).inputs).toEqual({ kmsMasterKeyId: "alias/aws/sns" });
+    const policy = json((await record("aws:sqs/queuePolicy:QueuePolicy", "tls-policy")).inputs.policy) as {
+      Statement: Record<string, unknown>[];
+    };
+    expect(policy.Statement[0].Condition).toEqual({
+      ArnEquals: { "aws:SourceArn": [`arn:aws:sns:us-east-1:${ACCOUNT}:ports`] },
+    });
+    expect((await record("aws:sns/topic:Topic", "ports")).inputs).toEqual({
+      kmsMasterKeyId: "alias/aws/sns",
+    });
     expect(await checkResources(resources())).toEqual([]);
   });
 });
@@ -58,15 +78,34 @@ describe("SqsSnsGlue", () => {
 
   it("drains the queue into the topic with publish rights on that topic only", async () => {
     const topic = new Topic("initiator");
-    const delay = new ServiceQueue("delay", { deployment, delaySeconds: 900, deadLetterBucketArn: BUCKET_ARN, deadLetterHandlerEntry: FIXTURE });
-    const glue = new SqsSnsGlue("delay-glue", { deployment, queue: delay, topicArn: topic.arn, handlerEntry: FIXTURE });
+    const delay = new ServiceQueue("delay", {
+      deployment,
+      delaySeconds: 900,
+      deadLetterBucketArn: BUCKET_ARN,
+      deadLetterHandlerEntry: FIXTURE,
+    });
+    const glue = new SqsSnsGlue("delay-glue", {
+      deployment,
+      queue: delay,
+      topicArn: topic.arn,
+      handlerEntry: FIXTURE,
+    });
     await settle();
     const fn = await record("aws:lambda/function:Function", "delay-glue-function-function");
-    expect(fn.inputs.environment.variables[GLUE_TOPIC_ENV]).toBe(`arn:aws:sns:us-east-1:${ACCOUNT}:initiator`);
+    expect(fn.inputs.environment.variables[GLUE_TOPIC_ENV]).toBe(
+      `arn:aws:sns:us-east-1:${ACCOUNT}:initiator`,
+    );
     expect(fn.inputs.timeout).toBe(30);
-    const policy = json((await record("aws:iam/rolePolicy:RolePolicy", "delay-glue-function-policy")).inputs.policy) as { Statement: any[] };
+    const policy = json(
+      (await record("aws:iam/rolePolicy:RolePolicy", "delay-glue-function-policy")).inputs.policy,
+    ) as { Statement: Record<string, unknown>[] };
     expect(policy.Statement.slice(2)).toEqual([
-      { Sid: "PublishToTopic", Effect: "Allow", Action: "sns:Publish", Resource: `arn:aws:sns:us-east-1:${ACCOUNT}:initiator` },
+      {
+        Sid: "PublishToTopic",
+        Effect: "Allow",
+        Action: "sns:Publish",
+        Resource: `arn:aws:sns:us-east-1:${ACCOUNT}:initiator`,
+      },
     ]);
     const mapping = await record("aws:lambda/eventSourceMapping:EventSourceMapping", "delay-glue-source");
     expect(mapping.inputs).toEqual({
@@ -75,13 +114,22 @@ describe("SqsSnsGlue", () => {
       batchSize: 10,
       functionResponseTypes: ["ReportBatchItemFailures"],
     });
-    expect(await urnOf(glue.function)).toContain("sec-an:core:SqsSnsGlue$sec-an:core:LambdaFunction::delay-glue-function");
+    expect(await urnOf(glue.function)).toContain(
+      "sec-an:core:SqsSnsGlue$sec-an:core:LambdaFunction::delay-glue-function",
+    );
     expect(await checkResources(resources())).toEqual([]);
   });
 
   it("refuses a glue slower than the queue's visibility timeout allows", async () => {
     expect(
-      () => new SqsSnsGlue("g", { deployment, queue: { arn: "arn:aws:sqs:us-east-1:1:q", visibilityTimeoutSeconds: 60 }, topicArn: "arn:aws:sns:us-east-1:1:t", timeout: 11, handlerEntry: FIXTURE }),
+      () =>
+        new SqsSnsGlue("g", {
+          deployment,
+          queue: { arn: "arn:aws:sqs:us-east-1:1:q", visibilityTimeoutSeconds: 60 },
+          topicArn: "arn:aws:sns:us-east-1:1:t",
+          timeout: 11,
+          handlerEntry: FIXTURE,
+        }),
     ).toThrow("under 6 × glue timeout 11s");
     await settle();
   });

@@ -21,11 +21,21 @@ describe("policyDocument", () => {
   });
 
   it("rejects wildcard actions on every resource and empty statements", () => {
-    expect(() => assertLeastPrivilege([{ Effect: "Allow", Action: "s3:*", Resource: "*" }])).toThrow('wildcard action(s) ["s3:*"] on "*"');
-    expect(() => assertLeastPrivilege([{ Effect: "Allow", Action: ["sqs:Get*"], Resource: ["arn:x", "*"] }])).toThrow("wildcard");
-    expect(() => assertLeastPrivilege([{ Effect: "Allow", Action: [], Resource: "arn:x" }])).toThrow("no actions");
-    expect(() => assertLeastPrivilege([{ Effect: "Allow", Action: "s3:GetObject", Resource: "" }])).toThrow("empty resource");
-    expect(() => assertLeastPrivilege([{ Effect: "Allow", Action: "s3:*", Resource: "arn:aws:s3:::b/*" }])).not.toThrow();
+    expect(() => assertLeastPrivilege([{ Effect: "Allow", Action: "s3:*", Resource: "*" }])).toThrow(
+      'wildcard action(s) ["s3:*"] on "*"',
+    );
+    expect(() =>
+      assertLeastPrivilege([{ Effect: "Allow", Action: ["sqs:Get*"], Resource: ["arn:x", "*"] }]),
+    ).toThrow("wildcard");
+    expect(() => assertLeastPrivilege([{ Effect: "Allow", Action: [], Resource: "arn:x" }])).toThrow(
+      "no actions",
+    );
+    expect(() => assertLeastPrivilege([{ Effect: "Allow", Action: "s3:GetObject", Resource: "" }])).toThrow(
+      "empty resource",
+    );
+    expect(() =>
+      assertLeastPrivilege([{ Effect: "Allow", Action: "s3:*", Resource: "arn:aws:s3:::b/*" }]),
+    ).not.toThrow();
     expect(() => assertLeastPrivilege([{ Effect: "Deny", Action: "*", Resource: "*" }])).not.toThrow();
   });
 });

@@ -15,7 +15,11 @@ describe("LambdaFunction", () => {
       statements: [{ Action: "s3:PutObject", Resource: "arn:aws:s3:::raw/*" }],
     });
     await settle();
-    expect(resources().map((r) => `${r.type}::${r.name}`).sort()).toEqual([
+    expect(
+      resources()
+        .map((r) => `${r.type}::${r.name}`)
+        .sort(),
+    ).toEqual([
       "aws:cloudwatch/logGroup:LogGroup::scan-logs",
       "aws:iam/role:Role::scan-role",
       "aws:iam/rolePolicy:RolePolicy::scan-policy",
@@ -29,7 +33,9 @@ describe("LambdaFunction", () => {
     const role = await record("aws:iam/role:Role", "scan-role");
     expect(json(role.inputs.assumeRolePolicy)).toEqual({
       Version: "2012-10-17",
-      Statement: [{ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" }],
+      Statement: [
+        { Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" },
+      ],
     });
 
     const policy = await record("aws:iam/rolePolicy:RolePolicy", "scan-policy");
@@ -37,8 +43,18 @@ describe("LambdaFunction", () => {
     expect(json(policy.inputs.policy)).toEqual({
       Version: "2012-10-17",
       Statement: [
-        { Sid: "OwnLogGroup", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:/aws/lambda/scan:*` },
-        { Sid: "XRay", Effect: "Allow", Action: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], Resource: "*" },
+        {
+          Sid: "OwnLogGroup",
+          Effect: "Allow",
+          Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+          Resource: `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:/aws/lambda/scan:*`,
+        },
+        {
+          Sid: "XRay",
+          Effect: "Allow",
+          Action: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
+          Resource: "*",
+        },
         { Effect: "Allow", Action: "s3:PutObject", Resource: "arn:aws:s3:::raw/*" },
       ],
     });
@@ -54,13 +70,22 @@ describe("LambdaFunction", () => {
       architectures: ["arm64"],
       tracingConfig: { mode: "Active" },
       loggingConfig: { logFormat: "JSON", logGroup: "/aws/lambda/scan" },
-      environment: { variables: { SEC_AN_APP: "sec-an", SEC_AN_STAGE: "test", SEC_AN_TASK: "nmap", POWERTOOLS_SERVICE_NAME: "scan" } },
+      environment: {
+        variables: {
+          SEC_AN_APP: "sec-an",
+          SEC_AN_STAGE: "test",
+          SEC_AN_TASK: "nmap",
+          POWERTOOLS_SERVICE_NAME: "scan",
+        },
+      },
     });
     expect(f.inputs.deadLetterConfig).toBeUndefined();
     expect(f.inputs.vpcConfig).toBeUndefined();
     expect(await unwrap(fn.name)).toBe("scan");
     expect(fn.timeout).toBe(60);
-    expect(await urnOf(fn.function)).toContain("sec-an:core:LambdaFunction$aws:lambda/function:Function::scan-function");
+    expect(await urnOf(fn.function)).toContain(
+      "sec-an:core:LambdaFunction$aws:lambda/function:Function::scan-function",
+    );
     expect(await checkResources(resources())).toEqual([]);
   });
 
@@ -75,8 +100,15 @@ describe("LambdaFunction", () => {
       architectures: ["x86_64"],
     });
     const policy = await record("aws:iam/rolePolicy:RolePolicy", "vpcfn-policy");
-    const statements = (json(policy.inputs.policy) as { Statement: { Sid?: string; Action: unknown; Resource: unknown }[] }).Statement;
-    expect(statements.map((s) => s.Sid ?? s.Action)).toEqual(["OwnLogGroup", "XRay", "VpcNetworkInterfaces", "sqs:SendMessage"]);
+    const statements = (
+      json(policy.inputs.policy) as { Statement: { Sid?: string; Action: unknown; Resource: unknown }[] }
+    ).Statement;
+    expect(statements.map((s) => s.Sid ?? s.Action)).toEqual([
+      "OwnLogGroup",
+      "XRay",
+      "VpcNetworkInterfaces",
+      "sqs:SendMessage",
+    ]);
     expect(statements[3].Resource).toBe(`arn:aws:sqs:us-east-1:${ACCOUNT}:vpcfn-dlq`);
     const f = await record("aws:lambda/function:Function", "vpcfn-function");
     expect(f.inputs).toMatchObject({
@@ -91,9 +123,19 @@ describe("LambdaFunction", () => {
   });
 
   it("configures async retries and grants invoke to exactly one source", async () => {
-    const fn = new LambdaFunction("parser", { entry: FIXTURE, asyncRetryAttempts: 1, asyncMaxEventAgeSeconds: 3600 });
-    fn.allowInvoke("bucket", { principal: "s3.amazonaws.com", sourceArn: "arn:aws:s3:::raw", sourceAccount: ACCOUNT });
-    expect((await record("aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig", "parser-async")).inputs).toEqual({
+    const fn = new LambdaFunction("parser", {
+      entry: FIXTURE,
+      asyncRetryAttempts: 1,
+      asyncMaxEventAgeSeconds: 3600,
+    });
+    fn.allowInvoke("bucket", {
+      principal: "s3.amazonaws.com",
+      sourceArn: "arn:aws:s3:::raw",
+      sourceAccount: ACCOUNT,
+    });
+    expect(
+      (await record("aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig", "parser-async")).inputs,
+    ).toEqual({
       functionName: "parser",
       maximumRetryAttempts: 1,
       maximumEventAgeInSeconds: 3600,
@@ -105,8 +147,12 @@ describe("LambdaFunction", () => {
       sourceArn: "arn:aws:s3:::raw",
       sourceAccount: ACCOUNT,
     });
-    expect(() => new LambdaFunction("p2", { entry: FIXTURE, asyncRetryAttempts: 3 })).toThrow("asyncRetryAttempts must be 0..2");
-    expect(() => new LambdaFunction("p3", { entry: FIXTURE, asyncMaxEventAgeSeconds: 30 })).toThrow("60..21600");
+    expect(() => new LambdaFunction("p2", { entry: FIXTURE, asyncRetryAttempts: 3 })).toThrow(
+      "asyncRetryAttempts must be 0..2",
+    );
+    expect(() => new LambdaFunction("p3", { entry: FIXTURE, asyncMaxEventAgeSeconds: 30 })).toThrow(
+      "60..21600",
+    );
     await settle();
   });
 
@@ -117,15 +163,24 @@ describe("LambdaFunction", () => {
     expect(resources()).toEqual([]); // validation precedes registration
     expect(() => assertNoSecretEnv({ DB_PASSWORD: "x" })).toThrow("DB_PASSWORD looks like a secret");
     expect(() => assertNoSecretEnv({ GITHUB_TOKEN: "x" })).toThrow("looks like a secret");
-    expect(() => assertNoSecretEnv({ KEY_ID: "AKIAABCDEFGHIJKLMNOP" })).toThrow("value that looks like a secret");
-    expect(() => assertNoSecretEnv({ DB: "postgres://admin:hunter2@db:5432/x" })).toThrow("value that looks like a secret");
+    expect(() => assertNoSecretEnv({ KEY_ID: "AKIAABCDEFGHIJKLMNOP" })).toThrow(
+      "value that looks like a secret",
+    );
+    expect(() => assertNoSecretEnv({ DB: "postgres://admin:hunter2@db:5432/x" })).toThrow(
+      "value that looks like a secret",
+    );
     expect(() => assertNoSecretEnv({ API_TOKEN_PARAM: "/sec-an/dev/token" })).not.toThrow();
-    expect(() => assertNoSecretEnv({ SEC_AN_GLUE_TOPIC_ARN: `arn:aws:sns:us-east-1:${ACCOUNT}:t` })).not.toThrow();
+    expect(() =>
+      assertNoSecretEnv({ SEC_AN_GLUE_TOPIC_ARN: `arn:aws:sns:us-east-1:${ACCOUNT}:t` }),
+    ).not.toThrow();
     await settle();
   });
 
   it("maps dead-letter targets to the one action they need", () => {
-    expect(deadLetterStatement("arn:aws:sns:eu-west-2:1:t")).toEqual({ Action: "sns:Publish", Resource: "arn:aws:sns:eu-west-2:1:t" });
+    expect(deadLetterStatement("arn:aws:sns:eu-west-2:1:t")).toEqual({
+      Action: "sns:Publish",
+      Resource: "arn:aws:sns:eu-west-2:1:t",
+    });
     expect(() => deadLetterStatement("arn:aws:s3:::b")).toThrow("SQS queue or SNS topic");
   });
 });

@@ -16,7 +16,11 @@ describe("ServiceQueue", () => {
   it("creates an encrypted queue redriving to a recorded, 14-day DLQ, all parented to the component", async () => {
     const q = new ServiceQueue("work", { deployment, consumerTimeout: 60, deadLetterHandlerEntry: FIXTURE });
     await settle();
-    expect(resources().map((r) => `${r.type}::${r.name}`).sort()).toEqual([
+    expect(
+      resources()
+        .map((r) => `${r.type}::${r.name}`)
+        .sort(),
+    ).toEqual([
       "aws:cloudwatch/logGroup:LogGroup::work-dlq-recorder-logs",
       "aws:iam/role:Role::work-dlq-recorder-role",
       "aws:iam/rolePolicy:RolePolicy::work-dlq-recorder-policy",
@@ -49,8 +53,12 @@ describe("ServiceQueue", () => {
     expect(resourcesOfType("aws:sqs/queuePolicy:QueuePolicy")).toEqual([]); // redrive needs no queue policy
 
     expect(await urnOf(q.queue)).toContain("sec-an:core:ServiceQueue$aws:sqs/queue:Queue::work");
-    expect(await urnOf(q.deadLetters)).toContain("sec-an:core:ServiceQueue$sec-an:core:DeadLetterRecorder::work-dlq");
-    expect(await urnOf(q.deadLetters.queue)).toContain("sec-an:core:DeadLetterRecorder$aws:sqs/queue:Queue::work-dlq");
+    expect(await urnOf(q.deadLetters)).toContain(
+      "sec-an:core:ServiceQueue$sec-an:core:DeadLetterRecorder::work-dlq",
+    );
+    expect(await urnOf(q.deadLetters.queue)).toContain(
+      "sec-an:core:DeadLetterRecorder$aws:sqs/queue:Queue::work-dlq",
+    );
     expect(await unwrap(q.url)).toBe(`https://sqs.us-east-1.amazonaws.com/${ACCOUNT}/work`);
     expect(await checkResources(resources())).toEqual([]);
   });
@@ -66,8 +74,15 @@ describe("ServiceQueue", () => {
       deadLetterHandlerEntry: FIXTURE,
     });
     const main = await record("aws:sqs/queue:Queue", "ingest");
-    expect(main.inputs).toMatchObject({ delaySeconds: 120, messageRetentionSeconds: 86400, visibilityTimeoutSeconds: 180 });
-    expect(json(main.inputs.redrivePolicy)).toEqual({ deadLetterTargetArn: sqsArn("ingest-dlq"), maxReceiveCount: 5 });
+    expect(main.inputs).toMatchObject({
+      delaySeconds: 120,
+      messageRetentionSeconds: 86400,
+      visibilityTimeoutSeconds: 180,
+    });
+    expect(json(main.inputs.redrivePolicy)).toEqual({
+      deadLetterTargetArn: sqsArn("ingest-dlq"),
+      maxReceiveCount: 5,
+    });
     const policy = await record("aws:sqs/queuePolicy:QueuePolicy", "ingest-policy");
     expect(policy.inputs.queueUrl).toBe(`https://sqs.us-east-1.amazonaws.com/${ACCOUNT}/ingest`);
     expect(json(policy.inputs.policy)).toEqual({
@@ -87,7 +102,11 @@ describe("ServiceQueue", () => {
   });
 
   it("eventSource maps the consumer with partial batch failures and grants it this queue only", async () => {
-    const q = new ServiceQueue("tasks", { deployment, consumerTimeout: 120, deadLetterHandlerEntry: FIXTURE });
+    const q = new ServiceQueue("tasks", {
+      deployment,
+      consumerTimeout: 120,
+      deadLetterHandlerEntry: FIXTURE,
+    });
     const fn = new LambdaFunction("scanner", { entry: FIXTURE, timeout: 120 });
     const source = q.eventSource(fn, { batchSize: 5, maximumConcurrency: 4 });
     const mapping = await record("aws:lambda/eventSourceMapping:EventSourceMapping", "tasks-to-scanner");
@@ -106,12 +125,19 @@ describe("ServiceQueue", () => {
         {
           Sid: "ConsumeQueue",
           Effect: "Allow",
-          Action: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"],
+          Action: [
+            "sqs:ReceiveMessage",
+            "sqs:DeleteMessage",
+            "sqs:GetQueueAttributes",
+            "sqs:ChangeMessageVisibility",
+          ],
           Resource: sqsArn("tasks"),
         },
       ],
     });
-    expect(await urnOf(source.mapping)).toContain("sec-an:core:ServiceQueue$aws:lambda/eventSourceMapping:EventSourceMapping::tasks-to-scanner");
+    expect(await urnOf(source.mapping)).toContain(
+      "sec-an:core:ServiceQueue$aws:lambda/eventSourceMapping:EventSourceMapping::tasks-to-scanner",
+    );
     expect(await checkResources(resources())).toEqual([]);
   });
 
@@ -120,12 +146,24 @@ describe("ServiceQueue", () => {
     const slow = new LambdaFunction("slow", { entry: FIXTURE, timeout: 11 });
     expect(() => q.eventSource(slow)).toThrow("visibility timeout 60s is under 6 × slow timeout = 66s");
     expect(() => q.eventSource(slow, { batchSize: 50 })).toThrow();
-    const ok = new ServiceQueue("big", { deployment, visibilityTimeoutSeconds: 900, deadLetterHandlerEntry: FIXTURE });
-    expect(() => ok.eventSource(slow, { batchSize: 50 })).toThrow("needs maximumBatchingWindowInSeconds >= 1");
+    const ok = new ServiceQueue("big", {
+      deployment,
+      visibilityTimeoutSeconds: 900,
+      deadLetterHandlerEntry: FIXTURE,
+    });
+    expect(() => ok.eventSource(slow, { batchSize: 50 })).toThrow(
+      "needs maximumBatchingWindowInSeconds >= 1",
+    );
     expect(() => ok.eventSource(slow, { batchSize: 50, maximumBatchingWindowInSeconds: 5 })).not.toThrow();
-    expect(() => new ServiceQueue("a", { deployment, consumerTimeout: 1, visibilityTimeoutSeconds: 6 })).toThrow("only one of");
-    expect(() => new ServiceQueue("b", { deployment, maxReceiveCount: 6 })).toThrow("maxReceiveCount must be 1..5");
-    expect(() => new ServiceQueue("c", { deployment, delaySeconds: 901 })).toThrow("delaySeconds must be 0..900");
+    expect(
+      () => new ServiceQueue("a", { deployment, consumerTimeout: 1, visibilityTimeoutSeconds: 6 }),
+    ).toThrow("only one of");
+    expect(() => new ServiceQueue("b", { deployment, maxReceiveCount: 6 })).toThrow(
+      "maxReceiveCount must be 1..5",
+    );
+    expect(() => new ServiceQueue("c", { deployment, delaySeconds: 901 })).toThrow(
+      "delaySeconds must be 0..900",
+    );
     expect(() => new ServiceQueue("d", { deployment, consumerTimeout: 7201 })).toThrow("12 h");
     expect(() => new ServiceQueue("bad.name", { deployment })).toThrow("invalid SQS queue name");
     // Bad args fail before anything is registered.
@@ -163,7 +201,12 @@ describe("DeadLetterRecorder", () => {
     expect(q.inputs.redrivePolicy).toBeUndefined(); // its own failures stay here: no loop
     const policy = await record("aws:iam/rolePolicy:RolePolicy", "ingest-dead-recorder-policy");
     expect((json(policy.inputs.policy) as { Statement: unknown[] }).Statement.slice(2)).toEqual([
-      { Sid: "FileDeadLetters", Effect: "Allow", Action: "s3:PutObject", Resource: `${BUCKET_ARN}/test-sec-an-ingest-dead/*` },
+      {
+        Sid: "FileDeadLetters",
+        Effect: "Allow",
+        Action: "s3:PutObject",
+        Resource: `${BUCKET_ARN}/test-sec-an-ingest-dead/*`,
+      },
       {
         Sid: "ReadOwnParameters",
         Effect: "Allow",
@@ -197,10 +240,22 @@ describe("DeadLetterRecorder", () => {
 
   it("rejects a source ARN of the wrong service (the original wired the wrong sender)", async () => {
     expect(
-      () => new DeadLetterRecorder("wrong", { deployment, bucketArn: BUCKET_ARN, snsTopicArns: [sqsArn("not-a-topic")], handlerEntry: FIXTURE }),
+      () =>
+        new DeadLetterRecorder("wrong", {
+          deployment,
+          bucketArn: BUCKET_ARN,
+          snsTopicArns: [sqsArn("not-a-topic")],
+          handlerEntry: FIXTURE,
+        }),
     ).toThrow('snsTopicArns: "arn:aws:sqs:us-east-1:123456789012:not-a-topic" is not an sns ARN');
     expect(
-      () => new DeadLetterRecorder("wrong2", { deployment, bucketArn: BUCKET_ARN, eventRuleArns: [TOPIC], handlerEntry: FIXTURE }),
+      () =>
+        new DeadLetterRecorder("wrong2", {
+          deployment,
+          bucketArn: BUCKET_ARN,
+          eventRuleArns: [TOPIC],
+          handlerEntry: FIXTURE,
+        }),
     ).toThrow("is not an events ARN");
     await settle();
   });

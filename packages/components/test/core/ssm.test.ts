@@ -10,7 +10,10 @@ const config = (values: Record<string, string>) => ({ get: (k: string) => values
 describe("readDeployment", () => {
   it("defaults app to sec-an and stage to the stack name, and rejects unsafe values", () => {
     expect(readDeployment(config({}), "dev")).toEqual({ app: "sec-an", stage: "dev" });
-    expect(readDeployment(config({ app: "scanner", stage: "prod" }), "dev")).toEqual({ app: "scanner", stage: "prod" });
+    expect(readDeployment(config({ app: "scanner", stage: "prod" }), "dev")).toEqual({
+      app: "scanner",
+      stage: "prod",
+    });
     expect(() => readDeployment(config({ stage: "a/b" }), "dev")).toThrow("invalid app/stage");
   });
 });
@@ -24,14 +27,21 @@ describe("SsmExports", () => {
       const e = new SsmExports("exports", {
         deployment,
         values: {
-          layer: { def: Params.layerUtilsArn, value: pulumi.output("arn:aws:lambda:us-east-1:1:layer:utils:3") },
+          layer: {
+            def: Params.layerUtilsArn,
+            value: pulumi.output("arn:aws:lambda:us-east-1:1:layer:utils:3"),
+          },
           subnets: { def: Params.vpcSubnetsInstance, value: ["subnet-a", "subnet-b"] },
           queue: { def: nmap.taskQueueUrl, value: "https://sqs/q" },
         },
       });
       return { values: e.values, urn: urnOf(e.parameters.layer) };
     });
-    expect(exportsOut.values).toEqual({ layer: "arn:aws:lambda:us-east-1:1:layer:utils:3", subnets: "subnet-a,subnet-b", queue: "https://sqs/q" });
+    expect(exportsOut.values).toEqual({
+      layer: "arn:aws:lambda:us-east-1:1:layer:utils:3",
+      subnets: "subnet-a,subnet-b",
+      queue: "https://sqs/q",
+    });
     expect(exportsOut.urn).toContain("sec-an:core:SsmExports$aws:ssm/parameter:Parameter::exports-layer");
     expect((await record("aws:ssm/parameter:Parameter", "exports-layer")).inputs).toEqual({
       name: "/sec-an/test/lambda/layers/utils/arn",
@@ -45,14 +55,20 @@ describe("SsmExports", () => {
       type: "StringList",
       insecureValue: "subnet-a,subnet-b",
     });
-    expect((await record("aws:ssm/parameter:Parameter", "exports-queue")).inputs.name).toBe("/sec-an/test/tasks/nmap/task_queue/url");
+    expect((await record("aws:ssm/parameter:Parameter", "exports-queue")).inputs.name).toBe(
+      "/sec-an/test/tasks/nmap/task_queue/url",
+    );
     expect(resourcesOfType("aws:ssm/parameter:Parameter")).toHaveLength(3);
     expect(await checkResources(resources())).toEqual([]);
   });
 
   it("refuses the same name twice, lists for Strings, commas inside list items and empty values", () => {
     expect(
-      () => new SsmExports("dup", { deployment, values: { a: { def: Params.vpcId, value: "v" }, b: { def: Params.vpcId, value: "w" } } }),
+      () =>
+        new SsmExports("dup", {
+          deployment,
+          values: { a: { def: Params.vpcId, value: "v" }, b: { def: Params.vpcId, value: "w" } },
+        }),
     ).toThrow("/sec-an/test/vpc/id exported twice (a and b)");
     expect(() => ssmValue(Params.vpcId, ["a"])).toThrow("String parameter but got a list");
     expect(() => ssmValue(Params.vpcSubnetsPublic, ["a,b"])).toThrow('may not contain ","');
