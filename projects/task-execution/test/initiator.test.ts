@@ -45,14 +45,25 @@ const planRows = async () =>
     .map((i) => i.Address as string)
     .sort();
 
-async function receiveAll(): Promise<{ body: ScanRequest }[]> {
-  const out: { body: ScanRequest }[] = [];
+type Received = { body: ScanRequest; attributes: Record<string, string | undefined> };
+async function receiveAll(): Promise<Received[]> {
+  const out: Received[] = [];
   for (;;) {
     const r = await sqs.send(
-      new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }),
+      new ReceiveMessageCommand({
+        QueueUrl: queueUrl,
+        MaxNumberOfMessages: 10,
+        WaitTimeSeconds: 0,
+        MessageAttributeNames: ["All"],
+      }),
     );
     if (!r.Messages?.length) return out;
-    out.push(...r.Messages.map((m) => ({ body: validate(ScanRequest, JSON.parse(m.Body!)) })));
+    for (const m of r.Messages) {
+      const attributes = Object.fromEntries(
+        Object.entries(m.MessageAttributes ?? {}).map(([k, v]) => [k, v.StringValue]),
+      );
+      out.push({ body: validate(ScanRequest, JSON.parse(m.Body!)), attributes });
+    }
   }
 }
 
@@ -86,7 +97,13 @@ describe("scan initiator (dynalite + fauxqs)", () => {
     // 24 were due already (delay 0) and are receivable now; 192.0.2.200 is delayed by 600 s.
     const received = await receiveAll();
     expect(received.map((m) => m.body.target).sort()).toEqual([...due.map(([a]) => a), "2001:db8::1"].sort());
-    const v6 = received.find((m) => m.body.target === "2001:db8::1")!.body;
+    const v6msg = received.find((m) => m.body.target === "2001:db8::1")!;
+    expect(v6msg.attributes).toEqual({ address_type: "ipv6", Depth: "0" });
+    expect(received.find((m) => m.body.target === "192.0.2.1")!.attributes).toEqual({
+      address_type: "ipv4",
+      Depth: "0",
+    });
+    const v6 = v6msg.body;
     expect(v6).toEqual({
       target: "2001:db8::1",
       targetType: "ipv6",

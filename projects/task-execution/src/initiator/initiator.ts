@@ -10,7 +10,7 @@ import {
   paginateScan,
   type DynamoDBDocumentClient,
 } from "@aws-sdk/lib-dynamodb";
-import { AddressInfo, Limits, ScanPlan, ScanRequest, plannedScanId, validate } from "@sec-an/contracts";
+import { AddressInfo, Attr, Limits, ScanPlan, ScanRequest, plannedScanId, validate } from "@sec-an/contracts";
 import { silentLog, type Log, type SchedulerTables } from "../util";
 
 export interface InitiatorDeps {
@@ -93,9 +93,9 @@ export async function initiateScans(d: InitiatorDeps): Promise<InitiatorStats> {
         address: String(item[ScanPlan.address]),
         plannedScanTime: Number(item[ScanPlan.plannedScanTime]),
       };
-      let body: string;
+      let request: ScanRequest;
       try {
-        body = JSON.stringify(scanRequestFor(row, d.now));
+        request = scanRequestFor(row, d.now);
       } catch (e) {
         stats.invalid += 1;
         log.error("plan row is not a valid scan request", {
@@ -104,13 +104,18 @@ export async function initiateScans(d: InitiatorDeps): Promise<InitiatorStats> {
         });
         continue;
       }
-      // Entry ids must be unique in the batch and [A-Za-z0-9_-]{1,80}; addresses contain '.' and ':'.
       batch.push({
         row,
         entry: {
+          // Entry ids must be unique in the batch and [A-Za-z0-9_-]{1,80}; addresses contain '.' and ':'.
           Id: `e${batch.length}`,
-          MessageBody: body,
+          MessageBody: JSON.stringify(request),
           DelaySeconds: delaySeconds(row.plannedScanTime, d.now),
+          // Forwarded by the glue to the topic, so task subscriptions can filter on them.
+          MessageAttributes: {
+            [Attr.addressType]: { DataType: "String", StringValue: request.targetType! },
+            [Attr.depth]: { DataType: "Number", StringValue: "0" },
+          },
         },
       });
       if (batch.length === Limits.batchEntries) await flush();
