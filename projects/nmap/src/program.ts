@@ -57,6 +57,8 @@ export function program(config: NmapConfig, inputs: ProgramInputs = {}) {
         image,
         cpu: config.cpu,
         memory: config.memory,
+        // The local runner (`sec-an local`) runs this source as the "container".
+        entry: path.join(__dirname, "entrypoint", "main.ts"),
         environment: { [NmapEnv.timeoutSeconds]: String(config.timeoutSeconds), [NmapEnv.hostTimeoutSeconds]: String(config.hostTimeoutSeconds) },
       },
     },

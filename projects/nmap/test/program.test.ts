@@ -61,6 +61,8 @@ describe("sec-an-nmap program", () => {
     expect(container.user).toBe("1000:1000");
     expect(container.environment).toEqual(expect.arrayContaining([{ name: "NMAP_TIMEOUT_SECONDS", value: "14400" }, { name: "NMAP_HOST_TIMEOUT_SECONDS", value: "3600" }]));
     expect(td.inputs).toMatchObject({ cpu: "1024", memory: "2048", requiresCompatibilities: ["FARGATE"] });
+    // `sec-an local` runs the entrypoint source as the container.
+    expect(td.inputs.tags["sec-an:entry"]).toMatch(/projects\/nmap\/src\/entrypoint\/main\.ts$/);
   });
 
   test("results parser may publish port events, update address-info and read only its parameters", () => {

@@ -69,6 +69,3 @@ export async function processRawResult(bucket: string, key: string, deps: Proces
 
   return { key, hosts: run.hosts.length, messages: sent.length, portEvents: events.length, addressesRecorded };
 }
-
-/** S3 event keys are URL-encoded, with '+' for spaces. */
-export const s3EventKey = (key: string) => decodeURIComponent(key.replace(/\+/g, " "));
