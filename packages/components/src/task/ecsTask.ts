@@ -302,7 +302,8 @@ export class EcsTask extends pulumi.ComponentResource {
                   name: provider,
                   image: img,
                   command: spec.command,
-                  environment,
+                  // Explicit, so SDK clients in the container never depend on the platform injecting it.
+                  environment: { ...environment, AWS_REGION: r },
                   user: spec.user ?? DEFAULT_USER,
                   scratchPaths,
                   logGroup,

@@ -138,6 +138,7 @@ describe("EcsTask", () => {
             readonlyRootFilesystem: true,
             linuxParameters: { initProcessEnabled: true, capabilities: { drop: ["ALL"] } },
             environment: [
+              { name: "AWS_REGION", value: "us-east-1" },
               { name: "SEC_AN_APP", value: "sec-an" },
               { name: "SEC_AN_STAGE", value: "test" },
               { name: "SEC_AN_TASK", value: "nmap" },
