@@ -15,7 +15,14 @@ export function dlqBody(event: unknown): string {
   const json = JSON.stringify(event) ?? "null";
   const budget = Limits.publishBudgetBytes - Limits.reasonBytes;
   if (Buffer.byteLength(json) <= budget) return json;
-  return JSON.stringify({ truncated: true, bytes: Buffer.byteLength(json), head: cutReason(json, budget - 200) });
+  // The head is escaped again inside the wrapper (quotes double), so shrink until the wrapper fits.
+  let room = budget - 200;
+  for (;;) {
+    const body = JSON.stringify({ truncated: true, bytes: Buffer.byteLength(json), head: cutReason(json, room) });
+    const over = Buffer.byteLength(body) - budget;
+    if (over <= 0) return body;
+    room -= over;
+  }
 }
 
 /**

@@ -2,7 +2,7 @@ import { gunzipSync } from "node:zlib";
 import { GetObjectCommand } from "@aws-sdk/client-s3";
 import { SendMessageCommand } from "@aws-sdk/client-sqs";
 import { Attr, DeadLetterRecord, Env, Limits, validate } from "@sec-an/contracts";
-import { forwardExceptionsToDlq, logger, metadataBytes, resetClients, setClients, setParamOverrides } from "../src";
+import { dlqBody, forwardExceptionsToDlq, logger, metadataBytes, resetClients, setClients, setParamOverrides } from "../src";
 import { handler as recorder, deadLetterRecord } from "../src/handlers/dead-letter-recorder";
 import { GLUE_TOPIC_ENV, handler as glue, toSnsAttributes } from "../src/handlers/sqs-sns-glue";
 import { createBucket, createQueue, drain, emulatorClients, fakeRecord, lambdaContext, sqsEvent, toSqsRecord, topicWithQueue } from "./helpers";
@@ -67,6 +67,16 @@ describe("forwardExceptionsToDlq → dead-letter recorder (fauxqs)", () => {
       },
     });
     await expect(failing({}, lambdaContext())).rejects.toThrow("boom");
+  });
+
+  it("sends a marked head of an event too large for one message", () => {
+    const big = { Records: Array.from({ length: 400 }, (_, i) => ({ i, blob: "é".repeat(500) })) };
+    const body = dlqBody(big);
+    expect(Buffer.byteLength(body)).toBeLessThanOrEqual(Limits.publishBudgetBytes);
+    const parsed = JSON.parse(body);
+    expect(parsed).toMatchObject({ truncated: true, bytes: Buffer.byteLength(JSON.stringify(big)) });
+    expect(JSON.stringify(big).startsWith(parsed.head.slice(0, -1))).toBe(true);
+    expect(dlqBody({ small: 1 })).toBe('{"small":1}');
   });
 
   it("passes results through when the handler succeeds", async () => {
