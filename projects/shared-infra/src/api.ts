@@ -6,8 +6,26 @@ export interface PublicApiArgs {
   prefix: string;
   userPoolArn: pulumi.Input<string>;
   stageName: string;
+  /** Access logs need the region's API Gateway CloudWatch role (account setting); see `manageAccountLogRole`. */
+  accessLogs: boolean;
+  /** Set that account-wide role here (once per account and region; leave off if another stack owns it). */
+  manageAccountLogRole: boolean;
+  logRetentionDays: number;
   tags: Record<string, string>;
 }
+
+/** One JSON line per request, the fields an investigation needs. */
+const ACCESS_LOG_FORMAT = JSON.stringify({
+  requestId: "$context.requestId",
+  ip: "$context.identity.sourceIp",
+  user: "$context.authorizer.claims.sub",
+  time: "$context.requestTime",
+  method: "$context.httpMethod",
+  path: "$context.resourcePath",
+  status: "$context.status",
+  latencyMs: "$context.responseLatency",
+  userAgent: "$context.identity.userAgent",
+});
 
 const HEALTH_BODY = '{"status":"ok"}';
 
@@ -62,10 +80,21 @@ export class PublicApi extends pulumi.ComponentResource {
       { restApi, triggers: { redeployment } },
       { parent: this, dependsOn: [method, integration, integrationResponse] },
     );
+    const account = args.manageAccountLogRole ? this.accountLogRole(name, args) : undefined;
+    const accessLog = args.accessLogs
+      ? new aws.cloudwatch.LogGroup(`${name}-access`, { name: `/sec-an/api/${name}/access`, retentionInDays: args.logRetentionDays, tags: args.tags }, parent)
+      : undefined;
     this.stage = new aws.apigateway.Stage(
       `${name}-stage`,
-      { restApi, deployment: deployment.id, stageName: args.stageName, xrayTracingEnabled: true, tags: args.tags },
-      parent,
+      {
+        restApi,
+        deployment: deployment.id,
+        stageName: args.stageName,
+        xrayTracingEnabled: true,
+        ...(accessLog ? { accessLogSettings: { destinationArn: accessLog.arn, format: ACCESS_LOG_FORMAT } } : {}),
+        tags: args.tags,
+      },
+      { parent: this, dependsOn: account ? [account] : [] },
     );
     new aws.apigateway.MethodSettings(
       `${name}-throttle`,
@@ -74,5 +103,30 @@ export class PublicApi extends pulumi.ComponentResource {
     );
 
     this.registerOutputs({ id: this.api.id, rootResourceId: this.api.rootResourceId, authorizerId: this.authorizer.id, invokeUrl: this.stage.invokeUrl });
+  }
+
+  /** The regional account setting API Gateway uses to write logs, with AWS's managed policy for it. */
+  private accountLogRole(name: string, args: PublicApiArgs): aws.apigateway.Account {
+    const account = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
+    const role = new aws.iam.Role(
+      `${name}-cloudwatch`,
+      {
+        description: "Lets API Gateway write execution and access logs (regional account setting)",
+        assumeRolePolicy: pulumi.jsonStringify({
+          Version: "2012-10-17",
+          Statement: [
+            { Effect: "Allow", Principal: { Service: "apigateway.amazonaws.com" }, Action: "sts:AssumeRole", Condition: { StringEquals: { "aws:SourceAccount": account } } },
+          ],
+        }),
+        tags: args.tags,
+      },
+      { parent: this },
+    );
+    const attachment = new aws.iam.RolePolicyAttachment(
+      `${name}-cloudwatch`,
+      { role: role.name, policyArn: "arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs" },
+      { parent: this },
+    );
+    return new aws.apigateway.Account(`${name}-account`, { cloudwatchRoleArn: role.arn }, { parent: this, dependsOn: [attachment] });
   }
 }

@@ -27,6 +27,10 @@ export interface SharedInfraConfig {
   /** OAuth callback URLs of the Dashboards client; empty = no hosted-UI OAuth flow. */
   dashboardsCallbackUrls: string[];
   apiStageName: string;
+  apiAccessLogs: boolean;
+  manageApiGatewayAccount: boolean;
+  /** Retention of the API access log group. */
+  apiLogRetentionDays: number;
   /** Cognito user pool deletion protection. */
   protectUserPool: boolean;
 }
@@ -152,6 +156,9 @@ export function parseConfig(cfg: ConfigLike, stackName: string): SharedInfraConf
     cognitoDomainPrefix,
     dashboardsCallbackUrls: jsonList(cfg, "dashboardsCallbackUrls"),
     apiStageName,
+    apiAccessLogs: bool(cfg, "apiAccessLogs", false),
+    manageApiGatewayAccount: bool(cfg, "manageApiGatewayAccount", false),
+    apiLogRetentionDays: retention(cfg, "apiLogRetentionDays", 365),
     protectUserPool: bool(cfg, "protectUserPool", true),
   };
 }

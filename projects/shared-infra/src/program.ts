@@ -37,7 +37,15 @@ export function program(config: SharedInfraConfig) {
     deletionProtection: config.protectUserPool,
     tags,
   });
-  const api = new PublicApi(`${prefix}-api`, { prefix, userPoolArn: users.userPool.arn, stageName: config.apiStageName, tags });
+  const api = new PublicApi(`${prefix}-api`, {
+    prefix,
+    userPoolArn: users.userPool.arn,
+    stageName: config.apiStageName,
+    accessLogs: config.apiAccessLogs,
+    manageAccountLogRole: config.manageApiGatewayAccount,
+    logRetentionDays: config.apiLogRetentionDays,
+    tags,
+  });
 
   // One console view of everything this deployment runs, across all projects (they share the tags).
   new aws.resourcegroups.Group(`${prefix}-resources`, {

@@ -18,6 +18,9 @@ describe("shared-infra config", () => {
       cognitoDomainPrefix: "sec-an-dev",
       dashboardsCallbackUrls: [],
       apiStageName: "v1",
+      apiAccessLogs: false,
+      manageApiGatewayAccount: false,
+      apiLogRetentionDays: 365,
       protectUserPool: true,
     });
   });

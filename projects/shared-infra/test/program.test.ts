@@ -192,6 +192,9 @@ describe("sec-an-shared-infra program (defaults)", () => {
     expect(resourceNamed("aws:apigateway/integration:Integration", "dev-sec-an-api-health-mock").inputs).toMatchObject({ type: "MOCK", httpMethod: "GET" });
     expect(resourceNamed("aws:apigateway/stage:Stage", "dev-sec-an-api-stage").inputs).toMatchObject({ stageName: "v1", xrayTracingEnabled: true });
     expect(resourceNamed("aws:apigateway/methodSettings:MethodSettings", "dev-sec-an-api-throttle").inputs.settings).toMatchObject({ throttlingBurstLimit: 50, throttlingRateLimit: 20 });
+    // access logs are opt-in: they need the account-wide API Gateway logging role
+    expect(resourceNamed("aws:apigateway/stage:Stage", "dev-sec-an-api-stage").inputs.accessLogSettings).toBeUndefined();
+    expect(resourcesOfType("aws:apigateway/account:Account")).toEqual([]);
   });
 
   test("every resource hangs under its component; only components (and the resource group) sit at the root", () => {
@@ -256,6 +259,8 @@ describe("sec-an-shared-infra program (variants)", () => {
       azCount: "3",
       interfaceEndpoints: "false",
       flowLogTraffic: "NONE",
+      apiAccessLogs: "true",
+      manageApiGatewayAccount: "true",
       mfa: "ON",
       deadLetterExpiryDays: "30",
       dashboardsCallbackUrls: '["https://dash.example.com/_dashboards/app/home"]',
@@ -266,6 +271,14 @@ describe("sec-an-shared-infra program (variants)", () => {
     expect(v["/sec-an/dev/vpc/subnets/instance"]).toBe(v["/sec-an/dev/vpc/subnets/private"]);
     expect(resourcesOfType("aws:ec2/vpcEndpoint:VpcEndpoint").map((e) => e.inputs.vpcEndpointType)).toEqual(["Gateway", "Gateway"]);
     expect(resourcesOfType("aws:ec2/flowLog:FlowLog")).toEqual([]);
+    const accessLog = resourceNamed("aws:cloudwatch/logGroup:LogGroup", "dev-sec-an-api-access");
+    expect(accessLog.inputs.retentionInDays).toBe(365);
+    const stage = resourceNamed("aws:apigateway/stage:Stage", "dev-sec-an-api-stage").inputs;
+    expect(stage.accessLogSettings.destinationArn).toBe(accessLog.state.arn);
+    expect(Object.keys(JSON.parse(stage.accessLogSettings.format))).toEqual(["requestId", "ip", "user", "time", "method", "path", "status", "latencyMs", "userAgent"]);
+    const logRole = resourceNamed("aws:iam/role:Role", "dev-sec-an-api-cloudwatch");
+    expect(JSON.parse(logRole.inputs.assumeRolePolicy).Statement[0].Principal).toEqual({ Service: "apigateway.amazonaws.com" });
+    expect(resourceNamed("aws:apigateway/account:Account", "dev-sec-an-api-account").inputs.cloudwatchRoleArn).toBe(logRole.state.arn);
     expect(resourceNamed("aws:cognito/userPool:UserPool", "dev-sec-an-users-pool").inputs.mfaConfiguration).toBe("ON");
     expect(resourceNamed("aws:cognito/userPoolClient:UserPoolClient", "dev-sec-an-users-dashboards").inputs).toMatchObject({
       allowedOauthFlows: ["code"],
