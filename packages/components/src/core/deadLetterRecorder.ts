@@ -15,6 +15,13 @@ export interface DeadLetterRecorderArgs extends QueueSenders {
   readonly bucketArn?: pulumi.Input<string>;
   /** Recorder handler (default: the runtime's `dead-letter-recorder`); for tests and custom recorders. */
   readonly handlerEntry?: string;
+  /**
+   * Alarm targets (e.g. an SNS topic ARN) notified when a dead letter waits longer than
+   * `stuckAfterSeconds` (default 3600): the recorder normally drains the queue in seconds, so an old
+   * message means recording itself fails. No alarm is created without targets.
+   */
+  readonly alarmActions?: readonly pulumi.Input<string>[];
+  readonly stuckAfterSeconds?: number;
   /** Recorder timeout in seconds (default 30). */
   readonly timeout?: number;
   readonly tags?: Record<string, string>;
@@ -35,6 +42,7 @@ export class DeadLetterRecorder extends pulumi.ComponentResource {
   public readonly queuePolicy?: aws.sqs.QueuePolicy;
   public readonly recorder: LambdaFunction;
   public readonly mapping: aws.lambda.EventSourceMapping;
+  public readonly stuckAlarm?: aws.cloudwatch.MetricAlarm;
   public readonly arn: pulumi.Output<string>;
   public readonly url: pulumi.Output<string>;
   public readonly name: pulumi.Output<string>;
@@ -90,6 +98,27 @@ export class DeadLetterRecorder extends pulumi.ComponentResource {
       parent,
     ).mapping;
 
+    if (args.alarmActions?.length) {
+      this.stuckAlarm = new aws.cloudwatch.MetricAlarm(
+        `${name}-stuck`,
+        {
+          alarmDescription: `Dead letters in ${this.queueName} are not being recorded to the dead-letter bucket`,
+          namespace: "AWS/SQS",
+          metricName: "ApproximateAgeOfOldestMessage",
+          dimensions: { QueueName: this.queue.name },
+          statistic: "Maximum",
+          period: 300,
+          evaluationPeriods: 1,
+          threshold: args.stuckAfterSeconds ?? 3600,
+          comparisonOperator: "GreaterThanThreshold",
+          treatMissingData: "notBreaching",
+          alarmActions: [...args.alarmActions],
+          okActions: [...args.alarmActions],
+          tags: args.tags,
+        },
+        parent,
+      );
+    }
     this.arn = this.queue.arn;
     this.url = this.queue.url;
     this.name = this.queue.name;

@@ -25,6 +25,8 @@ export interface ServiceQueueArgs {
   readonly snsTopicArns?: readonly pulumi.Input<string>[];
   /** Dead-letter bucket ARN for the DLQ's recorder (default: shared-infra's SSM export). */
   readonly deadLetterBucketArn?: pulumi.Input<string>;
+  /** Alarm targets for the DLQ's "dead letters not recorded" alarm (see DeadLetterRecorder). */
+  readonly deadLetterAlarmActions?: readonly pulumi.Input<string>[];
   /** Recorder handler override (tests, custom recorders). */
   readonly deadLetterHandlerEntry?: string;
   readonly tags?: Record<string, string>;
@@ -102,6 +104,7 @@ export class ServiceQueue extends pulumi.ComponentResource {
         queueName: `${this.queueName}-dlq`,
         bucketArn: args.deadLetterBucketArn,
         handlerEntry: args.deadLetterHandlerEntry,
+        alarmActions: args.deadLetterAlarmActions,
         tags: args.tags,
       },
       parent,

@@ -72,8 +72,12 @@ describe("ServiceQueue", () => {
       messageRetentionSeconds: 86400,
       deadLetterBucketArn: BUCKET_ARN,
       deadLetterHandlerEntry: FIXTURE,
+      deadLetterAlarmActions: [TOPIC],
     });
     const main = await record("aws:sqs/queue:Queue", "ingest");
+    expect(
+      (await record("aws:cloudwatch/metricAlarm:MetricAlarm", "ingest-dlq-stuck")).inputs.dimensions,
+    ).toEqual({ QueueName: "ingest-dlq" });
     expect(main.inputs).toMatchObject({
       delaySeconds: 120,
       messageRetentionSeconds: 86400,
@@ -234,6 +238,36 @@ describe("DeadLetterRecorder", () => {
         Resource: sqsArn("test-sec-an-ingest-dead"),
         Condition: { ArnEquals: { "aws:SourceArn": [`arn:aws:events:us-east-1:${ACCOUNT}:rule/daily`] } },
       },
+    ]);
+    expect(await checkResources(resources())).toEqual([]);
+  });
+
+  it("alarms when dead letters stop being recorded, only when given alarm targets", async () => {
+    const alarmTopic = `arn:aws:sns:us-east-1:${ACCOUNT}:ops`;
+    new DeadLetterRecorder("watched", {
+      deployment,
+      bucketArn: BUCKET_ARN,
+      handlerEntry: FIXTURE,
+      alarmActions: [alarmTopic],
+      stuckAfterSeconds: 900,
+    });
+    new DeadLetterRecorder("quiet", { deployment, bucketArn: BUCKET_ARN, handlerEntry: FIXTURE });
+    expect((await record("aws:cloudwatch/metricAlarm:MetricAlarm", "watched-stuck")).inputs).toEqual({
+      alarmDescription: "Dead letters in watched are not being recorded to the dead-letter bucket",
+      namespace: "AWS/SQS",
+      metricName: "ApproximateAgeOfOldestMessage",
+      dimensions: { QueueName: "watched" },
+      statistic: "Maximum",
+      period: 300,
+      evaluationPeriods: 1,
+      threshold: 900,
+      comparisonOperator: "GreaterThanThreshold",
+      treatMissingData: "notBreaching",
+      alarmActions: [alarmTopic],
+      okActions: [alarmTopic],
+    });
+    expect(resourcesOfType("aws:cloudwatch/metricAlarm:MetricAlarm").map((r) => r.name)).toEqual([
+      "watched-stuck",
     ]);
     expect(await checkResources(resources())).toEqual([]);
   });
