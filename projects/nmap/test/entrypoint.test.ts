@@ -4,7 +4,7 @@ import { createParseTools, getRawResult } from "@sec-an/runtime";
 import { s3ClientConfig, uniqueName } from "@sec-an/testing";
 import { configFromEnv, main, runNmap, scan, NmapFailedError } from "../src/entrypoint";
 import { PARSER_VERSION, parseNmapResult } from "../src/parser";
-import { SERVER_HEADER, closedPort, startServers } from "./servers";
+import { SERVER_HEADER, closedPort, startHttpV6, startServers } from "./servers";
 
 /**
  * The real entrypoint, the real nmap (Debian's, with its NSE scripts) against real HTTP and TLS servers
@@ -65,6 +65,21 @@ describe("nmap entrypoint against loopback servers", () => {
     const data = docs.find((d) => d.t === "data")!;
     expect(data).toMatchObject({ status: "up", open_port_count: 2 });
     expect(["A", "B", "C", "D", "E", "F"]).toContain(data.summary_lowest_ssl_strength);
+  });
+
+  it("scans an IPv6 target (nmap needs -6) and stores an ipv6 host", async () => {
+    const v6 = await startHttpV6();
+    try {
+      const request = { target: "::1", requestedAt: "2026-11-23T10:00:00.000Z", ports: String(v6.port) };
+      const result = await scan(configFromEnv({ ...env(request), [Env.scanRequestId]: "msg-v6" }), { s3 });
+      const raw = await getRawResult(bucket, result.key, s3);
+      const tools = createParseTools({ task: "nmap", metadata: raw.metadata, rawKey: raw.key, parserVersion: PARSER_VERSION });
+      const run = parseNmapResult(raw, tools);
+      expect(run.hosts.map((h) => [h.address, h.addressType])).toEqual([["::1", "ipv6"]]);
+      expect(run.hosts[0].ports.map((p) => [p.portId, p.state, p.service?.name])).toEqual([[v6.port, "open", "http"]]);
+    } finally {
+      await v6.close();
+    }
   });
 
   it.each([

@@ -27,8 +27,8 @@ const handler = (_req: unknown, res: { writeHead(code: number, h: Record<string,
   res.end(BODY);
 };
 
-async function listen(server: Server): Promise<number> {
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+async function listen(server: Server, host = "127.0.0.1"): Promise<number> {
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
   return (server.address() as AddressInfo).port;
 }
 
@@ -58,4 +58,17 @@ export async function closedPort(): Promise<number> {
   const port = await listen(s);
   await new Promise<void>((resolve) => s.close(() => resolve()));
   return port;
+}
+
+/** An HTTP server on ::1 (IPv6 loopback). */
+export async function startHttpV6() {
+  const http = createHttpServer(handler);
+  const port = await listen(http, "::1");
+  return {
+    port,
+    async close() {
+      http.closeAllConnections();
+      await new Promise<void>((resolve) => http.close(() => resolve()));
+    },
+  };
 }
