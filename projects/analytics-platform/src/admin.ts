@@ -6,9 +6,13 @@ import type { IndexAdmin, SavedObjectStore, SecurityAdmin } from "./store/types"
  * `ElasticIndex` and `KibanaSavedObject` invoke (aws.lambda.Invocation, lifecycleScope CRUD). Every
  * operation is idempotent, because the provider may invoke again after a partial failure.
  */
-export async function administer(event: AdminEvent, stores: { indices: IndexAdmin; savedObjects: SavedObjectStore; security: SecurityAdmin }): Promise<AdminResult> {
+export async function administer(event: AdminEvent, stores: { indices: IndexAdmin; savedObjects: SavedObjectStore; security?: SecurityAdmin }): Promise<AdminResult> {
   const action = event.tf?.action ?? "create";
-  if (event.kind === "security-role") return applySecurityRole(event, action === "delete", stores.security);
+  if (event.kind === "security-role") {
+    // A store without access control (the local runner's) has nothing to map.
+    if (!stores.security) return { kind: "security-role", action: "unchanged", id: event.name };
+    return applySecurityRole(event, action === "delete", stores.security);
+  }
   if (event.kind === "index") {
     return action === "delete" ? deleteIndex(event, stores.indices) : applyIndex(event, stores.indices);
   }

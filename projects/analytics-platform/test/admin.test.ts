@@ -125,3 +125,23 @@ describe("opensearch-admin handler: security roles", () => {
     await expect(handler({ ...ingest, backendRoles: ["not-an-arn"] })).rejects.toThrow(/admin request is invalid/);
   });
 });
+
+describe("opensearch-admin handler: store override (local runs)", () => {
+  it("uses the override store, and treats security roles as nothing to do when it has no access control", async () => {
+    const { setStoreOverride } = await import("../src/store/resolve");
+    const calls: string[] = [];
+    const local = Object.create(store, {
+      putRole: { value: undefined },
+      getIndex: { value: (n: string) => (calls.push(n), store.getIndex(n)) },
+    });
+    setStoreOverride(local);
+    try {
+      await expect(handler({ kind: "security-role", name: "readall", backendRoles: ["arn:aws:iam::123456789012:role/u"] })).resolves.toEqual({ kind: "security-role", action: "unchanged", id: "readall" });
+      const spec = indexSpec(`${os.prefix}_local_snapshot`, { properties: {} });
+      await expect(handler(spec)).resolves.toMatchObject({ action: "created" });
+      expect(calls).toContain(spec.index);
+    } finally {
+      setStoreOverride(undefined);
+    }
+  });
+});

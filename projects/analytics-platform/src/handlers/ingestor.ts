@@ -15,6 +15,6 @@ export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
   return ingestBatch(event.Records, {
     store,
     deadLetter: queueUrl ? { sqs: sqsClient(), queueUrl } : undefined,
-    refreshKnown: () => store.invalidateAliases(),
+    refreshKnown: () => store.invalidateAliases?.(),
   });
 };

@@ -1,16 +1,26 @@
 import { OPENSEARCH_URL_ENV, Params } from "@sec-an/contracts";
 import { getParam } from "@sec-an/runtime";
 import { OpenSearchStore } from "./opensearch";
+import type { DocumentStore, IndexAdmin, SavedObjectStore, SecurityAdmin } from "./types";
+
+/** Everything the handlers use; a store without access control (local runs) omits SecurityAdmin. */
+export type AnalyticsStore = DocumentStore & IndexAdmin & SavedObjectStore & Partial<SecurityAdmin> & { invalidateAliases?(): void };
 
 let cached: { endpoint: string; store: OpenSearchStore } | undefined;
+let override: AnalyticsStore | undefined;
+
+/** Use `store` instead of OpenSearch in every handler of this process (the local runner); undefined restores. */
+export function setStoreOverride(store: AnalyticsStore | undefined): void {
+  override = store;
+}
 
 /**
- * The store for this invocation. The endpoint comes from `SEC_AN_OPENSEARCH_URL` when set (the admin
- * Lambda, which must work during the very deploy that publishes the parameter; local runs; tests) or
- * else from SSM `Params.esEndpointUrl`, read late and cached like every parameter. https endpoints
- * are SigV4-signed under the function's role.
+ * The store for this invocation. The endpoint comes from `SEC_AN_OPENSEARCH_URL` when set (local
+ * clusters, tests) or else from SSM `Params.esEndpointUrl`, read late and cached like every parameter.
+ * https endpoints (Amazon OpenSearch Service) are SigV4-signed under the function's role.
  */
-export async function openSearchStore(env: NodeJS.ProcessEnv = process.env): Promise<OpenSearchStore> {
+export async function openSearchStore(env: NodeJS.ProcessEnv = process.env): Promise<AnalyticsStore> {
+  if (override) return override;
   const direct = env[OPENSEARCH_URL_ENV];
   const endpoint = direct || (await getParam(Params.esEndpointUrl));
   if (cached?.endpoint === endpoint) return cached.store;
