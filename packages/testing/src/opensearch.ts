@@ -151,6 +151,13 @@ export class OpenSearchDouble {
   private seq = 0;
   private server?: Server;
 
+  private itemFaults = 0;
+
+  /** Reject the next `count` bulk items with 429 `es_rejected_execution_exception` (a busy write queue). */
+  rejectNextBulkItems(count: number): void {
+    this.itemFaults += count;
+  }
+
   /** Answer the next `count` requests whose path matches with `status` (429/5xx: tests retries). */
   failNext(path: RegExp, status: number, count = 1): void {
     this.faults.push({ path, status, remaining: count });
@@ -366,6 +373,11 @@ export class OpenSearchDouble {
       const indexName = (meta._index as string | undefined) ?? defaultIndex ?? "";
       const id = meta._id as string;
       try {
+        if (this.itemFaults > 0) {
+          this.itemFaults -= 1;
+          if (op === "index" || op === "create") i++;
+          throw new HttpError(429, "es_rejected_execution_exception", "rejected execution of coordinating operation");
+        }
         if (op === "index" || op === "create") {
           const source = JSON.parse(lines[++i]) as Record<string, unknown>;
           const r = this.write(indexName, id, source, { op, version: meta.version as number | undefined, versionType: meta.version_type as string | undefined });

@@ -145,6 +145,23 @@ describe("ingestor", () => {
     await drainDlq();
   });
 
+  it("retries only the bulk items OpenSearch rejected for load, and fails only their records when that persists", async () => {
+    if (!os.double) return;
+    const a = sqsRecord(portsCollection(task, "10.0.5.1", [1, 2], "2026-06-01T00:00:00Z"));
+    const b = sqsRecord(portsCollection(task, "10.0.5.2", [3], "2026-06-01T00:00:00Z"));
+    const before = os.double.requests.filter((r) => r.path === "/_bulk").length;
+    os.double.rejectNextBulkItems(2); // a's first port, snapshot and history
+    await expect(ingestBatch([a, b], deps())).resolves.toEqual({ batchItemFailures: [] });
+    expect(os.double.requests.filter((r) => r.path === "/_bulk").length - before).toBe(2);
+    expect((await docs(readAlias(`${task}_ports_snapshot`), "10.0.5.1")).map((d) => d.source.port)).toEqual([1, 2]);
+    // Rejected on every attempt (3): only the record owning those items is retried by SQS.
+    const c = sqsRecord(portsCollection(task, "10.0.5.3", [4], "2026-06-01T00:00:00Z"));
+    const e = sqsRecord(portsCollection(task, "10.0.5.4", [5], "2026-06-01T00:00:00Z"));
+    os.double.rejectNextBulkItems(2 * 3); // c's two items, on each of the 3 attempts
+    await expect(ingestBatch([c, e], deps())).resolves.toEqual({ batchItemFailures: [{ itemIdentifier: c.messageId }] });
+    expect((await docs(readAlias(`${task}_ports_snapshot`), "10.0.5.4")).map((d) => d.source.port)).toEqual([5]);
+  });
+
   it("without a DLQ, rejected records are reported as failures (redrive takes them)", async () => {
     const res = await ingestBatch([sqsRecord("{")], { store });
     expect(res.batchItemFailures).toHaveLength(1);
