@@ -4,6 +4,7 @@ import { Env, Params, taskParams, type Deployment, type ProjectName } from "@sec
 import {
   DeadLetterRecorder,
   LambdaFunction,
+  type LambdaFunctionArgs,
   ServiceQueue,
   SsmExports,
   Topic,
@@ -75,6 +76,7 @@ export interface ScanFunctionSpec {
   readonly environment: Record<string, pulumi.Input<string>>;
   readonly statements: Statements;
   readonly description: string;
+  readonly vpcConfig?: LambdaFunctionArgs["vpcConfig"];
 }
 
 export interface TaskFunctions {
@@ -166,6 +168,7 @@ export function createTaskFunctions(
       // The bucket name is not a secret and is fixed at deploy time: no SSM round trip per cold start.
       environment: { ...taskEnv, [Env.resultsBucket]: bucket.bucket, ...scanSpec.environment },
       statements: scanSpec.statements,
+      vpcConfig: scanSpec.vpcConfig,
       tags: args.tags,
     },
     opts,

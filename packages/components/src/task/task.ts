@@ -5,6 +5,7 @@ import {
   ssmReadStatement,
   type DeadLetterRecorder,
   type LambdaFunction,
+  type LambdaFunctionArgs,
   type PolicyStatement,
   type ServiceQueue,
   type SsmExports,
@@ -26,6 +27,8 @@ export interface TaskArgs extends TaskCommonArgs {
   /** Extra permissions of the scan function. */
   readonly scanStatements?: Statements;
   readonly scanEnvironment?: Record<string, pulumi.Input<string>>;
+  /** Run the scan Lambda in a VPC (to reach private targets); the subnets need a route to S3 and SQS. */
+  readonly scanVpcConfig?: LambdaFunctionArgs["vpcConfig"];
 }
 
 /**
@@ -63,6 +66,7 @@ export class Task extends pulumi.ComponentResource {
         batchSize,
         description: `Runs ${args.task} scans from its task queue`,
         environment: args.scanEnvironment ?? {},
+        vpcConfig: args.scanVpcConfig,
         statements: [
           // makeScanHandler reads the bucket name late when RESULTS_BUCKET is not set.
           ssmReadStatement(args.deployment, [taskParams(args.task, args.project).resultsBucketName], {

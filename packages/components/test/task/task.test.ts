@@ -325,6 +325,7 @@ describe("Task", () => {
         maxReceiveCount: 2,
         scanTimeout: 300,
         rawRetention: { infrequentAccessAfterDays: 60, glacierAfterDays: false, expireAfterDays: 400 },
+        scanVpcConfig: { subnetIds: ["subnet-p"], securityGroupIds: ["sg-scan"] },
       }),
     );
     await settle();
@@ -347,7 +348,14 @@ describe("Task", () => {
       visibilityTimeoutSeconds: 1800,
       redrivePolicy: JSON.stringify({ deadLetterTargetArn: `${QUEUE_ARN}-dlq`, maxReceiveCount: 2 }),
     });
-    expect((await record("aws:lambda/function:Function", "nmap-scan-function")).inputs.timeout).toBe(300);
+    const scan = await record("aws:lambda/function:Function", "nmap-scan-function");
+    expect([scan.inputs.timeout, scan.inputs.vpcConfig]).toEqual([
+      300,
+      { subnetIds: ["subnet-p"], securityGroupIds: ["sg-scan"] },
+    ]);
+    expect((await statementsOf("nmap-scan-policy")).map((st) => (st as { Sid?: string }).Sid)).toContain(
+      "VpcNetworkInterfaces",
+    );
     expect(
       (
         await record(
