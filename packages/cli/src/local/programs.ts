@@ -19,32 +19,23 @@ type Loader = () => Promise<(stack: string) => unknown>;
 
 // Each project's entry, as its index.ts runs it (config parsed and validated from Pulumi config).
 const loaders: Record<ProjectName, Loader> = {
-  "shared-code": async () => {
-    const m = await import("@sec-an/project-shared-code/src/program");
-    return () => (m as any).program((m as any).parseConfig ? (m as any).parseConfig() : {});
-  },
+  "shared-code": async () => (await import("@sec-an/project-shared-code/src/program")).runFromConfig,
   "shared-infra": async () => {
     const pulumi = await import("@pulumi/pulumi");
     const { program } = await import("@sec-an/project-shared-infra/src/program");
     const { parseConfig } = await import("@sec-an/project-shared-infra/src/config");
     return (stack) => program(parseConfig(new pulumi.Config(), stack));
   },
-  "analytics-platform": async () => {
-    const m: any = await import("@sec-an/project-analytics-platform/src/program");
-    return (stack) => m.runFromConfig(stack);
-  },
-  "task-execution": async () => {
-    const m: any = await import("@sec-an/project-task-execution/src/program");
-    return (stack) => m.runFromConfig(stack);
-  },
+  "analytics-platform": async () => (await import("@sec-an/project-analytics-platform/src/program")).runFromConfig,
+  "task-execution": async () => (await import("@sec-an/project-task-execution/src/program")).runFromConfig,
   nmap: async () => {
-    const m: any = await import("@sec-an/project-nmap/src/program");
-    return (stack) => m.runFromConfig(stack);
+    const pulumi = await import("@pulumi/pulumi");
+    const { program } = await import("@sec-an/project-nmap/src/program");
+    const { parseConfig } = await import("@sec-an/project-nmap/src/config");
+    // The local run starts the container's entrypoint itself: no image is built.
+    return (stack) => program(parseConfig(new pulumi.Config(), stack));
   },
-  ssl: async () => {
-    const m: any = await import("@sec-an/project-ssl/src/program");
-    return (stack) => m.runFromConfig(stack);
-  },
+  ssl: async () => (await import("@sec-an/project-ssl/src/program")).runFromConfig,
 };
 
 /** Stack config for a project: `stacks/<project>/Pulumi.<stack>.yaml`, namespaced keys as Pulumi stores them. */
@@ -70,7 +61,7 @@ export async function runPrograms(repoRoot: string, stack: string, only?: readon
     await runProgram(() => run(stack));
     const records = [...resources()];
     for (const r of records) {
-      if (r.type === "aws:ssm/parameter:Parameter") ssm[r.state.name] = String(r.state.value);
+      if (r.type === "aws:ssm/parameter:Parameter") ssm[r.state.name] = String(r.state.insecureValue ?? r.state.value);
     }
     runs.push({ project, records, ssm: { ...ssm } });
   }

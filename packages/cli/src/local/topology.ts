@@ -199,7 +199,7 @@ export function readTopology(records: readonly ResourceRecord[], into: LocalTopo
         break;
       }
       case "aws:ssm/parameter:Parameter":
-        into.parameters[s.name] = String(s.value);
+        into.parameters[s.name] = String(s.insecureValue ?? s.value);
         break;
     }
   }

@@ -1,3 +1,5 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { Env, type Deployment } from "@sec-an/contracts";
@@ -95,6 +97,21 @@ export function assertNoSecretEnv(env: Record<string, string>): void {
     if (SECRET_VALUE.some((re) => re.test(v)))
       throw new Error(`environment variable ${k} has a value that looks like a secret`);
   }
+}
+
+/**
+ * Tag naming the handler's source, relative to the repository, so the local run (`sec-an local`) can run
+ * the same code the function bundles. Omitted for entries outside a sec-an checkout.
+ */
+export function entryTag(entry: string): Record<string, string> {
+  let dir = path.dirname(entry);
+  while (!fs.existsSync(path.join(dir, "pnpm-workspace.yaml"))) {
+    const up = path.dirname(dir);
+    if (up === dir) return {};
+    dir = up;
+  }
+  const rel = path.relative(dir, entry).split(path.sep).join("/");
+  return rel.length <= 256 ? { "sec-an:entry": rel } : {};
 }
 
 /** The statement letting a function send failed async events to its SQS/SNS dead-letter target. */
@@ -220,7 +237,7 @@ export class LambdaFunction extends pulumi.ComponentResource {
           args.deadLetterTargetArn !== undefined ? { targetArn: args.deadLetterTargetArn } : undefined,
         reservedConcurrentExecutions: args.reservedConcurrency,
         layers: args.layers,
-        tags: args.tags,
+        tags: { ...args.tags, ...entryTag(args.entry) },
       },
       // The policy must exist before the first invocation can log or trace.
       { parent: this, dependsOn: [this.logGroup, this.policy] },
