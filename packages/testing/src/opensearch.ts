@@ -151,11 +151,14 @@ export class OpenSearchDouble {
   private seq = 0;
   private server?: Server;
 
-  private itemFaults = 0;
+  private itemFaults: number[] = [];
 
-  /** Reject the next `count` bulk items with 429 `es_rejected_execution_exception` (a busy write queue). */
-  rejectNextBulkItems(count: number): void {
-    this.itemFaults += count;
+  /**
+   * Reject the first `count` items of each of the next `requests` bulk requests with 429
+   * `es_rejected_execution_exception` (a busy write queue).
+   */
+  rejectNextBulkItems(count: number, requests = 1): void {
+    for (let k = 0; k < requests; k++) this.itemFaults.push(count);
   }
 
   /** Answer the next `count` requests whose path matches with `status` (429/5xx: tests retries). */
@@ -368,13 +371,14 @@ export class OpenSearchDouble {
   private bulk(body: string, defaultIndex?: string): unknown {
     const lines = body.split("\n").filter((l) => l.trim() !== "");
     const items: unknown[] = [];
+    let rejections = this.itemFaults.shift() ?? 0;
     for (let i = 0; i < lines.length; i++) {
       const [op, meta] = Object.entries(JSON.parse(lines[i]) as Record<string, Record<string, unknown>>)[0];
       const indexName = (meta._index as string | undefined) ?? defaultIndex ?? "";
       const id = meta._id as string;
       try {
-        if (this.itemFaults > 0) {
-          this.itemFaults -= 1;
+        if (rejections > 0) {
+          rejections -= 1;
           if (op === "index" || op === "create") i++;
           throw new HttpError(429, "es_rejected_execution_exception", "rejected execution of coordinating operation");
         }

@@ -157,7 +157,7 @@ describe("ingestor", () => {
     // Rejected on every attempt (3): only the record owning those items is retried by SQS.
     const c = sqsRecord(portsCollection(task, "10.0.5.3", [4], "2026-06-01T00:00:00Z"));
     const e = sqsRecord(portsCollection(task, "10.0.5.4", [5], "2026-06-01T00:00:00Z"));
-    os.double.rejectNextBulkItems(2 * 3); // c's two items, on each of the 3 attempts
+    os.double.rejectNextBulkItems(2, 3); // c's two items, on each of the 3 attempts
     await expect(ingestBatch([c, e], deps())).resolves.toEqual({ batchItemFailures: [{ itemIdentifier: c.messageId }] });
     expect((await docs(readAlias(`${task}_ports_snapshot`), "10.0.5.4")).map((d) => d.source.port)).toEqual([5]);
   });
