@@ -146,7 +146,7 @@ export class OpenSearchDouble {
   readonly securityRoles = new Map<string, unknown>();
   readonly roleMappings = new Map<string, { backend_roles: string[] }>();
   /** Every request seen, for assertions such as "one bulk per batch". */
-  readonly requests: Array<{ method: string; path: string }> = [];
+  readonly requests: Array<{ method: string; path: string; tenant?: string }> = [];
   private faults: Array<{ path: RegExp; status: number; remaining: number }> = [];
   private seq = 0;
   private server?: Server;
@@ -185,7 +185,8 @@ export class OpenSearchDouble {
     const body = Buffer.concat(chunks).toString("utf8");
     const url = new URL(req.url ?? "/", "http://x");
     const method = req.method ?? "GET";
-    this.requests.push({ method, path: url.pathname });
+    const tenant = req.headers.securitytenant;
+    this.requests.push({ method, path: url.pathname, ...(typeof tenant === "string" ? { tenant } : {}) });
     const send = (status: number, payload: unknown) => {
       const text = method === "HEAD" ? "" : JSON.stringify(payload);
       res.writeHead(status, { "content-type": "application/json" });

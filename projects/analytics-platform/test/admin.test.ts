@@ -81,6 +81,8 @@ describe("opensearch-admin handler: saved objects", () => {
     const id = savedObjectId("visualization", `${os.prefix}-vis`);
     const spec = { kind: "saved-object" as const, type: "visualization" as const, id, attributes: { title: "Dead Letters" }, references: [] };
     await expect(handler(spec)).resolves.toEqual({ kind: "saved-object", action: "created", id });
+    // Written to the global tenant, which signed-in users can read.
+    expect(os.double.requests.filter((r) => r.path.endsWith(id)).map((r) => [r.method, r.tenant])).toEqual([["POST", "global"]]);
     await expect(handler({ ...spec, attributes: { title: "Dead letters" }, tf: { action: "update", prev_input: spec } })).resolves.toMatchObject({ action: "updated" });
     expect((await store.getSavedObject("visualization", id))!.attributes.title).toBe("Dead letters");
     // An unrelated object with the same title is never touched (the original deleted by title).

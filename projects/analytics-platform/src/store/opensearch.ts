@@ -238,19 +238,22 @@ export class OpenSearchStore implements DocumentStore, IndexAdmin, SavedObjectSt
 
   // ---- SavedObjectStore ----
 
+  /** Saved objects live in the global tenant, which every signed-in user with dashboards rights can read. */
+  private static readonly SO_HEADERS = { "osd-xsrf": "true", securitytenant: "global" };
+
   private soPath(type: string, id: string): string {
     return `/_dashboards/api/saved_objects/${encodeURIComponent(type)}/${encodeURIComponent(id)}`;
   }
 
   async getSavedObject(type: string, id: string) {
-    const r = await this.call("GET", this.soPath(type, id));
+    const r = await this.call("GET", this.soPath(type, id), undefined, { headers: { securitytenant: "global" } });
     if (r.statusCode === 404) return undefined;
     if (r.statusCode >= 300) throw new OpenSearchError(r.statusCode, "saved_object", `GET ${type}/${id}: ${describe(r.body)}`);
     return { id: r.body.id, type: r.body.type, attributes: r.body.attributes, references: r.body.references };
   }
 
   async putSavedObject(type: string, id: string, body: SavedObjectBody): Promise<"created" | "updated"> {
-    const headers = { "osd-xsrf": "true" };
+    const headers = OpenSearchStore.SO_HEADERS;
     const payload = { attributes: body.attributes, references: body.references ?? [] };
     const created = await this.call("POST", this.soPath(type, id), payload, { headers });
     if (created.statusCode < 300) return "created";
@@ -261,7 +264,7 @@ export class OpenSearchStore implements DocumentStore, IndexAdmin, SavedObjectSt
   }
 
   async deleteSavedObject(type: string, id: string): Promise<boolean> {
-    const r = await this.call("DELETE", this.soPath(type, id), undefined, { headers: { "osd-xsrf": "true" } });
+    const r = await this.call("DELETE", this.soPath(type, id), undefined, { headers: OpenSearchStore.SO_HEADERS });
     if (r.statusCode === 404) return false;
     if (r.statusCode >= 300) throw new OpenSearchError(r.statusCode, "saved_object", `DELETE ${type}/${id}: ${describe(r.body)}`);
     return true;
