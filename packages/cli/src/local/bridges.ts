@@ -21,8 +21,9 @@ export interface Loop {
 
 const sleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>((r) => {
-    const t = setTimeout(r, ms);
-    signal.addEventListener("abort", () => (clearTimeout(t), r()), { once: true });
+    const onAbort = () => (clearTimeout(t), r());
+    const t = setTimeout(() => (signal.removeEventListener("abort", onAbort), r()), ms);
+    signal.addEventListener("abort", onAbort, { once: true });
   });
 
 function loop(label: string, body: (signal: AbortSignal) => Promise<number>, idleMs: number): Loop & { pending: number } {

@@ -125,7 +125,9 @@ export class SqliteStore implements DocumentStore, IndexAdmin, SavedObjectStore 
   }
 
   async writeAliases(): Promise<ReadonlySet<string>> {
-    return new Set(this.rows("SELECT DISTINCT alias FROM aliases WHERE is_write = 1").map((r) => String(r.alias)));
+    // As in OpenSearch: an alias is writable when it marks a write index or points at exactly one index.
+    const rows = this.rows("SELECT alias FROM aliases GROUP BY alias HAVING max(is_write) = 1 OR count(*) = 1");
+    return new Set(rows.map((r) => String(r.alias)));
   }
 
   async search(index: string, filter?: Filter, size = 10_000): Promise<StoredDoc[]> {
