@@ -1,11 +1,13 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { DocFields, readAlias, versionedIndexName, withDocFieldMappings, writeAlias, type IndexSpec } from "@sec-an/contracts";
-import { KibanaSavedObject } from "./kibana-saved-object";
+import { DocFields, readAlias, versionedIndexName, withDocFieldMappings, writeAlias, type Deployment, type IndexSpec } from "@sec-an/contracts";
+import { KibanaSavedObject, adminFunction } from "./kibana-saved-object";
 
 export interface ElasticIndexArgs {
-  /** Name of the analytics-platform admin Lambda (SSM `Params.esAdminFunctionName`). */
-  adminFunctionName: pulumi.Input<string>;
+  /** Name of the analytics-platform admin Lambda; default: its SSM export (`Params.esAdminFunctionName`) for `deployment`. */
+  adminFunctionName?: pulumi.Input<string>;
+  /** Needed only when `adminFunctionName` is not given. */
+  deployment?: Deployment;
   /** Logical index, from `indexBase(task, docType, flavour)`, e.g. `nmap_ports_snapshot`. */
   base: string;
   /** Mapping (`{properties: …}`); the ingestor's `__ParentKey`… fields are added unless `collection: false`. */
@@ -43,10 +45,11 @@ export class ElasticIndex extends pulumi.ComponentResource {
     this.indexName = versionedIndexName(args.base, { mappings, settings });
     this.writeAlias = writeAlias(args.base);
     this.readAlias = readAlias(args.base);
+    const functionName = adminFunction(args, { parent: this });
     const spec: IndexSpec = { kind: "index", base: args.base, index: this.indexName, mappings, settings, forceDestroy: args.forceDestroy ?? false };
     this.invocation = new aws.lambda.Invocation(
       `${name}-index`,
-      { functionName: args.adminFunctionName, input: JSON.stringify(spec), lifecycleScope: "CRUD" },
+      { functionName, input: JSON.stringify(spec), lifecycleScope: "CRUD" },
       { parent: this },
     );
     this.result = this.invocation.result;
@@ -55,7 +58,7 @@ export class ElasticIndex extends pulumi.ComponentResource {
       const pattern = new KibanaSavedObject(
         `${name}-pattern`,
         {
-          adminFunctionName: args.adminFunctionName,
+          adminFunctionName: functionName,
           type: "index-pattern",
           logicalName: args.base,
           title: this.readAlias,

@@ -1,10 +1,20 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { renderTemplate, savedObjectId, type SavedObjectSpec, type SavedObjectType } from "@sec-an/contracts";
+import { Params, renderTemplate, savedObjectId, type Deployment, type SavedObjectSpec, type SavedObjectType } from "@sec-an/contracts";
+import { ssmParam } from "../core/ssm";
+
+/** The admin function's name: given, or analytics-platform's SSM export for the deployment. */
+export function adminFunction(args: { adminFunctionName?: pulumi.Input<string>; deployment?: Deployment }, opts: pulumi.InvokeOutputOptions): pulumi.Input<string> {
+  if (args.adminFunctionName !== undefined) return args.adminFunctionName;
+  if (!args.deployment) throw new Error("give adminFunctionName or deployment (to read it from SSM)");
+  return ssmParam(args.deployment, Params.esAdminFunctionName, opts);
+}
 
 export interface KibanaSavedObjectArgs {
-  /** Name of the analytics-platform admin Lambda (SSM `Params.esAdminFunctionName`). */
-  adminFunctionName: pulumi.Input<string>;
+  /** Name of the analytics-platform admin Lambda; default: its SSM export (`Params.esAdminFunctionName`) for `deployment`. */
+  adminFunctionName?: pulumi.Input<string>;
+  /** Needed only when `adminFunctionName` is not given. */
+  deployment?: Deployment;
   type: SavedObjectType;
   /** Logical name, unique per type (e.g. "dead-letters"): the stable object id is derived from it. */
   logicalName: string;
@@ -45,7 +55,7 @@ export class KibanaSavedObject extends pulumi.ComponentResource {
     });
     this.invocation = new aws.lambda.Invocation(
       `${name}-object`,
-      { functionName: args.adminFunctionName, input, lifecycleScope: "CRUD" },
+      { functionName: adminFunction(args, { parent: this }), input, lifecycleScope: "CRUD" },
       { parent: this },
     );
     this.result = this.invocation.result;

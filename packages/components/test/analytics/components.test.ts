@@ -47,6 +47,16 @@ describe("ElasticIndex", () => {
   });
 });
 
+describe("admin function name", () => {
+  it("defaults to analytics-platform's SSM export for the deployment, and needs one or the other", async () => {
+    setupPulumiMocks({ ssm: { "/sec-an/dev/analytics/elastic/admin_function/name": "dev-sec-an-opensearch-admin" } });
+    await runProgram(() => new ElasticIndex("x", { deployment: { app: "sec-an", stage: "dev" }, base: "ssl_certs_snapshot", mappings: {} }).indexName);
+    const inv = resourcesOfType("aws:lambda/invocation:Invocation");
+    expect(inv.map((r) => r.inputs.functionName)).toEqual(["dev-sec-an-opensearch-admin", "dev-sec-an-opensearch-admin"]);
+    expect(() => new KibanaSavedObject("y", { type: "dashboard", logicalName: "y", title: "Y", template: { attributes: {} } })).toThrow(/adminFunctionName or deployment/);
+  });
+});
+
 describe("KibanaSavedObject", () => {
   it("renders the template with title and substitutions and a stable id", async () => {
     const id = await runProgram(() =>
