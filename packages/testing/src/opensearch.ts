@@ -221,6 +221,7 @@ export class OpenSearchDouble {
     if (first === "_aliases" && method === "POST") return [200, this.updateAliases(json())];
     if (first === "_alias" || second === "_alias") return this.getAliases(second === "_alias" ? first : undefined, second === "_alias" ? parts[2] : second);
     if (first === "_reindex") return [200, this.reindex(json())];
+    if (first === "_msearch" || second === "_msearch") return [200, this.msearch(body, second === "_msearch" ? first : undefined)];
     if (first === "_refresh" || second === "_refresh") return [200, { _shards: { total: 1, successful: 1, failed: 0 } }];
     if (second === "_search") return [200, this.search(first, json())];
     if (second === "_count") return [200, { count: this.find(first, json().query as Query).length }];
@@ -430,6 +431,22 @@ export class OpenSearchDouble {
         hits: all.slice(from, from + size).map((h) => ({ _index: h.index, _id: h.id, _version: h.doc.version, _score: 1, _source: h.doc.source })),
       },
     };
+  }
+
+  /** `_msearch`: header/body line pairs; each answers like `_search` or with its own error. */
+  private msearch(body: string, defaultIndex?: string): unknown {
+    const lines = body.split("\n").filter((l) => l.trim() !== "");
+    const responses: unknown[] = [];
+    for (let i = 0; i + 1 < lines.length; i += 2) {
+      const header = JSON.parse(lines[i]) as { index?: string };
+      try {
+        responses.push({ ...(this.search(header.index ?? defaultIndex ?? "", JSON.parse(lines[i + 1])) as object), status: 200 });
+      } catch (e) {
+        if (!(e instanceof HttpError)) throw e;
+        responses.push({ error: { type: e.type, reason: e.message }, status: e.status });
+      }
+    }
+    return { took: 1, responses };
   }
 
   private getDoc(expr: string, id: string): [number, unknown] {

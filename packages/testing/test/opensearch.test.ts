@@ -88,6 +88,9 @@ describe("OpenSearch double", () => {
     expect((await req("POST", `/${ix}/_count`, { query: { match_all: {} } })).body.count).toBe(3);
     const del = await req("POST", `/${ix}/_delete_by_query?conflicts=proceed&refresh=true`, { query: stale });
     expect(del.body.deleted).toBe(1);
+    const ms = await req("POST", "/_msearch", nd({ index: ix }, { size: 0, query: { term: { p: "x" } } }, { index: `${os.prefix}-nope` }, { size: 0, query: { match_all: {} } }));
+    expect(ms.body.responses[0].hits.total.value).toBe(1);
+    expect(ms.body.responses[1].error.type).toBe("index_not_found_exception");
     const rest = await req("POST", `/${ix}/_search`, { query: { bool: { must_not: [{ term: { p: "y" } }] } } });
     expect(rest.body.hits.hits.map((h: any) => h._id)).toEqual(["b"]);
   });

@@ -22,6 +22,10 @@ export class IngestRejected extends Error {
 export interface Cleanup {
   index: string;
   filter: Filter;
+  /** The snapshot documents of this parent from a NEWER scan (if any: this collection is a late replay). */
+  newer: Filter;
+  /** Indices into `ops` of the snapshot writes this clean-up belongs to. */
+  snapshotOps: number[];
 }
 
 export interface IngestPlan {
@@ -60,12 +64,20 @@ export function planMessage(msg: IngestMessage, known: ReadonlySet<string>, maxD
   for (const [docType, docs] of Object.entries(msg.docs)) {
     const snapshot = target(indexBase(msg.task, docType, "snapshot"));
     const history = msg.history === false ? undefined : target(indexBase(msg.task, docType, "history"));
+    const snapshotOps: number[] = [];
     for (const d of docs) {
       const { doc, source } = sized(collectionDoc(msg, d.nonTemporalKey, d.data), `${docType} document ${d.nonTemporalKey}`);
+      snapshotOps.push(ops.length);
       ops.push({ action: "index", index: snapshot, id: d.nonTemporalKey, doc, source, externalVersion: version });
       if (history) ops.push({ action: "index", index: history, id: `${d.nonTemporalKey}@${msg.temporalKey}`, doc, source, externalVersion: version });
     }
-    cleanups.push({ index: snapshot, filter: { term: { [DocFields.parentKey]: msg.parentKey }, range: { [DocFields.scanEndTime]: { lt: msg.scanEndTime } } } });
+    const parent = { [DocFields.parentKey]: msg.parentKey };
+    cleanups.push({
+      index: snapshot,
+      filter: { term: parent, range: { [DocFields.scanEndTime]: { lt: msg.scanEndTime } } },
+      newer: { term: parent, range: { [DocFields.scanEndTime]: { gt: msg.scanEndTime } } },
+      snapshotOps,
+    });
   }
   return { ops, cleanups };
 }
@@ -135,6 +147,8 @@ export async function ingestBatch(records: readonly SQSRecord[], deps: IngestDep
     }
   }
 
+  await dropLateReplays(plans, deps.store);
+
   const owners: SQSRecord[] = [];
   const ops: BulkOp[] = [];
   for (const [record, plan] of plans) for (const op of plan.ops) (owners.push(record), ops.push(op));
@@ -186,6 +200,28 @@ export async function ingestBatch(records: readonly SQSRecord[], deps: IngestDep
     }
   }
   return { batchItemFailures: records.filter((r) => failed.has(r.messageId)).map((r) => ({ itemIdentifier: r.messageId })) };
+}
+
+/**
+ * A collection older than what the snapshot already holds for its parent (a late replay) must not
+ * touch the snapshot: external versions stop it overwriting newer documents, but a child the newer
+ * scan removed would be re-created. One `_msearch` per batch finds such parents; their snapshot
+ * writes and clean-ups are dropped (history still gets its copy). Stores without `countMany` skip this.
+ */
+async function dropLateReplays(plans: Map<SQSRecord, IngestPlan>, store: DocumentStore): Promise<void> {
+  if (!store.countMany) return;
+  const checks = [...plans.values()].flatMap((plan) => plan.cleanups.map((c) => ({ plan, c })));
+  if (checks.length === 0) return;
+  const counts = await store.countMany(checks.map(({ c }) => ({ index: c.index, filter: c.newer })));
+  const dropped = new Map<IngestPlan, Set<number>>();
+  checks.forEach(({ plan, c }, i) => {
+    if (counts[i] === 0) return;
+    const set = dropped.get(plan) ?? new Set<number>();
+    for (const k of c.snapshotOps) set.add(k);
+    dropped.set(plan, set);
+    plan.cleanups = plan.cleanups.filter((x) => x !== c);
+  });
+  for (const [plan, set] of dropped) plan.ops = plan.ops.filter((_, k) => !set.has(k));
 }
 
 async function sendToDeadLetters(record: SQSRecord, err: IngestRejected, dl: { sqs: SQSClient; queueUrl: string }): Promise<void> {

@@ -191,6 +191,17 @@ export class OpenSearchStore implements DocumentStore, IndexAdmin, SavedObjectSt
     return (await this.ok("POST", `/${encodeURIComponent(index)}/_count`, { query: filterToQuery(filter) })).count;
   }
 
+  async countMany(queries: ReadonlyArray<{ index: string; filter: Filter }>): Promise<number[]> {
+    if (queries.length === 0) return [];
+    const q = JSON.stringify;
+    const body = queries.map((x) => `${q({ index: x.index })}\n${q({ size: 0, track_total_hits: true, query: filterToQuery(x.filter) })}\n`).join("");
+    const res = await this.ok("POST", "/_msearch", undefined, { bulk: body });
+    return (res.responses as Array<{ status?: number; error?: unknown; hits?: { total?: { value: number } } }>).map((r, i) => {
+      if (r.error) throw new OpenSearchError(r.status ?? 500, "msearch", `count on ${queries[i].index}: ${describe(r)}`);
+      return r.hits?.total?.value ?? 0;
+    });
+  }
+
   async refresh(index: string): Promise<void> {
     await this.ok("POST", `/${encodeURIComponent(index)}/_refresh`);
   }
