@@ -35,6 +35,9 @@ export async function run(argv: string[], io: Io): Promise<number> {
   }
   const { runLocal, terminalSummary } = await import("../local/run");
   const { TargetError } = await import("../local/targets");
+  // The handlers log to stdout as they would in Lambda; here stdout carries only the result.
+  const stdoutWrite = process.stdout.write;
+  process.stdout.write = process.stderr.write.bind(process.stderr) as typeof process.stdout.write;
   try {
     const result = await runLocal({
       targets: values.target,
@@ -45,10 +48,12 @@ export async function run(argv: string[], io: Io): Promise<number> {
       timeoutSeconds: timeout,
       log: (l) => io.stderr.write(`${l}\n`),
     });
+    process.stdout.write = stdoutWrite;
     if (values.json) io.stdout.write(JSON.stringify({ ...result.summary, report: result.reportPath, targets: result.targets, demo: result.demo, timings: result.timings }, null, 2) + "\n");
     else io.stdout.write(`\n${terminalSummary(result.summary)}\nReport: ${result.reportPath}\n`);
     return 0;
   } catch (e) {
+    process.stdout.write = stdoutWrite;
     if (e instanceof TargetError) {
       io.stderr.write(`sec-an local: ${e.message}\n`);
       return 2;
