@@ -42,9 +42,11 @@ const listen = (s: Server | TlsServer, host: string) =>
   });
 
 export async function startDemoServices(host = "127.0.0.1"): Promise<DemoServices> {
+  // A common server banner, so nmap's service detection names the service (it does not know ours).
+  const body = "sec-an local demo\n";
   const http = createHttpServer((_req, res) => {
-    res.setHeader("Server", "sec-an-demo/1.0");
-    res.end("sec-an local demo\n");
+    res.writeHead(200, { Server: "nginx/1.18.0", "Content-Type": "text/plain; charset=utf-8", "Content-Length": String(body.length) });
+    res.end(body);
   });
   const { key, cert, notAfter } = weakCertificate();
   const tls = createTlsServer(
@@ -52,7 +54,7 @@ export async function startDemoServices(host = "127.0.0.1"): Promise<DemoService
     { key, cert, minVersion: "TLSv1", ciphers: "DEFAULT:@SECLEVEL=0" },
     (socket) => {
       socket.on("error", () => socket.destroy());
-      socket.once("data", () => socket.end("HTTP/1.1 200 OK\r\nServer: sec-an-demo-tls/1.0\r\nContent-Length: 3\r\n\r\nok\n"));
+      socket.once("data", () => socket.end(`HTTP/1.1 200 OK\r\nServer: nginx/1.18.0\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\n\r\n${body}`));
     },
   );
   tls.on("tlsClientError", () => undefined); // scanners probe with handshakes we refuse
