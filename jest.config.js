@@ -3,7 +3,12 @@
 /** @type {import('jest').Config} */
 const base = {
   testEnvironment: "node",
-  transform: { "^.+\\.ts$": ["ts-jest", { tsconfig: "<rootDir>/tsconfig.base.json", isolatedModules: true, diagnostics: false }] },
+  transform: {
+    "^.+\\.ts$": [
+      "ts-jest",
+      { tsconfig: "<rootDir>/tsconfig.base.json", isolatedModules: true, diagnostics: false },
+    ],
+  },
   moduleFileExtensions: ["ts", "js", "json"],
 };
 module.exports = {

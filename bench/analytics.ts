@@ -5,7 +5,13 @@
  *    test double (in-memory; measures our code, not a cluster), SQS batches of 10 messages.
  */
 import { performance } from "node:perf_hooks";
-import { indexBase, keyHash, versionedIndexName, withDocFieldMappings, type DocumentCollection } from "@sec-an/contracts";
+import {
+  indexBase,
+  keyHash,
+  versionedIndexName,
+  withDocFieldMappings,
+  type DocumentCollection,
+} from "@sec-an/contracts";
 import { OpenSearchDouble } from "@sec-an/testing";
 import type { SQSRecord } from "aws-lambda";
 import { applyIndex } from "../projects/analytics-platform/src/admin";
@@ -32,7 +38,15 @@ function collection(i: number): DocumentCollection {
     docs: {
       ports: Array.from({ length: DOCS_PER_COLLECTION }, (_, p) => ({
         nonTemporalKey: keyHash({ ...parent, port: p + 1 }),
-        data: { address: parent.address, port: p + 1, protocol: "tcp", state: "open", service: "http", product: "nginx", version: "1.25.3" },
+        data: {
+          address: parent.address,
+          port: p + 1,
+          protocol: "tcp",
+          state: "open",
+          service: "http",
+          product: "nginx",
+          version: "1.25.3",
+        },
       })),
     },
   };
@@ -51,8 +65,12 @@ async function main() {
   t = performance.now();
   const body = bulkBody(ops);
   const buildMs = performance.now() - t;
-  console.log(`bulk body build: ${TOTAL} documents → ${ops.length} bulk ops, ${mb(Buffer.byteLength(body))} MiB NDJSON`);
-  console.log(`  plan ${planMs.toFixed(0)} ms (${Math.round(TOTAL / (planMs / 1000))} docs/s), build ${buildMs.toFixed(0)} ms (${Math.round(TOTAL / (buildMs / 1000))} docs/s)`);
+  console.log(
+    `bulk body build: ${TOTAL} documents → ${ops.length} bulk ops, ${mb(Buffer.byteLength(body))} MiB NDJSON`,
+  );
+  console.log(
+    `  plan ${planMs.toFixed(0)} ms (${Math.round(TOTAL / (planMs / 1000))} docs/s), build ${buildMs.toFixed(0)} ms (${Math.round(TOTAL / (buildMs / 1000))} docs/s)`,
+  );
 
   // 2. End to end through the ingestor into the double.
   const E2E = 20_000; // the double is in-memory JavaScript: keep its share of the run short
@@ -63,9 +81,27 @@ async function main() {
     for (const f of ["snapshot", "history"] as const) {
       const base = indexBase(TASK, "ports", f);
       const mappings = withDocFieldMappings({ properties: { port: { type: "integer" } } });
-      await applyIndex({ kind: "index", base, index: versionedIndexName(base, { mappings, settings: {} }), mappings, settings: {}, forceDestroy: true }, store);
+      await applyIndex(
+        {
+          kind: "index",
+          base,
+          index: versionedIndexName(base, { mappings, settings: {} }),
+          mappings,
+          settings: {},
+          forceDestroy: true,
+        },
+        store,
+      );
     }
-    const records = collections.slice(0, E2E / DOCS_PER_COLLECTION).map((c, i) => ({ messageId: `m${i}`, body: JSON.stringify(c), messageAttributes: {}, eventSourceARN: "arn:aws:sqs:us-east-1:1:q" }) as unknown as SQSRecord);
+    const records = collections.slice(0, E2E / DOCS_PER_COLLECTION).map(
+      (c, i) =>
+        ({
+          messageId: `m${i}`,
+          body: JSON.stringify(c),
+          messageAttributes: {},
+          eventSourceARN: "arn:aws:sqs:us-east-1:1:q",
+        }) as unknown as SQSRecord,
+    );
     const before = double.requests.filter((r) => r.path === "/_bulk").length;
     t = performance.now();
     for (let i = 0; i < records.length; i += 10) {
@@ -74,9 +110,14 @@ async function main() {
     }
     const ms = performance.now() - t;
     const bulks = double.requests.filter((r) => r.path === "/_bulk").length - before;
-    console.log(`ingest (batches of 10 messages × ${DOCS_PER_COLLECTION} docs): ${bulks} bulk requests for ${E2E} documents = ${E2E / bulks} documents (${(2 * E2E) / bulks} ops) per request`);
-    console.log(`  ${ms.toFixed(0)} ms end to end into the in-memory double: ${Math.round(E2E / (ms / 1000))} docs/s`);
-    const snap = [...double.indices.entries()].find(([n]) => n.startsWith(`${TASK}_ports_snapshot`))![1].docs.size;
+    console.log(
+      `ingest (batches of 10 messages × ${DOCS_PER_COLLECTION} docs): ${bulks} bulk requests for ${E2E} documents = ${E2E / bulks} documents (${(2 * E2E) / bulks} ops) per request`,
+    );
+    console.log(
+      `  ${ms.toFixed(0)} ms end to end into the in-memory double: ${Math.round(E2E / (ms / 1000))} docs/s`,
+    );
+    const snap = [...double.indices.entries()].find(([n]) => n.startsWith(`${TASK}_ports_snapshot`))![1].docs
+      .size;
     console.log(`  snapshot documents stored: ${snap}`);
   } finally {
     await double.stop();

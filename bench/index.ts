@@ -15,8 +15,14 @@ let failed = 0;
 for (const name of scripts) {
   process.stdout.write(`\n=== ${name} ===\n`);
   const started = Date.now();
-  const r = spawnSync(process.execPath, ["--require", "tsx/cjs", "--expose-gc", join(__dirname, `${name}.ts`)], { stdio: "inherit", cwd: join(__dirname, "..") });
-  process.stdout.write(`(${name}: ${((Date.now() - started) / 1000).toFixed(1)} s${r.status ? `, exit ${r.status}` : ""})\n`);
+  const r = spawnSync(
+    process.execPath,
+    ["--require", "tsx/cjs", "--expose-gc", join(__dirname, `${name}.ts`)],
+    { stdio: "inherit", cwd: join(__dirname, "..") },
+  );
+  process.stdout.write(
+    `(${name}: ${((Date.now() - started) / 1000).toFixed(1)} s${r.status ? `, exit ${r.status}` : ""})\n`,
+  );
   if (r.status) failed += 1;
 }
 process.exitCode = failed ? 1 : 0;

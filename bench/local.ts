@@ -17,7 +17,9 @@ import { join } from "node:path";
     console.log(`total wall time:         ${(totalMs / 1000).toFixed(1)} s`);
     console.log(`inside nmap:             ${(nmapMs / 1000).toFixed(1)} s`);
     console.log(`inside the TLS scanner:  ${(tlsMs / 1000).toFixed(1)} s`);
-    console.log(`pipeline overhead:       ${(overhead / 1000).toFixed(1)} s (${((overhead / totalMs) * 100).toFixed(0)}% of wall time)`);
+    console.log(
+      `pipeline overhead:       ${(overhead / 1000).toFixed(1)} s (${((overhead / totalMs) * 100).toFixed(0)}% of wall time)`,
+    );
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
   }

@@ -12,7 +12,13 @@ const HOSTS = Number(process.env.BENCH_NMAP_HOSTS ?? 10_000);
 const RUNS = Number(process.env.BENCH_NMAP_RUNS ?? 2);
 const xml = Buffer.from(syntheticNmapXml({ hosts: HOSTS, portsPerHost: 5, cvesPerPort: 2, tlsEvery: 5 }));
 const mb = xml.length / 1e6;
-const metadata = { scanId: "bench", task: "nmap", scanStartTime: "2026-11-23T10:00:00Z", scanEndTime: "2026-11-23T10:05:00Z", request: {} };
+const metadata = {
+  scanId: "bench",
+  task: "nmap",
+  scanStartTime: "2026-11-23T10:00:00Z",
+  scanEndTime: "2026-11-23T10:05:00Z",
+  request: {},
+};
 
 function time<T>(label: string, runs: number, fn: () => T): { label: string; seconds: number; result: T } {
   let best = Infinity;
@@ -25,17 +31,31 @@ function time<T>(label: string, runs: number, fn: () => T): { label: string; sec
   return { label, seconds: best, result };
 }
 
-const bare = time("fast-xml-parser only (bare)", RUNS, () => new XMLParser({ ignoreAttributes: false }).parse(xml));
+const bare = time("fast-xml-parser only (bare)", RUNS, () =>
+  new XMLParser({ ignoreAttributes: false }).parse(xml),
+);
 const read = time("readNmapXml (typed hosts)", RUNS, () => readNmapXml(xml));
 const full = time("full parser → messages", RUNS, () => {
-  const tools = createParseTools({ task: "nmap", metadata, rawKey: "nmap/bench.xml", parserVersion: PARSER_VERSION });
+  const tools = createParseTools({
+    task: "nmap",
+    metadata,
+    rawKey: "nmap/bench.xml",
+    parserVersion: PARSER_VERSION,
+  });
   parseNmapResult({ key: "nmap/bench.xml", body: xml, metadata }, tools);
   return tools.messages();
 });
 
-const docs = full.result.reduce((n, m) => n + Object.values(m.message.docs).reduce((k, d) => k + d.length, 0), 0);
-console.log(`nmap parser benchmark: ${HOSTS} hosts, ${mb.toFixed(1)} MB XML, ${docs} documents in ${full.result.length} messages (best of ${RUNS})`);
+const docs = full.result.reduce(
+  (n, m) => n + Object.values(m.message.docs).reduce((k, d) => k + d.length, 0),
+  0,
+);
+console.log(
+  `nmap parser benchmark: ${HOSTS} hosts, ${mb.toFixed(1)} MB XML, ${docs} documents in ${full.result.length} messages (best of ${RUNS})`,
+);
 for (const r of [bare, read, full]) {
-  console.log(`  ${r.label.padEnd(32)} ${r.seconds.toFixed(2).padStart(6)} s  ${(mb / r.seconds).toFixed(1).padStart(6)} MB/s  ${(HOSTS / r.seconds).toFixed(0).padStart(7)} hosts/s`);
+  console.log(
+    `  ${r.label.padEnd(32)} ${r.seconds.toFixed(2).padStart(6)} s  ${(mb / r.seconds).toFixed(1).padStart(6)} MB/s  ${(HOSTS / r.seconds).toFixed(0).padStart(7)} hosts/s`,
+  );
 }
 console.log(`  full parser / bare parse: ${(full.seconds / bare.seconds).toFixed(2)}x the time`);

@@ -23,7 +23,13 @@ function once() {
   const t0 = process.hrtime.bigint();
   for (let i = 0; i < docs; i += 1) {
     ctx.pushContext({ port: i % 65535, protocol: i % 2 ? "tcp" : "udp", n: i });
-    ctx.postResults(i % 3 ? "ports" : "cves", { service: "http", product: "nginx", version: "1.25", notes: filler, scripts: { a: [1, 2, 3] } });
+    ctx.postResults(i % 3 ? "ports" : "cves", {
+      service: "http",
+      product: "nginx",
+      version: "1.25",
+      notes: filler,
+      scripts: { a: [1, 2, 3] },
+    });
     ctx.popContext();
   }
   const t1 = process.hrtime.bigint();
@@ -31,7 +37,13 @@ function once() {
   const t2 = process.hrtime.bigint();
   const bytes = msgs.reduce((n, m) => n + messageBytes(m.body, m.attributes), 0);
   const largest = Math.max(...msgs.map((m) => messageBytes(m.body, m.attributes)));
-  return { postMs: Number(t1 - t0) / 1e6, buildMs: Number(t2 - t1) / 1e6, parts: msgs.length, bytes, largest };
+  return {
+    postMs: Number(t1 - t0) / 1e6,
+    buildMs: Number(t2 - t1) / 1e6,
+    parts: msgs.length,
+    bytes,
+    largest,
+  };
 }
 
 once(); // warm-up (JIT, typebox compile)
@@ -42,7 +54,15 @@ const build = med(runs.map((r) => r.buildMs));
 const { parts, bytes, largest } = runs[0];
 const mb = bytes / 1024 / 1024;
 console.log(`ResultsContext: ${docs} docs of ~${docBytes} B, ${rounds} rounds (median)`);
-console.log(`  post   ${post.toFixed(1)} ms  ${((docs / post) * 1000).toFixed(0)} docs/s  ${((mb / post) * 1000).toFixed(1)} MB/s`);
-console.log(`  build  ${build.toFixed(1)} ms  ${((docs / build) * 1000).toFixed(0)} docs/s  ${((mb / build) * 1000).toFixed(1)} MB/s (hash keys, validate, split)`);
-console.log(`  total  ${((docs / (post + build)) * 1000).toFixed(0)} docs/s  ${((mb / (post + build)) * 1000).toFixed(1)} MB/s`);
-console.log(`  output ${mb.toFixed(2)} MB in ${parts} parts, largest ${largest} B (budget ${Limits.publishBudgetBytes} B, fill ${((bytes / parts / Limits.publishBudgetBytes) * 100).toFixed(1)}%)`);
+console.log(
+  `  post   ${post.toFixed(1)} ms  ${((docs / post) * 1000).toFixed(0)} docs/s  ${((mb / post) * 1000).toFixed(1)} MB/s`,
+);
+console.log(
+  `  build  ${build.toFixed(1)} ms  ${((docs / build) * 1000).toFixed(0)} docs/s  ${((mb / build) * 1000).toFixed(1)} MB/s (hash keys, validate, split)`,
+);
+console.log(
+  `  total  ${((docs / (post + build)) * 1000).toFixed(0)} docs/s  ${((mb / (post + build)) * 1000).toFixed(1)} MB/s`,
+);
+console.log(
+  `  output ${mb.toFixed(2)} MB in ${parts} parts, largest ${largest} B (budget ${Limits.publishBudgetBytes} B, fill ${((bytes / parts / Limits.publishBudgetBytes) * 100).toFixed(1)}%)`,
+);

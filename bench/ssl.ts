@@ -29,8 +29,14 @@ async function main() {
   const port = Number(line.toString().trim());
   const target = { address: "127.0.0.1", port };
   const event: PortDetected = {
-    kind: "port-detected", address: "127.0.0.1", addressType: "ipv4", port, protocol: "tcp", service: "https",
-    hostnames: ["bench.test"], detectedAt: new Date().toISOString(),
+    kind: "port-detected",
+    address: "127.0.0.1",
+    addressType: "ipv4",
+    port,
+    protocol: "tcp",
+    service: "https",
+    hostnames: ["bench.test"],
+    detectedAt: new Date().toISOString(),
     lineage: { rootScanId: "bench", parentScanId: "bench", rule: "bench", rawKey: "bench", depth: 1 },
   };
   const opts = { timeoutMs: 5000, extraCAs: [ca.certPem] };
@@ -41,21 +47,31 @@ async function main() {
     let t = performance.now();
     for (let i = 0; i < probes; i++) await probeProtocol(target, "TLSv1.3", "bench.test", opts);
     let s = (performance.now() - t) / 1000;
-    console.log(`single TLS 1.3 probe, sequential: ${(probes / s).toFixed(0)} handshakes/s (${((s / probes) * 1000).toFixed(2)} ms each)`);
+    console.log(
+      `single TLS 1.3 probe, sequential: ${(probes / s).toFixed(0)} handshakes/s (${((s / probes) * 1000).toFixed(2)} ms each)`,
+    );
 
     const scans = 60;
     t = performance.now();
     for (let i = 0; i < scans; i++) await scanTls(event, opts);
     s = (performance.now() - t) / 1000;
-    console.log(`full scan (4 protocol probes + verifying and served-chain handshakes for 1 host name), sequential: ${(scans / s).toFixed(1)} scans/s (${((s / scans) * 1000).toFixed(1)} ms each)`);
+    console.log(
+      `full scan (4 protocol probes + verifying and served-chain handshakes for 1 host name), sequential: ${(scans / s).toFixed(1)} scans/s (${((s / scans) * 1000).toFixed(1)} ms each)`,
+    );
 
     for (const inFlight of [4, 16]) {
       const total = 120;
       let next = 0;
       t = performance.now();
-      await Promise.all(Array.from({ length: inFlight }, async () => { while (next++ < total) await scanTls(event, opts); }));
+      await Promise.all(
+        Array.from({ length: inFlight }, async () => {
+          while (next++ < total) await scanTls(event, opts);
+        }),
+      );
       s = (performance.now() - t) / 1000;
-      console.log(`full scans, ${inFlight} in flight: ${(total / s).toFixed(1)} scans/s (${((total * 6) / s).toFixed(0)} handshakes/s)`);
+      console.log(
+        `full scans, ${inFlight} in flight: ${(total / s).toFixed(1)} scans/s (${((total * 6) / s).toFixed(0)} handshakes/s)`,
+      );
     }
   } finally {
     child.kill();

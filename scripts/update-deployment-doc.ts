@@ -11,4 +11,7 @@ const end = "<!-- plan:end -->";
 const i = text.indexOf(start);
 const j = text.indexOf(end);
 if (i < 0 || j < i) throw new Error(`markers ${start} / ${end} not found in ${file}`);
-writeFileSync(file, text.slice(0, i + start.length) + "\n```mermaid\n" + dependencyMermaid() + "```\n" + text.slice(j));
+writeFileSync(
+  file,
+  text.slice(0, i + start.length) + "\n```mermaid\n" + dependencyMermaid() + "```\n" + text.slice(j),
+);

@@ -4,13 +4,18 @@ import { parse } from "yaml";
 import { PROJECTS, deploymentOrder } from "@sec-an/contracts";
 
 const wf = parse(readFileSync(join(__dirname, "../.github/workflows/deploy.yml"), "utf8"));
-const jobs: Record<string, { needs?: string | string[]; with?: { project?: string }; uses?: string; strategy?: any }> = wf.jobs;
+const jobs: Record<
+  string,
+  { needs?: string | string[]; with?: { project?: string }; uses?: string; strategy?: any }
+> = wf.jobs;
 
 /** Follow the `needs` chain of the deploy jobs from the first to the last. */
 function deployChain(): string[] {
   const deploy = Object.entries(jobs).filter(([, j]) => j.uses === "./.github/workflows/pulumi-up.yml");
   const byNeed = new Map(deploy.map(([name, j]) => [([] as string[]).concat(j.needs ?? [])[0], name]));
-  const first = deploy.find(([, j]) => !([] as string[]).concat(j.needs ?? []).some((n) => n.startsWith("deploy-")));
+  const first = deploy.find(
+    ([, j]) => !([] as string[]).concat(j.needs ?? []).some((n) => n.startsWith("deploy-")),
+  );
   const chain: string[] = [];
   let cur = first?.[0];
   while (cur) {

@@ -9,9 +9,13 @@ const { pathToFileURL } = require("node:url");
 // Resolved from here, so the command works from any directory.
 const tsx = pathToFileURL(require.resolve("tsx")).href;
 
-const child = spawn(process.execPath, ["--import", tsx, join(__dirname, "../src/bin.ts"), ...process.argv.slice(2)], {
-  stdio: "inherit",
-});
+const child = spawn(
+  process.execPath,
+  ["--import", tsx, join(__dirname, "../src/bin.ts"), ...process.argv.slice(2)],
+  {
+    stdio: "inherit",
+  },
+);
 for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) process.on(signal, () => child.kill(signal));
 child.on("exit", (code, signal) => {
   if (signal) process.kill(process.pid, signal);

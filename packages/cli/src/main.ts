@@ -9,7 +9,8 @@ type Command = { summary: string; run: (args: string[], io: Io) => Promise<numbe
 // Commands load lazily so `sec-an plan` does not pay for the local runner's emulators, and so on.
 const commands: Record<string, Command> = {
   parse: {
-    summary: "parse <task> <file>   run a task's real parser on a raw result file; print documents and messages",
+    summary:
+      "parse <task> <file>   run a task's real parser on a raw result file; print documents and messages",
     run: async (args, io) => (await import("./commands/parse-entry")).run(args, io),
   },
   reingest: {
@@ -21,7 +22,8 @@ const commands: Record<string, Command> = {
     run: async (args, io) => (await import("./commands/plan")).run(args, io),
   },
   local: {
-    summary: "local [--target ...] [--scanners ...] [--data-dir d] [--keep-running] [--json]   run the pipeline on this machine",
+    summary:
+      "local [--target ...] [--scanners ...] [--data-dir d] [--keep-running] [--json]   run the pipeline on this machine",
     run: async (args, io) => (await import("./commands/local-entry")).run(args, io),
   },
 };

@@ -5,6 +5,12 @@ import type { TaskModule } from "./commands/parse";
  * that imports projects. A scanner added to the platform adds one line here.
  */
 export async function taskRegistry(): Promise<Record<string, TaskModule>> {
-  const [{ nmapTask }, { sslTask }] = await Promise.all([import("@sec-an/project-nmap/src/task"), import("@sec-an/project-ssl/src/task")]);
-  return { [nmapTask.name]: nmapTask as unknown as TaskModule, [sslTask.name]: sslTask as unknown as TaskModule };
+  const [{ nmapTask }, { sslTask }] = await Promise.all([
+    import("@sec-an/project-nmap/src/task"),
+    import("@sec-an/project-ssl/src/task"),
+  ]);
+  return {
+    [nmapTask.name]: nmapTask as unknown as TaskModule,
+    [sslTask.name]: sslTask as unknown as TaskModule,
+  };
 }

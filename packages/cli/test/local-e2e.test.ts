@@ -13,9 +13,15 @@ const root = join(__dirname, "../../..");
 const bin = join(root, "packages/cli/bin/sec-an.js");
 const CHROMIUM = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find(existsSync);
 
-function runCli(args: string[], timeoutMs: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function runCli(
+  args: string[],
+  timeoutMs: number,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [bin, ...args], { cwd: root, env: { ...process.env, FORCE_COLOR: "0" } });
+    const child = spawn(process.execPath, [bin, ...args], {
+      cwd: root,
+      env: { ...process.env, FORCE_COLOR: "0" },
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (b) => (stdout += b));
@@ -64,7 +70,18 @@ describe("sec-an local (end to end)", () => {
     expect(report).toContain("sec-an local run");
     const { stdout } = await promisify(execFile)(
       CHROMIUM!,
-      ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", `--user-data-dir=${join(dataDir, "chromium")}`, "--dump-dom", `file://${out.report}`],
+      [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        `--user-data-dir=${join(dataDir, "chromium")}`,
+        "--dump-dom",
+        `file://${out.report}`,
+      ],
       { timeout: 60_000, maxBuffer: 10 * 1024 * 1024 },
     );
     expect(stdout).toContain(`${out.demo.host}:${out.demo.tlsPort}`);

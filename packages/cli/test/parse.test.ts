@@ -10,9 +10,18 @@ const registry = { nmap: nmapTask };
 function io() {
   const out: string[] = [];
   const err: string[] = [];
-  return { out, err, io: { stdout: { write: (s: string) => out.push(s) }, stderr: { write: (s: string) => err.push(s) } } };
+  return {
+    out,
+    err,
+    io: { stdout: { write: (s: string) => out.push(s) }, stderr: { write: (s: string) => err.push(s) } },
+  };
 }
-const lines = (out: string[]) => out.join("").trim().split("\n").map((l) => JSON.parse(l) as Record<string, any>);
+const lines = (out: string[]) =>
+  out
+    .join("")
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l) as Record<string, any>);
 
 let dir: string;
 beforeAll(async () => {
@@ -26,7 +35,13 @@ describe("sec-an parse", () => {
   it("prints every document with its snapshot index and id, then the messages, using the sidecar metadata", async () => {
     const file = join(dir, "scan-42.xml");
     await copyFile(FIXTURE, file);
-    const meta = { scanId: "scan-42", task: "nmap", scanStartTime: "2023-11-14T22:13:20Z", scanEndTime: "2023-11-14T22:15:00Z", request: { target: "web.example.test", requestedAt: "2023-11-14T22:00:00Z" } };
+    const meta = {
+      scanId: "scan-42",
+      task: "nmap",
+      scanStartTime: "2023-11-14T22:13:20Z",
+      scanEndTime: "2023-11-14T22:15:00Z",
+      request: { target: "web.example.test", requestedAt: "2023-11-14T22:00:00Z" },
+    };
     await writeFile(`${file}.meta.json`, JSON.stringify(meta));
     const t = io();
     expect(await parseCommand(["nmap", file], t.io, registry)).toBe(0);
@@ -34,16 +49,28 @@ describe("sec-an parse", () => {
     const docs = out.filter((l) => "index" in l);
     // 2 ports + 5 vulners entries + 1 host data document.
     expect(docs).toHaveLength(8);
-    expect(new Set(docs.map((d) => d.index))).toEqual(new Set(["nmap_ports_snapshot.write", "nmap_cves_snapshot.write", "nmap_data_snapshot.write"]));
+    expect(new Set(docs.map((d) => d.index))).toEqual(
+      new Set(["nmap_ports_snapshot.write", "nmap_cves_snapshot.write", "nmap_data_snapshot.write"]),
+    );
     const data = docs.find((d) => d.index === "nmap_data_snapshot.write")!;
     expect(data.id).toMatch(/^[0-9a-f]{64}$/);
-    expect(data.body).toMatchObject({ address: "198.51.100.7", scan_id: "scan-42", __parser_version: nmapTask.parserVersion, summary_highest_cve_severity: 9.8, __NonTemporalKey: data.id });
+    expect(data.body).toMatchObject({
+      address: "198.51.100.7",
+      scan_id: "scan-42",
+      __parser_version: nmapTask.parserVersion,
+      summary_highest_cve_severity: 9.8,
+      __NonTemporalKey: data.id,
+    });
     const results = out.filter((l) => l.topic === "nmap-results");
     expect(results).toHaveLength(1);
     expect(results[0].attributes).toMatchObject({ Task: "nmap", ScanId: "scan-42" });
     const ports = out.filter((l) => l.topic === "ports");
     expect(ports.map((p) => p.attributes.port)).toEqual(["22", "80"]);
-    expect(ports[0].message).toMatchObject({ kind: "port-detected", hostnames: ["web.example.test", "web7.example.test"], lineage: { parentScanId: "scan-42" } });
+    expect(ports[0].message).toMatchObject({
+      kind: "port-detected",
+      hostnames: ["web.example.test", "web7.example.test"],
+      lineage: { parentScanId: "scan-42" },
+    });
     expect(t.err.join("")).toMatch(/8 documents, 1 results messages, 2 cascade messages/);
   });
 
@@ -52,7 +79,9 @@ describe("sec-an parse", () => {
     await copyFile(FIXTURE, file);
     const t = io();
     expect(await parseCommand(["nmap", file], t.io, registry)).toBe(0);
-    expect(t.err.join("")).toMatch(/no .*no sidecar\.xml\.meta\.json; metadata synthesised: scanId=no_sidecar/);
+    expect(t.err.join("")).toMatch(
+      /no .*no sidecar\.xml\.meta\.json; metadata synthesised: scanId=no_sidecar/,
+    );
     expect(lines(t.out).find((l) => "index" in l)!.body.scan_id).toBe("no_sidecar");
   });
 

@@ -1,17 +1,34 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { DependencyError, Params, dependencyMermaid, deploymentOrder, type ProjectDeps } from "@sec-an/contracts";
+import {
+  DependencyError,
+  Params,
+  dependencyMermaid,
+  deploymentOrder,
+  type ProjectDeps,
+} from "@sec-an/contracts";
 import { main } from "../src/main";
 
 function capture() {
   let out = "";
   let err = "";
-  return { io: { stdout: { write: (s: string) => (out += s) }, stderr: { write: (s: string) => (err += s) } }, out: () => out, err: () => err };
+  return {
+    io: { stdout: { write: (s: string) => (out += s) }, stderr: { write: (s: string) => (err += s) } },
+    out: () => out,
+    err: () => err,
+  };
 }
 
 describe("sec-an plan", () => {
   it("derives seed 001's order", () => {
-    expect(deploymentOrder()).toEqual(["shared-code", "shared-infra", "analytics-platform", "task-execution", "nmap", "ssl"]);
+    expect(deploymentOrder()).toEqual([
+      "shared-code",
+      "shared-infra",
+      "analytics-platform",
+      "task-execution",
+      "nmap",
+      "ssl",
+    ]);
   });
 
   it("prints the order, the edges with their parameters, and a Mermaid diagram", async () => {
@@ -36,7 +53,9 @@ describe("sec-an plan", () => {
       "shared-infra": { publishes: [b], reads: [a] },
     };
     expect(() => deploymentOrder(deps)).toThrow(DependencyError);
-    expect(() => deploymentOrder(deps)).toThrow(/cycle.*shared-code -> shared-infra \(\/a\).*shared-infra -> shared-code \(\/b\)/);
+    expect(() => deploymentOrder(deps)).toThrow(
+      /cycle.*shared-code -> shared-infra \(\/a\).*shared-infra -> shared-code \(\/b\)/,
+    );
   });
 
   it("names a read that no project publishes", () => {

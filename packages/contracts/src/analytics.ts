@@ -44,7 +44,13 @@ export const IndexSpec = Type.Object(
 );
 export type IndexSpec = Static<typeof IndexSpec>;
 
-export const SAVED_OBJECT_TYPES = ["index-pattern", "search", "visualization", "dashboard", "config"] as const;
+export const SAVED_OBJECT_TYPES = [
+  "index-pattern",
+  "search",
+  "visualization",
+  "dashboard",
+  "config",
+] as const;
 export type SavedObjectType = (typeof SAVED_OBJECT_TYPES)[number];
 
 /** One Dashboards saved object with a stable id. */
@@ -71,7 +77,12 @@ export const SecurityRoleSpec = Type.Object(
     permissions: Type.Optional(
       Type.Object({
         cluster_permissions: Type.Array(Type.String({ minLength: 1 })),
-        index_permissions: Type.Array(Type.Object({ index_patterns: Type.Array(Type.String({ minLength: 1 })), allowed_actions: Type.Array(Type.String({ minLength: 1 })) })),
+        index_permissions: Type.Array(
+          Type.Object({
+            index_patterns: Type.Array(Type.String({ minLength: 1 })),
+            allowed_actions: Type.Array(Type.String({ minLength: 1 })),
+          }),
+        ),
       }),
     ),
     /** IAM role ARNs (FGAC backend roles). */
@@ -116,7 +127,8 @@ export interface AdminResult {
 
 /** Stable saved-object id from its type and a logical name: never content- or title-based. */
 export function savedObjectId(type: SavedObjectType, logicalName: string): string {
-  if (!/^[a-z0-9][a-z0-9_.-]{0,120}$/.test(logicalName)) throw new Error(`invalid saved-object logical name ${JSON.stringify(logicalName)}`);
+  if (!/^[a-z0-9][a-z0-9_.-]{0,120}$/.test(logicalName))
+    throw new Error(`invalid saved-object logical name ${JSON.stringify(logicalName)}`);
   const h = keyHash({ type, name: logicalName });
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
 }
@@ -133,12 +145,16 @@ export function renderTemplate<T>(template: T, vars: Readonly<Record<string, str
   const walk = (v: unknown, path: string): unknown => {
     if (typeof v === "string") {
       return v.replace(/\$\{([^}]*)\}/g, (_, name: string) => {
-        if (!Object.prototype.hasOwnProperty.call(vars, name)) throw new Error(`template placeholder \${${name}} at ${path} has no value (known: ${Object.keys(vars).join(", ") || "none"})`);
+        if (!Object.prototype.hasOwnProperty.call(vars, name))
+          throw new Error(
+            `template placeholder \${${name}} at ${path} has no value (known: ${Object.keys(vars).join(", ") || "none"})`,
+          );
         return vars[name];
       });
     }
     if (Array.isArray(v)) return v.map((x, i) => walk(x, `${path}[${i}]`));
-    if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x, `${path}.${k}`)]));
+    if (v && typeof v === "object")
+      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x, `${path}.${k}`)]));
     return v;
   };
   return walk(template, "$") as T;

@@ -31,7 +31,9 @@ function serialise(value: unknown, path: string): string {
       const entries = Object.keys(value as object)
         .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
         .sort()
-        .map((k) => `${JSON.stringify(k)}:${serialise((value as Record<string, unknown>)[k], `${path}.${k}`)}`);
+        .map(
+          (k) => `${JSON.stringify(k)}:${serialise((value as Record<string, unknown>)[k], `${path}.${k}`)}`,
+        );
       return `{${entries.join(",")}}`;
     }
     default:

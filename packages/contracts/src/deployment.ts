@@ -34,7 +34,14 @@ export const PROJECT_DEPS: Record<ProjectName, ProjectDeps> = {
   },
   "task-execution": {
     publishes: byProducer("task-execution"),
-    reads: [P.deadLettersBucketName, P.deadLettersBucketArn, P.ingestQueueUrl, P.ingestQueueArn, P.esAdminFunctionName, P.deadLetterVisId],
+    reads: [
+      P.deadLettersBucketName,
+      P.deadLettersBucketArn,
+      P.ingestQueueUrl,
+      P.ingestQueueArn,
+      P.esAdminFunctionName,
+      P.deadLetterVisId,
+    ],
   },
   nmap: {
     publishes: [...byProducer("nmap"), ...Object.values(nmapTask)],
@@ -85,7 +92,8 @@ export function dependencyEdges(deps: Record<string, ProjectDeps> = PROJECT_DEPS
   for (const [project, d] of Object.entries(deps)) {
     for (const def of d.publishes) {
       const other = publisher.get(def.path);
-      if (other && other !== project) throw new DependencyError(`${def.path} is published by both ${other} and ${project}`);
+      if (other && other !== project)
+        throw new DependencyError(`${def.path} is published by both ${other} and ${project}`);
       publisher.set(def.path, project);
     }
   }
@@ -101,7 +109,10 @@ export function dependencyEdges(deps: Record<string, ProjectDeps> = PROJECT_DEPS
       edges.set(key, e);
     }
   }
-  return [...edges.values()].map((e) => ({ ...e, params: [...new Set(e.params)].sort() })) as DependencyEdge[];
+  return [...edges.values()].map((e) => ({
+    ...e,
+    params: [...new Set(e.params)].sort(),
+  })) as DependencyEdge[];
 }
 
 /**
@@ -146,7 +157,9 @@ export function dependencyMermaid(deps: Record<string, ProjectDeps> = PROJECT_DE
   const lines = ["flowchart LR"];
   for (const n of deploymentOrder(deps)) lines.push(`  ${id(n)}["${n}"]`);
   for (const e of dependencyEdges(deps)) {
-    lines.push(`  ${id(e.from)} -->|${e.params.length} param${e.params.length === 1 ? "" : "s"}| ${id(e.to)}`);
+    lines.push(
+      `  ${id(e.from)} -->|${e.params.length} param${e.params.length === 1 ? "" : "s"}| ${id(e.to)}`,
+    );
   }
   return lines.join("\n") + "\n";
 }

@@ -32,7 +32,14 @@ export const ScanRequest = Type.Object(
   {
     /** IPv4/IPv6 address, CIDR, or RFC 1123 host name. Validated again by every scanner before use. */
     target: Type.String({ minLength: 1, maxLength: 253 }),
-    targetType: Type.Optional(Type.Union([Type.Literal("ipv4"), Type.Literal("ipv6"), Type.Literal("cidr"), Type.Literal("hostname")])),
+    targetType: Type.Optional(
+      Type.Union([
+        Type.Literal("ipv4"),
+        Type.Literal("ipv6"),
+        Type.Literal("cidr"),
+        Type.Literal("hostname"),
+      ]),
+    ),
     requestedAt: IsoTime,
     /** Epoch seconds the planner chose for this scan. */
     plannedScanTime: Type.Optional(Type.Number()),
@@ -97,7 +104,9 @@ export const DocumentCollection = Type.Object(
     lineage: ResultLineage,
     docs: Type.Record(Type.String({ pattern: "^[a-z][a-z0-9_]{0,40}$" }), Type.Array(CollectionDoc)),
     /** Present when the collection was split: every part carries the same keys. */
-    part: Type.Optional(Type.Object({ index: Type.Integer({ minimum: 0 }), count: Type.Integer({ minimum: 1 }) })),
+    part: Type.Optional(
+      Type.Object({ index: Type.Integer({ minimum: 0 }), count: Type.Integer({ minimum: 1 }) }),
+    ),
     /** Whether this ingest should also write the history flavour (false for DynamoDB syncs without a temporal key). */
     history: Type.Optional(Type.Boolean()),
   },

@@ -10,7 +10,8 @@ export type IndexFlavour = "snapshot" | "history" | "";
 
 const NAME = /^[a-z][a-z0-9_-]{0,40}$/;
 function checkPart(what: string, v: string): void {
-  if (!NAME.test(v)) throw new Error(`invalid ${what} ${JSON.stringify(v)}: lower-case letters, digits, _ and - only`);
+  if (!NAME.test(v))
+    throw new Error(`invalid ${what} ${JSON.stringify(v)}: lower-case letters, digits, _ and - only`);
 }
 
 /** Base name of one logical index, e.g. `nmap_ports_snapshot`, `dead_letter_data`. */

@@ -28,7 +28,9 @@ export const NmapEnv = {
 export const MAX_CASCADE_DEPTH = 3;
 
 /** Ports on which TLS is normal (HTTPS, mail, directory, FTP, SIP, IRC, LDAP GC, RDP-over-TLS proxies, k8s…). */
-export const TLS_PORTS = [443, 465, 563, 636, 853, 989, 990, 992, 993, 994, 995, 3269, 5061, 6443, 6697, 8443, 9443] as const;
+export const TLS_PORTS = [
+  443, 465, 563, 636, 853, 989, 990, 992, 993, 994, 995, 3269, 5061, 6443, 6697, 8443, 9443,
+] as const;
 /** nmap service names that imply TLS (nmap names many TLS services with a trailing "s"). */
 export const TLS_SERVICES = ["imaps", "pop3s", "smtps", "ldaps", "ftps", "nntps", "ircs", "sips"] as const;
 

@@ -91,7 +91,9 @@ export const SslEndpoint = Type.Object({
     error: Type.Optional(Type.String()),
   }),
   /** Whether the leaf is valid for `hostname` (absent when hostname is null). */
-  hostnameMatch: Type.Optional(Type.Object({ matches: Type.Boolean(), reason: Type.Optional(Type.String()) })),
+  hostnameMatch: Type.Optional(
+    Type.Object({ matches: Type.Boolean(), reason: Type.Optional(Type.String()) }),
+  ),
 });
 export type SslEndpoint = Static<typeof SslEndpoint>;
 
@@ -106,7 +108,9 @@ export const SslScanResult = Type.Object(
     /** Names scanned, with where each came from. */
     hostnames: Type.Array(Type.Object({ name: Type.String(), sources: Type.Array(Type.String()) })),
     /** Names dropped before use (invalid per RFC 1123, or over the per-scan cap). */
-    rejectedHostnames: Type.Array(Type.Object({ name: Type.String({ maxLength: 300 }), reason: Type.String() })),
+    rejectedHostnames: Type.Array(
+      Type.Object({ name: Type.String({ maxLength: 300 }), reason: Type.String() }),
+    ),
     protocols: Type.Array(SslProtocolProbe),
     endpoints: Type.Array(SslEndpoint),
   },

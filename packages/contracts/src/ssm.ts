@@ -14,64 +14,148 @@ export interface ParamDef {
   readonly description: string;
 }
 
-const p = (path: string, producer: ProjectName, description: string, type: ParamDef["type"] = "String"): ParamDef =>
-  Object.freeze({ path, producer, type, description });
+const p = (
+  path: string,
+  producer: ProjectName,
+  description: string,
+  type: ParamDef["type"] = "String",
+): ParamDef => Object.freeze({ path, producer, type, description });
 
 /** Fixed (non-task) parameters, grouped by producer. */
 export const Params = {
   // shared-code
-  layerUtilsArn: p("/lambda/layers/utils/arn", "shared-code", "ARN of the shared runtime Lambda layer version"),
+  layerUtilsArn: p(
+    "/lambda/layers/utils/arn",
+    "shared-code",
+    "ARN of the shared runtime Lambda layer version",
+  ),
   layerMsgGlueArn: p("/lambda/layers/msg_glue/arn", "shared-code", "ARN of the SQS-SNS glue code layer"),
-  layerDlqRecorderArn: p("/lambda/layers/dlq_recorder/arn", "shared-code", "ARN of the dead-letter recorder layer"),
+  layerDlqRecorderArn: p(
+    "/lambda/layers/dlq_recorder/arn",
+    "shared-code",
+    "ARN of the dead-letter recorder layer",
+  ),
 
   // shared-infra
   deadLettersBucketName: p("/s3/dead_letters/name", "shared-infra", "Dead-letter bucket name"),
   deadLettersBucketArn: p("/s3/dead_letters/arn", "shared-infra", "Dead-letter bucket ARN"),
-  snsLoggingRoleArn: p("/monitoring/sns_logging_role/arn", "shared-infra", "Role SNS uses for delivery-status logs"),
+  snsLoggingRoleArn: p(
+    "/monitoring/sns_logging_role/arn",
+    "shared-infra",
+    "Role SNS uses for delivery-status logs",
+  ),
   vpcId: p("/vpc/id", "shared-infra", "VPC id"),
   vpcCidrBlock: p("/vpc/cidr_block", "shared-infra", "VPC CIDR block"),
   vpcNumAzs: p("/vpc/num_azs", "shared-infra", "Number of availability zones the VPC spans"),
-  vpcUsingPrivateSubnets: p("/vpc/using_private_subnets", "shared-infra", '"true" when workloads run in private subnets'),
+  vpcUsingPrivateSubnets: p(
+    "/vpc/using_private_subnets",
+    "shared-infra",
+    '"true" when workloads run in private subnets',
+  ),
   vpcSubnetsInstance: p("/vpc/subnets/instance", "shared-infra", "Subnets workloads run in", "StringList"),
   vpcSubnetsPublic: p("/vpc/subnets/public", "shared-infra", "Public subnets", "StringList"),
   vpcSubnetsPrivate: p("/vpc/subnets/private", "shared-infra", "Private subnets", "StringList"),
-  vpcEndpointsSecurityGroupId: p("/vpc/endpoints/security_group/id", "shared-infra", "Security group of the interface VPC endpoints"),
+  vpcEndpointsSecurityGroupId: p(
+    "/vpc/endpoints/security_group/id",
+    "shared-infra",
+    "Security group of the interface VPC endpoints",
+  ),
   cognitoUserPool: p("/cognito/pool/user", "shared-infra", "Cognito user pool id"),
   cognitoUserPoolArn: p("/cognito/pool/user/arn", "shared-infra", "Cognito user pool ARN"),
   cognitoIdentityPool: p("/cognito/pool/identity", "shared-infra", "Cognito identity pool id"),
   cognitoUserPoolDomain: p("/cognito/pool/domain", "shared-infra", "Cognito hosted UI domain prefix"),
-  usersRoleName: p("/users/sec-an/name", "shared-infra", "IAM role authenticated Dashboards users assume (name)"),
-  usersRoleArn: p("/users/sec-an/arn", "shared-infra", "IAM role authenticated Dashboards users assume (ARN)"),
+  usersRoleName: p(
+    "/users/sec-an/name",
+    "shared-infra",
+    "IAM role authenticated Dashboards users assume (name)",
+  ),
+  usersRoleArn: p(
+    "/users/sec-an/arn",
+    "shared-infra",
+    "IAM role authenticated Dashboards users assume (ARN)",
+  ),
   apiPublicId: p("/api/public/id", "shared-infra", "Public REST API id"),
   apiPublicRoot: p("/api/public/root", "shared-infra", "Public REST API root resource id"),
   apiPublicAuthorizer: p("/api/public/authorizer", "shared-infra", "Public REST API Cognito authorizer id"),
 
   // analytics-platform
-  ingestQueueArn: p("/analytics/elastic/ingest_queue/arn", "analytics-platform", "Analytics ingest queue ARN"),
+  ingestQueueArn: p(
+    "/analytics/elastic/ingest_queue/arn",
+    "analytics-platform",
+    "Analytics ingest queue ARN",
+  ),
   ingestQueueUrl: p("/analytics/elastic/ingest_queue/id", "analytics-platform", "Analytics ingest queue URL"),
-  esEndpointUrl: p("/analytics/elastic/es_endpoint/url", "analytics-platform", "OpenSearch domain endpoint (https URL)"),
+  esEndpointUrl: p(
+    "/analytics/elastic/es_endpoint/url",
+    "analytics-platform",
+    "OpenSearch domain endpoint (https URL)",
+  ),
   esEndpointArn: p("/analytics/elastic/es_endpoint/arn", "analytics-platform", "OpenSearch domain ARN"),
-  esAdminFunctionName: p("/analytics/elastic/admin_function/name", "analytics-platform", "Lambda that manages indices and saved objects inside the VPC"),
-  deadLetterVisId: p("/analytics/kibana/dead_letter_vis/id", "analytics-platform", "Saved-object id of the Dead Letters visualisation"),
+  esAdminFunctionName: p(
+    "/analytics/elastic/admin_function/name",
+    "analytics-platform",
+    "Lambda that manages indices and saved objects inside the VPC",
+  ),
+  deadLetterVisId: p(
+    "/analytics/kibana/dead_letter_vis/id",
+    "analytics-platform",
+    "Saved-object id of the Dead Letters visualisation",
+  ),
 
   // task-execution
   ecsCluster: p("/ecs/cluster", "task-execution", "ECS cluster ARN"),
   scansPlannedTableId: p("/scheduler/dynamodb/scans_planned/id", "task-execution", "scan-plan table name"),
   scansPlannedTableArn: p("/scheduler/dynamodb/scans_planned/arn", "task-execution", "scan-plan table ARN"),
-  scansPlannedPlanIndex: p("/scheduler/dynamodb/scans_planned/plan_index", "task-execution", "scan-plan GSI name"),
-  resolvedHostsTableId: p("/scheduler/dynamodb/resolved_hosts/id", "task-execution", "resolved-hosts table name"),
-  resolvedHostsTableArn: p("/scheduler/dynamodb/resolved_hosts/arn", "task-execution", "resolved-hosts table ARN"),
-  resolvedAddressesTableId: p("/scheduler/dynamodb/resolved_addresses/id", "task-execution", "resolved-addresses table name"),
-  resolvedAddressesTableArn: p("/scheduler/dynamodb/resolved_addresses/arn", "task-execution", "resolved-addresses table ARN"),
+  scansPlannedPlanIndex: p(
+    "/scheduler/dynamodb/scans_planned/plan_index",
+    "task-execution",
+    "scan-plan GSI name",
+  ),
+  resolvedHostsTableId: p(
+    "/scheduler/dynamodb/resolved_hosts/id",
+    "task-execution",
+    "resolved-hosts table name",
+  ),
+  resolvedHostsTableArn: p(
+    "/scheduler/dynamodb/resolved_hosts/arn",
+    "task-execution",
+    "resolved-hosts table ARN",
+  ),
+  resolvedAddressesTableId: p(
+    "/scheduler/dynamodb/resolved_addresses/id",
+    "task-execution",
+    "resolved-addresses table name",
+  ),
+  resolvedAddressesTableArn: p(
+    "/scheduler/dynamodb/resolved_addresses/arn",
+    "task-execution",
+    "resolved-addresses table ARN",
+  ),
   addressInfoTableId: p("/scheduler/dynamodb/address_info/id", "task-execution", "address-info table name"),
   addressInfoTableArn: p("/scheduler/dynamodb/address_info/arn", "task-execution", "address-info table ARN"),
-  route53RoleArn: p("/scheduler/route53/role/arn", "task-execution", "Cross-account read-only Route53 role to assume"),
+  route53RoleArn: p(
+    "/scheduler/route53/role/arn",
+    "task-execution",
+    "Cross-account read-only Route53 role to assume",
+  ),
   schedulerPeriod: p("/scheduler/config/period", "task-execution", "Scan period in seconds"),
   schedulerBuckets: p("/scheduler/config/buckets", "task-execution", "Number of scan buckets per period"),
-  schedulerLogUnhandled: p("/scheduler/config/log_unhandled", "task-execution", "Log record types the ingestor ignores"),
-  schedulerRateLimit: p("/scheduler/config/rate_limit_slowdown", "task-execution", "Route53 requests per second the ingestor may make"),
+  schedulerLogUnhandled: p(
+    "/scheduler/config/log_unhandled",
+    "task-execution",
+    "Log record types the ingestor ignores",
+  ),
+  schedulerRateLimit: p(
+    "/scheduler/config/rate_limit_slowdown",
+    "task-execution",
+    "Route53 requests per second the ingestor may make",
+  ),
   scanDelayQueueUrl: p("/scheduler/scan_delay_queue", "task-execution", "Scan delay queue URL"),
-  scanInitiatorTopicArn: p("/scheduler/scan_initiator_topic/arn", "task-execution", "Scan-initiator SNS topic ARN"),
+  scanInitiatorTopicArn: p(
+    "/scheduler/scan_initiator_topic/arn",
+    "task-execution",
+    "Scan-initiator SNS topic ARN",
+  ),
 
   // nmap (cascade source)
   portsTopicArn: p("/glue/port_detector/sns_target", "nmap", "Port-detected SNS topic ARN (cascade events)"),

@@ -45,7 +45,11 @@ function checker<T extends TSchema>(schema: T): TypeCheck<T> {
 }
 
 /** Validate `value` against `schema`; throws a SchemaError naming each failing field. */
-export function validate<T extends TSchema>(schema: T, value: unknown, what = schema.title ?? "message"): Static<T> {
+export function validate<T extends TSchema>(
+  schema: T,
+  value: unknown,
+  what = schema.title ?? "message",
+): Static<T> {
   const c = checker(schema);
   if (c.Check(value)) return value as Static<T>;
   const issues = [...c.Errors(value)].map((e) => ({ path: e.path, message: e.message }));
@@ -58,7 +62,11 @@ export function isValid<T extends TSchema>(schema: T, value: unknown): value is 
 }
 
 /** Parse a JSON text and validate it; malformed JSON and schema misses both throw clear errors. */
-export function parseJson<T extends TSchema>(schema: T, text: string, what = schema.title ?? "message"): Static<T> {
+export function parseJson<T extends TSchema>(
+  schema: T,
+  text: string,
+  what = schema.title ?? "message",
+): Static<T> {
   let value: unknown;
   try {
     value = JSON.parse(text);

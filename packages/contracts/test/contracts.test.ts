@@ -18,8 +18,12 @@ import {
 
 describe("canonical JSON and key hashes", () => {
   it("ignores key order at every depth", () => {
-    expect(canonicalJson({ b: 1, a: { d: [1, { z: 1, y: 2 }], c: "x" } })).toBe('{"a":{"c":"x","d":[1,{"y":2,"z":1}]},"b":1}');
-    expect(keyHash({ address: "10.0.0.1", address_type: "ipv4" })).toBe(keyHash({ address_type: "ipv4", address: "10.0.0.1" }));
+    expect(canonicalJson({ b: 1, a: { d: [1, { z: 1, y: 2 }], c: "x" } })).toBe(
+      '{"a":{"c":"x","d":[1,{"y":2,"z":1}]},"b":1}',
+    );
+    expect(keyHash({ address: "10.0.0.1", address_type: "ipv4" })).toBe(
+      keyHash({ address_type: "ipv4", address: "10.0.0.1" }),
+    );
   });
   it("is the sha256 of the canonical text", () => {
     // echo -n '{"a":1}' | sha256sum
@@ -39,7 +43,9 @@ describe("SSM catalogue", () => {
   it("keeps the original paths under /app/stage", () => {
     const d = { app: "sec-an", stage: "dev" };
     expect(paramName(d, Params.ingestQueueUrl)).toBe("/sec-an/dev/analytics/elastic/ingest_queue/id");
-    expect(paramName(d, taskParams("nmap", "nmap").resultsTopicArn)).toBe("/sec-an/dev/tasks/nmap/results/arn");
+    expect(paramName(d, taskParams("nmap", "nmap").resultsTopicArn)).toBe(
+      "/sec-an/dev/tasks/nmap/results/arn",
+    );
     expect(paramName(d, Params.scanInitiatorTopicArn)).toBe("/sec-an/dev/scheduler/scan_initiator_topic/arn");
   });
   it("has no duplicate paths", () => {
@@ -47,7 +53,9 @@ describe("SSM catalogue", () => {
     expect(new Set(paths).size).toBe(paths.length);
   });
   it("rejects hostile names", () => {
-    expect(() => paramName({ app: "sec-an", stage: "dev/../prod" }, Params.vpcId)).toThrow("invalid app/stage");
+    expect(() => paramName({ app: "sec-an", stage: "dev/../prod" }, Params.vpcId)).toThrow(
+      "invalid app/stage",
+    );
     expect(() => taskParams("Nmap;rm", "nmap")).toThrow("invalid task name");
   });
 });
@@ -57,16 +65,22 @@ describe("index naming", () => {
     const base = indexBase("nmap", "ports", "snapshot");
     expect(base).toBe("nmap_ports_snapshot");
     expect(writeAlias(base)).toBe("nmap_ports_snapshot.write");
-    expect(versionedIndexName(base, { properties: { a: { type: "keyword" } } })).toMatch(/^nmap_ports_snapshot\.v[0-9a-f]{12}$/);
+    expect(versionedIndexName(base, { properties: { a: { type: "keyword" } } })).toMatch(
+      /^nmap_ports_snapshot\.v[0-9a-f]{12}$/,
+    );
     expect(() => indexBase("nmap:x", "ports", "snapshot")).toThrow("invalid task");
   });
   it("versions change exactly when the mapping changes", () => {
     const m1 = { properties: { a: { type: "keyword" } } };
     expect(versionedIndexName("x_y", m1)).toBe(versionedIndexName("x_y", JSON.parse(JSON.stringify(m1))));
-    expect(versionedIndexName("x_y", m1)).not.toBe(versionedIndexName("x_y", { properties: { a: { type: "text" } } }));
+    expect(versionedIndexName("x_y", m1)).not.toBe(
+      versionedIndexName("x_y", { properties: { a: { type: "text" } } }),
+    );
   });
   it("dates raw keys so they can be listed by time", () => {
-    expect(rawResultKey("nmap", "abc-1", new Date("2026-01-02T03:04:05Z"), "xml")).toBe("nmap/2026/01/02/abc-1.xml");
+    expect(rawResultKey("nmap", "abc-1", new Date("2026-01-02T03:04:05Z"), "xml")).toBe(
+      "nmap/2026/01/02/abc-1.xml",
+    );
     expect(() => rawResultKey("nmap", "../etc", new Date(), "xml")).toThrow("invalid scan id");
   });
 });
@@ -80,7 +94,9 @@ describe("validation", () => {
       validate(ScanRequest, { requestedAt: "x" });
     } catch (e) {
       expect(e).toBeInstanceOf(SchemaError);
-      expect((e as SchemaError).issues.map((i) => i.path)).toEqual(expect.arrayContaining(["/target", "/requestedAt"]));
+      expect((e as SchemaError).issues.map((i) => i.path)).toEqual(
+        expect.arrayContaining(["/target", "/requestedAt"]),
+      );
     }
   });
   it("turns malformed JSON into a clear error", () => {
@@ -88,7 +104,10 @@ describe("validation", () => {
     expect(() => parseJson(ScanRequest, "{not json")).toThrow(/ScanRequest is not valid JSON/);
   });
   it("accepts a good request and extra fields (forward compatible)", () => {
-    const r = parseJson(ScanRequest, JSON.stringify({ target: "10.0.0.1", requestedAt: "2026-01-01T00:00:00Z", newFlag: true }));
+    const r = parseJson(
+      ScanRequest,
+      JSON.stringify({ target: "10.0.0.1", requestedAt: "2026-01-01T00:00:00Z", newFlag: true }),
+    );
     expect(r.target).toBe("10.0.0.1");
   });
 });

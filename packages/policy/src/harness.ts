@@ -26,7 +26,8 @@ export interface Violation {
 class NotApplicable extends Error {}
 
 const urnOf = (r: RecordedResource) => `urn:pulumi:test::test::${r.type}::${r.name}`;
-const typeMatcher = (type: string) => (cls: { new (...rest: Loose[]): Loose }) => (cls as Loose).__pulumiType === type;
+const typeMatcher = (type: string) => (cls: { new (...rest: Loose[]): Loose }) =>
+  (cls as Loose).__pulumiType === type;
 
 function toPolicyResource(r: RecordedResource): PolicyResource {
   const props = r.state ?? r.inputs ?? {};
@@ -35,7 +36,13 @@ function toPolicyResource(r: RecordedResource): PolicyResource {
     name: r.name,
     urn: urnOf(r),
     props,
-    opts: { protect: false, ignoreChanges: [], aliases: [], additionalSecretOutputs: [], customTimeouts: {} } as Loose,
+    opts: {
+      protect: false,
+      ignoreChanges: [],
+      aliases: [],
+      additionalSecretOutputs: [],
+      customTimeouts: {},
+    } as Loose,
     dependencies: [],
     propertyDependencies: {},
     isType: typeMatcher(r.type),
@@ -49,15 +56,22 @@ const notApplicable = (reason?: string): never => {
 
 /** Swallow the "does not apply" signals of @pulumi/policy helpers (`validateResourceOfType` calls notApplicable). */
 function isSkip(err: unknown): boolean {
-  return err instanceof NotApplicable || (err instanceof Error && /only applies to resources of type/i.test(err.message));
+  return (
+    err instanceof NotApplicable ||
+    (err instanceof Error && /only applies to resources of type/i.test(err.message))
+  );
 }
 
-export async function checkResources(records: RecordedResource[], policies: Policies = secAnPolicies): Promise<Violation[]> {
+export async function checkResources(
+  records: RecordedResource[],
+  policies: Policies = secAnPolicies,
+): Promise<Violation[]> {
   const resources = records.map(toPolicyResource);
   const byUrn = new Map(resources.map((r) => [r.urn, r]));
   // Link parents where the records know them (the mock harness records `{ parent: … }`).
   records.forEach((rec, i) => {
-    const parent = rec.parent && resources.find((r) => r.type === rec.parent?.type && r.name === rec.parent?.name);
+    const parent =
+      rec.parent && resources.find((r) => r.type === rec.parent?.type && r.name === rec.parent?.name);
     if (parent) resources[i].parent = parent;
   });
   const violations: Violation[] = [];
@@ -66,7 +80,9 @@ export async function checkResources(records: RecordedResource[], policies: Poli
   for (const policy of policies) {
     if (policy.enforcementLevel === "disabled") continue;
     if ("validateResource" in policy && policy.validateResource) {
-      const validators = Array.isArray(policy.validateResource) ? policy.validateResource : [policy.validateResource];
+      const validators = Array.isArray(policy.validateResource)
+        ? policy.validateResource
+        : [policy.validateResource];
       for (const r of resources) {
         const args: ResourceValidationArgs = {
           type: r.type,
@@ -82,7 +98,9 @@ export async function checkResources(records: RecordedResource[], policies: Poli
         };
         for (const validate of validators) {
           try {
-            await validate(args, (message) => violations.push({ policy: policy.name, type: r.type, name: r.name, message }));
+            await validate(args, (message) =>
+              violations.push({ policy: policy.name, type: r.type, name: r.name, message }),
+            );
           } catch (err) {
             if (!isSkip(err)) throw err;
           }
@@ -90,7 +108,12 @@ export async function checkResources(records: RecordedResource[], policies: Poli
       }
     }
     if ("validateStack" in policy && policy.validateStack) {
-      const args: StackValidationArgs = { resources, stackTags, getConfig: <T extends object>() => ({}) as T, notApplicable };
+      const args: StackValidationArgs = {
+        resources,
+        stackTags,
+        getConfig: <T extends object>() => ({}) as T,
+        notApplicable,
+      };
       try {
         await policy.validateStack(args, (message, urn) => {
           const r = urn ? byUrn.get(urn) : undefined;

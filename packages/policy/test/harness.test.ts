@@ -8,16 +8,31 @@ describe("checkResources over mock-recorded resources", () => {
 
   test("joins a real queue/DLQ pair through mock ARNs and reports the unencrypted, redrive-less one", async () => {
     await runProgram(() => {
-      const dlq = new aws.sqs.Queue("jobs-dlq", { sqsManagedSseEnabled: true, messageRetentionSeconds: 1209600 });
+      const dlq = new aws.sqs.Queue("jobs-dlq", {
+        sqsManagedSseEnabled: true,
+        messageRetentionSeconds: 1209600,
+      });
       new aws.sqs.Queue("jobs", {
         sqsManagedSseEnabled: true,
-        redrivePolicy: dlq.arn.apply((deadLetterTargetArn) => JSON.stringify({ deadLetterTargetArn, maxReceiveCount: 5 })),
+        redrivePolicy: dlq.arn.apply((deadLetterTargetArn) =>
+          JSON.stringify({ deadLetterTargetArn, maxReceiveCount: 5 }),
+        ),
       });
       new aws.sqs.Queue("loose", {});
     });
     expect(await checkResources(resources())).toEqual([
-      { policy: "sqs-queue-encrypted", type: "aws:sqs/queue:Queue", name: "loose", message: "queue is not encrypted: set sqsManagedSseEnabled: true or kmsMasterKeyId" },
-      { policy: "sqs-redrive-and-dlq-retention", type: "aws:sqs/queue:Queue", name: "loose", message: "queue loose has no redrivePolicy to a dead-letter queue" },
+      {
+        policy: "sqs-queue-encrypted",
+        type: "aws:sqs/queue:Queue",
+        name: "loose",
+        message: "queue is not encrypted: set sqsManagedSseEnabled: true or kmsMasterKeyId",
+      },
+      {
+        policy: "sqs-redrive-and-dlq-retention",
+        type: "aws:sqs/queue:Queue",
+        name: "loose",
+        message: "queue loose has no redrivePolicy to a dead-letter queue",
+      },
     ]);
   });
 
@@ -34,7 +49,9 @@ describe("checkResources over mock-recorded resources", () => {
       { type: "aws:sns/topic:Topic", name: "t", inputs: {} },
       { type: "aws:sqs/queue:Queue", name: "q", inputs: {} },
     ];
-    expect(await checkResources(records, [typed])).toEqual([{ policy: "topic-named", type: "aws:sns/topic:Topic", name: "t", message: "no name" }]);
+    expect(await checkResources(records, [typed])).toEqual([
+      { policy: "topic-named", type: "aws:sns/topic:Topic", name: "t", message: "no name" },
+    ]);
   });
 });
 

@@ -34,14 +34,21 @@ export function s3NeedsPathStyle(env: NodeJS.ProcessEnv = process.env): boolean 
 const factories: { [K in keyof AwsClients]: () => AwsClients[K] } = {
   sqs: () => new (require("@aws-sdk/client-sqs") as typeof import("@aws-sdk/client-sqs")).SQSClient({}),
   sns: () => new (require("@aws-sdk/client-sns") as typeof import("@aws-sdk/client-sns")).SNSClient({}),
-  s3: () => new (require("@aws-sdk/client-s3") as typeof import("@aws-sdk/client-s3")).S3Client(s3NeedsPathStyle() ? { forcePathStyle: true } : {}),
+  s3: () =>
+    new (require("@aws-sdk/client-s3") as typeof import("@aws-sdk/client-s3")).S3Client(
+      s3NeedsPathStyle() ? { forcePathStyle: true } : {},
+    ),
   ssm: () => new (require("@aws-sdk/client-ssm") as typeof import("@aws-sdk/client-ssm")).SSMClient({}),
-  dynamo: () => new (require("@aws-sdk/client-dynamodb") as typeof import("@aws-sdk/client-dynamodb")).DynamoDBClient({}),
+  dynamo: () =>
+    new (require("@aws-sdk/client-dynamodb") as typeof import("@aws-sdk/client-dynamodb")).DynamoDBClient({}),
   // Built over whichever DynamoDB client is in use, so injecting `dynamo` also redirects `dynamoDoc`.
   dynamoDoc: () =>
-    (require("@aws-sdk/lib-dynamodb") as typeof import("@aws-sdk/lib-dynamodb")).DynamoDBDocumentClient.from(client("dynamo"), {
-      marshallOptions: { removeUndefinedValues: true },
-    }),
+    (require("@aws-sdk/lib-dynamodb") as typeof import("@aws-sdk/lib-dynamodb")).DynamoDBDocumentClient.from(
+      client("dynamo"),
+      {
+        marshallOptions: { removeUndefinedValues: true },
+      },
+    ),
   ecs: () => new (require("@aws-sdk/client-ecs") as typeof import("@aws-sdk/client-ecs")).ECSClient({}),
 };
 /* eslint-enable @typescript-eslint/no-require-imports */

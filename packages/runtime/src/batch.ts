@@ -24,7 +24,11 @@ export function sqsBatchHandler(recordHandler: SqsRecordHandler): SqsBatchHandle
       try {
         return await recordHandler(record, context);
       } catch (e) {
-        logger.error("record failed", { messageId: record.messageId, eventSourceARN: record.eventSourceARN, error: e as Error });
+        logger.error("record failed", {
+          messageId: record.messageId,
+          eventSourceARN: record.eventSourceARN,
+          error: e as Error,
+        });
         throw e;
       }
     };
@@ -41,7 +45,12 @@ interface SnsEnvelope {
 }
 
 function isSnsEnvelope(v: unknown): v is SnsEnvelope {
-  return typeof v === "object" && v !== null && (v as SnsEnvelope).Type === "Notification" && typeof (v as SnsEnvelope).Message === "string";
+  return (
+    typeof v === "object" &&
+    v !== null &&
+    (v as SnsEnvelope).Type === "Notification" &&
+    typeof (v as SnsEnvelope).Message === "string"
+  );
 }
 
 function parseText(text: string, what: string): unknown {
@@ -56,7 +65,11 @@ function parseText(text: string, what: string): unknown {
  * The JSON message carried by an SQS record, unwrapping an SNS envelope when the subscription does
  * not use raw delivery, and validated against `schema`. Throws MalformedJsonError or SchemaError.
  */
-export function parseRecordBody<T extends TSchema>(schema: T, record: Pick<SQSRecord, "body"> | string, what = schema.title ?? "message"): Static<T> {
+export function parseRecordBody<T extends TSchema>(
+  schema: T,
+  record: Pick<SQSRecord, "body"> | string,
+  what = schema.title ?? "message",
+): Static<T> {
   const body = typeof record === "string" ? record : record.body;
   let value = parseText(body, what);
   if (isSnsEnvelope(value)) value = parseText(value.Message, what);
@@ -66,7 +79,8 @@ export function parseRecordBody<T extends TSchema>(schema: T, record: Pick<SQSRe
 /** String attributes of an SQS record (binary ones are skipped): `{ name: stringValue }`. */
 export function recordAttributes(record: Pick<SQSRecord, "messageAttributes">): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(record.messageAttributes ?? {})) if (typeof v.stringValue === "string") out[k] = v.stringValue;
+  for (const [k, v] of Object.entries(record.messageAttributes ?? {}))
+    if (typeof v.stringValue === "string") out[k] = v.stringValue;
   return out;
 }
 
@@ -74,7 +88,11 @@ export function recordAttributes(record: Pick<SQSRecord, "messageAttributes">): 
  * Cut `text` to at most `bytes` UTF-8 bytes without splitting a character, marking the cut. With
  * `ascii`, first make it safe for an HTTP header (S3 user metadata): printable ASCII only.
  */
-export function cutReason(text: string, bytes: number = Limits.reasonBytes, opts: { ascii?: boolean } = {}): string {
+export function cutReason(
+  text: string,
+  bytes: number = Limits.reasonBytes,
+  opts: { ascii?: boolean } = {},
+): string {
   let s = opts.ascii ? headerSafe(text) : text;
   if (Buffer.byteLength(s) <= bytes) return s;
   const marker = opts.ascii ? "..." : "…";
@@ -90,5 +108,8 @@ export function cutReason(text: string, bytes: number = Limits.reasonBytes, opts
 
 /** Printable ASCII only: whitespace runs become one space, anything else becomes `?`. */
 export function headerSafe(text: string): string {
-  return text.replace(/\s+/g, " ").replace(/[^\x20-\x7e]/g, "?").trim();
+  return text
+    .replace(/\s+/g, " ")
+    .replace(/[^\x20-\x7e]/g, "?")
+    .trim();
 }

@@ -18,7 +18,11 @@ export function dlqBody(event: unknown): string {
   // The head is escaped again inside the wrapper (quotes double), so shrink until the wrapper fits.
   let room = budget - 200;
   for (;;) {
-    const body = JSON.stringify({ truncated: true, bytes: Buffer.byteLength(json), head: cutReason(json, room) });
+    const body = JSON.stringify({
+      truncated: true,
+      bytes: Buffer.byteLength(json),
+      head: cutReason(json, room),
+    });
     const over = Buffer.byteLength(body) - budget;
     if (over <= 0) return body;
     room -= over;
@@ -39,7 +43,10 @@ export function forwardExceptionsToDlq<E, R>(
       return await handler(event, context);
     } catch (error) {
       const e = error as Error;
-      logger.error("handler failed; forwarding the event to the DLQ", { awsRequestId: context?.awsRequestId, error: e });
+      logger.error("handler failed; forwarding the event to the DLQ", {
+        awsRequestId: context?.awsRequestId,
+        error: e,
+      });
       try {
         const QueueUrl = typeof opts.queueUrl === "string" ? opts.queueUrl : await opts.queueUrl();
         await (opts.sqs ?? sqsClient)().send(
@@ -49,7 +56,12 @@ export function forwardExceptionsToDlq<E, R>(
             MessageAttributes: {
               [Attr.requestId]: { DataType: "String", StringValue: context?.awsRequestId || "unknown" },
               [Attr.errorCode]: { DataType: "Number", StringValue: "500" },
-              [Attr.errorMessage]: { DataType: "String", StringValue: cutReason(`${e?.name ?? "Error"}: ${e?.message ?? String(error)}\n${e?.stack ?? ""}`) },
+              [Attr.errorMessage]: {
+                DataType: "String",
+                StringValue: cutReason(
+                  `${e?.name ?? "Error"}: ${e?.message ?? String(error)}\n${e?.stack ?? ""}`,
+                ),
+              },
             },
           }),
         );

@@ -26,7 +26,10 @@ type OverrideValue = string | string[];
 
 /** The parameter named by `name` does not exist (in SSM or in the overrides). */
 export class ParamNotFoundError extends Error {
-  constructor(readonly parameterName: string, detail?: string) {
+  constructor(
+    readonly parameterName: string,
+    detail?: string,
+  ) {
     super(`SSM parameter ${parameterName} not found${detail ? `: ${detail}` : ""}`);
     this.name = "ParamNotFoundError";
   }
@@ -62,7 +65,9 @@ function overrideFor(name: string): OverrideValue | undefined {
   const path = process.env[Env.paramOverrides];
   if (!path) return undefined;
   if (fileOverrides?.path !== path) fileOverrides = { path, values: loadOverrideFile(path) };
-  return Object.prototype.hasOwnProperty.call(fileOverrides.values, name) ? fileOverrides.values[name] : undefined;
+  return Object.prototype.hasOwnProperty.call(fileOverrides.values, name)
+    ? fileOverrides.values[name]
+    : undefined;
 }
 
 function loadOverrideFile(path: string): Record<string, OverrideValue> {
@@ -70,14 +75,17 @@ function loadOverrideFile(path: string): Record<string, OverrideValue> {
   try {
     parsed = JSON.parse(readFileSync(path, "utf8"));
   } catch (e) {
-    throw new Error(`${Env.paramOverrides}=${path}: cannot read parameter overrides: ${(e as Error).message}`);
+    throw new Error(
+      `${Env.paramOverrides}=${path}: cannot read parameter overrides: ${(e as Error).message}`,
+    );
   }
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
     throw new Error(`${Env.paramOverrides}=${path}: expected a JSON object of parameter name → value`);
   }
   for (const [k, v] of Object.entries(parsed)) {
     const ok = typeof v === "string" || (Array.isArray(v) && v.every((x) => typeof x === "string"));
-    if (!ok) throw new Error(`${Env.paramOverrides}=${path}: value of ${k} must be a string or a list of strings`);
+    if (!ok)
+      throw new Error(`${Env.paramOverrides}=${path}: value of ${k} must be a string or a list of strings`);
   }
   return parsed as Record<string, OverrideValue>;
 }
@@ -110,7 +118,10 @@ async function fetchRaw(def: ParamDef, opts: GetParamOptions): Promise<OverrideV
     if (e instanceof ParamNotFoundError) throw e;
     const cause = (e as { cause?: { name?: string } }).cause;
     if (cause?.name === "ParameterNotFound" || (e as Error).name === "ParameterNotFound") {
-      throw new ParamNotFoundError(name, `published by the ${def.producer} stack: is it deployed for this stage?`);
+      throw new ParamNotFoundError(
+        name,
+        `published by the ${def.producer} stack: is it deployed for this stage?`,
+      );
     }
     throw new Error(`reading SSM parameter ${name}: ${(e as Error).message}`, { cause: e });
   }
@@ -133,8 +144,13 @@ export async function getParamList(def: ParamDef, opts: GetParamOptions = {}): P
  * Several String parameters at once: overrides first, the rest in batched GetParameters calls (the
  * original's one-lookup-per-invocation decorator). Every missing name is reported in one error.
  */
-export async function getParams<K extends string>(defs: Record<K, ParamDef>, opts: Omit<GetParamOptions, "forceFetch"> = {}): Promise<Record<K, string>> {
-  const names = Object.fromEntries(Object.entries<ParamDef>(defs).map(([k, d]) => [k, fullParamName(d, opts.deployment)])) as Record<K, string>;
+export async function getParams<K extends string>(
+  defs: Record<K, ParamDef>,
+  opts: Omit<GetParamOptions, "forceFetch"> = {},
+): Promise<Record<K, string>> {
+  const names = Object.fromEntries(
+    Object.entries<ParamDef>(defs).map(([k, d]) => [k, fullParamName(d, opts.deployment)]),
+  ) as Record<K, string>;
   const out = {} as Record<K, string>;
   const toFetch: K[] = [];
   for (const k of Object.keys(names) as K[]) {
@@ -150,10 +166,17 @@ export async function getParams<K extends string>(defs: Record<K, ParamDef>, opt
       { maxAge: opts.maxAge ?? DEFAULT_PARAM_MAX_AGE_SECONDS, throwOnError: false },
     );
   } catch (e) {
-    throw new Error(`reading SSM parameters ${toFetch.map((k) => names[k]).join(", ")}: ${(e as Error).message}`, { cause: e });
+    throw new Error(
+      `reading SSM parameters ${toFetch.map((k) => names[k]).join(", ")}: ${(e as Error).message}`,
+      { cause: e },
+    );
   }
   const missing = toFetch.filter((k) => typeof fetched[names[k]] !== "string");
-  if (missing.length) throw new ParamNotFoundError(missing.map((k) => names[k]).join(", "), "is any of their stacks not deployed for this stage?");
+  if (missing.length)
+    throw new ParamNotFoundError(
+      missing.map((k) => names[k]).join(", "),
+      "is any of their stacks not deployed for this stage?",
+    );
   for (const k of toFetch) out[k] = fetched[names[k]] as string;
   return out;
 }

@@ -1,4 +1,13 @@
-import { Lineage, isValid, keyHash, type DocumentCollection, type KeyFields, type ParseTools, type RawResultMetadata, type ResultLineage } from "@sec-an/contracts";
+import {
+  Lineage,
+  isValid,
+  keyHash,
+  type DocumentCollection,
+  type KeyFields,
+  type ParseTools,
+  type RawResultMetadata,
+  type ResultLineage,
+} from "@sec-an/contracts";
 import type { OutgoingMessage, Publisher } from "./publisher";
 import { ResultsContext } from "./results-context";
 
@@ -20,7 +29,11 @@ export interface TrackedParseTools extends ParseTools {
 }
 
 /** Provenance of a raw result: its own scan, plus where the cascade started if the request says so. */
-export function resultLineage(metadata: RawResultMetadata, rawKey: string, parserVersion: string): ResultLineage {
+export function resultLineage(
+  metadata: RawResultMetadata,
+  rawKey: string,
+  parserVersion: string,
+): ResultLineage {
   const req = metadata.request as { lineage?: unknown } | null | undefined;
   const l = req && typeof req === "object" && isValid(Lineage, req.lineage) ? req.lineage : undefined;
   return {

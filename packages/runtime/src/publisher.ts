@@ -1,4 +1,9 @@
-import { PublishBatchCommand, PublishCommand, type MessageAttributeValue, type SNSClient } from "@aws-sdk/client-sns";
+import {
+  PublishBatchCommand,
+  PublishCommand,
+  type MessageAttributeValue,
+  type SNSClient,
+} from "@aws-sdk/client-sns";
 import { Limits } from "@sec-an/contracts";
 import { snsClient } from "./aws";
 
@@ -20,12 +25,15 @@ export interface Publisher {
  */
 export function messageBytes(body: string, attributes: Readonly<Record<string, string>> = {}): number {
   let n = Buffer.byteLength(body, "utf8");
-  for (const [k, v] of Object.entries(attributes)) n += Buffer.byteLength(k) + "String".length + Buffer.byteLength(v);
+  for (const [k, v] of Object.entries(attributes))
+    n += Buffer.byteLength(k) + "String".length + Buffer.byteLength(v);
   return n;
 }
 
 function snsAttributes(attributes: Readonly<Record<string, string>>): Record<string, MessageAttributeValue> {
-  return Object.fromEntries(Object.entries(attributes).map(([k, v]) => [k, { DataType: "String", StringValue: v }]));
+  return Object.fromEntries(
+    Object.entries(attributes).map(([k, v]) => [k, { DataType: "String", StringValue: v }]),
+  );
 }
 
 /** Publishes to one SNS topic, in PublishBatch calls of at most 10 entries and 256 KiB in total. */
@@ -41,18 +49,32 @@ export class SnsPublisher implements Publisher {
     for (const batch of batches(messages)) {
       if (batch.length === 1) {
         const [m] = batch;
-        await this.sns().send(new PublishCommand({ TopicArn: topicArn, Message: m.body, MessageAttributes: snsAttributes(m.attributes) }));
+        await this.sns().send(
+          new PublishCommand({
+            TopicArn: topicArn,
+            Message: m.body,
+            MessageAttributes: snsAttributes(m.attributes),
+          }),
+        );
         continue;
       }
       const out = await this.sns().send(
         new PublishBatchCommand({
           TopicArn: topicArn,
-          PublishBatchRequestEntries: batch.map((m, i) => ({ Id: String(i), Message: m.body, MessageAttributes: snsAttributes(m.attributes) })),
+          PublishBatchRequestEntries: batch.map((m, i) => ({
+            Id: String(i),
+            Message: m.body,
+            MessageAttributes: snsAttributes(m.attributes),
+          })),
         }),
       );
       if (out.Failed?.length) {
-        const reasons = out.Failed.map((f) => `entry ${f.Id}: ${f.Code ?? "error"} ${f.Message ?? ""}`.trim()).join("; ");
-        throw new Error(`SNS PublishBatch to ${topicArn} failed for ${out.Failed.length} of ${batch.length} messages: ${reasons}`);
+        const reasons = out.Failed.map((f) =>
+          `entry ${f.Id}: ${f.Code ?? "error"} ${f.Message ?? ""}`.trim(),
+        ).join("; ");
+        throw new Error(
+          `SNS PublishBatch to ${topicArn} failed for ${out.Failed.length} of ${batch.length} messages: ${reasons}`,
+        );
       }
     }
   }

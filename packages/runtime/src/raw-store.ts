@@ -1,5 +1,14 @@
 import { GetObjectCommand, PutObjectCommand, paginateListObjectsV2, type S3Client } from "@aws-sdk/client-s3";
-import { Limits, RawMeta, RawResultMetadata, SchemaError, rawResultKey, validate, type RawResult, type ScanOutput } from "@sec-an/contracts";
+import {
+  Limits,
+  RawMeta,
+  RawResultMetadata,
+  SchemaError,
+  rawResultKey,
+  validate,
+  type RawResult,
+  type ScanOutput,
+} from "@sec-an/contracts";
 import { s3Client } from "./aws";
 
 /**
@@ -13,7 +22,10 @@ export const isSidecarKey = (key: string) => key.startsWith(REQUEST_SIDECAR_PREF
 
 /** A raw result whose metadata is missing or unreadable: it cannot be parsed, whatever its body holds. */
 export class RawResultError extends Error {
-  constructor(readonly key: string, detail: string) {
+  constructor(
+    readonly key: string,
+    detail: string,
+  ) {
     super(`raw result ${key}: ${detail}`);
     this.name = "RawResultError";
   }
@@ -52,7 +64,14 @@ export async function putRawResult(args: PutRawResultArgs): Promise<string> {
     delete meta[RawMeta.request];
     const sidecar = `${REQUEST_SIDECAR_PREFIX}${key}.json`;
     // Written first, so no raw object ever points at a sidecar that does not exist yet.
-    await s3.send(new PutObjectCommand({ Bucket: args.bucket, Key: sidecar, Body: requestJson, ContentType: "application/json" }));
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: args.bucket,
+        Key: sidecar,
+        Body: requestJson,
+        ContentType: "application/json",
+      }),
+    );
     meta[RawMeta.requestKey] = sidecar;
   }
   await s3.send(
@@ -67,7 +86,11 @@ export async function putRawResult(args: PutRawResultArgs): Promise<string> {
   return key;
 }
 
-async function readBody(s3: S3Client, bucket: string, key: string): Promise<{ body: Buffer; metadata: Record<string, string> }> {
+async function readBody(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+): Promise<{ body: Buffer; metadata: Record<string, string> }> {
   const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
   if (!out.Body) throw new RawResultError(key, "object has no body");
   const body = Buffer.from(await out.Body.transformToByteArray());
@@ -75,22 +98,30 @@ async function readBody(s3: S3Client, bucket: string, key: string): Promise<{ bo
 }
 
 /** Read a raw result and decode its metadata; missing or garbled metadata is a RawResultError. */
-export async function getRawResult(bucket: string, key: string, s3: S3Client = s3Client()): Promise<RawResult> {
+export async function getRawResult(
+  bucket: string,
+  key: string,
+  s3: S3Client = s3Client(),
+): Promise<RawResult> {
   if (isSidecarKey(key)) throw new RawResultError(key, "is a request sidecar, not a raw result");
   const { body, metadata: m } = await readBody(s3, bucket, key);
   const meta = Object.fromEntries(Object.entries(m).map(([k, v]) => [k.toLowerCase(), v]));
-  const missing: string[] = [RawMeta.scanId, RawMeta.task, RawMeta.scanStartTime, RawMeta.scanEndTime].filter((k) => !meta[k]);
+  const missing: string[] = [RawMeta.scanId, RawMeta.task, RawMeta.scanStartTime, RawMeta.scanEndTime].filter(
+    (k) => !meta[k],
+  );
   if (!meta[RawMeta.request] && !meta[RawMeta.requestKey]) missing.push(RawMeta.request);
   if (missing.length) throw new RawResultError(key, `metadata is missing ${missing.join(", ")}`);
 
   let request: unknown;
   let requestText: string;
   if (meta[RawMeta.request]) {
-    if (!/^[A-Za-z0-9_-]*$/.test(meta[RawMeta.request])) throw new RawResultError(key, "request metadata is not base64url");
+    if (!/^[A-Za-z0-9_-]*$/.test(meta[RawMeta.request]))
+      throw new RawResultError(key, "request metadata is not base64url");
     requestText = Buffer.from(meta[RawMeta.request], "base64url").toString("utf8");
   } else {
     const sidecar = meta[RawMeta.requestKey];
-    if (!isSidecarKey(sidecar)) throw new RawResultError(key, `request-key ${JSON.stringify(sidecar)} is not a request sidecar`);
+    if (!isSidecarKey(sidecar))
+      throw new RawResultError(key, `request-key ${JSON.stringify(sidecar)} is not a request sidecar`);
     requestText = (await readBody(s3, bucket, sidecar)).body.toString("utf8");
   }
   try {
@@ -135,14 +166,19 @@ export interface ListRawResultsOptions {
 const dayPrefix = (task: string, d: Date) => `${task}/${d.toISOString().slice(0, 10).replace(/-/g, "/")}/`;
 
 /** Every raw result of a task (optionally in a day range), page by page, oldest day first. */
-export async function* listRawResults(bucket: string, opts: ListRawResultsOptions): AsyncGenerator<RawObjectRef> {
+export async function* listRawResults(
+  bucket: string,
+  opts: ListRawResultsOptions,
+): AsyncGenerator<RawObjectRef> {
   const s3 = opts.s3 ?? s3Client();
   rawResultKey(opts.task, "x", new Date(0), "x"); // validates the task name
   const prefixes: string[] = [];
   if (!opts.since) prefixes.push(`${opts.task}/`);
   else {
     const until = opts.until ?? new Date();
-    const day = new Date(Date.UTC(opts.since.getUTCFullYear(), opts.since.getUTCMonth(), opts.since.getUTCDate()));
+    const day = new Date(
+      Date.UTC(opts.since.getUTCFullYear(), opts.since.getUTCMonth(), opts.since.getUTCDate()),
+    );
     for (; day <= until; day.setUTCDate(day.getUTCDate() + 1)) prefixes.push(dayPrefix(opts.task, day));
   }
   for (const Prefix of prefixes) {

@@ -15,8 +15,14 @@ const DOC_TYPE = /^[a-z][a-z0-9_]{0,40}$/;
 
 /** One document alone is larger than a message may be: it cannot be split, so it is refused loudly. */
 export class OversizeDocumentError extends Error {
-  constructor(readonly docType: string, readonly bytes: number, readonly budget: number) {
-    super(`a ${docType} document is ${bytes} bytes, larger than the ${budget}-byte message budget: it cannot be published`);
+  constructor(
+    readonly docType: string,
+    readonly bytes: number,
+    readonly budget: number,
+  ) {
+    super(
+      `a ${docType} document is ${bytes} bytes, larger than the ${budget}-byte message budget: it cannot be published`,
+    );
     this.name = "OversizeDocumentError";
   }
 }
@@ -83,7 +89,8 @@ export class ResultsContext implements ResultsContextApi {
   }
 
   popContext(): void {
-    if (this.stack.length <= 1) throw new Error("popContext: only the parent key is left; it cannot be popped");
+    if (this.stack.length <= 1)
+      throw new Error("popContext: only the parent key is left; it cannot be popped");
     this.stack.pop();
   }
 
@@ -92,9 +99,15 @@ export class ResultsContext implements ResultsContextApi {
     return Object.assign({}, ...this.stack) as KeyFields;
   }
 
-  postResults(docType: string, data: Record<string, unknown>, opts: { includeSummaries?: boolean } = {}): void {
-    if (!DOC_TYPE.test(docType)) throw new Error(`invalid doc type ${JSON.stringify(docType)}: lower-case letters, digits and _ only`);
-    if (typeof data !== "object" || data === null || Array.isArray(data)) throw new Error(`postResults(${docType}): data must be an object`);
+  postResults(
+    docType: string,
+    data: Record<string, unknown>,
+    opts: { includeSummaries?: boolean } = {},
+  ): void {
+    if (!DOC_TYPE.test(docType))
+      throw new Error(`invalid doc type ${JSON.stringify(docType)}: lower-case letters, digits and _ only`);
+    if (typeof data !== "object" || data === null || Array.isArray(data))
+      throw new Error(`postResults(${docType}): data must be an object`);
     const key = this.currentKey();
     let copy: Record<string, unknown>;
     try {
@@ -141,7 +154,10 @@ export class ResultsContext implements ResultsContextApi {
     const entries: Array<[string, CollectionDoc]> = [];
     for (const [docType, byKey] of this.docs) {
       for (const [nonTemporalKey, p] of byKey) {
-        entries.push([docType, { nonTemporalKey, data: p.includeSummaries ? { ...p.data, ...summaryFields } : p.data }]);
+        entries.push([
+          docType,
+          { nonTemporalKey, data: p.includeSummaries ? { ...p.data, ...summaryFields } : p.data },
+        ]);
       }
     }
     const head = {
@@ -160,7 +176,8 @@ export class ResultsContext implements ResultsContextApi {
       validate(DocumentCollection, message);
       const body = JSON.stringify(message);
       const bytes = messageBytes(body, attributes);
-      if (bytes > this.budget) throw new Error(`internal: part of ${bytes} bytes exceeds the ${this.budget}-byte budget`);
+      if (bytes > this.budget)
+        throw new Error(`internal: part of ${bytes} bytes exceeds the ${this.budget}-byte budget`);
       return { message, body, attributes };
     });
   }
@@ -186,8 +203,12 @@ export function splitCollection(
   attributes: Readonly<Record<string, string>>,
   budget: number,
 ): DocumentCollection[] {
-  const base = messageBytes(JSON.stringify({ ...head, docs: {}, part: { index: entries.length, count: entries.length + 1 } }), attributes);
-  if (base > budget) throw new Error(`collection envelope alone is ${base} bytes, over the ${budget}-byte budget`);
+  const base = messageBytes(
+    JSON.stringify({ ...head, docs: {}, part: { index: entries.length, count: entries.length + 1 } }),
+    attributes,
+  );
+  if (base > budget)
+    throw new Error(`collection envelope alone is ${base} bytes, over the ${budget}-byte budget`);
   const parts: Array<Record<string, CollectionDoc[]>> = [];
   let cur: Record<string, CollectionDoc[]> = {};
   let bytes = base;

@@ -1,4 +1,11 @@
-import { Env, taskParams, type DocumentCollection, type ParseFn, type RawResult, type ScanFn } from "@sec-an/contracts";
+import {
+  Env,
+  taskParams,
+  type DocumentCollection,
+  type ParseFn,
+  type RawResult,
+  type ScanFn,
+} from "@sec-an/contracts";
 import type { Static, TSchema } from "@sinclair/typebox";
 import type { Context, S3Event } from "aws-lambda";
 import { logger, parseRecordBody, sqsBatchHandler, type SqsBatchHandler } from "./batch";
@@ -40,7 +47,13 @@ export function makeScanHandler<S extends TSchema>(opts: ScanHandlerOptions<S>):
     const request = parseRecordBody(opts.requestSchema, record);
     const scanId = scanIdFor(request, record.messageId);
     const output = await opts.scan(request, { scanId, task: opts.task });
-    const key = await putRawResult({ bucket: await resultsBucket(opts.task), task: opts.task, scanId, request, output });
+    const key = await putRawResult({
+      bucket: await resultsBucket(opts.task),
+      task: opts.task,
+      scanId,
+      request,
+      output,
+    });
     logger.info("scan stored", { task: opts.task, scanId, key });
     return key;
   });
@@ -54,8 +67,17 @@ export interface ParserOptions {
 }
 
 /** Run a parser over one raw result and return the messages it produced, without publishing anything. */
-export async function runParser(raw: RawResult, opts: ParserOptions): Promise<OutgoingMessage<DocumentCollection>[]> {
-  const tools = createParseTools({ task: opts.task, metadata: raw.metadata, rawKey: raw.key, parserVersion: opts.parserVersion, budgetBytes: opts.budgetBytes });
+export async function runParser(
+  raw: RawResult,
+  opts: ParserOptions,
+): Promise<OutgoingMessage<DocumentCollection>[]> {
+  const tools = createParseTools({
+    task: opts.task,
+    metadata: raw.metadata,
+    rawKey: raw.key,
+    parserVersion: opts.parserVersion,
+    budgetBytes: opts.budgetBytes,
+  });
   await opts.parse(raw, tools);
   return tools.messages();
 }
@@ -73,7 +95,9 @@ export const s3EventKey = (key: string) => decodeURIComponent(key.replace(/\+/g,
  * Every record is attempted; failures are thrown together at the end so Lambda retries and, after
  * that, the async-invoke DLQ keeps the event. Re-publishing a result is harmless: ids are deterministic.
  */
-export function makeParseHandler(opts: ParseHandlerOptions): (event: S3Event, context?: Context) => Promise<{ published: number }> {
+export function makeParseHandler(
+  opts: ParseHandlerOptions,
+): (event: S3Event, context?: Context) => Promise<{ published: number }> {
   const publisher = opts.publisher ?? new SnsPublisher(() => getParam(params(opts.task).resultsTopicArn));
   return async (event, context) => {
     if (context) logger.addContext(context);

@@ -12,13 +12,21 @@ describe("parseRecordBody", () => {
   });
 
   it("unwraps an SNS envelope", () => {
-    const envelope = JSON.stringify({ Type: "Notification", MessageId: "x", TopicArn: "arn:t", Message: good, Timestamp: "t" });
+    const envelope = JSON.stringify({
+      Type: "Notification",
+      MessageId: "x",
+      TopicArn: "arn:t",
+      Message: good,
+      Timestamp: "t",
+    });
     expect(parseRecordBody(ScanRequest, envelope)).toEqual(JSON.parse(good));
   });
 
   it("throws MalformedJsonError for non-JSON, in the envelope or inside it", () => {
     expect(() => parseRecordBody(ScanRequest, "{not json")).toThrow(MalformedJsonError);
-    expect(() => parseRecordBody(ScanRequest, JSON.stringify({ Type: "Notification", Message: "nope" }))).toThrow(MalformedJsonError);
+    expect(() =>
+      parseRecordBody(ScanRequest, JSON.stringify({ Type: "Notification", Message: "nope" })),
+    ).toThrow(MalformedJsonError);
   });
 
   it("throws SchemaError naming the field", () => {
@@ -41,7 +49,12 @@ describe("sqsBatchHandler", () => {
       const req = parseRecordBody(ScanRequest, r);
       seen.push(req.target);
     });
-    const records = [fakeRecord(good, "ok-1"), fakeRecord("garbage", "bad-1"), fakeRecord(JSON.stringify({ target: 1 }), "bad-2"), fakeRecord(good, "ok-2")];
+    const records = [
+      fakeRecord(good, "ok-1"),
+      fakeRecord("garbage", "bad-1"),
+      fakeRecord(JSON.stringify({ target: 1 }), "bad-2"),
+      fakeRecord(good, "ok-2"),
+    ];
     const res = await handler(sqsEvent(records), lambdaContext());
     expect(res.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual(["bad-1", "bad-2"]);
     expect(seen).toEqual(["10.0.0.1", "10.0.0.1"]);
@@ -56,7 +69,12 @@ describe("sqsBatchHandler", () => {
   });
 
   it("returns string attributes of a record", () => {
-    const r = fakeRecord("x", "m", { messageAttributes: { A: { dataType: "String", stringValue: "1" }, B: { dataType: "Binary", binaryValue: "AA==" } } });
+    const r = fakeRecord("x", "m", {
+      messageAttributes: {
+        A: { dataType: "String", stringValue: "1" },
+        B: { dataType: "Binary", binaryValue: "AA==" },
+      },
+    });
     expect(recordAttributes(r)).toEqual({ A: "1" });
   });
 });

@@ -2,10 +2,28 @@ import { gunzipSync } from "node:zlib";
 import { GetObjectCommand } from "@aws-sdk/client-s3";
 import { SendMessageCommand } from "@aws-sdk/client-sqs";
 import { Attr, DeadLetterRecord, Env, Limits, validate } from "@sec-an/contracts";
-import { dlqBody, forwardExceptionsToDlq, logger, metadataBytes, resetClients, setClients, setParamOverrides } from "../src";
+import {
+  dlqBody,
+  forwardExceptionsToDlq,
+  logger,
+  metadataBytes,
+  resetClients,
+  setClients,
+  setParamOverrides,
+} from "../src";
 import { handler as recorder, deadLetterRecord } from "../src/handlers/dead-letter-recorder";
 import { GLUE_TOPIC_ENV, handler as glue, toSnsAttributes } from "../src/handlers/sqs-sns-glue";
-import { createBucket, createQueue, drain, emulatorClients, fakeRecord, lambdaContext, sqsEvent, toSqsRecord, topicWithQueue } from "./helpers";
+import {
+  createBucket,
+  createQueue,
+  drain,
+  emulatorClients,
+  fakeRecord,
+  lambdaContext,
+  sqsEvent,
+  toSqsRecord,
+  topicWithQueue,
+} from "./helpers";
 
 logger.setLogLevel("SILENT");
 const c = emulatorClients();
@@ -20,7 +38,10 @@ afterEach(() => {
 
 async function readObject(bucket: string, key: string) {
   const o = await c.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-  return { json: JSON.parse(gunzipSync(Buffer.from(await o.Body!.transformToByteArray())).toString()), meta: o.Metadata ?? {} };
+  return {
+    json: JSON.parse(gunzipSync(Buffer.from(await o.Body!.transformToByteArray())).toString()),
+    meta: o.Metadata ?? {},
+  };
 }
 
 describe("forwardExceptionsToDlq → dead-letter recorder (fauxqs)", () => {
@@ -38,7 +59,9 @@ describe("forwardExceptionsToDlq → dead-letter recorder (fauxqs)", () => {
     expect(JSON.parse(msg.Body!)).toEqual(event);
     expect(msg.MessageAttributes?.[Attr.requestId]?.StringValue).toBe("req-42");
     expect(msg.MessageAttributes?.[Attr.errorCode]).toMatchObject({ DataType: "Number", StringValue: "500" });
-    expect(Buffer.byteLength(msg.MessageAttributes![Attr.errorMessage].StringValue!)).toBeLessThanOrEqual(Limits.reasonBytes);
+    expect(Buffer.byteLength(msg.MessageAttributes![Attr.errorMessage].StringValue!)).toBeLessThanOrEqual(
+      Limits.reasonBytes,
+    );
 
     const bucket = await createBucket(c.s3, "dead");
     process.env[Env.stage] = "test";
@@ -48,11 +71,19 @@ describe("forwardExceptionsToDlq → dead-letter recorder (fauxqs)", () => {
     expect(res.batchItemFailures).toEqual([]);
 
     const rec = deadLetterRecord(good);
-    expect(rec.deadLetterKey).toMatch(new RegExp(`^${dlq.name}/\\d{4}/\\d{2}/\\d{2}/${msg.MessageId}\\.json\\.gz$`));
+    expect(rec.deadLetterKey).toMatch(
+      new RegExp(`^${dlq.name}/\\d{4}/\\d{2}/\\d{2}/${msg.MessageId}\\.json\\.gz$`),
+    );
     const { json, meta } = await readObject(bucket, rec.deadLetterKey);
     expect(json.body).toBe(msg.Body);
     const stored = validate(DeadLetterRecord, json.record);
-    expect(stored).toMatchObject({ queueName: dlq.name, messageId: msg.MessageId, errorCode: "500", requestId: "req-42", bodyBytes: Buffer.byteLength(msg.Body!) });
+    expect(stored).toMatchObject({
+      queueName: dlq.name,
+      messageId: msg.MessageId,
+      errorCode: "500",
+      requestId: "req-42",
+      bodyBytes: Buffer.byteLength(msg.Body!),
+    });
     expect(stored.reason).toMatch(/^Error: sync failed/);
     expect(meta["queue-name"]).toBe(dlq.name);
     expect(meta.reason).toMatch(/^Error: sync failed: \? deep frame deep frame/);
@@ -88,7 +119,14 @@ describe("forwardExceptionsToDlq → dead-letter recorder (fauxqs)", () => {
     const bucket = await createBucket(c.s3, "dead");
     process.env[Env.stage] = "test";
     setParamOverrides({ "/sec-an/test/s3/dead_letters/name": bucket });
-    const ok = fakeRecord("plain body", "ok-1", { attributes: { ApproximateReceiveCount: "3", SentTimestamp: "1763892000000", SenderId: "x", ApproximateFirstReceiveTimestamp: "1" } });
+    const ok = fakeRecord("plain body", "ok-1", {
+      attributes: {
+        ApproximateReceiveCount: "3",
+        SentTimestamp: "1763892000000",
+        SenderId: "x",
+        ApproximateFirstReceiveTimestamp: "1",
+      },
+    });
     // a message id that cannot name an object: the record fails, its sibling is still stored
     const bad = fakeRecord("x", "", {});
     const res = await recorder(sqsEvent([ok, bad]), lambdaContext());
@@ -123,14 +161,20 @@ describe("SQS → SNS glue (fauxqs)", () => {
 
   it("forwards queue messages to a topic whose filter policy selects on the forwarded attributes", async () => {
     const source = await createQueue(c.sqs, "delay");
-    const { topicArn, queue } = await topicWithQueue(c, { raw: true, filterPolicy: { [Attr.provider]: ["nmap"], [Attr.depth]: [{ numeric: ["<", 3] }] } });
+    const { topicArn, queue } = await topicWithQueue(c, {
+      raw: true,
+      filterPolicy: { [Attr.provider]: ["nmap"], [Attr.depth]: [{ numeric: ["<", 3] }] },
+    });
     process.env[GLUE_TOPIC_ENV] = topicArn;
     const send = (body: string, provider: string, depth: string) =>
       c.sqs.send(
         new SendMessageCommand({
           QueueUrl: source.url,
           MessageBody: body,
-          MessageAttributes: { [Attr.provider]: { DataType: "String", StringValue: provider }, [Attr.depth]: { DataType: "Number", StringValue: depth } },
+          MessageAttributes: {
+            [Attr.provider]: { DataType: "String", StringValue: provider },
+            [Attr.depth]: { DataType: "Number", StringValue: depth },
+          },
         }),
       );
     await send('{"target":"a"}', "nmap", "1");

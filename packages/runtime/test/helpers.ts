@@ -12,10 +12,17 @@ import type { Context, SQSEvent, SQSRecord } from "aws-lambda";
 
 /** Real clients against fauxqs. */
 export function emulatorClients() {
-  return { sqs: new SQSClient(awsClientConfig()), sns: new SNSClient(awsClientConfig()), s3: new S3Client(s3ClientConfig()) };
+  return {
+    sqs: new SQSClient(awsClientConfig()),
+    sns: new SNSClient(awsClientConfig()),
+    s3: new S3Client(s3ClientConfig()),
+  };
 }
 
-export async function createQueue(sqs: SQSClient, prefix = "q"): Promise<{ url: string; arn: string; name: string }> {
+export async function createQueue(
+  sqs: SQSClient,
+  prefix = "q",
+): Promise<{ url: string; arn: string; name: string }> {
   const name = uniqueName(prefix);
   const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: name }));
   const attrs = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ["QueueArn"] }));
@@ -47,7 +54,13 @@ export async function drain(sqs: SQSClient, url: string, count: number, maxPolls
   let empty = 0;
   while (out.length < count && empty < maxPolls) {
     const r = await sqs.send(
-      new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, MessageAttributeNames: ["All"], MessageSystemAttributeNames: ["All"] }),
+      new ReceiveMessageCommand({
+        QueueUrl: url,
+        MaxNumberOfMessages: 10,
+        WaitTimeSeconds: 1,
+        MessageAttributeNames: ["All"],
+        MessageSystemAttributeNames: ["All"],
+      }),
     );
     if (!r.Messages?.length) empty += 1;
     else out.push(...r.Messages);
@@ -88,9 +101,16 @@ export function toSqsRecord(m: Message, queueArn: string): SQSRecord {
 export const sqsEvent = (records: SQSRecord[]): SQSEvent => ({ Records: records });
 
 /** A synthetic record for pure tests (no emulator). */
-export function fakeRecord(body: string, messageId = uniqueName("m"), extra: Partial<SQSRecord> = {}): SQSRecord {
+export function fakeRecord(
+  body: string,
+  messageId = uniqueName("m"),
+  extra: Partial<SQSRecord> = {},
+): SQSRecord {
   return {
-    ...toSqsRecord({ MessageId: messageId, ReceiptHandle: "rh", Body: body }, "arn:aws:sqs:us-east-1:000000000000:test-queue"),
+    ...toSqsRecord(
+      { MessageId: messageId, ReceiptHandle: "rh", Body: body },
+      "arn:aws:sqs:us-east-1:000000000000:test-queue",
+    ),
     ...extra,
   };
 }

@@ -4,7 +4,17 @@ import { join } from "node:path";
 import { GetParameterCommand, GetParametersCommand, ParameterNotFound, SSMClient } from "@aws-sdk/client-ssm";
 import { Env, Params, taskParams } from "@sec-an/contracts";
 import { mockClient } from "aws-sdk-client-mock";
-import { clearParamCache, deploymentFromEnv, getParam, getParamList, getParams, resetClients, setClients, setParamOverrides, ParamNotFoundError } from "../src";
+import {
+  clearParamCache,
+  deploymentFromEnv,
+  getParam,
+  getParamList,
+  getParams,
+  resetClients,
+  setClients,
+  setParamOverrides,
+  ParamNotFoundError,
+} from "../src";
 
 const ssm = new SSMClient({ region: "us-east-1", credentials: { accessKeyId: "t", secretAccessKey: "t" } });
 const mock = mockClient(ssm);
@@ -50,7 +60,9 @@ describe("getParam", () => {
   it("reads another stage's parameters when SSM source stage is set", async () => {
     process.env[Env.ssmSourceStage] = "shared";
     expect(deploymentFromEnv()).toEqual({ app: "sec-an", stage: "shared" });
-    mock.on(GetParameterCommand, { Name: "/sec-an/shared/tasks/nmap/results/arn" }).resolves(value("arn:topic"));
+    mock
+      .on(GetParameterCommand, { Name: "/sec-an/shared/tasks/nmap/results/arn" })
+      .resolves(value("arn:topic"));
     expect(await getParam(taskParams("nmap", "nmap").resultsTopicArn)).toBe("arn:topic");
   });
 
@@ -74,7 +86,10 @@ describe("getParam", () => {
 
 describe("parameter overrides", () => {
   it("set in code win over SSM, including lists", async () => {
-    setParamOverrides({ "/sec-an/dev/ecs/cluster": "local-cluster", "/sec-an/dev/vpc/subnets/private": ["s1", "s2"] });
+    setParamOverrides({
+      "/sec-an/dev/ecs/cluster": "local-cluster",
+      "/sec-an/dev/vpc/subnets/private": ["s1", "s2"],
+    });
     expect(await getParam(Params.ecsCluster)).toBe("local-cluster");
     expect(await getParamList(Params.vpcSubnetsPrivate)).toEqual(["s1", "s2"]);
     expect(mock.commandCalls(GetParameterCommand)).toHaveLength(0);
@@ -111,11 +126,18 @@ describe("getParams", () => {
       ],
       InvalidParameters: [],
     });
-    const got = await getParams({ cluster: Params.ecsCluster, bucket: Params.deadLettersBucketName, topic: taskParams("nmap", "nmap").resultsTopicArn });
+    const got = await getParams({
+      cluster: Params.ecsCluster,
+      bucket: Params.deadLettersBucketName,
+      topic: taskParams("nmap", "nmap").resultsTopicArn,
+    });
     expect(got).toEqual({ cluster: "local-cluster", bucket: "dl", topic: "arn:t" });
     const calls = mock.commandCalls(GetParametersCommand);
     expect(calls).toHaveLength(1);
-    expect([...(calls[0].args[0].input.Names ?? [])].sort()).toEqual(["/sec-an/dev/s3/dead_letters/name", "/sec-an/dev/tasks/nmap/results/arn"]);
+    expect([...(calls[0].args[0].input.Names ?? [])].sort()).toEqual([
+      "/sec-an/dev/s3/dead_letters/name",
+      "/sec-an/dev/tasks/nmap/results/arn",
+    ]);
     // cached: no second call
     await getParams({ bucket: Params.deadLettersBucketName });
     expect(mock.commandCalls(GetParametersCommand)).toHaveLength(1);
@@ -126,7 +148,11 @@ describe("getParams", () => {
       Parameters: [{ Name: "/sec-an/dev/ecs/cluster", Type: "String", Value: "c", Version: 1 }],
       InvalidParameters: ["/sec-an/dev/vpc/id", "/sec-an/dev/s3/dead_letters/name"],
     });
-    const err = await getParams({ a: Params.ecsCluster, b: Params.vpcId, c: Params.deadLettersBucketName }).catch((e) => e);
+    const err = await getParams({
+      a: Params.ecsCluster,
+      b: Params.vpcId,
+      c: Params.deadLettersBucketName,
+    }).catch((e) => e);
     expect(err).toBeInstanceOf(ParamNotFoundError);
     expect(err.message).toContain("/sec-an/dev/vpc/id, /sec-an/dev/s3/dead_letters/name not found");
   });

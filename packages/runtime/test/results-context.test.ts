@@ -44,13 +44,29 @@ describe("ResultsContext", () => {
     const ports = m.message.docs.ports;
     expect(ports).toHaveLength(1);
     // key order of the merged fields must not matter: canonical JSON
-    expect(ports[0].nonTemporalKey).toBe(keyHash({ protocol: "tcp", port: 22, address_type: "ipv4", address: "10.0.0.1" }));
-    expect(ports[0].data).toEqual({ address: "10.0.0.1", address_type: "ipv4", port: 22, protocol: "tcp", service: "ssh", scripts: { banner: "OpenSSH" } });
-    expect(m.message.docs.host[0].nonTemporalKey).toBe(keyHash({ address: "10.0.0.1", address_type: "ipv4" }));
+    expect(ports[0].nonTemporalKey).toBe(
+      keyHash({ protocol: "tcp", port: 22, address_type: "ipv4", address: "10.0.0.1" }),
+    );
+    expect(ports[0].data).toEqual({
+      address: "10.0.0.1",
+      address_type: "ipv4",
+      port: 22,
+      protocol: "tcp",
+      service: "ssh",
+      scripts: { banner: "OpenSSH" },
+    });
+    expect(m.message.docs.host[0].nonTemporalKey).toBe(
+      keyHash({ address: "10.0.0.1", address_type: "ipv4" }),
+    );
     expect(m.message.parentKey).toBe(keyHash({ address_type: "ipv4", address: "10.0.0.1" }));
     expect(m.message.temporalKey).toBe(keyHash({ scanEndTime: end }));
     expect(m.message.part).toBeUndefined();
-    expect(m.attributes).toEqual({ [Attr.parentKey]: m.message.parentKey, [Attr.temporalKey]: m.message.temporalKey, [Attr.task]: "nmap", [Attr.scanId]: "scan-1" });
+    expect(m.attributes).toEqual({
+      [Attr.parentKey]: m.message.parentKey,
+      [Attr.temporalKey]: m.message.temporalKey,
+      [Attr.task]: "nmap",
+      [Attr.scanId]: "scan-1",
+    });
     expect(JSON.parse(m.body)).toEqual(m.message);
     expect(() => validate(DocumentCollection, JSON.parse(m.body))).not.toThrow();
   });
@@ -99,7 +115,11 @@ describe("ResultsContext", () => {
       expect(m.message.parentKey).toBe(msgs[0].message.parentKey);
       validate(DocumentCollection, JSON.parse(m.body));
     }
-    const keys = msgs.flatMap((m) => Object.values(m.message.docs).flat().map((d) => d.nonTemporalKey));
+    const keys = msgs.flatMap((m) =>
+      Object.values(m.message.docs)
+        .flat()
+        .map((d) => d.nonTemporalKey),
+    );
     expect(new Set(keys).size).toBe(300);
   });
 
@@ -126,7 +146,15 @@ describe("ResultsContext", () => {
   });
 
   it("marks snapshot-only collections", () => {
-    const c = new ResultsContext({ task: "nmap", parentKey: { a: 1 }, scanId: "s", scanStartTime: start, scanEndTime: end, lineage, history: false });
+    const c = new ResultsContext({
+      task: "nmap",
+      parentKey: { a: 1 },
+      scanId: "s",
+      scanStartTime: start,
+      scanEndTime: end,
+      lineage,
+      history: false,
+    });
     expect(c.messages()[0].message.history).toBe(false);
     expect(ctx().messages()[0].message).not.toHaveProperty("history");
   });
@@ -154,25 +182,54 @@ describe("parse tools", () => {
 
   it("carries the request's lineage and reuses one context per parent key", async () => {
     const pub = new CollectingPublisher();
-    const tools = createParseTools({ task: "nmap", metadata, rawKey: "nmap/k.xml", parserVersion: "2", publisher: pub });
+    const tools = createParseTools({
+      task: "nmap",
+      metadata,
+      rawKey: "nmap/k.xml",
+      parserVersion: "2",
+      publisher: pub,
+    });
     tools.results({ address: "10.0.0.1" }).postResults("host", { up: true });
     tools.results({ address: "10.0.0.1" }).postResults("host", { up: false });
     tools.results({ address: "10.0.0.2" }).postResults("host", { up: true });
     const sent = await tools.publishAll();
     expect(sent).toHaveLength(2);
     expect(pub.messages).toEqual(sent);
-    expect(sent[0].message.lineage).toEqual({ scanId: "scan-2", task: "nmap", rawKey: "nmap/k.xml", parserVersion: "2", rootScanId: "root-1", parentScanId: "scan-0", depth: 2 });
+    expect(sent[0].message.lineage).toEqual({
+      scanId: "scan-2",
+      task: "nmap",
+      rawKey: "nmap/k.xml",
+      parserVersion: "2",
+      rootScanId: "root-1",
+      parentScanId: "scan-0",
+      depth: 2,
+    });
     expect(sent[0].message.docs.host[0].data.up).toBe(false);
   });
 
   it("treats a request without lineage as a root scan and refuses another task's result", () => {
-    expect(resultLineage({ ...metadata, request: "garbage" }, "k", "1")).toEqual({ scanId: "scan-2", task: "nmap", rawKey: "k", parserVersion: "1", rootScanId: "scan-2", depth: 0 });
-    expect(() => createParseTools({ task: "ssl", metadata, rawKey: "k", parserVersion: "1" })).toThrow(/belongs to task nmap/);
+    expect(resultLineage({ ...metadata, request: "garbage" }, "k", "1")).toEqual({
+      scanId: "scan-2",
+      task: "nmap",
+      rawKey: "k",
+      parserVersion: "1",
+      rootScanId: "scan-2",
+      depth: 0,
+    });
+    expect(() => createParseTools({ task: "ssl", metadata, rawKey: "k", parserVersion: "1" })).toThrow(
+      /belongs to task nmap/,
+    );
   });
 
   it("publishes nothing when any document is oversize", async () => {
     const pub = new CollectingPublisher();
-    const tools = createParseTools({ task: "nmap", metadata, rawKey: "k", parserVersion: "1", publisher: pub });
+    const tools = createParseTools({
+      task: "nmap",
+      metadata,
+      rawKey: "k",
+      parserVersion: "1",
+      publisher: pub,
+    });
     tools.results({ address: "a" }).postResults("host", { ok: 1 });
     tools.results({ address: "b" }).postResults("host", { big: "q".repeat(300 * 1024) });
     await expect(tools.publishAll()).rejects.toThrow(OversizeDocumentError);
@@ -198,7 +255,9 @@ describe("SnsPublisher against fauxqs", () => {
     expect(sent.length).toBe(2);
     const got = await drain(c.sqs, queue.url, sent.length);
     expect(got).toHaveLength(sent.length);
-    const bodies = got.map((m) => validate(DocumentCollection, JSON.parse(m.Body!))).sort((a, b) => a.part!.index - b.part!.index);
+    const bodies = got
+      .map((m) => validate(DocumentCollection, JSON.parse(m.Body!)))
+      .sort((a, b) => a.part!.index - b.part!.index);
     expect(bodies).toEqual(sent.map((s) => s.message));
     for (const m of got) {
       expect(m.MessageAttributes?.[Attr.parentKey]?.StringValue).toBe(rc.parentKeyHash);
@@ -220,6 +279,8 @@ describe("SnsPublisher against fauxqs", () => {
     for (let i = 0; i < 13; i += 1) tools.results({ address: `10.0.0.${i}` }).postResults("host", { i });
     await tools.publishAll();
     const got = await drain(c.sqs, queue.url, 13);
-    expect(got.map((m) => JSON.parse(m.Body!).docs.host[0].data.i).sort((a: number, b: number) => a - b)).toEqual([...Array(13).keys()]);
+    expect(
+      got.map((m) => JSON.parse(m.Body!).docs.host[0].data.i).sort((a: number, b: number) => a - b),
+    ).toEqual([...Array(13).keys()]);
   });
 });

@@ -1,9 +1,38 @@
 import { HeadObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { SendMessageCommand } from "@aws-sdk/client-sqs";
-import { Attr, DocumentCollection, Env, RawMeta, ScanRequest, validate, type ParseFn, type ScanFn } from "@sec-an/contracts";
+import {
+  Attr,
+  DocumentCollection,
+  Env,
+  RawMeta,
+  ScanRequest,
+  validate,
+  type ParseFn,
+  type ScanFn,
+} from "@sec-an/contracts";
 import type { S3Event } from "aws-lambda";
-import { getRawResult, logger, makeParseHandler, makeScanHandler, putRawResult, resetClients, runParser, scanIdFor, setClients, setParamOverrides } from "../src";
-import { createBucket, createQueue, drain, emulatorClients, lambdaContext, sqsEvent, toSqsRecord, topicWithQueue } from "./helpers";
+import {
+  getRawResult,
+  logger,
+  makeParseHandler,
+  makeScanHandler,
+  putRawResult,
+  resetClients,
+  runParser,
+  scanIdFor,
+  setClients,
+  setParamOverrides,
+} from "../src";
+import {
+  createBucket,
+  createQueue,
+  drain,
+  emulatorClients,
+  lambdaContext,
+  sqsEvent,
+  toSqsRecord,
+  topicWithQueue,
+} from "./helpers";
 
 logger.setLogLevel("SILENT");
 const c = emulatorClients();
@@ -24,7 +53,13 @@ afterEach(() => {
 const scan: ScanFn<ScanRequest> = async (req) => {
   if (req.target === "fail.example") throw new Error("scanner crashed");
   const startTime = new Date("2026-11-23T10:00:00Z");
-  return { body: JSON.stringify({ host: req.target, ports: [22, 443] }), extension: "json", contentType: "application/json", startTime, endTime: new Date("2026-11-23T10:01:00Z") };
+  return {
+    body: JSON.stringify({ host: req.target, ports: [22, 443] }),
+    extension: "json",
+    contentType: "application/json",
+    startTime,
+    endTime: new Date("2026-11-23T10:01:00Z"),
+  };
 };
 
 const parse: ParseFn = (raw, tools) => {
@@ -70,19 +105,24 @@ describe("makeScanHandler (fauxqs SQS + S3)", () => {
       JSON.stringify({ target: "fail.example", requestedAt: "2026-11-23T09:00:00Z" }),
       JSON.stringify({ target: "10.0.0.3", requestedAt: "2026-11-23T09:00:00Z", scanId: "own-scan-id" }),
     ];
-    for (const MessageBody of bodies) await c.sqs.send(new SendMessageCommand({ QueueUrl: q.url, MessageBody }));
+    for (const MessageBody of bodies)
+      await c.sqs.send(new SendMessageCommand({ QueueUrl: q.url, MessageBody }));
     const msgs = await drain(c.sqs, q.url, bodies.length);
     expect(msgs).toHaveLength(bodies.length);
     const handler = makeScanHandler({ task: TASK, requestSchema: ScanRequest, scan });
     const res = await handler(sqsEvent(msgs.map((m) => toSqsRecord(m, q.arn))), lambdaContext());
     const byBody = new Map(msgs.map((m) => [m.Body!, m.MessageId!]));
-    expect(res.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual([byBody.get(bodies[1]), byBody.get(bodies[2]), byBody.get(bodies[3])].sort());
+    expect(res.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual(
+      [byBody.get(bodies[1]), byBody.get(bodies[2]), byBody.get(bodies[3])].sort(),
+    );
 
     const key1 = `demo/2026/11/23/${byBody.get(bodies[0])}.json`;
     const raw = await getRawResult(bucket, key1, c.s3);
     expect(raw.metadata.scanId).toBe(byBody.get(bodies[0]));
     expect(raw.metadata.request).toEqual(JSON.parse(bodies[0]));
-    const head = await c.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: "demo/2026/11/23/own-scan-id.json" }));
+    const head = await c.s3.send(
+      new HeadObjectCommand({ Bucket: bucket, Key: "demo/2026/11/23/own-scan-id.json" }),
+    );
     expect(head.Metadata?.[RawMeta.scanId]).toBe("own-scan-id");
   });
 
@@ -90,9 +130,18 @@ describe("makeScanHandler (fauxqs SQS + S3)", () => {
     const bucket = await createBucket(c.s3, "envbucket");
     process.env[Env.resultsBucket] = bucket;
     const handler = makeScanHandler({ task: TASK, requestSchema: ScanRequest, scan });
-    const rec = toSqsRecord({ MessageId: "env-msg", ReceiptHandle: "r", Body: JSON.stringify({ target: "h.example", requestedAt: "2026-11-23T09:00:00Z" }) }, "arn:aws:sqs:us-east-1:0:q");
+    const rec = toSqsRecord(
+      {
+        MessageId: "env-msg",
+        ReceiptHandle: "r",
+        Body: JSON.stringify({ target: "h.example", requestedAt: "2026-11-23T09:00:00Z" }),
+      },
+      "arn:aws:sqs:us-east-1:0:q",
+    );
     expect((await handler(sqsEvent([rec]), lambdaContext())).batchItemFailures).toEqual([]);
-    expect((await getRawResult(bucket, "demo/2026/11/23/env-msg.json", c.s3)).body.toString()).toContain("h.example");
+    expect((await getRawResult(bucket, "demo/2026/11/23/env-msg.json", c.s3)).body.toString()).toContain(
+      "h.example",
+    );
   });
 
   it("picks the scan id", () => {
@@ -107,19 +156,40 @@ describe("makeParseHandler (fauxqs S3 + SNS → SQS)", () => {
     const bucket = await createBucket(c.s3, "parse");
     const { topicArn, queue } = await topicWithQueue(c, { raw: false });
     setParamOverrides({ "/sec-an/kit/tasks/demo/results/arn": topicArn });
-    const request = { target: "10.1.1.1", requestedAt: "2026-11-23T09:00:00Z", lineage: { rootScanId: "root-9", parentScanId: "p-9", depth: 1 } };
-    const key = await putRawResult({ bucket, task: TASK, scanId: "scan-p1", request, output: await scan({ target: "10.1.1.1", requestedAt: "x" }, { scanId: "scan-p1", task: TASK }), s3: c.s3 });
+    const request = {
+      target: "10.1.1.1",
+      requestedAt: "2026-11-23T09:00:00Z",
+      lineage: { rootScanId: "root-9", parentScanId: "p-9", depth: 1 },
+    };
+    const key = await putRawResult({
+      bucket,
+      task: TASK,
+      scanId: "scan-p1",
+      request,
+      output: await scan({ target: "10.1.1.1", requestedAt: "x" }, { scanId: "scan-p1", task: TASK }),
+      s3: c.s3,
+    });
     const handler = makeParseHandler({ task: TASK, parserVersion: "1.0.0", parse });
     await expect(handler(s3Event(bucket, key))).resolves.toEqual({ published: 1 });
     // request sidecars live in the same bucket and are not results
-    await expect(handler(s3Event(bucket, "_requests/demo/2026/11/23/x.json.json"))).resolves.toEqual({ published: 0 });
+    await expect(handler(s3Event(bucket, "_requests/demo/2026/11/23/x.json.json"))).resolves.toEqual({
+      published: 0,
+    });
 
     const [m] = await drain(c.sqs, queue.url, 1);
     // non-raw subscription: an SNS envelope carrying the collection and its attributes
     const envelope = JSON.parse(m.Body!);
     const msg = validate(DocumentCollection, JSON.parse(envelope.Message));
     expect(envelope.MessageAttributes[Attr.parentKey].Value).toBe(msg.parentKey);
-    expect(msg.lineage).toEqual({ scanId: "scan-p1", task: TASK, rawKey: key, parserVersion: "1.0.0", rootScanId: "root-9", parentScanId: "p-9", depth: 1 });
+    expect(msg.lineage).toEqual({
+      scanId: "scan-p1",
+      task: TASK,
+      rawKey: key,
+      parserVersion: "1.0.0",
+      rootScanId: "root-9",
+      parentScanId: "p-9",
+      depth: 1,
+    });
     expect(msg.docs.ports.map((d) => d.data.port)).toEqual([22, 443]);
     expect(msg.docs.host[0].data).toEqual({ address: "10.1.1.1", up: true, summary_open_ports: 2 });
   });
@@ -128,9 +198,30 @@ describe("makeParseHandler (fauxqs S3 + SNS → SQS)", () => {
     const bucket = await createBucket(c.s3, "parsebad");
     const { topicArn, queue } = await topicWithQueue(c, { raw: true });
     setParamOverrides({ "/sec-an/kit/tasks/demo/results/arn": topicArn });
-    const good = await putRawResult({ bucket, task: TASK, scanId: "good", request: {}, output: await scan({ target: "a b", requestedAt: "x" }, { scanId: "good", task: TASK }), s3: c.s3 });
-    await c.s3.send(new PutObjectCommand({ Bucket: bucket, Key: "demo/2026/11/23/no meta.json", Body: "{}" }));
-    const wrongBody = await putRawResult({ bucket, task: TASK, scanId: "notjson", request: {}, output: { body: "<xml/>", extension: "json", startTime: new Date(), endTime: new Date("2026-11-23T11:00:00Z") }, s3: c.s3 });
+    const good = await putRawResult({
+      bucket,
+      task: TASK,
+      scanId: "good",
+      request: {},
+      output: await scan({ target: "a b", requestedAt: "x" }, { scanId: "good", task: TASK }),
+      s3: c.s3,
+    });
+    await c.s3.send(
+      new PutObjectCommand({ Bucket: bucket, Key: "demo/2026/11/23/no meta.json", Body: "{}" }),
+    );
+    const wrongBody = await putRawResult({
+      bucket,
+      task: TASK,
+      scanId: "notjson",
+      request: {},
+      output: {
+        body: "<xml/>",
+        extension: "json",
+        startTime: new Date(),
+        endTime: new Date("2026-11-23T11:00:00Z"),
+      },
+      s3: c.s3,
+    });
     const handler = makeParseHandler({ task: TASK, parserVersion: "1", parse });
     const err = (await handler(s3Event(bucket, "demo/2026/11/23/no meta.json", good, wrongBody)).then(
       () => undefined,
@@ -138,7 +229,9 @@ describe("makeParseHandler (fauxqs S3 + SNS → SQS)", () => {
     ))!;
     expect(err).toBeInstanceOf(Error);
     expect(err.message).toMatch(/^2 raw result\(s\) failed/);
-    expect(err.message).toContain("no meta.json: raw result demo/2026/11/23/no meta.json: metadata is missing");
+    expect(err.message).toContain(
+      "no meta.json: raw result demo/2026/11/23/no meta.json: metadata is missing",
+    );
     expect(err.message).toContain(`${wrongBody}: Unexpected token`);
     const got = await drain(c.sqs, queue.url, 1);
     expect(got.map((m) => JSON.parse(m.Body!).scanId)).toEqual(["good"]);
@@ -150,11 +243,19 @@ describe("runParser", () => {
     const raw = {
       key: "demo/2026/11/23/x.json",
       body: Buffer.from(JSON.stringify({ host: "h", ports: [1] })),
-      metadata: { scanId: "x", task: TASK, scanStartTime: "2026-11-23T10:00:00Z", scanEndTime: "2026-11-23T10:01:00Z", request: {} },
+      metadata: {
+        scanId: "x",
+        task: TASK,
+        scanStartTime: "2026-11-23T10:00:00Z",
+        scanEndTime: "2026-11-23T10:01:00Z",
+        request: {},
+      },
     };
     const msgs = await runParser(raw, { task: TASK, parserVersion: "1", parse });
     expect(msgs).toHaveLength(1);
     expect(Object.keys(msgs[0].message.docs).sort()).toEqual(["host", "ports"]);
-    await expect(runParser(raw, { task: "other", parserVersion: "1", parse })).rejects.toThrow(/belongs to task demo/);
+    await expect(runParser(raw, { task: "other", parserVersion: "1", parse })).rejects.toThrow(
+      /belongs to task demo/,
+    );
   });
 });

@@ -41,10 +41,26 @@ class HttpError extends Error {
 const INVALID_CHARS = /[\\/*?"<>|\s,#:A-Z]/;
 /** OpenSearch's index/alias name rules (MetadataCreateIndexService.validateIndexOrAliasName). */
 export function checkIndexName(name: string): void {
-  if (!name || name === "." || name === "..") throw new HttpError(400, "invalid_index_name_exception", `Invalid index name [${name}]`);
-  if (/^[_\-+]/.test(name)) throw new HttpError(400, "invalid_index_name_exception", `Invalid index name [${name}], must not start with '_', '-', or '+'`);
-  if (INVALID_CHARS.test(name)) throw new HttpError(400, "invalid_index_name_exception", `Invalid index name [${name}], must be lowercase and must not contain \\, /, *, ?, ", <, >, |, ' ', ',', #, :`);
-  if (Buffer.byteLength(name) > 255) throw new HttpError(400, "invalid_index_name_exception", `Invalid index name [${name}], index name is too long`);
+  if (!name || name === "." || name === "..")
+    throw new HttpError(400, "invalid_index_name_exception", `Invalid index name [${name}]`);
+  if (/^[_\-+]/.test(name))
+    throw new HttpError(
+      400,
+      "invalid_index_name_exception",
+      `Invalid index name [${name}], must not start with '_', '-', or '+'`,
+    );
+  if (INVALID_CHARS.test(name))
+    throw new HttpError(
+      400,
+      "invalid_index_name_exception",
+      `Invalid index name [${name}], must be lowercase and must not contain \\, /, *, ?, ", <, >, |, ' ', ',', #, :`,
+    );
+  if (Buffer.byteLength(name) > 255)
+    throw new HttpError(
+      400,
+      "invalid_index_name_exception",
+      `Invalid index name [${name}], index name is too long`,
+    );
 }
 
 /** An OpenSearch name expression with `*` wildcards (comma lists allowed) as a regex. */
@@ -66,7 +82,8 @@ function getPath(obj: Record<string, unknown>, path: string): unknown {
 /** Comparable form: dates (ISO strings) compare as epoch ms, numbers as numbers. */
 function comparable(v: unknown): number | string {
   if (typeof v === "number") return v;
-  if (typeof v === "string" && /^\d{4}-\d{2}-\d{2}/.test(v) && !Number.isNaN(Date.parse(v))) return Date.parse(v);
+  if (typeof v === "string" && /^\d{4}-\d{2}-\d{2}/.test(v) && !Number.isNaN(Date.parse(v)))
+    return Date.parse(v);
   return String(v);
 }
 
@@ -101,7 +118,12 @@ export function matches(id: string, src: Record<string, unknown>, q: Query | und
         const v = comparable(raw);
         const ok = (op: string, f: (a: number | string, b: number | string) => boolean) =>
           r[op] === undefined || f(v, comparable(r[op]));
-        return ok("gt", (a, b) => a > b) && ok("gte", (a, b) => a >= b) && ok("lt", (a, b) => a < b) && ok("lte", (a, b) => a <= b);
+        return (
+          ok("gt", (a, b) => a > b) &&
+          ok("gte", (a, b) => a >= b) &&
+          ok("lt", (a, b) => a < b) &&
+          ok("lte", (a, b) => a <= b)
+        );
       });
     }
     case "bool": {
@@ -127,11 +149,25 @@ function checkMapping(mappings: Record<string, unknown>, src: Record<string, unk
   for (const [field, def] of Object.entries(props)) {
     const values = valuesAt(src, field);
     for (const v of values) {
-      if (def.type === "date" && !(typeof v === "number" || (typeof v === "string" && !Number.isNaN(Date.parse(v))))) {
-        throw new HttpError(400, "mapper_parsing_exception", `failed to parse field [${field}] of type [date]`);
+      if (
+        def.type === "date" &&
+        !(typeof v === "number" || (typeof v === "string" && !Number.isNaN(Date.parse(v))))
+      ) {
+        throw new HttpError(
+          400,
+          "mapper_parsing_exception",
+          `failed to parse field [${field}] of type [date]`,
+        );
       }
-      if (["long", "integer", "short", "double", "float"].includes(def.type ?? "") && Number.isNaN(Number(v))) {
-        throw new HttpError(400, "mapper_parsing_exception", `failed to parse field [${field}] of type [${def.type}]`);
+      if (
+        ["long", "integer", "short", "double", "float"].includes(def.type ?? "") &&
+        Number.isNaN(Number(v))
+      ) {
+        throw new HttpError(
+          400,
+          "mapper_parsing_exception",
+          `failed to parse field [${field}] of type [${def.type}]`,
+        );
       }
     }
   }
@@ -195,7 +231,10 @@ export class OpenSearchDouble {
     const fault = this.faults.find((f) => f.remaining > 0 && f.path.test(url.pathname));
     if (fault) {
       fault.remaining -= 1;
-      send(fault.status, { error: { type: "injected_fault", reason: `injected ${fault.status}` }, status: fault.status });
+      send(fault.status, {
+        error: { type: "injected_fault", reason: `injected ${fault.status}` },
+        status: fault.status,
+      });
       return;
     }
     try {
@@ -203,26 +242,49 @@ export class OpenSearchDouble {
       send(status, payload);
     } catch (e) {
       if (e instanceof HttpError) {
-        send(e.status, { error: { root_cause: [{ type: e.type, reason: e.message }], type: e.type, reason: e.message }, status: e.status });
+        send(e.status, {
+          error: { root_cause: [{ type: e.type, reason: e.message }], type: e.type, reason: e.message },
+          status: e.status,
+        });
       } else {
         send(500, { error: { type: "exception", reason: String(e) }, status: 500 });
       }
     }
   }
 
-  private route(method: string, url: URL, body: string, headers: IncomingMessage["headers"]): [number, unknown] {
+  private route(
+    method: string,
+    url: URL,
+    body: string,
+    headers: IncomingMessage["headers"],
+  ): [number, unknown] {
     const parts = url.pathname.split("/").filter(Boolean).map(decodeURIComponent);
     const json = () => (body ? (JSON.parse(body) as Record<string, unknown>) : {});
     if (parts[0] === "_dashboards") return this.savedObjectsRoute(method, parts.slice(1), json, headers);
-    if (parts[0] === "_plugins" && parts[1] === "_security" && parts[2] === "api") return this.securityRoute(method, parts[3], parts[4], json);
-    if (parts.length === 0) return [200, { version: { distribution: "opensearch", number: "2.19.0-double" }, tagline: "The OpenSearch Project: https://opensearch.org/" }];
+    if (parts[0] === "_plugins" && parts[1] === "_security" && parts[2] === "api")
+      return this.securityRoute(method, parts[3], parts[4], json);
+    if (parts.length === 0)
+      return [
+        200,
+        {
+          version: { distribution: "opensearch", number: "2.19.0-double" },
+          tagline: "The OpenSearch Project: https://opensearch.org/",
+        },
+      ];
     const [first, second] = parts;
-    if (first === "_bulk" || second === "_bulk") return [200, this.bulk(body, second === "_bulk" ? first : undefined)];
+    if (first === "_bulk" || second === "_bulk")
+      return [200, this.bulk(body, second === "_bulk" ? first : undefined)];
     if (first === "_aliases" && method === "POST") return [200, this.updateAliases(json())];
-    if (first === "_alias" || second === "_alias") return this.getAliases(second === "_alias" ? first : undefined, second === "_alias" ? parts[2] : second);
+    if (first === "_alias" || second === "_alias")
+      return this.getAliases(
+        second === "_alias" ? first : undefined,
+        second === "_alias" ? parts[2] : second,
+      );
     if (first === "_reindex") return [200, this.reindex(json())];
-    if (first === "_msearch" || second === "_msearch") return [200, this.msearch(body, second === "_msearch" ? first : undefined)];
-    if (first === "_refresh" || second === "_refresh") return [200, { _shards: { total: 1, successful: 1, failed: 0 } }];
+    if (first === "_msearch" || second === "_msearch")
+      return [200, this.msearch(body, second === "_msearch" ? first : undefined)];
+    if (first === "_refresh" || second === "_refresh")
+      return [200, { _shards: { total: 1, successful: 1, failed: 0 } }];
     if (second === "_search") return [200, this.search(first, json())];
     if (second === "_count") return [200, { count: this.find(first, json().query as Query).length }];
     if (second === "_delete_by_query") return [200, this.deleteByQuery(first, json())];
@@ -240,9 +302,17 @@ export class OpenSearchDouble {
 
   private createIndex(name: string, spec: Record<string, unknown>): unknown {
     checkIndexName(name);
-    if (this.indices.has(name) || this.aliases.has(name)) throw new HttpError(400, "resource_already_exists_exception", `index [${name}] already exists`);
-    this.indices.set(name, { settings: (spec.settings ?? {}) as Record<string, unknown>, mappings: (spec.mappings ?? {}) as Record<string, unknown>, docs: new Map() });
-    for (const [alias, def] of Object.entries((spec.aliases ?? {}) as Record<string, { is_write_index?: boolean }>)) this.addAlias(name, alias, def.is_write_index);
+    if (this.indices.has(name) || this.aliases.has(name))
+      throw new HttpError(400, "resource_already_exists_exception", `index [${name}] already exists`);
+    this.indices.set(name, {
+      settings: (spec.settings ?? {}) as Record<string, unknown>,
+      mappings: (spec.mappings ?? {}) as Record<string, unknown>,
+      docs: new Map(),
+    });
+    for (const [alias, def] of Object.entries(
+      (spec.aliases ?? {}) as Record<string, { is_write_index?: boolean }>,
+    ))
+      this.addAlias(name, alias, def.is_write_index);
     return { acknowledged: true, shards_acknowledged: true, index: name };
   }
 
@@ -276,21 +346,30 @@ export class OpenSearchDouble {
     const out: Record<string, unknown> = {};
     for (const n of this.resolve(expr)) {
       const ix = this.indices.get(n)!;
-      out[n] = { aliases: this.aliasesOf(n), mappings: ix.mappings, settings: { index: { ...ix.settings, provided_name: n } } };
+      out[n] = {
+        aliases: this.aliasesOf(n),
+        mappings: ix.mappings,
+        settings: { index: { ...ix.settings, provided_name: n } },
+      };
     }
     return out;
   }
 
   private aliasesOf(index: string): Record<string, unknown> {
     const out: Record<string, unknown> = {};
-    for (const [a, m] of this.aliases) if (m.has(index)) out[a] = m.get(index) ? { is_write_index: true } : {};
+    for (const [a, m] of this.aliases)
+      if (m.has(index)) out[a] = m.get(index) ? { is_write_index: true } : {};
     return out;
   }
 
   private deleteIndex(expr: string): unknown {
     for (const n of this.resolve(expr)) {
       if (!this.indices.has(expr) && !expr.includes("*") && !expr.includes(",")) {
-        throw new HttpError(400, "illegal_argument_exception", `The provided expression [${expr}] matches an alias, specify the corresponding concrete indices instead.`);
+        throw new HttpError(
+          400,
+          "illegal_argument_exception",
+          `The provided expression [${expr}] matches an alias, specify the corresponding concrete indices instead.`,
+        );
       }
       this.indices.delete(n);
       for (const [a, m] of this.aliases) {
@@ -303,7 +382,12 @@ export class OpenSearchDouble {
 
   private addAlias(index: string, alias: string, isWrite?: boolean): void {
     checkIndexName(alias);
-    if (this.indices.has(alias)) throw new HttpError(400, "invalid_alias_name_exception", `Invalid alias name [${alias}]: an index or data stream exists with the same name as the alias`);
+    if (this.indices.has(alias))
+      throw new HttpError(
+        400,
+        "invalid_alias_name_exception",
+        `Invalid alias name [${alias}]: an index or data stream exists with the same name as the alias`,
+      );
     const m = this.aliases.get(alias) ?? new Map<string, boolean>();
     m.set(index, isWrite === true);
     this.aliases.set(alias, m);
@@ -314,16 +398,21 @@ export class OpenSearchDouble {
     const out: Record<string, { aliases: Record<string, unknown> }> = {};
     for (const n of indices) {
       const all = this.aliasesOf(n);
-      const picked = Object.fromEntries(Object.entries(all).filter(([a]) => !aliasName || glob(aliasName).test(a)));
+      const picked = Object.fromEntries(
+        Object.entries(all).filter(([a]) => !aliasName || glob(aliasName).test(a)),
+      );
       if (!aliasName || Object.keys(picked).length) out[n] = { aliases: picked };
     }
-    if (aliasName && !aliasName.includes("*") && Object.keys(out).length === 0) return [404, { error: `alias [${aliasName}] missing`, status: 404 }];
+    if (aliasName && !aliasName.includes("*") && Object.keys(out).length === 0)
+      return [404, { error: `alias [${aliasName}] missing`, status: 404 }];
     return [200, out];
   }
 
   /** `_aliases` applies every action or none (validated first), as OpenSearch does. */
   private updateAliases(spec: Record<string, unknown>): unknown {
-    const actions = (spec.actions ?? []) as Array<Record<string, { index?: string; alias?: string; is_write_index?: boolean }>>;
+    const actions = (spec.actions ?? []) as Array<
+      Record<string, { index?: string; alias?: string; is_write_index?: boolean }>
+    >;
     const snapshot = new Map([...this.aliases].map(([a, m]) => [a, new Map(m)]));
     const indicesBefore = new Map(this.indices);
     try {
@@ -334,7 +423,8 @@ export class OpenSearchDouble {
           if (kind === "add") this.addAlias(index, a.alias!, a.is_write_index);
           else if (kind === "remove") {
             const m = this.aliases.get(a.alias!);
-            if (!m?.has(index)) throw new HttpError(404, "aliases_not_found_exception", `aliases [${a.alias}] missing`);
+            if (!m?.has(index))
+              throw new HttpError(404, "aliases_not_found_exception", `aliases [${a.alias}] missing`);
             m.delete(index);
             if (m.size === 0) this.aliases.delete(a.alias!);
           } else if (kind === "remove_index") this.deleteIndex(index);
@@ -353,17 +443,41 @@ export class OpenSearchDouble {
 
   // ---- documents ----
 
-  private write(indexName: string, id: string, source: Record<string, unknown>, opts: { op: string; version?: number; versionType?: string }): { status: number; result: string; version: number; index: string } {
+  private write(
+    indexName: string,
+    id: string,
+    source: Record<string, unknown>,
+    opts: { op: string; version?: number; versionType?: string },
+  ): { status: number; result: string; version: number; index: string } {
     const index = this.writeIndex(indexName);
     const ix = this.indices.get(index)!;
     checkMapping(ix.mappings, source);
     const existing = ix.docs.get(id);
-    if (opts.op === "create" && existing) throw new HttpError(409, "version_conflict_engine_exception", `[${id}]: version conflict, document already exists (current version [${existing.version}])`);
+    if (opts.op === "create" && existing)
+      throw new HttpError(
+        409,
+        "version_conflict_engine_exception",
+        `[${id}]: version conflict, document already exists (current version [${existing.version}])`,
+      );
     let version = (existing?.version ?? 0) + 1;
     if (opts.versionType === "external" || opts.versionType === "external_gte") {
-      if (opts.version === undefined) throw new HttpError(400, "action_request_validation_exception", "Validation Failed: 1: an explicit version is required for external versioning;");
-      const ok = !existing || (opts.versionType === "external" ? opts.version > existing.version : opts.version >= existing.version);
-      if (!ok) throw new HttpError(409, "version_conflict_engine_exception", `[${id}]: version conflict, current version [${existing!.version}] is higher or equal to the one provided [${opts.version}]`);
+      if (opts.version === undefined)
+        throw new HttpError(
+          400,
+          "action_request_validation_exception",
+          "Validation Failed: 1: an explicit version is required for external versioning;",
+        );
+      const ok =
+        !existing ||
+        (opts.versionType === "external"
+          ? opts.version > existing.version
+          : opts.version >= existing.version);
+      if (!ok)
+        throw new HttpError(
+          409,
+          "version_conflict_engine_exception",
+          `[${id}]: version conflict, current version [${existing!.version}] is higher or equal to the one provided [${opts.version}]`,
+        );
       version = opts.version;
     }
     ix.docs.set(id, { source, version, seqNo: this.seq++ });
@@ -382,20 +496,49 @@ export class OpenSearchDouble {
         if (rejections > 0) {
           rejections -= 1;
           if (op === "index" || op === "create") i++;
-          throw new HttpError(429, "es_rejected_execution_exception", "rejected execution of coordinating operation");
+          throw new HttpError(
+            429,
+            "es_rejected_execution_exception",
+            "rejected execution of coordinating operation",
+          );
         }
         if (op === "index" || op === "create") {
           const source = JSON.parse(lines[++i]) as Record<string, unknown>;
-          const r = this.write(indexName, id, source, { op, version: meta.version as number | undefined, versionType: meta.version_type as string | undefined });
-          items.push({ [op]: { _index: r.index, _id: id, _version: r.version, result: r.result, status: r.status } });
+          const r = this.write(indexName, id, source, {
+            op,
+            version: meta.version as number | undefined,
+            versionType: meta.version_type as string | undefined,
+          });
+          items.push({
+            [op]: { _index: r.index, _id: id, _version: r.version, result: r.result, status: r.status },
+          });
         } else if (op === "delete") {
           const index = this.writeIndex(indexName);
           const found = this.indices.get(index)!.docs.delete(id);
-          items.push({ delete: { _index: index, _id: id, result: found ? "deleted" : "not_found", status: found ? 200 : 404 } });
-        } else throw new HttpError(400, "illegal_argument_exception", `Malformed action/metadata line [${i + 1}], expected one of [create, delete, index, update] but found [${op}]`);
+          items.push({
+            delete: {
+              _index: index,
+              _id: id,
+              result: found ? "deleted" : "not_found",
+              status: found ? 200 : 404,
+            },
+          });
+        } else
+          throw new HttpError(
+            400,
+            "illegal_argument_exception",
+            `Malformed action/metadata line [${i + 1}], expected one of [create, delete, index, update] but found [${op}]`,
+          );
       } catch (e) {
         if (!(e instanceof HttpError)) throw e;
-        items.push({ [op]: { _index: indexName, _id: id, status: e.status, error: { type: e.type, reason: e.message, index: indexName } } });
+        items.push({
+          [op]: {
+            _index: indexName,
+            _id: id,
+            status: e.status,
+            error: { type: e.type, reason: e.message, index: indexName },
+          },
+        });
       }
     }
     return { took: 1, errors: items.some((it) => Object.values(it as object)[0].error), items };
@@ -404,7 +547,8 @@ export class OpenSearchDouble {
   private find(expr: string, query: Query | undefined): Array<{ index: string; id: string; doc: Doc }> {
     const out: Array<{ index: string; id: string; doc: Doc }> = [];
     for (const index of this.resolve(expr)) {
-      for (const [id, doc] of this.indices.get(index)!.docs) if (matches(id, doc.source, query)) out.push({ index, id, doc });
+      for (const [id, doc] of this.indices.get(index)!.docs)
+        if (matches(id, doc.source, query)) out.push({ index, id, doc });
     }
     return out;
   }
@@ -428,7 +572,13 @@ export class OpenSearchDouble {
       timed_out: false,
       hits: {
         total: { value: all.length, relation: "eq" },
-        hits: all.slice(from, from + size).map((h) => ({ _index: h.index, _id: h.id, _version: h.doc.version, _score: 1, _source: h.doc.source })),
+        hits: all.slice(from, from + size).map((h) => ({
+          _index: h.index,
+          _id: h.id,
+          _version: h.doc.version,
+          _score: 1,
+          _source: h.doc.source,
+        })),
       },
     };
   }
@@ -440,7 +590,10 @@ export class OpenSearchDouble {
     for (let i = 0; i + 1 < lines.length; i += 2) {
       const header = JSON.parse(lines[i]) as { index?: string };
       try {
-        responses.push({ ...(this.search(header.index ?? defaultIndex ?? "", JSON.parse(lines[i + 1])) as object), status: 200 });
+        responses.push({
+          ...(this.search(header.index ?? defaultIndex ?? "", JSON.parse(lines[i + 1])) as object),
+          status: 200,
+        });
       } catch (e) {
         if (!(e instanceof HttpError)) throw e;
         responses.push({ error: { type: e.type, reason: e.message }, status: e.status });
@@ -460,7 +613,14 @@ export class OpenSearchDouble {
   private deleteByQuery(expr: string, spec: Record<string, unknown>): unknown {
     const hits = this.find(expr, spec.query as Query);
     for (const h of hits) this.indices.get(h.index)!.docs.delete(h.id);
-    return { took: 1, timed_out: false, total: hits.length, deleted: hits.length, version_conflicts: 0, failures: [] };
+    return {
+      took: 1,
+      timed_out: false,
+      total: hits.length,
+      deleted: hits.length,
+      version_conflicts: 0,
+      failures: [],
+    };
   }
 
   private reindex(spec: Record<string, unknown>): unknown {
@@ -473,7 +633,11 @@ export class OpenSearchDouble {
     for (const h of this.find(src, (spec.source as { query?: Query }).query)) {
       try {
         const external = (spec.dest as { version_type?: string }).version_type === "external";
-        const r = this.write(dest, h.id, h.doc.source, { op: "index", version: external ? h.doc.version : undefined, versionType: external ? "external" : undefined });
+        const r = this.write(dest, h.id, h.doc.source, {
+          op: "index",
+          version: external ? h.doc.version : undefined,
+          versionType: external ? "external" : undefined,
+        });
         if (r.result === "created") created++;
         else updated++;
       } catch (e) {
@@ -481,51 +645,118 @@ export class OpenSearchDouble {
           conflicts++;
           continue;
         }
-        failures.push({ index: dest, id: h.id, cause: { type: (e as HttpError).type, reason: (e as Error).message }, status: (e as HttpError).status });
+        failures.push({
+          index: dest,
+          id: h.id,
+          cause: { type: (e as HttpError).type, reason: (e as Error).message },
+          status: (e as HttpError).status,
+        });
       }
     }
-    return { took: 1, timed_out: false, total: created + updated + conflicts + failures.length, created, updated, version_conflicts: conflicts, failures };
+    return {
+      took: 1,
+      timed_out: false,
+      total: created + updated + conflicts + failures.length,
+      created,
+      updated,
+      version_conflicts: conflicts,
+      failures,
+    };
   }
 
   // ---- security plugin ----
 
-  private securityRoute(method: string, kind: string, name: string, json: () => Record<string, unknown>): [number, unknown] {
-    const map = kind === "roles" ? this.securityRoles : kind === "rolesmapping" ? this.roleMappings : undefined;
-    if (!map || !name) throw new HttpError(400, "illegal_argument_exception", `no handler for security ${kind}`);
+  private securityRoute(
+    method: string,
+    kind: string,
+    name: string,
+    json: () => Record<string, unknown>,
+  ): [number, unknown] {
+    const map =
+      kind === "roles" ? this.securityRoles : kind === "rolesmapping" ? this.roleMappings : undefined;
+    if (!map || !name)
+      throw new HttpError(400, "illegal_argument_exception", `no handler for security ${kind}`);
     if (method === "PUT") {
       const existed = map.has(name);
       map.set(name, json() as never);
-      return [existed ? 200 : 201, { status: existed ? "OK" : "CREATED", message: `'${name}' ${existed ? "updated" : "created"}.` }];
+      return [
+        existed ? 200 : 201,
+        { status: existed ? "OK" : "CREATED", message: `'${name}' ${existed ? "updated" : "created"}.` },
+      ];
     }
-    if (method === "GET") return map.has(name) ? [200, { [name]: map.get(name) }] : [404, { status: "NOT_FOUND", message: `Resource '${name}' not found.` }];
-    if (method === "DELETE") return map.delete(name) ? [200, { status: "OK", message: `'${name}' deleted.` }] : [404, { status: "NOT_FOUND", message: `Resource '${name}' not found.` }];
+    if (method === "GET")
+      return map.has(name)
+        ? [200, { [name]: map.get(name) }]
+        : [404, { status: "NOT_FOUND", message: `Resource '${name}' not found.` }];
+    if (method === "DELETE")
+      return map.delete(name)
+        ? [200, { status: "OK", message: `'${name}' deleted.` }]
+        : [404, { status: "NOT_FOUND", message: `Resource '${name}' not found.` }];
     throw new HttpError(405, "method_not_allowed", method);
   }
 
   // ---- Dashboards saved objects ----
 
-  private savedObjectsRoute(method: string, parts: string[], json: () => Record<string, unknown>, headers: IncomingMessage["headers"]): [number, unknown] {
-    if (parts[0] !== "api" || parts[1] !== "saved_objects" || parts.length !== 4) throw new HttpError(404, "not_found", "Not Found");
-    if (method !== "GET" && headers["osd-xsrf"] === undefined) return [400, { statusCode: 400, error: "Bad Request", message: "Request must contain a osd-xsrf header." }];
+  private savedObjectsRoute(
+    method: string,
+    parts: string[],
+    json: () => Record<string, unknown>,
+    headers: IncomingMessage["headers"],
+  ): [number, unknown] {
+    if (parts[0] !== "api" || parts[1] !== "saved_objects" || parts.length !== 4)
+      throw new HttpError(404, "not_found", "Not Found");
+    if (method !== "GET" && headers["osd-xsrf"] === undefined)
+      return [
+        400,
+        { statusCode: 400, error: "Bad Request", message: "Request must contain a osd-xsrf header." },
+      ];
     const [type, id] = [parts[2], parts[3]];
     const key = `${type}/${id}`;
     const existing = this.savedObjects.get(key);
-    const view = (o: SavedObject) => ({ id: o.id, type: o.type, attributes: o.attributes, references: o.references, version: `WzEsMV0=${o.version}`, updated_at: o.updated_at });
-    const notFound: [number, unknown] = [404, { statusCode: 404, error: "Not Found", message: `Saved object [${key}] not found` }];
+    const view = (o: SavedObject) => ({
+      id: o.id,
+      type: o.type,
+      attributes: o.attributes,
+      references: o.references,
+      version: `WzEsMV0=${o.version}`,
+      updated_at: o.updated_at,
+    });
+    const notFound: [number, unknown] = [
+      404,
+      { statusCode: 404, error: "Not Found", message: `Saved object [${key}] not found` },
+    ];
     switch (method) {
       case "GET":
         return existing ? [200, view(existing)] : notFound;
       case "POST": {
-        if (existing) return [409, { statusCode: 409, error: "Conflict", message: `[${key}]: version conflict, document already exists` }];
+        if (existing)
+          return [
+            409,
+            {
+              statusCode: 409,
+              error: "Conflict",
+              message: `[${key}]: version conflict, document already exists`,
+            },
+          ];
         const b = json();
-        const o: SavedObject = { type, id, attributes: (b.attributes ?? {}) as Record<string, unknown>, references: (b.references ?? []) as unknown[], version: 1, updated_at: new Date().toISOString() };
+        const o: SavedObject = {
+          type,
+          id,
+          attributes: (b.attributes ?? {}) as Record<string, unknown>,
+          references: (b.references ?? []) as unknown[],
+          version: 1,
+          updated_at: new Date().toISOString(),
+        };
         this.savedObjects.set(key, o);
         return [200, view(o)];
       }
       case "PUT": {
         if (!existing) return notFound;
         const b = json();
-        existing.attributes = { ...existing.attributes, ...((b.attributes ?? {}) as Record<string, unknown>) };
+        existing.attributes = {
+          ...existing.attributes,
+          ...((b.attributes ?? {}) as Record<string, unknown>),
+        };
         if (b.references) existing.references = b.references as unknown[];
         existing.version += 1;
         existing.updated_at = new Date().toISOString();

@@ -111,7 +111,8 @@ function fromUrn(urn: string): { type: string; name: string } | undefined {
 let parentInFlight: string | undefined;
 
 function captureParents(): void {
-  const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource: (req: Loose, cb: Loose) => Promise<void> } | undefined;
+  const monitor = pulumi.runtime.getMonitor() as unknown as
+    { registerResource: (req: Loose, cb: Loose) => Promise<void> } | undefined;
   if (!monitor || (monitor as Loose).__secAnPatched) return;
   const original = monitor.registerResource.bind(monitor);
   monitor.registerResource = (req, cb) => {
@@ -129,7 +130,11 @@ const arn = (service: string, resource: string, region = MOCK_REGION) =>
   `arn:aws:${service}:${region}:${MOCK_ACCOUNT}:${resource}`;
 
 /** Deterministic computed outputs per resource type (merged over the inputs). */
-export function mockOutputs(type: string, name: string, inputs: Record<string, Loose>): { id: string; outputs: Record<string, unknown> } {
+export function mockOutputs(
+  type: string,
+  name: string,
+  inputs: Record<string, Loose>,
+): { id: string; outputs: Record<string, unknown> } {
   const n: string = inputs.name ?? name;
   switch (type) {
     case "aws:sqs/queue:Queue": {
@@ -165,12 +170,30 @@ export function mockOutputs(type: string, name: string, inputs: Record<string, L
       };
     }
     case "aws:iam/role:Role":
-      return { id: n, outputs: { name: n, arn: `arn:aws:iam::${MOCK_ACCOUNT}:role/${n}`, uniqueId: `AROA${n.toUpperCase()}` } };
+      return {
+        id: n,
+        outputs: {
+          name: n,
+          arn: `arn:aws:iam::${MOCK_ACCOUNT}:role/${n}`,
+          uniqueId: `AROA${n.toUpperCase()}`,
+        },
+      };
     case "aws:iam/policy:Policy":
-      return { id: `arn:aws:iam::${MOCK_ACCOUNT}:policy/${n}`, outputs: { name: n, arn: `arn:aws:iam::${MOCK_ACCOUNT}:policy/${n}` } };
+      return {
+        id: `arn:aws:iam::${MOCK_ACCOUNT}:policy/${n}`,
+        outputs: { name: n, arn: `arn:aws:iam::${MOCK_ACCOUNT}:policy/${n}` },
+      };
     case "aws:dynamodb/table:Table": {
       const a = arn("dynamodb", `table/${n}`);
-      return { id: n, outputs: { name: n, arn: a, streamArn: `${a}/stream/2026-01-01T00:00:00.000`, streamLabel: "2026-01-01T00:00:00.000" } };
+      return {
+        id: n,
+        outputs: {
+          name: n,
+          arn: a,
+          streamArn: `${a}/stream/2026-01-01T00:00:00.000`,
+          streamLabel: "2026-01-01T00:00:00.000",
+        },
+      };
     }
     case "aws:cloudwatch/logGroup:LogGroup":
       return { id: n, outputs: { name: n, arn: arn("logs", `log-group:${n}`) } };
@@ -191,20 +214,44 @@ export function mockOutputs(type: string, name: string, inputs: Record<string, L
       return { id: arn("ecs", `cluster/${n}`), outputs: { name: n, arn: arn("ecs", `cluster/${n}`) } };
     case "aws:ecs/taskDefinition:TaskDefinition": {
       const fam: string = inputs.family ?? n;
-      return { id: fam, outputs: { arn: arn("ecs", `task-definition/${fam}:1`), arnWithoutRevision: arn("ecs", `task-definition/${fam}`), revision: 1 } };
+      return {
+        id: fam,
+        outputs: {
+          arn: arn("ecs", `task-definition/${fam}:1`),
+          arnWithoutRevision: arn("ecs", `task-definition/${fam}`),
+          revision: 1,
+        },
+      };
     }
     case "aws:ecr/repository:Repository":
       return {
         id: n,
-        outputs: { name: n, arn: arn("ecr", `repository/${n}`), registryId: MOCK_ACCOUNT, repositoryUrl: `${MOCK_ACCOUNT}.dkr.ecr.${MOCK_REGION}.amazonaws.com/${n}` },
+        outputs: {
+          name: n,
+          arn: arn("ecr", `repository/${n}`),
+          registryId: MOCK_ACCOUNT,
+          repositoryUrl: `${MOCK_ACCOUNT}.dkr.ecr.${MOCK_REGION}.amazonaws.com/${n}`,
+        },
       };
     case "aws:ssm/parameter:Parameter":
-      return { id: n, outputs: { name: n, arn: arn("ssm", `parameter${n.startsWith("/") ? "" : "/"}${n}`), version: 1 } };
+      return {
+        id: n,
+        outputs: { name: n, arn: arn("ssm", `parameter${n.startsWith("/") ? "" : "/"}${n}`), version: 1 },
+      };
     case "aws:kms/key:Key":
-      return { id: `${name}-key-id`, outputs: { keyId: `${name}-key-id`, arn: arn("kms", `key/${name}-key-id`) } };
+      return {
+        id: `${name}-key-id`,
+        outputs: { keyId: `${name}-key-id`, arn: arn("kms", `key/${name}-key-id`) },
+      };
     case "aws:cognito/userPool:UserPool": {
       const id = `${MOCK_REGION}_${name.replace(/[^A-Za-z0-9]/g, "").slice(0, 9)}`;
-      return { id, outputs: { arn: arn("cognito-idp", `userpool/${id}`), endpoint: `cognito-idp.${MOCK_REGION}.amazonaws.com/${id}` } };
+      return {
+        id,
+        outputs: {
+          arn: arn("cognito-idp", `userpool/${id}`),
+          endpoint: `cognito-idp.${MOCK_REGION}.amazonaws.com/${id}`,
+        },
+      };
     }
     case "aws:cognito/identityPool:IdentityPool": {
       const id = `${MOCK_REGION}:00000000-0000-0000-0000-${name.length.toString().padStart(12, "0")}`;
@@ -214,18 +261,33 @@ export function mockOutputs(type: string, name: string, inputs: Record<string, L
       const id = `${name}-api-id`;
       return {
         id,
-        outputs: { rootResourceId: `${name}-root`, arn: `arn:aws:apigateway:${MOCK_REGION}::/restapis/${id}`, executionArn: arn("execute-api", id) },
+        outputs: {
+          rootResourceId: `${name}-root`,
+          arn: `arn:aws:apigateway:${MOCK_REGION}::/restapis/${id}`,
+          executionArn: arn("execute-api", id),
+        },
       };
     }
     case "aws:apigateway/stage:Stage":
-      return { id: `${name}-id`, outputs: { invokeUrl: `https://${name}.execute-api.${MOCK_REGION}.amazonaws.com/${inputs.stageName ?? "stage"}` } };
+      return {
+        id: `${name}-id`,
+        outputs: {
+          invokeUrl: `https://${name}.execute-api.${MOCK_REGION}.amazonaws.com/${inputs.stageName ?? "stage"}`,
+        },
+      };
     case "aws:sfn/stateMachine:StateMachine":
-      return { id: arn("states", `stateMachine:${n}`), outputs: { name: n, arn: arn("states", `stateMachine:${n}`) } };
+      return {
+        id: arn("states", `stateMachine:${n}`),
+        outputs: { name: n, arn: arn("states", `stateMachine:${n}`) },
+      };
     case "awsx:ec2:Vpc": {
       // One subnet (and route table) per declared subnet type per AZ, as awsx lays them out.
       const azCount: number = inputs.numberOfAvailabilityZones ?? inputs.availabilityZoneNames?.length ?? 3;
-      const types: string[] = (inputs.subnetSpecs ?? [{ type: "Public" }, { type: "Private" }]).map((s: Loose) => String(s.type).toLowerCase());
-      const ids = (kind: string) => (types.includes(kind) ? Array.from({ length: azCount }, (_, i) => `subnet-${name}-${kind}-${i}`) : []);
+      const types: string[] = (inputs.subnetSpecs ?? [{ type: "Public" }, { type: "Private" }]).map(
+        (s: Loose) => String(s.type).toLowerCase(),
+      );
+      const ids = (kind: string) =>
+        types.includes(kind) ? Array.from({ length: azCount }, (_, i) => `subnet-${name}-${kind}-${i}`) : [];
       const subnetIds = [...ids("public"), ...ids("private"), ...ids("isolated")];
       const nat = String(inputs.natGateways?.strategy ?? "OnePerAz").toLowerCase();
       const natCount = nat === "none" ? 0 : nat === "single" ? 1 : azCount;
@@ -283,16 +345,41 @@ function builtinCall(args: MockCallArgs, ssm: Record<string, string>): Record<st
     case "aws:ssm/getParameter:getParameter": {
       if (!(i.name in ssm)) throw new Error(`SSM parameter not mocked: ${i.name}`);
       const value = ssm[i.name];
-      return { id: i.name, name: i.name, value, insecureValue: value, type: "String", version: 1, arn: arn("ssm", `parameter${i.name}`), withDecryption: true };
+      return {
+        id: i.name,
+        name: i.name,
+        value,
+        insecureValue: value,
+        type: "String",
+        version: 1,
+        arn: arn("ssm", `parameter${i.name}`),
+        withDecryption: true,
+      };
     }
     case "aws:index/getCallerIdentity:getCallerIdentity":
-      return { id: MOCK_ACCOUNT, accountId: MOCK_ACCOUNT, arn: `arn:aws:iam::${MOCK_ACCOUNT}:user/test`, userId: "AIDATEST" };
+      return {
+        id: MOCK_ACCOUNT,
+        accountId: MOCK_ACCOUNT,
+        arn: `arn:aws:iam::${MOCK_ACCOUNT}:user/test`,
+        userId: "AIDATEST",
+      };
     case "aws:index/getRegion:getRegion":
-      return { id: MOCK_REGION, name: MOCK_REGION, region: MOCK_REGION, description: "US East (N. Virginia)", endpoint: `ec2.${MOCK_REGION}.amazonaws.com` };
+      return {
+        id: MOCK_REGION,
+        name: MOCK_REGION,
+        region: MOCK_REGION,
+        description: "US East (N. Virginia)",
+        endpoint: `ec2.${MOCK_REGION}.amazonaws.com`,
+      };
     case "aws:index/getPartition:getPartition":
       return { id: "aws", partition: "aws", dnsSuffix: "amazonaws.com", reverseDnsPrefix: "com.amazonaws" };
     case "aws:index/getAvailabilityZones:getAvailabilityZones":
-      return { id: MOCK_REGION, names: MOCK_AZS, zoneIds: MOCK_AZS.map((_, k) => `use1-az${k + 1}`), groupNames: [MOCK_REGION] };
+      return {
+        id: MOCK_REGION,
+        names: MOCK_AZS,
+        zoneIds: MOCK_AZS.map((_, k) => `use1-az${k + 1}`),
+        groupNames: [MOCK_REGION],
+      };
     case "aws:iam/getPolicyDocument:getPolicyDocument":
       return policyDocument(i);
     default:

@@ -24,7 +24,13 @@ const nd = (...lines: unknown[]) => lines.map((l) => JSON.stringify(l)).join("\n
 
 describe("OpenSearch double", () => {
   it("rejects index names OpenSearch rejects", async () => {
-    for (const bad of [`${os.prefix}a:b`, `${os.prefix}Upper`, `_${os.prefix}`, `${os.prefix}a b`, `${os.prefix}a*b`]) {
+    for (const bad of [
+      `${os.prefix}a:b`,
+      `${os.prefix}Upper`,
+      `_${os.prefix}`,
+      `${os.prefix}a b`,
+      `${os.prefix}a*b`,
+    ]) {
       const r = await req("PUT", `/${encodeURIComponent(bad)}`, {});
       expect(r.status).toBe(400);
       expect(r.body.error.type).toBe("invalid_index_name_exception");
@@ -34,7 +40,14 @@ describe("OpenSearch double", () => {
 
   it("creates, reads and deletes an index with aliases; 404 for missing", async () => {
     const ix = `${os.prefix}-a.v1`;
-    expect((await req("PUT", `/${ix}`, { mappings: { properties: { t: { type: "date" } } }, aliases: { [`${os.prefix}-a.write`]: {} } })).status).toBe(200);
+    expect(
+      (
+        await req("PUT", `/${ix}`, {
+          mappings: { properties: { t: { type: "date" } } },
+          aliases: { [`${os.prefix}-a.write`]: {} },
+        })
+      ).status,
+    ).toBe(200);
     expect((await req("PUT", `/${ix}`, {})).body.error.type).toBe("resource_already_exists_exception");
     const got = await req("GET", `/${os.prefix}-a.write`);
     expect(Object.keys(got.body)).toEqual([ix]);
@@ -52,11 +65,16 @@ describe("OpenSearch double", () => {
       "POST",
       "/_bulk?refresh=true",
       nd(
-        { index: { _index: ix, _id: "1", version: 10, version_type: "external_gte" } }, { k: "new", t: "2026-01-02T00:00:00Z" },
-        { index: { _index: ix, _id: "1", version: 5, version_type: "external_gte" } }, { k: "old", t: "2026-01-01T00:00:00Z" },
-        { index: { _index: ix, _id: "2" } }, { t: "not a date" },
-        { index: { _index: `${os.prefix}-missing`, _id: "3" } }, { k: "x" },
-        { index: { _index: ix, _id: "4", version: 10, version_type: "external_gte" } }, { k: "four", t: "2026-01-02T00:00:00Z" },
+        { index: { _index: ix, _id: "1", version: 10, version_type: "external_gte" } },
+        { k: "new", t: "2026-01-02T00:00:00Z" },
+        { index: { _index: ix, _id: "1", version: 5, version_type: "external_gte" } },
+        { k: "old", t: "2026-01-01T00:00:00Z" },
+        { index: { _index: ix, _id: "2" } },
+        { t: "not a date" },
+        { index: { _index: `${os.prefix}-missing`, _id: "3" } },
+        { k: "x" },
+        { index: { _index: ix, _id: "4", version: 10, version_type: "external_gte" } },
+        { k: "four", t: "2026-01-02T00:00:00Z" },
       ),
     );
     expect(r.status).toBe(200);
@@ -73,41 +91,71 @@ describe("OpenSearch double", () => {
 
   it("searches, counts and deletes by term/range/bool queries", async () => {
     const ix = `${os.prefix}-c.v1`;
-    await req("PUT", `/${ix}`, { mappings: { properties: { p: { type: "keyword" }, end: { type: "date" } } } });
+    await req("PUT", `/${ix}`, {
+      mappings: { properties: { p: { type: "keyword" }, end: { type: "date" } } },
+    });
     await req(
       "POST",
       "/_bulk?refresh=true",
       nd(
-        { index: { _index: ix, _id: "a" } }, { p: "x", end: "2026-01-01T00:00:00Z" },
-        { index: { _index: ix, _id: "b" } }, { p: "x", end: "2026-02-01T00:00:00Z" },
-        { index: { _index: ix, _id: "c" } }, { p: "y", end: "2026-01-01T00:00:00Z" },
+        { index: { _index: ix, _id: "a" } },
+        { p: "x", end: "2026-01-01T00:00:00Z" },
+        { index: { _index: ix, _id: "b" } },
+        { p: "x", end: "2026-02-01T00:00:00Z" },
+        { index: { _index: ix, _id: "c" } },
+        { p: "y", end: "2026-01-01T00:00:00Z" },
       ),
     );
-    const stale = { bool: { filter: [{ term: { p: "x" } }, { range: { end: { lt: "2026-02-01T00:00:00Z" } } }] } };
+    const stale = {
+      bool: { filter: [{ term: { p: "x" } }, { range: { end: { lt: "2026-02-01T00:00:00Z" } } }] },
+    };
     expect((await req("POST", `/${ix}/_count`, { query: stale })).body.count).toBe(1);
     expect((await req("POST", `/${ix}/_count`, { query: { match_all: {} } })).body.count).toBe(3);
     const del = await req("POST", `/${ix}/_delete_by_query?conflicts=proceed&refresh=true`, { query: stale });
     expect(del.body.deleted).toBe(1);
-    const ms = await req("POST", "/_msearch", nd({ index: ix }, { size: 0, query: { term: { p: "x" } } }, { index: `${os.prefix}-nope` }, { size: 0, query: { match_all: {} } }));
+    const ms = await req(
+      "POST",
+      "/_msearch",
+      nd(
+        { index: ix },
+        { size: 0, query: { term: { p: "x" } } },
+        { index: `${os.prefix}-nope` },
+        { size: 0, query: { match_all: {} } },
+      ),
+    );
     expect(ms.body.responses[0].hits.total.value).toBe(1);
     expect(ms.body.responses[1].error.type).toBe("index_not_found_exception");
-    const rest = await req("POST", `/${ix}/_search`, { query: { bool: { must_not: [{ term: { p: "y" } }] } } });
+    const rest = await req("POST", `/${ix}/_search`, {
+      query: { bool: { must_not: [{ term: { p: "y" } }] } },
+    });
     expect(rest.body.hits.hits.map((h: any) => h._id)).toEqual(["b"]);
   });
 
   it("flips aliases atomically and reindexes", async () => {
-    const [v1, v2, w, r] = [`${os.prefix}-d.v1`, `${os.prefix}-d.v2`, `${os.prefix}-d.write`, `${os.prefix}-d.read`];
+    const [v1, v2, w, r] = [
+      `${os.prefix}-d.v1`,
+      `${os.prefix}-d.v2`,
+      `${os.prefix}-d.write`,
+      `${os.prefix}-d.read`,
+    ];
     await req("PUT", `/${v1}`, { aliases: { [w]: {}, [r]: {} } });
     await req("POST", "/_bulk?refresh=true", nd({ index: { _index: w, _id: "1" } }, { n: 1 }));
     await req("PUT", `/${v2}`, {});
     const re = await req("POST", "/_reindex?refresh=true", { source: { index: v1 }, dest: { index: v2 } });
     expect(re.body.created).toBe(1);
     // A failing action leaves everything as it was.
-    const bad = await req("POST", "/_aliases", { actions: [{ remove: { index: v1, alias: w } }, { remove: { index: v2, alias: "nope" } }] });
+    const bad = await req("POST", "/_aliases", {
+      actions: [{ remove: { index: v1, alias: w } }, { remove: { index: v2, alias: "nope" } }],
+    });
     expect(bad.status).toBe(404);
     expect(Object.keys((await req("GET", `/_alias/${w}`)).body)).toEqual([v1]);
     const flip = await req("POST", "/_aliases", {
-      actions: [{ remove: { index: v1, alias: w } }, { remove: { index: v1, alias: r } }, { add: { index: v2, alias: w } }, { add: { index: v2, alias: r } }],
+      actions: [
+        { remove: { index: v1, alias: w } },
+        { remove: { index: v1, alias: r } },
+        { add: { index: v2, alias: w } },
+        { add: { index: v2, alias: r } },
+      ],
     });
     expect(flip.status).toBe(200);
     expect(Object.keys((await req("GET", `/_alias/${r}`)).body)).toEqual([v2]);
@@ -137,6 +185,8 @@ describe("OpenSearch double: Dashboards saved objects", () => {
     if (!os.double) return;
     os.double.failNext(/_bulk$/, 429, 1);
     expect((await req("POST", "/_bulk", nd({ delete: { _index: "x", _id: "1" } }))).status).toBe(429);
-    expect((await req("POST", "/_bulk", nd({ delete: { _index: `${os.prefix}-none`, _id: "1" } }))).status).toBe(200);
+    expect(
+      (await req("POST", "/_bulk", nd({ delete: { _index: `${os.prefix}-none`, _id: "1" } }))).status,
+    ).toBe(200);
   });
 });

@@ -37,7 +37,11 @@ describe("pulumi mock harness", () => {
       const box = new Box("box");
       const topic = new aws.sns.Topic("t", { kmsMasterKeyId: "alias/aws/sns" });
       const bucket = new aws.s3.Bucket("b", { bucket: "my-bucket" });
-      const table = new aws.dynamodb.Table("tbl", { name: "tbl-x", attributes: [{ name: "pk", type: "S" }], hashKey: "pk" });
+      const table = new aws.dynamodb.Table("tbl", {
+        name: "tbl-x",
+        attributes: [{ name: "pk", type: "S" }],
+        hashKey: "pk",
+      });
       return { url: box.queueUrl, topicArn: topic.arn, bucketArn: bucket.arn, stream: table.streamArn };
     });
     expect(out.url).toBe(`https://sqs.us-east-1.amazonaws.com/${MOCK_ACCOUNT}/box-q`);
@@ -46,9 +50,14 @@ describe("pulumi mock harness", () => {
     expect(out.stream).toMatch(/^arn:aws:dynamodb:us-east-1:123456789012:table\/tbl-x\/stream\//);
     expect(resourcesOfType("sec-an:test:Box").map((r) => r.custom)).toEqual([false]);
     expect(resourceNamed("aws:sqs/queue:Queue", "box-q").inputs.sqsManagedSseEnabled).toBe(true);
-    expect(() => resourceNamed("aws:sqs/queue:Queue", "nope")).toThrow(/no aws:sqs\/queue:Queue named nope; have: box-q/);
+    expect(() => resourceNamed("aws:sqs/queue:Queue", "nope")).toThrow(
+      /no aws:sqs\/queue:Queue named nope; have: box-q/,
+    );
     expect(resources().length).toBe(5);
-    expect(resourceNamed("aws:sqs/queue:Queue", "box-q").parent).toEqual({ type: "sec-an:test:Box", name: "box" });
+    expect(resourceNamed("aws:sqs/queue:Queue", "box-q").parent).toEqual({
+      type: "sec-an:test:Box",
+      name: "box",
+    });
     expect(resourceNamed("aws:sns/topic:Topic", "t").parent).toBeUndefined();
     expect(childrenOf({ type: "sec-an:test:Box", name: "box" }).map((r) => r.name)).toEqual(["box-q"]);
   });
@@ -56,12 +65,20 @@ describe("pulumi mock harness", () => {
   test("answers SSM, common invokes and config; throws for unmocked invokes", async () => {
     const p = await aws.ssm.getParameter({ name: "/sec-an/dev/thing" });
     expect(p.value).toBe("value-1");
-    await expect(aws.ssm.getParameter({ name: "/missing" })).rejects.toThrow(/SSM parameter not mocked: \/missing/);
+    await expect(aws.ssm.getParameter({ name: "/missing" })).rejects.toThrow(
+      /SSM parameter not mocked: \/missing/,
+    );
     expect((await aws.getCallerIdentity()).accountId).toBe(MOCK_ACCOUNT);
     expect((await aws.getRegion()).region).toBe("us-east-1");
     expect((await aws.getAvailabilityZones()).names.length).toBeGreaterThanOrEqual(3);
     const doc = await aws.iam.getPolicyDocument({
-      statements: [{ actions: ["sqs:SendMessage"], resources: ["arn:q"], principals: [{ type: "Service", identifiers: ["sns.amazonaws.com"] }] }],
+      statements: [
+        {
+          actions: ["sqs:SendMessage"],
+          resources: ["arn:q"],
+          principals: [{ type: "Service", identifiers: ["sns.amazonaws.com"] }],
+        },
+      ],
     });
     expect(JSON.parse(doc.json).Statement[0]).toEqual({
       Effect: "Allow",
@@ -69,14 +86,18 @@ describe("pulumi mock harness", () => {
       Resource: ["arn:q"],
       Principal: { Service: ["sns.amazonaws.com"] },
     });
-    await expect(aws.ec2.getVpc({ default: true })).rejects.toThrow(/Mock not implemented: aws:ec2\/getVpc:getVpc/);
+    await expect(aws.ec2.getVpc({ default: true })).rejects.toThrow(
+      /Mock not implemented: aws:ec2\/getVpc:getVpc/,
+    );
     const cfg = new pulumi.Config();
     expect(cfg.requireNumber("days")).toBe(7);
     expect(cfg.require("label")).toBe("x");
   });
 
   test("secrets are unwrapped in records and listed in secretKeys", async () => {
-    await runProgram(() => new aws.ssm.Parameter("p", { name: "/x", type: "SecureString", value: pulumi.secret("s3cr3t") }));
+    await runProgram(
+      () => new aws.ssm.Parameter("p", { name: "/x", type: "SecureString", value: pulumi.secret("s3cr3t") }),
+    );
     const rec = resourceNamed("aws:ssm/parameter:Parameter", "p");
     expect(rec.inputs.value).toBe("s3cr3t");
     expect(rec.secretKeys).toEqual(["value"]);

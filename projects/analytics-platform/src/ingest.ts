@@ -1,5 +1,13 @@
 import { SendMessageCommand, type MessageAttributeValue, type SQSClient } from "@aws-sdk/client-sqs";
-import { Attr, DocFields, IngestMessage, Limits, indexBase, writeAlias, type DocumentCollection } from "@sec-an/contracts";
+import {
+  Attr,
+  DocFields,
+  IngestMessage,
+  Limits,
+  indexBase,
+  writeAlias,
+  type DocumentCollection,
+} from "@sec-an/contracts";
 import { cutReason, logger, parseRecordBody, recordAttributes } from "@sec-an/runtime";
 import type { SQSBatchResponse, SQSRecord } from "aws-lambda";
 import type { BulkOp, DocumentStore, Filter } from "./store/types";
@@ -41,10 +49,18 @@ export interface IngestPlan {
  * clean-up then deletes only the parent's documents from older scans, so parts of one collection and
  * out-of-order deliveries never delete fresh documents.
  */
-export function planMessage(msg: IngestMessage, known: ReadonlySet<string>, maxDocBytes = DEFAULT_MAX_DOC_BYTES): IngestPlan {
+export function planMessage(
+  msg: IngestMessage,
+  known: ReadonlySet<string>,
+  maxDocBytes = DEFAULT_MAX_DOC_BYTES,
+): IngestPlan {
   const target = (base: string) => {
     const alias = writeAlias(base);
-    if (!known.has(alias)) throw new IngestRejected("unknown-index", `index ${alias} is not managed by the analytics platform (no such write alias); create it with ElasticIndex`);
+    if (!known.has(alias))
+      throw new IngestRejected(
+        "unknown-index",
+        `index ${alias} is not managed by the analytics platform (no such write alias); create it with ElasticIndex`,
+      );
     return alias;
   };
   // Serialised once: the size check and both bulk ops (snapshot, history) share the text.
@@ -52,11 +68,20 @@ export function planMessage(msg: IngestMessage, known: ReadonlySet<string>, maxD
     const source = JSON.stringify(doc);
     // UTF-8 is at most 3 bytes per UTF-16 unit: skip the exact count when it cannot matter.
     const bytes = source.length * 3 <= maxDocBytes ? source.length : Buffer.byteLength(source);
-    if (bytes > maxDocBytes) throw new IngestRejected("oversize", `${what} is ${bytes} bytes, larger than the ${maxDocBytes}-byte document limit`);
+    if (bytes > maxDocBytes)
+      throw new IngestRejected(
+        "oversize",
+        `${what} is ${bytes} bytes, larger than the ${maxDocBytes}-byte document limit`,
+      );
     return { doc, source };
   };
   if (msg.kind === "document") {
-    return { ops: [{ action: "index", index: target(msg.index), id: msg.id, ...sized(msg.doc, `document ${msg.id}`) }], cleanups: [] };
+    return {
+      ops: [
+        { action: "index", index: target(msg.index), id: msg.id, ...sized(msg.doc, `document ${msg.id}`) },
+      ],
+      cleanups: [],
+    };
   }
   const version = Date.parse(msg.scanEndTime);
   const ops: BulkOp[] = [];
@@ -66,10 +91,28 @@ export function planMessage(msg: IngestMessage, known: ReadonlySet<string>, maxD
     const history = msg.history === false ? undefined : target(indexBase(msg.task, docType, "history"));
     const snapshotOps: number[] = [];
     for (const d of docs) {
-      const { doc, source } = sized(collectionDoc(msg, d.nonTemporalKey, d.data), `${docType} document ${d.nonTemporalKey}`);
+      const { doc, source } = sized(
+        collectionDoc(msg, d.nonTemporalKey, d.data),
+        `${docType} document ${d.nonTemporalKey}`,
+      );
       snapshotOps.push(ops.length);
-      ops.push({ action: "index", index: snapshot, id: d.nonTemporalKey, doc, source, externalVersion: version });
-      if (history) ops.push({ action: "index", index: history, id: `${d.nonTemporalKey}@${msg.temporalKey}`, doc, source, externalVersion: version });
+      ops.push({
+        action: "index",
+        index: snapshot,
+        id: d.nonTemporalKey,
+        doc,
+        source,
+        externalVersion: version,
+      });
+      if (history)
+        ops.push({
+          action: "index",
+          index: history,
+          id: `${d.nonTemporalKey}@${msg.temporalKey}`,
+          doc,
+          source,
+          externalVersion: version,
+        });
     }
     const parent = { [DocFields.parentKey]: msg.parentKey };
     cleanups.push({
@@ -86,7 +129,11 @@ export function planMessage(msg: IngestMessage, known: ReadonlySet<string>, maxD
 const F = { ...DocFields };
 
 /** A collection document as stored: the parser's data plus the key, scan and lineage fields. */
-export function collectionDoc(msg: DocumentCollection, nonTemporalKey: string, data: Record<string, unknown>): Record<string, unknown> {
+export function collectionDoc(
+  msg: DocumentCollection,
+  nonTemporalKey: string,
+  data: Record<string, unknown>,
+): Record<string, unknown> {
   const doc: Record<string, unknown> = Object.assign({}, data);
   doc[F.parentKey] = msg.parentKey;
   doc[F.nonTemporalKey] = nonTemporalKey;
@@ -115,7 +162,10 @@ export interface IngestDeps {
  * fails (and is retried) only if one of its own writes failed transiently; a record whose input can
  * never index goes straight to the DLQ with the reason.
  */
-export async function ingestBatch(records: readonly SQSRecord[], deps: IngestDeps): Promise<SQSBatchResponse> {
+export async function ingestBatch(
+  records: readonly SQSRecord[],
+  deps: IngestDeps,
+): Promise<SQSBatchResponse> {
   const failed = new Set<string>();
   const rejected = new Map<string, IngestRejected>();
   const plans = new Map<SQSRecord, IngestPlan>();
@@ -151,7 +201,12 @@ export async function ingestBatch(records: readonly SQSRecord[], deps: IngestDep
 
   const owners: SQSRecord[] = [];
   const ops: BulkOp[] = [];
-  for (const [record, plan] of plans) for (const op of plan.ops) (owners.push(record), ops.push(op));
+  for (const [record, plan] of plans) {
+    for (const op of plan.ops) {
+      owners.push(record);
+      ops.push(op);
+    }
+  }
   if (ops.length > 0) {
     try {
       const results = await deps.store.bulk(ops);
@@ -159,7 +214,14 @@ export async function ingestBatch(records: readonly SQSRecord[], deps: IngestDep
         if (r.ok) return;
         const id = owners[i].messageId;
         if (r.retryable) failed.add(id);
-        else if (!rejected.has(id)) rejected.set(id, new IngestRejected("rejected", `OpenSearch rejected a write to ${ops[i].index}/${ops[i].id}: ${r.error}`));
+        else if (!rejected.has(id))
+          rejected.set(
+            id,
+            new IngestRejected(
+              "rejected",
+              `OpenSearch rejected a write to ${ops[i].index}/${ops[i].id}: ${r.error}`,
+            ),
+          );
       });
     } catch (e) {
       logger.error("bulk request failed", { error: e as Error });
@@ -187,7 +249,11 @@ export async function ingestBatch(records: readonly SQSRecord[], deps: IngestDep
   for (const record of records) {
     const why = rejected.get(record.messageId);
     if (!why || failed.has(record.messageId)) continue;
-    logger.warn("ingest message rejected", { messageId: record.messageId, code: why.code, reason: why.message });
+    logger.warn("ingest message rejected", {
+      messageId: record.messageId,
+      code: why.code,
+      reason: why.message,
+    });
     if (!deps.deadLetter) {
       failed.add(record.messageId);
       continue;
@@ -195,11 +261,18 @@ export async function ingestBatch(records: readonly SQSRecord[], deps: IngestDep
     try {
       await sendToDeadLetters(record, why, deps.deadLetter);
     } catch (e) {
-      logger.error("could not send to the DLQ; the record will be retried", { messageId: record.messageId, error: e as Error });
+      logger.error("could not send to the DLQ; the record will be retried", {
+        messageId: record.messageId,
+        error: e as Error,
+      });
       failed.add(record.messageId);
     }
   }
-  return { batchItemFailures: records.filter((r) => failed.has(r.messageId)).map((r) => ({ itemIdentifier: r.messageId })) };
+  return {
+    batchItemFailures: records
+      .filter((r) => failed.has(r.messageId))
+      .map((r) => ({ itemIdentifier: r.messageId })),
+  };
 }
 
 /**
@@ -224,7 +297,11 @@ async function dropLateReplays(plans: Map<SQSRecord, IngestPlan>, store: Documen
   for (const [plan, set] of dropped) plan.ops = plan.ops.filter((_, k) => !set.has(k));
 }
 
-async function sendToDeadLetters(record: SQSRecord, err: IngestRejected, dl: { sqs: SQSClient; queueUrl: string }): Promise<void> {
+async function sendToDeadLetters(
+  record: SQSRecord,
+  err: IngestRejected,
+  dl: { sqs: SQSClient; queueUrl: string },
+): Promise<void> {
   const str = (v: string): MessageAttributeValue => ({ DataType: "String", StringValue: v });
   const attrs: Record<string, MessageAttributeValue> = {};
   for (const [k, v] of Object.entries(recordAttributes(record)).slice(0, 6)) attrs[k] = str(v);
@@ -232,5 +309,7 @@ async function sendToDeadLetters(record: SQSRecord, err: IngestRejected, dl: { s
   attrs[Attr.errorMessage] = str(cutReason(err.message, Limits.reasonBytes));
   attrs[Attr.requestId] = str(record.messageId);
   if (record.eventSourceARN) attrs[Attr.sourceQueue] = str(record.eventSourceARN);
-  await dl.sqs.send(new SendMessageCommand({ QueueUrl: dl.queueUrl, MessageBody: record.body, MessageAttributes: attrs }));
+  await dl.sqs.send(
+    new SendMessageCommand({ QueueUrl: dl.queueUrl, MessageBody: record.body, MessageAttributes: attrs }),
+  );
 }

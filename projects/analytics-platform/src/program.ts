@@ -6,8 +6,22 @@
 import * as path from "node:path";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { DEAD_LETTER_OBJECT_SUFFIX, Env, Params, resourcePrefix, type SecurityRoleSpec } from "@sec-an/contracts";
-import { ElasticIndex, KibanaSavedObject, LambdaFunction, ServiceQueue, SsmExports, ssmParam, ssmReadStatement } from "@sec-an/components";
+import {
+  DEAD_LETTER_OBJECT_SUFFIX,
+  Env,
+  Params,
+  resourcePrefix,
+  type SecurityRoleSpec,
+} from "@sec-an/contracts";
+import {
+  ElasticIndex,
+  KibanaSavedObject,
+  LambdaFunction,
+  ServiceQueue,
+  SsmExports,
+  ssmParam,
+  ssmReadStatement,
+} from "@sec-an/components";
 import { SearchDomain } from "./infra/domain";
 import { DEAD_LETTER_INDEX } from "./reporter";
 import { parseConfig, type AnalyticsConfig } from "./stack-config";
@@ -43,40 +57,62 @@ export function program(config: AnalyticsConfig) {
     vpcId,
     description: "Analytics Lambdas: HTTPS out only (the domain, and AWS APIs via endpoints or NAT)",
     ingress: [],
-    egress: [{ protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: ["0.0.0.0/0"], description: "HTTPS" }],
+    egress: [
+      { protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: ["0.0.0.0/0"], description: "HTTPS" },
+    ],
     tags,
   });
   const vpcConfig = { subnetIds: privateSubnets, securityGroupIds: [lambdaSg.id] };
-  const esHttp = (sid: string, actions: string[]) => ({ Sid: sid, Action: actions.map((a) => `es:ESHttp${a}`), Resource: pulumi.interpolate`${domainArn}/*` });
+  const esHttp = (sid: string, actions: string[]) => ({
+    Sid: sid,
+    Action: actions.map((a) => `es:ESHttp${a}`),
+    Resource: pulumi.interpolate`${domainArn}/*`,
+  });
 
-  const ingestQueue = new ServiceQueue(`${prefix}-analytics-ingest`, { deployment: d, consumerTimeout: 60, maxReceiveCount: 5, tags });
+  const ingestQueue = new ServiceQueue(`${prefix}-analytics-ingest`, {
+    deployment: d,
+    consumerTimeout: 60,
+    maxReceiveCount: 5,
+    tags,
+  });
   // Results topics of every project of this deployment (`${prefix}-…`) may deliver; nothing else.
-  new aws.sqs.QueuePolicy(`${prefix}-analytics-ingest-senders`, {
-    queueUrl: ingestQueue.url,
-    policy: pulumi.all([ingestQueue.arn, partition, region, account]).apply(([arn, part, reg, acct]) =>
-      JSON.stringify({
-        Version: "2012-10-17",
-        Statement: [
-          {
-            Sid: "AllowDeploymentTopics",
-            Effect: "Allow",
-            Principal: { Service: "sns.amazonaws.com" },
-            Action: "sqs:SendMessage",
-            Resource: arn,
-            Condition: { ArnLike: { "aws:SourceArn": `arn:${part}:sns:${reg}:${acct}:${prefix}-*` }, StringEquals: { "aws:SourceAccount": acct } },
-          },
-        ],
-      }),
-    ),
-  }, { parent: ingestQueue });
+  new aws.sqs.QueuePolicy(
+    `${prefix}-analytics-ingest-senders`,
+    {
+      queueUrl: ingestQueue.url,
+      policy: pulumi.all([ingestQueue.arn, partition, region, account]).apply(([arn, part, reg, acct]) =>
+        JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Sid: "AllowDeploymentTopics",
+              Effect: "Allow",
+              Principal: { Service: "sns.amazonaws.com" },
+              Action: "sqs:SendMessage",
+              Resource: arn,
+              Condition: {
+                ArnLike: { "aws:SourceArn": `arn:${part}:sns:${reg}:${acct}:${prefix}-*` },
+                StringEquals: { "aws:SourceAccount": acct },
+              },
+            },
+          ],
+        }),
+      ),
+    },
+    { parent: ingestQueue },
+  );
 
   const admin = new LambdaFunction(`${prefix}-opensearch-admin`, {
     entry: handler("opensearch-admin.ts"),
-    description: "Creates, migrates and deletes indices, saved objects and access roles in the VPC-only domain",
+    description:
+      "Creates, migrates and deletes indices, saved objects and access roles in the VPC-only domain",
     timeout: 300,
     deployment: d,
     vpcConfig,
-    statements: [esHttp("AdministerDomain", ["Get", "Head", "Post", "Put", "Delete"]), ssmReadStatement(d, [Params.esEndpointUrl])],
+    statements: [
+      esHttp("AdministerDomain", ["Get", "Head", "Post", "Put", "Delete"]),
+      ssmReadStatement(d, [Params.esEndpointUrl]),
+    ],
     tags,
   });
 
@@ -94,7 +130,10 @@ export function program(config: AnalyticsConfig) {
     ],
     tags,
   });
-  ingestQueue.eventSource(ingestor, { batchSize: config.ingestBatchSize, maximumBatchingWindowInSeconds: config.ingestBatchWindow });
+  ingestQueue.eventSource(ingestor, {
+    batchSize: config.ingestBatchSize,
+    maximumBatchingWindowInSeconds: config.ingestBatchWindow,
+  });
 
   // The reporter's own failures end here: a plain queue nobody consumes (an alarm watches it), never
   // the dead-letter bucket, so no failure can trigger the reporter again.
@@ -112,22 +151,45 @@ export function program(config: AnalyticsConfig) {
     vpcConfig,
     deadLetterTargetArn: reporterFailed.arn,
     statements: [
-      { Sid: "ReadDeadLetters", Action: "s3:GetObject", Resource: pulumi.interpolate`${deadLettersBucketArn}/*` },
+      {
+        Sid: "ReadDeadLetters",
+        Action: "s3:GetObject",
+        Resource: pulumi.interpolate`${deadLettersBucketArn}/*`,
+      },
       esHttp("WriteDeadLetters", ["Get", "Head", "Post", "Put"]),
       ssmReadStatement(d, [Params.esEndpointUrl]),
     ],
     tags,
   });
-  new aws.lambda.FunctionEventInvokeConfig(`${prefix}-dead-letter-reporter-async`, { functionName: reporter.name, maximumRetryAttempts: 2, maximumEventAgeInSeconds: 6 * 3600 }, { parent: reporter });
+  new aws.lambda.FunctionEventInvokeConfig(
+    `${prefix}-dead-letter-reporter-async`,
+    { functionName: reporter.name, maximumRetryAttempts: 2, maximumEventAgeInSeconds: 6 * 3600 },
+    { parent: reporter },
+  );
   const s3Invoke = new aws.lambda.Permission(
     `${prefix}-dead-letter-reporter-s3`,
-    { action: "lambda:InvokeFunction", function: reporter.name, principal: "s3.amazonaws.com", sourceArn: deadLettersBucketArn, sourceAccount: account },
+    {
+      action: "lambda:InvokeFunction",
+      function: reporter.name,
+      principal: "s3.amazonaws.com",
+      sourceArn: deadLettersBucketArn,
+      sourceAccount: account,
+    },
     { parent: reporter },
   );
   // analytics-platform owns the dead-letter bucket's notification configuration (S3 allows one per bucket).
   new aws.s3.BucketNotification(
     `${prefix}-dead-letter-notifications`,
-    { bucket: deadLettersBucketName, lambdaFunctions: [{ lambdaFunctionArn: reporter.arn, events: ["s3:ObjectCreated:*"], filterSuffix: DEAD_LETTER_OBJECT_SUFFIX }] },
+    {
+      bucket: deadLettersBucketName,
+      lambdaFunctions: [
+        {
+          lambdaFunctionArn: reporter.arn,
+          events: ["s3:ObjectCreated:*"],
+          filterSuffix: DEAD_LETTER_OBJECT_SUFFIX,
+        },
+      ],
+    },
     { dependsOn: [s3Invoke] },
   );
   new aws.cloudwatch.MetricAlarm(`${prefix}-dead-letter-reporter-failed-alarm`, {
@@ -158,7 +220,10 @@ export function program(config: AnalyticsConfig) {
     clientSecurityGroupIds: [lambdaSg.id],
     masterUserArn,
     principalArns: [admin.role.arn, ingestor.role.arn, reporter.role.arn, usersRoleArn, masterUserArn],
-    cognito: { userPoolId: ssmParam(d, Params.cognitoUserPool), identityPoolId: ssmParam(d, Params.cognitoIdentityPool) },
+    cognito: {
+      userPoolId: ssmParam(d, Params.cognitoUserPool),
+      identityPoolId: ssmParam(d, Params.cognitoIdentityPool),
+    },
     logRetentionDays: config.logRetentionDays,
     tags,
   });
@@ -173,13 +238,24 @@ export function program(config: AnalyticsConfig) {
   const adminReady = [search, admin, endpointExport];
 
   // Fine-grained access control: writers get document rights only; signed-in users read.
-  const role = (name: string, permissions: SecurityRoleSpec["permissions"], backendRoles: pulumi.Input<string>[]) =>
+  const role = (
+    name: string,
+    permissions: SecurityRoleSpec["permissions"],
+    backendRoles: pulumi.Input<string>[],
+  ) =>
     new aws.lambda.Invocation(
       `${prefix}-fgac-${name.replace(/_/g, "-")}`,
       {
         functionName: admin.name,
         lifecycleScope: "CRUD",
-        input: pulumi.all(backendRoles).apply((roles) => JSON.stringify({ kind: "security-role", name, ...(permissions ? { permissions } : {}), backendRoles: roles } satisfies SecurityRoleSpec)),
+        input: pulumi.all(backendRoles).apply((roles) =>
+          JSON.stringify({
+            kind: "security-role",
+            name,
+            ...(permissions ? { permissions } : {}),
+            backendRoles: roles,
+          } satisfies SecurityRoleSpec),
+        ),
       },
       { dependsOn: adminReady },
     );
@@ -191,7 +267,13 @@ export function program(config: AnalyticsConfig) {
 
   const deadLetterIndex = new ElasticIndex(
     `${prefix}-dead-letter-index`,
-    { adminFunctionName: admin.name, base: DEAD_LETTER_INDEX, mappings: deadLetterMappings, collection: false, timeField: "sentTime" },
+    {
+      adminFunctionName: admin.name,
+      base: DEAD_LETTER_INDEX,
+      mappings: deadLetterMappings,
+      collection: false,
+      timeField: "sentTime",
+    },
     { dependsOn: [...adminReady, ...roles] },
   );
   const deadLettersView = new KibanaSavedObject(

@@ -1,14 +1,32 @@
 import { gunzipSync } from "node:zlib";
 import { GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
-import { DEAD_LETTER_OBJECT_SUFFIX, DeadLetterRecord, PlatformIndex, indexBase, isValid, writeAlias } from "@sec-an/contracts";
+import {
+  DEAD_LETTER_OBJECT_SUFFIX,
+  DeadLetterRecord,
+  PlatformIndex,
+  indexBase,
+  isValid,
+  writeAlias,
+} from "@sec-an/contracts";
 import type { S3Event } from "aws-lambda";
 import type { BulkOp, DocumentStore } from "./store/types";
 
 /** Logical index of dead letters: `dead_letter_data` (no snapshot/history). */
-export const DEAD_LETTER_INDEX = indexBase(PlatformIndex.deadLetter.task, PlatformIndex.deadLetter.docType, "");
+export const DEAD_LETTER_INDEX = indexBase(
+  PlatformIndex.deadLetter.task,
+  PlatformIndex.deadLetter.docType,
+  "",
+);
 
 /** One dead letter as indexed: the recorder's record, where it is stored, and when it was reported. */
-export type DeadLetterDoc = Partial<DeadLetterRecord> & { bucket: string; deadLetterKey: string; queueName: string; sentTime: string; reportedTime: string; reportError?: string };
+export type DeadLetterDoc = Partial<DeadLetterRecord> & {
+  bucket: string;
+  deadLetterKey: string;
+  queueName: string;
+  sentTime: string;
+  reportedTime: string;
+  reportError?: string;
+};
 
 const s3Key = (raw: string) => decodeURIComponent(raw.replace(/\+/g, " "));
 
@@ -17,7 +35,12 @@ const s3Key = (raw: string) => decodeURIComponent(raw.replace(/\+/g, " "));
  * free-form attributes map); anything unreadable is still reported, from its key and S3 metadata, with
  * the reason it could not be read: a dead letter must never vanish because its record is odd.
  */
-export async function deadLetterDoc(s3: S3Client, bucket: string, key: string, now = new Date()): Promise<DeadLetterDoc> {
+export async function deadLetterDoc(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+  now = new Date(),
+): Promise<DeadLetterDoc> {
   const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
   const meta = out.Metadata ?? {};
   const fallback = (why: string): DeadLetterDoc => ({
@@ -25,7 +48,10 @@ export async function deadLetterDoc(s3: S3Client, bucket: string, key: string, n
     deadLetterKey: key,
     queueName: meta["queue-name"] || key.split("/")[0] || "unknown-queue",
     messageId: meta["message-id"],
-    sentTime: meta["sent-time"] && !Number.isNaN(Date.parse(meta["sent-time"])) ? meta["sent-time"] : (out.LastModified ?? now).toISOString(),
+    sentTime:
+      meta["sent-time"] && !Number.isNaN(Date.parse(meta["sent-time"]))
+        ? meta["sent-time"]
+        : (out.LastModified ?? now).toISOString(),
     ...(meta.reason ? { reason: meta.reason } : {}),
     ...(meta["error-code"] ? { errorCode: meta["error-code"] } : {}),
     reportedTime: now.toISOString(),
@@ -51,7 +77,10 @@ export async function deadLetterDoc(s3: S3Client, bucket: string, key: string, n
  * bucket/key, so S3's at-least-once notifications overwrite rather than duplicate. Store failures throw:
  * Lambda's async retries apply, then the on-failure destination (a terminal queue nobody consumes).
  */
-export async function reportDeadLetters(event: S3Event, deps: { s3: S3Client; store: DocumentStore; now?: Date }): Promise<{ indexed: number; skipped: number }> {
+export async function reportDeadLetters(
+  event: S3Event,
+  deps: { s3: S3Client; store: DocumentStore; now?: Date },
+): Promise<{ indexed: number; skipped: number }> {
   const ops: BulkOp[] = [];
   let skipped = 0;
   for (const r of event.Records ?? []) {
@@ -67,6 +96,12 @@ export async function reportDeadLetters(event: S3Event, deps: { s3: S3Client; st
   if (ops.length === 0) return { indexed: 0, skipped };
   const results = await deps.store.bulk(ops);
   const bad = results.map((r, i) => ({ r, op: ops[i] })).filter((x) => !x.r.ok);
-  if (bad.length) throw new Error(`could not index ${bad.length} dead letter(s): ${bad.map((x) => `${x.op.id}: ${x.r.error}`).join("; ").slice(0, 2000)}`);
+  if (bad.length)
+    throw new Error(
+      `could not index ${bad.length} dead letter(s): ${bad
+        .map((x) => `${x.op.id}: ${x.r.error}`)
+        .join("; ")
+        .slice(0, 2000)}`,
+    );
   return { indexed: ops.length, skipped };
 }

@@ -38,31 +38,46 @@ function int(cfg: ConfigLike, key: string, def: number, min: number, max: number
   const raw = cfg.get(key);
   if (raw === undefined) return def;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(key, `expected a whole number ${min}..${max}, got ${JSON.stringify(raw)}`);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new ConfigError(key, `expected a whole number ${min}..${max}, got ${JSON.stringify(raw)}`);
   return n;
 }
 
-const LOG_RETENTION = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
+const LOG_RETENTION = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+];
 
 export function parseConfig(cfg: ConfigLike, stack: string): AnalyticsConfig {
   const deployment = readDeployment(cfg, stack);
   const engineVersion = cfg.get("engineVersion") ?? "OpenSearch_2.19";
   const m = /^OpenSearch_(\d+)\.(\d+)$/.exec(engineVersion);
   if (!m || Number(m[1]) < 2 || (Number(m[1]) === 2 && Number(m[2]) < 11)) {
-    throw new ConfigError("engineVersion", `expected OpenSearch_2.11 or newer (e.g. OpenSearch_2.19), got ${JSON.stringify(engineVersion)}`);
+    throw new ConfigError(
+      "engineVersion",
+      `expected OpenSearch_2.11 or newer (e.g. OpenSearch_2.19), got ${JSON.stringify(engineVersion)}`,
+    );
   }
   const instanceType = cfg.get("instanceType") ?? "t3.small.search";
-  if (!/^[a-z][a-z0-9]*\.[a-z0-9]+\.search$/.test(instanceType)) throw new ConfigError("instanceType", `expected an OpenSearch instance type such as r7g.large.search, got ${JSON.stringify(instanceType)}`);
+  if (!/^[a-z][a-z0-9]*\.[a-z0-9]+\.search$/.test(instanceType))
+    throw new ConfigError(
+      "instanceType",
+      `expected an OpenSearch instance type such as r7g.large.search, got ${JSON.stringify(instanceType)}`,
+    );
   const instanceCount = int(cfg, "instanceCount", 1, 1, 80);
   const zoneCount = int(cfg, "zoneCount", instanceCount > 1 ? 2 : 1, 1, 3);
-  if (instanceCount % zoneCount !== 0) throw new ConfigError("instanceCount", `${instanceCount} nodes cannot spread evenly over ${zoneCount} zones`);
+  if (instanceCount % zoneCount !== 0)
+    throw new ConfigError(
+      "instanceCount",
+      `${instanceCount} nodes cannot spread evenly over ${zoneCount} zones`,
+    );
   const masterUserArn = cfg.get("masterUserArn");
   if (masterUserArn !== undefined && !/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/.test(masterUserArn)) {
     throw new ConfigError("masterUserArn", `expected an IAM role ARN, got ${JSON.stringify(masterUserArn)}`);
   }
   const batch = int(cfg, "ingestBatchSize", 10, 1, 10);
   const logRetentionDays = int(cfg, "logRetentionDays", 90, 1, 3653);
-  if (!LOG_RETENTION.includes(logRetentionDays)) throw new ConfigError("logRetentionDays", `CloudWatch accepts ${LOG_RETENTION.join(", ")}`);
+  if (!LOG_RETENTION.includes(logRetentionDays))
+    throw new ConfigError("logRetentionDays", `CloudWatch accepts ${LOG_RETENTION.join(", ")}`);
   return {
     deployment,
     engineVersion,

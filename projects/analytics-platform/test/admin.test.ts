@@ -1,4 +1,12 @@
-import { OPENSEARCH_URL_ENV, readAlias, savedObjectId, versionedIndexName, withDocFieldMappings, writeAlias, type IndexSpec } from "@sec-an/contracts";
+import {
+  OPENSEARCH_URL_ENV,
+  readAlias,
+  savedObjectId,
+  versionedIndexName,
+  withDocFieldMappings,
+  writeAlias,
+  type IndexSpec,
+} from "@sec-an/contracts";
 import { openSearchForTests, type OpenSearchUnderTest } from "@sec-an/testing";
 import { handler } from "../src/handlers/opensearch-admin";
 import { OpenSearchStore } from "../src/store/opensearch";
@@ -17,19 +25,32 @@ afterAll(async () => {
 
 function indexSpec(base: string, mappings: Record<string, unknown>, forceDestroy = false): IndexSpec {
   const m = withDocFieldMappings(mappings);
-  return { kind: "index", base, index: versionedIndexName(base, { mappings: m, settings: {} }), mappings: m, settings: {}, forceDestroy };
+  return {
+    kind: "index",
+    base,
+    index: versionedIndexName(base, { mappings: m, settings: {} }),
+    mappings: m,
+    settings: {},
+    forceDestroy,
+  };
 }
 
 describe("opensearch-admin handler: indices", () => {
   it("creates the versioned index behind both aliases, and a repeat is no operation", async () => {
     const base = `${os.prefix}_ports_snapshot`;
     const spec = indexSpec(base, { properties: { port: { type: "integer" } } });
-    await expect(handler({ ...spec, tf: { action: "create" } })).resolves.toEqual({ kind: "index", action: "created", id: spec.index });
+    await expect(handler({ ...spec, tf: { action: "create" } })).resolves.toEqual({
+      kind: "index",
+      action: "created",
+      id: spec.index,
+    });
     expect(await store.aliasTargets(writeAlias(base))).toEqual([spec.index]);
     expect(await store.aliasTargets(readAlias(base))).toEqual([spec.index]);
     const info = await store.getIndex(spec.index);
     expect((info!.mappings as any).properties.__ParentKey.type).toBe("keyword");
-    await expect(handler({ ...spec, tf: { action: "update", prev_input: spec } })).resolves.toMatchObject({ action: "unchanged" });
+    await expect(handler({ ...spec, tf: { action: "update", prev_input: spec } })).resolves.toMatchObject({
+      action: "unchanged",
+    });
   });
 
   it("migrates on a mapping change: new index, documents copied, aliases flipped, old index deleted", async () => {
@@ -62,15 +83,28 @@ describe("opensearch-admin handler: indices", () => {
     await handler(spec);
     await store.bulk([{ action: "index", index: writeAlias(base), id: "x", doc: { a: 1 } }]);
     await store.refresh(writeAlias(base));
-    await expect(handler({ ...spec, tf: { action: "delete" } })).rejects.toThrow(/refusing to delete index .* 1 documents/);
+    await expect(handler({ ...spec, tf: { action: "delete" } })).rejects.toThrow(
+      /refusing to delete index .* 1 documents/,
+    );
     expect(await store.getIndex(spec.index)).toBeDefined();
-    await expect(handler({ ...spec, forceDestroy: true, tf: { action: "delete" } })).resolves.toMatchObject({ action: "deleted" });
+    await expect(handler({ ...spec, forceDestroy: true, tf: { action: "delete" } })).resolves.toMatchObject({
+      action: "deleted",
+    });
     expect(await store.getIndex(spec.index)).toBeUndefined();
     await expect(handler({ ...spec, tf: { action: "delete" } })).resolves.toMatchObject({ action: "absent" });
   });
 
   it("rejects a malformed request with a clear error", async () => {
-    await expect(handler({ kind: "index", base: "Bad:Name", index: "x", mappings: {}, settings: {}, forceDestroy: false })).rejects.toThrow(/admin request is invalid/);
+    await expect(
+      handler({
+        kind: "index",
+        base: "Bad:Name",
+        index: "x",
+        mappings: {},
+        settings: {},
+        forceDestroy: false,
+      }),
+    ).rejects.toThrow(/admin request is invalid/);
     await expect(handler({ kind: "table" })).rejects.toThrow(/admin request is invalid/);
   });
 });
@@ -79,11 +113,21 @@ describe("opensearch-admin handler: saved objects", () => {
   it("creates, updates (409 → PUT), renames by id and deletes (404 = success)", async () => {
     if (!os.double) return; // needs the Dashboards API (a bare OpenSearch lacks it)
     const id = savedObjectId("visualization", `${os.prefix}-vis`);
-    const spec = { kind: "saved-object" as const, type: "visualization" as const, id, attributes: { title: "Dead Letters" }, references: [] };
+    const spec = {
+      kind: "saved-object" as const,
+      type: "visualization" as const,
+      id,
+      attributes: { title: "Dead Letters" },
+      references: [],
+    };
     await expect(handler(spec)).resolves.toEqual({ kind: "saved-object", action: "created", id });
     // Written to the global tenant, which signed-in users can read.
-    expect(os.double.requests.filter((r) => r.path.endsWith(id)).map((r) => [r.method, r.tenant])).toEqual([["POST", "global"]]);
-    await expect(handler({ ...spec, attributes: { title: "Dead letters" }, tf: { action: "update", prev_input: spec } })).resolves.toMatchObject({ action: "updated" });
+    expect(os.double.requests.filter((r) => r.path.endsWith(id)).map((r) => [r.method, r.tenant])).toEqual([
+      ["POST", "global"],
+    ]);
+    await expect(
+      handler({ ...spec, attributes: { title: "Dead letters" }, tf: { action: "update", prev_input: spec } }),
+    ).resolves.toMatchObject({ action: "updated" });
     expect((await store.getSavedObject("visualization", id))!.attributes.title).toBe("Dead letters");
     // An unrelated object with the same title is never touched (the original deleted by title).
     const other = savedObjectId("visualization", `${os.prefix}-other`);
@@ -92,17 +136,25 @@ describe("opensearch-admin handler: saved objects", () => {
     await handler({ ...spec, id: id2, tf: { action: "update", prev_input: spec } });
     expect(await store.getSavedObject("visualization", id)).toBeUndefined();
     expect(await store.getSavedObject("visualization", other)).toBeDefined();
-    await expect(handler({ ...spec, id: id2, tf: { action: "delete" } })).resolves.toMatchObject({ action: "deleted" });
-    await expect(handler({ ...spec, id: id2, tf: { action: "delete" } })).resolves.toMatchObject({ action: "absent" });
+    await expect(handler({ ...spec, id: id2, tf: { action: "delete" } })).resolves.toMatchObject({
+      action: "deleted",
+    });
+    await expect(handler({ ...spec, id: id2, tf: { action: "delete" } })).resolves.toMatchObject({
+      action: "absent",
+    });
   });
 
   it("retries a throttled Dashboards call and surfaces a persistent failure", async () => {
     if (!os.double) return;
     const id = savedObjectId("dashboard", `${os.prefix}-dash`);
     os.double.failNext(/saved_objects\/dashboard/, 503, 2);
-    await expect(store.putSavedObject("dashboard", id, { attributes: { title: "x" } })).resolves.toBe("created");
+    await expect(store.putSavedObject("dashboard", id, { attributes: { title: "x" } })).resolves.toBe(
+      "created",
+    );
     os.double.failNext(/saved_objects\/dashboard/, 500, 3);
-    await expect(store.putSavedObject("dashboard", id, { attributes: { title: "x" } })).rejects.toThrow(/500.*after 3 attempts/);
+    await expect(store.putSavedObject("dashboard", id, { attributes: { title: "x" } })).rejects.toThrow(
+      /500.*after 3 attempts/,
+    );
   });
 });
 
@@ -112,19 +164,42 @@ describe("opensearch-admin handler: security roles", () => {
     const ingest = {
       kind: "security-role" as const,
       name: "sec_an_ingest",
-      permissions: { cluster_permissions: ["indices:data/write/bulk"], index_permissions: [{ index_patterns: ["*"], allowed_actions: ["crud", "indices:admin/aliases/get"] }] },
+      permissions: {
+        cluster_permissions: ["indices:data/write/bulk"],
+        index_permissions: [
+          { index_patterns: ["*"], allowed_actions: ["crud", "indices:admin/aliases/get"] },
+        ],
+      },
       backendRoles: ["arn:aws:iam::123456789012:role/dev-sec-an-analytics-ingestor-role"],
     };
-    await expect(handler(ingest)).resolves.toEqual({ kind: "security-role", action: "updated", id: "sec_an_ingest" });
+    await expect(handler(ingest)).resolves.toEqual({
+      kind: "security-role",
+      action: "updated",
+      id: "sec_an_ingest",
+    });
     expect(os.double.securityRoles.get("sec_an_ingest")).toEqual(ingest.permissions);
-    expect(os.double.roleMappings.get("sec_an_ingest")).toEqual({ backend_roles: ingest.backendRoles, hosts: [], users: [] });
-    await handler({ kind: "security-role", name: "readall", backendRoles: ["arn:aws:iam::123456789012:role/users"] });
+    expect(os.double.roleMappings.get("sec_an_ingest")).toEqual({
+      backend_roles: ingest.backendRoles,
+      hosts: [],
+      users: [],
+    });
+    await handler({
+      kind: "security-role",
+      name: "readall",
+      backendRoles: ["arn:aws:iam::123456789012:role/users"],
+    });
     expect(os.double.securityRoles.has("readall")).toBe(false);
-    expect(os.double.roleMappings.get("readall")!.backend_roles).toEqual(["arn:aws:iam::123456789012:role/users"]);
+    expect(os.double.roleMappings.get("readall")!.backend_roles).toEqual([
+      "arn:aws:iam::123456789012:role/users",
+    ]);
     await handler({ ...ingest, tf: { action: "delete" } });
-    await expect(handler({ ...ingest, tf: { action: "delete" } })).resolves.toMatchObject({ action: "deleted" });
+    await expect(handler({ ...ingest, tf: { action: "delete" } })).resolves.toMatchObject({
+      action: "deleted",
+    });
     expect(os.double.securityRoles.has("sec_an_ingest")).toBe(false);
-    await expect(handler({ ...ingest, backendRoles: ["not-an-arn"] })).rejects.toThrow(/admin request is invalid/);
+    await expect(handler({ ...ingest, backendRoles: ["not-an-arn"] })).rejects.toThrow(
+      /admin request is invalid/,
+    );
   });
 });
 
@@ -138,7 +213,13 @@ describe("opensearch-admin handler: store override (local runs)", () => {
     });
     setStoreOverride(local);
     try {
-      await expect(handler({ kind: "security-role", name: "readall", backendRoles: ["arn:aws:iam::123456789012:role/u"] })).resolves.toEqual({ kind: "security-role", action: "unchanged", id: "readall" });
+      await expect(
+        handler({
+          kind: "security-role",
+          name: "readall",
+          backendRoles: ["arn:aws:iam::123456789012:role/u"],
+        }),
+      ).resolves.toEqual({ kind: "security-role", action: "unchanged", id: "readall" });
       const spec = indexSpec(`${os.prefix}_local_snapshot`, { properties: {} });
       await expect(handler(spec)).resolves.toMatchObject({ action: "created" });
       expect(calls).toContain(spec.index);

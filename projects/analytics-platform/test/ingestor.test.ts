@@ -1,4 +1,9 @@
-import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
+import {
+  CreateQueueCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SQSClient,
+} from "@aws-sdk/client-sqs";
 import { Attr, DocFields, keyHash, readAlias } from "@sec-an/contracts";
 import { awsClientConfig, openSearchForTests, uniqueName, type OpenSearchUnderTest } from "@sec-an/testing";
 import { ingestBatch, planMessage } from "../src/ingest";
@@ -16,7 +21,9 @@ beforeAll(async () => {
   sqs = new SQSClient(awsClientConfig());
   dlqUrl = (await sqs.send(new CreateQueueCommand({ QueueName: uniqueName("ingest-dlq") }))).QueueUrl!;
   task = os.prefix;
-  await createIndices(store, task, "ports", ["snapshot", "history"], { properties: { port: { type: "integer" } } });
+  await createIndices(store, task, "ports", ["snapshot", "history"], {
+    properties: { port: { type: "integer" } },
+  });
   await createIndices(store, task, "hosts", ["snapshot"]);
   await createIndices(store, "dead_letter", `${task}data`, [""], { properties: { sent: { type: "date" } } });
 });
@@ -25,14 +32,27 @@ afterAll(async () => {
   await os.close();
 });
 
-const deps = () => ({ store, deadLetter: { sqs, queueUrl: dlqUrl }, refreshKnown: () => store.invalidateAliases() });
+const deps = () => ({
+  store,
+  deadLetter: { sqs, queueUrl: dlqUrl },
+  refreshKnown: () => store.invalidateAliases(),
+});
 async function docs(alias: string, host?: string) {
   await store.refresh(alias);
   const filter = host ? { term: { [DocFields.parentKey]: keyHash({ address: host }) } } : undefined;
-  return (await store.search(alias, filter, 1000)).sort((a, b) => (a.source.port as number) - (b.source.port as number));
+  return (await store.search(alias, filter, 1000)).sort(
+    (a, b) => (a.source.port as number) - (b.source.port as number),
+  );
 }
 async function drainDlq() {
-  const out = await sqs.send(new ReceiveMessageCommand({ QueueUrl: dlqUrl, MaxNumberOfMessages: 10, MessageAttributeNames: ["All"], WaitTimeSeconds: 0 }));
+  const out = await sqs.send(
+    new ReceiveMessageCommand({
+      QueueUrl: dlqUrl,
+      MaxNumberOfMessages: 10,
+      MessageAttributeNames: ["All"],
+      WaitTimeSeconds: 0,
+    }),
+  );
   return out.Messages ?? [];
 }
 
@@ -42,7 +62,10 @@ describe("ingestor", () => {
     const records = [
       sqsRecord(portsCollection(task, "10.0.0.1", [22, 80], "2026-01-01T00:00:00Z")),
       // SNS envelope (subscription without raw delivery) is unwrapped.
-      sqsRecord({ Type: "Notification", Message: JSON.stringify(portsCollection(task, "10.0.0.2", [443], "2026-01-01T00:00:00Z")) }),
+      sqsRecord({
+        Type: "Notification",
+        Message: JSON.stringify(portsCollection(task, "10.0.0.2", [443], "2026-01-01T00:00:00Z")),
+      }),
     ];
     await expect(ingestBatch(records, deps())).resolves.toEqual({ batchItemFailures: [] });
     if (os.double) expect(os.double.requests.filter((r) => r.path === "/_bulk").length - before).toBe(1);
@@ -65,7 +88,10 @@ describe("ingestor", () => {
   it("removes stale children only from older scans; late old scans and split parts never delete or overwrite fresh documents", async () => {
     const host = "10.0.1.1";
     const snap = readAlias(`${task}_ports_snapshot`);
-    await ingestBatch([sqsRecord(portsCollection(task, host, [22, 80, 8080], "2026-02-01T00:00:00Z"))], deps());
+    await ingestBatch(
+      [sqsRecord(portsCollection(task, host, [22, 80, 8080], "2026-02-01T00:00:00Z"))],
+      deps(),
+    );
     // Newer scan in two parts: 8080 closed. Part 2 arriving after part 1 must not delete part 1's docs.
     const newer = portsCollection(task, host, [22, 80], "2026-02-02T00:00:00Z");
     const part1 = { ...newer, docs: { ports: [newer.docs.ports[0]] }, part: { index: 0, count: 2 } };
@@ -79,7 +105,9 @@ describe("ingestor", () => {
     ]);
     // The first scan redelivered late: no overwrite, no deletion, and 8080 (closed since) is not
     // re-created; history still gets its (idempotent) copy.
-    await expect(ingestBatch([sqsRecord(portsCollection(task, host, [22, 80, 8080], "2026-02-01T00:00:00Z"))], deps())).resolves.toEqual({ batchItemFailures: [] });
+    await expect(
+      ingestBatch([sqsRecord(portsCollection(task, host, [22, 80, 8080], "2026-02-01T00:00:00Z"))], deps()),
+    ).resolves.toEqual({ batchItemFailures: [] });
     now = await docs(snap, host);
     expect(now.map((d) => [d.source.port, d.source[DocFields.scanEndTime]])).toEqual([
       [22, "2026-02-02T00:00:00Z"],
@@ -101,7 +129,12 @@ describe("ingestor", () => {
   });
 
   it("indexes a single document by its deterministic id", async () => {
-    const msg = { kind: "document", index: `dead_letter_${task}data`, id: "q/1", doc: { sent: "2026-01-01T00:00:00Z", q: "a" } };
+    const msg = {
+      kind: "document",
+      index: `dead_letter_${task}data`,
+      id: "q/1",
+      doc: { sent: "2026-01-01T00:00:00Z", q: "a" },
+    };
     await ingestBatch([sqsRecord(msg), sqsRecord(msg)], deps());
     const got = await docs(readAlias(`dead_letter_${task}data`));
     expect(got.map((d) => d.id)).toEqual(["q/1"]);
@@ -115,20 +148,39 @@ describe("ingestor", () => {
     const big = portsCollection(task, "10.0.3.3", [1], "2026-04-01T00:00:00Z");
     big.docs.ports[0].data.blob = "x".repeat(210 * 1024);
     const oversize = sqsRecord(big);
-    const badDate = sqsRecord({ kind: "document", index: `dead_letter_${task}data`, id: "bad", doc: { sent: "yesterday" } }, { Task: "t" });
+    const badDate = sqsRecord(
+      { kind: "document", index: `dead_letter_${task}data`, id: "bad", doc: { sent: "yesterday" } },
+      { Task: "t" },
+    );
     const res = await ingestBatch([good, notJson, invalid, unknown, oversize, badDate], deps());
     expect(res).toEqual({ batchItemFailures: [] });
-    expect((await docs(readAlias(`${task}_ports_snapshot`), "10.0.3.1")).map((d) => d.source.port)).toEqual([25]);
+    expect((await docs(readAlias(`${task}_ports_snapshot`), "10.0.3.1")).map((d) => d.source.port)).toEqual([
+      25,
+    ]);
     const dead = [...(await drainDlq()), ...(await drainDlq())];
     const byId = new Map(dead.map((m) => [m.MessageAttributes![Attr.requestId].StringValue!, m]));
-    const reason = (r: { messageId: string }) => byId.get(r.messageId)?.MessageAttributes?.[Attr.errorMessage]?.StringValue;
-    const code = (r: { messageId: string }) => byId.get(r.messageId)?.MessageAttributes?.[Attr.errorCode]?.StringValue;
+    const reason = (r: { messageId: string }) =>
+      byId.get(r.messageId)?.MessageAttributes?.[Attr.errorMessage]?.StringValue;
+    const code = (r: { messageId: string }) =>
+      byId.get(r.messageId)?.MessageAttributes?.[Attr.errorCode]?.StringValue;
     expect(byId.size).toBe(5);
     expect([code(notJson), reason(notJson)]).toEqual(["malformed", expect.stringMatching(/not valid JSON/)]);
-    expect([code(invalid), reason(invalid)]).toEqual(["malformed", expect.stringMatching(/ingest message is invalid/)]);
-    expect([code(unknown), reason(unknown)]).toEqual(["unknown-index", expect.stringMatching(/nosuchtask_ports_snapshot\.write is not managed/)]);
-    expect([code(oversize), reason(oversize)]).toEqual(["oversize", expect.stringMatching(/larger than the 204800-byte document limit/)]);
-    expect([code(badDate), reason(badDate)]).toEqual(["rejected", expect.stringMatching(/mapper_parsing_exception/)]);
+    expect([code(invalid), reason(invalid)]).toEqual([
+      "malformed",
+      expect.stringMatching(/ingest message is invalid/),
+    ]);
+    expect([code(unknown), reason(unknown)]).toEqual([
+      "unknown-index",
+      expect.stringMatching(/nosuchtask_ports_snapshot\.write is not managed/),
+    ]);
+    expect([code(oversize), reason(oversize)]).toEqual([
+      "oversize",
+      expect.stringMatching(/larger than the 204800-byte document limit/),
+    ]);
+    expect([code(badDate), reason(badDate)]).toEqual([
+      "rejected",
+      expect.stringMatching(/mapper_parsing_exception/),
+    ]);
     expect(byId.get(badDate.messageId)!.MessageAttributes!.Task.StringValue).toBe("t");
     expect(byId.get(notJson.messageId)!.Body).toBe("{not json");
   });
@@ -143,7 +195,9 @@ describe("ingestor", () => {
     os.double.failNext(/^\/_bulk$/, 503, 3);
     const res = await ingestBatch([b, bad], deps());
     expect(res.batchItemFailures).toEqual([{ itemIdentifier: b.messageId }]);
-    const attrs = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ["ApproximateNumberOfMessages"] }));
+    const attrs = await sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ["ApproximateNumberOfMessages"] }),
+    );
     expect(Number(attrs.Attributes!.ApproximateNumberOfMessages)).toBe(1);
     await drainDlq();
   });
@@ -156,13 +210,19 @@ describe("ingestor", () => {
     os.double.rejectNextBulkItems(2); // a's first port, snapshot and history
     await expect(ingestBatch([a, b], deps())).resolves.toEqual({ batchItemFailures: [] });
     expect(os.double.requests.filter((r) => r.path === "/_bulk").length - before).toBe(2);
-    expect((await docs(readAlias(`${task}_ports_snapshot`), "10.0.5.1")).map((d) => d.source.port)).toEqual([1, 2]);
+    expect((await docs(readAlias(`${task}_ports_snapshot`), "10.0.5.1")).map((d) => d.source.port)).toEqual([
+      1, 2,
+    ]);
     // Rejected on every attempt (3): only the record owning those items is retried by SQS.
     const c = sqsRecord(portsCollection(task, "10.0.5.3", [4], "2026-06-01T00:00:00Z"));
     const e = sqsRecord(portsCollection(task, "10.0.5.4", [5], "2026-06-01T00:00:00Z"));
     os.double.rejectNextBulkItems(2, 3); // c's two items, on each of the 3 attempts
-    await expect(ingestBatch([c, e], deps())).resolves.toEqual({ batchItemFailures: [{ itemIdentifier: c.messageId }] });
-    expect((await docs(readAlias(`${task}_ports_snapshot`), "10.0.5.4")).map((d) => d.source.port)).toEqual([5]);
+    await expect(ingestBatch([c, e], deps())).resolves.toEqual({
+      batchItemFailures: [{ itemIdentifier: c.messageId }],
+    });
+    expect((await docs(readAlias(`${task}_ports_snapshot`), "10.0.5.4")).map((d) => d.source.port)).toEqual([
+      5,
+    ]);
   });
 
   it("without a DLQ, rejected records are reported as failures (redrive takes them)", async () => {
@@ -171,6 +231,8 @@ describe("ingestor", () => {
   });
 
   it("plans nothing it cannot name", () => {
-    expect(() => planMessage(portsCollection(task, "h", [1], "2026-01-01T00:00:00Z"), new Set())).toThrow(/not managed/);
+    expect(() => planMessage(portsCollection(task, "h", [1], "2026-01-01T00:00:00Z"), new Set())).toThrow(
+      /not managed/,
+    );
   });
 });

@@ -1,11 +1,23 @@
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
-import { CreateQueueCommand, DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient, type Message } from "@aws-sdk/client-sqs";
+import {
+  CreateQueueCommand,
+  DeleteMessageBatchCommand,
+  ReceiveMessageCommand,
+  SQSClient,
+  type Message,
+} from "@aws-sdk/client-sqs";
 import { marshall } from "@aws-sdk/util-dynamodb";
 import { syncRecords } from "@sec-an/components/src/analytics/sync-handler";
 import { DocFields, keyHash, readAlias, type ParseFn } from "@sec-an/contracts";
 import { putRawResult } from "@sec-an/runtime";
 import { SqsPublisher, reingest } from "@sec-an/runtime/src/reingest";
-import { awsClientConfig, openSearchForTests, s3ClientConfig, uniqueName, type OpenSearchUnderTest } from "@sec-an/testing";
+import {
+  awsClientConfig,
+  openSearchForTests,
+  s3ClientConfig,
+  uniqueName,
+  type OpenSearchUnderTest,
+} from "@sec-an/testing";
 import type { DynamoDBRecord } from "aws-lambda";
 import { ingestBatch } from "../src/ingest";
 import { OpenSearchStore } from "../src/store/opensearch";
@@ -38,18 +50,30 @@ afterAll(async () => {
 async function pump(): Promise<number> {
   let n = 0;
   for (;;) {
-    const r = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queue, MaxNumberOfMessages: 10, MessageAttributeNames: ["All"] }));
+    const r = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: queue, MaxNumberOfMessages: 10, MessageAttributeNames: ["All"] }),
+    );
     const msgs: Message[] = r.Messages ?? [];
     if (!msgs.length) return n;
-    const res = await ingestBatch(msgs.map((m) => ({ ...sqsRecord(m.Body!), messageId: m.MessageId! })), { store });
+    const res = await ingestBatch(
+      msgs.map((m) => ({ ...sqsRecord(m.Body!), messageId: m.MessageId! })),
+      { store },
+    );
     expect(res.batchItemFailures).toEqual([]);
-    await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: queue, Entries: msgs.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) }));
+    await sqs.send(
+      new DeleteMessageBatchCommand({
+        QueueUrl: queue,
+        Entries: msgs.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })),
+      }),
+    );
     n += msgs.length;
   }
 }
 async function all(alias: string) {
   await store.refresh(alias);
-  return (await store.search(alias, undefined, 1000)).map((d) => ({ id: d.id, version: d.version, end: d.source[DocFields.scanEndTime] })).sort((a, b) => a.id.localeCompare(b.id));
+  return (await store.search(alias, undefined, 1000))
+    .map((d) => ({ id: d.id, version: d.version, end: d.source[DocFields.scanEndTime] }))
+    .sort((a, b) => a.id.localeCompare(b.id));
 }
 
 describe("re-ingestion through the ingestor", () => {
@@ -60,14 +84,37 @@ describe("re-ingestion through the ingestor", () => {
       const { hosts } = JSON.parse(raw.body.toString()) as { hosts: Record<string, number[]> };
       for (const [address, ports] of Object.entries(hosts)) {
         const ctx = tools.results({ address });
-        for (const port of ports) (ctx.pushContext({ port }), ctx.postResults("ports", { port }), ctx.popContext());
+        for (const port of ports) {
+          ctx.pushContext({ port });
+          ctx.postResults("ports", { port });
+          ctx.popContext();
+        }
       }
     };
     const put = (scanId: string, end: string, hosts: Record<string, number[]>) =>
-      putRawResult({ bucket, task, scanId, request: {}, s3, output: { body: JSON.stringify({ hosts }), extension: "json", startTime: new Date(end), endTime: new Date(end) } });
+      putRawResult({
+        bucket,
+        task,
+        scanId,
+        request: {},
+        s3,
+        output: {
+          body: JSON.stringify({ hosts }),
+          extension: "json",
+          startTime: new Date(end),
+          endTime: new Date(end),
+        },
+      });
     await put("a", "2026-01-01T00:00:00Z", { "10.9.0.1": [22, 80, 443] });
     await put("b", "2026-01-02T00:00:00Z", { "10.9.0.1": [22, 443] }); // port 80 closed since
-    const opts = { bucket, task, parse, parserVersion: "1", publisher: new SqsPublisher(queue, () => sqs), s3 };
+    const opts = {
+      bucket,
+      task,
+      parse,
+      parserVersion: "1",
+      publisher: new SqsPublisher(queue, () => sqs),
+      s3,
+    };
     await reingest(opts);
     await pump();
     const snap1 = await all(readAlias(`${task}_ports_snapshot`));
@@ -82,26 +129,44 @@ describe("re-ingestion through the ingestor", () => {
 });
 
 describe("DynamoDB sync through the ingestor", () => {
-  const record = (eventName: "INSERT" | "MODIFY" | "REMOVE", address: string, at: number, item?: Record<string, unknown>): DynamoDBRecord => ({
+  const record = (
+    eventName: "INSERT" | "MODIFY" | "REMOVE",
+    address: string,
+    at: number,
+    item?: Record<string, unknown>,
+  ): DynamoDBRecord => ({
     eventID: `${eventName}-${address}-${at}`,
     eventName,
     eventSourceARN: "arn:aws:dynamodb:us-east-1:123456789012:table/t/stream/x",
-    dynamodb: { ApproximateCreationDateTime: at, Keys: marshall({ Address: address }) as any, ...(item ? { NewImage: marshall(item) as any } : {}), SequenceNumber: String(at) },
+    dynamodb: {
+      ApproximateCreationDateTime: at,
+      Keys: marshall({ Address: address }) as any,
+      ...(item ? { NewImage: marshall(item) as any } : {}),
+      SequenceNumber: String(at),
+    },
   });
 
   it("keeps the snapshot equal to the table: inserts, modifications and removals", async () => {
     const cfg = { task, docType: "data", keyFields: ["Address"] };
     const t0 = 1_790_000_000;
     await syncRecords(
-      [record("INSERT", "h1", t0, { Address: "h1", LastScanTime: t0 }), record("INSERT", "h2", t0, { Address: "h2" }), record("MODIFY", "h1", t0 + 60, { Address: "h1", LastScanTime: t0 + 60 })],
+      [
+        record("INSERT", "h1", t0, { Address: "h1", LastScanTime: t0 }),
+        record("INSERT", "h2", t0, { Address: "h2" }),
+        record("MODIFY", "h1", t0 + 60, { Address: "h1", LastScanTime: t0 + 60 }),
+      ],
       cfg,
       { sqs, ingestQueueUrl: queue },
     );
     await pump();
     const snap = readAlias(`${task}_data_snapshot`);
     let docs = await store.search(snap, undefined, 100);
-    expect(docs.map((d) => d.id).sort()).toEqual([keyHash({ Address: "h1" }), keyHash({ Address: "h2" })].sort());
-    expect(docs.find((d) => d.source.Address === "h1")!.source.LastScanTime).toBe(new Date((t0 + 60) * 1000).toISOString());
+    expect(docs.map((d) => d.id).sort()).toEqual(
+      [keyHash({ Address: "h1" }), keyHash({ Address: "h2" })].sort(),
+    );
+    expect(docs.find((d) => d.source.Address === "h1")!.source.LastScanTime).toBe(
+      new Date((t0 + 60) * 1000).toISOString(),
+    );
     await syncRecords([record("REMOVE", "h2", t0 + 120)], cfg, { sqs, ingestQueueUrl: queue });
     await pump();
     await store.refresh(snap);

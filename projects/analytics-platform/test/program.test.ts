@@ -12,7 +12,8 @@ const ssm = {
   [paramName(d, Params.cognitoUserPool)]: "eu-west-2_pool",
   [paramName(d, Params.cognitoIdentityPool)]: "eu-west-2:identity",
 };
-const setup = (config: Record<string, unknown> = {}) => setupPulumiMocks({ project: "sec-an-analytics-platform", stack: "dev", ssm, config });
+const setup = (config: Record<string, unknown> = {}) =>
+  setupPulumiMocks({ project: "sec-an-analytics-platform", stack: "dev", ssm, config });
 
 setup();
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -20,7 +21,8 @@ const { runFromConfig } = require("../src/program") as typeof import("../src/pro
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { parseConfig } = require("../src/stack-config") as typeof import("../src/stack-config");
 
-const invocationSpec = (name: string) => JSON.parse(resourceNamed("aws:lambda/invocation:Invocation", name).inputs.input);
+const invocationSpec = (name: string) =>
+  JSON.parse(resourceNamed("aws:lambda/invocation:Invocation", name).inputs.input);
 
 describe("analytics-platform program", () => {
   let out: Awaited<ReturnType<typeof run>>;
@@ -36,58 +38,114 @@ describe("analytics-platform program", () => {
     expect(domain.inputs).toMatchObject({
       domainName: "dev-sec-an-search",
       engineVersion: "OpenSearch_2.19",
-      clusterConfig: { instanceType: "r7g.large.search", instanceCount: 2, zoneAwarenessEnabled: true, zoneAwarenessConfig: { availabilityZoneCount: 2 } },
+      clusterConfig: {
+        instanceType: "r7g.large.search",
+        instanceCount: 2,
+        zoneAwarenessEnabled: true,
+        zoneAwarenessConfig: { availabilityZoneCount: 2 },
+      },
       ebsOptions: { ebsEnabled: true, volumeType: "gp3", volumeSize: 100 },
       vpcOptions: { subnetIds: ["subnet-a", "subnet-b"] },
       encryptAtRest: { enabled: true },
       nodeToNodeEncryption: { enabled: true },
       domainEndpointOptions: { enforceHttps: true, tlsSecurityPolicy: "Policy-Min-TLS-1-2-PFS-2023-10" },
-      advancedSecurityOptions: { enabled: true, internalUserDatabaseEnabled: false, masterUserOptions: { masterUserArn: adminRole.state.arn } },
+      advancedSecurityOptions: {
+        enabled: true,
+        internalUserDatabaseEnabled: false,
+        masterUserOptions: { masterUserArn: adminRole.state.arn },
+      },
       cognitoOptions: { enabled: true, userPoolId: "eu-west-2_pool", identityPoolId: "eu-west-2:identity" },
     });
-    expect(domain.inputs.logPublishingOptions.map((o: any) => o.logType).sort()).toEqual(["AUDIT_LOGS", "ES_APPLICATION_LOGS", "INDEX_SLOW_LOGS", "SEARCH_SLOW_LOGS"]);
+    expect(domain.inputs.logPublishingOptions.map((o: any) => o.logType).sort()).toEqual([
+      "AUDIT_LOGS",
+      "ES_APPLICATION_LOGS",
+      "INDEX_SLOW_LOGS",
+      "SEARCH_SLOW_LOGS",
+    ]);
     const access = JSON.parse(domain.inputs.accessPolicies);
     expect(access.Statement).toHaveLength(1);
     expect(access.Statement[0].Principal.AWS).toContain("arn:aws:iam::123456789012:role/dev-sec-an-users");
     expect(access.Statement[0].Principal.AWS).not.toContain("*");
     const sg = resourceNamed("aws:ec2/securityGroup:SecurityGroup", "dev-sec-an-search-sg");
-    expect(sg.inputs.ingress).toEqual([expect.objectContaining({ fromPort: 443, toPort: 443, securityGroups: [expect.any(String)] })]);
-    const logPolicy = JSON.parse(resourcesOfType("aws:cloudwatch/logResourcePolicy:LogResourcePolicy")[0].inputs.policyDocument);
+    expect(sg.inputs.ingress).toEqual([
+      expect.objectContaining({ fromPort: 443, toPort: 443, securityGroups: [expect.any(String)] }),
+    ]);
+    const logPolicy = JSON.parse(
+      resourcesOfType("aws:cloudwatch/logResourcePolicy:LogResourcePolicy")[0].inputs.policyDocument,
+    );
     expect(logPolicy.Statement[0].Principal).toEqual({ Service: "es.amazonaws.com" });
     expect(logPolicy.Statement[0].Condition.StringEquals["aws:SourceAccount"]).toBe("123456789012");
   });
 
   it("runs the ingestor, reporter and admin Lambdas in the private subnets; ingest queue with DLQ recorder; batches of 10", () => {
-    for (const fn of ["dev-sec-an-opensearch-admin", "dev-sec-an-analytics-ingestor", "dev-sec-an-dead-letter-reporter"]) {
+    for (const fn of [
+      "dev-sec-an-opensearch-admin",
+      "dev-sec-an-analytics-ingestor",
+      "dev-sec-an-dead-letter-reporter",
+    ]) {
       const f = resourceNamed("aws:lambda/function:Function", `${fn}-function`);
       expect(f.inputs.vpcConfig.subnetIds).toEqual(["subnet-a", "subnet-b", "subnet-c"]);
       expect(f.inputs.runtime).toBe("nodejs22.x");
     }
     const queue = resourceNamed("aws:sqs/queue:Queue", "dev-sec-an-analytics-ingest");
-    expect(JSON.parse(queue.inputs.redrivePolicy)).toEqual({ deadLetterTargetArn: expect.stringContaining("dev-sec-an-analytics-ingest-dlq"), maxReceiveCount: 5 });
-    const esm = resourcesOfType("aws:lambda/eventSourceMapping:EventSourceMapping").find((m) => m.name.includes("analytics-ingestor"))!;
-    expect(esm.inputs).toMatchObject({ batchSize: 10, maximumBatchingWindowInSeconds: 5, functionResponseTypes: ["ReportBatchItemFailures"] });
+    expect(JSON.parse(queue.inputs.redrivePolicy)).toEqual({
+      deadLetterTargetArn: expect.stringContaining("dev-sec-an-analytics-ingest-dlq"),
+      maxReceiveCount: 5,
+    });
+    const esm = resourcesOfType("aws:lambda/eventSourceMapping:EventSourceMapping").find((m) =>
+      m.name.includes("analytics-ingestor"),
+    )!;
+    expect(esm.inputs).toMatchObject({
+      batchSize: 10,
+      maximumBatchingWindowInSeconds: 5,
+      functionResponseTypes: ["ReportBatchItemFailures"],
+    });
     const ingestor = resourceNamed("aws:lambda/function:Function", "dev-sec-an-analytics-ingestor-function");
     expect(ingestor.inputs.environment.variables.SEC_AN_DLQ_URL).toContain("dev-sec-an-analytics-ingest-dlq");
-    const senders = JSON.parse(resourceNamed("aws:sqs/queuePolicy:QueuePolicy", "dev-sec-an-analytics-ingest-senders").inputs.policy);
-    expect(senders.Statement[0].Condition.ArnLike["aws:SourceArn"]).toBe("arn:aws:sns:us-east-1:123456789012:dev-sec-an-*");
+    const senders = JSON.parse(
+      resourceNamed("aws:sqs/queuePolicy:QueuePolicy", "dev-sec-an-analytics-ingest-senders").inputs.policy,
+    );
+    expect(senders.Statement[0].Condition.ArnLike["aws:SourceArn"]).toBe(
+      "arn:aws:sns:us-east-1:123456789012:dev-sec-an-*",
+    );
   });
 
   it("reports dead letters from the bucket straight to OpenSearch, failures to a terminal queue", () => {
-    const note = resourceNamed("aws:s3/bucketNotification:BucketNotification", "dev-sec-an-dead-letter-notifications");
+    const note = resourceNamed(
+      "aws:s3/bucketNotification:BucketNotification",
+      "dev-sec-an-dead-letter-notifications",
+    );
     expect(note.inputs.bucket).toBe("dev-sec-an-dead-letters");
-    expect(note.inputs.lambdaFunctions).toEqual([expect.objectContaining({ events: ["s3:ObjectCreated:*"], filterSuffix: ".json.gz" })]);
+    expect(note.inputs.lambdaFunctions).toEqual([
+      expect.objectContaining({ events: ["s3:ObjectCreated:*"], filterSuffix: ".json.gz" }),
+    ]);
     const perm = resourceNamed("aws:lambda/permission:Permission", "dev-sec-an-dead-letter-reporter-s3");
-    expect(perm.inputs).toMatchObject({ principal: "s3.amazonaws.com", sourceArn: "arn:aws:s3:::dev-sec-an-dead-letters", sourceAccount: "123456789012" });
-    const reporter = resourceNamed("aws:lambda/function:Function", "dev-sec-an-dead-letter-reporter-function");
+    expect(perm.inputs).toMatchObject({
+      principal: "s3.amazonaws.com",
+      sourceArn: "arn:aws:s3:::dev-sec-an-dead-letters",
+      sourceAccount: "123456789012",
+    });
+    const reporter = resourceNamed(
+      "aws:lambda/function:Function",
+      "dev-sec-an-dead-letter-reporter-function",
+    );
     const failed = resourceNamed("aws:sqs/queue:Queue", "dev-sec-an-dead-letter-reporter-failed");
     expect(reporter.inputs.deadLetterConfig.targetArn).toBe(failed.state.arn);
     expect(failed.inputs.redrivePolicy).toBeUndefined();
-    const policy = JSON.parse(resourceNamed("aws:iam/rolePolicy:RolePolicy", "dev-sec-an-dead-letter-reporter-policy").inputs.policy);
+    const policy = JSON.parse(
+      resourceNamed("aws:iam/rolePolicy:RolePolicy", "dev-sec-an-dead-letter-reporter-policy").inputs.policy,
+    );
     const sids = policy.Statement.map((s: any) => s.Sid);
     expect(sids).toEqual(expect.arrayContaining(["ReadDeadLetters", "WriteDeadLetters"]));
-    expect(JSON.stringify(policy)).not.toContain("sqs:SendMessage\",\"Resource\":\"arn:aws:sqs:us-east-1:123456789012:dev-sec-an-analytics-ingest\"");
-    expect(resourceNamed("aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig", "dev-sec-an-dead-letter-reporter-async").inputs.maximumRetryAttempts).toBe(2);
+    expect(JSON.stringify(policy)).not.toContain(
+      'sqs:SendMessage","Resource":"arn:aws:sqs:us-east-1:123456789012:dev-sec-an-analytics-ingest"',
+    );
+    expect(
+      resourceNamed(
+        "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig",
+        "dev-sec-an-dead-letter-reporter-async",
+      ).inputs.maximumRetryAttempts,
+    ).toBe(2);
   });
 
   it("manages the dead-letter index, its index pattern, the Dead Letters visualisation and FGAC roles through the admin Lambda", () => {
@@ -101,21 +159,49 @@ describe("analytics-platform program", () => {
     expect(vis.id).toBe(savedObjectId("visualization", "dead-letters"));
     expect(vis.attributes.title).toBe("Dead Letters");
     const visState = JSON.parse(vis.attributes.visState);
-    expect(visState.aggs.map((a: any) => [a.type, a.params.field])).toEqual([["count", undefined], ["date_histogram", "sentTime"], ["terms", "queueName"]]);
-    expect(vis.references).toEqual([{ name: "kibanaSavedObjectMeta.searchSourceJSON.index", type: "index-pattern", id: savedObjectId("index-pattern", "dead_letter_data") }]);
+    expect(visState.aggs.map((a: any) => [a.type, a.params.field])).toEqual([
+      ["count", undefined],
+      ["date_histogram", "sentTime"],
+      ["terms", "queueName"],
+    ]);
+    expect(vis.references).toEqual([
+      {
+        name: "kibanaSavedObjectMeta.searchSourceJSON.index",
+        type: "index-pattern",
+        id: savedObjectId("index-pattern", "dead_letter_data"),
+      },
+    ]);
     const ingestRole = invocationSpec("dev-sec-an-fgac-sec-an-ingest");
     expect(ingestRole.permissions.index_permissions[0].allowed_actions).not.toContain("create_index");
     expect(ingestRole.backendRoles).toHaveLength(2);
-    expect(invocationSpec("dev-sec-an-fgac-readall")).toEqual({ kind: "security-role", name: "readall", backendRoles: ["arn:aws:iam::123456789012:role/dev-sec-an-users"] });
-    for (const inv of resourcesOfType("aws:lambda/invocation:Invocation")) expect(inv.inputs.lifecycleScope).toBe("CRUD");
+    expect(invocationSpec("dev-sec-an-fgac-readall")).toEqual({
+      kind: "security-role",
+      name: "readall",
+      backendRoles: ["arn:aws:iam::123456789012:role/dev-sec-an-users"],
+    });
+    for (const inv of resourcesOfType("aws:lambda/invocation:Invocation"))
+      expect(inv.inputs.lifecycleScope).toBe("CRUD");
   });
 
   it("exports the catalogue parameters", () => {
-    const names = resourcesOfType("aws:ssm/parameter:Parameter").map((p) => p.inputs.name).sort();
+    const names = resourcesOfType("aws:ssm/parameter:Parameter")
+      .map((p) => p.inputs.name)
+      .sort();
     expect(names).toEqual(
-      [Params.ingestQueueArn, Params.ingestQueueUrl, Params.esEndpointUrl, Params.esEndpointArn, Params.esAdminFunctionName, Params.deadLetterVisId].map((p) => paramName(d, p)).sort(),
+      [
+        Params.ingestQueueArn,
+        Params.ingestQueueUrl,
+        Params.esEndpointUrl,
+        Params.esEndpointArn,
+        Params.esAdminFunctionName,
+        Params.deadLetterVisId,
+      ]
+        .map((p) => paramName(d, p))
+        .sort(),
     );
-    const vis = resourcesOfType("aws:ssm/parameter:Parameter").find((p) => p.inputs.name === paramName(d, Params.deadLetterVisId))!;
+    const vis = resourcesOfType("aws:ssm/parameter:Parameter").find(
+      (p) => p.inputs.name === paramName(d, Params.deadLetterVisId),
+    )!;
     expect(vis.inputs.insecureValue).toBe(savedObjectId("visualization", "dead-letters"));
   });
 
@@ -127,12 +213,23 @@ describe("analytics-platform program", () => {
 describe("analytics-platform stack config", () => {
   const cfg = (v: Record<string, string>) => ({ get: (k: string) => v[k] });
   it("has safe defaults and rejects bad values naming the key", () => {
-    expect(parseConfig(cfg({}), "dev")).toMatchObject({ engineVersion: "OpenSearch_2.19", instanceType: "t3.small.search", instanceCount: 1, zoneCount: 1, volumeSize: 10, ingestBatchSize: 10 });
-    expect(() => parseConfig(cfg({ engineVersion: "Elasticsearch_6.3" }), "dev")).toThrow(/sec-an-analytics-platform:engineVersion/);
+    expect(parseConfig(cfg({}), "dev")).toMatchObject({
+      engineVersion: "OpenSearch_2.19",
+      instanceType: "t3.small.search",
+      instanceCount: 1,
+      zoneCount: 1,
+      volumeSize: 10,
+      ingestBatchSize: 10,
+    });
+    expect(() => parseConfig(cfg({ engineVersion: "Elasticsearch_6.3" }), "dev")).toThrow(
+      /sec-an-analytics-platform:engineVersion/,
+    );
     expect(() => parseConfig(cfg({ instanceCount: "3", zoneCount: "2" }), "dev")).toThrow(/instanceCount/);
     expect(() => parseConfig(cfg({ instanceType: "t2.small.elasticsearch" }), "dev")).toThrow(/instanceType/);
     expect(() => parseConfig(cfg({ ingestBatchSize: "50" }), "dev")).toThrow(/ingestBatchSize/);
-    expect(() => parseConfig(cfg({ masterUserArn: "arn:aws:iam::1:user/x" }), "dev")).toThrow(/masterUserArn/);
+    expect(() => parseConfig(cfg({ masterUserArn: "arn:aws:iam::1:user/x" }), "dev")).toThrow(
+      /masterUserArn/,
+    );
     expect(() => parseConfig(cfg({ logRetentionDays: "10" }), "dev")).toThrow(/logRetentionDays/);
   });
 });

@@ -7,7 +7,12 @@ import type { NmapRun } from "./parser";
  * end, like the planner's times): the "Recently Scanned" view reads `LastScanResultsParsed`. The
  * condition keeps a re-ingested old result from moving the time backwards.
  */
-export async function recordResultsParsed(doc: DynamoDBDocumentClient, table: string, run: NmapRun, scanEnd: Date): Promise<number> {
+export async function recordResultsParsed(
+  doc: DynamoDBDocumentClient,
+  table: string,
+  run: NmapRun,
+  scanEnd: Date,
+): Promise<number> {
   const t = Math.floor(scanEnd.getTime() / 1000);
   let updated = 0;
   for (const address of new Set(run.hosts.map((h) => h.address))) {

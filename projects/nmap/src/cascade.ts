@@ -29,13 +29,20 @@ function requestOf(raw: RawResult): { target?: string; lineage?: RequestLineage 
  * at depth d emits events at depth d+1, and none at all once that would pass `maxDepth`, so two scanners
  * that feed each other cannot loop. (Subscriptions also filter on the Depth attribute.)
  */
-export function portEvents(run: NmapRun, raw: RawResult, maxDepth: number = MAX_CASCADE_DEPTH): PortDetected[] {
+export function portEvents(
+  run: NmapRun,
+  raw: RawResult,
+  maxDepth: number = MAX_CASCADE_DEPTH,
+): PortDetected[] {
   const req = requestOf(raw);
   const parentDepth = typeof req.lineage?.depth === "number" ? req.lineage.depth : 0;
   const depth = parentDepth + 1;
   if (depth > maxDepth) return [];
   const rootScanId = req.lineage?.rootScanId ?? raw.metadata.scanId;
-  const requested = typeof req.target === "string" && /[a-z]/i.test(req.target) && !req.target.includes(":") ? [req.target] : [];
+  const requested =
+    typeof req.target === "string" && /[a-z]/i.test(req.target) && !req.target.includes(":")
+      ? [req.target]
+      : [];
   const detectedAt = (run.endTime ?? new Date(raw.metadata.scanEndTime)).toISOString();
   const out: PortDetected[] = [];
   for (const host of run.hosts) {
@@ -54,7 +61,13 @@ export function portEvents(run: NmapRun, raw: RawResult, maxDepth: number = MAX_
         ...(p.service?.version ? { version: cut(p.service.version, 128) } : {}),
         hostnames,
         detectedAt,
-        lineage: { rootScanId, parentScanId: raw.metadata.scanId, rule: CASCADE_RULE, rawKey: raw.key, depth },
+        lineage: {
+          rootScanId,
+          parentScanId: raw.metadata.scanId,
+          rule: CASCADE_RULE,
+          rawKey: raw.key,
+          depth,
+        },
       };
       // An event our own schema rejects (odd port, overlong name) is skipped: it must not stop the rest.
       if (isValid(PortDetected, event)) out.push(event);
@@ -81,18 +94,30 @@ export function portEventAttributes(e: PortDetected): Record<string, MessageAttr
 }
 
 /** Publish events in PublishBatch calls of ≤10 entries (each event is a few hundred bytes). */
-export async function publishPortEvents(sns: SNSClient, topicArn: string, events: readonly PortDetected[]): Promise<number> {
+export async function publishPortEvents(
+  sns: SNSClient,
+  topicArn: string,
+  events: readonly PortDetected[],
+): Promise<number> {
   for (let i = 0; i < events.length; i += Limits.batchEntries) {
     const batch = events.slice(i, i + Limits.batchEntries);
     const out = await sns.send(
       new PublishBatchCommand({
         TopicArn: topicArn,
-        PublishBatchRequestEntries: batch.map((e, j) => ({ Id: String(j), Message: JSON.stringify(e), MessageAttributes: portEventAttributes(e) })),
+        PublishBatchRequestEntries: batch.map((e, j) => ({
+          Id: String(j),
+          Message: JSON.stringify(e),
+          MessageAttributes: portEventAttributes(e),
+        })),
       }),
     );
     if (out.Failed?.length) {
-      const reasons = out.Failed.map((f) => `${f.Id}: ${f.Code ?? "error"} ${f.Message ?? ""}`.trim()).join("; ");
-      throw new Error(`publishing port-detected events to ${topicArn}: ${out.Failed.length} of ${batch.length} failed: ${reasons}`);
+      const reasons = out.Failed.map((f) => `${f.Id}: ${f.Code ?? "error"} ${f.Message ?? ""}`.trim()).join(
+        "; ",
+      );
+      throw new Error(
+        `publishing port-detected events to ${topicArn}: ${out.Failed.length} of ${batch.length} failed: ${reasons}`,
+      );
     }
   }
   return events.length;

@@ -36,21 +36,29 @@ function int(cfg: ConfigLike, key: string, def: number, min: number, max: number
   const raw = cfg.get(key);
   if (raw === undefined) return def;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(key, `must be an integer ${min}..${max}, got ${JSON.stringify(raw)}`);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new ConfigError(key, `must be an integer ${min}..${max}, got ${JSON.stringify(raw)}`);
   return n;
 }
 
 function bool(cfg: ConfigLike, key: string, def: boolean): boolean {
   const raw = cfg.get(key);
   if (raw === undefined) return def;
-  if (raw !== "true" && raw !== "false") throw new ConfigError(key, `must be true or false, got ${JSON.stringify(raw)}`);
+  if (raw !== "true" && raw !== "false")
+    throw new ConfigError(key, `must be true or false, got ${JSON.stringify(raw)}`);
   return raw === "true";
 }
 
 export function parseConfig(cfg: ConfigLike, stack: string): NmapConfig {
   const image = cfg.get("image");
-  if (image !== undefined && !/^[a-z0-9.-]+(:\d+)?\/[a-z0-9._/-]+(:[A-Za-z0-9._-]+|@sha256:[0-9a-f]{64})$/.test(image)) {
-    throw new ConfigError("image", `must be a full image reference with a tag or digest, got ${JSON.stringify(image)}`);
+  if (
+    image !== undefined &&
+    !/^[a-z0-9.-]+(:\d+)?\/[a-z0-9._/-]+(:[A-Za-z0-9._-]+|@sha256:[0-9a-f]{64})$/.test(image)
+  ) {
+    throw new ConfigError(
+      "image",
+      `must be a full image reference with a tag or digest, got ${JSON.stringify(image)}`,
+    );
   }
   const timeoutSeconds = int(cfg, "timeoutSeconds", 4 * 3600, 60, 24 * 3600);
   return {

@@ -9,7 +9,15 @@ import * as aws from "@pulumi/aws";
 import * as awsx from "@pulumi/awsx";
 import * as pulumi from "@pulumi/pulumi";
 import { NMAP_TASK, NmapEnv, Params, resourcePrefix } from "@sec-an/contracts";
-import { EcsTask, SsmExports, Topic, ssmParam, ssmReadStatement, type ImageSource, type PolicyStatement } from "@sec-an/components";
+import {
+  EcsTask,
+  SsmExports,
+  Topic,
+  ssmParam,
+  ssmReadStatement,
+  type ImageSource,
+  type PolicyStatement,
+} from "@sec-an/components";
 import type { ImageContext } from "../container/build";
 import type { NmapConfig } from "./config";
 import { NmapViews } from "./views/nmap-views";
@@ -31,7 +39,8 @@ export function program(config: NmapConfig, inputs: ProgramInputs = {}) {
   const image: ImageSource =
     config.image ??
     ((repository: aws.ecr.Repository) => {
-      if (!inputs.imageContext) throw new Error("config sec-an-nmap:image is not set and no image build context was given");
+      if (!inputs.imageContext)
+        throw new Error("config sec-an-nmap:image is not set and no image build context was given");
       const ctx = inputs.imageContext();
       builtImage = new awsx.ecr.Image(`${prefix}-nmap-image`, {
         repositoryUrl: repository.repositoryUrl,
@@ -59,14 +68,25 @@ export function program(config: NmapConfig, inputs: ProgramInputs = {}) {
         memory: config.memory,
         // The local runner (`sec-an local`) runs this source as the "container".
         entry: path.join(__dirname, "entrypoint", "main.ts"),
-        environment: { [NmapEnv.timeoutSeconds]: String(config.timeoutSeconds), [NmapEnv.hostTimeoutSeconds]: String(config.hostTimeoutSeconds) },
+        environment: {
+          [NmapEnv.timeoutSeconds]: String(config.timeoutSeconds),
+          [NmapEnv.hostTimeoutSeconds]: String(config.hostTimeoutSeconds),
+        },
       },
     },
     subscribeToScanInitiator: true,
     subscribeToIngest: true,
     parseStatements: [
-      ports.arn.apply((arn): PolicyStatement => ({ Sid: "PublishPortEvents", Action: "sns:Publish", Resource: arn })),
-      addressInfoArn.apply((arn): PolicyStatement => ({ Sid: "RecordResultsParsed", Action: "dynamodb:UpdateItem", Resource: arn })),
+      ports.arn.apply((arn): PolicyStatement => ({
+        Sid: "PublishPortEvents",
+        Action: "sns:Publish",
+        Resource: arn,
+      })),
+      addressInfoArn.apply((arn): PolicyStatement => ({
+        Sid: "RecordResultsParsed",
+        Action: "dynamodb:UpdateItem",
+        Resource: arn,
+      })),
       ssmReadStatement(d, [Params.portsTopicArn, Params.addressInfoTableId]),
     ],
     rawRetention: { expireAfterDays: config.rawExpireDays === 0 ? false : config.rawExpireDays },

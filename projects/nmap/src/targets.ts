@@ -77,9 +77,11 @@ function validateHostname(t: string): { target: string } {
   for (const label of labels) {
     if (label.length === 0) bad("empty DNS label");
     if (label.length > 63) bad("DNS label longer than 63 characters");
-    if (!LABEL.test(label)) bad(`DNS label ${JSON.stringify(label.slice(0, 63))} is not letters, digits and inner hyphens`);
+    if (!LABEL.test(label))
+      bad(`DNS label ${JSON.stringify(label.slice(0, 63))} is not letters, digits and inner hyphens`);
   }
   // An all-numeric last label is a malformed IP address (e.g. 10.0.0.300), never a host name.
-  if (/^\d+$/.test(labels[labels.length - 1])) bad("not a valid IP address, and a host name cannot end in a numeric label");
+  if (/^\d+$/.test(labels[labels.length - 1]))
+    bad("not a valid IP address, and a host name cannot end in a numeric label");
   return { target: name };
 }

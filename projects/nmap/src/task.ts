@@ -23,7 +23,9 @@ export function cascades(raw: RawResult): CascadeMessage[] {
   return portEvents(readNmapXml(raw.body), raw).map((e) => ({
     topic: "ports",
     message: e,
-    attributes: Object.fromEntries(Object.entries(portEventAttributes(e)).map(([k, v]) => [k, v.StringValue ?? ""])),
+    attributes: Object.fromEntries(
+      Object.entries(portEventAttributes(e)).map(([k, v]) => [k, v.StringValue ?? ""]),
+    ),
   }));
 }
 
@@ -34,7 +36,16 @@ export const nmapTask = {
   requestSchema: ScanRequest,
   cascades,
   /** Attributes secondary scanners filter on (documentation for `sec-an parse` output). */
-  cascadeAttributes: [Attr.address, Attr.addressType, Attr.port, Attr.protocol, Attr.service, Attr.tunnel, Attr.product, Attr.depth],
+  cascadeAttributes: [
+    Attr.address,
+    Attr.addressType,
+    Attr.port,
+    Attr.protocol,
+    Attr.service,
+    Attr.tunnel,
+    Attr.product,
+    Attr.depth,
+  ],
 } as const;
 
 export default nmapTask;

@@ -1,8 +1,20 @@
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from "@aws-sdk/client-sns";
-import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient, type Message } from "@aws-sdk/client-sqs";
+import {
+  CreateQueueCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SQSClient,
+  type Message,
+} from "@aws-sdk/client-sqs";
 import { Attr, MAX_CASCADE_DEPTH, PortDetected, validate } from "@sec-an/contracts";
 import { awsClientConfig, uniqueName } from "@sec-an/testing";
-import { CASCADE_RULE, portEventAttributes, portEvents, publishPortEvents, tlsPortsFilterPolicy } from "../src/cascade";
+import {
+  CASCADE_RULE,
+  portEventAttributes,
+  portEvents,
+  publishPortEvents,
+  tlsPortsFilterPolicy,
+} from "../src/cascade";
 import { readNmapXml } from "../src/parser";
 import { fixture, rawResult } from "./helpers";
 
@@ -21,7 +33,10 @@ async function queueSubscribedTo(topicArn: string, filterPolicy?: Record<string,
       TopicArn: topicArn,
       Protocol: "sqs",
       Endpoint: attrs.Attributes!.QueueArn,
-      Attributes: { RawMessageDelivery: "true", ...(filterPolicy ? { FilterPolicy: JSON.stringify(filterPolicy) } : {}) },
+      Attributes: {
+        RawMessageDelivery: "true",
+        ...(filterPolicy ? { FilterPolicy: JSON.stringify(filterPolicy) } : {}),
+      },
     }),
   );
   return QueueUrl!;
@@ -31,21 +46,34 @@ async function queueSubscribedTo(topicArn: string, filterPolicy?: Record<string,
 async function drain(QueueUrl: string, expectAtLeast: number): Promise<Message[]> {
   const got: Message[] = [];
   for (let i = 0; i < 10; i++) {
-    const r = await sqs.send(new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, MessageAttributeNames: ["All"] }));
+    const r = await sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl,
+        MaxNumberOfMessages: 10,
+        WaitTimeSeconds: 1,
+        MessageAttributeNames: ["All"],
+      }),
+    );
     got.push(...(r.Messages ?? []));
     if (!r.Messages?.length && got.length >= expectAtLeast) break;
   }
   return got;
 }
 
-const portsOf = (ms: Message[]) => ms.map((m) => (JSON.parse(m.Body!) as PortDetected).port).sort((a, b) => a - b);
+const portsOf = (ms: Message[]) =>
+  ms.map((m) => (JSON.parse(m.Body!) as PortDetected).port).sort((a, b) => a - b);
 
 describe("port-detected events", () => {
   it("are made for open ports only, with lineage and the requested host name", () => {
-    const raw = rawResult(fixture("os-down-unknown.xml"), { request: { target: "old.example.test", requestedAt: "2026-11-23T09:00:00Z" } });
+    const raw = rawResult(fixture("os-down-unknown.xml"), {
+      request: { target: "old.example.test", requestedAt: "2026-11-23T09:00:00Z" },
+    });
     const events = portEvents(readNmapXml(raw.body), raw);
     // 161/udp is open|filtered: not open, so no event; the down host has no ports.
-    expect(events.map((e) => `${e.address}:${e.port}/${e.protocol}`)).toEqual(["203.0.113.1:443/tcp", "2001:db8::5:8443/tcp"]);
+    expect(events.map((e) => `${e.address}:${e.port}/${e.protocol}`)).toEqual([
+      "203.0.113.1:443/tcp",
+      "2001:db8::5:8443/tcp",
+    ]);
     for (const e of events) validate(PortDetected, e);
     expect(events[0]).toMatchObject({
       addressType: "ipv4",
@@ -54,7 +82,13 @@ describe("port-detected events", () => {
       product: "nginx",
       hostnames: ["old.example.test"],
       detectedAt: "2023-11-14T22:16:40.000Z",
-      lineage: { rootScanId: "scan-1", parentScanId: "scan-1", rule: CASCADE_RULE, rawKey: raw.key, depth: 1 },
+      lineage: {
+        rootScanId: "scan-1",
+        parentScanId: "scan-1",
+        rule: CASCADE_RULE,
+        rawKey: raw.key,
+        depth: 1,
+      },
     });
     expect(events[1].addressType).toBe("ipv6");
   });
@@ -62,7 +96,17 @@ describe("port-detected events", () => {
   it("carry the cascade's root and add one to the depth, and stop at the limit", () => {
     const xml = readNmapXml(fixture("os-down-unknown.xml"));
     const at = (depth: number) =>
-      portEvents(xml, rawResult(fixture("os-down-unknown.xml"), { scanId: "child", request: { target: "203.0.113.1", requestedAt: "2026-11-23T09:00:00Z", lineage: { rootScanId: "root-0", parentScanId: "p", depth } } }));
+      portEvents(
+        xml,
+        rawResult(fixture("os-down-unknown.xml"), {
+          scanId: "child",
+          request: {
+            target: "203.0.113.1",
+            requestedAt: "2026-11-23T09:00:00Z",
+            lineage: { rootScanId: "root-0", parentScanId: "p", depth },
+          },
+        }),
+      );
     expect(at(1)[0].lineage).toMatchObject({ rootScanId: "root-0", parentScanId: "child", depth: 2 });
     expect(at(MAX_CASCADE_DEPTH - 1)[0].lineage.depth).toBe(MAX_CASCADE_DEPTH);
     expect(at(MAX_CASCADE_DEPTH)).toEqual([]);
@@ -87,7 +131,9 @@ describe("cascade through SNS filter policies (fauxqs)", () => {
     const tlsQueue = await queueSubscribedTo(TopicArn!, tlsPortsFilterPolicy());
     const allQueue = await queueSubscribedTo(TopicArn!);
 
-    const raw = rawResult(fixture("loopback-http-tls.xml"), { request: { target: "127.0.0.1", requestedAt: "2026-11-23T09:00:00Z" } });
+    const raw = rawResult(fixture("loopback-http-tls.xml"), {
+      request: { target: "127.0.0.1", requestedAt: "2026-11-23T09:00:00Z" },
+    });
     const events = portEvents(readNmapXml(raw.body), raw);
     expect(events.map((e) => e.port)).toEqual([18080, 18443]);
     await publishPortEvents(sns, TopicArn!, events);
@@ -112,7 +158,11 @@ describe("cascade through SNS filter policies (fauxqs)", () => {
       detectedAt: "2026-11-23T10:00:00.000Z",
       lineage: { rootScanId: "r", parentScanId: "r", rule: CASCADE_RULE, rawKey: "nmap/x.xml", depth: 1 },
     });
-    const ev = (port: number, extra: Partial<PortDetected> = {}): PortDetected => ({ ...base, port, ...extra });
+    const ev = (port: number, extra: Partial<PortDetected> = {}): PortDetected => ({
+      ...base,
+      port,
+      ...extra,
+    });
     await publishPortEvents(sns, TopicArn!, [
       ev(443), // well-known TLS port
       ev(8443, { service: "http" }), // well-known, even when nmap called it http

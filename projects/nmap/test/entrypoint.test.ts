@@ -36,7 +36,11 @@ const env = (request: unknown, extra: Record<string, string> = {}): NodeJS.Proce
 
 describe("nmap entrypoint against loopback servers", () => {
   it("scans, stores the XML with the request as metadata, and the parser finds the services", async () => {
-    const request = { target: "127.0.0.1", requestedAt: "2026-11-23T10:00:00.000Z", ports: `${servers.httpPort},${servers.httpsPort},${closed}` };
+    const request = {
+      target: "127.0.0.1",
+      requestedAt: "2026-11-23T10:00:00.000Z",
+      ports: `${servers.httpPort},${servers.httpsPort},${closed}`,
+    };
     const result = await scan(configFromEnv(env(request, { [NmapEnv.timeoutSeconds]: "150" })), { s3 });
     expect(result.key).toMatch(/^nmap\/\d{4}\/\d{2}\/\d{2}\/msg-0001\.xml$/);
 
@@ -44,7 +48,12 @@ describe("nmap entrypoint against loopback servers", () => {
     expect(raw.metadata).toMatchObject({ scanId: "msg-0001", task: "nmap", request });
     expect(raw.body.toString("utf8")).toContain("</nmaprun>");
 
-    const tools = createParseTools({ task: "nmap", metadata: raw.metadata, rawKey: raw.key, parserVersion: PARSER_VERSION });
+    const tools = createParseTools({
+      task: "nmap",
+      metadata: raw.metadata,
+      rawKey: raw.key,
+      parserVersion: PARSER_VERSION,
+    });
     const run = parseNmapResult(raw, tools);
     expect(run.hosts).toHaveLength(1);
     const ports = new Map(run.hosts[0].ports.map((p) => [p.portId, p]));
@@ -52,12 +61,18 @@ describe("nmap entrypoint against loopback servers", () => {
     expect(ports.get(servers.httpsPort)?.state).toBe("open");
     expect(ports.get(closed)?.state).toBe("closed");
 
-    const docs: Record<string, unknown>[] = tools.messages().flatMap((m) => Object.entries(m.message.docs).flatMap(([t, ds]) => ds.map((d) => ({ t, ...d.data }))));
+    const docs: Record<string, unknown>[] = tools
+      .messages()
+      .flatMap((m) => Object.entries(m.message.docs).flatMap(([t, ds]) => ds.map((d) => ({ t, ...d.data }))));
     const http = docs.find((d) => d.t === "ports" && d.port_id === servers.httpPort)!;
     expect(http.http_server_header).toEqual([SERVER_HEADER]);
     expect(http).toMatchObject({ service: "http", product: "nginx" });
     const cert = docs.find((d) => d.t === "ssl_cert")!;
-    expect(cert).toMatchObject({ port_id: servers.httpsPort, subject_common_name: "tls.sec-an.test", self_signed: true });
+    expect(cert).toMatchObject({
+      port_id: servers.httpsPort,
+      subject_common_name: "tls.sec-an.test",
+      self_signed: true,
+    });
     expect(cert.expiry_days_at_scan as number).toBeGreaterThanOrEqual(43);
     expect(cert.expiry_days_at_scan as number).toBeLessThanOrEqual(45);
     expect(docs.filter((d) => d.t === "ssl_protos").map((d) => d.ssl_protocol)).toContain("TLSv1.2");
@@ -73,10 +88,17 @@ describe("nmap entrypoint against loopback servers", () => {
       const request = { target: "::1", requestedAt: "2026-11-23T10:00:00.000Z", ports: String(v6.port) };
       const result = await scan(configFromEnv({ ...env(request), [Env.scanRequestId]: "msg-v6" }), { s3 });
       const raw = await getRawResult(bucket, result.key, s3);
-      const tools = createParseTools({ task: "nmap", metadata: raw.metadata, rawKey: raw.key, parserVersion: PARSER_VERSION });
+      const tools = createParseTools({
+        task: "nmap",
+        metadata: raw.metadata,
+        rawKey: raw.key,
+        parserVersion: PARSER_VERSION,
+      });
       const run = parseNmapResult(raw, tools);
       expect(run.hosts.map((h) => [h.address, h.addressType])).toEqual([["::1", "ipv6"]]);
-      expect(run.hosts[0].ports.map((p) => [p.portId, p.state, p.service?.name])).toEqual([[v6.port, "open", "http"]]);
+      expect(run.hosts[0].ports.map((p) => [p.portId, p.state, p.service?.name])).toEqual([
+        [v6.port, "open", "http"],
+      ]);
     } finally {
       await v6.close();
     }
@@ -96,7 +118,10 @@ describe("nmap entrypoint against loopback servers", () => {
     const hostileBucket = uniqueName("nmap-hostile").toLowerCase();
     await s3.send(new CreateBucketCommand({ Bucket: hostileBucket }));
     try {
-      const code = await main({ ...env({ target, requestedAt: "2026-11-23T10:00:00.000Z" }), [Env.resultsBucket]: hostileBucket }, { s3, nmapPath: "/nonexistent/nmap" });
+      const code = await main(
+        { ...env({ target, requestedAt: "2026-11-23T10:00:00.000Z" }), [Env.resultsBucket]: hostileBucket },
+        { s3, nmapPath: "/nonexistent/nmap" },
+      );
       expect(code).toBe(1);
     } finally {
       spy.mockRestore();
@@ -110,21 +135,35 @@ describe("nmap entrypoint against loopback servers", () => {
 describe("entrypoint configuration and process control", () => {
   it("names what is missing or malformed in the environment", () => {
     expect(() => configFromEnv({})).toThrow(Env.scanRequest);
-    expect(() => configFromEnv({ [Env.scanRequest]: "{", [Env.scanRequestId]: "a", [Env.resultsBucket]: "b" })).toThrow(/not valid JSON/);
+    expect(() =>
+      configFromEnv({ [Env.scanRequest]: "{", [Env.scanRequestId]: "a", [Env.resultsBucket]: "b" }),
+    ).toThrow(/not valid JSON/);
     expect(() => configFromEnv(env({ target: "x" }))).toThrow(/requestedAt/);
-    expect(() => configFromEnv(env({ target: "192.0.2.1", requestedAt: "2026-11-23T10:00:00Z" }, { [NmapEnv.timeoutSeconds]: "-5" }))).toThrow(NmapEnv.timeoutSeconds);
-    const c = configFromEnv(env({ target: "192.0.2.1", requestedAt: "2026-11-23T10:00:00Z" }, { [NmapEnv.timeoutSeconds]: "60" }));
+    expect(() =>
+      configFromEnv(
+        env({ target: "192.0.2.1", requestedAt: "2026-11-23T10:00:00Z" }, { [NmapEnv.timeoutSeconds]: "-5" }),
+      ),
+    ).toThrow(NmapEnv.timeoutSeconds);
+    const c = configFromEnv(
+      env({ target: "192.0.2.1", requestedAt: "2026-11-23T10:00:00Z" }, { [NmapEnv.timeoutSeconds]: "60" }),
+    );
     expect(c).toMatchObject({ timeoutSeconds: 60, hostTimeoutSeconds: 60, scanId: "msg-0001" });
   });
 
   it("kills a run that exceeds its budget", async () => {
     const started = Date.now();
-    await expect(runNmap(["30"], { nmapPath: "sleep", timeoutMs: 300, killAfterMs: 1000 })).rejects.toThrow(/exceeded its 300 ms budget/);
+    await expect(runNmap(["30"], { nmapPath: "sleep", timeoutMs: 300, killAfterMs: 1000 })).rejects.toThrow(
+      /exceeded its 300 ms budget/,
+    );
     expect(Date.now() - started).toBeLessThan(5000);
   });
 
   it("reports a non-zero exit with nmap's own error text", async () => {
-    await expect(runNmap(["--definitely-not-an-option"], { timeoutMs: 20_000 })).rejects.toThrow(NmapFailedError);
-    await expect(runNmap([], { nmapPath: "/nonexistent/nmap", timeoutMs: 1000 })).rejects.toThrow(/cannot start nmap/);
+    await expect(runNmap(["--definitely-not-an-option"], { timeoutMs: 20_000 })).rejects.toThrow(
+      NmapFailedError,
+    );
+    await expect(runNmap([], { nmapPath: "/nonexistent/nmap", timeoutMs: 1000 })).rejects.toThrow(
+      /cannot start nmap/,
+    );
   });
 });

@@ -3,8 +3,23 @@ import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from "@aws-sdk/client-sns";
 import { GetParameterCommand, ParameterNotFound, SSMClient } from "@aws-sdk/client-ssm";
 import { mockClient } from "aws-sdk-client-mock";
-import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient, type Message } from "@aws-sdk/client-sqs";
-import { AddressInfo, DocumentCollection, Env, Params, PortDetected, paramName, taskParams, validate } from "@sec-an/contracts";
+import {
+  CreateQueueCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SQSClient,
+  type Message,
+} from "@aws-sdk/client-sqs";
+import {
+  AddressInfo,
+  DocumentCollection,
+  Env,
+  Params,
+  PortDetected,
+  paramName,
+  taskParams,
+  validate,
+} from "@sec-an/contracts";
 import { clearParamCache, putRawResult, resetClients, setClients, setParamOverrides } from "@sec-an/runtime";
 import { awsClientConfig, dynamoClientConfig, s3ClientConfig, uniqueName } from "@sec-an/testing";
 import type { S3Event } from "aws-lambda";
@@ -33,14 +48,28 @@ async function topicWithQueue() {
   const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: uniqueName("topic") }));
   const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: uniqueName("q") }));
   const a = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ["QueueArn"] }));
-  await sns.send(new SubscribeCommand({ TopicArn, Protocol: "sqs", Endpoint: a.Attributes!.QueueArn, Attributes: { RawMessageDelivery: "true" } }));
+  await sns.send(
+    new SubscribeCommand({
+      TopicArn,
+      Protocol: "sqs",
+      Endpoint: a.Attributes!.QueueArn,
+      Attributes: { RawMessageDelivery: "true" },
+    }),
+  );
   return { topicArn: TopicArn!, queueUrl: QueueUrl! };
 }
 
 async function drain(QueueUrl: string, atLeast: number): Promise<Message[]> {
   const got: Message[] = [];
   for (let i = 0; i < 10; i++) {
-    const r = await sqs.send(new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, MessageAttributeNames: ["All"] }));
+    const r = await sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl,
+        MaxNumberOfMessages: 10,
+        WaitTimeSeconds: 1,
+        MessageAttributeNames: ["All"],
+      }),
+    );
     got.push(...(r.Messages ?? []));
     if (!r.Messages?.length && got.length >= atLeast) break;
   }
@@ -91,15 +120,27 @@ const store = (scanId: string, body: Buffer, end: Date) =>
     task: "nmap",
     scanId,
     request: { target: "203.0.113.0/29", requestedAt: "2023-11-14T22:00:00.000Z" },
-    output: { body, extension: "xml", contentType: "application/xml", startTime: new Date(end.getTime() - 60_000), endTime: end },
+    output: {
+      body,
+      extension: "xml",
+      contentType: "application/xml",
+      startTime: new Date(end.getTime() - 60_000),
+      endTime: end,
+    },
     s3,
   });
 
 const s3Event = (key: string): S3Event =>
-  ({ Records: [{ s3: { bucket: { name: bucket }, object: { key: encodeURIComponent(key).replace(/%2F/g, "/") } } }] }) as unknown as S3Event;
+  ({
+    Records: [
+      { s3: { bucket: { name: bucket }, object: { key: encodeURIComponent(key).replace(/%2F/g, "/") } } },
+    ],
+  }) as unknown as S3Event;
 
 const lastParsed = async (address: string) => {
-  const r = await dynamo.send(new GetItemCommand({ TableName: table, Key: { [AddressInfo.address]: { S: address } } }));
+  const r = await dynamo.send(
+    new GetItemCommand({ TableName: table, Key: { [AddressInfo.address]: { S: address } } }),
+  );
   return r.Item?.[AddressInfo.lastScanResultsParsed]?.N;
 };
 
@@ -110,10 +151,17 @@ describe("nmap results parser handler (fauxqs + dynalite)", () => {
     const [outcome] = await handler(s3Event(key));
     expect(outcome).toMatchObject({ key, hosts: 3, messages: 3, portEvents: 2, addressesRecorded: 3 });
 
-    const collections = (await drain(resultsQueue, 3)).map((m) => validate(DocumentCollection, JSON.parse(m.Body!)));
+    const collections = (await drain(resultsQueue, 3)).map((m) =>
+      validate(DocumentCollection, JSON.parse(m.Body!)),
+    );
     expect(collections).toHaveLength(3);
     expect(new Set(collections.map((c) => c.lineage.rawKey))).toEqual(new Set([key]));
-    expect(collections.flatMap((c) => c.docs.ports ?? []).map((d) => d.data.port_id).sort()).toEqual([161, 443, 8443]);
+    expect(
+      collections
+        .flatMap((c) => c.docs.ports ?? [])
+        .map((d) => d.data.port_id)
+        .sort(),
+    ).toEqual([161, 443, 8443]);
 
     const events = (await drain(portsQueue, 2)).map((m) => validate(PortDetected, JSON.parse(m.Body!)));
     expect(events.map((e) => e.port).sort()).toEqual([443, 8443]);
@@ -126,7 +174,9 @@ describe("nmap results parser handler (fauxqs + dynalite)", () => {
 
   it("never moves LastScanResultsParsed backwards when an older result is re-parsed", async () => {
     setParamOverrides(overrides({ [paramName(deployment, Params.addressInfoTableId)]: table }));
-    const xml = fixture("os-down-unknown.xml").toString("utf8").replace('<finished time="1700000200"', '<finished time="1600000000"');
+    const xml = fixture("os-down-unknown.xml")
+      .toString("utf8")
+      .replace('<finished time="1700000200"', '<finished time="1600000000"');
     const key = await store("scan-old", Buffer.from(xml), new Date("2020-09-13T12:26:40Z"));
     const outcome = await processRawResult(bucket, key);
     expect(outcome.addressesRecorded).toBe(0);
@@ -150,7 +200,11 @@ describe("nmap results parser handler (fauxqs + dynalite)", () => {
 
   it("fails loudly on a result that is not nmap XML, publishing nothing", async () => {
     setParamOverrides(overrides());
-    const key = await store("scan-bad", Buffer.from("<html>not nmap</html>"), new Date("2023-11-14T22:15:00Z"));
+    const key = await store(
+      "scan-bad",
+      Buffer.from("<html>not nmap</html>"),
+      new Date("2023-11-14T22:15:00Z"),
+    );
     await expect(handler(s3Event(key))).rejects.toThrow(/not an nmap XML report/);
     const r = await sqs.send(new ReceiveMessageCommand({ QueueUrl: resultsQueue, WaitTimeSeconds: 1 }));
     expect(r.Messages ?? []).toHaveLength(0);

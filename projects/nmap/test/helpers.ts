@@ -6,7 +6,11 @@ import { PARSER_VERSION, parseNmapResult } from "../src/parser";
 
 export const fixture = (name: string) => readFileSync(join(__dirname, "fixtures", name));
 
-export function rawResult(body: Buffer | string, metadata: Partial<RawResultMetadata> = {}, key = "nmap/2026/11/23/scan-1.xml"): RawResult {
+export function rawResult(
+  body: Buffer | string,
+  metadata: Partial<RawResultMetadata> = {},
+  key = "nmap/2026/11/23/scan-1.xml",
+): RawResult {
   return {
     key,
     body: Buffer.isBuffer(body) ? body : Buffer.from(body),
@@ -25,7 +29,12 @@ export type Doc = Record<string, unknown>;
 
 /** Run the real parser through the runtime's ParseTools; documents grouped by address then doc type. */
 export function parseDocs(raw: RawResult) {
-  const tools = createParseTools({ task: "nmap", metadata: raw.metadata, rawKey: raw.key, parserVersion: PARSER_VERSION });
+  const tools = createParseTools({
+    task: "nmap",
+    metadata: raw.metadata,
+    rawKey: raw.key,
+    parserVersion: PARSER_VERSION,
+  });
   const run = parseNmapResult(raw, tools);
   const byHost = new Map<string, Record<string, Doc[]>>();
   const messages = tools.messages();

@@ -1,5 +1,12 @@
 import { NmapDocType } from "@sec-an/contracts";
-import { NmapXmlError, PARSER_VERSION, oldestProtocol, readNmapXml, severityLabel, weakestGrade } from "../src/parser";
+import {
+  NmapXmlError,
+  PARSER_VERSION,
+  oldestProtocol,
+  readNmapXml,
+  severityLabel,
+  weakestGrade,
+} from "../src/parser";
 import { fixture, parseDocs, rawResult, type Doc } from "./helpers";
 
 const one = (docs: Doc[] | undefined, pred: (d: Doc) => boolean): Doc => {
@@ -16,25 +23,52 @@ describe("nmap parser on a real loopback scan (HTTP + TLS)", () => {
     expect([...byHost.keys()]).toEqual(["127.0.0.1"]);
     expect(messages).toHaveLength(1);
     expect(messages[0].message.lineage.parserVersion).toBe(PARSER_VERSION);
-    for (const docs of Object.values(host)) for (const d of docs) expect(d).toMatchObject({ address: "127.0.0.1", address_type: "ipv4" });
+    for (const docs of Object.values(host))
+      for (const d of docs) expect(d).toMatchObject({ address: "127.0.0.1", address_type: "ipv4" });
   });
 
   it("posts one ports document per port, with its script output (not lost to a shallow copy)", () => {
     expect(host.ports.map((p) => p.port_id).sort()).toEqual([18080, 18443, 18444]);
     const http = one(host.ports, (p) => p.port_id === 18080);
-    expect(http).toMatchObject({ port_str: "18080", state: "open", protocol: "tcp", service: "http", product: "SimpleHTTPServer" });
+    expect(http).toMatchObject({
+      port_str: "18080",
+      state: "open",
+      protocol: "tcp",
+      service: "http",
+      product: "SimpleHTTPServer",
+    });
     expect(http.http_server_header).toEqual(["SimpleHTTP/0.6 Python/3.11.7"]);
     const tls = one(host.ports, (p) => p.port_id === 18443);
-    expect(tls).toMatchObject({ tunnel: "ssl", ssl_protocols: ["TLSv1.2", "TLSv1.3"], ssl_least_strength: "A", ssl_cert_expiry_days_at_scan: 29 });
-    expect((tls.scripts as Doc[]).map((s) => s.id)).toEqual(["ssl-enum-ciphers", "http-trane-info", "ssl-cert"]);
+    expect(tls).toMatchObject({
+      tunnel: "ssl",
+      ssl_protocols: ["TLSv1.2", "TLSv1.3"],
+      ssl_least_strength: "A",
+      ssl_cert_expiry_days_at_scan: 29,
+    });
+    expect((tls.scripts as Doc[]).map((s) => s.id)).toEqual([
+      "ssl-enum-ciphers",
+      "http-trane-info",
+      "ssl-cert",
+    ]);
     expect(one(host.ports, (p) => p.port_id === 18444).state).toBe("closed");
   });
 
   it("posts ssl_protos with cipher preference and ssl_ciphers with per-cipher strength", () => {
     const tls12 = one(host.ssl_protos, (d) => d.ssl_protocol === "TLSv1.2");
-    expect(tls12).toMatchObject({ port_id: 18443, cipher_preference: "client", cipher_count: 20, compressors: ["NULL"], least_strength: "A" });
+    expect(tls12).toMatchObject({
+      port_id: 18443,
+      cipher_preference: "client",
+      cipher_count: 20,
+      compressors: ["NULL"],
+      least_strength: "A",
+    });
     expect(host.ssl_ciphers).toHaveLength(23);
-    expect(one(host.ssl_ciphers, (d) => d.cipher_name === "TLS_AKE_WITH_AES_256_GCM_SHA384" && d.ssl_protocol === "TLSv1.3")).toMatchObject({
+    expect(
+      one(
+        host.ssl_ciphers,
+        (d) => d.cipher_name === "TLS_AKE_WITH_AES_256_GCM_SHA384" && d.ssl_protocol === "TLSv1.3",
+      ),
+    ).toMatchObject({
       kex_info: "ecdh_x25519",
       strength: "A",
     });
@@ -77,19 +111,39 @@ describe("vulners, both formats", () => {
   it("reads the old text-elem format", () => {
     const ssh = host.cves.filter((c) => c.port_id === 22);
     expect(ssh.map((c) => c.cve_code).sort()).toEqual(["CVE-2017-15906", "CVE-2018-15919", "EDB-ID:45233"]);
-    expect(one(ssh, (c) => c.cve_code === "EDB-ID:45233")).toMatchObject({ cve_severity: 7.8, cve_severity_label: "high", is_exploit: true, cpe: "cpe:/a:openbsd:openssh:7.4" });
-    expect(one(ssh, (c) => c.cve_code === "CVE-2018-15919")).toMatchObject({ cve_severity: 5, vuln_type: "cve", is_exploit: false, url: "https://vulners.com/cve/CVE-2018-15919" });
+    expect(one(ssh, (c) => c.cve_code === "EDB-ID:45233")).toMatchObject({
+      cve_severity: 7.8,
+      cve_severity_label: "high",
+      is_exploit: true,
+      cpe: "cpe:/a:openbsd:openssh:7.4",
+    });
+    expect(one(ssh, (c) => c.cve_code === "CVE-2018-15919")).toMatchObject({
+      cve_severity: 5,
+      vuln_type: "cve",
+      is_exploit: false,
+      url: "https://vulners.com/cve/CVE-2018-15919",
+    });
   });
 
   it("reads the newer table format, keeping extra fields and skipping rows without an id", () => {
     const http = host.cves.filter((c) => c.port_id === 80);
     expect(http.map((c) => c.cve_code).sort()).toEqual(["CVE-2019-0211", "CVE-2021-44790"]);
-    expect(one(http, (c) => c.cve_code === "CVE-2021-44790")).toMatchObject({ cve_severity: 9.8, cve_severity_label: "critical", vuln_type: "cve", is_exploit: true, epss: "0.97" });
+    expect(one(http, (c) => c.cve_code === "CVE-2021-44790")).toMatchObject({
+      cve_severity: 9.8,
+      cve_severity_label: "critical",
+      vuln_type: "cve",
+      is_exploit: true,
+      epss: "0.97",
+    });
   });
 
   it("summarises the highest severity numerically, with a label", () => {
     const data = one(host.data, () => true);
-    expect(data).toMatchObject({ summary_highest_cve_severity: 9.8, summary_highest_cve_severity_label: "critical", summary_cve_count: 5 });
+    expect(data).toMatchObject({
+      summary_highest_cve_severity: 9.8,
+      summary_highest_cve_severity_label: "critical",
+      summary_cve_count: 5,
+    });
     expect(one(host.ports, (p) => p.port_id === 22).highest_cve_severity).toBe(7.8);
     expect(one(host.ports, (p) => p.port_id === 80).http_server_header).toEqual(["Apache/2.4.29 (Ubuntu)"]);
   });
@@ -113,15 +167,37 @@ describe("OS matches, down hosts, missing timestamps, unknown scripts, weak TLS"
     const host = byHost.get("203.0.113.1")!;
     expect(host.os.map((o) => o.os_name)).toEqual(["Linux 4.15 - 5.8", "Linux 5.0 - 5.4"]);
     expect(one(host.os, (o) => o.os_name === "Linux 4.15 - 5.8").os_classes).toEqual([
-      { os_class_type: "general purpose", os_vendor: "Linux", os_family: "Linux", os_gen: "4.X", os_accuracy: 96, os_cpes: ["cpe:/o:linux:linux_kernel:4"] },
-      { os_class_type: "general purpose", os_vendor: "Linux", os_family: "Linux", os_gen: "5.X", os_accuracy: 96, os_cpes: ["cpe:/o:linux:linux_kernel:5"] },
+      {
+        os_class_type: "general purpose",
+        os_vendor: "Linux",
+        os_family: "Linux",
+        os_gen: "4.X",
+        os_accuracy: 96,
+        os_cpes: ["cpe:/o:linux:linux_kernel:4"],
+      },
+      {
+        os_class_type: "general purpose",
+        os_vendor: "Linux",
+        os_family: "Linux",
+        os_gen: "5.X",
+        os_accuracy: 96,
+        os_cpes: ["cpe:/o:linux:linux_kernel:5"],
+      },
     ]);
-    expect(host.data[0]).toMatchObject({ summary_most_likely_os: "Linux 5.0 - 5.4", summary_most_likely_os_accuracy: 98, uptime_seconds: 86400, mac_address: "00:11:22:33:44:55" });
+    expect(host.data[0]).toMatchObject({
+      summary_most_likely_os: "Linux 5.0 - 5.4",
+      summary_most_likely_os_accuracy: 98,
+      uptime_seconds: 86400,
+      mac_address: "00:11:22:33:44:55",
+    });
   });
 
   it("reports the WEAKEST grade and the oldest protocol", () => {
     const host = byHost.get("203.0.113.1")!;
-    expect(host.data[0]).toMatchObject({ summary_lowest_ssl_strength: "F", summary_lowest_ssl_proto: "SSLv3" });
+    expect(host.data[0]).toMatchObject({
+      summary_lowest_ssl_strength: "F",
+      summary_lowest_ssl_proto: "SSLv3",
+    });
     expect(one(host.ssl_protos, (p) => p.ssl_protocol === "SSLv3")).toMatchObject({
       least_strength: "F",
       cipher_preference: "server",
@@ -132,7 +208,12 @@ describe("OS matches, down hosts, missing timestamps, unknown scripts, weak TLS"
   it("measures certificate expiry at scan time: already expired when scanned, whenever parsed", () => {
     const cert = byHost.get("203.0.113.1")!.ssl_cert[0];
     // notAfter 2023-11-04T22:13:20Z, scan ended 2023-11-14T22:16:40Z: 10 days (and a bit) past.
-    expect(cert).toMatchObject({ expiry_days_at_scan: -11, expired_at_scan: true, self_signed: false, subject_alt_names: ["DNS:old.example.test", "DNS:www.old.example.test"] });
+    expect(cert).toMatchObject({
+      expiry_days_at_scan: -11,
+      expired_at_scan: true,
+      self_signed: false,
+      subject_alt_names: ["DNS:old.example.test", "DNS:www.old.example.test"],
+    });
     expect(cert.subject).toEqual({ commonName: "old.example.test", organizationName: "Example Ltd" });
   });
 
@@ -141,13 +222,18 @@ describe("OS matches, down hosts, missing timestamps, unknown scripts, weak TLS"
     const p443 = one(host.ports, (p) => p.port_id === 443);
     expect(p443.scripts).toContainEqual({ id: "x-custom-probe", output: "something <odd> & unparsed" });
     expect(host.data[0].host_scripts).toEqual([{ id: "smb-os-discovery", output: "OS: Windows?" }]);
-    expect(one(host.ports, (p) => p.port_id === 161)).toMatchObject({ protocol: "udp", state: "open|filtered" });
+    expect(one(host.ports, (p) => p.port_id === 161)).toMatchObject({
+      protocol: "udp",
+      state: "open|filtered",
+    });
   });
 });
 
 describe("reports without timestamps", () => {
   it("falls back to the raw result's metadata for the scan end", () => {
-    const { byHost, run } = parseDocs(rawResult(fixture("no-runstats.xml"), { scanEndTime: "2026-11-23T00:00:00.000Z" }));
+    const { byHost, run } = parseDocs(
+      rawResult(fixture("no-runstats.xml"), { scanEndTime: "2026-11-23T00:00:00.000Z" }),
+    );
     expect(run.endTime).toBeUndefined();
     const cert = byHost.get("192.0.2.44")!.ssl_cert[0];
     expect(cert).toMatchObject({ expiry_days_at_scan: 10, expired_at_scan: false, self_signed: true });

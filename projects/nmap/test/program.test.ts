@@ -1,14 +1,23 @@
 import { checkResources } from "@sec-an/policy";
-import { MOCK_ACCOUNT, resourceNamed, resources, resourcesOfType, runProgram, setupPulumiMocks } from "@sec-an/testing";
+import {
+  MOCK_ACCOUNT,
+  resourceNamed,
+  resources,
+  resourcesOfType,
+  runProgram,
+  setupPulumiMocks,
+} from "@sec-an/testing";
 import { Params, paramName, tlsPortsFilterPolicy } from "@sec-an/contracts";
 import { parseConfig } from "../src/config";
 import { program } from "../src/program";
 
 const d = { app: "sec-an", stage: "dev" };
 const ssm = {
-  [paramName(d, Params.addressInfoTableArn)]: `arn:aws:dynamodb:us-east-1:${MOCK_ACCOUNT}:table/dev-sec-an-address-info`,
+  [paramName(d, Params.addressInfoTableArn)]:
+    `arn:aws:dynamodb:us-east-1:${MOCK_ACCOUNT}:table/dev-sec-an-address-info`,
   [paramName(d, Params.esAdminFunctionName)]: "dev-sec-an-opensearch-admin",
-  [paramName(d, Params.scanInitiatorTopicArn)]: `arn:aws:sns:us-east-1:${MOCK_ACCOUNT}:dev-sec-an-scan-initiator`,
+  [paramName(d, Params.scanInitiatorTopicArn)]:
+    `arn:aws:sns:us-east-1:${MOCK_ACCOUNT}:dev-sec-an-scan-initiator`,
   [paramName(d, Params.ingestQueueArn)]: `arn:aws:sqs:us-east-1:${MOCK_ACCOUNT}:dev-sec-an-ingest`,
   [paramName(d, Params.ecsCluster)]: `arn:aws:ecs:us-east-1:${MOCK_ACCOUNT}:cluster/dev-sec-an-cluster`,
   [paramName(d, Params.vpcId)]: "vpc-1",
@@ -19,8 +28,21 @@ const ssm = {
 };
 const cfg = (values: Record<string, string>) => ({ get: (k: string) => values[k] });
 const run = (values: Record<string, string> = {}) => {
-  setupPulumiMocks({ project: "sec-an-nmap", stack: "dev", ssm, awsxOutputs: { "awsx:ecr:Image": { imageUri: `${MOCK_ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/nmap@sha256:${"a".repeat(64)}` } } });
-  return runProgram(() => program(parseConfig(cfg(values), "dev"), { imageContext: () => ({ dir: "/tmp/ctx", tag: "0123456789abcdef0123" }) }));
+  setupPulumiMocks({
+    project: "sec-an-nmap",
+    stack: "dev",
+    ssm,
+    awsxOutputs: {
+      "awsx:ecr:Image": {
+        imageUri: `${MOCK_ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/nmap@sha256:${"a".repeat(64)}`,
+      },
+    },
+  });
+  return runProgram(() =>
+    program(parseConfig(cfg(values), "dev"), {
+      imageContext: () => ({ dir: "/tmp/ctx", tag: "0123456789abcdef0123" }),
+    }),
+  );
 };
 
 describe("sec-an-nmap program", () => {
@@ -35,8 +57,13 @@ describe("sec-an-nmap program", () => {
 
   test("ports topic: KMS-encrypted, exported to SSM under the catalogue name", () => {
     const topic = resourceNamed("aws:sns/topic:Topic", "dev-sec-an-ports-detected");
-    expect(topic.inputs).toMatchObject({ name: "dev-sec-an-ports-detected", kmsMasterKeyId: "alias/aws/sns" });
-    const param = resourcesOfType("aws:ssm/parameter:Parameter").find((p) => p.inputs.name === "/sec-an/dev/glue/port_detector/sns_target")!;
+    expect(topic.inputs).toMatchObject({
+      name: "dev-sec-an-ports-detected",
+      kmsMasterKeyId: "alias/aws/sns",
+    });
+    const param = resourcesOfType("aws:ssm/parameter:Parameter").find(
+      (p) => p.inputs.name === "/sec-an/dev/glue/port_detector/sns_target",
+    )!;
     expect(param.inputs.insecureValue).toBe(topic.state.arn);
     expect(out.portsTopicArn).toBe(topic.state.arn);
   });
@@ -45,36 +72,69 @@ describe("sec-an-nmap program", () => {
     const ecs = resourcesOfType("sec-an:task:EcsTask");
     expect(ecs.map((r) => r.name)).toEqual(["dev-sec-an-nmap"]);
     const subs = resourcesOfType("aws:sns/topicSubscription:TopicSubscription");
-    expect(subs.some((s) => s.inputs.topic === ssm[paramName(d, Params.scanInitiatorTopicArn)] && s.inputs.protocol === "sqs")).toBe(true);
+    expect(
+      subs.some(
+        (s) =>
+          s.inputs.topic === ssm[paramName(d, Params.scanInitiatorTopicArn)] && s.inputs.protocol === "sqs",
+      ),
+    ).toBe(true);
     expect(subs.some((s) => s.inputs.endpoint === ssm[paramName(d, Params.ingestQueueArn)])).toBe(true);
   });
 
   test("image: built from the prepared context with awsx, content-tagged, for the task's repository", () => {
     const [image] = resourcesOfType("awsx:ecr:Image");
     expect(image.name).toBe("dev-sec-an-nmap-image");
-    expect(image.inputs).toMatchObject({ context: "/tmp/ctx", dockerfile: "/tmp/ctx/Dockerfile", platform: "linux/amd64", imageTag: "0123456789abcdef0123" });
+    expect(image.inputs).toMatchObject({
+      context: "/tmp/ctx",
+      dockerfile: "/tmp/ctx/Dockerfile",
+      platform: "linux/amd64",
+      imageTag: "0123456789abcdef0123",
+    });
     const repo = resourcesOfType("aws:ecr/repository:Repository")[0];
     expect(image.inputs.repositoryUrl).toBe(repo.state.repositoryUrl);
     const [td] = resourcesOfType("aws:ecs/taskDefinition:TaskDefinition");
     const [container] = JSON.parse(td.inputs.containerDefinitions);
     expect(container.image).toMatch(/@sha256:a{64}$/);
     expect(container.user).toBe("1000:1000");
-    expect(container.environment).toEqual(expect.arrayContaining([{ name: "NMAP_TIMEOUT_SECONDS", value: "14400" }, { name: "NMAP_HOST_TIMEOUT_SECONDS", value: "3600" }]));
+    expect(container.environment).toEqual(
+      expect.arrayContaining([
+        { name: "NMAP_TIMEOUT_SECONDS", value: "14400" },
+        { name: "NMAP_HOST_TIMEOUT_SECONDS", value: "3600" },
+      ]),
+    );
     expect(td.inputs).toMatchObject({ cpu: "1024", memory: "2048", requiresCompatibilities: ["FARGATE"] });
     // `sec-an local` runs the entrypoint source as the container.
     expect(td.inputs.tags["sec-an:entry"]).toMatch(/projects\/nmap\/src\/entrypoint\/main\.ts$/);
   });
 
   test("results parser may publish port events, update address-info and read only its parameters", () => {
-    const parserPolicies = resourcesOfType("aws:iam/rolePolicy:RolePolicy").filter((p) => /parser/.test(p.name) && !/dlq/.test(p.name));
+    const parserPolicies = resourcesOfType("aws:iam/rolePolicy:RolePolicy").filter(
+      (p) => /parser/.test(p.name) && !/dlq/.test(p.name),
+    );
     const statements = parserPolicies.flatMap((p) => JSON.parse(p.inputs.policy).Statement);
     const topicArn = resourceNamed("aws:sns/topic:Topic", "dev-sec-an-ports-detected").state.arn;
-    expect(statements).toContainEqual(expect.objectContaining({ Sid: "PublishPortEvents", Action: "sns:Publish", Resource: topicArn }));
-    expect(statements).toContainEqual(expect.objectContaining({ Sid: "RecordResultsParsed", Action: "dynamodb:UpdateItem", Resource: ssm[paramName(d, Params.addressInfoTableArn)] }));
-    const reads = statements.filter((s) => s.Action?.includes?.("ssm:GetParameter")).flatMap((s) => s.Resource);
-    expect(reads).toEqual(expect.arrayContaining([expect.stringMatching(/\/sec-an\/dev\/glue\/port_detector\/sns_target$/), expect.stringMatching(/address_info\/id$/)]));
+    expect(statements).toContainEqual(
+      expect.objectContaining({ Sid: "PublishPortEvents", Action: "sns:Publish", Resource: topicArn }),
+    );
+    expect(statements).toContainEqual(
+      expect.objectContaining({
+        Sid: "RecordResultsParsed",
+        Action: "dynamodb:UpdateItem",
+        Resource: ssm[paramName(d, Params.addressInfoTableArn)],
+      }),
+    );
+    const reads = statements
+      .filter((s) => s.Action?.includes?.("ssm:GetParameter"))
+      .flatMap((s) => s.Resource);
+    expect(reads).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/\/sec-an\/dev\/glue\/port_detector\/sns_target$/),
+        expect.stringMatching(/address_info\/id$/),
+      ]),
+    );
     // Only actions AWS offers no resource scoping for (X-Ray) may name "*".
-    for (const s of statements.filter((x) => x.Resource === "*")) expect(String(s.Action)).toMatch(/^xray:[A-Za-z]+(,xray:[A-Za-z]+)*$/);
+    for (const s of statements.filter((x) => x.Resource === "*"))
+      expect(String(s.Action)).toMatch(/^xray:[A-Za-z]+(,xray:[A-Za-z]+)*$/);
   });
 
   test("views: 14 indices and every saved object, managed by the admin function", () => {
@@ -83,7 +143,10 @@ describe("sec-an-nmap program", () => {
     // 14 index patterns + searches + visualisations + dashboards.
     expect(objects.length).toBeGreaterThan(14 + 20);
     for (const inv of resourcesOfType("aws:lambda/invocation:Invocation")) {
-      expect(inv.inputs).toMatchObject({ functionName: "dev-sec-an-opensearch-admin", lifecycleScope: "CRUD" });
+      expect(inv.inputs).toMatchObject({
+        functionName: "dev-sec-an-opensearch-admin",
+        lifecycleScope: "CRUD",
+      });
     }
     expect(out.dashboards).toHaveLength(4);
   });
@@ -92,7 +155,9 @@ describe("sec-an-nmap program", () => {
     await run({ image: `${MOCK_ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/nmap:v1.2.3`, views: "false" });
     expect(resourcesOfType("awsx:ecr:Image")).toHaveLength(0);
     expect(resourcesOfType("sec-an:nmap:NmapViews")).toHaveLength(0);
-    const [container] = JSON.parse(resourcesOfType("aws:ecs/taskDefinition:TaskDefinition")[0].inputs.containerDefinitions);
+    const [container] = JSON.parse(
+      resourcesOfType("aws:ecs/taskDefinition:TaskDefinition")[0].inputs.containerDefinitions,
+    );
     expect(container.image).toBe(`${MOCK_ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/nmap:v1.2.3`);
     expect(() => parseConfig(cfg({ image: "nmap:latest" }), "dev")).toThrow(/sec-an-nmap:image/);
     expect(() => parseConfig(cfg({ cpu: "3" }), "dev")).toThrow(/sec-an-nmap:cpu/);

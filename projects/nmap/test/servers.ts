@@ -16,14 +16,25 @@ export function selfSignedCert(cn: string, days: number): { key: string; cert: s
   cert.setIssuer(attrs);
   cert.setExtensions([{ name: "subjectAltName", altNames: [{ type: 2, value: cn }] }]);
   cert.sign(keys.privateKey, forge.md.sha256.create());
-  return { key: forge.pki.privateKeyToPem(keys.privateKey), cert: forge.pki.certificateToPem(cert), notAfter: cert.validity.notAfter };
+  return {
+    key: forge.pki.privateKeyToPem(keys.privateKey),
+    cert: forge.pki.certificateToPem(cert),
+    notAfter: cert.validity.notAfter,
+  };
 }
 
 const BODY = "<html><body>hi</body></html>";
 // nmap's service probes recognise nginx's header, so -sV names the service "http" and NSE http scripts run.
 export const SERVER_HEADER = "nginx/1.18.0";
-const handler = (_req: unknown, res: { writeHead(code: number, h: Record<string, string>): void; end(s: string): void }) => {
-  res.writeHead(200, { Server: SERVER_HEADER, "Content-Type": "text/html; charset=utf-8", "Content-Length": String(BODY.length) });
+const handler = (
+  _req: unknown,
+  res: { writeHead(code: number, h: Record<string, string>): void; end(s: string): void },
+) => {
+  res.writeHead(200, {
+    Server: SERVER_HEADER,
+    "Content-Type": "text/html; charset=utf-8",
+    "Content-Length": String(BODY.length),
+  });
   res.end(BODY);
 };
 

@@ -54,6 +54,8 @@ export function syntheticNmapXml(opts: SyntheticOptions): string {
     for (let i = 0; i < opts.portsPerHost; i++) parts.push(port(1 + ((i * 37) % 65535), opts));
     parts.push(`</ports>\n<times srtt="100" rttvar="50" to="100000"/>\n</host>\n`);
   }
-  parts.push(`<runstats><finished time="1795430100" elapsed="100" exit="success"/><hosts up="${opts.hosts}" down="0" total="${opts.hosts}"/></runstats>\n</nmaprun>\n`);
+  parts.push(
+    `<runstats><finished time="1795430100" elapsed="100" exit="success"/><hosts up="${opts.hosts}" down="0" total="${opts.hosts}"/></runstats>\n</nmaprun>\n`,
+  );
   return parts.join("");
 }

@@ -64,8 +64,21 @@ describe("nmapArgs", () => {
   it("builds an unprivileged connect scan with the parser's scripts, target last", () => {
     const args = nmapArgs(validateTarget("192.0.2.10"), { ...base, ports: "22,443" });
     expect(args).toEqual([
-      "-sT", "--unprivileged", "-sV", "--script", "ssl-enum-ciphers,ssl-cert,vulners,http-server-header", "-T4",
-      "-p", "22,443", "--host-timeout", "600s", "--noninteractive", "-oX", "/tmp/x/result.xml", "-Pn", "192.0.2.10",
+      "-sT",
+      "--unprivileged",
+      "-sV",
+      "--script",
+      "ssl-enum-ciphers,ssl-cert,vulners,http-server-header",
+      "-T4",
+      "-p",
+      "22,443",
+      "--host-timeout",
+      "600s",
+      "--noninteractive",
+      "-oX",
+      "/tmp/x/result.xml",
+      "-Pn",
+      "192.0.2.10",
     ]);
   });
 
@@ -83,8 +96,12 @@ describe("nmapArgs", () => {
   });
 
   it("refuses a port list or timing that is not what the schema allows", () => {
-    expect(() => nmapArgs(validateTarget("192.0.2.1"), { ...base, ports: "-1" })).toThrow(/invalid port list/);
-    expect(() => nmapArgs(validateTarget("192.0.2.1"), { ...base, ports: "80 --script=x" })).toThrow(/invalid port list/);
+    expect(() => nmapArgs(validateTarget("192.0.2.1"), { ...base, ports: "-1" })).toThrow(
+      /invalid port list/,
+    );
+    expect(() => nmapArgs(validateTarget("192.0.2.1"), { ...base, ports: "80 --script=x" })).toThrow(
+      /invalid port list/,
+    );
     expect(() => nmapArgs(validateTarget("192.0.2.1"), { ...base, timing: 7 })).toThrow(/timing/);
   });
 });

@@ -6,13 +6,18 @@ const objects = savedObjects();
 
 /** Dotted field names of a mapping (object properties flattened, sub-fields ignored). */
 function fieldsOf(props: Record<string, any>, prefix = ""): string[] {
-  return Object.entries(props).flatMap(([k, v]) => [`${prefix}${k}`, ...(v.properties ? fieldsOf(v.properties, `${prefix}${k}.`) : [])]);
+  return Object.entries(props).flatMap(([k, v]) => [
+    `${prefix}${k}`,
+    ...(v.properties ? fieldsOf(v.properties, `${prefix}${k}.`) : []),
+  ]);
 }
 
 describe("nmap views", () => {
   it("has a snapshot and a history index for every document type", () => {
     expect(INDICES.map((i) => i.base).sort()).toEqual(
-      ["data", "ports", "os", "cves", "ssl_protos", "ssl_ciphers", "ssl_cert"].flatMap((t) => [`nmap_${t}_snapshot`, `nmap_${t}_history`]).sort(),
+      ["data", "ports", "os", "cves", "ssl_protos", "ssl_ciphers", "ssl_cert"]
+        .flatMap((t) => [`nmap_${t}_snapshot`, `nmap_${t}_history`])
+        .sort(),
     );
   });
 
@@ -28,7 +33,12 @@ describe("nmap views", () => {
     for (const o of objects) {
       const base = o.fields.index.replace(/_history$/, "");
       const known = new Set(fieldsOf(MAPPINGS[base].properties));
-      for (const f of o.fields.names) expect({ object: o.key, field: f, known: known.has(f) }).toEqual({ object: o.key, field: f, known: true });
+      for (const f of o.fields.names)
+        expect({ object: o.key, field: f, known: known.has(f) }).toEqual({
+          object: o.key,
+          field: f,
+          known: true,
+        });
     }
   });
 
@@ -54,15 +64,19 @@ describe("nmap views", () => {
 
   it("renders every template with its placeholders, and dashboards reference defined objects", () => {
     for (const o of objects) {
-      const vars = Object.fromEntries([...Object.keys(o.substitutions), "object_title"].map((k) => [k, `id-${k}`]));
+      const vars = Object.fromEntries(
+        [...Object.keys(o.substitutions), "object_title"].map((k) => [k, `id-${k}`]),
+      );
       const rendered = renderTemplate(o.template, vars);
       expect(JSON.stringify(rendered)).not.toContain("${");
       if (o.type !== "dashboard") {
         const visState = rendered.attributes.visState as string | undefined;
         if (visState) expect(JSON.parse(visState).title).toBe("id-object_title");
-        expect(JSON.parse((rendered.attributes.kibanaSavedObjectMeta as { searchSourceJSON: string }).searchSourceJSON).indexRefName).toBe(
-          "kibanaSavedObjectMeta.searchSourceJSON.index",
-        );
+        expect(
+          JSON.parse(
+            (rendered.attributes.kibanaSavedObjectMeta as { searchSourceJSON: string }).searchSourceJSON,
+          ).indexRefName,
+        ).toBe("kibanaSavedObjectMeta.searchSourceJSON.index");
       } else {
         const panels = JSON.parse(rendered.attributes.panelsJSON as string);
         expect(rendered.references).toHaveLength(panels.length);

@@ -44,37 +44,76 @@ export class PublicApi extends pulumi.ComponentResource {
 
     this.api = new aws.apigateway.RestApi(
       name,
-      { name: `${args.prefix}-public`, description: "sec-an public API", endpointConfiguration: { types: "REGIONAL" }, tags: args.tags },
+      {
+        name: `${args.prefix}-public`,
+        description: "sec-an public API",
+        endpointConfiguration: { types: "REGIONAL" },
+        tags: args.tags,
+      },
       parent,
     );
     const restApi = this.api.id;
 
     this.authorizer = new aws.apigateway.Authorizer(
       `${name}-cognito`,
-      { restApi, name: `${args.prefix}-cognito`, type: "COGNITO_USER_POOLS", providerArns: [args.userPoolArn], identitySource: "method.request.header.Authorization" },
+      {
+        restApi,
+        name: `${args.prefix}-cognito`,
+        type: "COGNITO_USER_POOLS",
+        providerArns: [args.userPoolArn],
+        identitySource: "method.request.header.Authorization",
+      },
       parent,
     );
 
-    const health = new aws.apigateway.Resource(`${name}-health`, { restApi, parentId: this.api.rootResourceId, pathPart: "health" }, parent);
-    const method = new aws.apigateway.Method(`${name}-health-get`, { restApi, resourceId: health.id, httpMethod: "GET", authorization: "NONE" }, parent);
+    const health = new aws.apigateway.Resource(
+      `${name}-health`,
+      { restApi, parentId: this.api.rootResourceId, pathPart: "health" },
+      parent,
+    );
+    const method = new aws.apigateway.Method(
+      `${name}-health-get`,
+      { restApi, resourceId: health.id, httpMethod: "GET", authorization: "NONE" },
+      parent,
+    );
     const integration = new aws.apigateway.Integration(
       `${name}-health-mock`,
-      { restApi, resourceId: health.id, httpMethod: method.httpMethod, type: "MOCK", requestTemplates: { "application/json": '{"statusCode": 200}' } },
+      {
+        restApi,
+        resourceId: health.id,
+        httpMethod: method.httpMethod,
+        type: "MOCK",
+        requestTemplates: { "application/json": '{"statusCode": 200}' },
+      },
       parent,
     );
     const methodResponse = new aws.apigateway.MethodResponse(
       `${name}-health-200`,
-      { restApi, resourceId: health.id, httpMethod: method.httpMethod, statusCode: "200", responseModels: { "application/json": "Empty" } },
+      {
+        restApi,
+        resourceId: health.id,
+        httpMethod: method.httpMethod,
+        statusCode: "200",
+        responseModels: { "application/json": "Empty" },
+      },
       parent,
     );
     const integrationResponse = new aws.apigateway.IntegrationResponse(
       `${name}-health-200-mock`,
-      { restApi, resourceId: health.id, httpMethod: method.httpMethod, statusCode: "200", responseTemplates: { "application/json": HEALTH_BODY } },
+      {
+        restApi,
+        resourceId: health.id,
+        httpMethod: method.httpMethod,
+        statusCode: "200",
+        responseTemplates: { "application/json": HEALTH_BODY },
+      },
       { parent: this, dependsOn: [integration, methodResponse] },
     );
 
     // Redeploy whenever the routes defined here change (a deployment is an immutable snapshot).
-    const redeployment = createHash("sha256").update(JSON.stringify({ health: "GET", mock: HEALTH_BODY })).digest("hex");
+    const redeployment = createHash("sha256")
+      .update(JSON.stringify({ health: "GET", mock: HEALTH_BODY }))
+      .digest("hex");
     const deployment = new aws.apigateway.Deployment(
       `${name}-deployment`,
       { restApi, triggers: { redeployment } },
@@ -82,7 +121,11 @@ export class PublicApi extends pulumi.ComponentResource {
     );
     const account = args.manageAccountLogRole ? this.accountLogRole(name, args) : undefined;
     const accessLog = args.accessLogs
-      ? new aws.cloudwatch.LogGroup(`${name}-access`, { name: `/sec-an/api/${name}/access`, retentionInDays: args.logRetentionDays, tags: args.tags }, parent)
+      ? new aws.cloudwatch.LogGroup(
+          `${name}-access`,
+          { name: `/sec-an/api/${name}/access`, retentionInDays: args.logRetentionDays, tags: args.tags },
+          parent,
+        )
       : undefined;
     this.stage = new aws.apigateway.Stage(
       `${name}-stage`,
@@ -91,18 +134,30 @@ export class PublicApi extends pulumi.ComponentResource {
         deployment: deployment.id,
         stageName: args.stageName,
         xrayTracingEnabled: true,
-        ...(accessLog ? { accessLogSettings: { destinationArn: accessLog.arn, format: ACCESS_LOG_FORMAT } } : {}),
+        ...(accessLog
+          ? { accessLogSettings: { destinationArn: accessLog.arn, format: ACCESS_LOG_FORMAT } }
+          : {}),
         tags: args.tags,
       },
       { parent: this, dependsOn: account ? [account] : [] },
     );
     new aws.apigateway.MethodSettings(
       `${name}-throttle`,
-      { restApi, stageName: this.stage.stageName, methodPath: "*/*", settings: { throttlingBurstLimit: 50, throttlingRateLimit: 20, metricsEnabled: true } },
+      {
+        restApi,
+        stageName: this.stage.stageName,
+        methodPath: "*/*",
+        settings: { throttlingBurstLimit: 50, throttlingRateLimit: 20, metricsEnabled: true },
+      },
       parent,
     );
 
-    this.registerOutputs({ id: this.api.id, rootResourceId: this.api.rootResourceId, authorizerId: this.authorizer.id, invokeUrl: this.stage.invokeUrl });
+    this.registerOutputs({
+      id: this.api.id,
+      rootResourceId: this.api.rootResourceId,
+      authorizerId: this.authorizer.id,
+      invokeUrl: this.stage.invokeUrl,
+    });
   }
 
   /** The regional account setting API Gateway uses to write logs, with AWS's managed policy for it. */
@@ -115,7 +170,12 @@ export class PublicApi extends pulumi.ComponentResource {
         assumeRolePolicy: pulumi.jsonStringify({
           Version: "2012-10-17",
           Statement: [
-            { Effect: "Allow", Principal: { Service: "apigateway.amazonaws.com" }, Action: "sts:AssumeRole", Condition: { StringEquals: { "aws:SourceAccount": account } } },
+            {
+              Effect: "Allow",
+              Principal: { Service: "apigateway.amazonaws.com" },
+              Action: "sts:AssumeRole",
+              Condition: { StringEquals: { "aws:SourceAccount": account } },
+            },
           ],
         }),
         tags: args.tags,
@@ -124,9 +184,16 @@ export class PublicApi extends pulumi.ComponentResource {
     );
     const attachment = new aws.iam.RolePolicyAttachment(
       `${name}-cloudwatch`,
-      { role: role.name, policyArn: "arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs" },
+      {
+        role: role.name,
+        policyArn: "arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs",
+      },
       { parent: this },
     );
-    return new aws.apigateway.Account(`${name}-account`, { cloudwatchRoleArn: role.arn }, { parent: this, dependsOn: [attachment] });
+    return new aws.apigateway.Account(
+      `${name}-account`,
+      { cloudwatchRoleArn: role.arn },
+      { parent: this, dependsOn: [attachment] },
+    );
   }
 }

@@ -46,21 +46,24 @@ function int(cfg: ConfigLike, key: string, def: number, min: number, max: number
   const raw = cfg.get(key);
   if (raw === undefined) return def;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(key, `must be an integer ${min}..${max}, got ${JSON.stringify(raw)}`);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new ConfigError(key, `must be an integer ${min}..${max}, got ${JSON.stringify(raw)}`);
   return n;
 }
 
 function bool(cfg: ConfigLike, key: string, def: boolean): boolean {
   const raw = cfg.get(key);
   if (raw === undefined) return def;
-  if (raw !== "true" && raw !== "false") throw new ConfigError(key, `must be true or false, got ${JSON.stringify(raw)}`);
+  if (raw !== "true" && raw !== "false")
+    throw new ConfigError(key, `must be true or false, got ${JSON.stringify(raw)}`);
   return raw === "true";
 }
 
 function oneOf<T extends string>(cfg: ConfigLike, key: string, def: T, allowed: readonly T[]): T {
   const raw = cfg.get(key);
   if (raw === undefined) return def;
-  if (!(allowed as readonly string[]).includes(raw)) throw new ConfigError(key, `must be one of ${allowed.join(", ")}, got ${JSON.stringify(raw)}`);
+  if (!(allowed as readonly string[]).includes(raw))
+    throw new ConfigError(key, `must be one of ${allowed.join(", ")}, got ${JSON.stringify(raw)}`);
   return raw as T;
 }
 
@@ -71,7 +74,8 @@ export function checkCidr(cidr: string): string {
   const octets = m.slice(1, 5).map(Number);
   const prefix = Number(m[5]);
   if (octets.some((o) => o > 255)) throw new Error("has an octet above 255");
-  if (prefix < 16 || prefix > 24) throw new Error("prefix must be /16../24 (VPC limits, room for public and private subnets per AZ)");
+  if (prefix < 16 || prefix > 24)
+    throw new Error("prefix must be /16../24 (VPC limits, room for public and private subnets per AZ)");
   const addr = ((octets[0] << 24) | (octets[1] << 16) | (octets[2] << 8) | octets[3]) >>> 0;
   if ((addr & (2 ** (32 - prefix) - 1)) !== 0) throw new Error(`address is not aligned to /${prefix}`);
   const [a, b] = octets;
@@ -81,11 +85,17 @@ export function checkCidr(cidr: string): string {
 }
 
 /** CloudWatch Logs accepts only these retention periods. */
-const RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
+const RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+];
 
 function retention(cfg: ConfigLike, key: string, def: number): number {
   const n = int(cfg, key, def, 1, 3653);
-  if (!RETENTION_DAYS.includes(n)) throw new ConfigError(key, `must be one of the CloudWatch retention periods ${RETENTION_DAYS.join(", ")}`);
+  if (!RETENTION_DAYS.includes(n))
+    throw new ConfigError(
+      key,
+      `must be one of the CloudWatch retention periods ${RETENTION_DAYS.join(", ")}`,
+    );
   return n;
 }
 
@@ -100,7 +110,8 @@ function jsonList(cfg: ConfigLike, key: string): string[] {
   } catch {
     throw new ConfigError(key, "must be a list of URLs");
   }
-  if (!Array.isArray(v) || v.some((u) => typeof u !== "string")) throw new ConfigError(key, "must be a list of URLs");
+  if (!Array.isArray(v) || v.some((u) => typeof u !== "string"))
+    throw new ConfigError(key, "must be a list of URLs");
   for (const u of v as string[]) {
     let url: URL;
     try {
@@ -126,7 +137,10 @@ export function parseConfig(cfg: ConfigLike, stackName: string): SharedInfraConf
   const natStrategy = oneOf<NatStrategy>(cfg, "natStrategy", "None", ["None", "Single", "OnePerAz"]);
   const usePrivateSubnets = bool(cfg, "usePrivateSubnets", natStrategy !== "None");
   if (usePrivateSubnets && natStrategy === "None") {
-    throw new ConfigError("usePrivateSubnets", "needs natStrategy Single or OnePerAz: scanners in private subnets must reach their targets");
+    throw new ConfigError(
+      "usePrivateSubnets",
+      "needs natStrategy Single or OnePerAz: scanners in private subnets must reach their targets",
+    );
   }
   const vpcCidrRaw = cfg.get("vpcCidr") ?? "10.0.0.0/16";
   let vpcCidr: string;
@@ -135,12 +149,17 @@ export function parseConfig(cfg: ConfigLike, stackName: string): SharedInfraConf
   } catch (err) {
     throw new ConfigError("vpcCidr", `${JSON.stringify(vpcCidrRaw)} ${(err as Error).message}`);
   }
-  const cognitoDomainPrefix = cfg.get("cognitoDomainPrefix") ?? `${deployment.app}-${deployment.stage}`.toLowerCase();
+  const cognitoDomainPrefix =
+    cfg.get("cognitoDomainPrefix") ?? `${deployment.app}-${deployment.stage}`.toLowerCase();
   if (!DOMAIN_PREFIX.test(cognitoDomainPrefix) || /aws|amazon|cognito/.test(cognitoDomainPrefix)) {
-    throw new ConfigError("cognitoDomainPrefix", `${JSON.stringify(cognitoDomainPrefix)} must be 1-63 of a-z 0-9 - and not contain aws, amazon or cognito`);
+    throw new ConfigError(
+      "cognitoDomainPrefix",
+      `${JSON.stringify(cognitoDomainPrefix)} must be 1-63 of a-z 0-9 - and not contain aws, amazon or cognito`,
+    );
   }
   const apiStageName = cfg.get("apiStageName") ?? "v1";
-  if (!/^[A-Za-z0-9_]{1,64}$/.test(apiStageName)) throw new ConfigError("apiStageName", "must be 1-64 of A-Z a-z 0-9 _");
+  if (!/^[A-Za-z0-9_]{1,64}$/.test(apiStageName))
+    throw new ConfigError("apiStageName", "must be 1-64 of A-Z a-z 0-9 _");
 
   return {
     deployment,

@@ -26,16 +26,33 @@ export class DeadLetterStore extends pulumi.ComponentResource {
 
     const pab = new aws.s3.BucketPublicAccessBlock(
       `${name}-pab`,
-      { bucket, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
+      {
+        bucket,
+        blockPublicAcls: true,
+        blockPublicPolicy: true,
+        ignorePublicAcls: true,
+        restrictPublicBuckets: true,
+      },
       parent,
     );
-    new aws.s3.BucketOwnershipControls(`${name}-ownership`, { bucket, rule: { objectOwnership: "BucketOwnerEnforced" } }, parent);
+    new aws.s3.BucketOwnershipControls(
+      `${name}-ownership`,
+      { bucket, rule: { objectOwnership: "BucketOwnerEnforced" } },
+      parent,
+    );
     new aws.s3.BucketServerSideEncryptionConfiguration(
       `${name}-sse`,
-      { bucket, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms" }, bucketKeyEnabled: true }] },
+      {
+        bucket,
+        rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms" }, bucketKeyEnabled: true }],
+      },
       parent,
     );
-    const versioning = new aws.s3.BucketVersioning(`${name}-versioning`, { bucket, versioningConfiguration: { status: "Enabled" } }, parent);
+    const versioning = new aws.s3.BucketVersioning(
+      `${name}-versioning`,
+      { bucket, versioningConfiguration: { status: "Enabled" } },
+      parent,
+    );
     new aws.s3.BucketLifecycleConfiguration(
       `${name}-lifecycle`,
       {
@@ -127,7 +144,13 @@ export class SnsLoggingRole extends pulumi.ComponentResource {
         policy: policyDocument([
           {
             Sid: "DeliveryStatusLogs",
-            Action: ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:PutMetricFilter", "logs:PutRetentionPolicy"],
+            Action: [
+              "logs:CreateLogGroup",
+              "logs:CreateLogStream",
+              "logs:PutLogEvents",
+              "logs:PutMetricFilter",
+              "logs:PutRetentionPolicy",
+            ],
             Resource: [logGroups, pulumi.interpolate`${logGroups}:log-stream:*`],
           },
         ]),

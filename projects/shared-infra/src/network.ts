@@ -66,7 +66,15 @@ export class Network extends pulumi.ComponentResource {
       {
         vpcId: this.vpcId,
         description: "HTTPS from inside the VPC to the interface VPC endpoints",
-        ingress: [{ description: "HTTPS from the VPC", protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: [args.cidrBlock] }],
+        ingress: [
+          {
+            description: "HTTPS from the VPC",
+            protocol: "tcp",
+            fromPort: 443,
+            toPort: 443,
+            cidrBlocks: [args.cidrBlock],
+          },
+        ],
         egress: [], // endpoints only answer; no rule needed for replies
         tags: { ...args.tags, Name: `${name}-endpoints` },
       },
@@ -74,7 +82,11 @@ export class Network extends pulumi.ComponentResource {
     );
 
     // Adopt the VPC's default security group with no rules, so nothing lands in an allow-all group by accident.
-    new aws.ec2.DefaultSecurityGroup(`${name}-default`, { vpcId: this.vpcId, ingress: [], egress: [], tags: { ...args.tags, Name: `${name}-default-deny` } }, parent);
+    new aws.ec2.DefaultSecurityGroup(
+      `${name}-default`,
+      { vpcId: this.vpcId, ingress: [], egress: [], tags: { ...args.tags, Name: `${name}-default-deny` } },
+      parent,
+    );
 
     const region = aws.getRegionOutput({}, parent).region;
     // awsx returns aws.ec2.RouteTable references; take their ids (public tables too, so public-subnet tasks use the free path).
@@ -82,7 +94,13 @@ export class Network extends pulumi.ComponentResource {
     for (const svc of GATEWAY_ENDPOINTS) {
       new aws.ec2.VpcEndpoint(
         `${name}-${svc}`,
-        { vpcId: this.vpcId, serviceName: pulumi.interpolate`com.amazonaws.${region}.${svc}`, vpcEndpointType: "Gateway", routeTableIds, tags: { ...args.tags, Name: `${name}-${svc}` } },
+        {
+          vpcId: this.vpcId,
+          serviceName: pulumi.interpolate`com.amazonaws.${region}.${svc}`,
+          vpcEndpointType: "Gateway",
+          routeTableIds,
+          tags: { ...args.tags, Name: `${name}-${svc}` },
+        },
         parent,
       );
     }
@@ -106,13 +124,21 @@ export class Network extends pulumi.ComponentResource {
 
     if (args.flowLogTraffic !== "NONE") this.flowLogs(name, args);
 
-    this.registerOutputs({ vpcId: this.vpcId, publicSubnetIds: this.publicSubnetIds, privateSubnetIds: this.privateSubnetIds });
+    this.registerOutputs({
+      vpcId: this.vpcId,
+      publicSubnetIds: this.publicSubnetIds,
+      privateSubnetIds: this.privateSubnetIds,
+    });
   }
 
   private flowLogs(name: string, args: NetworkArgs): void {
     const parent = { parent: this };
     const account = aws.getCallerIdentityOutput({}, parent).accountId;
-    const group = new aws.cloudwatch.LogGroup(`${name}-flow-logs`, { name: `/sec-an/vpc/${name}/flow-logs`, retentionInDays: args.flowLogRetentionDays, tags: args.tags }, parent);
+    const group = new aws.cloudwatch.LogGroup(
+      `${name}-flow-logs`,
+      { name: `/sec-an/vpc/${name}/flow-logs`, retentionInDays: args.flowLogRetentionDays, tags: args.tags },
+      parent,
+    );
     const role = new aws.iam.Role(
       `${name}-flow-logs`,
       {
@@ -147,7 +173,15 @@ export class Network extends pulumi.ComponentResource {
     );
     new aws.ec2.FlowLog(
       `${name}-flow-logs`,
-      { vpcId: this.vpcId, trafficType: args.flowLogTraffic, logDestinationType: "cloud-watch-logs", logDestination: group.arn, iamRoleArn: role.arn, maxAggregationInterval: 600, tags: args.tags },
+      {
+        vpcId: this.vpcId,
+        trafficType: args.flowLogTraffic,
+        logDestinationType: "cloud-watch-logs",
+        logDestination: group.arn,
+        iamRoleArn: role.arn,
+        maxAggregationInterval: 600,
+        tags: args.tags,
+      },
       parent,
     );
   }

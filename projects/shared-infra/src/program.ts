@@ -18,7 +18,10 @@ export function program(config: SharedInfraConfig) {
   const prefix = resourcePrefix(d);
   const tags = { app: d.app, stage: d.stage, project: "shared-infra" };
 
-  const deadLetters = new DeadLetterStore(`${prefix}-dead-letters`, { expiryDays: config.deadLetterExpiryDays, tags });
+  const deadLetters = new DeadLetterStore(`${prefix}-dead-letters`, {
+    expiryDays: config.deadLetterExpiryDays,
+    tags,
+  });
   const snsLogging = new SnsLoggingRole(`${prefix}-sns-logging`, { roleName: `${prefix}-sns-logging`, tags });
   const network = new Network(`${prefix}-vpc`, {
     cidrBlock: config.vpcCidr,
@@ -78,7 +81,10 @@ export function program(config: SharedInfraConfig) {
       vpcSubnetsInstance: { def: Params.vpcSubnetsInstance, value: instanceSubnets },
       vpcSubnetsPublic: { def: Params.vpcSubnetsPublic, value: network.publicSubnetIds },
       vpcSubnetsPrivate: { def: Params.vpcSubnetsPrivate, value: network.privateSubnetIds },
-      vpcEndpointsSecurityGroupId: { def: Params.vpcEndpointsSecurityGroupId, value: network.endpointSecurityGroup.id },
+      vpcEndpointsSecurityGroupId: {
+        def: Params.vpcEndpointsSecurityGroupId,
+        value: network.endpointSecurityGroup.id,
+      },
       cognitoUserPool: { def: Params.cognitoUserPool, value: users.userPool.id },
       cognitoUserPoolArn: { def: Params.cognitoUserPoolArn, value: users.userPool.arn },
       cognitoIdentityPool: { def: Params.cognitoIdentityPool, value: users.identityPool.id },

@@ -81,7 +81,11 @@ export class UserDirectory extends pulumi.ComponentResource {
       parent,
     );
 
-    this.domain = new aws.cognito.UserPoolDomain(`${name}-domain`, { domain: args.domainPrefix, userPoolId: this.userPool.id }, parent);
+    this.domain = new aws.cognito.UserPoolDomain(
+      `${name}-domain`,
+      { domain: args.domainPrefix, userPoolId: this.userPool.id },
+      parent,
+    );
 
     this.identityPool = new aws.cognito.IdentityPool(
       `${name}-identities`,
@@ -89,7 +93,9 @@ export class UserDirectory extends pulumi.ComponentResource {
         identityPoolName: `${args.prefix}-identities`,
         allowUnauthenticatedIdentities: false,
         allowClassicFlow: false,
-        cognitoIdentityProviders: [{ clientId: this.client.id, providerName: this.userPool.endpoint, serverSideTokenCheck: true }],
+        cognitoIdentityProviders: [
+          { clientId: this.client.id, providerName: this.userPool.endpoint, serverSideTokenCheck: true },
+        ],
         tags: args.tags,
       },
       parent,

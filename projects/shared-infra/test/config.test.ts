@@ -26,8 +26,22 @@ describe("shared-infra config", () => {
   });
 
   test("a NAT makes private subnets the default for workloads", () => {
-    const c = parseConfig(cfg({ natStrategy: "Single", stage: "prod", azCount: "3", dashboardsCallbackUrls: '["https://x.example/_dashboards"]' }), "s");
-    expect([c.natStrategy, c.usePrivateSubnets, c.azCount, c.deployment.stage, c.dashboardsCallbackUrls]).toEqual(["Single", true, 3, "prod", ["https://x.example/_dashboards"]]);
+    const c = parseConfig(
+      cfg({
+        natStrategy: "Single",
+        stage: "prod",
+        azCount: "3",
+        dashboardsCallbackUrls: '["https://x.example/_dashboards"]',
+      }),
+      "s",
+    );
+    expect([
+      c.natStrategy,
+      c.usePrivateSubnets,
+      c.azCount,
+      c.deployment.stage,
+      c.dashboardsCallbackUrls,
+    ]).toEqual(["Single", true, 3, "prod", ["https://x.example/_dashboards"]]);
   });
 
   test.each([
@@ -39,10 +53,16 @@ describe("shared-infra config", () => {
     [{ vpcCidr: "8.8.0.0/16" }, /vpcCidr: "8\.8\.0\.0\/16" must be inside an RFC 1918 private range/],
     [{ vpcCidr: "10.0.0.0/8" }, /vpcCidr: .*prefix must be \/16\.\.\/24/],
     [{ flowLogTraffic: "some" }, /flowLogTraffic: must be one of NONE, REJECT, ALL/],
-    [{ flowLogRetentionDays: "100" }, /flowLogRetentionDays: must be one of the CloudWatch retention periods/],
+    [
+      { flowLogRetentionDays: "100" },
+      /flowLogRetentionDays: must be one of the CloudWatch retention periods/,
+    ],
     [{ mfa: "maybe" }, /mfa: must be one of OFF, OPTIONAL, ON/],
     [{ cognitoDomainPrefix: "my-aws-login" }, /cognitoDomainPrefix: .*not contain aws/],
-    [{ dashboardsCallbackUrls: '["http://evil.example/"]' }, /dashboardsCallbackUrls: http:\/\/evil\.example\/ must use https/],
+    [
+      { dashboardsCallbackUrls: '["http://evil.example/"]' },
+      /dashboardsCallbackUrls: http:\/\/evil\.example\/ must use https/,
+    ],
     [{ dashboardsCallbackUrls: "https://x" }, /dashboardsCallbackUrls: must be a list of URLs/],
     [{ stage: "bad/stage" }, /app\/stage: invalid app\/stage/],
     [{ apiStageName: "v-1" }, /apiStageName: must be/],

@@ -1,5 +1,13 @@
 import { checkResources } from "@sec-an/policy";
-import { MOCK_ACCOUNT, childrenOf, resourceNamed, resources, resourcesOfType, runProgram, setupPulumiMocks } from "@sec-an/testing";
+import {
+  MOCK_ACCOUNT,
+  childrenOf,
+  resourceNamed,
+  resources,
+  resourcesOfType,
+  runProgram,
+  setupPulumiMocks,
+} from "@sec-an/testing";
 import { allParams, paramName } from "@sec-an/contracts";
 import { parseConfig } from "../src/config";
 import { program } from "../src/program";
@@ -9,7 +17,13 @@ const run = (values: Record<string, string> = {}) => {
   setupPulumiMocks({ project: "sec-an-shared-infra", stack: "dev" });
   return runProgram(() => program(parseConfig(cfg(values), "dev")));
 };
-const ssmValues = () => Object.fromEntries(resourcesOfType("aws:ssm/parameter:Parameter").map((p) => [p.inputs.name, p.inputs.insecureValue ?? p.inputs.value]));
+const ssmValues = () =>
+  Object.fromEntries(
+    resourcesOfType("aws:ssm/parameter:Parameter").map((p) => [
+      p.inputs.name,
+      p.inputs.insecureValue ?? p.inputs.value,
+    ]),
+  );
 const policyOf = (type: string, name: string) => JSON.parse(resourceNamed(type, name).inputs.policy);
 
 describe("sec-an-shared-infra program (defaults)", () => {
@@ -20,9 +34,13 @@ describe("sec-an-shared-infra program (defaults)", () => {
   }, 180_000);
 
   test("publishes every shared-infra catalogue parameter, and only those", () => {
-    const expected = allParams().filter((d) => d.producer === "shared-infra").map((d) => paramName({ app: "sec-an", stage: "dev" }, d));
+    const expected = allParams()
+      .filter((d) => d.producer === "shared-infra")
+      .map((d) => paramName({ app: "sec-an", stage: "dev" }, d));
     expect(Object.keys(ssmValues()).sort()).toEqual(expected.sort());
-    const types = Object.fromEntries(resourcesOfType("aws:ssm/parameter:Parameter").map((p) => [p.inputs.name, p.inputs.type]));
+    const types = Object.fromEntries(
+      resourcesOfType("aws:ssm/parameter:Parameter").map((p) => [p.inputs.name, p.inputs.type]),
+    );
     expect(types["/sec-an/dev/vpc/subnets/private"]).toBe("StringList");
   });
 
@@ -47,8 +65,12 @@ describe("sec-an-shared-infra program (defaults)", () => {
       "/sec-an/dev/api/public/root": "dev-sec-an-api-root",
       "/sec-an/dev/api/public/authorizer": "dev-sec-an-api-cognito-id",
     });
-    expect(v["/sec-an/dev/cognito/pool/user"]).toBe(resourceNamed("aws:cognito/userPool:UserPool", "dev-sec-an-users-pool").id);
-    expect(out.apiHealthUrl).toBe("https://dev-sec-an-api-stage.execute-api.us-east-1.amazonaws.com/v1/health");
+    expect(v["/sec-an/dev/cognito/pool/user"]).toBe(
+      resourceNamed("aws:cognito/userPool:UserPool", "dev-sec-an-users-pool").id,
+    );
+    expect(out.apiHealthUrl).toBe(
+      "https://dev-sec-an-api-stage.execute-api.us-east-1.amazonaws.com/v1/health",
+    );
     expect(out.vpcId).toBe("vpc-dev-sec-an-vpc");
   });
 
@@ -59,20 +81,39 @@ describe("sec-an-shared-infra program (defaults)", () => {
   test("dead-letter bucket: private, encrypted, TLS-only, versioned, expiring", () => {
     const bucket = "dev-sec-an-dead-letters";
     expect(resourceNamed("aws:s3/bucket:Bucket", bucket).inputs.forceDestroy).toBe(false);
-    expect(resourceNamed("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", `${bucket}-pab`).inputs).toMatchObject({
+    expect(
+      resourceNamed("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", `${bucket}-pab`).inputs,
+    ).toMatchObject({
       bucket,
       blockPublicAcls: true,
       blockPublicPolicy: true,
       ignorePublicAcls: true,
       restrictPublicBuckets: true,
     });
-    expect(resourceNamed("aws:s3/bucketOwnershipControls:BucketOwnershipControls", `${bucket}-ownership`).inputs.rule).toEqual({ objectOwnership: "BucketOwnerEnforced" });
-    expect(resourceNamed("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", `${bucket}-sse`).inputs.rules).toEqual([
-      { applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms" }, bucketKeyEnabled: true },
-    ]);
-    expect(resourceNamed("aws:s3/bucketVersioning:BucketVersioning", `${bucket}-versioning`).inputs.versioningConfiguration).toEqual({ status: "Enabled" });
-    const [rule] = resourceNamed("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", `${bucket}-lifecycle`).inputs.rules;
-    expect(rule).toMatchObject({ status: "Enabled", expiration: { days: 90 }, noncurrentVersionExpiration: { noncurrentDays: 90 }, abortIncompleteMultipartUpload: { daysAfterInitiation: 7 } });
+    expect(
+      resourceNamed("aws:s3/bucketOwnershipControls:BucketOwnershipControls", `${bucket}-ownership`).inputs
+        .rule,
+    ).toEqual({ objectOwnership: "BucketOwnerEnforced" });
+    expect(
+      resourceNamed(
+        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+        `${bucket}-sse`,
+      ).inputs.rules,
+    ).toEqual([{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms" }, bucketKeyEnabled: true }]);
+    expect(
+      resourceNamed("aws:s3/bucketVersioning:BucketVersioning", `${bucket}-versioning`).inputs
+        .versioningConfiguration,
+    ).toEqual({ status: "Enabled" });
+    const [rule] = resourceNamed(
+      "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+      `${bucket}-lifecycle`,
+    ).inputs.rules;
+    expect(rule).toMatchObject({
+      status: "Enabled",
+      expiration: { days: 90 },
+      noncurrentVersionExpiration: { noncurrentDays: 90 },
+      abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
+    });
     const policy = policyOf("aws:s3/bucketPolicy:BucketPolicy", `${bucket}-policy`);
     expect(policy.Statement).toEqual([
       {
@@ -89,7 +130,10 @@ describe("sec-an-shared-infra program (defaults)", () => {
   test("SNS logging role: SNS of this account only, logs scoped to sns/<region>/<account>/*", () => {
     const role = resourceNamed("aws:iam/role:Role", "dev-sec-an-sns-logging");
     const trust = JSON.parse(role.inputs.assumeRolePolicy);
-    expect(trust.Statement[0]).toMatchObject({ Principal: { Service: "sns.amazonaws.com" }, Condition: { StringEquals: { "aws:SourceAccount": MOCK_ACCOUNT } } });
+    expect(trust.Statement[0]).toMatchObject({
+      Principal: { Service: "sns.amazonaws.com" },
+      Condition: { StringEquals: { "aws:SourceAccount": MOCK_ACCOUNT } },
+    });
     const [stmt] = policyOf("aws:iam/rolePolicy:RolePolicy", "dev-sec-an-sns-logging-logs").Statement;
     expect(stmt.Resource).toEqual([
       `arn:aws:logs:us-east-1:${MOCK_ACCOUNT}:log-group:sns/us-east-1/${MOCK_ACCOUNT}/*`,
@@ -111,15 +155,45 @@ describe("sec-an-shared-infra program (defaults)", () => {
       ],
       tags: { app: "sec-an", stage: "dev", project: "shared-infra" },
     });
-    expect(resourceNamed("aws:ec2/defaultSecurityGroup:DefaultSecurityGroup", "dev-sec-an-vpc-default").inputs).toMatchObject({ ingress: [], egress: [] });
+    expect(
+      resourceNamed("aws:ec2/defaultSecurityGroup:DefaultSecurityGroup", "dev-sec-an-vpc-default").inputs,
+    ).toMatchObject({ ingress: [], egress: [] });
     const sg = resourceNamed("aws:ec2/securityGroup:SecurityGroup", "dev-sec-an-vpc-endpoints").inputs;
-    expect(sg.ingress).toEqual([{ description: "HTTPS from the VPC", protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: ["10.0.0.0/16"] }]);
+    expect(sg.ingress).toEqual([
+      {
+        description: "HTTPS from the VPC",
+        protocol: "tcp",
+        fromPort: 443,
+        toPort: 443,
+        cidrBlocks: ["10.0.0.0/16"],
+      },
+    ]);
     expect(sg.egress).toEqual([]);
 
     const endpoints = resourcesOfType("aws:ec2/vpcEndpoint:VpcEndpoint");
-    const byService = Object.fromEntries(endpoints.map((e) => [e.inputs.serviceName.replace("com.amazonaws.us-east-1.", ""), e.inputs]));
-    expect(Object.keys(byService).sort()).toEqual(["dynamodb", "ecr.api", "ecr.dkr", "logs", "s3", "sns", "sqs", "ssm", "sts"]);
-    expect(byService.s3).toMatchObject({ vpcEndpointType: "Gateway", routeTableIds: ["rtb-dev-sec-an-vpc-public-0", "rtb-dev-sec-an-vpc-public-1", "rtb-dev-sec-an-vpc-private-0", "rtb-dev-sec-an-vpc-private-1"] });
+    const byService = Object.fromEntries(
+      endpoints.map((e) => [e.inputs.serviceName.replace("com.amazonaws.us-east-1.", ""), e.inputs]),
+    );
+    expect(Object.keys(byService).sort()).toEqual([
+      "dynamodb",
+      "ecr.api",
+      "ecr.dkr",
+      "logs",
+      "s3",
+      "sns",
+      "sqs",
+      "ssm",
+      "sts",
+    ]);
+    expect(byService.s3).toMatchObject({
+      vpcEndpointType: "Gateway",
+      routeTableIds: [
+        "rtb-dev-sec-an-vpc-public-0",
+        "rtb-dev-sec-an-vpc-public-1",
+        "rtb-dev-sec-an-vpc-private-0",
+        "rtb-dev-sec-an-vpc-private-1",
+      ],
+    });
     expect(byService.sqs).toMatchObject({
       vpcEndpointType: "Interface",
       privateDnsEnabled: true,
@@ -138,8 +212,13 @@ describe("sec-an-shared-infra program (defaults)", () => {
       logDestination: group.state.arn,
       iamRoleArn: resourceNamed("aws:iam/role:Role", "dev-sec-an-vpc-flow-logs").state.arn,
     });
-    const trust = JSON.parse(resourceNamed("aws:iam/role:Role", "dev-sec-an-vpc-flow-logs").inputs.assumeRolePolicy).Statement[0];
-    expect(trust).toMatchObject({ Principal: { Service: "vpc-flow-logs.amazonaws.com" }, Condition: { StringEquals: { "aws:SourceAccount": MOCK_ACCOUNT } } });
+    const trust = JSON.parse(
+      resourceNamed("aws:iam/role:Role", "dev-sec-an-vpc-flow-logs").inputs.assumeRolePolicy,
+    ).Statement[0];
+    expect(trust).toMatchObject({
+      Principal: { Service: "vpc-flow-logs.amazonaws.com" },
+      Condition: { StringEquals: { "aws:SourceAccount": MOCK_ACCOUNT } },
+    });
     const [stmt] = policyOf("aws:iam/rolePolicy:RolePolicy", "dev-sec-an-vpc-flow-logs").Statement;
     expect(stmt.Resource).toEqual([group.state.arn, `${group.state.arn}:log-stream:*`]);
   });
@@ -157,25 +236,51 @@ describe("sec-an-shared-infra program (defaults)", () => {
     const pool = resourceNamed("aws:cognito/userPool:UserPool", "dev-sec-an-users-pool").inputs;
     expect(pool).toMatchObject({
       adminCreateUserConfig: { allowAdminCreateUserOnly: true },
-      passwordPolicy: { minimumLength: 14, requireLowercase: true, requireUppercase: true, requireNumbers: true, requireSymbols: true },
+      passwordPolicy: {
+        minimumLength: 14,
+        requireLowercase: true,
+        requireUppercase: true,
+        requireNumbers: true,
+        requireSymbols: true,
+      },
       mfaConfiguration: "OPTIONAL",
       softwareTokenMfaConfiguration: { enabled: true },
       deletionProtection: "ACTIVE",
     });
-    const client = resourceNamed("aws:cognito/userPoolClient:UserPoolClient", "dev-sec-an-users-dashboards").inputs;
-    expect(client).toMatchObject({ generateSecret: false, preventUserExistenceErrors: "ENABLED", explicitAuthFlows: ["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"] });
+    const client = resourceNamed(
+      "aws:cognito/userPoolClient:UserPoolClient",
+      "dev-sec-an-users-dashboards",
+    ).inputs;
+    expect(client).toMatchObject({
+      generateSecret: false,
+      preventUserExistenceErrors: "ENABLED",
+      explicitAuthFlows: ["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+    });
     expect(client.allowedOauthFlows).toBeUndefined();
     const ip = resourceNamed("aws:cognito/identityPool:IdentityPool", "dev-sec-an-users-identities");
     expect(ip.inputs).toMatchObject({ allowUnauthenticatedIdentities: false, allowClassicFlow: false });
-    expect(ip.inputs.cognitoIdentityProviders[0]).toMatchObject({ serverSideTokenCheck: true, providerName: expect.stringMatching(/^cognito-idp\.us-east-1\.amazonaws\.com\//) });
-    const trust = JSON.parse(resourceNamed("aws:iam/role:Role", "dev-sec-an-users-user-role").inputs.assumeRolePolicy).Statement[0];
+    expect(ip.inputs.cognitoIdentityProviders[0]).toMatchObject({
+      serverSideTokenCheck: true,
+      providerName: expect.stringMatching(/^cognito-idp\.us-east-1\.amazonaws\.com\//),
+    });
+    const trust = JSON.parse(
+      resourceNamed("aws:iam/role:Role", "dev-sec-an-users-user-role").inputs.assumeRolePolicy,
+    ).Statement[0];
     expect(trust).toEqual({
       Effect: "Allow",
       Principal: { Federated: "cognito-identity.amazonaws.com" },
       Action: "sts:AssumeRoleWithWebIdentity",
-      Condition: { StringEquals: { "cognito-identity.amazonaws.com:aud": ip.id }, "ForAnyValue:StringLike": { "cognito-identity.amazonaws.com:amr": "authenticated" } },
+      Condition: {
+        StringEquals: { "cognito-identity.amazonaws.com:aud": ip.id },
+        "ForAnyValue:StringLike": { "cognito-identity.amazonaws.com:amr": "authenticated" },
+      },
     });
-    expect(resourceNamed("aws:cognito/identityPoolRoleAttachment:IdentityPoolRoleAttachment", "dev-sec-an-users-roles").inputs).toMatchObject({
+    expect(
+      resourceNamed(
+        "aws:cognito/identityPoolRoleAttachment:IdentityPoolRoleAttachment",
+        "dev-sec-an-users-roles",
+      ).inputs,
+    ).toMatchObject({
       identityPoolId: ip.id,
       roles: { authenticated: `arn:aws:iam::${MOCK_ACCOUNT}:role/dev-sec-an-sec_an_user` },
     });
@@ -183,22 +288,42 @@ describe("sec-an-shared-infra program (defaults)", () => {
 
   test("API: Cognito authorizer on the pool, mock /health, traced and throttled stage", () => {
     const pool = resourceNamed("aws:cognito/userPool:UserPool", "dev-sec-an-users-pool");
-    expect(resourceNamed("aws:apigateway/authorizer:Authorizer", "dev-sec-an-api-cognito").inputs).toMatchObject({
+    expect(
+      resourceNamed("aws:apigateway/authorizer:Authorizer", "dev-sec-an-api-cognito").inputs,
+    ).toMatchObject({
       type: "COGNITO_USER_POOLS",
       providerArns: [pool.state.arn],
       identitySource: "method.request.header.Authorization",
     });
-    expect(resourceNamed("aws:apigateway/resource:Resource", "dev-sec-an-api-health").inputs).toMatchObject({ pathPart: "health", parentId: "dev-sec-an-api-root" });
-    expect(resourceNamed("aws:apigateway/integration:Integration", "dev-sec-an-api-health-mock").inputs).toMatchObject({ type: "MOCK", httpMethod: "GET" });
-    expect(resourceNamed("aws:apigateway/stage:Stage", "dev-sec-an-api-stage").inputs).toMatchObject({ stageName: "v1", xrayTracingEnabled: true });
-    expect(resourceNamed("aws:apigateway/methodSettings:MethodSettings", "dev-sec-an-api-throttle").inputs.settings).toMatchObject({ throttlingBurstLimit: 50, throttlingRateLimit: 20 });
+    expect(resourceNamed("aws:apigateway/resource:Resource", "dev-sec-an-api-health").inputs).toMatchObject({
+      pathPart: "health",
+      parentId: "dev-sec-an-api-root",
+    });
+    expect(
+      resourceNamed("aws:apigateway/integration:Integration", "dev-sec-an-api-health-mock").inputs,
+    ).toMatchObject({ type: "MOCK", httpMethod: "GET" });
+    expect(resourceNamed("aws:apigateway/stage:Stage", "dev-sec-an-api-stage").inputs).toMatchObject({
+      stageName: "v1",
+      xrayTracingEnabled: true,
+    });
+    expect(
+      resourceNamed("aws:apigateway/methodSettings:MethodSettings", "dev-sec-an-api-throttle").inputs
+        .settings,
+    ).toMatchObject({ throttlingBurstLimit: 50, throttlingRateLimit: 20 });
     // access logs are opt-in: they need the account-wide API Gateway logging role
-    expect(resourceNamed("aws:apigateway/stage:Stage", "dev-sec-an-api-stage").inputs.accessLogSettings).toBeUndefined();
+    expect(
+      resourceNamed("aws:apigateway/stage:Stage", "dev-sec-an-api-stage").inputs.accessLogSettings,
+    ).toBeUndefined();
     expect(resourcesOfType("aws:apigateway/account:Account")).toEqual([]);
   });
 
   test("every resource hangs under its component; only components (and the resource group) sit at the root", () => {
-    expect(resources().filter((r) => !r.parent).map((r) => r.type).sort()).toEqual(
+    expect(
+      resources()
+        .filter((r) => !r.parent)
+        .map((r) => r.type)
+        .sort(),
+    ).toEqual(
       [
         "aws:resourcegroups/group:Group",
         "sec-an:core:SsmExports",
@@ -209,7 +334,10 @@ describe("sec-an-shared-infra program (defaults)", () => {
         "sec-an:shared:UserDirectory",
       ].sort(),
     );
-    const types = (type: string, name: string) => childrenOf({ type, name }).map((r) => r.type).sort();
+    const types = (type: string, name: string) =>
+      childrenOf({ type, name })
+        .map((r) => r.type)
+        .sort();
     expect(types("sec-an:shared:DeadLetterStore", "dev-sec-an-dead-letters")).toEqual(
       [
         "aws:s3/bucket:Bucket",
@@ -237,7 +365,9 @@ describe("sec-an-shared-infra program (defaults)", () => {
   });
 
   test("component tree: exactly these component types", () => {
-    const components = resources().filter((r) => !r.custom).map((r) => r.type);
+    const components = resources()
+      .filter((r) => !r.custom)
+      .map((r) => r.type);
     expect(components.sort()).toEqual(
       [
         "awsx:ec2:Vpc",
@@ -265,27 +395,54 @@ describe("sec-an-shared-infra program (variants)", () => {
       deadLetterExpiryDays: "30",
       dashboardsCallbackUrls: '["https://dash.example.com/_dashboards/app/home"]',
     });
-    expect(resourceNamed("awsx:ec2:Vpc", "dev-sec-an-vpc").inputs).toMatchObject({ natGateways: { strategy: "OnePerAz" }, numberOfAvailabilityZones: 3 });
+    expect(resourceNamed("awsx:ec2:Vpc", "dev-sec-an-vpc").inputs).toMatchObject({
+      natGateways: { strategy: "OnePerAz" },
+      numberOfAvailabilityZones: 3,
+    });
     const v = ssmValues();
     expect(v["/sec-an/dev/vpc/using_private_subnets"]).toBe("true");
     expect(v["/sec-an/dev/vpc/subnets/instance"]).toBe(v["/sec-an/dev/vpc/subnets/private"]);
-    expect(resourcesOfType("aws:ec2/vpcEndpoint:VpcEndpoint").map((e) => e.inputs.vpcEndpointType)).toEqual(["Gateway", "Gateway"]);
+    expect(resourcesOfType("aws:ec2/vpcEndpoint:VpcEndpoint").map((e) => e.inputs.vpcEndpointType)).toEqual([
+      "Gateway",
+      "Gateway",
+    ]);
     expect(resourcesOfType("aws:ec2/flowLog:FlowLog")).toEqual([]);
     const accessLog = resourceNamed("aws:cloudwatch/logGroup:LogGroup", "dev-sec-an-api-access");
     expect(accessLog.inputs.retentionInDays).toBe(365);
     const stage = resourceNamed("aws:apigateway/stage:Stage", "dev-sec-an-api-stage").inputs;
     expect(stage.accessLogSettings.destinationArn).toBe(accessLog.state.arn);
-    expect(Object.keys(JSON.parse(stage.accessLogSettings.format))).toEqual(["requestId", "ip", "user", "time", "method", "path", "status", "latencyMs", "userAgent"]);
+    expect(Object.keys(JSON.parse(stage.accessLogSettings.format))).toEqual([
+      "requestId",
+      "ip",
+      "user",
+      "time",
+      "method",
+      "path",
+      "status",
+      "latencyMs",
+      "userAgent",
+    ]);
     const logRole = resourceNamed("aws:iam/role:Role", "dev-sec-an-api-cloudwatch");
-    expect(JSON.parse(logRole.inputs.assumeRolePolicy).Statement[0].Principal).toEqual({ Service: "apigateway.amazonaws.com" });
-    expect(resourceNamed("aws:apigateway/account:Account", "dev-sec-an-api-account").inputs.cloudwatchRoleArn).toBe(logRole.state.arn);
-    expect(resourceNamed("aws:cognito/userPool:UserPool", "dev-sec-an-users-pool").inputs.mfaConfiguration).toBe("ON");
-    expect(resourceNamed("aws:cognito/userPoolClient:UserPoolClient", "dev-sec-an-users-dashboards").inputs).toMatchObject({
+    expect(JSON.parse(logRole.inputs.assumeRolePolicy).Statement[0].Principal).toEqual({
+      Service: "apigateway.amazonaws.com",
+    });
+    expect(
+      resourceNamed("aws:apigateway/account:Account", "dev-sec-an-api-account").inputs.cloudwatchRoleArn,
+    ).toBe(logRole.state.arn);
+    expect(
+      resourceNamed("aws:cognito/userPool:UserPool", "dev-sec-an-users-pool").inputs.mfaConfiguration,
+    ).toBe("ON");
+    expect(
+      resourceNamed("aws:cognito/userPoolClient:UserPoolClient", "dev-sec-an-users-dashboards").inputs,
+    ).toMatchObject({
       allowedOauthFlows: ["code"],
       allowedOauthFlowsUserPoolClient: true,
       callbackUrls: ["https://dash.example.com/_dashboards/app/home"],
     });
-    const [rule] = resourceNamed("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "dev-sec-an-dead-letters-lifecycle").inputs.rules;
+    const [rule] = resourceNamed(
+      "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+      "dev-sec-an-dead-letters-lifecycle",
+    ).inputs.rules;
     expect(rule.expiration).toEqual({ days: 30 });
     expect(await checkResources(resources())).toEqual([]);
   }, 180_000);

@@ -23,7 +23,12 @@ export class PortsSubscription extends pulumi.ComponentResource {
 
   constructor(name: string, args: PortsSubscriptionArgs, opts?: pulumi.ComponentResourceOptions) {
     super("sec-an:ssl:PortsSubscription", name, {}, opts);
-    const policy = senderQueuePolicy(`${name}-queue-policy`, args.queue, { snsTopicArns: [args.topicArn] }, { parent: this });
+    const policy = senderQueuePolicy(
+      `${name}-queue-policy`,
+      args.queue,
+      { snsTopicArns: [args.topicArn] },
+      { parent: this },
+    );
     if (!policy) throw new Error("internal: a queue policy with one sender was not created");
     this.queuePolicy = policy;
     this.subscription = new aws.sns.TopicSubscription(
@@ -61,7 +66,12 @@ export class SslViews extends pulumi.ComponentResource {
     this.indexes = sslIndexes().map((ix) => {
       const index = new ElasticIndex(
         `${name}-${ix.base}`,
-        { adminFunctionName: args.adminFunctionName, base: ix.base, mappings: ix.mappings, forceDestroy: args.forceDestroy },
+        {
+          adminFunctionName: args.adminFunctionName,
+          base: ix.base,
+          mappings: ix.mappings,
+          forceDestroy: args.forceDestroy,
+        },
         { parent: this },
       );
       byName.set(ix.base, index);
@@ -70,12 +80,25 @@ export class SslViews extends pulumi.ComponentResource {
     this.objects = sslViews().map((v) => {
       const obj = new KibanaSavedObject(
         `${name}-${v.type}-${v.logicalName}`,
-        { adminFunctionName: args.adminFunctionName, type: v.type, logicalName: v.logicalName, title: v.title, template: v.template, substitutions: v.substitutions },
-        { parent: this, dependsOn: v.dependsOn.map((d) => byName.get(d)).filter((r): r is pulumi.Resource => !!r) },
+        {
+          adminFunctionName: args.adminFunctionName,
+          type: v.type,
+          logicalName: v.logicalName,
+          title: v.title,
+          template: v.template,
+          substitutions: v.substitutions,
+        },
+        {
+          parent: this,
+          dependsOn: v.dependsOn.map((d) => byName.get(d)).filter((r): r is pulumi.Resource => !!r),
+        },
       );
       byName.set(v.logicalName, obj);
       return obj;
     });
-    this.registerOutputs({ indexes: this.indexes.map((i) => i.readAlias), objects: this.objects.map((o) => o.objectId) });
+    this.registerOutputs({
+      indexes: this.indexes.map((i) => i.readAlias),
+      objects: this.objects.map((o) => o.objectId),
+    });
   }
 }

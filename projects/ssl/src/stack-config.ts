@@ -40,21 +40,24 @@ function int(cfg: ConfigLike, key: string, def: number, min: number, max: number
   const raw = cfg.get(key);
   if (raw === undefined) return def;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max) throw new SslConfigError(key, `expected an integer in ${min}..${max}, got ${JSON.stringify(raw)}`);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new SslConfigError(key, `expected an integer in ${min}..${max}, got ${JSON.stringify(raw)}`);
   return n;
 }
 
 function bool(cfg: ConfigLike, key: string, def: boolean): boolean {
   const raw = cfg.get(key);
   if (raw === undefined) return def;
-  if (raw !== "true" && raw !== "false") throw new SslConfigError(key, `expected true or false, got ${JSON.stringify(raw)}`);
+  if (raw !== "true" && raw !== "false")
+    throw new SslConfigError(key, `expected true or false, got ${JSON.stringify(raw)}`);
   return raw === "true";
 }
 
 function arn(cfg: ConfigLike, key: string, service: string): string | undefined {
   const raw = cfg.get(key);
   if (raw === undefined) return undefined;
-  if (!new RegExp(`^arn:aws[a-z-]*:${service}:[a-z0-9-]+:\\d{12}:[A-Za-z0-9_./:-]+$`).test(raw)) throw new SslConfigError(key, `expected an ${service} ARN, got ${JSON.stringify(raw)}`);
+  if (!new RegExp(`^arn:aws[a-z-]*:${service}:[a-z0-9-]+:\\d{12}:[A-Za-z0-9_./:-]+$`).test(raw))
+    throw new SslConfigError(key, `expected an ${service} ARN, got ${JSON.stringify(raw)}`);
   return raw;
 }
 
@@ -70,10 +73,14 @@ export function parseConfig(cfg: ConfigLike, stack: string): SslConfig {
   const scanTimeout = int(cfg, "scanTimeout", 60, 10, 900);
   const needed = worstCaseScanSeconds(handshakeTimeoutMs, maxHostnames);
   if (scanTimeout < needed) {
-    throw new SslConfigError("scanTimeout", `${scanTimeout}s cannot cover ${maxHostnames} host names at ${handshakeTimeoutMs} ms per handshake: set at least ${needed}`);
+    throw new SslConfigError(
+      "scanTimeout",
+      `${scanTimeout}s cannot cover ${maxHostnames} host names at ${handshakeTimeoutMs} ms per handshake: set at least ${needed}`,
+    );
   }
   const adminFunctionName = cfg.get("adminFunctionName");
-  if (adminFunctionName !== undefined && !/^[A-Za-z0-9_-]{1,64}$/.test(adminFunctionName)) throw new SslConfigError("adminFunctionName", "expected a Lambda function name");
+  if (adminFunctionName !== undefined && !/^[A-Za-z0-9_-]{1,64}$/.test(adminFunctionName))
+    throw new SslConfigError("adminFunctionName", "expected a Lambda function name");
   return {
     deployment,
     scanTimeout,

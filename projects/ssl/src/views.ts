@@ -1,4 +1,11 @@
-import { SSL_TASK, SslDocType, indexBase, savedObjectId, type IndexFlavour, type SavedObjectType } from "@sec-an/contracts";
+import {
+  SSL_TASK,
+  SslDocType,
+  indexBase,
+  savedObjectId,
+  type IndexFlavour,
+  type SavedObjectType,
+} from "@sec-an/contracts";
 import mappingsJson from "../views/mappings.json";
 import savedJson from "../views/saved-objects.json";
 
@@ -49,7 +56,11 @@ interface DashboardDecl {
   panels: string[];
 }
 
-const decls = savedJson as unknown as { searches: SearchDecl[]; visualisations: VisDecl[]; dashboards: DashboardDecl[] };
+const decls = savedJson as unknown as {
+  searches: SearchDecl[];
+  visualisations: VisDecl[];
+  dashboards: DashboardDecl[];
+};
 const MAPPINGS = mappingsJson as Record<DocType, Record<string, unknown>>;
 
 /** Views read the latest state (snapshot); history indices are there for trends and audits. */
@@ -57,13 +68,22 @@ const viewBase = (docType: DocType) => indexBase(SSL_TASK, docType, "snapshot");
 
 export function sslIndexes(): SslIndex[] {
   return Object.values(SslDocType).flatMap((docType) =>
-    (["snapshot", "history"] as const).map((flavour) => ({ docType, flavour, base: indexBase(SSL_TASK, docType, flavour), mappings: MAPPINGS[docType] })),
+    (["snapshot", "history"] as const).map((flavour) => ({
+      docType,
+      flavour,
+      base: indexBase(SSL_TASK, docType, flavour),
+      mappings: MAPPINGS[docType],
+    })),
   );
 }
 
 const INDEX_REF = "kibanaSavedObjectMeta.searchSourceJSON.index";
 const searchSource = (query: string, indexRef: boolean) =>
-  JSON.stringify({ query: { query, language: "kuery" }, filter: [], ...(indexRef ? { indexRefName: INDEX_REF } : {}) });
+  JSON.stringify({
+    query: { query, language: "kuery" },
+    filter: [],
+    ...(indexRef ? { indexRefName: INDEX_REF } : {}),
+  });
 
 function searchView(s: SearchDecl): SslView {
   const base = viewBase(s.index);
@@ -96,7 +116,11 @@ function visView(v: VisDecl): SslView {
       logicalName: v.name,
       title: v.title,
       template: {
-        attributes: { ...common, savedSearchRefName: "search_0", kibanaSavedObjectMeta: { searchSourceJSON: searchSource("", false) } },
+        attributes: {
+          ...common,
+          savedSearchRefName: "search_0",
+          kibanaSavedObjectMeta: { searchSourceJSON: searchSource("", false) },
+        },
         references: [{ name: "search_0", type: "search", id: "${search}" }],
       },
       substitutions: { search: savedObjectId("search", v.search) },
@@ -109,7 +133,10 @@ function visView(v: VisDecl): SslView {
     logicalName: v.name,
     title: v.title,
     template: {
-      attributes: { ...common, kibanaSavedObjectMeta: { searchSourceJSON: searchSource(v.query ?? "", true) } },
+      attributes: {
+        ...common,
+        kibanaSavedObjectMeta: { searchSourceJSON: searchSource(v.query ?? "", true) },
+      },
       references: [{ name: INDEX_REF, type: "index-pattern", id: "${index}" }],
     },
     substitutions: { index: savedObjectId("index-pattern", base) },
@@ -127,7 +154,8 @@ function dashboardView(d: DashboardDecl, typeOf: Map<string, SavedObjectType>): 
   }));
   const refs = d.panels.map((name, i) => {
     const type = typeOf.get(name);
-    if (!type) throw new Error(`dashboard ${d.name}: panel ${name} is not a declared search or visualisation`);
+    if (!type)
+      throw new Error(`dashboard ${d.name}: panel ${name} is not a declared search or visualisation`);
     return { name: `panel_${i}`, type, id: `\${panel_${i}}` };
   });
   return {
@@ -145,7 +173,9 @@ function dashboardView(d: DashboardDecl, typeOf: Map<string, SavedObjectType>): 
       },
       references: refs,
     },
-    substitutions: Object.fromEntries(refs.map((r, i) => [`panel_${i}`, savedObjectId(r.type as SavedObjectType, d.panels[i])])),
+    substitutions: Object.fromEntries(
+      refs.map((r, i) => [`panel_${i}`, savedObjectId(r.type as SavedObjectType, d.panels[i])]),
+    ),
     dependsOn: [...d.panels],
   };
 }

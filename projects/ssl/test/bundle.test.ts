@@ -9,9 +9,17 @@ describe.each(["scan.ts", "parse.ts"])("handler bundle %s", (file) => {
     const code = bundleEntry(entry);
     // Nothing of the project is left to resolve at run time: only the SDK (in the Lambda runtime) and Node built-ins.
     const required = [...code.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]);
-    expect(required.filter((r) => !r.startsWith("@aws-sdk/") && !r.startsWith("node:") && !/^[a-z_]+$/.test(r))).toEqual([]);
+    expect(
+      required.filter((r) => !r.startsWith("@aws-sdk/") && !r.startsWith("node:") && !/^[a-z_]+$/.test(r)),
+    ).toEqual([]);
     const mod = { exports: {} as Record<string, unknown> };
-    new Function("module", "exports", "require", "__filename", "__dirname", code)(mod, mod.exports, createRequire(entry), entry, path.dirname(entry));
+    new Function("module", "exports", "require", "__filename", "__dirname", code)(
+      mod,
+      mod.exports,
+      createRequire(entry),
+      entry,
+      path.dirname(entry),
+    );
     expect(typeof mod.exports.handler).toBe("function");
   });
 });

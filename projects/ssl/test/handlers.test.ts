@@ -1,11 +1,28 @@
 import { CreateBucketCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { CreateTopicCommand, PublishCommand, SNSClient, SubscribeCommand } from "@aws-sdk/client-sns";
-import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
+import {
+  CreateQueueCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SQSClient,
+} from "@aws-sdk/client-sqs";
 import { GetParameterCommand, ParameterNotFound, SSMClient } from "@aws-sdk/client-ssm";
 import { mockClient } from "aws-sdk-client-mock";
 import type { S3Event, SQSEvent, SQSRecord } from "aws-lambda";
-import { Attr, Env, tlsPortsFilterPolicy, type DocumentCollection, type PortDetected } from "@sec-an/contracts";
-import { CollectingPublisher, clearParamCache, makeParseHandler, resetClients, setClients } from "@sec-an/runtime";
+import {
+  Attr,
+  Env,
+  tlsPortsFilterPolicy,
+  type DocumentCollection,
+  type PortDetected,
+} from "@sec-an/contracts";
+import {
+  CollectingPublisher,
+  clearParamCache,
+  makeParseHandler,
+  resetClients,
+  setClients,
+} from "@sec-an/runtime";
 import { awsClientConfig, s3ClientConfig, uniqueName } from "@sec-an/testing";
 import { issue } from "./pki";
 import { startTlsServer, type TestServer } from "./servers";
@@ -40,14 +57,20 @@ describe("ssl handlers on fauxqs", () => {
     // No resolved-addresses table in this deployment (SSM says so): names come from the event only.
     ssm.on(GetParameterCommand).rejects(new ParameterNotFound({ message: "not found", $metadata: {} }));
     clearParamCache();
-    setClients({ s3, ssm: new SSMClient({ region: "us-east-1", credentials: { accessKeyId: "x", secretAccessKey: "y" } }) });
+    setClients({
+      s3,
+      ssm: new SSMClient({ region: "us-east-1", credentials: { accessKeyId: "x", secretAccessKey: "y" } }),
+    });
     server = await startTlsServer({ cert: issue({ cn: "cascade.test", dnsNames: ["cascade.test"] }) });
   });
   afterAll(async () => {
     await server.close();
     resetClients();
     ssm.restore();
-    for (const [k, v] of [[Env.resultsBucket, saved.bucket], [Env.stage, saved.stage]] as const) {
+    for (const [k, v] of [
+      [Env.resultsBucket, saved.bucket],
+      [Env.stage, saved.stage],
+    ] as const) {
       if (v === undefined) delete process.env[k];
       else process.env[k] = v;
     }
@@ -58,41 +81,83 @@ describe("ssl handlers on fauxqs", () => {
 
   it("filters, scans, stores and parses one TLS port; a bad record fails alone", async () => {
     const topicArn = (await sns.send(new CreateTopicCommand({ Name: uniqueName("ports") }))).TopicArn!;
-    const queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: uniqueName("ssl-task") }))).QueueUrl!;
-    const queueArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ["QueueArn"] }))).Attributes!.QueueArn;
+    const queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: uniqueName("ssl-task") })))
+      .QueueUrl!;
+    const queueArn = (
+      await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ["QueueArn"] }))
+    ).Attributes!.QueueArn;
     await sns.send(
       new SubscribeCommand({
         TopicArn: topicArn,
         Protocol: "sqs",
         Endpoint: queueArn,
-        Attributes: { RawMessageDelivery: "true", FilterPolicy: JSON.stringify(tlsPortsFilterPolicy()), FilterPolicyScope: "MessageAttributes" },
+        Attributes: {
+          RawMessageDelivery: "true",
+          FilterPolicy: JSON.stringify(tlsPortsFilterPolicy()),
+          FilterPolicyScope: "MessageAttributes",
+        },
       }),
     );
     const tlsEvent = portEvent(server.port, ["cascade.test"], { service: "https" });
     const sshEvent = portEvent(22, [], { service: "ssh" });
     for (const e of [sshEvent, tlsEvent]) {
-      await sns.send(new PublishCommand({ TopicArn: topicArn, Message: JSON.stringify(e), MessageAttributes: attributes(e) }));
+      await sns.send(
+        new PublishCommand({
+          TopicArn: topicArn,
+          Message: JSON.stringify(e),
+          MessageAttributes: attributes(e),
+        }),
+      );
     }
-    const received = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 2 }));
+    const received = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 2 }),
+    );
     expect(received.Messages?.map((m) => JSON.parse(m.Body!).port)).toEqual([server.port]);
 
-    const record = (messageId: string, body: string) => ({ messageId, body, eventSourceARN: queueArn, attributes: {}, messageAttributes: {} }) as unknown as SQSRecord;
+    const record = (messageId: string, body: string) =>
+      ({
+        messageId,
+        body,
+        eventSourceARN: queueArn,
+        attributes: {},
+        messageAttributes: {},
+      }) as unknown as SQSRecord;
     // Imported here, after the environment is set: the scan reads its tuning from the environment at load.
     const { handler: scanHandler } = await import("../src/handlers/scan");
-    const response = await scanHandler({ Records: [record("good-1", received.Messages![0].Body!), record("bad-1", '{"kind":"port-detected"')] } as SQSEvent);
+    const response = await scanHandler({
+      Records: [record("good-1", received.Messages![0].Body!), record("bad-1", '{"kind":"port-detected"')],
+    } as SQSEvent);
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: "bad-1" }]);
 
     const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: "ssl/" }));
-    expect(listed.Contents?.map((o) => o.Key)).toEqual([expect.stringMatching(/^ssl\/\d{4}\/\d{2}\/\d{2}\/good-1\.json$/)]);
+    expect(listed.Contents?.map((o) => o.Key)).toEqual([
+      expect.stringMatching(/^ssl\/\d{4}\/\d{2}\/\d{2}\/good-1\.json$/),
+    ]);
 
     const publisher = new CollectingPublisher();
-    const parseHandler = makeParseHandler({ ...(await import("../src/task")).sslTask, task: "ssl", publisher });
+    const parseHandler = makeParseHandler({
+      ...(await import("../src/task")).sslTask,
+      task: "ssl",
+      publisher,
+    });
     const key = listed.Contents![0].Key!;
-    const s3Event = { Records: [{ s3: { bucket: { name: bucket }, object: { key } } }] } as unknown as S3Event;
+    const s3Event = {
+      Records: [{ s3: { bucket: { name: bucket }, object: { key } } }],
+    } as unknown as S3Event;
     expect(await parseHandler(s3Event)).toEqual({ published: 1 });
     const collection = publisher.messages[0].message as DocumentCollection;
-    expect(collection).toMatchObject({ task: "ssl", scanId: "good-1", lineage: { rawKey: key, rootScanId: "root-1", depth: 1 } });
+    expect(collection).toMatchObject({
+      task: "ssl",
+      scanId: "good-1",
+      lineage: { rawKey: key, rootScanId: "root-1", depth: 1 },
+    });
     const endpoint = collection.docs.endpoint[0].data;
-    expect(endpoint).toMatchObject({ hostname: "cascade.test", port: server.port, chain_status: "invalid", verify_error: "DEPTH_ZERO_SELF_SIGNED_CERT", self_signed: true });
+    expect(endpoint).toMatchObject({
+      hostname: "cascade.test",
+      port: server.port,
+      chain_status: "invalid",
+      verify_error: "DEPTH_ZERO_SELF_SIGNED_CERT",
+      self_signed: true,
+    });
   });
 });

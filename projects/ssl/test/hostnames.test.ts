@@ -67,8 +67,14 @@ describe("certificate field helpers", () => {
   });
 
   it("splits distinguished names and subjectAltName text", () => {
-    expect(parseDistinguishedName("C=GB\nO=Acme, Ltd\nCN=a\nCN=b")).toEqual({ C: "GB", O: "Acme, Ltd", CN: "a, b" });
-    expect(parseSubjectAltName('DNS:a.test, DNS:"b,c.test", IP Address:127.0.0.1, IP Address:::1, email:x@y')).toEqual({
+    expect(parseDistinguishedName("C=GB\nO=Acme, Ltd\nCN=a\nCN=b")).toEqual({
+      C: "GB",
+      O: "Acme, Ltd",
+      CN: "a, b",
+    });
+    expect(
+      parseSubjectAltName('DNS:a.test, DNS:"b,c.test", IP Address:127.0.0.1, IP Address:::1, email:x@y'),
+    ).toEqual({
       dns: ["a.test", "b,c.test"],
       ip: ["127.0.0.1", "::1"],
     });

@@ -1,5 +1,11 @@
 import { createParseTools } from "@sec-an/runtime";
-import { MalformedJsonError, SchemaError, type DocumentCollection, type RawResult, type SslScanResult } from "@sec-an/contracts";
+import {
+  MalformedJsonError,
+  SchemaError,
+  type DocumentCollection,
+  type RawResult,
+  type SslScanResult,
+} from "@sec-an/contracts";
 import { PARSER_VERSION, chainStatus, parse, weakKey } from "../src/parser/parse";
 import { scanTls } from "../src/scanner/scan";
 import { issue, type Issued } from "./pki";
@@ -10,13 +16,24 @@ function raw(result: unknown, body?: string): RawResult {
   return {
     key: "ssl/2026/11/23/scan-1.json",
     body: Buffer.from(body ?? JSON.stringify(result)),
-    metadata: { scanId: "scan-1", task: "ssl", scanStartTime: "2026-11-23T10:00:00.000Z", scanEndTime: "2026-11-23T10:00:05.000Z", request: portEvent(443) },
+    metadata: {
+      scanId: "scan-1",
+      task: "ssl",
+      scanStartTime: "2026-11-23T10:00:00.000Z",
+      scanEndTime: "2026-11-23T10:00:05.000Z",
+      request: portEvent(443),
+    },
   };
 }
 
 async function run(result: unknown, body?: string) {
   const r = raw(result, body);
-  const tools = createParseTools({ task: "ssl", metadata: r.metadata, rawKey: r.key, parserVersion: PARSER_VERSION });
+  const tools = createParseTools({
+    task: "ssl",
+    metadata: r.metadata,
+    rawKey: r.key,
+    parserVersion: PARSER_VERSION,
+  });
   await parse(r, tools);
   const messages = tools.messages().map((m) => m.message as DocumentCollection);
   const docs = (type: string) => messages.flatMap((m) => (m.docs[type] ?? []).map((d) => d.data));
@@ -30,17 +47,31 @@ describe("ssl parser", () => {
 
   beforeAll(async () => {
     ca = issue({ cn: "Parser Test Root", org: "Parser Test CA", isCa: true, notAfterDays: 3650 });
-    const intermediate = issue({ cn: "Parser Test Issuing CA", org: "Parser Test CA", isCa: true, issuer: ca, notAfterDays: 1000 });
+    const intermediate = issue({
+      cn: "Parser Test Issuing CA",
+      org: "Parser Test CA",
+      isCa: true,
+      issuer: ca,
+      notAfterDays: 1000,
+    });
     const leaf = issue({ cn: "good.test", dnsNames: ["good.test"], issuer: intermediate, notAfterDays: 40 });
     server = await startTlsServer({ cert: leaf, chain: [intermediate] });
-    scanned = await scanTls(portEvent(server.port, ["good.test", "other.test"]), { extraCAs: [ca.certPem], timeoutMs: 3000 });
+    scanned = await scanTls(portEvent(server.port, ["good.test", "other.test"]), {
+      extraCAs: [ca.certPem],
+      timeoutMs: 3000,
+    });
   });
   afterAll(() => server.close());
 
   it("publishes one collection per scan with endpoint, certificate and protocol documents", async () => {
     const { messages, docs } = await run(scanned);
     expect(messages).toHaveLength(1);
-    expect(messages[0].lineage).toMatchObject({ parserVersion: PARSER_VERSION, rootScanId: "root-1", parentScanId: "nmap-1", depth: 1 });
+    expect(messages[0].lineage).toMatchObject({
+      parserVersion: PARSER_VERSION,
+      rootScanId: "root-1",
+      parentScanId: "nmap-1",
+      depth: 1,
+    });
     expect(docs("protocol").map((d) => [d.protocol_version, d.accepted])).toEqual([
       ["TLSv1", false],
       ["TLSv1.1", false],
@@ -72,10 +103,18 @@ describe("ssl parser", () => {
       summary_key_bits: 2048,
     });
     expect(endpoints["good.test"].days_to_expiry).toBeGreaterThanOrEqual(39);
-    expect(endpoints["other.test"]).toMatchObject({ chain_status: "invalid", chain_valid: true, hostname_mismatch: true });
+    expect(endpoints["other.test"]).toMatchObject({
+      chain_status: "invalid",
+      chain_valid: true,
+      hostname_mismatch: true,
+    });
     const certs = docs("certificate");
     expect(certs).toHaveLength(6);
-    expect(certs.filter((c) => c.hostname === "good.test").map((c) => [c.depth, c.subject_cn, c.chain_top, c.is_ca, c.served])).toEqual([
+    expect(
+      certs
+        .filter((c) => c.hostname === "good.test")
+        .map((c) => [c.depth, c.subject_cn, c.chain_top, c.is_ca, c.served]),
+    ).toEqual([
       [0, "good.test", false, false, true],
       [1, "Parser Test Issuing CA", false, true, true],
       [2, "Parser Test Root", true, true, false],
@@ -83,7 +122,13 @@ describe("ssl parser", () => {
   });
 
   it("never calls a chain valid when verification failed (the original's defect)", async () => {
-    const { docs } = await run({ ...scanned, endpoints: scanned.endpoints.map((e) => ({ ...e, verification: { trusted: false, error: "CERT_HAS_EXPIRED" } })) });
+    const { docs } = await run({
+      ...scanned,
+      endpoints: scanned.endpoints.map((e) => ({
+        ...e,
+        verification: { trusted: false, error: "CERT_HAS_EXPIRED" },
+      })),
+    });
     for (const d of docs("endpoint")) {
       expect(d.chain_status).toBe("invalid");
       expect(d.verify_error).toBe("CERT_HAS_EXPIRED");
@@ -94,12 +139,24 @@ describe("ssl parser", () => {
   it("reports an unreachable port as no TLS, with no certificates", async () => {
     const down = await scanTls(portEvent(await closedPort(), []), { timeoutMs: 1000 });
     const { docs } = await run(down);
-    expect(docs("endpoint")).toEqual([expect.objectContaining({ hostname: null, sni: false, chain_status: "no_tls", weakest_protocol: null, summary_days_to_expiry: null, summary_chain_valid: null })]);
+    expect(docs("endpoint")).toEqual([
+      expect.objectContaining({
+        hostname: null,
+        sni: false,
+        chain_status: "no_tls",
+        weakest_protocol: null,
+        summary_days_to_expiry: null,
+        summary_chain_valid: null,
+      }),
+    ]);
     expect(docs("certificate")).toEqual([]);
   });
 
   it("gives the same keys when the same result is parsed twice (idempotent re-ingest)", async () => {
-    const keys = async () => (await run(scanned)).messages.flatMap((m) => Object.values(m.docs).flatMap((d) => d.map((x) => x.nonTemporalKey))).sort();
+    const keys = async () =>
+      (await run(scanned)).messages
+        .flatMap((m) => Object.values(m.docs).flatMap((d) => d.map((x) => x.nonTemporalKey)))
+        .sort();
     const a = await keys();
     expect(a).toEqual(await keys());
     expect(new Set(a).size).toBe(a.length);

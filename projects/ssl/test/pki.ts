@@ -51,13 +51,26 @@ export function issue(opts: {
   const now = Date.now();
   cert.validity.notBefore = new Date(now + (opts.notBeforeDays ?? -1) * DAY);
   cert.validity.notAfter = new Date(now + (opts.notAfterDays ?? 90) * DAY);
-  const subject = [{ name: "commonName", value: opts.cn }, { name: "organizationName", value: opts.org ?? "sec-an tests" }];
+  const subject = [
+    { name: "commonName", value: opts.cn },
+    { name: "organizationName", value: opts.org ?? "sec-an tests" },
+  ];
   cert.setSubject(subject);
   cert.setIssuer(opts.issuer ? opts.issuer.cert.subject.attributes : subject);
-  const altNames = [...(opts.dnsNames ?? []).map((value) => ({ type: 2, value })), ...(opts.ips ?? []).map((ip) => ({ type: 7, ip }))];
+  const altNames = [
+    ...(opts.dnsNames ?? []).map((value) => ({ type: 2, value })),
+    ...(opts.ips ?? []).map((ip) => ({ type: 7, ip })),
+  ];
   cert.setExtensions([
     { name: "basicConstraints", cA: !!opts.isCa, critical: true },
-    { name: "keyUsage", keyCertSign: !!opts.isCa, cRLSign: !!opts.isCa, digitalSignature: true, keyEncipherment: !opts.isCa, critical: true },
+    {
+      name: "keyUsage",
+      keyCertSign: !!opts.isCa,
+      cRLSign: !!opts.isCa,
+      digitalSignature: true,
+      keyEncipherment: !opts.isCa,
+      critical: true,
+    },
     ...(opts.isCa ? [] : [{ name: "extKeyUsage", serverAuth: true }]),
     ...(altNames.length ? [{ name: "subjectAltName", altNames }] : []),
     { name: "subjectKeyIdentifier" },

@@ -1,6 +1,22 @@
 import { checkResources } from "@sec-an/policy";
-import { MAX_CASCADE_DEPTH, Params, SavedObjectSpec, SslEnv, paramName, savedObjectId, tlsPortsFilterPolicy, validate } from "@sec-an/contracts";
-import { MOCK_ACCOUNT, resourceNamed, resources, resourcesOfType, runProgram, setupPulumiMocks } from "@sec-an/testing";
+import {
+  MAX_CASCADE_DEPTH,
+  Params,
+  SavedObjectSpec,
+  SslEnv,
+  paramName,
+  savedObjectId,
+  tlsPortsFilterPolicy,
+  validate,
+} from "@sec-an/contracts";
+import {
+  MOCK_ACCOUNT,
+  resourceNamed,
+  resources,
+  resourcesOfType,
+  runProgram,
+  setupPulumiMocks,
+} from "@sec-an/testing";
 import { program, runFromConfig } from "../src/program";
 import { parseConfig, worstCaseScanSeconds } from "../src/stack-config";
 
@@ -23,7 +39,8 @@ const run = (values: Record<string, string> = {}) => {
   setupPulumiMocks({ project: "sec-an-ssl", stack: "dev", ssm });
   return runProgram(() => program(parseConfig(cfg(values), "dev")));
 };
-const statements = (policyName: string) => JSON.parse(resourceNamed("aws:iam/rolePolicy:RolePolicy", policyName).inputs.policy).Statement;
+const statements = (policyName: string) =>
+  JSON.parse(resourceNamed("aws:iam/rolePolicy:RolePolicy", policyName).inputs.policy).Statement;
 
 describe("sec-an-ssl program", () => {
   let out: Awaited<ReturnType<typeof run>>;
@@ -37,10 +54,17 @@ describe("sec-an-ssl program", () => {
 
   test("the task queue gets TLS port events only: SNS filter policy, raw delivery, a queue policy for that topic alone", () => {
     const sub = resourceNamed("aws:sns/topicSubscription:TopicSubscription", "dev-sec-an-ssl-ports").inputs;
-    expect(sub).toMatchObject({ topic: PORTS_TOPIC, protocol: "sqs", rawMessageDelivery: true, filterPolicyScope: "MessageAttributes" });
+    expect(sub).toMatchObject({
+      topic: PORTS_TOPIC,
+      protocol: "sqs",
+      rawMessageDelivery: true,
+      filterPolicyScope: "MessageAttributes",
+    });
     expect(sub.endpoint).toBe(out.taskQueueArn);
     expect(JSON.parse(sub.filterPolicy)).toEqual(tlsPortsFilterPolicy(MAX_CASCADE_DEPTH));
-    const policy = JSON.parse(resourceNamed("aws:sqs/queuePolicy:QueuePolicy", "dev-sec-an-ssl-ports-queue-policy").inputs.policy);
+    const policy = JSON.parse(
+      resourceNamed("aws:sqs/queuePolicy:QueuePolicy", "dev-sec-an-ssl-ports-queue-policy").inputs.policy,
+    );
     expect(policy.Statement).toEqual([
       {
         Sid: "AllowSnsTopics",
@@ -59,31 +83,63 @@ describe("sec-an-ssl program", () => {
   test("scan Lambda: DynamoDB Query on the resolved-addresses table ARN only, tuning in its environment", () => {
     const fn = resourceNamed("aws:lambda/function:Function", "dev-sec-an-ssl-scan-function").inputs;
     expect(fn.runtime).toBe("nodejs22.x");
-    expect(fn.environment.variables).toMatchObject({ [SslEnv.handshakeTimeoutMs]: "3000", [SslEnv.maxHostnames]: "8", SEC_AN_TASK: "ssl" });
+    expect(fn.environment.variables).toMatchObject({
+      [SslEnv.handshakeTimeoutMs]: "3000",
+      [SslEnv.maxHostnames]: "8",
+      SEC_AN_TASK: "ssl",
+    });
     const st = statements("dev-sec-an-ssl-scan-policy");
-    const dynamo = st.filter((s: { Action: string | string[] }) => JSON.stringify(s.Action).includes("dynamodb:"));
-    expect(dynamo).toEqual([{ Sid: "QueryResolvedAddresses", Effect: "Allow", Action: "dynamodb:Query", Resource: TABLE_ARN }]);
+    const dynamo = st.filter((s: { Action: string | string[] }) =>
+      JSON.stringify(s.Action).includes("dynamodb:"),
+    );
+    expect(dynamo).toEqual([
+      { Sid: "QueryResolvedAddresses", Effect: "Allow", Action: "dynamodb:Query", Resource: TABLE_ARN },
+    ]);
     const ssmRead = st.find((s: { Sid: string }) => s.Sid === "ReadResolvedAddressesTableName");
-    expect(ssmRead.Resource).toEqual([`arn:aws:ssm:us-east-1:${MOCK_ACCOUNT}:parameter${paramName(D, Params.resolvedAddressesTableId)}`]);
+    expect(ssmRead.Resource).toEqual([
+      `arn:aws:ssm:us-east-1:${MOCK_ACCOUNT}:parameter${paramName(D, Params.resolvedAddressesTableId)}`,
+    ]);
     const sids = st.map((s: { Sid?: string }) => s.Sid).filter(Boolean);
     expect(new Set(sids).size).toBe(sids.length);
-    const mapping = resourceNamed("aws:lambda/eventSourceMapping:EventSourceMapping", "dev-sec-an-ssl-queue-to-dev-sec-an-ssl-scan").inputs;
+    const mapping = resourceNamed(
+      "aws:lambda/eventSourceMapping:EventSourceMapping",
+      "dev-sec-an-ssl-queue-to-dev-sec-an-ssl-scan",
+    ).inputs;
     expect(mapping.functionResponseTypes).toEqual(["ReportBatchItemFailures"]);
   });
 
   test("results go to the analytics ingest queue", () => {
-    const sub = resourceNamed("aws:sns/topicSubscription:TopicSubscription", "dev-sec-an-ssl-results-topic-to-ingest").inputs;
-    expect(sub).toMatchObject({ endpoint: INGEST, protocol: "sqs", rawMessageDelivery: true, topic: out.resultsTopicArn });
+    const sub = resourceNamed(
+      "aws:sns/topicSubscription:TopicSubscription",
+      "dev-sec-an-ssl-results-topic-to-ingest",
+    ).inputs;
+    expect(sub).toMatchObject({
+      endpoint: INGEST,
+      protocol: "sqs",
+      rawMessageDelivery: true,
+      topic: out.resultsTopicArn,
+    });
   });
 
   test("views: six indices and saved objects that reference only ids that exist, with unique titles", () => {
-    const invocations = resourcesOfType("aws:lambda/invocation:Invocation").map((r) => JSON.parse(r.inputs.input));
-    expect(resourcesOfType("aws:lambda/invocation:Invocation").every((r) => r.inputs.functionName === ADMIN)).toBe(true);
-    const indexes = invocations.filter((i) => i.kind === "index");
-    expect(indexes.map((i) => i.base).sort()).toEqual(
-      ["ssl_certificate_history", "ssl_certificate_snapshot", "ssl_endpoint_history", "ssl_endpoint_snapshot", "ssl_protocol_history", "ssl_protocol_snapshot"],
+    const invocations = resourcesOfType("aws:lambda/invocation:Invocation").map((r) =>
+      JSON.parse(r.inputs.input),
     );
-    const objects = invocations.filter((i) => i.kind === "saved-object").map((o) => validate(SavedObjectSpec, o));
+    expect(
+      resourcesOfType("aws:lambda/invocation:Invocation").every((r) => r.inputs.functionName === ADMIN),
+    ).toBe(true);
+    const indexes = invocations.filter((i) => i.kind === "index");
+    expect(indexes.map((i) => i.base).sort()).toEqual([
+      "ssl_certificate_history",
+      "ssl_certificate_snapshot",
+      "ssl_endpoint_history",
+      "ssl_endpoint_snapshot",
+      "ssl_protocol_history",
+      "ssl_protocol_snapshot",
+    ]);
+    const objects = invocations
+      .filter((i) => i.kind === "saved-object")
+      .map((o) => validate(SavedObjectSpec, o));
     const ids = new Set(objects.map((o) => o.id));
     for (const o of objects) for (const r of o.references) expect(ids.has(r.id as string)).toBe(true);
     const titles = objects.map((o) => `${o.type}:${o.attributes.title}`);
@@ -97,11 +153,20 @@ describe("sec-an-ssl configuration", () => {
   test("views can be left out (no analytics stack yet)", async () => {
     await run({ views: "false" });
     expect(resourcesOfType("aws:lambda/invocation:Invocation")).toEqual([]);
-    expect(resourcesOfType("aws:sns/topicSubscription:TopicSubscription").map((s) => s.name).sort()).toEqual(["dev-sec-an-ssl-ports", "dev-sec-an-ssl-results-topic-to-ingest"]);
+    expect(
+      resourcesOfType("aws:sns/topicSubscription:TopicSubscription")
+        .map((s) => s.name)
+        .sort(),
+    ).toEqual(["dev-sec-an-ssl-ports", "dev-sec-an-ssl-results-topic-to-ingest"]);
   }, 120_000);
 
   test("runFromConfig reads the namespaced stack config, as pulumi up does", async () => {
-    setupPulumiMocks({ project: "sec-an-ssl", stack: "local", ssm: Object.fromEntries(Object.entries(ssm).map(([k, v]) => [k.replace("/dev/", "/local/"), v])), config: { handshakeTimeoutMs: "2000", views: "false" } });
+    setupPulumiMocks({
+      project: "sec-an-ssl",
+      stack: "local",
+      ssm: Object.fromEntries(Object.entries(ssm).map(([k, v]) => [k.replace("/dev/", "/local/"), v])),
+      config: { handshakeTimeoutMs: "2000", views: "false" },
+    });
     await runProgram(() => runFromConfig("local"));
     const fn = resourceNamed("aws:lambda/function:Function", "local-sec-an-ssl-scan-function").inputs;
     expect(fn.environment.variables[SslEnv.handshakeTimeoutMs]).toBe("2000");
@@ -129,6 +194,11 @@ describe("sec-an-ssl configuration", () => {
   test("the default scan timeout covers the default worst case", () => {
     const c = parseConfig(cfg({}), "dev");
     expect(c.scanTimeout).toBeGreaterThanOrEqual(worstCaseScanSeconds(c.handshakeTimeoutMs, c.maxHostnames));
-    expect(c).toMatchObject({ deployment: D, views: true, forceDestroy: false, maxCascadeDepth: MAX_CASCADE_DEPTH });
+    expect(c).toMatchObject({
+      deployment: D,
+      views: true,
+      forceDestroy: false,
+      maxCascadeDepth: MAX_CASCADE_DEPTH,
+    });
   });
 });

@@ -37,7 +37,10 @@ describe("hostsForAddress against dynalite", () => {
   });
 
   it("returns the Hosts of the latest ingest only", async () => {
-    expect((await hostsForAddress(doc, table, "10.0.0.1")).sort()).toEqual(["example.com.", "www.example.com."]);
+    expect((await hostsForAddress(doc, table, "10.0.0.1")).sort()).toEqual([
+      "example.com.",
+      "www.example.com.",
+    ]);
   });
 
   it("returns nothing for an address no DNS name resolves to", async () => {

@@ -36,7 +36,12 @@ describe("the ssl ScanFn with names from resolved-addresses", () => {
         BillingMode: "PAY_PER_REQUEST",
       }),
     );
-    await doc.send(new PutCommand({ TableName: table, Item: { Address: "127.0.0.1", DnsIngestTime: 10, Hosts: new Set(["dns.test.", "bad name.test"]) } }));
+    await doc.send(
+      new PutCommand({
+        TableName: table,
+        Item: { Address: "127.0.0.1", DnsIngestTime: 10, Hosts: new Set(["dns.test.", "bad name.test"]) },
+      }),
+    );
     server = await startTlsServer({ cert: issue({ cn: "dns.test", dnsNames: ["dns.test"] }) });
   });
   afterAll(async () => {
@@ -53,7 +58,10 @@ describe("the ssl ScanFn with names from resolved-addresses", () => {
   it("scans the event's names and the latest DNS names of the address, and writes schema-valid JSON", async () => {
     setClients({ dynamoDoc: doc });
     setParamOverrides({ [PARAM]: table });
-    const out = await createScan({ lookupHostnames: resolvedHostnames, timeoutMs: 3000 })(portEvent(server.port, ["event.test"]), { scanId: "s-1", task: "ssl" });
+    const out = await createScan({ lookupHostnames: resolvedHostnames, timeoutMs: 3000 })(
+      portEvent(server.port, ["event.test"]),
+      { scanId: "s-1", task: "ssl" },
+    );
     expect(out.extension).toBe("json");
     expect(out.endTime.getTime()).toBeGreaterThanOrEqual(out.startTime.getTime());
     const result = parseJson(SslScanResult, String(out.body));
@@ -73,7 +81,10 @@ describe("the ssl ScanFn with names from resolved-addresses", () => {
     setParamOverrides(undefined);
     clearParamCache();
     ssm.on(GetParameterCommand).rejects(new ParameterNotFound({ message: "not found", $metadata: {} }));
-    setClients({ dynamoDoc: doc, ssm: new SSMClient({ region: "us-east-1", credentials: { accessKeyId: "x", secretAccessKey: "y" } }) });
+    setClients({
+      dynamoDoc: doc,
+      ssm: new SSMClient({ region: "us-east-1", credentials: { accessKeyId: "x", secretAccessKey: "y" } }),
+    });
     expect(await resolvedHostnames("127.0.0.1")).toEqual([]);
     expect(ssm.commandCalls(GetParameterCommand)[0].args[0].input.Name).toBe(PARAM);
   });

@@ -1,5 +1,11 @@
 import { issue, sharedKey, type Issued } from "./pki";
-import { closedPort, startPlainHttpServer, startSilentServer, startTlsServer, type TestServer } from "./servers";
+import {
+  closedPort,
+  startPlainHttpServer,
+  startSilentServer,
+  startTlsServer,
+  type TestServer,
+} from "./servers";
 import { portEvent } from "./fixtures";
 import { scanTls } from "../src/scanner/scan";
 import type { SslScanResult } from "@sec-an/contracts";
@@ -23,12 +29,32 @@ describe("scanTls against TLS servers on loopback", () => {
   });
 
   it("trusts a chain from the test CA only when that CA is configured", async () => {
-    const leaf = issue({ cn: "good.test", dnsNames: ["good.test", "www.good.test"], issuer: ca, notAfterDays: 30 });
+    const leaf = issue({
+      cn: "good.test",
+      dnsNames: ["good.test", "www.good.test"],
+      issuer: ca,
+      notAfterDays: 30,
+    });
     const s = await start({ cert: leaf });
-    const withCa = await scanTls(portEvent(s.port, ["good.test"]), { extraCAs: [ca.certPem], timeoutMs: 3000 });
+    const withCa = await scanTls(portEvent(s.port, ["good.test"]), {
+      extraCAs: [ca.certPem],
+      timeoutMs: 3000,
+    });
     const [ep] = withCa.endpoints;
-    expect(ep).toMatchObject({ hostname: "good.test", connected: true, verification: { trusted: true }, hostnameMatch: { matches: true } });
-    expect(ep.chain[0]).toMatchObject({ subject: { CN: "good.test" }, issuer: { CN: "sec-an Test Root CA" }, keyType: "rsa", keyBits: 2048, selfSigned: false, isCa: false });
+    expect(ep).toMatchObject({
+      hostname: "good.test",
+      connected: true,
+      verification: { trusted: true },
+      hostnameMatch: { matches: true },
+    });
+    expect(ep.chain[0]).toMatchObject({
+      subject: { CN: "good.test" },
+      issuer: { CN: "sec-an Test Root CA" },
+      keyType: "rsa",
+      keyBits: 2048,
+      selfSigned: false,
+      isCa: false,
+    });
     expect(ep.chain[0].dnsNames).toEqual(["good.test", "www.good.test"]);
     expect(ep.chain[0].daysToExpiry).toBeGreaterThanOrEqual(29);
     expect(ep.chain[0].daysToExpiry).toBeLessThanOrEqual(30);
@@ -40,11 +66,17 @@ describe("scanTls against TLS servers on loopback", () => {
     expect(ep.servedChainLength).toBe(1);
 
     const systemOnly = await scanTls(portEvent(s.port, ["good.test"]), { timeoutMs: 3000 });
-    expect(systemOnly.endpoints[0].verification).toEqual({ trusted: false, error: "UNABLE_TO_VERIFY_LEAF_SIGNATURE" });
+    expect(systemOnly.endpoints[0].verification).toEqual({
+      trusted: false,
+      error: "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+    });
   });
 
   it("tells a served root from one added from the trust store", async () => {
-    const s = await start({ cert: issue({ cn: "full.test", dnsNames: ["full.test"], issuer: ca }), chain: [ca] });
+    const s = await start({
+      cert: issue({ cn: "full.test", dnsNames: ["full.test"], issuer: ca }),
+      chain: [ca],
+    });
     const r = await scanTls(portEvent(s.port, ["full.test"]), { extraCAs: [ca.certPem], timeoutMs: 3000 });
     expect(r.endpoints[0].chain.map((c) => [c.subject.CN, c.served])).toEqual([
       ["full.test", true],
@@ -54,7 +86,15 @@ describe("scanTls against TLS servers on loopback", () => {
   });
 
   it("reports an expired certificate with negative days to expiry at scan time", async () => {
-    const s = await start({ cert: issue({ cn: "old.test", dnsNames: ["old.test"], issuer: ca, notBeforeDays: -100, notAfterDays: -3 }) });
+    const s = await start({
+      cert: issue({
+        cn: "old.test",
+        dnsNames: ["old.test"],
+        issuer: ca,
+        notBeforeDays: -100,
+        notAfterDays: -3,
+      }),
+    });
     const r = await scanTls(portEvent(s.port, ["old.test"]), { extraCAs: [ca.certPem], timeoutMs: 3000 });
     expect(r.endpoints[0].verification).toEqual({ trusted: false, error: "CERT_HAS_EXPIRED" });
     expect(r.endpoints[0].chain[0]).toMatchObject({ expired: true, notYetValid: false });
@@ -62,16 +102,30 @@ describe("scanTls against TLS servers on loopback", () => {
   });
 
   it("computes days to expiry against the scan time it was given", async () => {
-    const s = await start({ cert: issue({ cn: "t.test", dnsNames: ["t.test"], issuer: ca, notAfterDays: 10 }) });
+    const s = await start({
+      cert: issue({ cn: "t.test", dnsNames: ["t.test"], issuer: ca, notAfterDays: 10 }),
+    });
     const later = new Date(Date.now() + 20 * 86_400_000);
-    const r = await scanTls(portEvent(s.port, ["t.test"]), { extraCAs: [ca.certPem], timeoutMs: 3000, now: () => later });
+    const r = await scanTls(portEvent(s.port, ["t.test"]), {
+      extraCAs: [ca.certPem],
+      timeoutMs: 3000,
+      now: () => later,
+    });
     expect(r.scanTime).toBe(later.toISOString());
     expect(r.endpoints[0].chain[0]).toMatchObject({ expired: true });
     expect(r.endpoints[0].chain[0].daysToExpiry).toBeLessThan(-9);
   });
 
   it("reports a certificate that is not yet valid", async () => {
-    const s = await start({ cert: issue({ cn: "future.test", dnsNames: ["future.test"], issuer: ca, notBeforeDays: 5, notAfterDays: 100 }) });
+    const s = await start({
+      cert: issue({
+        cn: "future.test",
+        dnsNames: ["future.test"],
+        issuer: ca,
+        notBeforeDays: 5,
+        notAfterDays: 100,
+      }),
+    });
     const r = await scanTls(portEvent(s.port, ["future.test"]), { extraCAs: [ca.certPem], timeoutMs: 3000 });
     expect(r.endpoints[0].verification).toEqual({ trusted: false, error: "CERT_NOT_YET_VALID" });
     expect(r.endpoints[0].chain[0]).toMatchObject({ notYetValid: true, expired: false });
@@ -88,7 +142,10 @@ describe("scanTls against TLS servers on loopback", () => {
 
   it("flags a hostname the certificate does not cover, while the chain itself verifies", async () => {
     const s = await start({ cert: issue({ cn: "right.test", dnsNames: ["right.test"], issuer: ca }) });
-    const r = await scanTls(portEvent(s.port, ["wrong.test", "right.test"]), { extraCAs: [ca.certPem], timeoutMs: 3000 });
+    const r = await scanTls(portEvent(s.port, ["wrong.test", "right.test"]), {
+      extraCAs: [ca.certPem],
+      timeoutMs: 3000,
+    });
     const byName = Object.fromEntries(r.endpoints.map((e) => [e.hostname, e]));
     expect(byName["wrong.test"].verification).toEqual({ trusted: true });
     expect(byName["wrong.test"].hostnameMatch?.matches).toBe(false);
@@ -99,8 +156,14 @@ describe("scanTls against TLS servers on loopback", () => {
   it("sets SNI per hostname and reports the certificate each name gets", async () => {
     const a = issue({ cn: "a.test", dnsNames: ["a.test"], issuer: ca });
     const b = issue({ cn: "b.test", dnsNames: ["b.test"], issuer: ca });
-    const s = await start({ cert: issue({ cn: "default.test", dnsNames: ["default.test"], issuer: ca }), sni: { "a.test": a, "b.test": b } });
-    const r = await scanTls(portEvent(s.port, ["a.test", "B.TEST."]), { extraCAs: [ca.certPem], timeoutMs: 3000 });
+    const s = await start({
+      cert: issue({ cn: "default.test", dnsNames: ["default.test"], issuer: ca }),
+      sni: { "a.test": a, "b.test": b },
+    });
+    const r = await scanTls(portEvent(s.port, ["a.test", "B.TEST."]), {
+      extraCAs: [ca.certPem],
+      timeoutMs: 3000,
+    });
     expect(r.endpoints.map((e) => [e.hostname, e.chain[0].subject.CN, e.hostnameMatch?.matches])).toEqual([
       ["a.test", "a.test", true],
       ["b.test", "b.test", true],
@@ -108,37 +171,64 @@ describe("scanTls against TLS servers on loopback", () => {
   });
 
   it("scans the bare address without SNI when no name is known", async () => {
-    const s = await start({ cert: issue({ cn: "default.test", dnsNames: ["default.test"], ips: ["127.0.0.1"], issuer: ca }) });
+    const s = await start({
+      cert: issue({ cn: "default.test", dnsNames: ["default.test"], ips: ["127.0.0.1"], issuer: ca }),
+    });
     const r = await scanTls(portEvent(s.port, []), { extraCAs: [ca.certPem], timeoutMs: 3000 });
     expect(r.endpoints).toHaveLength(1);
-    expect(r.endpoints[0]).toMatchObject({ hostname: null, connected: true, verification: { trusted: true } });
+    expect(r.endpoints[0]).toMatchObject({
+      hostname: null,
+      connected: true,
+      verification: { trusted: true },
+    });
     expect(r.endpoints[0].hostnameMatch).toBeUndefined();
     expect(r.endpoints[0].chain[0].ipAddresses).toEqual(["127.0.0.1"]);
   });
 
   it("scans an IPv6 address", async () => {
-    const s = await start({ cert: issue({ cn: "v6.test", dnsNames: ["v6.test"], ips: ["::1"], issuer: ca }), host: "::1" });
-    const r = await scanTls(portEvent(s.port, ["v6.test"], { address: "::1", addressType: "ipv6" }), { extraCAs: [ca.certPem], timeoutMs: 3000 });
+    const s = await start({
+      cert: issue({ cn: "v6.test", dnsNames: ["v6.test"], ips: ["::1"], issuer: ca }),
+      host: "::1",
+    });
+    const r = await scanTls(portEvent(s.port, ["v6.test"], { address: "::1", addressType: "ipv6" }), {
+      extraCAs: [ca.certPem],
+      timeoutMs: 3000,
+    });
     expect(r).toMatchObject({ address: "::1", addressType: "ipv6" });
-    expect(r.endpoints[0]).toMatchObject({ connected: true, verification: { trusted: true }, hostnameMatch: { matches: true } });
+    expect(r.endpoints[0]).toMatchObject({
+      connected: true,
+      verification: { trusted: true },
+      hostnameMatch: { matches: true },
+    });
     expect(r.endpoints[0].chain[0].ipAddresses).toEqual(["0:0:0:0:0:0:0:1"]);
   });
 
   it("reads a 1024-bit RSA key served at security level 0", async () => {
-    const s = await start({ cert: issue({ cn: "weak.test", dnsNames: ["weak.test"], issuer: ca, key: sharedKey(1024) }), legacy: true });
+    const s = await start({
+      cert: issue({ cn: "weak.test", dnsNames: ["weak.test"], issuer: ca, key: sharedKey(1024) }),
+      legacy: true,
+    });
     const r = await scanTls(portEvent(s.port, ["weak.test"]), { extraCAs: [ca.certPem], timeoutMs: 3000 });
     expect(r.endpoints[0].chain[0]).toMatchObject({ keyType: "rsa", keyBits: 1024 });
   });
 
   it("sees TLS 1.0 and 1.1 on a legacy server (client offers SECLEVEL=0)", async () => {
-    const s = await start({ cert: issue({ cn: "legacy.test", dnsNames: ["legacy.test"], issuer: ca }), legacy: true });
+    const s = await start({
+      cert: issue({ cn: "legacy.test", dnsNames: ["legacy.test"], issuer: ca }),
+      legacy: true,
+    });
     const r = await scanTls(portEvent(s.port, ["legacy.test"]), { timeoutMs: 3000 });
     expect(accepted(r)).toEqual(["TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"]);
     expect(r.protocols[0].cipher?.name).toBeTruthy();
   });
 
   it("distinguishes a TLS 1.2-only server", async () => {
-    const s = await start({ cert: issue({ cn: "t12.test", dnsNames: ["t12.test"], issuer: ca }), legacy: true, minVersion: "TLSv1.2", maxVersion: "TLSv1.2" });
+    const s = await start({
+      cert: issue({ cn: "t12.test", dnsNames: ["t12.test"], issuer: ca }),
+      legacy: true,
+      minVersion: "TLSv1.2",
+      maxVersion: "TLSv1.2",
+    });
     const r = await scanTls(portEvent(s.port, ["t12.test"]), { timeoutMs: 3000 });
     expect(accepted(r)).toEqual(["TLSv1.2"]);
     expect(r.protocols.find((p) => p.protocol === "TLSv1.3")?.error).toBeTruthy();
@@ -146,7 +236,10 @@ describe("scanTls against TLS servers on loopback", () => {
   });
 
   it("distinguishes a TLS 1.3-only server", async () => {
-    const s = await start({ cert: issue({ cn: "t13.test", dnsNames: ["t13.test"], issuer: ca }), minVersion: "TLSv1.3" });
+    const s = await start({
+      cert: issue({ cn: "t13.test", dnsNames: ["t13.test"], issuer: ca }),
+      minVersion: "TLSv1.3",
+    });
     const r = await scanTls(portEvent(s.port, ["t13.test"]), { timeoutMs: 3000 });
     expect(accepted(r)).toEqual(["TLSv1.3"]);
     expect(r.protocols.find((p) => p.protocol === "TLSv1.3")?.cipher?.name).toMatch(/^TLS_/);
@@ -180,8 +273,19 @@ describe("scanTls against TLS servers on loopback", () => {
 
   it("merges names from the event and from DNS, validates them all, and never uses the hostile ones", async () => {
     const s = await start({ cert: issue({ cn: "ok.test", dnsNames: ["ok.test", "dns.test"], issuer: ca }) });
-    const hostile = ["x;rm -rf /", "$(reboot).test", "a\nb.test", `${"a".repeat(64)}.test`, "-lead.test", "ok.test"];
-    const r = await scanTls(portEvent(s.port, hostile), { extraCAs: [ca.certPem], timeoutMs: 3000, lookupHostnames: async () => ["dns.test.", "OK.test"] });
+    const hostile = [
+      "x;rm -rf /",
+      "$(reboot).test",
+      "a\nb.test",
+      `${"a".repeat(64)}.test`,
+      "-lead.test",
+      "ok.test",
+    ];
+    const r = await scanTls(portEvent(s.port, hostile), {
+      extraCAs: [ca.certPem],
+      timeoutMs: 3000,
+      lookupHostnames: async () => ["dns.test.", "OK.test"],
+    });
     expect(r.hostnames).toEqual([
       { name: "ok.test", sources: ["event", "dns"] },
       { name: "dns.test", sources: ["dns"] },
@@ -191,8 +295,12 @@ describe("scanTls against TLS servers on loopback", () => {
   });
 
   it("refuses an event whose address is not an address of its type", async () => {
-    await expect(scanTls(portEvent(443, [], { address: "example.com" }))).rejects.toThrow(/not a valid ipv4 address/);
-    await expect(scanTls(portEvent(443, [], { address: "127.0.0.1", addressType: "ipv6" }))).rejects.toThrow(/ipv6/);
+    await expect(scanTls(portEvent(443, [], { address: "example.com" }))).rejects.toThrow(
+      /not a valid ipv4 address/,
+    );
+    await expect(scanTls(portEvent(443, [], { address: "127.0.0.1", addressType: "ipv6" }))).rejects.toThrow(
+      /ipv6/,
+    );
     await expect(scanTls(portEvent(443, [], { protocol: "udp" }))).rejects.toThrow(/tcp/);
   });
 });

@@ -24,7 +24,8 @@ function track(server: net.Server): TestServer {
   };
 }
 
-const listen = (server: net.Server, host = "127.0.0.1") => new Promise<void>((r) => server.listen(0, host, () => r()));
+const listen = (server: net.Server, host = "127.0.0.1") =>
+  new Promise<void>((r) => server.listen(0, host, () => r()));
 
 export async function startTlsServer(opts: {
   cert: Issued;
@@ -39,8 +40,13 @@ export async function startTlsServer(opts: {
   /** Loopback address to listen on (default 127.0.0.1). */
   host?: "127.0.0.1" | "::1";
 }): Promise<TestServer> {
-  const ctx = (c: Issued, chain: Issued[] = []) => ({ key: c.keyPem, cert: [c.certPem, ...chain.map((x) => x.certPem)].join("") });
-  const contexts = new Map(Object.entries(opts.sni ?? {}).map(([name, c]) => [name, tls.createSecureContext(ctx(c))]));
+  const ctx = (c: Issued, chain: Issued[] = []) => ({
+    key: c.keyPem,
+    cert: [c.certPem, ...chain.map((x) => x.certPem)].join(""),
+  });
+  const contexts = new Map(
+    Object.entries(opts.sni ?? {}).map(([name, c]) => [name, tls.createSecureContext(ctx(c))]),
+  );
   const server = tls.createServer(
     {
       ...ctx(opts.cert, opts.chain),

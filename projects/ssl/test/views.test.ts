@@ -1,5 +1,10 @@
 import { createParseTools } from "@sec-an/runtime";
-import { DOC_FIELD_MAPPINGS, renderTemplate, type DocumentCollection, type SslScanResult } from "@sec-an/contracts";
+import {
+  DOC_FIELD_MAPPINGS,
+  renderTemplate,
+  type DocumentCollection,
+  type SslScanResult,
+} from "@sec-an/contracts";
 import { PARSER_VERSION, parse } from "../src/parser/parse";
 import { sslIndexes, sslViews } from "../src/views";
 import savedJson from "../views/saved-objects.json";
@@ -9,20 +14,39 @@ import { startTlsServer } from "./servers";
 import { portEvent } from "./fixtures";
 
 type Props = Record<string, { type: string }>;
-const propsOf = (docType: string): Props => (sslIndexes().find((i) => i.docType === docType)!.mappings as { properties: Props }).properties;
+const propsOf = (docType: string): Props =>
+  (sslIndexes().find((i) => i.docType === docType)!.mappings as { properties: Props }).properties;
 
 describe("ssl views", () => {
   it("maps every field the parser writes (subject_/issuer_ attributes through the keyword template)", async () => {
     const ca = issue({ cn: "Views Root", org: "Views CA", isCa: true });
-    const server = await startTlsServer({ cert: issue({ cn: "v.test", dnsNames: ["v.test"], issuer: ca }), chain: [ca] });
+    const server = await startTlsServer({
+      cert: issue({ cn: "v.test", dnsNames: ["v.test"], issuer: ca }),
+      chain: [ca],
+    });
     let result: SslScanResult;
     try {
       result = await scanTls(portEvent(server.port, ["v.test"]), { timeoutMs: 3000, extraCAs: [ca.certPem] });
     } finally {
       await server.close();
     }
-    const raw = { key: "ssl/x.json", body: Buffer.from(JSON.stringify(result)), metadata: { scanId: "s", task: "ssl", scanStartTime: result.scanTime, scanEndTime: result.scanTime, request: {} } };
-    const tools = createParseTools({ task: "ssl", metadata: raw.metadata, rawKey: raw.key, parserVersion: PARSER_VERSION });
+    const raw = {
+      key: "ssl/x.json",
+      body: Buffer.from(JSON.stringify(result)),
+      metadata: {
+        scanId: "s",
+        task: "ssl",
+        scanStartTime: result.scanTime,
+        scanEndTime: result.scanTime,
+        request: {},
+      },
+    };
+    const tools = createParseTools({
+      task: "ssl",
+      metadata: raw.metadata,
+      rawKey: raw.key,
+      parserVersion: PARSER_VERSION,
+    });
     await parse(raw, tools);
     const collection = tools.messages()[0].message as DocumentCollection;
     expect(Object.keys(collection.docs).sort()).toEqual(["certificate", "endpoint", "protocol"]);
@@ -51,7 +75,8 @@ describe("ssl views", () => {
       const r = renderTemplate(v.template, { ...v.substitutions, object_title: v.title });
       const a = r.attributes as Record<string, unknown>;
       expect(a.title).toBe(v.title);
-      for (const k of ["visState", "panelsJSON", "optionsJSON"]) if (a[k] !== undefined) expect(() => JSON.parse(a[k] as string)).not.toThrow();
+      for (const k of ["visState", "panelsJSON", "optionsJSON"])
+        if (a[k] !== undefined) expect(() => JSON.parse(a[k] as string)).not.toThrow();
       JSON.parse((a.kibanaSavedObjectMeta as { searchSourceJSON: string }).searchSourceJSON);
     }
   });
@@ -60,14 +85,18 @@ describe("ssl views", () => {
     const props = propsOf("endpoint");
     const fieldsOf = (query: string) => [...query.matchAll(/([a-z_0-9]+)\s*(?::|<|>)/g)].map((m) => m[1]);
     for (const s of savedJson.searches) {
-      for (const f of [...s.columns, ...s.sort.map((x) => x[0]), ...fieldsOf(s.query)]) expect(`${s.name}:${f}:${!!props[f]}`).toBe(`${s.name}:${f}:true`);
+      for (const f of [...s.columns, ...s.sort.map((x) => x[0]), ...fieldsOf(s.query)])
+        expect(`${s.name}:${f}:${!!props[f]}`).toBe(`${s.name}:${f}:true`);
     }
     for (const v of savedJson.visualisations) {
       for (const agg of v.visState.aggs as { type: string; params: { field?: string } }[]) {
         if (!agg.params.field) continue;
         const type = props[agg.params.field]?.type;
-        const ok = agg.type === "histogram" ? type === "integer" : ["keyword", "boolean", "integer"].includes(type);
-        expect(`${v.name}:${agg.params.field}:${type}:${ok}`).toBe(`${v.name}:${agg.params.field}:${type}:true`);
+        const ok =
+          agg.type === "histogram" ? type === "integer" : ["keyword", "boolean", "integer"].includes(type);
+        expect(`${v.name}:${agg.params.field}:${type}:${ok}`).toBe(
+          `${v.name}:${agg.params.field}:${type}:true`,
+        );
       }
       for (const f of fieldsOf(v.query ?? "")) expect(props[f]).toBeDefined();
     }

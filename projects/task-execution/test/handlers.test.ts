@@ -72,14 +72,12 @@ afterEach(async () => {
 
 describe("scheduler handlers, wired through SSM names", () => {
   it("ingests then initiates: a planned address ends up as a scan request on the delay queue", async () => {
-    r53
-      .on(ListHostedZonesCommand)
-      .resolves({
-        HostedZones: [{ Id: "/hostedzone/Z9", Name: "example.org.", CallerReference: "x" }],
-        IsTruncated: false,
-        Marker: "",
-        MaxItems: 100,
-      });
+    r53.on(ListHostedZonesCommand).resolves({
+      HostedZones: [{ Id: "/hostedzone/Z9", Name: "example.org.", CallerReference: "x" }],
+      IsTruncated: false,
+      Marker: "",
+      MaxItems: 100,
+    });
     r53.on(ListResourceRecordSetsCommand).resolves({
       ResourceRecordSets: [
         {

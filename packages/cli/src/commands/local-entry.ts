@@ -22,7 +22,10 @@ export async function run(argv: string[], io: Io): Promise<number> {
     io.stderr.write(`sec-an local: ${(e as Error).message}\n`);
     return 2;
   }
-  const scanners = values.scanners?.split(",").map((s) => s.trim()).filter(Boolean);
+  const scanners = values.scanners
+    ?.split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
   const unknown = scanners?.filter((s) => !["nmap", "ssl"].includes(s)) ?? [];
   if (unknown.length) {
     io.stderr.write(`sec-an local: unknown scanner(s) ${unknown.join(", ")} (known: nmap, ssl)\n`);
@@ -49,7 +52,20 @@ export async function run(argv: string[], io: Io): Promise<number> {
       log: (l) => io.stderr.write(`${l}\n`),
     });
     process.stdout.write = stdoutWrite;
-    if (values.json) io.stdout.write(JSON.stringify({ ...result.summary, report: result.reportPath, targets: result.targets, demo: result.demo, timings: result.timings }, null, 2) + "\n");
+    if (values.json)
+      io.stdout.write(
+        JSON.stringify(
+          {
+            ...result.summary,
+            report: result.reportPath,
+            targets: result.targets,
+            demo: result.demo,
+            timings: result.timings,
+          },
+          null,
+          2,
+        ) + "\n",
+      );
     else io.stdout.write(`\n${terminalSummary(result.summary)}\nReport: ${result.reportPath}\n`);
     return 0;
   } catch (e) {

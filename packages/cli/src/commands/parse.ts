@@ -1,7 +1,15 @@
 import { readFile, stat } from "node:fs/promises";
 import { basename } from "node:path";
 import type { TSchema } from "@sinclair/typebox";
-import { DocFields, RawResultMetadata, indexBase, validate, writeAlias, type ParseFn, type RawResult } from "@sec-an/contracts";
+import {
+  DocFields,
+  RawResultMetadata,
+  indexBase,
+  validate,
+  writeAlias,
+  type ParseFn,
+  type RawResult,
+} from "@sec-an/contracts";
 import { createParseTools } from "@sec-an/runtime";
 
 /** What `sec-an parse` needs of a task (projects export this as their task module). */
@@ -11,7 +19,9 @@ export interface TaskModule {
   readonly parse: ParseFn;
   readonly requestSchema?: TSchema;
   /** Further messages parsing publishes (e.g. nmap's port-detected events). */
-  readonly cascades?: (raw: RawResult) => ReadonlyArray<{ topic: string; message: unknown; attributes: Record<string, string> }>;
+  readonly cascades?: (
+    raw: RawResult,
+  ) => ReadonlyArray<{ topic: string; message: unknown; attributes: Record<string, string> }>;
 }
 
 export interface ParseIo {
@@ -40,8 +50,14 @@ async function metadataFor(task: string, file: string, io: ParseIo): Promise<Raw
     return validate(RawResultMetadata, json, sidecar);
   }
   const mtime = (await stat(file)).mtime.toISOString();
-  const scanId = basename(file).replace(/\.[^.]*$/, "").replace(/[^A-Za-z0-9._:@-]/g, "_").slice(0, 128) || "local";
-  io.stderr.write(`note: no ${sidecar}; metadata synthesised: scanId=${scanId}, task=${task}, scan start/end = file time ${mtime}, request = {}\n`);
+  const scanId =
+    basename(file)
+      .replace(/\.[^.]*$/, "")
+      .replace(/[^A-Za-z0-9._:@-]/g, "_")
+      .slice(0, 128) || "local";
+  io.stderr.write(
+    `note: no ${sidecar}; metadata synthesised: scanId=${scanId}, task=${task}, scan start/end = file time ${mtime}, request = {}\n`,
+  );
   return { scanId, task, scanStartTime: mtime, scanEndTime: mtime, request: {} };
 }
 
@@ -51,7 +67,11 @@ async function metadataFor(task: string, file: string, io: ParseIo): Promise<Raw
  * every message parsing publishes (`{topic, attributes, bytes}`). Exit 0 on success, 1 on a parse error,
  * 2 on usage errors.
  */
-export async function parseCommand(args: string[], io: ParseIo, registry: Record<string, TaskModule>): Promise<number> {
+export async function parseCommand(
+  args: string[],
+  io: ParseIo,
+  registry: Record<string, TaskModule>,
+): Promise<number> {
   const [taskName, file, ...extra] = args;
   if (!taskName || !file || extra.length) {
     io.stderr.write(USAGE);
@@ -59,14 +79,21 @@ export async function parseCommand(args: string[], io: ParseIo, registry: Record
   }
   const task = registry[taskName];
   if (!task) {
-    io.stderr.write(`sec-an parse: unknown task ${JSON.stringify(taskName)} (known: ${Object.keys(registry).sort().join(", ") || "none"})\n`);
+    io.stderr.write(
+      `sec-an parse: unknown task ${JSON.stringify(taskName)} (known: ${Object.keys(registry).sort().join(", ") || "none"})\n`,
+    );
     return 2;
   }
   try {
     const body = await readFile(file);
     const metadata = await metadataFor(task.name, file, io);
     const raw: RawResult = { key: file, body, metadata };
-    const tools = createParseTools({ task: task.name, metadata, rawKey: file, parserVersion: task.parserVersion });
+    const tools = createParseTools({
+      task: task.name,
+      metadata,
+      rawKey: file,
+      parserVersion: task.parserVersion,
+    });
     await task.parse(raw, tools);
     const messages = tools.messages();
     let docs = 0;
@@ -86,15 +113,33 @@ export async function parseCommand(args: string[], io: ParseIo, registry: Record
             [DocFields.rawKey]: c.lineage.rawKey,
             [DocFields.parserVersion]: c.lineage.parserVersion,
           };
-          io.stdout.write(JSON.stringify({ index: writeAlias(indexBase(c.task, docType, "snapshot")), id: d.nonTemporalKey, body: bodyOut }) + "\n");
+          io.stdout.write(
+            JSON.stringify({
+              index: writeAlias(indexBase(c.task, docType, "snapshot")),
+              id: d.nonTemporalKey,
+              body: bodyOut,
+            }) + "\n",
+          );
           docs += 1;
         }
       }
     }
-    for (const m of messages) io.stdout.write(JSON.stringify({ topic: `${task.name}-results`, attributes: m.attributes, bytes: Buffer.byteLength(m.body) }) + "\n");
+    for (const m of messages)
+      io.stdout.write(
+        JSON.stringify({
+          topic: `${task.name}-results`,
+          attributes: m.attributes,
+          bytes: Buffer.byteLength(m.body),
+        }) + "\n",
+      );
     const extraMessages = task.cascades?.(raw) ?? [];
-    for (const m of extraMessages) io.stdout.write(JSON.stringify({ topic: m.topic, attributes: m.attributes, message: m.message }) + "\n");
-    io.stderr.write(`${task.name} parser ${task.parserVersion}: ${docs} documents, ${messages.length} results messages, ${extraMessages.length} cascade messages\n`);
+    for (const m of extraMessages)
+      io.stdout.write(
+        JSON.stringify({ topic: m.topic, attributes: m.attributes, message: m.message }) + "\n",
+      );
+    io.stderr.write(
+      `${task.name} parser ${task.parserVersion}: ${docs} documents, ${messages.length} results messages, ${extraMessages.length} cascade messages\n`,
+    );
     return 0;
   } catch (e) {
     io.stderr.write(`sec-an parse: ${file}: ${(e as Error).message}\n`);

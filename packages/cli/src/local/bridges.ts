@@ -1,4 +1,9 @@
-import { DeleteMessageCommand, ChangeMessageVisibilityCommand, ReceiveMessageCommand, type Message } from "@aws-sdk/client-sqs";
+import {
+  DeleteMessageCommand,
+  ChangeMessageVisibilityCommand,
+  ReceiveMessageCommand,
+  type Message,
+} from "@aws-sdk/client-sqs";
 import { ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { ScanCommand, type AttributeValue } from "@aws-sdk/client-dynamodb";
 import type { LocalClients } from "./provision";
@@ -26,7 +31,11 @@ const sleep = (ms: number, signal: AbortSignal) =>
     signal.addEventListener("abort", onAbort, { once: true });
   });
 
-function loop(label: string, body: (signal: AbortSignal) => Promise<number>, idleMs: number): Loop & { pending: number } {
+function loop(
+  label: string,
+  body: (signal: AbortSignal) => Promise<number>,
+  idleMs: number,
+): Loop & { pending: number } {
   const ac = new AbortController();
   const state = { pending: 0 };
   const done = (async () => {
@@ -56,11 +65,23 @@ export function sqsEvent(messages: Message[], queueArn: string) {
       messageId: m.MessageId!,
       receiptHandle: m.ReceiptHandle!,
       body: m.Body ?? "",
-      attributes: { ApproximateReceiveCount: "1", SentTimestamp: String(Date.now()), SenderId: "local", ApproximateFirstReceiveTimestamp: String(Date.now()), ...(m.Attributes ?? {}) },
+      attributes: {
+        ApproximateReceiveCount: "1",
+        SentTimestamp: String(Date.now()),
+        SenderId: "local",
+        ApproximateFirstReceiveTimestamp: String(Date.now()),
+        ...(m.Attributes ?? {}),
+      },
       messageAttributes: Object.fromEntries(
         Object.entries(m.MessageAttributes ?? {}).map(([k, v]) => [
           k,
-          { stringValue: v.StringValue, binaryValue: v.BinaryValue ? Buffer.from(v.BinaryValue).toString("base64") : undefined, stringListValues: [], binaryListValues: [], dataType: v.DataType },
+          {
+            stringValue: v.StringValue,
+            binaryValue: v.BinaryValue ? Buffer.from(v.BinaryValue).toString("base64") : undefined,
+            stringListValues: [],
+            binaryListValues: [],
+            dataType: v.DataType,
+          },
         ]),
       ),
       md5OfBody: m.MD5OfBody ?? "",
@@ -72,12 +93,25 @@ export function sqsEvent(messages: Message[], queueArn: string) {
 }
 
 /** Lambda's SQS event-source mapping: receive, invoke, delete what succeeded, release what failed. */
-export function sqsPoller(c: LocalClients, invoker: LocalInvoker, fnRef: string, queueUrl: string, queueArn: string, batchSize: number): Loop {
+export function sqsPoller(
+  c: LocalClients,
+  invoker: LocalInvoker,
+  fnRef: string,
+  queueUrl: string,
+  queueArn: string,
+  batchSize: number,
+): Loop {
   const l = loop(
     `sqs ${queueUrl.split("/").pop()}`,
     async () => {
       const got = await c.sqs.send(
-        new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: Math.min(batchSize, 10), WaitTimeSeconds: 1, MessageAttributeNames: ["All"], MessageSystemAttributeNames: ["All"] }),
+        new ReceiveMessageCommand({
+          QueueUrl: queueUrl,
+          MaxNumberOfMessages: Math.min(batchSize, 10),
+          WaitTimeSeconds: 1,
+          MessageAttributeNames: ["All"],
+          MessageSystemAttributeNames: ["All"],
+        }),
       );
       const messages = got.Messages ?? [];
       if (!messages.length) return 0;
@@ -86,14 +120,25 @@ export function sqsPoller(c: LocalClients, invoker: LocalInvoker, fnRef: string,
         const r = await invoker.invoke(fnRef, sqsEvent(messages, queueArn));
         const failed = new Set<string>();
         if (!r.ok) messages.forEach((m) => failed.add(m.MessageId!));
-        else for (const f of (r.result as { batchItemFailures?: { itemIdentifier: string }[] } | undefined)?.batchItemFailures ?? []) failed.add(f.itemIdentifier);
+        else
+          for (const f of (r.result as { batchItemFailures?: { itemIdentifier: string }[] } | undefined)
+            ?.batchItemFailures ?? [])
+            failed.add(f.itemIdentifier);
         if (r.error) process.stderr.write(`[local] ${fnRef}: ${r.error.message}\n`);
         for (const m of messages) {
           if (failed.has(m.MessageId!)) {
             // Visible again soon: the queue's redrive policy moves it to the DLQ after maxReceiveCount.
-            await c.sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: queueUrl, ReceiptHandle: m.ReceiptHandle!, VisibilityTimeout: 1 }));
+            await c.sqs.send(
+              new ChangeMessageVisibilityCommand({
+                QueueUrl: queueUrl,
+                ReceiptHandle: m.ReceiptHandle!,
+                VisibilityTimeout: 1,
+              }),
+            );
           } else {
-            await c.sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: m.ReceiptHandle! }));
+            await c.sqs.send(
+              new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: m.ReceiptHandle! }),
+            );
           }
         }
       } finally {
@@ -120,7 +165,9 @@ export function s3NotificationBridge(
       let token: string | undefined;
       const fresh: { key: string; size: number }[] = [];
       do {
-        const page = await c.s3.send(new ListObjectsV2Command({ Bucket: n.bucket, Prefix: n.prefix, ContinuationToken: token }));
+        const page = await c.s3.send(
+          new ListObjectsV2Command({ Bucket: n.bucket, Prefix: n.prefix, ContinuationToken: token }),
+        );
         for (const o of page.Contents ?? []) {
           if (!o.Key || seen.has(o.Key) || (n.suffix && !o.Key.endsWith(n.suffix))) continue;
           seen.add(o.Key);
@@ -138,7 +185,11 @@ export function s3NotificationBridge(
               awsRegion: process.env.AWS_REGION ?? "us-east-1",
               eventTime: new Date().toISOString(),
               eventName: "ObjectCreated:Put",
-              s3: { s3SchemaVersion: "1.0", bucket: { name: n.bucket, arn: `arn:aws:s3:::${n.bucket}` }, object: { key: encodeURIComponent(o.key).replace(/%2F/g, "/"), size: o.size } },
+              s3: {
+                s3SchemaVersion: "1.0",
+                bucket: { name: n.bucket, arn: `arn:aws:s3:::${n.bucket}` },
+                object: { key: encodeURIComponent(o.key).replace(/%2F/g, "/"), size: o.size },
+              },
             },
           ],
         };
@@ -158,7 +209,11 @@ export function s3NotificationBridge(
 type Image = Record<string, AttributeValue>;
 
 /** DynamoDB streams (NEW_AND_OLD_IMAGES) from successive scans of a table. */
-export function streamBridge(c: LocalClients, invoker: LocalInvoker, t: { table: string; keys: string[]; fnRef: string; streamArn: string }): Loop {
+export function streamBridge(
+  c: LocalClients,
+  invoker: LocalInvoker,
+  t: { table: string; keys: string[]; fnRef: string; streamArn: string },
+): Loop {
   let previous = new Map<string, Image>();
   const keyOf = (item: Image) => JSON.stringify(t.keys.map((k) => item[k]));
   const l = loop(

@@ -24,15 +24,28 @@ export function weakCertificate(now = new Date()): { key: string; cert: string; 
   cert.serialNumber = "0" + forge.util.bytesToHex(forge.random.getBytesSync(8));
   cert.validity.notBefore = new Date(now.getTime() - 400 * 86400_000);
   cert.validity.notAfter = new Date(now.getTime() - 30 * 86400_000);
-  const attrs = [{ name: "commonName", value: "localhost" }, { name: "organizationName", value: "sec-an demo" }];
+  const attrs = [
+    { name: "commonName", value: "localhost" },
+    { name: "organizationName", value: "sec-an demo" },
+  ];
   cert.setSubject(attrs);
   cert.setIssuer(attrs);
   cert.setExtensions([
     { name: "basicConstraints", cA: false },
-    { name: "subjectAltName", altNames: [{ type: 2, value: "localhost" }, { type: 7, ip: "127.0.0.1" }] },
+    {
+      name: "subjectAltName",
+      altNames: [
+        { type: 2, value: "localhost" },
+        { type: 7, ip: "127.0.0.1" },
+      ],
+    },
   ]);
   cert.sign(keys.privateKey, forge.md.sha256.create());
-  return { key: forge.pki.privateKeyToPem(keys.privateKey), cert: forge.pki.certificateToPem(cert), notAfter: cert.validity.notAfter };
+  return {
+    key: forge.pki.privateKeyToPem(keys.privateKey),
+    cert: forge.pki.certificateToPem(cert),
+    notAfter: cert.validity.notAfter,
+  };
 }
 
 const listen = (s: Server | TlsServer, host: string) =>
@@ -45,7 +58,11 @@ export async function startDemoServices(host = "127.0.0.1"): Promise<DemoService
   // A common server banner, so nmap's service detection names the service (it does not know ours).
   const body = "sec-an local demo\n";
   const http = createHttpServer((_req, res) => {
-    res.writeHead(200, { Server: "nginx/1.18.0", "Content-Type": "text/plain; charset=utf-8", "Content-Length": String(body.length) });
+    res.writeHead(200, {
+      Server: "nginx/1.18.0",
+      "Content-Type": "text/plain; charset=utf-8",
+      "Content-Length": String(body.length),
+    });
     res.end(body);
   });
   const { key, cert, notAfter } = weakCertificate();
@@ -54,7 +71,11 @@ export async function startDemoServices(host = "127.0.0.1"): Promise<DemoService
     { key, cert, minVersion: "TLSv1", ciphers: "DEFAULT:@SECLEVEL=0" },
     (socket) => {
       socket.on("error", () => socket.destroy());
-      socket.once("data", () => socket.end(`HTTP/1.1 200 OK\r\nServer: nginx/1.18.0\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\n\r\n${body}`));
+      socket.once("data", () =>
+        socket.end(
+          `HTTP/1.1 200 OK\r\nServer: nginx/1.18.0\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
+        ),
+      );
     },
   );
   tls.on("tlsClientError", () => undefined); // scanners probe with handshakes we refuse

@@ -31,12 +31,30 @@ export class LocalEcs {
   ) {}
 
   /** Same shape as `ECSClient.send`, for the commands the launcher uses. */
-  async send(command: { input: unknown; constructor: { name: string } }): Promise<Partial<RunTaskCommandOutput>> {
-    if (command.constructor.name !== "RunTaskCommand") throw new Error(`local ECS does not implement ${command.constructor.name}`);
+  async send(command: {
+    input: unknown;
+    constructor: { name: string };
+  }): Promise<Partial<RunTaskCommandOutput>> {
+    if (command.constructor.name !== "RunTaskCommand")
+      throw new Error(`local ECS does not implement ${command.constructor.name}`);
     const input = command.input as RunTaskCommandInput;
-    const def = this.taskDefinitions.find((d) => d.mockArn === input.taskDefinition || d.family === input.taskDefinition);
-    if (!def) return { tasks: [], failures: [{ arn: input.taskDefinition, reason: "MISSING (task definition not in the local topology)" }], $metadata: {} };
-    if (!def.entry) return { tasks: [], failures: [{ arn: def.mockArn, reason: "no sec-an:entry tag: the container cannot run locally" }], $metadata: {} };
+    const def = this.taskDefinitions.find(
+      (d) => d.mockArn === input.taskDefinition || d.family === input.taskDefinition,
+    );
+    if (!def)
+      return {
+        tasks: [],
+        failures: [
+          { arn: input.taskDefinition, reason: "MISSING (task definition not in the local topology)" },
+        ],
+        $metadata: {},
+      };
+    if (!def.entry)
+      return {
+        tasks: [],
+        failures: [{ arn: def.mockArn, reason: "no sec-an:entry tag: the container cannot run locally" }],
+        $metadata: {},
+      };
     const override = input.overrides?.containerOverrides?.[0];
     const container = def.containers.find((c) => c.name === override?.name) ?? def.containers[0];
     const env: Record<string, string> = {
@@ -53,7 +71,13 @@ export class LocalEcs {
       stdio: ["ignore", "pipe", "pipe"],
     });
     this.children.add(child);
-    child.stdout?.on("data", (b: Buffer) => b.toString().split("\n").filter(Boolean).forEach((l) => this.log(`[${def.family}] ${l}`)));
+    child.stdout?.on("data", (b: Buffer) =>
+      b
+        .toString()
+        .split("\n")
+        .filter(Boolean)
+        .forEach((l) => this.log(`[${def.family}] ${l}`)),
+    );
     child.stderr?.on("data", (b: Buffer) => {
       run.stderr = (run.stderr + b.toString()).slice(-4000);
     });
@@ -61,9 +85,15 @@ export class LocalEcs {
       run.exitCode = code;
       run.finishedAt = new Date();
       this.children.delete(child);
-      this.log(`[${def.family}] task ${taskArn.split("/").pop()} exited ${code}${code ? `: ${run.stderr.trim().split("\n").pop()}` : ""}`);
+      this.log(
+        `[${def.family}] task ${taskArn.split("/").pop()} exited ${code}${code ? `: ${run.stderr.trim().split("\n").pop()}` : ""}`,
+      );
     });
-    return { tasks: [{ taskArn, lastStatus: "PROVISIONING", taskDefinitionArn: def.mockArn }], failures: [], $metadata: {} };
+    return {
+      tasks: [{ taskArn, lastStatus: "PROVISIONING", taskDefinitionArn: def.mockArn }],
+      failures: [],
+      $metadata: {},
+    };
   }
 
   running(): number {

@@ -36,7 +36,10 @@ export class LocalInvoker {
 
   /** The function an ARN or name refers to (mock or local form). */
   find(ref: string): LocalFunction | undefined {
-    return this.byRef.get(ref) ?? [...this.byRef.values()].find((f) => ref.endsWith(`:function:${f.name}`) || ref === f.name);
+    return (
+      this.byRef.get(ref) ??
+      [...this.byRef.values()].find((f) => ref.endsWith(`:function:${f.name}`) || ref === f.name)
+    );
   }
 
   private load(fn: LocalFunction) {
@@ -57,7 +60,11 @@ export class LocalInvoker {
     if (!fn) return Promise.resolve({ ok: false, error: new Error(`no local function ${ref}`), ms: 0 });
     const run = async (): Promise<InvokeResult> => {
       const started = Date.now();
-      const env = { ...this.baseEnv, ...this.translation.applyAll(fn.env), AWS_LAMBDA_FUNCTION_NAME: fn.name };
+      const env = {
+        ...this.baseEnv,
+        ...this.translation.applyAll(fn.env),
+        AWS_LAMBDA_FUNCTION_NAME: fn.name,
+      };
       const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
       Object.assign(process.env, env);
       const c = this.counts.get(fn.name) ?? { invocations: 0, errors: 0, ms: 0 };

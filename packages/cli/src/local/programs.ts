@@ -26,7 +26,8 @@ const loaders: Record<ProjectName, Loader> = {
     const { parseConfig } = await import("@sec-an/project-shared-infra/src/config");
     return (stack) => program(parseConfig(new pulumi.Config(), stack));
   },
-  "analytics-platform": async () => (await import("@sec-an/project-analytics-platform/src/program")).runFromConfig,
+  "analytics-platform": async () =>
+    (await import("@sec-an/project-analytics-platform/src/program")).runFromConfig,
   "task-execution": async () => (await import("@sec-an/project-task-execution/src/program")).runFromConfig,
   nmap: async () => {
     const pulumi = await import("@pulumi/pulumi");
@@ -51,17 +52,27 @@ export function pulumiProjectName(repoRoot: string, project: ProjectName): strin
   return doc.name;
 }
 
-export async function runPrograms(repoRoot: string, stack: string, only?: readonly ProjectName[]): Promise<ProgramRun[]> {
+export async function runPrograms(
+  repoRoot: string,
+  stack: string,
+  only?: readonly ProjectName[],
+): Promise<ProgramRun[]> {
   const ssm: Record<string, string> = {};
   const runs: ProgramRun[] = [];
   for (const project of deploymentOrder()) {
     if (only && !only.includes(project)) continue;
-    setupPulumiMocks({ project: pulumiProjectName(repoRoot, project), stack, config: stackConfig(repoRoot, project, stack), ssm: { ...ssm } });
+    setupPulumiMocks({
+      project: pulumiProjectName(repoRoot, project),
+      stack,
+      config: stackConfig(repoRoot, project, stack),
+      ssm: { ...ssm },
+    });
     const run = await loaders[project]();
     await runProgram(() => run(stack));
     const records = [...resources()];
     for (const r of records) {
-      if (r.type === "aws:ssm/parameter:Parameter") ssm[r.state.name] = String(r.state.insecureValue ?? r.state.value);
+      if (r.type === "aws:ssm/parameter:Parameter")
+        ssm[r.state.name] = String(r.state.insecureValue ?? r.state.value);
     }
     runs.push({ project, records, ssm: { ...ssm } });
   }

@@ -27,7 +27,8 @@ export class Translation {
   apply(value: string): string {
     if (this.map.has(value)) return this.map.get(value)!;
     let out = value;
-    for (const [from, to] of [...this.map].sort((a, b) => b[0].length - a[0].length)) out = out.split(from).join(to);
+    for (const [from, to] of [...this.map].sort((a, b) => b[0].length - a[0].length))
+      out = out.split(from).join(to);
     return out;
   }
   applyAll(values: Record<string, string>): Record<string, string> {
@@ -36,7 +37,11 @@ export class Translation {
 }
 
 /** Create every queue, topic, subscription, bucket and table of the topology on the emulators. */
-export async function provision(t: LocalTopology, c: LocalClients, tr: Translation = new Translation()): Promise<Translation> {
+export async function provision(
+  t: LocalTopology,
+  c: LocalClients,
+  tr: Translation = new Translation(),
+): Promise<Translation> {
   // Queues: dead-letter targets first so redrive policies can name their real ARNs.
   const created = new Set<string>();
   const ordered = [...t.queues].sort((a, b) => Number(Boolean(a.redrive)) - Number(Boolean(b.redrive)));
@@ -48,11 +53,21 @@ export async function provision(t: LocalTopology, c: LocalClients, tr: Translati
     attributes.VisibilityTimeout = String(Math.min(q.visibilityTimeout ?? 30, 10));
     if (q.redrive) {
       const dlq = tr.get(q.redrive.dlqMockArn);
-      if (!dlq) throw new Error(`queue ${q.name}: dead-letter queue ${q.redrive.dlqMockArn} is not part of the local topology`);
-      attributes.RedrivePolicy = JSON.stringify({ deadLetterTargetArn: dlq, maxReceiveCount: q.redrive.maxReceiveCount });
+      if (!dlq)
+        throw new Error(
+          `queue ${q.name}: dead-letter queue ${q.redrive.dlqMockArn} is not part of the local topology`,
+        );
+      attributes.RedrivePolicy = JSON.stringify({
+        deadLetterTargetArn: dlq,
+        maxReceiveCount: q.redrive.maxReceiveCount,
+      });
     }
-    const { QueueUrl } = await c.sqs.send(new CreateQueueCommand({ QueueName: q.name, Attributes: attributes }));
-    const { Attributes } = await c.sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ["QueueArn"] }));
+    const { QueueUrl } = await c.sqs.send(
+      new CreateQueueCommand({ QueueName: q.name, Attributes: attributes }),
+    );
+    const { Attributes } = await c.sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ["QueueArn"] }),
+    );
     tr.set(q.mockArn, Attributes?.QueueArn);
     tr.set(q.mockUrl, QueueUrl);
     created.add(q.name);
@@ -68,7 +83,9 @@ export async function provision(t: LocalTopology, c: LocalClients, tr: Translati
     const Attributes: Record<string, string> = { RawMessageDelivery: String(s.rawDelivery) };
     if (s.filterPolicy) Attributes.FilterPolicy = s.filterPolicy;
     if (s.filterPolicyScope) Attributes.FilterPolicyScope = s.filterPolicyScope;
-    await c.sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: "sqs", Endpoint: queueArn, Attributes }));
+    await c.sns.send(
+      new SubscribeCommand({ TopicArn: topicArn, Protocol: "sqs", Endpoint: queueArn, Attributes }),
+    );
   }
   for (const b of t.buckets) {
     await c.s3.send(new CreateBucketCommand({ Bucket: b.name }));
@@ -82,13 +99,19 @@ export async function provision(t: LocalTopology, c: LocalClients, tr: Translati
       new CreateTableCommand({
         TableName: table.name,
         BillingMode: "PAY_PER_REQUEST",
-        AttributeDefinitions: table.attributes.map((a) => ({ AttributeName: a.name, AttributeType: a.type as "S" | "N" | "B" })),
+        AttributeDefinitions: table.attributes.map((a) => ({
+          AttributeName: a.name,
+          AttributeType: a.type as "S" | "N" | "B",
+        })),
         KeySchema: keys(table.hashKey, table.rangeKey),
         GlobalSecondaryIndexes: table.gsis.length
           ? table.gsis.map((g) => ({
               IndexName: g.name,
               KeySchema: keys(g.hashKey, g.rangeKey),
-              Projection: { ProjectionType: g.projectionType as "ALL" | "KEYS_ONLY" | "INCLUDE", NonKeyAttributes: g.nonKeyAttributes },
+              Projection: {
+                ProjectionType: g.projectionType as "ALL" | "KEYS_ONLY" | "INCLUDE",
+                NonKeyAttributes: g.nonKeyAttributes,
+              },
             }))
           : undefined,
       }),

@@ -6,8 +6,21 @@ import type { StoredDoc } from "@sec-an/project-analytics-platform/src/store/typ
  */
 export interface RunSummary {
   hosts: { address: string; status?: string; hostnames: string[] }[];
-  openPorts: { address: string; port: number; protocol: string; service?: string; product?: string; tunnel?: string }[];
-  tls: { address: string; port: number; hostname?: string; findings: string[]; facts: Record<string, unknown> }[];
+  openPorts: {
+    address: string;
+    port: number;
+    protocol: string;
+    service?: string;
+    product?: string;
+    tunnel?: string;
+  }[];
+  tls: {
+    address: string;
+    port: number;
+    hostname?: string;
+    findings: string[];
+    facts: Record<string, unknown>;
+  }[];
   deadLetters: { queue: string; reason?: string; time?: string }[];
   documents: Record<string, number>;
 }
@@ -19,7 +32,8 @@ const pick = (d: Record<string, unknown>, ...names: string[]): any => {
 
 /** Documents of one logical index family, e.g. ("nmap", "ports") → `nmap_ports_snapshot.read`. */
 function docs(all: Record<string, StoredDoc[]>, task: string, docType: string): Record<string, unknown>[] {
-  for (const name of [`${task}_${docType}_snapshot.read`, `${task}_${docType}.read`]) if (all[name]) return all[name].map((d) => d.source);
+  for (const name of [`${task}_${docType}_snapshot.read`, `${task}_${docType}.read`])
+    if (all[name]) return all[name].map((d) => d.source);
   return [];
 }
 
@@ -27,7 +41,10 @@ export function summarise(all: Record<string, StoredDoc[]>): RunSummary {
   const hosts = docs(all, "nmap", "data").map((d) => ({
     address: String(pick(d, "address") ?? "?"),
     status: pick(d, "status", "state"),
-    hostnames: [].concat(pick(d, "hostnames") ?? []).map((h: any) => (typeof h === "string" ? h : h?.name)).filter(Boolean),
+    hostnames: []
+      .concat(pick(d, "hostnames") ?? [])
+      .map((h: any) => (typeof h === "string" ? h : h?.name))
+      .filter(Boolean),
   }));
   const openPorts = docs(all, "nmap", "ports")
     .filter((d) => (pick(d, "state") ?? "open") === "open")
@@ -41,11 +58,13 @@ export function summarise(all: Record<string, StoredDoc[]>): RunSummary {
     }))
     .sort((a, b) => a.address.localeCompare(b.address) || a.port - b.port);
   const tls = tlsFindings(all);
-  const deadLetters = (all["dead_letter_data.read"] ?? all["dead_letter_data_snapshot.read"] ?? []).map((d) => ({
-    queue: String(pick(d.source, "queueName", "deadletterqueuename") ?? "?"),
-    reason: pick(d.source, "reason", "errormessage"),
-    time: pick(d.source, "sentTime", "deadlettersenttime"),
-  }));
+  const deadLetters = (all["dead_letter_data.read"] ?? all["dead_letter_data_snapshot.read"] ?? []).map(
+    (d) => ({
+      queue: String(pick(d.source, "queueName", "deadletterqueuename") ?? "?"),
+      reason: pick(d.source, "reason", "errormessage"),
+      time: pick(d.source, "sentTime", "deadlettersenttime"),
+    }),
+  );
   const documents = Object.fromEntries(Object.entries(all).map(([k, v]) => [k, v.length]));
   return { hosts, openPorts, tls, deadLetters, documents };
 }
@@ -60,7 +79,13 @@ function tlsFindings(all: Record<string, StoredDoc[]>): RunSummary["tls"] {
       const address = String(pick(d, "address") ?? "?");
       const port = Number(pick(d, "port") ?? 0);
       const key = `${address}:${port}`;
-      const entry: RunSummary["tls"][number] = out.get(key) ?? { address, port, hostname: pick(d, "hostname"), findings: [], facts: {} };
+      const entry: RunSummary["tls"][number] = out.get(key) ?? {
+        address,
+        port,
+        hostname: pick(d, "hostname"),
+        findings: [],
+        facts: {},
+      };
       for (const [k, v] of Object.entries(d)) {
         if (k.startsWith("summary_") && v !== undefined) entry.facts[k.slice(8)] = v;
       }
@@ -71,9 +96,12 @@ function tlsFindings(all: Record<string, StoredDoc[]>): RunSummary["tls"] {
     const f = e.facts;
     if (f.chain_valid === false) e.findings.push("certificate chain does not verify");
     if (f.self_signed === true) e.findings.push("self-signed certificate");
-    if (typeof f.days_to_expiry === "number" && f.days_to_expiry < 0) e.findings.push(`certificate expired ${-f.days_to_expiry} days ago`);
-    else if (typeof f.days_to_expiry === "number" && f.days_to_expiry < 30) e.findings.push(`certificate expires in ${f.days_to_expiry} days`);
-    if (typeof f.weakest_protocol === "string" && /TLSv1(\.[01])?$|SSL/.test(f.weakest_protocol)) e.findings.push(`accepts ${f.weakest_protocol}`);
+    if (typeof f.days_to_expiry === "number" && f.days_to_expiry < 0)
+      e.findings.push(`certificate expired ${-f.days_to_expiry} days ago`);
+    else if (typeof f.days_to_expiry === "number" && f.days_to_expiry < 30)
+      e.findings.push(`certificate expires in ${f.days_to_expiry} days`);
+    if (typeof f.weakest_protocol === "string" && /TLSv1(\.[01])?$|SSL/.test(f.weakest_protocol))
+      e.findings.push(`accepts ${f.weakest_protocol}`);
     if (typeof f.key_bits === "number" && f.key_bits < 2048) e.findings.push(`${f.key_bits}-bit key`);
     if (f.hostname_mismatch === true) e.findings.push("hostname does not match the certificate");
   }
@@ -83,11 +111,19 @@ function tlsFindings(all: Record<string, StoredDoc[]>): RunSummary["tls"] {
 export function terminalSummary(s: RunSummary): string {
   const lines = [
     `Hosts: ${s.hosts.length}`,
-    ...s.hosts.map((h) => `  ${h.address}${h.status ? ` (${h.status})` : ""}${h.hostnames.length ? ` ${h.hostnames.join(", ")}` : ""}`),
+    ...s.hosts.map(
+      (h) =>
+        `  ${h.address}${h.status ? ` (${h.status})` : ""}${h.hostnames.length ? ` ${h.hostnames.join(", ")}` : ""}`,
+    ),
     `Open ports: ${s.openPorts.length}`,
-    ...s.openPorts.map((p) => `  ${p.address}:${p.port}/${p.protocol} ${[p.tunnel === "ssl" ? "ssl/" : "", p.service ?? "", p.product ? ` (${p.product})` : ""].join("")}`),
+    ...s.openPorts.map(
+      (p) =>
+        `  ${p.address}:${p.port}/${p.protocol} ${[p.tunnel === "ssl" ? "ssl/" : "", p.service ?? "", p.product ? ` (${p.product})` : ""].join("")}`,
+    ),
     `TLS endpoints: ${s.tls.length}`,
-    ...s.tls.map((t) => `  ${t.address}:${t.port}: ${t.findings.length ? t.findings.join("; ") : "no findings"}`),
+    ...s.tls.map(
+      (t) => `  ${t.address}:${t.port}: ${t.findings.length ? t.findings.join("; ") : "no findings"}`,
+    ),
     `Dead letters: ${s.deadLetters.length}`,
     ...s.deadLetters.slice(0, 10).map((d) => `  ${d.queue}: ${d.reason ?? ""}`),
   ];
@@ -95,7 +131,10 @@ export function terminalSummary(s: RunSummary): string {
 }
 
 const esc = (v: unknown) =>
-  String(v ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
+  String(v ?? "").replace(
+    /[&<>"']/g,
+    (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!,
+  );
 
 function table(headers: string[], rows: unknown[][], id: string): string {
   if (!rows.length) return `<p class="empty" id="${id}">None.</p>`;
@@ -104,7 +143,10 @@ function table(headers: string[], rows: unknown[][], id: string): string {
     .join("")}</tbody></table>`;
 }
 
-export function htmlReport(s: RunSummary, meta: { startedAt: Date; finishedAt: Date; targets: string[] }): string {
+export function htmlReport(
+  s: RunSummary,
+  meta: { startedAt: Date; finishedAt: Date; targets: string[] },
+): string {
   const findings = s.tls.reduce((n, t) => n + t.findings.length, 0);
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>sec-an local run</title>
@@ -126,13 +168,35 @@ th{background:#eef1f6}.finding{color:#b3261e;font-weight:600}.empty{color:#5b657
 <div class="card ${s.deadLetters.length ? "bad" : ""}"><b id="n-dead">${s.deadLetters.length}</b>dead letters</div>
 </div>
 <h2>TLS findings</h2>
-${table(["endpoint", "findings", "facts"], s.tls.map((t) => [`${t.address}:${t.port}`, t.findings.join("; ") || "none", Object.entries(t.facts).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(", ")]), "tls")}
+${table(
+  ["endpoint", "findings", "facts"],
+  s.tls.map((t) => [
+    `${t.address}:${t.port}`,
+    t.findings.join("; ") || "none",
+    Object.entries(t.facts)
+      .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+      .join(", "),
+  ]),
+  "tls",
+)}
 <h2>Open ports</h2>
-${table(["address", "port", "protocol", "service", "product", "tunnel"], s.openPorts.map((p) => [p.address, p.port, p.protocol, p.service, p.product, p.tunnel]), "ports")}
+${table(
+  ["address", "port", "protocol", "service", "product", "tunnel"],
+  s.openPorts.map((p) => [p.address, p.port, p.protocol, p.service, p.product, p.tunnel]),
+  "ports",
+)}
 <h2>Hosts</h2>
-${table(["address", "status", "hostnames"], s.hosts.map((h) => [h.address, h.status, h.hostnames.join(", ")]), "hosts")}
+${table(
+  ["address", "status", "hostnames"],
+  s.hosts.map((h) => [h.address, h.status, h.hostnames.join(", ")]),
+  "hosts",
+)}
 <h2>Dead letters</h2>
-${table(["queue", "reason", "time"], s.deadLetters.map((d) => [d.queue, d.reason, d.time]), "dead-letters")}
+${table(
+  ["queue", "reason", "time"],
+  s.deadLetters.map((d) => [d.queue, d.reason, d.time]),
+  "dead-letters",
+)}
 <h2>Documents by index</h2>
 ${table(["index", "documents"], Object.entries(s.documents).sort(), "indices")}
 </body></html>

@@ -76,7 +76,9 @@ export async function runLocal(opts: LocalOptions): Promise<LocalResult> {
   try {
     let scanners = opts.scanners ?? ["nmap", "ssl"];
     if (scanners.includes("nmap") && !(await nmapAvailable())) {
-      log("nmap is not installed: the nmap stage is skipped. Install it with `sudo apt-get install nmap` (Debian/Ubuntu).");
+      log(
+        "nmap is not installed: the nmap stage is skipped. Install it with `sudo apt-get install nmap` (Debian/Ubuntu).",
+      );
       log("The ssl scanner still runs, fed port events for the demo services directly.");
       scanners = scanners.filter((s) => s !== "nmap");
     }
@@ -89,7 +91,9 @@ export async function runLocal(opts: LocalOptions): Promise<LocalResult> {
       demo = await startDemoServices();
       cleanups.push(() => demo!.close());
       targets = [demo.host];
-      log(`demo services on ${demo.host}: http :${demo.httpPort}, tls :${demo.tlsPort} (self-signed, 1024-bit, expired)`);
+      log(
+        `demo services on ${demo.host}: http :${demo.httpPort}, tls :${demo.tlsPort} (self-signed, 1024-bit, expired)`,
+      );
     }
 
     log("starting emulators (SQS/SNS/S3: fauxqs; DynamoDB: dynalite)");
@@ -116,11 +120,20 @@ export async function runLocal(opts: LocalOptions): Promise<LocalResult> {
     };
 
     log("running the Pulumi programs under the mock engine to read the topology");
-    const projects: ProjectName[] = ["shared-code", "shared-infra", "analytics-platform", "task-execution", "ssl", ...(scanners.includes("nmap") ? (["nmap"] as const) : [])];
+    const projects: ProjectName[] = [
+      "shared-code",
+      "shared-infra",
+      "analytics-platform",
+      "task-execution",
+      "ssl",
+      ...(scanners.includes("nmap") ? (["nmap"] as const) : []),
+    ];
     const runs = await runPrograms(root, "local", projects);
     const topology = emptyTopology();
     for (const r of runs) readTopology(r.records, topology);
-    log(`topology: ${topology.queues.length} queues, ${topology.topics.length} topics, ${topology.subscriptions.length} subscriptions, ${topology.functions.length} functions, ${topology.tables.length} tables`);
+    log(
+      `topology: ${topology.queues.length} queues, ${topology.topics.length} topics, ${topology.subscriptions.length} subscriptions, ${topology.functions.length} functions, ${topology.tables.length} tables`,
+    );
 
     const translation = await provision(topology, clients);
     setParamOverrides(translation.applyAll(topology.parameters));
@@ -141,14 +154,30 @@ export async function runLocal(opts: LocalOptions): Promise<LocalResult> {
       const queue = topology.queues.find((q) => q.mockArn === es.sourceMockArn);
       const table = topology.tables.find((t) => t.mockStreamArn === es.sourceMockArn);
       if (queue && local) {
-        loops.push(sqsPoller(clients, invoker, es.functionRef, translation.apply(queue.mockUrl), local, es.batchSize));
+        loops.push(
+          sqsPoller(clients, invoker, es.functionRef, translation.apply(queue.mockUrl), local, es.batchSize),
+        );
       } else if (table) {
-        loops.push(streamBridge(clients, invoker, { table: table.name, keys: [table.hashKey, ...(table.rangeKey ? [table.rangeKey] : [])], fnRef: es.functionRef, streamArn: table.mockStreamArn! }));
+        loops.push(
+          streamBridge(clients, invoker, {
+            table: table.name,
+            keys: [table.hashKey, ...(table.rangeKey ? [table.rangeKey] : [])],
+            fnRef: es.functionRef,
+            streamArn: table.mockStreamArn!,
+          }),
+        );
       }
     }
     const notificationFailures: { key: string; error: string }[] = [];
     for (const n of topology.notifications) {
-      loops.push(s3NotificationBridge(clients, invoker, { bucket: n.bucket, fnRef: n.functionMockArn, prefix: n.prefix, suffix: n.suffix }, (key, e) => notificationFailures.push({ key, error: e.message })));
+      loops.push(
+        s3NotificationBridge(
+          clients,
+          invoker,
+          { bucket: n.bucket, fnRef: n.functionMockArn, prefix: n.prefix, suffix: n.suffix },
+          (key, e) => notificationFailures.push({ key, error: e.message }),
+        ),
+      );
     }
 
     const seeded = await seedScans({ topology, translation, invoker, clients, targets, demo, scanners, log });
@@ -159,7 +188,10 @@ export async function runLocal(opts: LocalOptions): Promise<LocalResult> {
     let lastProgress = "";
     while (Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 1000));
-      const depth = await queueDepth(clients, topology.queues.map((q) => translation.apply(q.mockUrl)));
+      const depth = await queueDepth(
+        clients,
+        topology.queues.map((q) => translation.apply(q.mockUrl)),
+      );
       const busy = loops.reduce((n, l) => n + l.inFlight(), 0) + ecs.running() + depth;
       const progress = `in flight: ${depth} queued, ${loops.reduce((n, l) => n + l.inFlight(), 0)} in handlers, ${ecs.running()} tasks running`;
       if (progress !== lastProgress) log(progress);
@@ -174,8 +206,13 @@ export async function runLocal(opts: LocalOptions): Promise<LocalResult> {
     const reportPath = join(dataDir, "report.html");
     writeFileSync(reportPath, htmlReport(summary, { startedAt: started, finishedAt: finished, targets }));
     writeFileSync(join(dataDir, "summary.json"), JSON.stringify(summary, null, 2));
-    const nmapMs = ecs.runs.reduce((n, r) => n + ((r.finishedAt ?? finished).getTime() - r.startedAt.getTime()), 0);
-    const tlsMs = [...invoker.counts].filter(([name]) => /ssl.*scan/.test(name)).reduce((n, [, c]) => n + c.ms, 0);
+    const nmapMs = ecs.runs.reduce(
+      (n, r) => n + ((r.finishedAt ?? finished).getTime() - r.startedAt.getTime()),
+      0,
+    );
+    const tlsMs = [...invoker.counts]
+      .filter(([name]) => /ssl.*scan/.test(name))
+      .reduce((n, [, c]) => n + c.ms, 0);
     return {
       summary,
       reportPath,
@@ -197,10 +234,22 @@ export async function runLocal(opts: LocalOptions): Promise<LocalResult> {
 async function queueDepth(sqs: LocalClients, urls: string[]): Promise<number> {
   let n = 0;
   for (const QueueUrl of urls) {
-    const a = await sqs.sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible", "ApproximateNumberOfMessagesDelayed"] }));
+    const a = await sqs.sqs.send(
+      new GetQueueAttributesCommand({
+        QueueUrl,
+        AttributeNames: [
+          "ApproximateNumberOfMessages",
+          "ApproximateNumberOfMessagesNotVisible",
+          "ApproximateNumberOfMessagesDelayed",
+        ],
+      }),
+    );
     // Dead-letter queues hold what failed for good: not work in flight.
     if (/dlq|dead/i.test(QueueUrl)) continue;
-    n += Number(a.Attributes?.ApproximateNumberOfMessages ?? 0) + Number(a.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0) + Number(a.Attributes?.ApproximateNumberOfMessagesDelayed ?? 0);
+    n +=
+      Number(a.Attributes?.ApproximateNumberOfMessages ?? 0) +
+      Number(a.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0) +
+      Number(a.Attributes?.ApproximateNumberOfMessagesDelayed ?? 0);
   }
   return n;
 }

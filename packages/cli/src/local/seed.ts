@@ -20,7 +20,11 @@ export async function installStore(store: SqliteStore): Promise<void> {
  * Replay the programs' `aws.lambda.Invocation`s (ElasticIndex, KibanaSavedObject) against the local
  * admin function: the same specs `pulumi up` would apply create the indices and saved objects locally.
  */
-export async function replayInvocations(runs: readonly ProgramRun[], invoker: LocalInvoker, log: (l: string) => void): Promise<number> {
+export async function replayInvocations(
+  runs: readonly ProgramRun[],
+  invoker: LocalInvoker,
+  log: (l: string) => void,
+): Promise<number> {
   let n = 0;
   for (const run of runs) {
     for (const r of run.records) {
@@ -70,13 +74,22 @@ export async function seedScans(a: SeedArgs): Promise<number> {
   const writer = new ScanPlanWriter();
   for (const t of a.targets) writer.add({ host: a.demo && t === a.demo.host ? "localhost" : t, address: t });
   // A five-second period: every target is due at once instead of over a day.
-  await writer.commit(DynamoDBDocumentClient.from(a.clients.dynamo), tables, new Planner({ start: now + 1, period: 5, buckets: 1 }), now);
+  await writer.commit(
+    DynamoDBDocumentClient.from(a.clients.dynamo),
+    tables,
+    new Planner({ start: now + 1, period: 5, buckets: 1 }),
+    now,
+  );
   a.log(`planned ${a.targets.length} target(s)`);
 
   if (a.scanners.includes("nmap")) {
     const initiator = a.topology.functions.find((f) => f.entry?.includes("scan-initiator"));
     if (!initiator) throw new Error("the local topology has no scan-initiator function");
-    const r = await a.invoker.invoke(initiator.name, { source: "aws.events", "detail-type": "Scheduled Event", time: new Date().toISOString() });
+    const r = await a.invoker.invoke(initiator.name, {
+      source: "aws.events",
+      "detail-type": "Scheduled Event",
+      time: new Date().toISOString(),
+    });
     if (!r.ok) throw new Error(`scan initiator failed: ${r.error?.message}`);
     return Number((r.result as { queued?: number })?.queued ?? a.targets.length);
   }
@@ -95,9 +108,22 @@ export async function seedScans(a: SeedArgs): Promise<number> {
     tunnel: "ssl",
     hostnames: ["localhost"],
     detectedAt: new Date().toISOString(),
-    lineage: { rootScanId: `local-${now}`, parentScanId: `local-${now}`, rule: "local:no-nmap", rawKey: "local/none", depth: 1 },
+    lineage: {
+      rootScanId: `local-${now}`,
+      parentScanId: `local-${now}`,
+      rule: "local:no-nmap",
+      rawKey: "local/none",
+      depth: 1,
+    },
   };
   const { portEventAttributes }: any = await import("@sec-an/project-nmap/src/cascade");
-  await a.clients.sns.send(new PublishBatchCommand({ TopicArn: topicArn, PublishBatchRequestEntries: [{ Id: "0", Message: JSON.stringify(event), MessageAttributes: portEventAttributes(event) }] }));
+  await a.clients.sns.send(
+    new PublishBatchCommand({
+      TopicArn: topicArn,
+      PublishBatchRequestEntries: [
+        { Id: "0", Message: JSON.stringify(event), MessageAttributes: portEventAttributes(event) },
+      ],
+    }),
+  );
   return 1;
 }

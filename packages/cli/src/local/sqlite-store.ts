@@ -76,7 +76,8 @@ export class SqliteStore implements DocumentStore, IndexAdmin, SavedObjectStore 
   async bulk(ops: readonly BulkOp[]): Promise<BulkItemResult[]> {
     return ops.map((op) => {
       const [idx] = this.resolve(op.index, true);
-      if (!idx) return { ok: false, status: 404, error: `index_not_found_exception: no such index [${op.index}]` };
+      if (!idx)
+        return { ok: false, status: 404, error: `index_not_found_exception: no such index [${op.index}]` };
       if (op.action === "delete") {
         this.db.run("DELETE FROM docs WHERE idx = ? AND id = ?", [idx, op.id]);
         return { ok: true, status: this.db.getRowsModified() ? 200 : 404 };
@@ -97,7 +98,11 @@ export class SqliteStore implements DocumentStore, IndexAdmin, SavedObjectStore 
     const parts: string[] = [];
     const params: SqlValue[] = [];
     // OpenSearch reads "a.b" as the path a → b.
-    const path = (field: string) => `json_extract(source, '$${field.split(".").map((p) => `."${p.replace(/["']/g, "")}"`).join("")}')`;
+    const path = (field: string) =>
+      `json_extract(source, '$${field
+        .split(".")
+        .map((p) => `."${p.replace(/["']/g, "")}"`)
+        .join("")}')`;
     for (const [field, value] of Object.entries(filter?.term ?? {})) {
       parts.push(`${path(field)} = ?`);
       params.push(typeof value === "boolean" ? (value ? 1 : 0) : value);
@@ -126,7 +131,9 @@ export class SqliteStore implements DocumentStore, IndexAdmin, SavedObjectStore 
 
   async writeAliases(): Promise<ReadonlySet<string>> {
     // As in OpenSearch: an alias is writable when it marks a write index or points at exactly one index.
-    const rows = this.rows("SELECT alias FROM aliases GROUP BY alias HAVING max(is_write) = 1 OR count(*) = 1");
+    const rows = this.rows(
+      "SELECT alias FROM aliases GROUP BY alias HAVING max(is_write) = 1 OR count(*) = 1",
+    );
     return new Set(rows.map((r) => String(r.alias)));
   }
 
@@ -134,8 +141,16 @@ export class SqliteStore implements DocumentStore, IndexAdmin, SavedObjectStore 
     const out: StoredDoc[] = [];
     for (const idx of this.resolve(index, false)) {
       const w = this.where(filter);
-      for (const r of this.rows(`SELECT id, version, source FROM docs WHERE idx = ?${w.sql} ORDER BY id LIMIT ?`, [idx, ...w.params, size])) {
-        out.push({ index: idx, id: String(r.id), version: r.version === null ? undefined : Number(r.version), source: JSON.parse(String(r.source)) });
+      for (const r of this.rows(
+        `SELECT id, version, source FROM docs WHERE idx = ?${w.sql} ORDER BY id LIMIT ?`,
+        [idx, ...w.params, size],
+      )) {
+        out.push({
+          index: idx,
+          id: String(r.id),
+          version: r.version === null ? undefined : Number(r.version),
+          source: JSON.parse(String(r.source)),
+        });
       }
     }
     return out.slice(0, size);
@@ -161,17 +176,34 @@ export class SqliteStore implements DocumentStore, IndexAdmin, SavedObjectStore 
     for (const a of this.rows("SELECT alias, is_write FROM aliases WHERE idx = ?", [name])) {
       aliases[String(a.alias)] = a.is_write ? { is_write_index: true } : {};
     }
-    return { name, aliases, mappings: JSON.parse(String(row.mappings)), settings: JSON.parse(String(row.settings)) };
+    return {
+      name,
+      aliases,
+      mappings: JSON.parse(String(row.mappings)),
+      settings: JSON.parse(String(row.settings)),
+    };
   }
 
-  async createIndex(name: string, body: { mappings: unknown; settings: unknown; aliases?: Record<string, unknown> }): Promise<void> {
+  async createIndex(
+    name: string,
+    body: { mappings: unknown; settings: unknown; aliases?: Record<string, unknown> },
+  ): Promise<void> {
     if (/[:\\/*?"<>| ,#A-Z]/.test(name) || name.startsWith("_") || name.startsWith("-")) {
       throw new Error(`invalid_index_name_exception: ${name}`);
     }
-    if (this.rows("SELECT 1 FROM indices WHERE name = ?", [name]).length) throw new Error(`resource_already_exists_exception: ${name}`);
-    this.db.run("INSERT INTO indices (name, mappings, settings) VALUES (?, ?, ?)", [name, JSON.stringify(body.mappings ?? {}), JSON.stringify(body.settings ?? {})]);
+    if (this.rows("SELECT 1 FROM indices WHERE name = ?", [name]).length)
+      throw new Error(`resource_already_exists_exception: ${name}`);
+    this.db.run("INSERT INTO indices (name, mappings, settings) VALUES (?, ?, ?)", [
+      name,
+      JSON.stringify(body.mappings ?? {}),
+      JSON.stringify(body.settings ?? {}),
+    ]);
     for (const [alias, opts] of Object.entries(body.aliases ?? {})) {
-      this.db.run("INSERT INTO aliases (alias, idx, is_write) VALUES (?, ?, ?)", [alias, name, (opts as any)?.is_write_index ? 1 : 0]);
+      this.db.run("INSERT INTO aliases (alias, idx, is_write) VALUES (?, ?, ?)", [
+        alias,
+        name,
+        (opts as any)?.is_write_index ? 1 : 0,
+      ]);
     }
   }
 
@@ -182,7 +214,9 @@ export class SqliteStore implements DocumentStore, IndexAdmin, SavedObjectStore 
   }
 
   async aliasTargets(alias: string): Promise<string[]> {
-    return this.rows("SELECT idx FROM aliases WHERE alias = ? ORDER BY idx", [alias]).map((r) => String(r.idx));
+    return this.rows("SELECT idx FROM aliases WHERE alias = ? ORDER BY idx", [alias]).map((r) =>
+      String(r.idx),
+    );
   }
 
   async updateAliases(actions: readonly AliasAction[]): Promise<void> {
@@ -190,7 +224,11 @@ export class SqliteStore implements DocumentStore, IndexAdmin, SavedObjectStore 
     try {
       for (const a of actions) {
         if ("add" in a) {
-          this.db.run("INSERT OR REPLACE INTO aliases (alias, idx, is_write) VALUES (?, ?, ?)", [a.add.alias, a.add.index, a.add.is_write_index ? 1 : 0]);
+          this.db.run("INSERT OR REPLACE INTO aliases (alias, idx, is_write) VALUES (?, ?, ?)", [
+            a.add.alias,
+            a.add.index,
+            a.add.is_write_index ? 1 : 0,
+          ]);
         } else {
           this.db.run("DELETE FROM aliases WHERE alias = ? AND idx = ?", [a.remove.alias, a.remove.index]);
         }
@@ -203,18 +241,28 @@ export class SqliteStore implements DocumentStore, IndexAdmin, SavedObjectStore 
   }
 
   async reindex(source: string, dest: string): Promise<{ copied: number }> {
-    this.db.run("INSERT OR REPLACE INTO docs (idx, id, version, source) SELECT ?, id, version, source FROM docs WHERE idx = ?", [dest, source]);
+    this.db.run(
+      "INSERT OR REPLACE INTO docs (idx, id, version, source) SELECT ?, id, version, source FROM docs WHERE idx = ?",
+      [dest, source],
+    );
     return { copied: this.db.getRowsModified() };
   }
 
-  async getSavedObject(type: string, id: string): Promise<(SavedObjectBody & { id: string; type: string }) | undefined> {
+  async getSavedObject(
+    type: string,
+    id: string,
+  ): Promise<(SavedObjectBody & { id: string; type: string }) | undefined> {
     const [row] = this.rows("SELECT body FROM saved_objects WHERE type = ? AND id = ?", [type, id]);
     return row ? { id, type, ...JSON.parse(String(row.body)) } : undefined;
   }
 
   async putSavedObject(type: string, id: string, body: SavedObjectBody): Promise<"created" | "updated"> {
     const existed = (await this.getSavedObject(type, id)) !== undefined;
-    this.db.run("INSERT OR REPLACE INTO saved_objects (type, id, body) VALUES (?, ?, ?)", [type, id, JSON.stringify(body)]);
+    this.db.run("INSERT OR REPLACE INTO saved_objects (type, id, body) VALUES (?, ?, ?)", [
+      type,
+      id,
+      JSON.stringify(body),
+    ]);
     return existed ? "updated" : "created";
   }
 
@@ -226,8 +274,15 @@ export class SqliteStore implements DocumentStore, IndexAdmin, SavedObjectStore 
   /** Every logical index (alias) with its documents, for the local summary and report. */
   dump(): Record<string, StoredDoc[]> {
     const out: Record<string, StoredDoc[]> = {};
-    for (const r of this.rows("SELECT a.alias AS alias, d.id AS id, d.version AS version, d.source AS source FROM aliases a JOIN docs d ON d.idx = a.idx WHERE a.alias LIKE '%.read' ORDER BY a.alias, d.id")) {
-      (out[String(r.alias)] ??= []).push({ index: String(r.alias), id: String(r.id), version: r.version === null ? undefined : Number(r.version), source: JSON.parse(String(r.source)) });
+    for (const r of this.rows(
+      "SELECT a.alias AS alias, d.id AS id, d.version AS version, d.source AS source FROM aliases a JOIN docs d ON d.idx = a.idx WHERE a.alias LIKE '%.read' ORDER BY a.alias, d.id",
+    )) {
+      (out[String(r.alias)] ??= []).push({
+        index: String(r.alias),
+        id: String(r.id),
+        version: r.version === null ? undefined : Number(r.version),
+        source: JSON.parse(String(r.source)),
+      });
     }
     return out;
   }

@@ -57,7 +57,13 @@ export interface LocalTable {
   hashKey: string;
   rangeKey?: string;
   attributes: { name: string; type: string }[];
-  gsis: { name: string; hashKey: string; rangeKey?: string; projectionType: string; nonKeyAttributes?: string[] }[];
+  gsis: {
+    name: string;
+    hashKey: string;
+    rangeKey?: string;
+    projectionType: string;
+    nonKeyAttributes?: string[];
+  }[];
   stream: boolean;
 }
 export interface LocalSchedule {
@@ -89,14 +95,29 @@ export interface LocalTopology {
 }
 
 export function emptyTopology(): LocalTopology {
-  return { queues: [], topics: [], subscriptions: [], buckets: [], notifications: [], functions: [], eventSources: [], tables: [], schedules: [], taskDefinitions: [], parameters: {} };
+  return {
+    queues: [],
+    topics: [],
+    subscriptions: [],
+    buckets: [],
+    notifications: [],
+    functions: [],
+    eventSources: [],
+    tables: [],
+    schedules: [],
+    taskDefinitions: [],
+    parameters: {},
+  };
 }
 
 const str = (v: unknown): string | undefined => (typeof v === "string" && v.length ? v : undefined);
 const json = (v: unknown): any => (typeof v === "string" ? JSON.parse(v) : v);
 
 /** Add what `records` (one program's registrations) define to `into`. */
-export function readTopology(records: readonly ResourceRecord[], into: LocalTopology = emptyTopology()): LocalTopology {
+export function readTopology(
+  records: readonly ResourceRecord[],
+  into: LocalTopology = emptyTopology(),
+): LocalTopology {
   // Event rules and their targets are separate resources: join them after the pass.
   const rules = new Map<string, string>();
   const targets: { rule: string; arn: string }[] = [];
@@ -111,7 +132,9 @@ export function readTopology(records: readonly ResourceRecord[], into: LocalTopo
           mockUrl: s.url,
           delaySeconds: s.delaySeconds,
           visibilityTimeout: s.visibilityTimeoutSeconds,
-          redrive: redrive ? { dlqMockArn: redrive.deadLetterTargetArn, maxReceiveCount: Number(redrive.maxReceiveCount) } : undefined,
+          redrive: redrive
+            ? { dlqMockArn: redrive.deadLetterTargetArn, maxReceiveCount: Number(redrive.maxReceiveCount) }
+            : undefined,
         });
         break;
       }
@@ -154,7 +177,11 @@ export function readTopology(records: readonly ResourceRecord[], into: LocalTopo
         });
         break;
       case "aws:lambda/eventSourceMapping:EventSourceMapping":
-        into.eventSources.push({ functionRef: s.functionName, sourceMockArn: s.eventSourceArn, batchSize: Number(s.batchSize ?? 10) });
+        into.eventSources.push({
+          functionRef: s.functionName,
+          sourceMockArn: s.eventSourceArn,
+          batchSize: Number(s.batchSize ?? 10),
+        });
         break;
       case "aws:dynamodb/table:Table":
         into.tables.push({
@@ -181,7 +208,11 @@ export function readTopology(records: readonly ResourceRecord[], into: LocalTopo
         targets.push({ rule: s.rule, arn: s.arn });
         break;
       case "aws:scheduler/schedule:Schedule":
-        into.schedules.push({ name: s.name ?? r.name, expression: s.scheduleExpression, targetMockArn: s.target?.arn });
+        into.schedules.push({
+          name: s.name ?? r.name,
+          expression: s.scheduleExpression,
+          targetMockArn: s.target?.arn,
+        });
         break;
       case "aws:ecs/taskDefinition:TaskDefinition": {
         const defs = json(s.containerDefinitions) ?? [];

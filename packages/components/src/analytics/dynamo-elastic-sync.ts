@@ -52,7 +52,11 @@ export class DynamoElasticSync extends pulumi.ComponentResource {
     if (args.keyFields.length === 0) throw new Error("DynamoElasticSync needs at least one key field");
     const parent = { parent: this };
     const ingestQueueArn = args.ingestQueueArn ?? ssmParam(args.deployment, Params.ingestQueueArn, parent);
-    this.deadLetters = new DeadLetterRecorder(`${name}-dlq`, { deployment: args.deployment, bucketArn: args.deadLetterBucketArn, tags: args.tags }, parent);
+    this.deadLetters = new DeadLetterRecorder(
+      `${name}-dlq`,
+      { deployment: args.deployment, bucketArn: args.deadLetterBucketArn, tags: args.tags },
+      parent,
+    );
     const streamArn = pulumi.output(args.streamArn);
     // ListStreams is authorised on the table's streams, the rest on this stream.
     const tableStreams = streamArn.apply((arn) => `${arn.split("/stream/")[0]}/stream/*`);
@@ -73,7 +77,11 @@ export class DynamoElasticSync extends pulumi.ComponentResource {
           [Env.deadLetterQueueUrl]: this.deadLetters.url,
         },
         statements: [
-          { Sid: "ReadStream", Action: ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"], Resource: streamArn },
+          {
+            Sid: "ReadStream",
+            Action: ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"],
+            Resource: streamArn,
+          },
           { Sid: "ListStreams", Action: "dynamodb:ListStreams", Resource: tableStreams },
           { Sid: "SendToIngest", Action: "sqs:SendMessage", Resource: ingestQueueArn },
           { Sid: "SendDeadLetters", Action: "sqs:SendMessage", Resource: this.deadLetters.arn },

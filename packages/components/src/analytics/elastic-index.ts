@@ -1,6 +1,14 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { DocFields, readAlias, versionedIndexName, withDocFieldMappings, writeAlias, type Deployment, type IndexSpec } from "@sec-an/contracts";
+import {
+  DocFields,
+  readAlias,
+  versionedIndexName,
+  withDocFieldMappings,
+  writeAlias,
+  type Deployment,
+  type IndexSpec,
+} from "@sec-an/contracts";
 import { KibanaSavedObject, adminFunction } from "./kibana-saved-object";
 
 export interface ElasticIndexArgs {
@@ -46,7 +54,14 @@ export class ElasticIndex extends pulumi.ComponentResource {
     this.writeAlias = writeAlias(args.base);
     this.readAlias = readAlias(args.base);
     const functionName = adminFunction(args, { parent: this });
-    const spec: IndexSpec = { kind: "index", base: args.base, index: this.indexName, mappings, settings, forceDestroy: args.forceDestroy ?? false };
+    const spec: IndexSpec = {
+      kind: "index",
+      base: args.base,
+      index: this.indexName,
+      mappings,
+      settings,
+      forceDestroy: args.forceDestroy ?? false,
+    };
     this.invocation = new aws.lambda.Invocation(
       `${name}-index`,
       { functionName, input: JSON.stringify(spec), lifecycleScope: "CRUD" },
@@ -62,12 +77,20 @@ export class ElasticIndex extends pulumi.ComponentResource {
           type: "index-pattern",
           logicalName: args.base,
           title: this.readAlias,
-          template: { attributes: { title: "${object_title}", ...(timeField ? { timeFieldName: timeField } : {}) } },
+          template: {
+            attributes: { title: "${object_title}", ...(timeField ? { timeFieldName: timeField } : {}) },
+          },
         },
         { parent: this, dependsOn: [this.invocation] },
       );
       this.indexPatternId = pattern.objectId;
     }
-    this.registerOutputs({ indexName: this.indexName, writeAlias: this.writeAlias, readAlias: this.readAlias, indexPatternId: this.indexPatternId, result: this.result });
+    this.registerOutputs({
+      indexName: this.indexName,
+      writeAlias: this.writeAlias,
+      readAlias: this.readAlias,
+      indexPatternId: this.indexPatternId,
+      result: this.result,
+    });
   }
 }

@@ -3,4 +3,10 @@
 export * from "./elastic-index";
 export * from "./kibana-saved-object";
 export * from "./dynamo-elastic-sync";
-export { SyncEnv, SYNC_PARSER_VERSION, recordToCollection, normaliseItem, type SyncConfig } from "./sync-logic";
+export {
+  SyncEnv,
+  SYNC_PARSER_VERSION,
+  recordToCollection,
+  normaliseItem,
+  type SyncConfig,
+} from "./sync-logic";

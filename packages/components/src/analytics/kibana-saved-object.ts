@@ -1,10 +1,20 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { Params, renderTemplate, savedObjectId, type Deployment, type SavedObjectSpec, type SavedObjectType } from "@sec-an/contracts";
+import {
+  Params,
+  renderTemplate,
+  savedObjectId,
+  type Deployment,
+  type SavedObjectSpec,
+  type SavedObjectType,
+} from "@sec-an/contracts";
 import { ssmParam } from "../core/ssm";
 
 /** The admin function's name: given, or analytics-platform's SSM export for the deployment. */
-export function adminFunction(args: { adminFunctionName?: pulumi.Input<string>; deployment?: Deployment }, opts: pulumi.InvokeOutputOptions): pulumi.Input<string> {
+export function adminFunction(
+  args: { adminFunctionName?: pulumi.Input<string>; deployment?: Deployment },
+  opts: pulumi.InvokeOutputOptions,
+): pulumi.Input<string> {
   if (args.adminFunctionName !== undefined) return args.adminFunctionName;
   if (!args.deployment) throw new Error("give adminFunctionName or deployment (to read it from SSM)");
   return ssmParam(args.deployment, Params.esAdminFunctionName, opts);

@@ -17,7 +17,11 @@ export interface SyncDeps {
  * reason; a send failure reports the first unsent record's sequence number, so Lambda retries the
  * shard from exactly there (ReportBatchItemFailures; bisect and the on-failure destination cover the rest).
  */
-export async function syncRecords(records: readonly DynamoDBRecord[], cfg: SyncConfig, deps: SyncDeps): Promise<DynamoDBBatchResponse> {
+export async function syncRecords(
+  records: readonly DynamoDBRecord[],
+  cfg: SyncConfig,
+  deps: SyncDeps,
+): Promise<DynamoDBBatchResponse> {
   const pending: Array<{ record: DynamoDBRecord; body: string; collection: DocumentCollection }> = [];
   for (const record of records) {
     try {
@@ -27,8 +31,12 @@ export async function syncRecords(records: readonly DynamoDBRecord[], cfg: SyncC
       checkMessageSize(body);
       pending.push({ record, body, collection });
     } catch (e) {
-      if (!deps.deadLetterQueueUrl) return { batchItemFailures: [{ itemIdentifier: record.dynamodb?.SequenceNumber ?? "" }] };
-      logger.warn("stream record cannot be synced: sent to the DLQ", { eventID: record.eventID, error: e as Error });
+      if (!deps.deadLetterQueueUrl)
+        return { batchItemFailures: [{ itemIdentifier: record.dynamodb?.SequenceNumber ?? "" }] };
+      logger.warn("stream record cannot be synced: sent to the DLQ", {
+        eventID: record.eventID,
+        error: e as Error,
+      });
       try {
         await deps.sqs.send(
           new SendMessageCommand({
@@ -37,7 +45,14 @@ export async function syncRecords(records: readonly DynamoDBRecord[], cfg: SyncC
             MessageAttributes: {
               [Attr.errorCode]: { DataType: "String", StringValue: "sync-conversion" },
               [Attr.errorMessage]: { DataType: "String", StringValue: cutReason((e as Error).message) },
-              ...(record.eventSourceARN ? { [Attr.sourceQueue]: { DataType: "String", StringValue: cutReason(record.eventSourceARN, 256) } } : {}),
+              ...(record.eventSourceARN
+                ? {
+                    [Attr.sourceQueue]: {
+                      DataType: "String",
+                      StringValue: cutReason(record.eventSourceARN, 256),
+                    },
+                  }
+                : {}),
             },
           }),
         );
@@ -48,7 +63,9 @@ export async function syncRecords(records: readonly DynamoDBRecord[], cfg: SyncC
   }
   for (let i = 0; i < pending.length; i += Limits.batchEntries) {
     const chunk = pending.slice(i, i + Limits.batchEntries);
-    const firstUnsent = (idx: number) => ({ batchItemFailures: [{ itemIdentifier: chunk[idx].record.dynamodb?.SequenceNumber ?? "" }] });
+    const firstUnsent = (idx: number) => ({
+      batchItemFailures: [{ itemIdentifier: chunk[idx].record.dynamodb?.SequenceNumber ?? "" }],
+    });
     try {
       const out = await deps.sqs.send(
         new SendMessageBatchCommand({
@@ -79,5 +96,9 @@ export async function syncRecords(records: readonly DynamoDBRecord[], cfg: SyncC
 export const handler = async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> => {
   const cfg = syncConfigFromEnv();
   const ingestQueueUrl = await getParam(Params.ingestQueueUrl);
-  return syncRecords(event.Records, cfg, { sqs: sqsClient(), ingestQueueUrl, deadLetterQueueUrl: process.env[Env.deadLetterQueueUrl] });
+  return syncRecords(event.Records, cfg, {
+    sqs: sqsClient(),
+    ingestQueueUrl,
+    deadLetterQueueUrl: process.env[Env.deadLetterQueueUrl],
+  });
 };

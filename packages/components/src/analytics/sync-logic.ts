@@ -41,7 +41,10 @@ export function syncConfigFromEnv(env: NodeJS.ProcessEnv = process.env): SyncCon
   return {
     task: need(SyncEnv.task),
     docType: need(SyncEnv.docType),
-    keyFields: need(SyncEnv.keyFields).split(",").map((s) => s.trim()).filter(Boolean),
+    keyFields: need(SyncEnv.keyFields)
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean),
     temporalKeyField: env[SyncEnv.temporalKeyField] || undefined,
     diffColumn: env[SyncEnv.diffColumn] || undefined,
   };
@@ -52,14 +55,17 @@ export function normaliseItem(item: Record<string, unknown>): Record<string, unk
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(item)) {
     let x: unknown = v instanceof Set ? [...v].sort() : v;
-    if (k.endsWith("Time") && typeof x === "number" && Number.isFinite(x)) x = new Date(x * 1000).toISOString();
+    if (k.endsWith("Time") && typeof x === "number" && Number.isFinite(x))
+      x = new Date(x * 1000).toISOString();
     out[k] = x;
   }
   return out;
 }
 
 const image = (img: Record<string, AttributeValue> | undefined) =>
-  img ? (unmarshall(img as Parameters<typeof unmarshall>[0], { wrapNumbers: false }) as Record<string, unknown>) : undefined;
+  img
+    ? (unmarshall(img as Parameters<typeof unmarshall>[0], { wrapNumbers: false }) as Record<string, unknown>)
+    : undefined;
 
 function asSet(v: unknown): Set<unknown> {
   if (v instanceof Set) return v;
@@ -74,10 +80,15 @@ function changeTime(r: DynamoDBRecord, now: Date): string {
 }
 
 /** The collection message for one stream record, or undefined for records that carry nothing to sync. */
-export function recordToCollection(r: DynamoDBRecord, cfg: SyncConfig, now = new Date()): DocumentCollection | undefined {
+export function recordToCollection(
+  r: DynamoDBRecord,
+  cfg: SyncConfig,
+  now = new Date(),
+): DocumentCollection | undefined {
   const newItem = image(r.dynamodb?.NewImage as Record<string, AttributeValue> | undefined);
   const oldItem = image(r.dynamodb?.OldImage as Record<string, AttributeValue> | undefined);
-  const keysItem = newItem ?? oldItem ?? image(r.dynamodb?.Keys as Record<string, AttributeValue> | undefined);
+  const keysItem =
+    newItem ?? oldItem ?? image(r.dynamodb?.Keys as Record<string, AttributeValue> | undefined);
   if (!keysItem) return undefined;
   const key: KeyFields = {};
   for (const f of cfg.keyFields) {
@@ -97,11 +108,14 @@ export function recordToCollection(r: DynamoDBRecord, cfg: SyncConfig, now = new
       data[`${cfg.diffColumn}_added`] = [...now].filter((x) => !before.has(x)).sort();
       data[`${cfg.diffColumn}_removed`] = [...before].filter((x) => !now.has(x)).sort();
     }
-    if (cfg.temporalKeyField && newItem[cfg.temporalKeyField] !== undefined) temporal = newItem[cfg.temporalKeyField];
+    if (cfg.temporalKeyField && newItem[cfg.temporalKeyField] !== undefined)
+      temporal = newItem[cfg.temporalKeyField];
     docs[cfg.docType].push({ nonTemporalKey: parentKey, data });
   }
   const table = r.eventSourceARN?.split(":table/")[1]?.split("/")[0] ?? "unknown-table";
-  const scanId = `${r.eventName ?? "change"}-${r.eventID ?? keyHash({ parentKey, end }).slice(0, 16)}`.replace(/[^A-Za-z0-9._:@-]/g, "_").slice(0, 128);
+  const scanId = `${r.eventName ?? "change"}-${r.eventID ?? keyHash({ parentKey, end }).slice(0, 16)}`
+    .replace(/[^A-Za-z0-9._:@-]/g, "_")
+    .slice(0, 128);
   const collection: DocumentCollection = {
     kind: "collection",
     task: cfg.task,
@@ -120,5 +134,8 @@ export function recordToCollection(r: DynamoDBRecord, cfg: SyncConfig, now = new
 /** A synced item larger than one message cannot be split (it is one document): refused with the reason. */
 export function checkMessageSize(body: string): void {
   const bytes = Buffer.byteLength(body);
-  if (bytes > Limits.publishBudgetBytes) throw new Error(`synced document is ${bytes} bytes, over the ${Limits.publishBudgetBytes}-byte message budget`);
+  if (bytes > Limits.publishBudgetBytes)
+    throw new Error(
+      `synced document is ${bytes} bytes, over the ${Limits.publishBudgetBytes}-byte message budget`,
+    );
 }

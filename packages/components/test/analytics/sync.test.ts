@@ -6,10 +6,17 @@ import type { DynamoDBRecord } from "aws-lambda";
 import { syncRecords } from "../../src/analytics/sync-handler";
 import { recordToCollection, syncConfigFromEnv, type SyncConfig } from "../../src/analytics/sync-logic";
 
-const ARN = "arn:aws:dynamodb:us-east-1:123456789012:table/dev-sec-an-address-info/stream/2026-11-23T00:00:00.000";
+const ARN =
+  "arn:aws:dynamodb:us-east-1:123456789012:table/dev-sec-an-address-info/stream/2026-11-23T00:00:00.000";
 let seq = 100;
 /** A stream record shaped exactly as Lambda delivers it (NEW_AND_OLD_IMAGES). */
-function streamRecord(eventName: "INSERT" | "MODIFY" | "REMOVE", keys: Record<string, unknown>, newItem?: Record<string, unknown>, oldItem?: Record<string, unknown>, at = 1_790_000_000): DynamoDBRecord {
+function streamRecord(
+  eventName: "INSERT" | "MODIFY" | "REMOVE",
+  keys: Record<string, unknown>,
+  newItem?: Record<string, unknown>,
+  oldItem?: Record<string, unknown>,
+  at = 1_790_000_000,
+): DynamoDBRecord {
   seq += 1;
   const m = (v: Record<string, unknown>) => marshall(v, { convertClassInstanceToMap: true }) as any;
   return {
@@ -31,12 +38,26 @@ function streamRecord(eventName: "INSERT" | "MODIFY" | "REMOVE", keys: Record<st
   };
 }
 
-const cfg: SyncConfig = { task: "address_info", docType: "data", keyFields: ["Address"], diffColumn: "Hosts" };
+const cfg: SyncConfig = {
+  task: "address_info",
+  docType: "data",
+  keyFields: ["Address"],
+  diffColumn: "Hosts",
+};
 
 describe("DynamoDB → OpenSearch sync logic", () => {
   it("turns an item into a collection with hashed keys, ISO times and set diffs", () => {
-    const oldItem = { Address: "10.0.0.1", Hosts: new Set(["a.example", "b.example"]), LastScanTime: 1_780_000_000 };
-    const newItem = { Address: "10.0.0.1", Hosts: new Set(["b.example", "c.example"]), LastScanTime: 1_790_000_000, Count: 3 };
+    const oldItem = {
+      Address: "10.0.0.1",
+      Hosts: new Set(["a.example", "b.example"]),
+      LastScanTime: 1_780_000_000,
+    };
+    const newItem = {
+      Address: "10.0.0.1",
+      Hosts: new Set(["b.example", "c.example"]),
+      LastScanTime: 1_790_000_000,
+      Count: 3,
+    };
     const c = recordToCollection(streamRecord("MODIFY", { Address: "10.0.0.1" }, newItem, oldItem), cfg)!;
     expect(validate(DocumentCollection, c)).toBe(c);
     const parent = keyHash({ Address: "10.0.0.1" });
@@ -60,17 +81,37 @@ describe("DynamoDB → OpenSearch sync logic", () => {
   });
 
   it("makes a REMOVE an empty collection (its snapshot document is cleaned up) and writes history with a temporal key", () => {
-    const removed = recordToCollection(streamRecord("REMOVE", { Address: "10.0.0.2" }, undefined, { Address: "10.0.0.2" }), cfg)!;
+    const removed = recordToCollection(
+      streamRecord("REMOVE", { Address: "10.0.0.2" }, undefined, { Address: "10.0.0.2" }),
+      cfg,
+    )!;
     expect(removed.docs).toEqual({ data: [] });
     expect(removed.parentKey).toBe(keyHash({ Address: "10.0.0.2" }));
-    const withTemporal = recordToCollection(streamRecord("INSERT", { Address: "h" }, { Address: "h", PlanTime: 5 }), { ...cfg, diffColumn: undefined, temporalKeyField: "PlanTime" })!;
+    const withTemporal = recordToCollection(
+      streamRecord("INSERT", { Address: "h" }, { Address: "h", PlanTime: 5 }),
+      { ...cfg, diffColumn: undefined, temporalKeyField: "PlanTime" },
+    )!;
     expect(withTemporal.history).toBe(true);
     expect(withTemporal.temporalKey).toBe(keyHash({ Address: "h", __temporal: 5 }));
   });
 
   it("refuses a record without its key attribute, and reads its configuration from the environment", () => {
-    expect(() => recordToCollection(streamRecord("INSERT", { Other: "x" }, { Other: "x" }), cfg)).toThrow(/no key attribute Address/);
-    expect(syncConfigFromEnv({ SEC_AN_SYNC_TASK: "t", SEC_AN_SYNC_DOC_TYPE: "data", SEC_AN_SYNC_KEY_FIELDS: "A, B" })).toEqual({ task: "t", docType: "data", keyFields: ["A", "B"], temporalKeyField: undefined, diffColumn: undefined });
+    expect(() => recordToCollection(streamRecord("INSERT", { Other: "x" }, { Other: "x" }), cfg)).toThrow(
+      /no key attribute Address/,
+    );
+    expect(
+      syncConfigFromEnv({
+        SEC_AN_SYNC_TASK: "t",
+        SEC_AN_SYNC_DOC_TYPE: "data",
+        SEC_AN_SYNC_KEY_FIELDS: "A, B",
+      }),
+    ).toEqual({
+      task: "t",
+      docType: "data",
+      keyFields: ["A", "B"],
+      temporalKeyField: undefined,
+      diffColumn: undefined,
+    });
     expect(() => syncConfigFromEnv({})).toThrow(/SEC_AN_SYNC_TASK/);
   });
 });
@@ -88,7 +129,9 @@ describe("DynamoDB → OpenSearch sync handler (fauxqs)", () => {
   const receive = async (url: string) => {
     const out: any[] = [];
     for (let i = 0; i < 5; i++) {
-      const r = await sqs.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, MessageAttributeNames: ["All"] }));
+      const r = await sqs.send(
+        new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, MessageAttributeNames: ["All"] }),
+      );
       if (!r.Messages?.length) break;
       out.push(...r.Messages);
     }
@@ -96,10 +139,14 @@ describe("DynamoDB → OpenSearch sync handler (fauxqs)", () => {
   };
 
   it("sends one collection per change in order; an unconvertible record goes to the DLQ with its reason", async () => {
-    const records = Array.from({ length: 12 }, (_, i) => streamRecord("INSERT", { Address: `10.1.0.${i}` }, { Address: `10.1.0.${i}` }));
+    const records = Array.from({ length: 12 }, (_, i) =>
+      streamRecord("INSERT", { Address: `10.1.0.${i}` }, { Address: `10.1.0.${i}` }),
+    );
     const bad = streamRecord("INSERT", { Nope: 1 }, { Nope: 1 });
     records.splice(5, 0, bad);
-    await expect(syncRecords(records, cfg, { sqs, ingestQueueUrl: ingest, deadLetterQueueUrl: dlq })).resolves.toEqual({ batchItemFailures: [] });
+    await expect(
+      syncRecords(records, cfg, { sqs, ingestQueueUrl: ingest, deadLetterQueueUrl: dlq }),
+    ).resolves.toEqual({ batchItemFailures: [] });
     const sent = await receive(ingest);
     expect(sent).toHaveLength(12);
     const bodies = sent.map((m) => validate(DocumentCollection, JSON.parse(m.Body)));
@@ -112,7 +159,10 @@ describe("DynamoDB → OpenSearch sync handler (fauxqs)", () => {
   });
 
   it("reports the first unsent record when the ingest queue cannot be reached, so the shard retries from there", async () => {
-    const records = [streamRecord("INSERT", { Address: "x" }, { Address: "x" }), streamRecord("INSERT", { Address: "y" }, { Address: "y" })];
+    const records = [
+      streamRecord("INSERT", { Address: "x" }, { Address: "x" }),
+      streamRecord("INSERT", { Address: "y" }, { Address: "y" }),
+    ];
     const res = await syncRecords(records, cfg, { sqs, ingestQueueUrl: `${ingest}-missing` });
     expect(res.batchItemFailures).toEqual([{ itemIdentifier: records[0].dynamodb!.SequenceNumber }]);
   });

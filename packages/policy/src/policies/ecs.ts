@@ -17,10 +17,13 @@ export const ecsTaskDefinitionHardened = resourceRule(
   ["aws:ecs/taskDefinition:TaskDefinition"],
   (p, report) => {
     if (p.executionRoleArn && p.taskRoleArn && p.executionRoleArn === p.taskRoleArn) {
-      report("executionRoleArn must differ from taskRoleArn (the task must not hold image-pull/secret-read rights)");
+      report(
+        "executionRoleArn must differ from taskRoleArn (the task must not hold image-pull/secret-read rights)",
+      );
     }
     const list = containers(p.containerDefinitions);
-    if (list.length === 0 && p.containerDefinitions !== undefined) report("containerDefinitions could not be read");
+    if (list.length === 0 && p.containerDefinitions !== undefined)
+      report("containerDefinitions could not be read");
     for (const c of list) {
       const n = c?.name ?? "(unnamed)";
       if (c?.privileged === true) report(`container ${n} is privileged`);
@@ -36,7 +39,8 @@ export const ecsClusterContainerInsights = resourceRule(
   ["aws:ecs/cluster:Cluster"],
   (p, report) => {
     const s = asArray(p.settings).find((x: Loose) => x?.name === "containerInsights");
-    if (!s || !["enabled", "enhanced"].includes(s.value)) report('set settings: [{ name: "containerInsights", value: "enabled" }]');
+    if (!s || !["enabled", "enhanced"].includes(s.value))
+      report('set settings: [{ name: "containerInsights", value: "enabled" }]');
   },
   "medium",
 );

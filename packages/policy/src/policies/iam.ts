@@ -14,7 +14,10 @@ export const iamNoWildcardActionOnAnyResource = resourceRule(
   'IAM policies never allow a wildcard action (`*`, `sqs:*`, `s3:Get*`) or NotAction on Resource "*".',
   POLICY_TYPES,
   (p, report, args) => {
-    const docs = args.type === "aws:iam/role:Role" ? asArray(p.inlinePolicies).map((ip: Loose) => ip?.policy) : [p.policy];
+    const docs =
+      args.type === "aws:iam/role:Role"
+        ? asArray(p.inlinePolicies).map((ip: Loose) => ip?.policy)
+        : [p.policy];
     for (const doc of docs) {
       for (const s of statements(doc)) {
         if (!isAllow(s) || !asArray(s.Resource).includes("*")) continue;

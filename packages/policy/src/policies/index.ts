@@ -3,11 +3,21 @@ import { cognitoNoUnauthenticated } from "./cognito";
 import { dynamodbTableProtected } from "./dynamodb";
 import { ecsClusterContainerInsights, ecsTaskDefinitionHardened } from "./ecs";
 import { iamNoWildcardActionOnAnyResource } from "./iam";
-import { lambdaLogGroupRetention, lambdaNoSecretEnv, lambdaRuntimeAllowed, lambdaTracingActive } from "./lambda";
+import {
+  lambdaLogGroupRetention,
+  lambdaNoSecretEnv,
+  lambdaRuntimeAllowed,
+  lambdaTracingActive,
+} from "./lambda";
 import { opensearchDomainHardened } from "./opensearch";
 import { s3BucketHardened } from "./s3";
 import { noUnscopedPublicPrincipal, snsTopicEncrypted } from "./sns";
-import { sqsEsmReportsBatchItemFailures, sqsQueueEncrypted, sqsRedriveAndDlqRetention, sqsVisibilityVsLambdaTimeout } from "./sqs";
+import {
+  sqsEsmReportsBatchItemFailures,
+  sqsQueueEncrypted,
+  sqsRedriveAndDlqRetention,
+  sqsVisibilityVsLambdaTimeout,
+} from "./sqs";
 
 export type { Loose, Props } from "./util";
 export * from "./cognito";

@@ -10,7 +10,8 @@ export const lambdaRuntimeAllowed = resourceRule(
   [FUNCTION],
   (p, report) => {
     if (p.packageType === "Image") return; // container images carry their own runtime
-    if (!ALLOWED_RUNTIMES.includes(p.runtime)) report(`runtime ${p.runtime ?? "(unset)"} is not allowed; use one of ${ALLOWED_RUNTIMES.join(", ")}`);
+    if (!ALLOWED_RUNTIMES.includes(p.runtime))
+      report(`runtime ${p.runtime ?? "(unset)"} is not allowed; use one of ${ALLOWED_RUNTIMES.join(", ")}`);
   },
 );
 
@@ -41,8 +42,10 @@ export const lambdaNoSecretEnv = resourceRule(
   [FUNCTION],
   (p, report) => {
     for (const [k, v] of Object.entries<unknown>(p.environment?.variables ?? {})) {
-      if (SECRET_NAME.test(k) && !REFERENCE_SUFFIX.test(k)) report(`environment variable ${k} looks like a secret`);
-      else if (typeof v === "string" && SECRET_VALUE.some((re) => re.test(v))) report(`environment variable ${k} holds a secret-looking value`);
+      if (SECRET_NAME.test(k) && !REFERENCE_SUFFIX.test(k))
+        report(`environment variable ${k} looks like a secret`);
+      else if (typeof v === "string" && SECRET_VALUE.some((re) => re.test(v)))
+        report(`environment variable ${k} holds a secret-looking value`);
     }
   },
   "critical",
@@ -54,12 +57,22 @@ export const lambdaLogGroupRetention = stackRule(
   (resources, report) => {
     const groups = ofType(resources, LOG_GROUP);
     for (const fn of ofType(resources, FUNCTION)) {
-      const wanted = [fn.props.loggingConfig?.logGroup, fn.props.name ? `/aws/lambda/${fn.props.name}` : undefined].filter(Boolean);
+      const wanted = [
+        fn.props.loggingConfig?.logGroup,
+        fn.props.name ? `/aws/lambda/${fn.props.name}` : undefined,
+      ].filter(Boolean);
       const group = groups.find(
-        (g) => wanted.includes(g.props.name) || (fn.propertyDependencies?.loggingConfig ?? []).some((d) => d.urn === g.urn),
+        (g) =>
+          wanted.includes(g.props.name) ||
+          (fn.propertyDependencies?.loggingConfig ?? []).some((d) => d.urn === g.urn),
       );
-      if (!group) report(`function ${fn.name} has no log group (/aws/lambda/<name> or loggingConfig.logGroup) in the stack`, fn.urn);
-      else if (!(group.props.retentionInDays > 0)) report(`log group ${group.name} of ${fn.name} has no retentionInDays`, group.urn);
+      if (!group)
+        report(
+          `function ${fn.name} has no log group (/aws/lambda/<name> or loggingConfig.logGroup) in the stack`,
+          fn.urn,
+        );
+      else if (!(group.props.retentionInDays > 0))
+        report(`log group ${group.name} of ${fn.name} has no retentionInDays`, group.urn);
     }
   },
   "medium",

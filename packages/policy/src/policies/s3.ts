@@ -26,14 +26,29 @@ export const s3BucketHardened = stackRule(
     for (const b of ofType(resources, ...BUCKETS)) {
       const pabs = attached(resources, b, [PAB]);
       if (!pabs.some((pab) => PAB_FLAGS.every((f) => pab.props[f] === true))) {
-        report(`bucket ${b.name} needs a BucketPublicAccessBlock with ${PAB_FLAGS.join(", ")} all true`, b.urn);
+        report(
+          `bucket ${b.name} needs a BucketPublicAccessBlock with ${PAB_FLAGS.join(", ")} all true`,
+          b.urn,
+        );
       }
-      const inlineSse = hasDefaultEncryption(b.props.serverSideEncryptionConfiguration?.rule ?? b.props.serverSideEncryptionConfigurations);
+      const inlineSse = hasDefaultEncryption(
+        b.props.serverSideEncryptionConfiguration?.rule ?? b.props.serverSideEncryptionConfigurations,
+      );
       if (!inlineSse && !attached(resources, b, SSE).some((s) => hasDefaultEncryption(s.props.rules))) {
-        report(`bucket ${b.name} needs a BucketServerSideEncryptionConfiguration with a default sseAlgorithm`, b.urn);
+        report(
+          `bucket ${b.name} needs a BucketServerSideEncryptionConfiguration with a default sseAlgorithm`,
+          b.urn,
+        );
       }
-      if (!attached(resources, b, [OWNERSHIP]).some((o) => o.props.rule?.objectOwnership === "BucketOwnerEnforced")) {
-        report(`bucket ${b.name} needs BucketOwnershipControls with objectOwnership BucketOwnerEnforced (ACLs disabled)`, b.urn);
+      if (
+        !attached(resources, b, [OWNERSHIP]).some(
+          (o) => o.props.rule?.objectOwnership === "BucketOwnerEnforced",
+        )
+      ) {
+        report(
+          `bucket ${b.name} needs BucketOwnershipControls with objectOwnership BucketOwnerEnforced (ACLs disabled)`,
+          b.urn,
+        );
       }
     }
   },

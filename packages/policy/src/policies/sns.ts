@@ -25,7 +25,9 @@ export const noUnscopedPublicPrincipal = resourceRule(
   (p, report) => {
     for (const s of statements(p.policy)) {
       if (isAllow(s) && hasWildcardPrincipal(s) && !hasScopingCondition(s)) {
-        report(`policy statement ${JSON.stringify(s.Action ?? s.NotAction)} allows principal "*" without an aws:SourceArn/aws:SourceAccount condition`);
+        report(
+          `policy statement ${JSON.stringify(s.Action ?? s.NotAction)} allows principal "*" without an aws:SourceArn/aws:SourceAccount condition`,
+        );
       }
     }
   },

@@ -20,7 +20,8 @@ export const sqsQueueEncrypted = resourceRule(
   "SQS queues are encrypted at rest (sqsManagedSseEnabled or kmsMasterKeyId).",
   [QUEUE],
   (p, report) => {
-    if (p.sqsManagedSseEnabled !== true && !p.kmsMasterKeyId) report("queue is not encrypted: set sqsManagedSseEnabled: true or kmsMasterKeyId");
+    if (p.sqsManagedSseEnabled !== true && !p.kmsMasterKeyId)
+      report("queue is not encrypted: set sqsManagedSseEnabled: true or kmsMasterKeyId");
   },
 );
 
@@ -45,7 +46,8 @@ function deadLetterTargets(resources: PolicyResource[]): Set<string> {
     if (p.deadLetterConfig?.arn) arns.add(p.deadLetterConfig.arn);
     if (p.target?.deadLetterConfig?.arn) arns.add(p.target.deadLetterConfig.arn);
     if (p.destinationConfig?.onFailure?.destination) arns.add(p.destinationConfig.onFailure.destination);
-    if (p.destinationConfig?.onFailure?.destinationArn) arns.add(p.destinationConfig.onFailure.destinationArn);
+    if (p.destinationConfig?.onFailure?.destinationArn)
+      arns.add(p.destinationConfig.onFailure.destinationArn);
   }
   return arns;
 }
@@ -59,15 +61,23 @@ export const sqsRedriveAndDlqRetention = stackRule(
       const isDlq = (q.props.arn && dlqArns.has(q.props.arn)) || q.props.redriveAllowPolicy !== undefined;
       if (isDlq) {
         if (q.props.messageRetentionSeconds !== DLQ_RETENTION_SECONDS) {
-          report(`dead-letter queue ${q.name} must set messageRetentionSeconds: ${DLQ_RETENTION_SECONDS} (has ${q.props.messageRetentionSeconds ?? "default 345600"})`, q.urn);
+          report(
+            `dead-letter queue ${q.name} must set messageRetentionSeconds: ${DLQ_RETENTION_SECONDS} (has ${q.props.messageRetentionSeconds ?? "default 345600"})`,
+            q.urn,
+          );
         }
         continue;
       }
       const redrive = parseRedrive(q.props.redrivePolicy);
       if (!redrive?.deadLetterTargetArn) {
         report(`queue ${q.name} has no redrivePolicy to a dead-letter queue`, q.urn);
-      } else if (!(Number(redrive.maxReceiveCount) >= 1 && Number(redrive.maxReceiveCount) <= MAX_RECEIVE_COUNT)) {
-        report(`queue ${q.name} redrive maxReceiveCount must be 1..${MAX_RECEIVE_COUNT} (has ${redrive.maxReceiveCount})`, q.urn);
+      } else if (!(
+        Number(redrive.maxReceiveCount) >= 1 && Number(redrive.maxReceiveCount) <= MAX_RECEIVE_COUNT
+      )) {
+        report(
+          `queue ${q.name} redrive maxReceiveCount must be 1..${MAX_RECEIVE_COUNT} (has ${redrive.maxReceiveCount})`,
+          q.urn,
+        );
       }
     }
   },
@@ -99,7 +109,10 @@ export const sqsVisibilityVsLambdaTimeout = stackRule(
       const visibility = queue.props.visibilityTimeoutSeconds ?? SQS_DEFAULT_VISIBILITY;
       const timeout = fn.props.timeout ?? LAMBDA_DEFAULT_TIMEOUT;
       if (visibility < VISIBILITY_FACTOR * timeout) {
-        report(`queue ${queue.name} visibility ${visibility}s < ${VISIBILITY_FACTOR} x timeout ${timeout}s of ${fn.name} (need >= ${VISIBILITY_FACTOR * timeout}s)`, queue.urn);
+        report(
+          `queue ${queue.name} visibility ${visibility}s < ${VISIBILITY_FACTOR} x timeout ${timeout}s of ${fn.name} (need >= ${VISIBILITY_FACTOR * timeout}s)`,
+          queue.urn,
+        );
       }
     }
   },

@@ -1,4 +1,10 @@
-import type { PolicyResource, ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import type {
+  PolicyResource,
+  ReportViolation,
+  ResourceValidationArgs,
+  ResourceValidationPolicy,
+  StackValidationPolicy,
+} from "@pulumi/policy";
 
 /** Every rule here is mandatory: a violation blocks `pulumi up`. */
 const base = { enforcementLevel: "mandatory" as const };
@@ -36,13 +42,25 @@ export function stackRule(
   check: (resources: PolicyResource[], report: ReportViolation) => void,
   severity: "low" | "medium" | "high" | "critical" = "high",
 ): StackValidationPolicy {
-  return { ...base, name, description, severity, validateStack: (args, report) => check(args.resources, report) };
+  return {
+    ...base,
+    name,
+    description,
+    severity,
+    validateStack: (args, report) => check(args.resources, report),
+  };
 }
 
-export const ofType = (resources: PolicyResource[], ...types: string[]) => resources.filter((r) => types.includes(r.type));
+export const ofType = (resources: PolicyResource[], ...types: string[]) =>
+  resources.filter((r) => types.includes(r.type));
 
 /** True when `dependent.props[key]` refers to `target`: by the engine's property dependencies, or by equal value. */
-export function refersTo(dependent: PolicyResource, key: string, target: PolicyResource, targetValues: unknown[]): boolean {
+export function refersTo(
+  dependent: PolicyResource,
+  key: string,
+  target: PolicyResource,
+  targetValues: unknown[],
+): boolean {
   if ((dependent.propertyDependencies?.[key] ?? []).some((d) => d.urn === target.urn)) return true;
   const v = dependent.props[key];
   return v !== undefined && v !== null && targetValues.some((t) => t !== undefined && t === v);
@@ -79,12 +97,21 @@ export function statements(policy: unknown): Statement[] {
 export function hasWildcardPrincipal(s: Statement): boolean {
   const p = s.Principal;
   if (p === "*") return true;
-  if (p && typeof p === "object") return asArray(p.AWS).includes("*") || asArray((p as Loose)["*"]).length > 0;
+  if (p && typeof p === "object")
+    return asArray(p.AWS).includes("*") || asArray((p as Loose)["*"]).length > 0;
   return false;
 }
 
 /** Condition keys that pin a `*` principal to a known source (account, resource, org or endpoint). */
-const SCOPING_KEYS = ["aws:sourcearn", "aws:sourceaccount", "aws:sourceowner", "aws:principalorgid", "aws:principalaccount", "aws:sourcevpce", "aws:sourcevpc"];
+const SCOPING_KEYS = [
+  "aws:sourcearn",
+  "aws:sourceaccount",
+  "aws:sourceowner",
+  "aws:principalorgid",
+  "aws:principalaccount",
+  "aws:sourcevpce",
+  "aws:sourcevpc",
+];
 
 export function hasScopingCondition(s: Statement): boolean {
   return Object.values(s.Condition ?? {}).some((block) =>

@@ -35,7 +35,9 @@ export function deadLetterRecord(r: SQSRecord, now: Date = new Date()): DeadLett
   const messageId = safeId(r.messageId);
   const attrs = attributeValues(r);
   const receiveCount = Number(r.attributes?.ApproximateReceiveCount);
-  const source = attrs[Attr.sourceQueue] ?? (r.attributes as unknown as Record<string, string | undefined>)?.DeadLetterQueueSourceArn;
+  const source =
+    attrs[Attr.sourceQueue] ??
+    (r.attributes as unknown as Record<string, string | undefined>)?.DeadLetterQueueSourceArn;
   const record: DeadLetterRecord = {
     queueName,
     messageId,
@@ -76,7 +78,12 @@ export function deadLetterMetadata(rec: DeadLetterRecord): Record<string, string
 }
 
 /** Store one dead letter; returns its record. Re-delivery of the same message overwrites the same key. */
-export async function recordDeadLetter(r: SQSRecord, bucket: string, s3: S3Client = s3Client(), now = new Date()): Promise<DeadLetterRecord> {
+export async function recordDeadLetter(
+  r: SQSRecord,
+  bucket: string,
+  s3: S3Client = s3Client(),
+  now = new Date(),
+): Promise<DeadLetterRecord> {
   const record = deadLetterRecord(r, now);
   await s3.send(
     new PutObjectCommand({

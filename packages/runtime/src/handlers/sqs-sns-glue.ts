@@ -18,11 +18,14 @@ export const GLUE_TOPIC_ENV = "SEC_AN_GLUE_TOPIC_ARN";
  * SNS Publish shape (`{ DataType, StringValue | BinaryValue }`). The original forwarded them unchanged,
  * which SNS rejects (reference §2.5).
  */
-export function toSnsAttributes(attrs: SQSRecord["messageAttributes"] | undefined): Record<string, MessageAttributeValue> {
+export function toSnsAttributes(
+  attrs: SQSRecord["messageAttributes"] | undefined,
+): Record<string, MessageAttributeValue> {
   const out: Record<string, MessageAttributeValue> = {};
   for (const [name, v] of Object.entries(attrs ?? {})) {
     if (v.dataType.startsWith("Binary")) {
-      if (typeof v.binaryValue === "string") out[name] = { DataType: v.dataType, BinaryValue: Buffer.from(v.binaryValue, "base64") };
+      if (typeof v.binaryValue === "string")
+        out[name] = { DataType: v.dataType, BinaryValue: Buffer.from(v.binaryValue, "base64") };
     } else if (typeof v.stringValue === "string") {
       out[name] = { DataType: v.dataType, StringValue: v.stringValue };
     }
@@ -30,14 +33,25 @@ export function toSnsAttributes(attrs: SQSRecord["messageAttributes"] | undefine
   return out;
 }
 
-export async function forwardRecord(record: SQSRecord, topicArn: string, sns: SNSClient = snsClient()): Promise<string | undefined> {
-  const out = await sns.send(new PublishCommand({ TopicArn: topicArn, Message: record.body, MessageAttributes: toSnsAttributes(record.messageAttributes) }));
+export async function forwardRecord(
+  record: SQSRecord,
+  topicArn: string,
+  sns: SNSClient = snsClient(),
+): Promise<string | undefined> {
+  const out = await sns.send(
+    new PublishCommand({
+      TopicArn: topicArn,
+      Message: record.body,
+      MessageAttributes: toSnsAttributes(record.messageAttributes),
+    }),
+  );
   return out.MessageId;
 }
 
 function topicArn(): string {
   const arn = process.env[GLUE_TOPIC_ENV];
-  if (!arn || !arn.startsWith("arn:")) throw new Error(`${GLUE_TOPIC_ENV} must be set to the target SNS topic ARN`);
+  if (!arn || !arn.startsWith("arn:"))
+    throw new Error(`${GLUE_TOPIC_ENV} must be set to the target SNS topic ARN`);
   return arn;
 }
 

@@ -24,7 +24,8 @@ export interface ReingestCommandDeps {
   run?: typeof reingest;
 }
 
-export const REINGEST_USAGE = "usage: sec-an reingest --task <task> [--since YYYY-MM-DD] [--until YYYY-MM-DD] [--bucket <bucket>] [--dry-run]\n";
+export const REINGEST_USAGE =
+  "usage: sec-an reingest --task <task> [--since YYYY-MM-DD] [--until YYYY-MM-DD] [--bucket <bucket>] [--dry-run]\n";
 
 export interface ReingestArgs {
   task: string;
@@ -47,7 +48,8 @@ export function parseReingestArgs(argv: readonly string[]): ReingestArgs {
       return v;
     };
     const day = (v: string) => {
-      if (!DAY.test(v) || Number.isNaN(Date.parse(`${v}T00:00:00Z`))) throw new Error(`${a} expects YYYY-MM-DD, got ${JSON.stringify(v)}`);
+      if (!DAY.test(v) || Number.isNaN(Date.parse(`${v}T00:00:00Z`)))
+        throw new Error(`${a} expects YYYY-MM-DD, got ${JSON.stringify(v)}`);
       return new Date(`${v}T00:00:00Z`);
     };
     if (a === "--task") out.task = value();
@@ -67,7 +69,12 @@ export function parseReingestArgs(argv: readonly string[]): ReingestArgs {
  * parser into the ingest queue. Exit 0 when every object replayed, 1 when some failed (listed), 2 on
  * usage errors. `registry` maps task names to their parser modules (the CLI owns it).
  */
-export async function reingestCommand(argv: readonly string[], io: ReingestIo, registry: Readonly<Record<string, ReingestTask>>, deps: ReingestCommandDeps = {}): Promise<number> {
+export async function reingestCommand(
+  argv: readonly string[],
+  io: ReingestIo,
+  registry: Readonly<Record<string, ReingestTask>>,
+  deps: ReingestCommandDeps = {},
+): Promise<number> {
   let args: ReingestArgs;
   try {
     args = parseReingestArgs(argv);
@@ -77,10 +84,16 @@ export async function reingestCommand(argv: readonly string[], io: ReingestIo, r
   }
   const task = registry[args.task];
   if (!task) {
-    io.stderr.write(`sec-an reingest: unknown task ${JSON.stringify(args.task)} (known: ${Object.keys(registry).sort().join(", ") || "none"})\n`);
+    io.stderr.write(
+      `sec-an reingest: unknown task ${JSON.stringify(args.task)} (known: ${Object.keys(registry).sort().join(", ") || "none"})\n`,
+    );
     return 2;
   }
-  const bucket = args.bucket ?? (await (deps.bucketFor ?? ((t: string) => getParam(taskParams(t, "task-execution").resultsBucketName)))(args.task));
+  const bucket =
+    args.bucket ??
+    (await (deps.bucketFor ?? ((t: string) => getParam(taskParams(t, "task-execution").resultsBucketName)))(
+      args.task,
+    ));
   const publisher = deps.publisher ?? new SqsPublisher(() => getParam(Params.ingestQueueUrl));
   const result: ReingestResult = await (deps.run ?? reingest)({
     bucket,
@@ -91,8 +104,15 @@ export async function reingestCommand(argv: readonly string[], io: ReingestIo, r
     parserVersion: task.parserVersion,
     publisher,
     dryRun: args.dryRun,
-    onObject: (key, r) => io.stderr.write("error" in r ? `FAILED ${key}: ${r.error}\n` : `${key}: ${r.messages} messages, ${r.documents} documents\n`),
+    onObject: (key, r) =>
+      io.stderr.write(
+        "error" in r
+          ? `FAILED ${key}: ${r.error}\n`
+          : `${key}: ${r.messages} messages, ${r.documents} documents\n`,
+      ),
   });
-  io.stdout.write(`${JSON.stringify({ task: task.name, bucket, dryRun: args.dryRun, ...result, failures: result.failures.length })}\n`);
+  io.stdout.write(
+    `${JSON.stringify({ task: task.name, bucket, dryRun: args.dryRun, ...result, failures: result.failures.length })}\n`,
+  );
   return result.failures.length ? 1 : 0;
 }

@@ -45,12 +45,21 @@ const docCount = (c: DocumentCollection) => Object.values(c.docs).reduce((n, d) 
 export async function reingest(opts: ReingestOptions): Promise<ReingestResult> {
   const s3 = opts.s3 ?? s3Client();
   const result: ReingestResult = { objects: 0, parsed: 0, messages: 0, documents: 0, failures: [] };
-  for await (const ref of listRawResults(opts.bucket, { task: opts.task, since: opts.since, until: opts.until, s3 })) {
+  for await (const ref of listRawResults(opts.bucket, {
+    task: opts.task,
+    since: opts.since,
+    until: opts.until,
+    s3,
+  })) {
     if (isSidecarKey(ref.key)) continue;
     result.objects++;
     try {
       const raw = await getRawResult(opts.bucket, ref.key, s3);
-      const messages = await runParser(raw, { task: opts.task, parserVersion: opts.parserVersion, parse: opts.parse });
+      const messages = await runParser(raw, {
+        task: opts.task,
+        parserVersion: opts.parserVersion,
+        parse: opts.parse,
+      });
       if (!opts.dryRun) await opts.publisher.publish(messages);
       const documents = messages.reduce((n, m) => n + docCount(m.message), 0);
       result.parsed++;

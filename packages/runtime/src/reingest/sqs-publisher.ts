@@ -20,10 +20,19 @@ export class SqsPublisher implements Publisher {
       const attrs = (a: Readonly<Record<string, string>>): Record<string, MessageAttributeValue> =>
         Object.fromEntries(Object.entries(a).map(([k, v]) => [k, { DataType: "String", StringValue: v }]));
       const out = await this.sqs().send(
-        new SendMessageBatchCommand({ QueueUrl: url, Entries: batch.map((m, i) => ({ Id: String(i), MessageBody: m.body, MessageAttributes: attrs(m.attributes) })) }),
+        new SendMessageBatchCommand({
+          QueueUrl: url,
+          Entries: batch.map((m, i) => ({
+            Id: String(i),
+            MessageBody: m.body,
+            MessageAttributes: attrs(m.attributes),
+          })),
+        }),
       );
       if (out.Failed?.length) {
-        throw new Error(`SQS SendMessageBatch to ${url} failed for ${out.Failed.length} of ${batch.length}: ${out.Failed.map((f) => `${f.Id}: ${f.Code} ${f.Message ?? ""}`).join("; ")}`);
+        throw new Error(
+          `SQS SendMessageBatch to ${url} failed for ${out.Failed.length} of ${batch.length}: ${out.Failed.map((f) => `${f.Id}: ${f.Code} ${f.Message ?? ""}`).join("; ")}`,
+        );
       }
     }
   }

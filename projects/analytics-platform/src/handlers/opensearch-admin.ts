@@ -10,6 +10,9 @@ import { openSearchStore } from "../store/resolve";
 export const handler = async (event: unknown): Promise<AdminResult> => {
   const spec = validate(AdminEvent, event, "admin request");
   const store = await openSearchStore();
-  const security = store.putRole && store.putRoleMapping && store.deleteRole && store.deleteRoleMapping ? (store as Required<typeof store>) : undefined;
+  const security =
+    store.putRole && store.putRoleMapping && store.deleteRole && store.deleteRoleMapping
+      ? (store as Required<typeof store>)
+      : undefined;
   return administer(spec, { indices: store, savedObjects: store, security });
 };

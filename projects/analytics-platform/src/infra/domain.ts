@@ -38,7 +38,10 @@ export class SearchDomain extends pulumi.ComponentResource {
 
   constructor(name: string, args: SearchDomainArgs, opts?: pulumi.ComponentResourceOptions) {
     super("sec-an:analytics:SearchDomain", name, {}, opts);
-    if (!/^[a-z][a-z0-9-]{2,27}$/.test(args.domainName)) throw new Error(`OpenSearch domain name ${JSON.stringify(args.domainName)} must be 3..28 of a-z 0-9 - starting with a letter`);
+    if (!/^[a-z][a-z0-9-]{2,27}$/.test(args.domainName))
+      throw new Error(
+        `OpenSearch domain name ${JSON.stringify(args.domainName)} must be 3..28 of a-z 0-9 - starting with a letter`,
+      );
     const parent = { parent: this };
     const account = aws.getCallerIdentityOutput({}, parent).accountId;
     const region = aws.getRegionOutput({}, parent).region;
@@ -49,7 +52,15 @@ export class SearchDomain extends pulumi.ComponentResource {
       {
         vpcId: args.vpcId,
         description: `HTTPS to ${args.domainName} from the analytics Lambdas only`,
-        ingress: [{ protocol: "tcp", fromPort: 443, toPort: 443, securityGroups: args.clientSecurityGroupIds, description: "HTTPS from the analytics Lambdas" }],
+        ingress: [
+          {
+            protocol: "tcp",
+            fromPort: 443,
+            toPort: 443,
+            securityGroups: args.clientSecurityGroupIds,
+            description: "HTTPS from the analytics Lambdas",
+          },
+        ],
         egress: [],
         tags: args.tags,
       },
@@ -58,7 +69,18 @@ export class SearchDomain extends pulumi.ComponentResource {
 
     const logGroups = LOG_TYPES.map(
       (t) =>
-        [t, new aws.cloudwatch.LogGroup(`${name}-${t.toLowerCase().replace(/_/g, "-")}`, { name: `/aws/opensearch/${args.domainName}/${t.toLowerCase()}`, retentionInDays: args.logRetentionDays, tags: args.tags }, parent)] as const,
+        [
+          t,
+          new aws.cloudwatch.LogGroup(
+            `${name}-${t.toLowerCase().replace(/_/g, "-")}`,
+            {
+              name: `/aws/opensearch/${args.domainName}/${t.toLowerCase()}`,
+              retentionInDays: args.logRetentionDays,
+              tags: args.tags,
+            },
+            parent,
+          ),
+        ] as const,
     );
     // OpenSearch Service writes the logs; only for this account's domains (confused-deputy guard).
     const logPolicy = new aws.cloudwatch.LogResourcePolicy(
@@ -76,7 +98,10 @@ export class SearchDomain extends pulumi.ComponentResource {
                   Principal: { Service: "es.amazonaws.com" },
                   Action: ["logs:PutLogEvents", "logs:CreateLogStream"],
                   Resource: arns.map((a) => `${a}:*`),
-                  Condition: { StringEquals: { "aws:SourceAccount": acct }, ArnLike: { "aws:SourceArn": `arn:${part}:es:${reg}:${acct}:domain/${args.domainName}` } },
+                  Condition: {
+                    StringEquals: { "aws:SourceAccount": acct },
+                    ArnLike: { "aws:SourceArn": `arn:${part}:es:${reg}:${acct}:domain/${args.domainName}` },
+                  },
                 },
               ],
             }),
@@ -91,7 +116,13 @@ export class SearchDomain extends pulumi.ComponentResource {
         description: `Lets OpenSearch Service configure Cognito sign-in for ${args.domainName}`,
         assumeRolePolicy: JSON.stringify({
           Version: "2012-10-17",
-          Statement: [{ Effect: "Allow", Principal: { Service: "opensearchservice.amazonaws.com" }, Action: "sts:AssumeRole" }],
+          Statement: [
+            {
+              Effect: "Allow",
+              Principal: { Service: "opensearchservice.amazonaws.com" },
+              Action: "sts:AssumeRole",
+            },
+          ],
         }),
         tags: args.tags,
       },
@@ -99,17 +130,29 @@ export class SearchDomain extends pulumi.ComponentResource {
     );
     const cognitoAccess = new aws.iam.RolePolicyAttachment(
       `${name}-cognito-access`,
-      { role: this.cognitoRole.name, policyArn: pulumi.interpolate`arn:${partition}:iam::aws:policy/AmazonOpenSearchServiceCognitoAccess` },
+      {
+        role: this.cognitoRole.name,
+        policyArn: pulumi.interpolate`arn:${partition}:iam::aws:policy/AmazonOpenSearchServiceCognitoAccess`,
+      },
       parent,
     );
 
     const domainArn = pulumi.interpolate`arn:${partition}:es:${region}:${account}:domain/${args.domainName}`;
-    const accessPolicies = pulumi.all([domainArn, pulumi.all(args.principalArns)]).apply(([arn, principals]) =>
-      JSON.stringify({
-        Version: "2012-10-17",
-        Statement: [{ Effect: "Allow", Principal: { AWS: [...new Set(principals)].sort() }, Action: ["es:ESHttpGet", "es:ESHttpHead", "es:ESHttpPost", "es:ESHttpPut", "es:ESHttpDelete"], Resource: `${arn}/*` }],
-      }),
-    );
+    const accessPolicies = pulumi
+      .all([domainArn, pulumi.all(args.principalArns)])
+      .apply(([arn, principals]) =>
+        JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Effect: "Allow",
+              Principal: { AWS: [...new Set(principals)].sort() },
+              Action: ["es:ESHttpGet", "es:ESHttpHead", "es:ESHttpPost", "es:ESHttpPut", "es:ESHttpDelete"],
+              Resource: `${arn}/*`,
+            },
+          ],
+        }),
+      );
 
     this.domain = new aws.opensearch.Domain(
       name,
@@ -123,13 +166,29 @@ export class SearchDomain extends pulumi.ComponentResource {
           zoneAwarenessConfig: args.zoneCount > 1 ? { availabilityZoneCount: args.zoneCount } : undefined,
         },
         ebsOptions: { ebsEnabled: true, volumeType: "gp3", volumeSize: args.volumeSize },
-        vpcOptions: { subnetIds: pulumi.output(args.subnetIds).apply((s) => s.slice(0, args.zoneCount)), securityGroupIds: [this.securityGroup.id] },
+        vpcOptions: {
+          subnetIds: pulumi.output(args.subnetIds).apply((s) => s.slice(0, args.zoneCount)),
+          securityGroupIds: [this.securityGroup.id],
+        },
         encryptAtRest: { enabled: true },
         nodeToNodeEncryption: { enabled: true },
         domainEndpointOptions: { enforceHttps: true, tlsSecurityPolicy: "Policy-Min-TLS-1-2-PFS-2023-10" },
-        advancedSecurityOptions: { enabled: true, internalUserDatabaseEnabled: false, masterUserOptions: { masterUserArn: args.masterUserArn } },
-        cognitoOptions: { enabled: true, userPoolId: args.cognito.userPoolId, identityPoolId: args.cognito.identityPoolId, roleArn: this.cognitoRole.arn },
-        logPublishingOptions: logGroups.map(([logType, g]) => ({ logType, cloudwatchLogGroupArn: g.arn, enabled: true })),
+        advancedSecurityOptions: {
+          enabled: true,
+          internalUserDatabaseEnabled: false,
+          masterUserOptions: { masterUserArn: args.masterUserArn },
+        },
+        cognitoOptions: {
+          enabled: true,
+          userPoolId: args.cognito.userPoolId,
+          identityPoolId: args.cognito.identityPoolId,
+          roleArn: this.cognitoRole.arn,
+        },
+        logPublishingOptions: logGroups.map(([logType, g]) => ({
+          logType,
+          cloudwatchLogGroupArn: g.arn,
+          enabled: true,
+        })),
         accessPolicies,
         softwareUpdateOptions: { autoSoftwareUpdateEnabled: true },
         tags: args.tags,

@@ -68,7 +68,10 @@ export function bulkBody(ops: readonly BulkOp[]): string {
       lines.push(`{"delete":{"_index":${q(op.index)},"_id":${q(op.id)}}}`);
       continue;
     }
-    const version = op.externalVersion !== undefined ? `,"version":${Math.trunc(op.externalVersion)},"version_type":"external_gte"` : "";
+    const version =
+      op.externalVersion !== undefined
+        ? `,"version":${Math.trunc(op.externalVersion)},"version_type":"external_gte"`
+        : "";
     lines.push(`{"index":{"_index":${q(op.index)},"_id":${q(op.id)}${version}}}`, op.source ?? q(op.doc));
   }
   return lines.length ? `${lines.join("\n")}\n` : "";
@@ -94,7 +97,12 @@ export class OpenSearchStore implements DocumentStore, IndexAdmin, SavedObjectSt
 
   /** A SigV4-signing client (service `es`, default credential chain, read at call time). */
   static signed(endpoint: string, region: string, retry?: RetryPolicy): OpenSearchStore {
-    const client = new Client({ ...AwsSigv4Signer({ region, service: "es" }), node: endpoint, maxRetries: 0, requestTimeout: 30_000 });
+    const client = new Client({
+      ...AwsSigv4Signer({ region, service: "es" }),
+      node: endpoint,
+      maxRetries: 0,
+      requestTimeout: 30_000,
+    });
     return new OpenSearchStore(client, retry);
   }
 
@@ -104,7 +112,12 @@ export class OpenSearchStore implements DocumentStore, IndexAdmin, SavedObjectSt
   }
 
   /** One HTTP call, retried with back-off on 429/5xx and connection errors; other statuses returned. */
-  private async call(method: string, path: string, body?: unknown, opts: { bulk?: string; headers?: Record<string, string>; query?: Record<string, string> } = {}): Promise<RawResponse> {
+  private async call(
+    method: string,
+    path: string,
+    body?: unknown,
+    opts: { bulk?: string; headers?: Record<string, string>; query?: Record<string, string> } = {},
+  ): Promise<RawResponse> {
     for (let attempt = 0; ; attempt++) {
       let res: RawResponse | undefined;
       let err: unknown;
@@ -112,7 +125,10 @@ export class OpenSearchStore implements DocumentStore, IndexAdmin, SavedObjectSt
         const params: Record<string, unknown> = { method, path, querystring: opts.query };
         if (opts.bulk !== undefined) params.bulkBody = opts.bulk;
         else if (body !== undefined) params.body = body;
-        const r = await this.client.transport.request(params as any, { ignore: [400, 401, 403, 404, 409, 429, 500, 502, 503, 504], headers: opts.headers });
+        const r = await this.client.transport.request(params as any, {
+          ignore: [400, 401, 403, 404, 409, 429, 500, 502, 503, 504],
+          headers: opts.headers,
+        });
         res = { statusCode: r.statusCode ?? 0, body: r.body };
       } catch (e) {
         err = e; // connection failure or timeout
@@ -121,15 +137,29 @@ export class OpenSearchStore implements DocumentStore, IndexAdmin, SavedObjectSt
       if (!retryable) return res!;
       if (attempt + 1 >= this.retry.attempts) {
         if (err) throw err;
-        throw new OpenSearchError(res!.statusCode, res!.body?.error?.type ?? "unavailable", `${method} ${path}: ${res!.statusCode} ${describe(res!.body)} (after ${this.retry.attempts} attempts)`);
+        throw new OpenSearchError(
+          res!.statusCode,
+          res!.body?.error?.type ?? "unavailable",
+          `${method} ${path}: ${res!.statusCode} ${describe(res!.body)} (after ${this.retry.attempts} attempts)`,
+        );
       }
       await sleep(backoffMs(attempt, this.retry));
     }
   }
 
-  private async ok(method: string, path: string, body?: unknown, opts?: Parameters<OpenSearchStore["call"]>[3]): Promise<any> {
+  private async ok(
+    method: string,
+    path: string,
+    body?: unknown,
+    opts?: Parameters<OpenSearchStore["call"]>[3],
+  ): Promise<any> {
     const r = await this.call(method, path, body, opts);
-    if (r.statusCode >= 300) throw new OpenSearchError(r.statusCode, r.body?.error?.type ?? "error", `${method} ${path}: ${r.statusCode} ${describe(r.body)}`);
+    if (r.statusCode >= 300)
+      throw new OpenSearchError(
+        r.statusCode,
+        r.body?.error?.type ?? "error",
+        `${method} ${path}: ${r.statusCode} ${describe(r.body)}`,
+      );
     return r.body;
   }
 
@@ -140,17 +170,29 @@ export class OpenSearchStore implements DocumentStore, IndexAdmin, SavedObjectSt
     let pending = ops.map((_, i) => i);
     for (let attempt = 0; pending.length > 0; attempt++) {
       const body = await this.ok("POST", "/_bulk", undefined, { bulk: bulkBody(pending.map((i) => ops[i])) });
-      const items = body.items as Array<Record<string, { status: number; error?: { type?: string; reason?: string } }>>;
+      const items = body.items as Array<
+        Record<string, { status: number; error?: { type?: string; reason?: string } }>
+      >;
       const again: number[] = [];
       items.forEach((item, k) => {
         const i = pending[k];
         const r = Object.values(item)[0];
-        if (r.status < 300 || (ops[i].action === "delete" && r.status === 404)) results[i] = { ok: true, status: r.status };
-        else if (r.status === 409 && ops[i].action === "index" && (ops[i] as { externalVersion?: number }).externalVersion !== undefined) {
+        if (r.status < 300 || (ops[i].action === "delete" && r.status === 404))
+          results[i] = { ok: true, status: r.status };
+        else if (
+          r.status === 409 &&
+          ops[i].action === "index" &&
+          (ops[i] as { externalVersion?: number }).externalVersion !== undefined
+        ) {
           results[i] = { ok: true, stale: true, status: 409 };
         } else {
           const retryable = isRetryableStatus(r.status);
-          results[i] = { ok: false, status: r.status, retryable, error: `${r.error?.type ?? "error"}: ${r.error?.reason ?? ""}`.slice(0, 1000) };
+          results[i] = {
+            ok: false,
+            status: r.status,
+            retryable,
+            error: `${r.error?.type ?? "error"}: ${r.error?.reason ?? ""}`.slice(0, 1000),
+          };
           if (retryable) again.push(i);
         }
       });
@@ -163,8 +205,18 @@ export class OpenSearchStore implements DocumentStore, IndexAdmin, SavedObjectSt
 
   async deleteByQuery(index: string, filter: Filter): Promise<number> {
     // conflicts=proceed: a document rewritten meanwhile is newer than the query saw; leave it.
-    const body = await this.ok("POST", `/${encodeURIComponent(index)}/_delete_by_query`, { query: filterToQuery(filter) }, { query: { conflicts: "proceed", refresh: "true" } });
-    if (body.failures?.length) throw new OpenSearchError(500, "delete_by_query_failure", `delete_by_query on ${index}: ${JSON.stringify(body.failures).slice(0, 500)}`);
+    const body = await this.ok(
+      "POST",
+      `/${encodeURIComponent(index)}/_delete_by_query`,
+      { query: filterToQuery(filter) },
+      { query: { conflicts: "proceed", refresh: "true" } },
+    );
+    if (body.failures?.length)
+      throw new OpenSearchError(
+        500,
+        "delete_by_query_failure",
+        `delete_by_query on ${index}: ${JSON.stringify(body.failures).slice(0, 500)}`,
+      );
     return body.deleted ?? 0;
   }
 
@@ -172,7 +224,9 @@ export class OpenSearchStore implements DocumentStore, IndexAdmin, SavedObjectSt
     if (this.aliasCache && Date.now() - this.aliasCache.at < this.aliasCacheMs) return this.aliasCache.names;
     const r = await this.call("GET", "/_alias/*.write");
     const names = new Set<string>();
-    if (r.statusCode === 200) for (const v of Object.values(r.body ?? {}) as Array<{ aliases: Record<string, unknown> }>) for (const a of Object.keys(v.aliases ?? {})) names.add(a);
+    if (r.statusCode === 200)
+      for (const v of Object.values(r.body ?? {}) as Array<{ aliases: Record<string, unknown> }>)
+        for (const a of Object.keys(v.aliases ?? {})) names.add(a);
     this.aliasCache = { at: Date.now(), names };
     return names;
   }
@@ -183,21 +237,39 @@ export class OpenSearchStore implements DocumentStore, IndexAdmin, SavedObjectSt
   }
 
   async search(index: string, filter?: Filter, size = 100): Promise<StoredDoc[]> {
-    const body = await this.ok("POST", `/${encodeURIComponent(index)}/_search`, { query: filterToQuery(filter), size, version: true });
-    return (body.hits?.hits ?? []).map((h: any) => ({ index: h._index, id: h._id, version: h._version, source: h._source }));
+    const body = await this.ok("POST", `/${encodeURIComponent(index)}/_search`, {
+      query: filterToQuery(filter),
+      size,
+      version: true,
+    });
+    return (body.hits?.hits ?? []).map((h: any) => ({
+      index: h._index,
+      id: h._id,
+      version: h._version,
+      source: h._source,
+    }));
   }
 
   async count(index: string, filter?: Filter): Promise<number> {
-    return (await this.ok("POST", `/${encodeURIComponent(index)}/_count`, { query: filterToQuery(filter) })).count;
+    return (await this.ok("POST", `/${encodeURIComponent(index)}/_count`, { query: filterToQuery(filter) }))
+      .count;
   }
 
   async countMany(queries: ReadonlyArray<{ index: string; filter: Filter }>): Promise<number[]> {
     if (queries.length === 0) return [];
     const q = JSON.stringify;
-    const body = queries.map((x) => `${q({ index: x.index })}\n${q({ size: 0, track_total_hits: true, query: filterToQuery(x.filter) })}\n`).join("");
+    const body = queries
+      .map(
+        (x) =>
+          `${q({ index: x.index })}\n${q({ size: 0, track_total_hits: true, query: filterToQuery(x.filter) })}\n`,
+      )
+      .join("");
     const res = await this.ok("POST", "/_msearch", undefined, { bulk: body });
-    return (res.responses as Array<{ status?: number; error?: unknown; hits?: { total?: { value: number } } }>).map((r, i) => {
-      if (r.error) throw new OpenSearchError(r.status ?? 500, "msearch", `count on ${queries[i].index}: ${describe(r)}`);
+    return (
+      res.responses as Array<{ status?: number; error?: unknown; hits?: { total?: { value: number } } }>
+    ).map((r, i) => {
+      if (r.error)
+        throw new OpenSearchError(r.status ?? 500, "msearch", `count on ${queries[i].index}: ${describe(r)}`);
       return r.hits?.total?.value ?? 0;
     });
   }
@@ -211,26 +283,45 @@ export class OpenSearchStore implements DocumentStore, IndexAdmin, SavedObjectSt
   async getIndex(name: string): Promise<IndexInfo | undefined> {
     const r = await this.call("GET", `/${encodeURIComponent(name)}`);
     if (r.statusCode === 404) return undefined;
-    if (r.statusCode >= 300) throw new OpenSearchError(r.statusCode, r.body?.error?.type ?? "error", `GET ${name}: ${describe(r.body)}`);
+    if (r.statusCode >= 300)
+      throw new OpenSearchError(
+        r.statusCode,
+        r.body?.error?.type ?? "error",
+        `GET ${name}: ${describe(r.body)}`,
+      );
     const [physical, v] = Object.entries(r.body as Record<string, any>)[0];
-    return { name: physical, aliases: v.aliases ?? {}, mappings: v.mappings ?? {}, settings: v.settings ?? {} };
+    return {
+      name: physical,
+      aliases: v.aliases ?? {},
+      mappings: v.mappings ?? {},
+      settings: v.settings ?? {},
+    };
   }
 
-  async createIndex(name: string, body: { mappings: unknown; settings: unknown; aliases?: Record<string, unknown> }): Promise<void> {
+  async createIndex(
+    name: string,
+    body: { mappings: unknown; settings: unknown; aliases?: Record<string, unknown> },
+  ): Promise<void> {
     await this.ok("PUT", `/${encodeURIComponent(name)}`, body);
     this.invalidateAliases();
   }
 
   async deleteIndex(name: string): Promise<void> {
     const r = await this.call("DELETE", `/${encodeURIComponent(name)}`);
-    if (r.statusCode >= 300 && r.statusCode !== 404) throw new OpenSearchError(r.statusCode, r.body?.error?.type ?? "error", `DELETE ${name}: ${describe(r.body)}`);
+    if (r.statusCode >= 300 && r.statusCode !== 404)
+      throw new OpenSearchError(
+        r.statusCode,
+        r.body?.error?.type ?? "error",
+        `DELETE ${name}: ${describe(r.body)}`,
+      );
     this.invalidateAliases();
   }
 
   async aliasTargets(alias: string): Promise<string[]> {
     const r = await this.call("GET", `/_alias/${encodeURIComponent(alias)}`);
     if (r.statusCode === 404) return [];
-    if (r.statusCode >= 300) throw new OpenSearchError(r.statusCode, "error", `GET _alias/${alias}: ${describe(r.body)}`);
+    if (r.statusCode >= 300)
+      throw new OpenSearchError(r.statusCode, "error", `GET _alias/${alias}: ${describe(r.body)}`);
     return Object.keys(r.body ?? {}).sort();
   }
 
@@ -241,9 +332,20 @@ export class OpenSearchStore implements DocumentStore, IndexAdmin, SavedObjectSt
 
   async reindex(source: string, dest: string): Promise<{ copied: number }> {
     // external versions: a document already rewritten in `dest` (newer) is kept; conflicts are expected.
-    const spec = { conflicts: "proceed", source: { index: source }, dest: { index: dest, version_type: "external" } };
-    const body = await this.ok("POST", "/_reindex", spec, { query: { refresh: "true", wait_for_completion: "true" } });
-    if (body.failures?.length) throw new OpenSearchError(500, "reindex_failure", `reindex ${source} → ${dest}: ${body.failures.length} failures, first: ${JSON.stringify(body.failures[0]).slice(0, 400)}`);
+    const spec = {
+      conflicts: "proceed",
+      source: { index: source },
+      dest: { index: dest, version_type: "external" },
+    };
+    const body = await this.ok("POST", "/_reindex", spec, {
+      query: { refresh: "true", wait_for_completion: "true" },
+    });
+    if (body.failures?.length)
+      throw new OpenSearchError(
+        500,
+        "reindex_failure",
+        `reindex ${source} → ${dest}: ${body.failures.length} failures, first: ${JSON.stringify(body.failures[0]).slice(0, 400)}`,
+      );
     return { copied: (body.created ?? 0) + (body.updated ?? 0) };
   }
 
@@ -257,9 +359,12 @@ export class OpenSearchStore implements DocumentStore, IndexAdmin, SavedObjectSt
   }
 
   async getSavedObject(type: string, id: string) {
-    const r = await this.call("GET", this.soPath(type, id), undefined, { headers: { securitytenant: "global" } });
+    const r = await this.call("GET", this.soPath(type, id), undefined, {
+      headers: { securitytenant: "global" },
+    });
     if (r.statusCode === 404) return undefined;
-    if (r.statusCode >= 300) throw new OpenSearchError(r.statusCode, "saved_object", `GET ${type}/${id}: ${describe(r.body)}`);
+    if (r.statusCode >= 300)
+      throw new OpenSearchError(r.statusCode, "saved_object", `GET ${type}/${id}: ${describe(r.body)}`);
     return { id: r.body.id, type: r.body.type, attributes: r.body.attributes, references: r.body.references };
   }
 
@@ -268,16 +373,29 @@ export class OpenSearchStore implements DocumentStore, IndexAdmin, SavedObjectSt
     const payload = { attributes: body.attributes, references: body.references ?? [] };
     const created = await this.call("POST", this.soPath(type, id), payload, { headers });
     if (created.statusCode < 300) return "created";
-    if (created.statusCode !== 409) throw new OpenSearchError(created.statusCode, "saved_object", `POST ${type}/${id}: ${describe(created.body)}`);
+    if (created.statusCode !== 409)
+      throw new OpenSearchError(
+        created.statusCode,
+        "saved_object",
+        `POST ${type}/${id}: ${describe(created.body)}`,
+      );
     const updated = await this.call("PUT", this.soPath(type, id), payload, { headers });
-    if (updated.statusCode >= 300) throw new OpenSearchError(updated.statusCode, "saved_object", `PUT ${type}/${id}: ${describe(updated.body)}`);
+    if (updated.statusCode >= 300)
+      throw new OpenSearchError(
+        updated.statusCode,
+        "saved_object",
+        `PUT ${type}/${id}: ${describe(updated.body)}`,
+      );
     return "updated";
   }
 
   async deleteSavedObject(type: string, id: string): Promise<boolean> {
-    const r = await this.call("DELETE", this.soPath(type, id), undefined, { headers: OpenSearchStore.SO_HEADERS });
+    const r = await this.call("DELETE", this.soPath(type, id), undefined, {
+      headers: OpenSearchStore.SO_HEADERS,
+    });
     if (r.statusCode === 404) return false;
-    if (r.statusCode >= 300) throw new OpenSearchError(r.statusCode, "saved_object", `DELETE ${type}/${id}: ${describe(r.body)}`);
+    if (r.statusCode >= 300)
+      throw new OpenSearchError(r.statusCode, "saved_object", `DELETE ${type}/${id}: ${describe(r.body)}`);
     return true;
   }
 
@@ -289,7 +407,8 @@ export class OpenSearchStore implements DocumentStore, IndexAdmin, SavedObjectSt
 
   private async securityDelete(path: string): Promise<void> {
     const r = await this.call("DELETE", `/_plugins/_security/api/${path}`);
-    if (r.statusCode >= 300 && r.statusCode !== 404) throw new OpenSearchError(r.statusCode, "security", `DELETE ${path}: ${describe(r.body)}`);
+    if (r.statusCode >= 300 && r.statusCode !== 404)
+      throw new OpenSearchError(r.statusCode, "security", `DELETE ${path}: ${describe(r.body)}`);
   }
 
   putRole(name: string, body: unknown): Promise<void> {
@@ -297,7 +416,11 @@ export class OpenSearchStore implements DocumentStore, IndexAdmin, SavedObjectSt
   }
 
   putRoleMapping(name: string, backendRoles: readonly string[]): Promise<void> {
-    return this.securityPut(`rolesmapping/${encodeURIComponent(name)}`, { backend_roles: backendRoles, hosts: [], users: [] });
+    return this.securityPut(`rolesmapping/${encodeURIComponent(name)}`, {
+      backend_roles: backendRoles,
+      hosts: [],
+      users: [],
+    });
   }
 
   deleteRole(name: string): Promise<void> {

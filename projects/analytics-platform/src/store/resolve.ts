@@ -4,7 +4,10 @@ import { OpenSearchStore } from "./opensearch";
 import type { DocumentStore, IndexAdmin, SavedObjectStore, SecurityAdmin } from "./types";
 
 /** Everything the handlers use; a store without access control (local runs) omits SecurityAdmin. */
-export type AnalyticsStore = DocumentStore & IndexAdmin & SavedObjectStore & Partial<SecurityAdmin> & { invalidateAliases?(): void };
+export type AnalyticsStore = DocumentStore &
+  IndexAdmin &
+  SavedObjectStore &
+  Partial<SecurityAdmin> & { invalidateAliases?(): void };
 
 let cached: { endpoint: string; store: OpenSearchStore } | undefined;
 let override: AnalyticsStore | undefined;
@@ -27,7 +30,9 @@ export async function openSearchStore(env: NodeJS.ProcessEnv = process.env): Pro
   const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? "us-east-1";
   const url = endpoint.startsWith("http") ? endpoint : `https://${endpoint}`;
   // Plain http is a local cluster or the test double; Amazon OpenSearch Service is https and signed.
-  const store = url.startsWith("http://") ? OpenSearchStore.unsigned(url) : OpenSearchStore.signed(url, region);
+  const store = url.startsWith("http://")
+    ? OpenSearchStore.unsigned(url)
+    : OpenSearchStore.signed(url, region);
   cached = { endpoint, store };
   return store;
 }

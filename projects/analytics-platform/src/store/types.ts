@@ -8,7 +8,10 @@
 /** A conjunction of exact-match and range conditions on top-level document fields. */
 export interface Filter {
   term?: Record<string, string | number | boolean>;
-  range?: Record<string, { lt?: string | number; lte?: string | number; gt?: string | number; gte?: string | number }>;
+  range?: Record<
+    string,
+    { lt?: string | number; lte?: string | number; gt?: string | number; gte?: string | number }
+  >;
 }
 
 /**
@@ -77,7 +80,10 @@ export type AliasAction =
 /** What the admin handler needs to manage versioned indices behind aliases. */
 export interface IndexAdmin {
   getIndex(name: string): Promise<IndexInfo | undefined>;
-  createIndex(name: string, body: { mappings: unknown; settings: unknown; aliases?: Record<string, unknown> }): Promise<void>;
+  createIndex(
+    name: string,
+    body: { mappings: unknown; settings: unknown; aliases?: Record<string, unknown> },
+  ): Promise<void>;
   deleteIndex(name: string): Promise<void>;
   /** Physical indices an alias points to ([] when the alias does not exist). */
   aliasTargets(alias: string): Promise<string[]>;
@@ -95,7 +101,10 @@ export interface SavedObjectBody {
 
 /** OpenSearch Dashboards saved objects (`/_dashboards/api/saved_objects/{type}/{id}`). */
 export interface SavedObjectStore {
-  getSavedObject(type: string, id: string): Promise<(SavedObjectBody & { id: string; type: string }) | undefined>;
+  getSavedObject(
+    type: string,
+    id: string,
+  ): Promise<(SavedObjectBody & { id: string; type: string }) | undefined>;
   /** Create, or update when it exists (409): never a query-string overwrite (SigV4 ignores POST params). */
   putSavedObject(type: string, id: string, body: SavedObjectBody): Promise<"created" | "updated">;
   /** true when deleted, false when it was not there (404 counts as success). */

@@ -29,10 +29,13 @@ const PORTS = /^[0-9][0-9,-]{0,200}$/;
  * - the target is the LAST element and has already been validated (no leading '-', see targets.ts).
  */
 export function nmapArgs(target: ValidTarget, opts: NmapArgsOptions): string[] {
-  if (opts.ports !== undefined && !PORTS.test(opts.ports)) throw new Error(`invalid port list ${JSON.stringify(opts.ports)}`);
+  if (opts.ports !== undefined && !PORTS.test(opts.ports))
+    throw new Error(`invalid port list ${JSON.stringify(opts.ports)}`);
   const timing = opts.timing ?? 4;
-  if (!Number.isInteger(timing) || timing < 0 || timing > 5) throw new Error(`invalid timing template ${timing}`);
-  if (!Number.isInteger(opts.hostTimeoutSeconds) || opts.hostTimeoutSeconds < 1) throw new Error("invalid host timeout");
+  if (!Number.isInteger(timing) || timing < 0 || timing > 5)
+    throw new Error(`invalid timing template ${timing}`);
+  if (!Number.isInteger(opts.hostTimeoutSeconds) || opts.hostTimeoutSeconds < 1)
+    throw new Error("invalid host timeout");
   const args = [
     "-sT",
     "--unprivileged",

@@ -28,7 +28,8 @@ export const DEFAULT_HOST_TIMEOUT_SECONDS = 3600;
 function positiveInt(env: NodeJS.ProcessEnv, name: string, dflt: number): number {
   const v = env[name];
   if (v === undefined || v === "") return dflt;
-  if (!/^\d{1,7}$/.test(v) || Number(v) < 1) throw new Error(`${name} must be a positive whole number of seconds, got ${JSON.stringify(v)}`);
+  if (!/^\d{1,7}$/.test(v) || Number(v) < 1)
+    throw new Error(`${name} must be a positive whole number of seconds, got ${JSON.stringify(v)}`);
   return Number(v);
 }
 
@@ -42,7 +43,10 @@ export function configFromEnv(env: NodeJS.ProcessEnv): EntrypointConfig {
   if (!bucket) throw new Error(`${Env.resultsBucket} is not set`);
   const request = parseJson(ScanRequest, raw, Env.scanRequest);
   const timeoutSeconds = positiveInt(env, NmapEnv.timeoutSeconds, DEFAULT_TIMEOUT_SECONDS);
-  const hostTimeoutSeconds = Math.min(positiveInt(env, NmapEnv.hostTimeoutSeconds, DEFAULT_HOST_TIMEOUT_SECONDS), timeoutSeconds);
+  const hostTimeoutSeconds = Math.min(
+    positiveInt(env, NmapEnv.hostTimeoutSeconds, DEFAULT_HOST_TIMEOUT_SECONDS),
+    timeoutSeconds,
+  );
   return { request, scanId, bucket, timeoutSeconds, hostTimeoutSeconds };
 }
 
@@ -55,7 +59,10 @@ export interface RunNmapOptions {
 }
 
 export class NmapFailedError extends Error {
-  constructor(message: string, readonly stderr: string) {
+  constructor(
+    message: string,
+    readonly stderr: string,
+  ) {
     super(message);
     this.name = "NmapFailedError";
   }
@@ -87,8 +94,15 @@ export function runNmap(args: readonly string[], opts: RunNmapOptions): Promise<
     child.on("close", (code, signal) => {
       clearTimeout(timer);
       clearTimeout(killTimer);
-      if (timedOut) reject(new NmapFailedError(`nmap exceeded its ${opts.timeoutMs} ms budget and was killed`, stderr));
-      else if (code !== 0) reject(new NmapFailedError(`nmap exited with ${signal ?? `code ${code}`}: ${stderr.trim().slice(-1024)}`, stderr));
+      if (timedOut)
+        reject(new NmapFailedError(`nmap exceeded its ${opts.timeoutMs} ms budget and was killed`, stderr));
+      else if (code !== 0)
+        reject(
+          new NmapFailedError(
+            `nmap exited with ${signal ?? `code ${code}`}: ${stderr.trim().slice(-1024)}`,
+            stderr,
+          ),
+        );
       else resolve();
     });
   });
@@ -114,7 +128,11 @@ export async function scan(config: EntrypointConfig, deps: ScanDeps = {}): Promi
   const dir = await mkdtemp(join(tmpdir(), "nmap-"));
   try {
     const xmlOut = join(dir, "result.xml");
-    const args = nmapArgs(target, { ports: config.request.ports, xmlOut, hostTimeoutSeconds: config.hostTimeoutSeconds });
+    const args = nmapArgs(target, {
+      ports: config.request.ports,
+      xmlOut,
+      hostTimeoutSeconds: config.hostTimeoutSeconds,
+    });
     const startTime = now();
     await runNmap(args, { nmapPath: deps.nmapPath, timeoutMs: config.timeoutSeconds * 1000 });
     const endTime = now();
@@ -139,7 +157,13 @@ export async function scan(config: EntrypointConfig, deps: ScanDeps = {}): Promi
 
 /** One JSON log line (CloudWatch Logs via the awslogs driver). */
 export function log(level: "INFO" | "ERROR", message: string, extra: Record<string, unknown> = {}): void {
-  const line = JSON.stringify({ level, message, task: NMAP_TASK, timestamp: new Date().toISOString(), ...extra });
+  const line = JSON.stringify({
+    level,
+    message,
+    task: NMAP_TASK,
+    timestamp: new Date().toISOString(),
+    ...extra,
+  });
   (level === "ERROR" ? process.stderr : process.stdout).write(line + "\n");
 }
 

@@ -40,7 +40,11 @@ export interface ProcessDeps {
 
 const resultsTopic = () => getParam(taskParams(NMAP_TASK, "nmap").resultsTopicArn);
 
-export async function processRawResult(bucket: string, key: string, deps: ProcessDeps = {}): Promise<ProcessOutcome> {
+export async function processRawResult(
+  bucket: string,
+  key: string,
+  deps: ProcessDeps = {},
+): Promise<ProcessOutcome> {
   if (isSidecarKey(key)) return { key, hosts: 0, messages: 0, portEvents: 0, skipped: "request sidecar" };
   const raw = await getRawResult(bucket, key, s3Client());
   const tools = createParseTools({
@@ -65,7 +69,14 @@ export async function processRawResult(bucket: string, key: string, deps: Proces
     if (!(e instanceof ParamNotFoundError)) throw e;
     deps.log?.("address-info table not configured; LastScanResultsParsed not recorded", { key });
   }
-  if (table) addressesRecorded = await recordResultsParsed(dynamoDocClient(), table, run, scanEndOf(run, raw));
+  if (table)
+    addressesRecorded = await recordResultsParsed(dynamoDocClient(), table, run, scanEndOf(run, raw));
 
-  return { key, hosts: run.hosts.length, messages: sent.length, portEvents: events.length, addressesRecorded };
+  return {
+    key,
+    hosts: run.hosts.length,
+    messages: sent.length,
+    portEvents: events.length,
+    addressesRecorded,
+  };
 }

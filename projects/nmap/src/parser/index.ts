@@ -1,5 +1,13 @@
 import { NmapDocType, type ParseTools, type RawResult, type ResultsContextApi } from "@sec-an/contracts";
-import { httpServerHeader, oldestProtocol, severityLabel, sslCert, sslEnumCiphers, vulners, weakestGrade } from "./scripts";
+import {
+  httpServerHeader,
+  oldestProtocol,
+  severityLabel,
+  sslCert,
+  sslEnumCiphers,
+  vulners,
+  weakestGrade,
+} from "./scripts";
 import { readNmapXml, type NmapHost, type NmapPort, type NmapRun, type NmapScript } from "./xml";
 
 export * from "./xml";
@@ -26,7 +34,11 @@ function clean<T extends Record<string, unknown>>(o: T): Record<string, unknown>
 
 function rawScript(s: NmapScript): Record<string, unknown> {
   const truncated = s.output.length > MAX_SCRIPT_OUTPUT_CHARS;
-  return clean({ id: s.id, output: truncated ? s.output.slice(0, MAX_SCRIPT_OUTPUT_CHARS) : s.output, output_truncated: truncated || undefined });
+  return clean({
+    id: s.id,
+    output: truncated ? s.output.slice(0, MAX_SCRIPT_OUTPUT_CHARS) : s.output,
+    output_truncated: truncated || undefined,
+  });
 }
 
 /** Per-host accumulator of the figures summarised onto the `data` document. */
@@ -170,19 +182,30 @@ export function postHost(ctx: ResultsContextApi, host: NmapHost, scanEnd: Date):
     ctx.postResults(NmapDocType.os, {
       os_accuracy: m.accuracy,
       os_classes: m.classes.map((c) =>
-        clean({ os_class_type: c.type, os_vendor: c.vendor, os_family: c.family, os_gen: c.generation, os_accuracy: c.accuracy, os_cpes: c.cpes.length ? c.cpes : undefined }),
+        clean({
+          os_class_type: c.type,
+          os_vendor: c.vendor,
+          os_family: c.family,
+          os_gen: c.generation,
+          os_accuracy: c.accuracy,
+          os_cpes: c.cpes.length ? c.cpes : undefined,
+        }),
       ),
     });
     ctx.popContext();
   }
   // nmap lists matches best first; take the most accurate, the earlier one on ties.
-  const likely = host.osMatches.reduce<(typeof host.osMatches)[number] | undefined>((best, m) => (!best || m.accuracy > best.accuracy ? m : best), undefined);
+  const likely = host.osMatches.reduce<(typeof host.osMatches)[number] | undefined>(
+    (best, m) => (!best || m.accuracy > best.accuracy ? m : best),
+    undefined,
+  );
 
   const lowestProto = oldestProtocol(figures.sslProtocols);
   ctx.addSummaries(
     clean({
       highest_cve_severity: figures.highestCvss,
-      highest_cve_severity_label: figures.highestCvss === undefined ? undefined : severityLabel(figures.highestCvss),
+      highest_cve_severity_label:
+        figures.highestCvss === undefined ? undefined : severityLabel(figures.highestCvss),
       cve_count: figures.cveCount || undefined,
       lowest_ssl_proto: lowestProto,
       lowest_ssl_strength: weakestGrade(figures.sslGrades),

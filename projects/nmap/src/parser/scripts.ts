@@ -8,8 +8,10 @@ import type { NmapScript, NseValue } from "./xml";
 
 type Obj = { [k: string]: NseValue };
 const isObj = (v: NseValue | undefined): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
-const str = (v: NseValue | undefined): string | undefined => (typeof v === "string" && v !== "" ? v : undefined);
-const arr = (v: NseValue | undefined): NseValue[] => (Array.isArray(v) ? v : isObj(v) ? Object.values(v) : []);
+const str = (v: NseValue | undefined): string | undefined =>
+  typeof v === "string" && v !== "" ? v : undefined;
+const arr = (v: NseValue | undefined): NseValue[] =>
+  Array.isArray(v) ? v : isObj(v) ? Object.values(v) : [];
 
 // ---------------------------------------------------------------------------------------------- vulners
 
@@ -69,7 +71,8 @@ export function vulners(script: NmapScript): VulnersEntry[] {
       for (const row of arr(body)) {
         if (!isObj(row) || !str(row.id)) continue;
         const extra: Record<string, string> = {};
-        for (const [k, x] of Object.entries(row)) if (!KNOWN_VULNERS_FIELDS.has(k) && typeof x === "string") extra[k] = x;
+        for (const [k, x] of Object.entries(row))
+          if (!KNOWN_VULNERS_FIELDS.has(k) && typeof x === "string") extra[k] = x;
         out.push({
           cpe,
           id: str(row.id)!,
@@ -130,7 +133,8 @@ export const SSL_PROTOCOL_ORDER = ["SSLv2", "SSLv3", "TLSv1.0", "TLSv1.1", "TLSv
 /** ssl-enum-ciphers grades, best first. */
 export const SSL_GRADES = ["A", "B", "C", "D", "E", "F"] as const;
 
-const gradeRank = (g: string | undefined) => (g === undefined ? -1 : SSL_GRADES.indexOf(g.toUpperCase() as (typeof SSL_GRADES)[number]));
+const gradeRank = (g: string | undefined) =>
+  g === undefined ? -1 : SSL_GRADES.indexOf(g.toUpperCase() as (typeof SSL_GRADES)[number]);
 
 /**
  * The WORST of a set of grades (F is worse than A). The original took the alphabetical minimum and so
@@ -235,5 +239,10 @@ export function httpServerHeader(script: NmapScript): string[] {
   const v = script.value;
   if (Array.isArray(v)) return v.filter((x): x is string => typeof x === "string" && x !== "");
   if (typeof v === "string" && v) return [v];
-  return script.output ? script.output.split("\n").map((s) => s.trim()).filter(Boolean) : [];
+  return script.output
+    ? script.output
+        .split("\n")
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : [];
 }

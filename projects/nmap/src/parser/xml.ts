@@ -85,7 +85,19 @@ export class NmapXmlError extends Error {
   }
 }
 
-const ARRAYS = new Set(["host", "port", "script", "table", "elem", "hostname", "address", "osmatch", "osclass", "cpe", "extraports"]);
+const ARRAYS = new Set([
+  "host",
+  "port",
+  "script",
+  "table",
+  "elem",
+  "hostname",
+  "address",
+  "osmatch",
+  "osclass",
+  "cpe",
+  "extraports",
+]);
 
 const xmlParser = new XMLParser({
   ignoreAttributes: false,
@@ -146,7 +158,11 @@ export function nseValue(n: Node): NseValue | undefined {
 
 function script(n: Node): NmapScript {
   const value = nseValue(n);
-  return { id: attr(n, "id") ?? "unknown", output: n.$?.output ?? "", ...(value !== undefined ? { value } : {}) };
+  return {
+    id: attr(n, "id") ?? "unknown",
+    output: n.$?.output ?? "",
+    ...(value !== undefined ? { value } : {}),
+  };
 }
 
 const cpes = (n: Node | undefined) => list(n, "cpe").map(text).filter(Boolean);
@@ -213,7 +229,10 @@ function host(n: Node): NmapHost | undefined {
       .filter((h) => attr(h, "name"))
       .map((h) => ({ name: attr(h, "name")!, type: attr(h, "type") })),
     ports: list(portsNode, "port").map(port),
-    extraPorts: list(portsNode, "extraports").map((e) => ({ state: attr(e, "state") ?? "unknown", count: num(attr(e, "count")) ?? 0 })),
+    extraPorts: list(portsNode, "extraports").map((e) => ({
+      state: attr(e, "state") ?? "unknown",
+      count: num(attr(e, "count")) ?? 0,
+    })),
     osMatches: list(child(n, "os"), "osmatch").map(osMatch),
     hostScripts: list(child(n, "hostscript"), "script").map(script),
     uptimeSeconds: num(attr(up, "seconds")),
@@ -232,7 +251,8 @@ export function readNmapXml(xml: string | Buffer): NmapRun {
     throw new NmapXmlError(`not well-formed XML: ${(e as Error).message}`);
   }
   const run = doc.nmaprun as Node | undefined;
-  if (!run || typeof run !== "object") throw new NmapXmlError("no <nmaprun> root element: not an nmap XML report");
+  if (!run || typeof run !== "object")
+    throw new NmapXmlError("no <nmaprun> root element: not an nmap XML report");
   const finished = child(child(run, "runstats"), "finished");
   return {
     version: attr(run, "version"),

@@ -28,9 +28,29 @@ export interface SavedObjectDef {
   readonly fields: { index: IndexKey; names: string[] };
 }
 
-interface SearchSpec { key: string; title: string; index: string; query: string; columns: string[]; sort: [string, string] }
-interface VisSpec { key: string; title: string; kind: string; index: string; query?: string; field?: string; fields?: string[]; uniqueField?: string }
-interface DashSpec { key: string; title: string; panels: string[] }
+interface SearchSpec {
+  key: string;
+  title: string;
+  index: string;
+  query: string;
+  columns: string[];
+  sort: [string, string];
+}
+interface VisSpec {
+  key: string;
+  title: string;
+  kind: string;
+  index: string;
+  query?: string;
+  field?: string;
+  fields?: string[];
+  uniqueField?: string;
+}
+interface DashSpec {
+  key: string;
+  title: string;
+  panels: string[];
+}
 
 export const MAPPINGS = mappingsJson as Record<string, { properties: Record<string, unknown> }>;
 const OBJECTS = objectsJson as { searches: SearchSpec[]; visualisations: VisSpec[]; dashboards: DashSpec[] };
@@ -46,7 +66,11 @@ export const INDICES: readonly IndexDef[] = Object.values(NmapDocType).flatMap((
 
 const INDEX_REF = "kibanaSavedObjectMeta.searchSourceJSON.index";
 const searchSource = (query: string) => ({
-  searchSourceJSON: JSON.stringify({ query: { query, language: "kuery" }, filter: [], indexRefName: INDEX_REF }),
+  searchSourceJSON: JSON.stringify({
+    query: { query, language: "kuery" },
+    filter: [],
+    indexRefName: INDEX_REF,
+  }),
 });
 const indexReference = [{ name: INDEX_REF, type: "index-pattern", id: "${index}" }];
 
@@ -56,7 +80,13 @@ function search(s: SearchSpec): SavedObjectDef {
     type: "search",
     title: s.title,
     template: {
-      attributes: { title: "${object_title}", description: "", columns: s.columns, sort: [s.sort], kibanaSavedObjectMeta: searchSource(s.query) },
+      attributes: {
+        title: "${object_title}",
+        description: "",
+        columns: s.columns,
+        sort: [s.sort],
+        kibanaSavedObjectMeta: searchSource(s.query),
+      },
       references: indexReference,
     },
     substitutions: { index: { index: s.index } },
@@ -65,7 +95,13 @@ function search(s: SearchSpec): SavedObjectDef {
 }
 
 const count = { id: "1", enabled: true, type: "count", schema: "metric", params: {} };
-const unique = (field: string) => ({ id: "1", enabled: true, type: "cardinality", schema: "metric", params: { field } });
+const unique = (field: string) => ({
+  id: "1",
+  enabled: true,
+  type: "cardinality",
+  schema: "metric",
+  params: { field },
+});
 const terms = (id: string, field: string, schema: string, size = 10) => ({
   id,
   enabled: true,
@@ -73,7 +109,13 @@ const terms = (id: string, field: string, schema: string, size = 10) => ({
   schema,
   params: { field, size, order: "desc", orderBy: "1", otherBucket: false, missingBucket: false },
 });
-const overTime = { id: "2", enabled: true, type: "date_histogram", schema: "segment", params: { field: DocFields.scanEndTime, interval: "auto", min_doc_count: 1, extended_bounds: {} } };
+const overTime = {
+  id: "2",
+  enabled: true,
+  type: "date_histogram",
+  schema: "segment",
+  params: { field: DocFields.scanEndTime, interval: "auto", min_doc_count: 1, extended_bounds: {} },
+};
 
 /** vislib charts need their axes spelled out, or Dashboards renders nothing. */
 function xyParams(type: "histogram" | "line" | "horizontal_bar") {
@@ -85,9 +127,40 @@ function xyParams(type: "histogram" | "line" | "horizontal_bar") {
     legendPosition: "right",
     times: [],
     addTimeMarker: false,
-    categoryAxes: [{ id: "CategoryAxis-1", type: "category", position: horizontal ? "left" : "bottom", show: true, scale: { type: "linear" }, labels: { show: true, truncate: 100 }, title: {} }],
-    valueAxes: [{ id: "ValueAxis-1", name: "LeftAxis-1", type: "value", position: horizontal ? "bottom" : "left", show: true, scale: { type: "linear", mode: "normal" }, labels: { show: true, truncate: 100 }, title: { text: "Count" } }],
-    seriesParams: [{ show: true, type: type === "line" ? "line" : "histogram", mode: "normal", data: { label: "Count", id: "1" }, valueAxis: "ValueAxis-1", drawLinesBetweenPoints: true, showCircles: true }],
+    categoryAxes: [
+      {
+        id: "CategoryAxis-1",
+        type: "category",
+        position: horizontal ? "left" : "bottom",
+        show: true,
+        scale: { type: "linear" },
+        labels: { show: true, truncate: 100 },
+        title: {},
+      },
+    ],
+    valueAxes: [
+      {
+        id: "ValueAxis-1",
+        name: "LeftAxis-1",
+        type: "value",
+        position: horizontal ? "bottom" : "left",
+        show: true,
+        scale: { type: "linear", mode: "normal" },
+        labels: { show: true, truncate: 100 },
+        title: { text: "Count" },
+      },
+    ],
+    seriesParams: [
+      {
+        show: true,
+        type: type === "line" ? "line" : "histogram",
+        mode: "normal",
+        data: { label: "Count", id: "1" },
+        valueAxis: "ValueAxis-1",
+        drawLinesBetweenPoints: true,
+        showCircles: true,
+      },
+    ],
   };
 }
 
@@ -95,22 +168,65 @@ function visState(v: VisSpec): { type: string; params: Record<string, unknown>; 
   const metric = v.uniqueField ? unique(v.uniqueField) : count;
   switch (v.kind) {
     case "metric":
-      return { type: "metric", params: { addTooltip: true, addLegend: false, type: "metric", metric: { percentageMode: false, colorSchema: "Green to Red", metricColorMode: "None", colorsRange: [{ from: 0, to: 10000 }], labels: { show: true }, style: { fontSize: 60 } } }, aggs: [metric] };
+      return {
+        type: "metric",
+        params: {
+          addTooltip: true,
+          addLegend: false,
+          type: "metric",
+          metric: {
+            percentageMode: false,
+            colorSchema: "Green to Red",
+            metricColorMode: "None",
+            colorsRange: [{ from: 0, to: 10000 }],
+            labels: { show: true },
+            style: { fontSize: 60 },
+          },
+        },
+        aggs: [metric],
+      };
     case "pie":
-      return { type: "pie", params: { type: "pie", addTooltip: true, addLegend: true, legendPosition: "right", isDonut: true, labels: { show: false, values: true, last_level: true, truncate: 100 } }, aggs: [metric, terms("2", v.field!, "segment")] };
+      return {
+        type: "pie",
+        params: {
+          type: "pie",
+          addTooltip: true,
+          addLegend: true,
+          legendPosition: "right",
+          isDonut: true,
+          labels: { show: false, values: true, last_level: true, truncate: 100 },
+        },
+        aggs: [metric, terms("2", v.field!, "segment")],
+      };
     case "tagcloud":
-      return { type: "tagcloud", params: { scale: "linear", orientation: "single", minFontSize: 18, maxFontSize: 72, showLabel: true }, aggs: [metric, terms("2", v.field!, "segment", 50)] };
+      return {
+        type: "tagcloud",
+        params: { scale: "linear", orientation: "single", minFontSize: 18, maxFontSize: 72, showLabel: true },
+        aggs: [metric, terms("2", v.field!, "segment", 50)],
+      };
     case "table":
       return {
         type: "table",
-        params: { perPage: 20, showPartialRows: false, showMetricsAtAllLevels: false, sort: { columnIndex: null, direction: null }, showTotal: false, totalFunc: "sum", percentageCol: "" },
+        params: {
+          perPage: 20,
+          showPartialRows: false,
+          showMetricsAtAllLevels: false,
+          sort: { columnIndex: null, direction: null },
+          showTotal: false,
+          totalFunc: "sum",
+          percentageCol: "",
+        },
         aggs: [metric, ...v.fields!.map((f, i) => terms(String(i + 2), f, "bucket", i === 0 ? 100 : 10))],
       };
     case "histogram":
     case "horizontal_bar":
       return { type: v.kind, params: xyParams(v.kind), aggs: [metric, terms("2", v.field!, "segment", 20)] };
     case "line":
-      return { type: "line", params: xyParams("line"), aggs: [metric, overTime, ...(v.field ? [terms("3", v.field, "group", 5)] : [])] };
+      return {
+        type: "line",
+        params: xyParams("line"),
+        aggs: [metric, overTime, ...(v.field ? [terms("3", v.field, "group", 5)] : [])],
+      };
     default:
       throw new Error(`visualisation ${v.key}: unknown kind ${v.kind}`);
   }
@@ -133,7 +249,10 @@ function visualisation(v: VisSpec): SavedObjectDef {
       references: indexReference,
     },
     substitutions: { index: { index: v.index } },
-    fields: { index: v.index, names: [...(v.field ? [v.field] : []), ...(v.fields ?? []), ...(v.uniqueField ? [v.uniqueField] : [])] },
+    fields: {
+      index: v.index,
+      names: [...(v.field ? [v.field] : []), ...(v.fields ?? []), ...(v.uniqueField ? [v.uniqueField] : [])],
+    },
   };
 }
 
@@ -158,7 +277,9 @@ function dashboard(d: DashSpec, typeOf: (key: string) => SavedObjectType): Saved
         optionsJSON: JSON.stringify({ useMargins: true, hidePanelTitles: false }),
         timeRestore: false,
         version: 1,
-        kibanaSavedObjectMeta: { searchSourceJSON: JSON.stringify({ query: { query: "", language: "kuery" }, filter: [] }) },
+        kibanaSavedObjectMeta: {
+          searchSourceJSON: JSON.stringify({ query: { query: "", language: "kuery" }, filter: [] }),
+        },
       },
       references: d.panels.map((p, i) => ({ name: `panel_${i}`, type: typeOf(p), id: `\${panel_${i}}` })),
     },
@@ -171,10 +292,13 @@ function dashboard(d: DashSpec, typeOf: (key: string) => SavedObjectType): Saved
 export function savedObjects(): SavedObjectDef[] {
   const searches = OBJECTS.searches.map(search);
   const visualisations = OBJECTS.visualisations.map(visualisation);
-  const types = new Map<string, SavedObjectType>([...searches, ...visualisations].map((o) => [o.key, o.type]));
+  const types = new Map<string, SavedObjectType>(
+    [...searches, ...visualisations].map((o) => [o.key, o.type]),
+  );
   const typeOf = (key: string) => {
     const t = types.get(key);
-    if (!t) throw new Error(`dashboard panel ${JSON.stringify(key)} is not a defined search or visualisation`);
+    if (!t)
+      throw new Error(`dashboard panel ${JSON.stringify(key)} is not a defined search or visualisation`);
     return t;
   };
   return [...searches, ...visualisations, ...OBJECTS.dashboards.map((d) => dashboard(d, typeOf))];

@@ -2,4 +2,8 @@ import { makeParseHandler } from "@sec-an/runtime";
 import { sslTask } from "../task";
 
 /** Raw-results parser (S3 ObjectCreated under `ssl/`): one collection per scan to the results topic. */
-export const handler = makeParseHandler({ task: sslTask.name, parserVersion: sslTask.parserVersion, parse: sslTask.parse });
+export const handler = makeParseHandler({
+  task: sslTask.name,
+  parserVersion: sslTask.parserVersion,
+  parse: sslTask.parse,
+});

@@ -1,4 +1,13 @@
-import { SslDocType, SslScanResult, TLS_VERSIONS, parseJson, type ParseFn, type ResultsContextApi, type SslCertificate, type SslEndpoint } from "@sec-an/contracts";
+import {
+  SslDocType,
+  SslScanResult,
+  TLS_VERSIONS,
+  parseJson,
+  type ParseFn,
+  type ResultsContextApi,
+  type SslCertificate,
+  type SslEndpoint,
+} from "@sec-an/contracts";
 
 /** Bump when the documents change shape or meaning (stored in every document's lineage). */
 export const PARSER_VERSION = "1.0.0";
@@ -31,7 +40,8 @@ function nameFields(prefix: string, dn: Record<string, string>): Record<string, 
 export function chainStatus(e: SslEndpoint): "valid" | "invalid" | "no_tls" {
   if (!e.connected || e.chain.length === 0) return "no_tls";
   const leaf = e.chain[0];
-  const ok = e.verification.trusted && e.hostnameMatch?.matches !== false && !leaf.expired && !leaf.notYetValid;
+  const ok =
+    e.verification.trusted && e.hostnameMatch?.matches !== false && !leaf.expired && !leaf.notYetValid;
   return ok ? "valid" : "invalid";
 }
 
@@ -84,7 +94,7 @@ function endpointDoc(e: SslEndpoint, protocolFields: Record<string, unknown>): R
     chain_length: e.chain.length,
     served_chain_length: e.servedChainLength ?? null,
     /** Servers should not send the root: it wastes bytes and a client cannot trust it from the server anyway. */
-    root_served: top ? (top.selfSigned && top.served === true) : null,
+    root_served: top ? top.selfSigned && top.served === true : null,
     self_signed: leaf?.selfSigned ?? false,
     leaf_subject_cn: leaf?.subject.CN ?? null,
     leaf_issuer_cn: leaf?.issuer.CN ?? null,
@@ -106,7 +116,12 @@ function endpointDoc(e: SslEndpoint, protocolFields: Record<string, unknown>): R
 /** Protocol support as flat fields every endpoint document carries (`tls1_0`, …, `weakest_protocol`). */
 export function protocolSummary(r: SslScanResult): Record<string, unknown> {
   const accepted = TLS_VERSIONS.filter((v) => r.protocols.some((p) => p.protocol === v && p.accepted));
-  const flags = Object.fromEntries(TLS_VERSIONS.map((v) => [v === "TLSv1" ? "tls1_0" : v.replace("TLSv", "tls").replace(".", "_"), accepted.includes(v)]));
+  const flags = Object.fromEntries(
+    TLS_VERSIONS.map((v) => [
+      v === "TLSv1" ? "tls1_0" : v.replace("TLSv", "tls").replace(".", "_"),
+      accepted.includes(v),
+    ]),
+  );
   return {
     ...flags,
     protocols_accepted: accepted,
@@ -116,7 +131,13 @@ export function protocolSummary(r: SslScanResult): Record<string, unknown> {
   };
 }
 
-function post(ctx: ResultsContextApi, key: Record<string, string | number | null>, type: string, doc: Record<string, unknown>, summaries = false) {
+function post(
+  ctx: ResultsContextApi,
+  key: Record<string, string | number | null>,
+  type: string,
+  doc: Record<string, unknown>,
+  summaries = false,
+) {
   ctx.pushContext(key);
   ctx.postResults(type, doc, { includeSummaries: summaries });
   ctx.popContext();
@@ -135,13 +156,17 @@ export function parseSslResult(r: SslScanResult, ctx: ResultsContextApi): void {
     weakest_protocol: protocols.weakest_protocol,
     legacy_protocols: protocols.legacy_protocols,
     days_to_expiry: leaves.length ? Math.min(...leaves.map((c) => c.daysToExpiry)) : null,
-    chain_valid: endpoints.some((e) => e.connected) ? endpoints.filter((e) => e.connected).every((e) => e.verification.trusted) : null,
+    chain_valid: endpoints.some((e) => e.connected)
+      ? endpoints.filter((e) => e.connected).every((e) => e.verification.trusted)
+      : null,
     all_valid: endpoints.every((e) => chainStatus(e) === "valid"),
     self_signed: leaves.some((c) => c.selfSigned),
     hostname_mismatch: endpoints.some((e) => e.hostnameMatch?.matches === false),
     weak_key: leaves.some(weakKey),
     /** The smallest leaf key seen (bits), the one a report should name. */
-    key_bits: leaves.some((c) => c.keyBits !== undefined) ? Math.min(...leaves.flatMap((c) => (c.keyBits !== undefined ? [c.keyBits] : []))) : null,
+    key_bits: leaves.some((c) => c.keyBits !== undefined)
+      ? Math.min(...leaves.flatMap((c) => (c.keyBits !== undefined ? [c.keyBits] : [])))
+      : null,
     hostnames_scanned: r.hostnames.length,
     hostnames_rejected: r.rejectedHostnames.length,
   });
@@ -155,8 +180,20 @@ export function parseSslResult(r: SslScanResult, ctx: ResultsContextApi): void {
     });
   }
   for (const e of endpoints) {
-    post(ctx, { hostname: e.hostname }, SslDocType.endpoint, { service: r.service ?? null, ...endpointDoc(e, protocols) }, true);
-    for (const c of e.chain) post(ctx, { hostname: e.hostname, depth: c.depth }, SslDocType.certificate, certificateDoc(c, e.chain.length));
+    post(
+      ctx,
+      { hostname: e.hostname },
+      SslDocType.endpoint,
+      { service: r.service ?? null, ...endpointDoc(e, protocols) },
+      true,
+    );
+    for (const c of e.chain)
+      post(
+        ctx,
+        { hostname: e.hostname, depth: c.depth },
+        SslDocType.certificate,
+        certificateDoc(c, e.chain.length),
+      );
   }
 }
 

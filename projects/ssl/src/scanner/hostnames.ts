@@ -16,7 +16,8 @@ export function checkHostname(raw: unknown): HostnameCheck {
   for (const label of labels) {
     if (label.length === 0) return { ok: false, reason: "empty label" };
     if (label.length > 63) return { ok: false, reason: "label longer than 63 characters" };
-    if (!LABEL.test(label)) return { ok: false, reason: "label has characters other than letters, digits and inner hyphens" };
+    if (!LABEL.test(label))
+      return { ok: false, reason: "label has characters other than letters, digits and inner hyphens" };
   }
   // An all-numeric last label would make this an address, not a name (RFC 1123 §2.1).
   if (/^[0-9]+$/.test(labels[labels.length - 1])) return { ok: false, reason: "all-numeric top-level label" };

@@ -18,7 +18,9 @@ export async function resolvedHostnames(address: string): Promise<string[]> {
     table = await getParam(Params.resolvedAddressesTableId);
   } catch (e) {
     if (e instanceof ParamNotFoundError) {
-      logger.warn("resolved-addresses table not published; scanning the event's host names only", { error: e.message });
+      logger.warn("resolved-addresses table not published; scanning the event's host names only", {
+        error: e.message,
+      });
       return [];
     }
     throw e;
@@ -30,7 +32,8 @@ function intFrom(env: NodeJS.ProcessEnv, name: string, min: number, max: number)
   const v = env[name];
   if (v === undefined || v === "") return undefined;
   const n = Number(v);
-  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${name} must be an integer in ${min}..${max}, got ${JSON.stringify(v)}`);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new Error(`${name} must be an integer in ${min}..${max}, got ${JSON.stringify(v)}`);
   return n;
 }
 
@@ -48,6 +51,12 @@ export function createScan(options: SslScanOptions = optionsFromEnv()): ScanFn<P
   return async (request) => {
     const startTime = new Date();
     const result = await scanTls(request, { ...options, now: options.now ?? (() => startTime) });
-    return { body: JSON.stringify(result), extension: "json", contentType: "application/json", startTime, endTime: new Date() };
+    return {
+      body: JSON.stringify(result),
+      extension: "json",
+      contentType: "application/json",
+      startTime,
+      endTime: new Date(),
+    };
   };
 }

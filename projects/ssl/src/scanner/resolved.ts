@@ -11,7 +11,11 @@ function asNames(v: unknown): string[] {
  * `DnsIngestTime` (the table's range key, so one descending query of one item). Unvalidated: the caller
  * validates every name before use.
  */
-export async function hostsForAddress(client: DynamoDBDocumentClient, table: string, address: string): Promise<string[]> {
+export async function hostsForAddress(
+  client: DynamoDBDocumentClient,
+  table: string,
+  address: string,
+): Promise<string[]> {
   const r = await client.send(
     new QueryCommand({
       TableName: table,

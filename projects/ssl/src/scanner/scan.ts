@@ -1,5 +1,11 @@
 import { isIP } from "node:net";
-import { SSL_RESULT_VERSION, TLS_VERSIONS, type PortDetected, type SslEndpoint, type SslScanResult } from "@sec-an/contracts";
+import {
+  SSL_RESULT_VERSION,
+  TLS_VERSIONS,
+  type PortDetected,
+  type SslEndpoint,
+  type SslScanResult,
+} from "@sec-an/contracts";
 import { checkHostname, describeRejected } from "./hostnames";
 import { inspectEndpoint, probeProtocol, type TlsOptions, type TlsTarget } from "./tls";
 
@@ -85,9 +91,15 @@ export async function scanTls(event: PortDetected, o: SslScanOptions = {}): Prom
   // Servers may refuse handshakes without SNI, so probe protocols with the first known name.
   const probeName = names.hostnames[0]?.name ?? null;
   const concurrency = o.concurrency ?? 4;
-  const protocols = await pool(TLS_VERSIONS, concurrency, (v) => probeProtocol(target, v, probeName, tlsOpts));
-  const endpointNames: (string | null)[] = names.hostnames.length ? names.hostnames.map((h) => h.name) : [null];
-  const endpoints: SslEndpoint[] = await pool(endpointNames, concurrency, (h) => inspectEndpoint(target, h, scanTime, tlsOpts));
+  const protocols = await pool(TLS_VERSIONS, concurrency, (v) =>
+    probeProtocol(target, v, probeName, tlsOpts),
+  );
+  const endpointNames: (string | null)[] = names.hostnames.length
+    ? names.hostnames.map((h) => h.name)
+    : [null];
+  const endpoints: SslEndpoint[] = await pool(endpointNames, concurrency, (h) =>
+    inspectEndpoint(target, h, scanTime, tlsOpts),
+  );
   return {
     version: SSL_RESULT_VERSION,
     address: event.address,
