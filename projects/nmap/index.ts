@@ -2,7 +2,6 @@
 // context is prepared only when no prebuilt image is configured.
 import * as pulumi from "@pulumi/pulumi";
 import { prepareImageContext } from "./container/build";
-import { parseConfig } from "./src/config";
-import { program } from "./src/program";
+import { runFromConfig } from "./src/program";
 
-export = program(parseConfig(new pulumi.Config(), pulumi.getStack()), { imageContext: prepareImageContext });
+export = runFromConfig(pulumi.getStack(), { imageContext: prepareImageContext });

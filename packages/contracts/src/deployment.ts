@@ -23,7 +23,6 @@ export const PROJECT_DEPS: Record<ProjectName, ProjectDeps> = {
     publishes: byProducer("analytics-platform"),
     reads: [
       P.vpcId,
-      P.vpcCidrBlock,
       P.vpcSubnetsPrivate,
       P.cognitoUserPool,
       P.cognitoIdentityPool,
@@ -48,7 +47,6 @@ export const PROJECT_DEPS: Record<ProjectName, ProjectDeps> = {
     reads: [
       P.deadLettersBucketName,
       P.deadLettersBucketArn,
-      P.ingestQueueUrl,
       P.ingestQueueArn,
       P.esAdminFunctionName,
       P.ecsCluster,
@@ -65,7 +63,6 @@ export const PROJECT_DEPS: Record<ProjectName, ProjectDeps> = {
     reads: [
       P.deadLettersBucketName,
       P.deadLettersBucketArn,
-      P.ingestQueueUrl,
       P.ingestQueueArn,
       P.esAdminFunctionName,
       P.portsTopicArn,

@@ -23,17 +23,11 @@ const p = (
 
 /** Fixed (non-task) parameters, grouped by producer. */
 export const Params = {
-  // shared-code
+  // shared-code (the glue and dead-letter recorder are components that bundle their handlers: no layers)
   layerUtilsArn: p(
     "/lambda/layers/utils/arn",
     "shared-code",
     "ARN of the shared runtime Lambda layer version",
-  ),
-  layerMsgGlueArn: p("/lambda/layers/msg_glue/arn", "shared-code", "ARN of the SQS-SNS glue code layer"),
-  layerDlqRecorderArn: p(
-    "/lambda/layers/dlq_recorder/arn",
-    "shared-code",
-    "ARN of the dead-letter recorder layer",
   ),
 
   // shared-infra

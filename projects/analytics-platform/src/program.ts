@@ -316,5 +316,5 @@ export function program(config: AnalyticsConfig) {
 
 /** The program as index.ts runs it: stack config parsed and validated first (also used by the local run). */
 export function runFromConfig(stack: string = pulumi.getStack()) {
-  return program(parseConfig(new pulumi.Config(), stack));
+  return program(parseConfig(new pulumi.Config("sec-an-analytics-platform"), stack));
 }

@@ -19,7 +19,7 @@ import {
   type PolicyStatement,
 } from "@sec-an/components";
 import type { ImageContext } from "../container/build";
-import type { NmapConfig } from "./config";
+import { parseConfig, type NmapConfig } from "./config";
 import { NmapViews } from "./views/nmap-views";
 
 export interface ProgramInputs {
@@ -113,4 +113,12 @@ export function program(config: NmapConfig, inputs: ProgramInputs = {}) {
     imageUri: builtImage ? builtImage.imageUri : pulumi.output(config.image),
     dashboards: views ? views.dashboardIds : [],
   };
+}
+
+/**
+ * The stack's entry (index.ts, the local run and the all-in-one stack): validated config → program.
+ * Without `imageContext` a prebuilt `image` must be configured (the local run configures one).
+ */
+export function runFromConfig(stack: string = pulumi.getStack(), inputs: ProgramInputs = {}) {
+  return program(parseConfig(new pulumi.Config("sec-an-nmap"), stack), inputs);
 }

@@ -75,13 +75,13 @@ export function readConfig(
 }
 
 /** Config of the running stack (what `index.ts` and the local runner use). */
-export function parseConfig(config = new pulumi.Config(), stackName = pulumi.getStack()): SharedCodeConfig {
+export function parseConfig(config = new pulumi.Config("sec-an-shared-code"), stackName = pulumi.getStack()): SharedCodeConfig {
   return readConfig(config, stackName);
 }
 
 /** The program as `pulumi up` runs it, for a stack name (config read from the engine). */
 export function runFromConfig(stackName = pulumi.getStack()) {
-  return program(parseConfig(new pulumi.Config(), stackName));
+  return program(parseConfig(new pulumi.Config("sec-an-shared-code"), stackName));
 }
 
 /**

@@ -8,7 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { Params, resourcePrefix } from "@sec-an/contracts";
 import { SsmExports } from "@sec-an/components";
 import { PublicApi } from "./api";
-import type { SharedInfraConfig } from "./config";
+import { parseConfig, type SharedInfraConfig } from "./config";
 import { DeadLetterStore, SnsLoggingRole } from "./deadLetters";
 import { Network } from "./network";
 import { UserDirectory } from "./users";
@@ -67,7 +67,7 @@ export function program(config: SharedInfraConfig) {
   });
 
   const instanceSubnets = config.usePrivateSubnets ? network.privateSubnetIds : network.publicSubnetIds;
-  const exports = new SsmExports(`${prefix}-exports`, {
+  const exports = new SsmExports(`${prefix}-shared-infra-exports`, {
     deployment: d,
     tags,
     values: {
@@ -102,4 +102,9 @@ export function program(config: SharedInfraConfig) {
     dashboardsClientId: users.client.id,
     apiHealthUrl: pulumi.interpolate`${api.stage.invokeUrl}/health`,
   };
+}
+
+/** The stack's entry (index.ts, the local run and the all-in-one stack): validated config → program. */
+export function runFromConfig(stack: string = pulumi.getStack()) {
+  return program(parseConfig(new pulumi.Config("sec-an-shared-infra"), stack));
 }

@@ -69,5 +69,5 @@ export function program(config: SslConfig) {
 
 /** The program as `pulumi up` runs it: config from the stack, validated first. */
 export function runFromConfig(stack: string = pulumi.getStack()) {
-  return program(parseConfig(new pulumi.Config(), stack));
+  return program(parseConfig(new pulumi.Config("sec-an-ssl"), stack));
 }

@@ -146,7 +146,7 @@ export function program(config: TaskExecutionConfig) {
   }
 
   const s = config.scheduler;
-  const exports = new SsmExports(`${prefix}-exports`, {
+  const exports = new SsmExports(`${prefix}-task-execution-exports`, {
     deployment: d,
     tags,
     values: {
@@ -189,5 +189,5 @@ export function program(config: TaskExecutionConfig) {
 
 /** The program as index.ts runs it: stack config parsed and validated first (also used by the local run). */
 export function runFromConfig(stack: string = pulumi.getStack()) {
-  return program(parseConfig(new pulumi.Config(), stack));
+  return program(parseConfig(new pulumi.Config("sec-an-task-execution"), stack));
 }

@@ -13,6 +13,8 @@ export interface ProgramRun {
   project: ProjectName;
   records: ResourceRecord[];
   ssm: Record<string, string>;
+  /** Full names of the SSM parameters the program read at deploy time. */
+  reads: string[];
 }
 
 type Loader = () => Promise<(stack: string) => unknown>;
@@ -20,22 +22,12 @@ type Loader = () => Promise<(stack: string) => unknown>;
 // Each project's entry, as its index.ts runs it (config parsed and validated from Pulumi config).
 const loaders: Record<ProjectName, Loader> = {
   "shared-code": async () => (await import("@sec-an/project-shared-code/src/program")).runFromConfig,
-  "shared-infra": async () => {
-    const pulumi = await import("@pulumi/pulumi");
-    const { program } = await import("@sec-an/project-shared-infra/src/program");
-    const { parseConfig } = await import("@sec-an/project-shared-infra/src/config");
-    return (stack) => program(parseConfig(new pulumi.Config(), stack));
-  },
+  "shared-infra": async () => (await import("@sec-an/project-shared-infra/src/program")).runFromConfig,
   "analytics-platform": async () =>
     (await import("@sec-an/project-analytics-platform/src/program")).runFromConfig,
   "task-execution": async () => (await import("@sec-an/project-task-execution/src/program")).runFromConfig,
-  nmap: async () => {
-    const pulumi = await import("@pulumi/pulumi");
-    const { program } = await import("@sec-an/project-nmap/src/program");
-    const { parseConfig } = await import("@sec-an/project-nmap/src/config");
-    // The local run starts the container's entrypoint itself: no image is built.
-    return (stack) => program(parseConfig(new pulumi.Config(), stack));
-  },
+  // The local run starts the container's entrypoint itself: no image is built (stacks/nmap/Pulumi.local.yaml).
+  nmap: async () => (await import("@sec-an/project-nmap/src/program")).runFromConfig,
   ssl: async () => (await import("@sec-an/project-ssl/src/program")).runFromConfig,
 };
 
@@ -61,11 +53,28 @@ export async function runPrograms(
   const runs: ProgramRun[] = [];
   for (const project of deploymentOrder()) {
     if (only && !only.includes(project)) continue;
+    const reads: string[] = [];
     setupPulumiMocks({
       project: pulumiProjectName(repoRoot, project),
       stack,
       config: stackConfig(repoRoot, project, stack),
-      ssm: { ...ssm },
+      calls: {
+        // Deploy-time SSM reads, answered from what earlier projects published (and recorded).
+        "aws:ssm/getParameter:getParameter": ({ name }: { name: string }) => {
+          reads.push(name);
+          if (!(name in ssm))
+            throw new Error(`${project} reads ${name} at deploy time, which no earlier project publishes`);
+          return {
+            id: name,
+            name,
+            value: ssm[name],
+            insecureValue: ssm[name],
+            type: "String",
+            version: 1,
+            withDecryption: true,
+          };
+        },
+      },
     });
     const run = await loaders[project]();
     await runProgram(() => run(stack));
@@ -74,7 +83,7 @@ export async function runPrograms(
       if (r.type === "aws:ssm/parameter:Parameter")
         ssm[r.state.name] = String(r.state.insecureValue ?? r.state.value);
     }
-    runs.push({ project, records, ssm: { ...ssm } });
+    runs.push({ project, records, ssm: { ...ssm }, reads: [...new Set(reads)] });
   }
   return runs;
 }

@@ -18,6 +18,20 @@ export function readDeployment(config: ConfigLike, stackName: string = pulumi.ge
   return deployment;
 }
 
+/** Values exported earlier in this program, by full parameter name (used when wiring directly). */
+const exportedInProgram = new Map<string, pulumi.Output<string>>();
+let wireDirectly = false;
+
+/**
+ * For a program that composes several projects in one stack (the all-in-one stack): from now on a
+ * deploy-time read of a parameter that an earlier project of the same program exports takes that
+ * project's output directly (seed 001), instead of an SSM lookup that a fresh stack could not answer.
+ */
+export function wireExportsDirectly(on = true): void {
+  wireDirectly = on;
+  exportedInProgram.clear();
+}
+
 /**
  * Reads a parameter another project published, at deploy time. Use only where a resource argument
  * needs the value (IAM ARNs, event sources, subscriptions); handlers read late, at run time.
@@ -27,7 +41,9 @@ export function ssmParam(
   def: ParamDef,
   opts?: pulumi.InvokeOutputOptions,
 ): pulumi.Output<string> {
-  return aws.ssm.getParameterOutput({ name: paramName(deployment, def) }, opts).value;
+  const name = paramName(deployment, def);
+  const direct = wireDirectly ? exportedInProgram.get(name) : undefined;
+  return direct ?? aws.ssm.getParameterOutput({ name }, opts).value;
 }
 
 /** ARN of a parameter in the deploying account and region. */
@@ -113,6 +129,7 @@ export class SsmExports<K extends string> extends pulumi.ComponentResource {
         { parent: this },
       );
       values[key] = stored;
+      if (wireDirectly) exportedInProgram.set(full, stored);
     }
     this.parameters = parameters;
     this.values = values;
