@@ -3,6 +3,7 @@
 import { spawnSync } from "node:child_process";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 
 const only = process.argv.slice(2);
 const scripts = readdirSync(__dirname)
@@ -11,13 +12,15 @@ const scripts = readdirSync(__dirname)
   .filter((n) => !only.length || only.includes(n))
   .sort();
 
+// tsx as an ESM loader, so lazy import() of TypeScript works (the local run loads projects that way).
+const tsx = pathToFileURL(require.resolve("tsx")).href;
 let failed = 0;
 for (const name of scripts) {
   process.stdout.write(`\n=== ${name} ===\n`);
   const started = Date.now();
   const r = spawnSync(
     process.execPath,
-    ["--require", "tsx/cjs", "--expose-gc", join(__dirname, `${name}.ts`)],
+    ["--import", tsx, "--expose-gc", join(__dirname, `${name}.ts`)],
     { stdio: "inherit", cwd: join(__dirname, "..") },
   );
   process.stdout.write(
