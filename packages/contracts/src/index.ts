@@ -10,3 +10,4 @@ export * from "./scheduler";
 export * from "./nmap";
 export * from "./ssl";
 export * from "./deployment";
+export * from "./secrets";

@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { Env, type Deployment } from "@sec-an/contracts";
+import { Env, secretEnvProblem, type Deployment } from "@sec-an/contracts";
 import { bundleArchive } from "./bundle";
 import { assumeRolePolicy, policyDocument, type PolicyStatement, type Statements } from "./iam";
 
@@ -56,18 +56,6 @@ export interface InvokePermissionArgs {
 
 export const LAMBDA_RUNTIME = "nodejs22.x";
 const FUNCTION_NAME = /^[A-Za-z0-9_-]{1,64}$/;
-// Same patterns as the policy rule `lambda-no-secrets-in-environment`, so a deployment fails at
-// construction, naming the variable, rather than at a policy check. A name that only says where a
-// secret lives (`*_ARN`, `*_PARAM`, …) is fine.
-const SECRET_NAME = /(secret|passw(or)?d|pwd|token|api[_-]?key|private[_-]?key|credential|access[_-]?key)/i;
-const REFERENCE_SUFFIX = /(_|-)(arn|name|param|parameter|path|ssm|id)$/i;
-const SECRET_VALUE = [
-  /\b(AKIA|ASIA)[0-9A-Z]{16}\b/, // AWS access key id
-  /-----BEGIN [A-Z ]*PRIVATE KEY-----/,
-  /\bgh[pousr]_[A-Za-z0-9]{36,}\b/, // GitHub token
-  /\bxox[abprs]-[A-Za-z0-9-]{10,}/, // Slack token
-  /:\/\/[^/\s:@]+:[^/\s@]+@/, // credentials in a URL
-];
 
 /** Checked physical name and timeout of a function (throws naming the bad argument). */
 export function lambdaSettings(
@@ -92,9 +80,10 @@ export function lambdaSettings(
 /** Throws when an environment variable name or value looks like a secret (secrets belong in SSM/Secrets Manager). */
 export function assertNoSecretEnv(env: Record<string, string>): void {
   for (const [k, v] of Object.entries(env)) {
-    if (SECRET_NAME.test(k) && !REFERENCE_SUFFIX.test(k))
+    const problem = secretEnvProblem(k, v);
+    if (problem === "name")
       throw new Error(`environment variable ${k} looks like a secret: read secrets at run time instead`);
-    if (SECRET_VALUE.some((re) => re.test(v)))
+    if (problem === "value")
       throw new Error(`environment variable ${k} has a value that looks like a secret`);
   }
 }

@@ -1,3 +1,4 @@
+import { secretEnvProblem } from "@sec-an/contracts";
 import { ofType, resourceRule, stackRule } from "./util";
 
 const FUNCTION = "aws:lambda/function:Function";
@@ -25,27 +26,15 @@ export const lambdaTracingActive = resourceRule(
   "medium",
 );
 
-/** Names that look like they hold a secret, unless they only name where the secret lives. */
-const SECRET_NAME = /(secret|passw(or)?d|pwd|token|api[_-]?key|private[_-]?key|credential|access[_-]?key)/i;
-const REFERENCE_SUFFIX = /(_|-)(arn|name|param|parameter|path|ssm|id)$/i;
-const SECRET_VALUE = [
-  /\b(AKIA|ASIA)[0-9A-Z]{16}\b/, // AWS access key id
-  /-----BEGIN [A-Z ]*PRIVATE KEY-----/,
-  /\bgh[pousr]_[A-Za-z0-9]{36,}\b/, // GitHub token
-  /\bxox[abprs]-[A-Za-z0-9-]{10,}/, // Slack token
-  /:\/\/[^/\s:@]+:[^/\s@]+@/, // credentials in a URL
-];
-
 export const lambdaNoSecretEnv = resourceRule(
   "lambda-no-secrets-in-environment",
   "Lambda environment variables carry no secrets (read them from SSM/Secrets Manager at run time).",
   [FUNCTION],
   (p, report) => {
     for (const [k, v] of Object.entries<unknown>(p.environment?.variables ?? {})) {
-      if (SECRET_NAME.test(k) && !REFERENCE_SUFFIX.test(k))
-        report(`environment variable ${k} looks like a secret`);
-      else if (typeof v === "string" && SECRET_VALUE.some((re) => re.test(v)))
-        report(`environment variable ${k} holds a secret-looking value`);
+      const problem = secretEnvProblem(k, v);
+      if (problem === "name") report(`environment variable ${k} looks like a secret`);
+      else if (problem === "value") report(`environment variable ${k} holds a secret-looking value`);
     }
   },
   "critical",
