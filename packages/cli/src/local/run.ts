@@ -70,7 +70,17 @@ export async function runLocal(opts: LocalOptions): Promise<LocalResult> {
   const root = repoRoot();
   const dataDir = resolve(opts.dataDir ?? join(root, ".sec-an", "local"));
   mkdirSync(dataDir, { recursive: true });
-  const deadline = Date.now() + (opts.timeoutSeconds ?? 240) * 1000;
+  // --keep-running polls until Ctrl-C (or --timeout, when given); a plain run is always bounded.
+  const deadline =
+    opts.keepRunning && opts.timeoutSeconds === undefined
+      ? Infinity
+      : Date.now() + (opts.timeoutSeconds ?? 240) * 1000;
+  let interrupted = false;
+  const onSignal = () => {
+    interrupted = true;
+  };
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
   const cleanups: (() => Promise<void> | void)[] = [];
 
   try {
@@ -186,7 +196,7 @@ export async function runLocal(opts: LocalOptions): Promise<LocalResult> {
     // Settled = nothing in flight anywhere for a few consecutive checks, after the first results.
     let quiet = 0;
     let lastProgress = "";
-    while (Date.now() < deadline) {
+    while (Date.now() < deadline && !interrupted) {
       await new Promise((r) => setTimeout(r, 1000));
       const depth = await queueDepth(
         clients,
@@ -199,7 +209,8 @@ export async function runLocal(opts: LocalOptions): Promise<LocalResult> {
       quiet = busy === 0 ? quiet + 1 : 0;
       if (quiet >= 4 && !opts.keepRunning) break;
     }
-    if (Date.now() >= deadline) log("deadline reached: reporting what has arrived so far");
+    if (interrupted) log("interrupted: reporting what has arrived so far");
+    else if (Date.now() >= deadline) log("deadline reached: reporting what has arrived so far");
 
     const summary = summarise(store.dump());
     const finished = new Date();
@@ -221,6 +232,8 @@ export async function runLocal(opts: LocalOptions): Promise<LocalResult> {
       timings: { totalMs: finished.getTime() - started.getTime(), nmapMs, tlsMs },
     };
   } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
     for (const c of cleanups.reverse()) {
       try {
         await c();
