@@ -89,3 +89,21 @@ describe("sec-an local (end to end)", () => {
     expect(stdout).toMatch(/expired/);
   });
 });
+
+describe("sec-an local --scanners ssl (the path taken without nmap)", () => {
+  const dataDir = mkdtempSync(join(tmpdir(), "sec-an-local-ssl-"));
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it("feeds the TLS scanner port events for the demo services and reports the weak certificate", async () => {
+    const r = await runCli(
+      ["local", "--scanners", "ssl", "--json", "--data-dir", dataDir, "--timeout", "120"],
+      180_000,
+    );
+    if (r.code !== 0) throw new Error(`sec-an local exited ${r.code}\n${r.stderr.slice(-3000)}`);
+    const out = JSON.parse(r.stdout);
+    expect(out.openPorts).toEqual([]);
+    const tls = out.tls.find((t: { port: number }) => t.port === out.demo.tlsPort);
+    expect(tls.findings.join("; ")).toMatch(/expired.*\bdays ago/);
+    expect(tls.facts.key_bits).toBe(1024);
+  }, 200_000);
+});

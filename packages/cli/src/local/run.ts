@@ -6,7 +6,6 @@ import { SQSClient, GetQueueAttributesCommand } from "@aws-sdk/client-sqs";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { S3Client } from "@aws-sdk/client-s3";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import type { ProjectName } from "@sec-an/contracts";
 import { setClients, setParamOverrides } from "@sec-an/runtime";
 import { s3NotificationBridge, sqsPoller, streamBridge, type Loop } from "./bridges";
 import { startDemoServices, type DemoServices } from "./demo-services";
@@ -130,15 +129,9 @@ export async function runLocal(opts: LocalOptions): Promise<LocalResult> {
     };
 
     log("running the Pulumi programs under the mock engine to read the topology");
-    const projects: ProjectName[] = [
-      "shared-code",
-      "shared-infra",
-      "analytics-platform",
-      "task-execution",
-      "ssl",
-      ...(scanners.includes("nmap") ? (["nmap"] as const) : []),
-    ];
-    const runs = await runPrograms(root, "local", projects);
+    // Every program, whichever scanners run: the ssl scanner subscribes to nmap's ports topic even
+    // when nmap itself does not scan.
+    const runs = await runPrograms(root, "local");
     const topology = emptyTopology();
     for (const r of runs) readTopology(r.records, topology);
     log(
