@@ -4,9 +4,10 @@ import { savedObjectId, versionedIndexName, withDocFieldMappings } from "@sec-an
 
 setupPulumiMocks();
 // Import after the mocks are installed.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+/* eslint-disable @typescript-eslint/no-require-imports */
 const { ElasticIndex, KibanaSavedObject } =
   require("../../src/analytics") as typeof import("../../src/analytics");
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 beforeEach(() => setupPulumiMocks());
 
