@@ -18,11 +18,10 @@ let failed = 0;
 for (const name of scripts) {
   process.stdout.write(`\n=== ${name} ===\n`);
   const started = Date.now();
-  const r = spawnSync(
-    process.execPath,
-    ["--import", tsx, "--expose-gc", join(__dirname, `${name}.ts`)],
-    { stdio: "inherit", cwd: join(__dirname, "..") },
-  );
+  const r = spawnSync(process.execPath, ["--import", tsx, "--expose-gc", join(__dirname, `${name}.ts`)], {
+    stdio: "inherit",
+    cwd: join(__dirname, ".."),
+  });
   process.stdout.write(
     `(${name}: ${((Date.now() - started) / 1000).toFixed(1)} s${r.status ? `, exit ${r.status}` : ""})\n`,
   );

@@ -75,7 +75,10 @@ export function readConfig(
 }
 
 /** Config of the running stack (what `index.ts` and the local runner use). */
-export function parseConfig(config = new pulumi.Config("sec-an-shared-code"), stackName = pulumi.getStack()): SharedCodeConfig {
+export function parseConfig(
+  config = new pulumi.Config("sec-an-shared-code"),
+  stackName = pulumi.getStack(),
+): SharedCodeConfig {
   return readConfig(config, stackName);
 }
 
