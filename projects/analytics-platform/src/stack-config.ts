@@ -4,6 +4,7 @@
  */
 import { readDeployment, type ConfigLike } from "@sec-an/components";
 import type { Deployment } from "@sec-an/contracts";
+import { ConfigError as SharedConfigError, configReader } from "@sec-an/components";
 
 export interface AnalyticsConfig {
   readonly deployment: Deployment;
@@ -25,23 +26,18 @@ export interface AnalyticsConfig {
   readonly logRetentionDays: number;
 }
 
-const PROJECT = "sec-an-analytics-platform";
+const NAMESPACE = "sec-an-analytics-platform";
 
-export class ConfigError extends Error {
-  constructor(key: string, message: string) {
-    super(`${PROJECT}:${key}: ${message}`);
+/** A bad value for a key of this project's config (the shared check, this project's namespace). */
+export class ConfigError extends SharedConfigError {
+  constructor(key: string, reason: string) {
+    super(NAMESPACE, key, reason);
     this.name = "ConfigError";
   }
 }
 
-function int(cfg: ConfigLike, key: string, def: number, min: number, max: number): number {
-  const raw = cfg.get(key);
-  if (raw === undefined) return def;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max)
-    throw new ConfigError(key, `expected a whole number ${min}..${max}, got ${JSON.stringify(raw)}`);
-  return n;
-}
+const int = (cfg: ConfigLike, key: string, def: number, min: number, max: number) =>
+  configReader(cfg, NAMESPACE).int(key, def, min, max);
 
 const LOG_RETENTION = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,

@@ -4,6 +4,7 @@
  */
 import { readDeployment, type ConfigLike } from "@sec-an/components";
 import type { Deployment } from "@sec-an/contracts";
+import { ConfigError as SharedConfigError, configReader } from "@sec-an/components";
 
 export interface NmapConfig {
   deployment: Deployment;
@@ -25,29 +26,19 @@ export interface NmapConfig {
   forceDestroy: boolean;
 }
 
-export class ConfigError extends Error {
+const NAMESPACE = "sec-an-nmap";
+
+/** A bad value for a key of this project's config (the shared check, this project's namespace). */
+export class ConfigError extends SharedConfigError {
   constructor(key: string, reason: string) {
-    super(`config sec-an-nmap:${key}: ${reason}`);
+    super(NAMESPACE, key, reason);
     this.name = "ConfigError";
   }
 }
 
-function int(cfg: ConfigLike, key: string, def: number, min: number, max: number): number {
-  const raw = cfg.get(key);
-  if (raw === undefined) return def;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max)
-    throw new ConfigError(key, `must be an integer ${min}..${max}, got ${JSON.stringify(raw)}`);
-  return n;
-}
-
-function bool(cfg: ConfigLike, key: string, def: boolean): boolean {
-  const raw = cfg.get(key);
-  if (raw === undefined) return def;
-  if (raw !== "true" && raw !== "false")
-    throw new ConfigError(key, `must be true or false, got ${JSON.stringify(raw)}`);
-  return raw === "true";
-}
+const int = (cfg: ConfigLike, key: string, def: number, min: number, max: number) =>
+  configReader(cfg, NAMESPACE).int(key, def, min, max);
+const bool = (cfg: ConfigLike, key: string, def: boolean) => configReader(cfg, NAMESPACE).bool(key, def);
 
 export function parseConfig(cfg: ConfigLike, stack: string): NmapConfig {
   const image = cfg.get("image");

@@ -4,6 +4,7 @@
  */
 import type { Deployment } from "@sec-an/contracts";
 import { readDeployment, type ConfigLike } from "@sec-an/components";
+import { ConfigError as SharedConfigError, configReader } from "@sec-an/components";
 
 export type NatStrategy = "None" | "Single" | "OnePerAz";
 export type MfaMode = "OFF" | "OPTIONAL" | "ON";
@@ -35,37 +36,21 @@ export interface SharedInfraConfig {
   protectUserPool: boolean;
 }
 
-export class ConfigError extends Error {
+const NAMESPACE = "sec-an-shared-infra";
+
+/** A bad value for a key of this project's config (the shared check, this project's namespace). */
+export class ConfigError extends SharedConfigError {
   constructor(key: string, reason: string) {
-    super(`config sec-an-shared-infra:${key}: ${reason}`);
+    super(NAMESPACE, key, reason);
     this.name = "ConfigError";
   }
 }
 
-function int(cfg: ConfigLike, key: string, def: number, min: number, max: number): number {
-  const raw = cfg.get(key);
-  if (raw === undefined) return def;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max)
-    throw new ConfigError(key, `must be an integer ${min}..${max}, got ${JSON.stringify(raw)}`);
-  return n;
-}
-
-function bool(cfg: ConfigLike, key: string, def: boolean): boolean {
-  const raw = cfg.get(key);
-  if (raw === undefined) return def;
-  if (raw !== "true" && raw !== "false")
-    throw new ConfigError(key, `must be true or false, got ${JSON.stringify(raw)}`);
-  return raw === "true";
-}
-
-function oneOf<T extends string>(cfg: ConfigLike, key: string, def: T, allowed: readonly T[]): T {
-  const raw = cfg.get(key);
-  if (raw === undefined) return def;
-  if (!(allowed as readonly string[]).includes(raw))
-    throw new ConfigError(key, `must be one of ${allowed.join(", ")}, got ${JSON.stringify(raw)}`);
-  return raw as T;
-}
+const int = (cfg: ConfigLike, key: string, def: number, min: number, max: number) =>
+  configReader(cfg, NAMESPACE).int(key, def, min, max);
+const bool = (cfg: ConfigLike, key: string, def: boolean) => configReader(cfg, NAMESPACE).bool(key, def);
+const oneOf = <T extends string>(cfg: ConfigLike, key: string, def: T, allowed: readonly T[]) =>
+  configReader(cfg, NAMESPACE).oneOf(key, def, allowed);
 
 /** A private IPv4 CIDR with a /16../24 prefix, its address aligned to the prefix. */
 export function checkCidr(cidr: string): string {

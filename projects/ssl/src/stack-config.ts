@@ -4,6 +4,7 @@
  */
 import { MAX_CASCADE_DEPTH, type Deployment } from "@sec-an/contracts";
 import { readDeployment, type ConfigLike } from "@sec-an/components";
+import { ConfigError, configReader } from "@sec-an/components";
 
 export interface SslConfig {
   readonly deployment: Deployment;
@@ -25,33 +26,22 @@ export interface SslConfig {
   readonly adminFunctionName?: string;
 }
 
-const PROJECT = "sec-an-ssl";
 /** Handshakes in flight per scan (scanner default). */
 const CONCURRENCY = 4;
 
-export class SslConfigError extends Error {
-  constructor(key: string, message: string) {
-    super(`${PROJECT}:${key}: ${message}`);
+const NAMESPACE = "sec-an-ssl";
+
+/** A bad value for a key of this project's config (the shared check, this project's namespace). */
+export class SslConfigError extends ConfigError {
+  constructor(key: string, reason: string) {
+    super(NAMESPACE, key, reason);
     this.name = "SslConfigError";
   }
 }
 
-function int(cfg: ConfigLike, key: string, def: number, min: number, max: number): number {
-  const raw = cfg.get(key);
-  if (raw === undefined) return def;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max)
-    throw new SslConfigError(key, `expected an integer in ${min}..${max}, got ${JSON.stringify(raw)}`);
-  return n;
-}
-
-function bool(cfg: ConfigLike, key: string, def: boolean): boolean {
-  const raw = cfg.get(key);
-  if (raw === undefined) return def;
-  if (raw !== "true" && raw !== "false")
-    throw new SslConfigError(key, `expected true or false, got ${JSON.stringify(raw)}`);
-  return raw === "true";
-}
+const int = (cfg: ConfigLike, key: string, def: number, min: number, max: number) =>
+  configReader(cfg, NAMESPACE).int(key, def, min, max);
+const bool = (cfg: ConfigLike, key: string, def: boolean) => configReader(cfg, NAMESPACE).bool(key, def);
 
 function arn(cfg: ConfigLike, key: string, service: string): string | undefined {
   const raw = cfg.get(key);

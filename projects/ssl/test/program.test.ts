@@ -181,10 +181,10 @@ describe("sec-an-ssl configuration", () => {
   }, 120_000);
 
   test.each([
-    [{ handshakeTimeoutMs: "50" }, /handshakeTimeoutMs: expected an integer in 100\.\.60000/],
+    [{ handshakeTimeoutMs: "50" }, /handshakeTimeoutMs: must be an integer 100\.\.60000/],
     [{ maxHostnames: "0" }, /maxHostnames/],
     [{ scanTimeout: "12", maxHostnames: "16" }, /scanTimeout: 12s cannot cover 16 host names/],
-    [{ views: "yes" }, /views: expected true or false/],
+    [{ views: "yes" }, /views: must be true or false/],
     [{ portsTopicArn: "arn:aws:sqs:us-east-1:123456789012:q" }, /portsTopicArn: expected an sns ARN/],
     [{ maxCascadeDepth: String(MAX_CASCADE_DEPTH + 1) }, /maxCascadeDepth/],
   ])("rejects %j", (values, message) => {

@@ -9,3 +9,4 @@ export * from "./serviceQueue";
 export * from "./sqsSnsGlue";
 export * from "./topic";
 export * from "./ssm";
+export * from "./config";
