@@ -71,6 +71,14 @@ export const Limits = {
   snsMessageBytes: 256 * 1024,
   /** Our budget for one published message: leaves room for attributes and the SNS envelope. */
   publishBudgetBytes: 240 * 1024,
+  /**
+   * One stored document as the ingestor writes it (a parser's data plus the ingest fields below). Parsers
+   * cut to `documentBytes - ingestFieldsBytes`, so whatever a parser emits the ingestor accepts; it is well
+   * under `publishBudgetBytes`, so such a document always fits in one message with its envelope.
+   */
+  documentBytes: 200 * 1024,
+  /** Room the ingestor's fields take in a stored document: keys, scan id and times, task, raw key, parser version. */
+  ingestFieldsBytes: 2 * 1024,
   /** S3 user metadata, all keys and values together. */
   s3MetadataBytes: 2 * 1024,
   /** One error reason carried in metadata or an attribute. */
