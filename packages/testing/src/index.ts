@@ -1,3 +1,4 @@
 export * from "./aws";
 export * from "./opensearch";
 export * from "./pulumi";
+export * from "./faults";
