@@ -3,6 +3,8 @@ import { Logger } from "@aws-lambda-powertools/logger";
 import { Limits, MalformedJsonError, validate } from "@sec-an/contracts";
 import type { Static, TSchema } from "@sinclair/typebox";
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
+import { sendRecordToDlq, type DeadLetterTarget } from "./dlq";
+import { permanentFailureOf } from "./errors";
 
 /** Shared structured logger; a function's own name comes from POWERTOOLS_SERVICE_NAME (set per function by its component). */
 export const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME || "sec-an" });
@@ -10,12 +12,25 @@ export const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_N
 export type SqsRecordHandler = (record: SQSRecord, context?: Context) => Promise<unknown>;
 export type SqsBatchHandler = (event: SQSEvent, context?: Context) => Promise<SQSBatchResponse>;
 
+export interface SqsBatchOptions {
+  /**
+   * Where permanently failed records go (looked up on first need, e.g. from SSM). Without it a
+   * PermanentFailure is retried like any error and reaches the DLQ by redrive, without its reason.
+   */
+  deadLetter?: () => DeadLetterTarget | Promise<DeadLetterTarget>;
+}
+
 /**
  * An SQS handler reporting partial batch failures: a record whose handler throws is retried (and after
- * maxReceiveCount lands in the DLQ) while its siblings are deleted. The event source mapping must set
- * `functionResponseTypes: ["ReportBatchItemFailures"]`.
+ * maxReceiveCount lands in the DLQ) while its siblings are deleted. With `deadLetter`, a record whose
+ * handler throws a PermanentFailure (or a MalformedJsonError / SchemaError, code "malformed") is sent
+ * to that DLQ at once with its code and reason and counts as handled; if that send fails, the record is
+ * retried instead. The event source mapping must set `functionResponseTypes: ["ReportBatchItemFailures"]`.
  */
-export function sqsBatchHandler(recordHandler: SqsRecordHandler): SqsBatchHandler {
+export function sqsBatchHandler(
+  recordHandler: SqsRecordHandler,
+  opts: SqsBatchOptions = {},
+): SqsBatchHandler {
   return async (event, context) => {
     // A processor per invocation: its state never leaks between concurrent calls in tests or local runs.
     if (context) logger.addContext(context);
@@ -24,6 +39,26 @@ export function sqsBatchHandler(recordHandler: SqsRecordHandler): SqsBatchHandle
       try {
         return await recordHandler(record, context);
       } catch (e) {
+        const permanent = opts.deadLetter ? permanentFailureOf(e) : undefined;
+        if (permanent && opts.deadLetter) {
+          try {
+            await sendRecordToDlq(record, permanent, await opts.deadLetter());
+          } catch (sendError) {
+            // Failing the record keeps it: SQS redelivers it and the dead-lettering is tried again.
+            logger.error("could not dead-letter a permanent failure; the record will be retried", {
+              messageId: record.messageId,
+              code: permanent.code,
+              error: sendError as Error,
+            });
+            throw sendError;
+          }
+          logger.warn("permanent failure: record sent to the DLQ", {
+            messageId: record.messageId,
+            code: permanent.code,
+            reason: cutReason(permanent.message),
+          });
+          return undefined;
+        }
         logger.error("record failed", {
           messageId: record.messageId,
           eventSourceARN: record.eventSourceARN,

@@ -1,8 +1,60 @@
-import { SendMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
+import { SendMessageCommand, type MessageAttributeValue, type SQSClient } from "@aws-sdk/client-sqs";
 import { Attr, Limits } from "@sec-an/contracts";
-import type { Context } from "aws-lambda";
+import type { Context, SQSRecord } from "aws-lambda";
 import { sqsClient } from "./aws";
 import { cutReason, logger } from "./batch";
+import { isPermanentFailure } from "./errors";
+
+export interface DeadLetterTarget {
+  sqs: SQSClient;
+  queueUrl: string;
+}
+
+/** SQS allows 10 attributes per message; ours take 4, so at most this many of the sender's are kept. */
+const KEPT_ATTRIBUTES = 6;
+
+const str = (v: string): MessageAttributeValue => ({ DataType: "String", StringValue: v });
+
+/** The attributes every dead letter carries, so the recorder can store why it failed and where it came from. */
+export function deadLetterAttributes(
+  failure: { code: string; message: string },
+  requestId: string,
+  sourceQueue?: string,
+): Record<string, MessageAttributeValue> {
+  return {
+    [Attr.errorCode]: str(cutReason(failure.code || "unknown", 64)),
+    [Attr.errorMessage]: str(cutReason(failure.message || "(no message)", Limits.reasonBytes)),
+    [Attr.requestId]: str(cutReason(requestId || "unknown", 128)),
+    ...(sourceQueue ? { [Attr.sourceQueue]: str(cutReason(sourceQueue, 256)) } : {}),
+  };
+}
+
+/**
+ * Send an SQS record's original body to a DLQ with its attributes plus errorCode / errorMessage /
+ * requestId / sourceQueue attributes (the attribute names in contracts `Attr`). Throws when the send
+ * fails, so the caller leaves the record to be retried rather than losing it.
+ */
+export async function sendRecordToDlq(
+  record: SQSRecord,
+  failure: { code: string; message: string },
+  target: DeadLetterTarget,
+): Promise<void> {
+  const own = new Set<string>([Attr.errorCode, Attr.errorMessage, Attr.requestId, Attr.sourceQueue]);
+  const attrs: Record<string, MessageAttributeValue> = {};
+  let kept = 0;
+  for (const [k, v] of Object.entries(record.messageAttributes ?? {})) {
+    if (kept >= KEPT_ATTRIBUTES || own.has(k)) continue;
+    if (typeof v.stringValue === "string") attrs[k] = { DataType: v.dataType, StringValue: v.stringValue };
+    else if (typeof v.binaryValue === "string")
+      attrs[k] = { DataType: v.dataType, BinaryValue: Buffer.from(v.binaryValue, "base64") };
+    else continue;
+    kept += 1;
+  }
+  Object.assign(attrs, deadLetterAttributes(failure, record.messageId, record.eventSourceARN));
+  await target.sqs.send(
+    new SendMessageCommand({ QueueUrl: target.queueUrl, MessageBody: record.body, MessageAttributes: attrs }),
+  );
+}
 
 export interface DlqOptions {
   /** The DLQ URL, or a late lookup of it (e.g. from SSM). */
@@ -32,7 +84,8 @@ export function dlqBody(event: unknown): string {
 /**
  * For synchronously invoked handlers (DynamoDB streams, direct invokes), whose failures Lambda's own
  * dead-letter config never sees: on an exception, send the triggering event to the DLQ with the request
- * id and error, then rethrow so the caller still retries (reference §2.1).
+ * id and error (code "exception", or the PermanentFailure's own code), then rethrow so the caller still
+ * retries.
  */
 export function forwardExceptionsToDlq<E, R>(
   handler: (event: E, context: Context) => Promise<R>,
@@ -43,6 +96,7 @@ export function forwardExceptionsToDlq<E, R>(
       return await handler(event, context);
     } catch (error) {
       const e = error as Error;
+      const code = isPermanentFailure(error) ? error.code : "exception";
       logger.error("handler failed; forwarding the event to the DLQ", {
         awsRequestId: context?.awsRequestId,
         error: e,
@@ -53,16 +107,10 @@ export function forwardExceptionsToDlq<E, R>(
           new SendMessageCommand({
             QueueUrl,
             MessageBody: dlqBody(event),
-            MessageAttributes: {
-              [Attr.requestId]: { DataType: "String", StringValue: context?.awsRequestId || "unknown" },
-              [Attr.errorCode]: { DataType: "Number", StringValue: "500" },
-              [Attr.errorMessage]: {
-                DataType: "String",
-                StringValue: cutReason(
-                  `${e?.name ?? "Error"}: ${e?.message ?? String(error)}\n${e?.stack ?? ""}`,
-                ),
-              },
-            },
+            MessageAttributes: deadLetterAttributes(
+              { code, message: `${e?.name ?? "Error"}: ${e?.message ?? String(error)}\n${e?.stack ?? ""}` },
+              context?.awsRequestId,
+            ),
           }),
         );
       } catch (sendError) {

@@ -58,7 +58,10 @@ describe("forwardExceptionsToDlq → dead-letter recorder (fauxqs)", () => {
     const [msg] = await drain(c.sqs, dlq.url, 1);
     expect(JSON.parse(msg.Body!)).toEqual(event);
     expect(msg.MessageAttributes?.[Attr.requestId]?.StringValue).toBe("req-42");
-    expect(msg.MessageAttributes?.[Attr.errorCode]).toMatchObject({ DataType: "Number", StringValue: "500" });
+    expect(msg.MessageAttributes?.[Attr.errorCode]).toMatchObject({
+      DataType: "String",
+      StringValue: "exception",
+    });
     expect(Buffer.byteLength(msg.MessageAttributes![Attr.errorMessage].StringValue!)).toBeLessThanOrEqual(
       Limits.reasonBytes,
     );
@@ -80,7 +83,7 @@ describe("forwardExceptionsToDlq → dead-letter recorder (fauxqs)", () => {
     expect(stored).toMatchObject({
       queueName: dlq.name,
       messageId: msg.MessageId,
-      errorCode: "500",
+      errorCode: "exception",
       requestId: "req-42",
       bodyBytes: Buffer.byteLength(msg.Body!),
     });
