@@ -11,3 +11,4 @@ export * from "./nmap";
 export * from "./ssl";
 export * from "./deployment";
 export * from "./secrets";
+export * from "./targets";
