@@ -26,6 +26,7 @@ import type { S3Event } from "aws-lambda";
 import { handler } from "../src/handlers/parse";
 import { processRawResult } from "../src/handlers/process";
 import { fixture } from "./helpers";
+import { hostileNmapXml } from "./hostile";
 
 /** The results parser end to end on the emulators: S3 object → results topic, ports topic, address-info table. */
 const s3 = new S3Client(s3ClientConfig());
@@ -196,6 +197,29 @@ describe("nmap results parser handler (fauxqs + dynalite)", () => {
     expect(await lastParsed("198.51.100.7")).toBeUndefined();
     await drain(resultsQueue, 1);
     await drain(portsQueue, 2);
+  });
+
+  it("publishes every good host of a result with one host that cannot be built, and counts that one", async () => {
+    setParamOverrides(overrides());
+    const xml = hostileNmapXml({ bannerBytes: 300 * 1024, hostnames: 2000 });
+    const key = await store("scan-hostile", Buffer.from(xml), new Date("2026-11-23T10:05:00Z"));
+    const logged: { m: string; x?: Record<string, unknown> }[] = [];
+    const outcome = await processRawResult(bucket, key, { log: (m, x) => logged.push({ m, x }) });
+    expect(outcome).toMatchObject({ hosts: 4, hostsFailed: 1, messages: 3 });
+    expect(logged).toContainEqual({
+      m: expect.stringMatching(/host skipped/),
+      x: expect.objectContaining({ address: "10.0.0.66", reason: expect.stringMatching(/bytes/) }),
+    });
+    const got = (await drain(resultsQueue, 3)).map((m) => validate(DocumentCollection, JSON.parse(m.Body!)));
+    expect(got.map((c) => c.docs.data[0].data.address).sort()).toEqual(["10.0.0.1", "10.0.0.2", "10.0.0.3"]);
+    // The hostile host's open ports still cascade (its TLS port is worth scanning), with cut attributes.
+    const events = (await drain(portsQueue, 5)).map((m) => JSON.parse(m.Body!) as PortDetected);
+    expect(
+      events
+        .filter((e) => e.address === "10.0.0.66")
+        .map((e) => e.port)
+        .sort(),
+    ).toEqual([21, 443]);
   });
 
   it("fails loudly on a result that is not nmap XML, publishing nothing", async () => {

@@ -25,6 +25,8 @@ import { PARSER_VERSION, parseNmapResult, scanEndOf } from "../parser";
 export interface ProcessOutcome {
   readonly key: string;
   readonly hosts: number;
+  /** Hosts whose documents could not be built (logged with the reason); the other hosts were published. */
+  readonly hostsFailed: number;
   readonly messages: number;
   readonly portEvents: number;
   /** Addresses whose LastScanResultsParsed moved forward; undefined when no address-info table is configured. */
@@ -45,7 +47,8 @@ export async function processRawResult(
   key: string,
   deps: ProcessDeps = {},
 ): Promise<ProcessOutcome> {
-  if (isSidecarKey(key)) return { key, hosts: 0, messages: 0, portEvents: 0, skipped: "request sidecar" };
+  if (isSidecarKey(key))
+    return { key, hosts: 0, hostsFailed: 0, messages: 0, portEvents: 0, skipped: "request sidecar" };
   const raw = await getRawResult(bucket, key, s3Client());
   const tools = createParseTools({
     task: NMAP_TASK,
@@ -55,6 +58,8 @@ export async function processRawResult(
     publisher: deps.publisher ?? new SnsPublisher(resultsTopic, snsClient),
   });
   const run = parseNmapResult(raw, tools);
+  for (const f of run.failedHosts)
+    deps.log?.("host skipped: its documents could not be built", { key, ...f });
   const sent: OutgoingMessage<DocumentCollection>[] = await tools.publishAll();
 
   const events = portEvents(run, raw);
@@ -75,6 +80,7 @@ export async function processRawResult(
   return {
     key,
     hosts: run.hosts.length,
+    hostsFailed: run.failedHosts.length,
     messages: sent.length,
     portEvents: events.length,
     addressesRecorded,

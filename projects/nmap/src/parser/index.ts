@@ -8,10 +8,12 @@ import {
   vulners,
   weakestGrade,
 } from "./scripts";
+import { HostStage, MAX_SCRIPT_OUTPUT_CHARS } from "./limits";
 import { readNmapXml, type NmapHost, type NmapPort, type NmapRun, type NmapScript } from "./xml";
 
 export * from "./xml";
 export * from "./scripts";
+export * from "./limits";
 
 /**
  * nmap XML → document collections, one per host (parent key `{address, address_type}`). Document
@@ -20,9 +22,6 @@ export * from "./scripts";
  * re-ingested data can be told apart from data parsed by an older version.
  */
 export const PARSER_VERSION = "1.0.0";
-
-/** Raw script output kept per script on the ports document (the raw XML keeps everything). */
-export const MAX_SCRIPT_OUTPUT_CHARS = 8 * 1024;
 
 const iso = (d: Date | undefined) => d?.toISOString();
 const DAY_MS = 86_400_000;
@@ -243,10 +242,35 @@ export function scanEndOf(run: NmapRun, raw: RawResult): Date {
 
 export const parentKeyOf = (host: NmapHost) => ({ address: host.address, address_type: host.addressType });
 
-/** Parse one raw nmap result into document collections (the task's ParseFn). Returns the parsed run. */
-export function parseNmapResult(raw: RawResult, tools: ParseTools): NmapRun {
+/** A host whose documents could not be built: reported, while the result's other hosts are kept. */
+export interface HostFailure {
+  readonly address: string;
+  readonly reason: string;
+}
+
+export interface ParsedNmapRun extends NmapRun {
+  /** Hosts of `hosts` that posted no documents, with why. */
+  readonly failedHosts: readonly HostFailure[];
+}
+
+/**
+ * Parse one raw nmap result into document collections (the task's ParseFn). Each host is staged and cut
+ * to the document limit on its own, so one hostile host (a multi-MB banner) is truncated, or at worst
+ * reported in `failedHosts`, and never costs the other hosts their documents.
+ */
+export function parseNmapResult(raw: RawResult, tools: ParseTools): ParsedNmapRun {
   const run = readNmapXml(raw.body);
   const scanEnd = scanEndOf(run, raw);
-  for (const host of run.hosts) postHost(tools.results(parentKeyOf(host)), host, scanEnd);
-  return run;
+  const failedHosts: HostFailure[] = [];
+  for (const host of run.hosts) {
+    const stage = new HostStage(parentKeyOf(host));
+    try {
+      postHost(stage, host, scanEnd);
+    } catch (e) {
+      failedHosts.push({ address: host.address, reason: (e as Error).message });
+      continue;
+    }
+    stage.commit(tools.results(parentKeyOf(host)));
+  }
+  return { ...run, failedHosts };
 }
