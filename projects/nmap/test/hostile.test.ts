@@ -1,20 +1,11 @@
 import { Limits } from "@sec-an/contracts";
-import { createParseTools, messageBytes } from "@sec-an/runtime";
-import { PARSER_VERSION, parseNmapResult } from "../src/parser";
-import { rawResult } from "./helpers";
+import { messageBytes } from "@sec-an/runtime";
+import { parseDocs, rawResult } from "./helpers";
 import { hostileNmapXml } from "./hostile";
 
-/** Item: one host's oversize banner must not cost the other hosts of the same result. */
+/** One host's oversize banner must not cost the other hosts of the same result. */
 function parse(xml: string) {
-  const raw = rawResult(xml);
-  const tools = createParseTools({
-    task: "nmap",
-    metadata: raw.metadata,
-    rawKey: raw.key,
-    parserVersion: PARSER_VERSION,
-  });
-  const run = parseNmapResult(raw, tools);
-  const messages = tools.messages();
+  const { run, messages } = parseDocs(rawResult(xml));
   const docs = messages.flatMap((m) =>
     Object.entries(m.message.docs).flatMap(([type, ds]) => ds.map((d) => ({ type, data: d.data }))),
   );
