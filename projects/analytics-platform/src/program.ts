@@ -22,7 +22,15 @@ import {
   ssmParam,
   ssmReadStatement,
 } from "@sec-an/components";
-import { SearchDomain } from "./infra/domain";
+import {
+  HTTP_METHODS,
+  ROLE_CALLS,
+  esHttpAction,
+  roleHttpAccess,
+  rolePermissions,
+  type HttpMethod,
+} from "./infra/access";
+import { SearchDomain, type DomainAccess } from "./infra/domain";
 import { DEAD_LETTER_INDEX } from "./reporter";
 import { parseConfig, type AnalyticsConfig } from "./stack-config";
 import deadLetterMappings from "../views/dead-letter.mappings.json";
@@ -30,11 +38,15 @@ import deadLettersVis from "../views/dead-letters.visualization.json";
 
 const handler = (file: string) => path.join(__dirname, "handlers", file);
 
-/** What the ingestor and the reporter may do under fine-grained access control: documents, never indices. */
-export const INGEST_ROLE_PERMISSIONS: NonNullable<SecurityRoleSpec["permissions"]> = {
-  cluster_permissions: ["indices:data/write/bulk"],
-  // No create-index: a write to an unknown name fails instead of auto-creating an unmanaged index.
-  index_permissions: [{ index_patterns: ["*"], allowed_actions: ["crud", "indices:admin/aliases/get"] }],
+/** Every method on every path: the admin Lambda (the FGAC master user) manages indices, objects and roles. */
+const ALL_HTTP: DomainAccess["http"] = Object.fromEntries(HTTP_METHODS.map((m) => [m, ["/*"]]));
+/** Dashboards users read and search everything FGAC lets them, and edit only their saved objects. */
+const USER_HTTP: DomainAccess["http"] = {
+  GET: ["/*"],
+  HEAD: ["/*"],
+  POST: ["/*"],
+  PUT: ["/_dashboards/*"],
+  DELETE: ["/_dashboards/*"],
 };
 
 export function program(config: AnalyticsConfig) {
@@ -63,11 +75,15 @@ export function program(config: AnalyticsConfig) {
     tags,
   });
   const vpcConfig = { subnetIds: privateSubnets, securityGroupIds: [lambdaSg.id] };
-  const esHttp = (sid: string, actions: string[]) => ({
-    Sid: sid,
-    Action: actions.map((a) => `es:ESHttp${a}`),
-    Resource: pulumi.interpolate`${domainArn}/*`,
-  });
+  // The Lambdas' own IAM grants mirror their access-policy entries: same methods, same paths.
+  const esHttp = (sid: string, http: DomainAccess["http"]) =>
+    (Object.entries(http) as [HttpMethod, string[]][]).map(([m, paths]) => ({
+      Sid: `${sid}${esHttpAction(m).slice("es:ESHttp".length)}`,
+      Action: esHttpAction(m),
+      Resource: paths.map((p) => pulumi.interpolate`${domainArn}${p}`),
+    }));
+  const ingestHttp = roleHttpAccess(ROLE_CALLS.sec_an_ingest);
+  const reporterHttp = roleHttpAccess(ROLE_CALLS.sec_an_reporter);
 
   const ingestQueue = new ServiceQueue(`${prefix}-analytics-ingest`, {
     deployment: d,
@@ -109,10 +125,7 @@ export function program(config: AnalyticsConfig) {
     timeout: 300,
     deployment: d,
     vpcConfig,
-    statements: [
-      esHttp("AdministerDomain", ["Get", "Head", "Post", "Put", "Delete"]),
-      ssmReadStatement(d, [Params.esEndpointUrl]),
-    ],
+    statements: [...esHttp("AdministerDomain", ALL_HTTP), ssmReadStatement(d, [Params.esEndpointUrl])],
     tags,
   });
 
@@ -124,7 +137,7 @@ export function program(config: AnalyticsConfig) {
     vpcConfig,
     environment: { [Env.deadLetterQueueUrl]: ingestQueue.deadLetters.url },
     statements: [
-      esHttp("WriteDocuments", ["Get", "Head", "Post", "Put"]),
+      ...esHttp("WriteDocuments", ingestHttp),
       { Sid: "RejectToDlq", Action: "sqs:SendMessage", Resource: ingestQueue.deadLetters.arn },
       ssmReadStatement(d, [Params.esEndpointUrl]),
     ],
@@ -156,7 +169,7 @@ export function program(config: AnalyticsConfig) {
         Action: "s3:GetObject",
         Resource: pulumi.interpolate`${deadLettersBucketArn}/*`,
       },
-      esHttp("WriteDeadLetters", ["Get", "Head", "Post", "Put"]),
+      ...esHttp("WriteDeadLetters", reporterHttp),
       ssmReadStatement(d, [Params.esEndpointUrl]),
     ],
     tags,
@@ -219,7 +232,14 @@ export function program(config: AnalyticsConfig) {
     subnetIds: privateSubnets,
     clientSecurityGroupIds: [lambdaSg.id],
     masterUserArn,
-    principalArns: [admin.role.arn, ingestor.role.arn, reporter.role.arn, usersRoleArn, masterUserArn],
+    access: [
+      { principal: admin.role.arn, http: ALL_HTTP },
+      { principal: ingestor.role.arn, http: ingestHttp },
+      { principal: reporter.role.arn, http: reporterHttp },
+      { principal: usersRoleArn, http: USER_HTTP },
+      // A configured master user (a person's role) administers as the admin Lambda does.
+      ...(config.masterUserArn ? [{ principal: config.masterUserArn, http: ALL_HTTP }] : []),
+    ],
     cognito: {
       userPoolId: ssmParam(d, Params.cognitoUserPool),
       identityPoolId: ssmParam(d, Params.cognitoIdentityPool),
@@ -237,7 +257,8 @@ export function program(config: AnalyticsConfig) {
   });
   const adminReady = [search, admin, endpointExport];
 
-  // Fine-grained access control: writers get document rights only; signed-in users read.
+  // Fine-grained access control: each writer gets exactly the actions of its calls on its own indices
+  // (see infra/access.ts); signed-in users read.
   const role = (
     name: string,
     permissions: SecurityRoleSpec["permissions"],
@@ -260,7 +281,8 @@ export function program(config: AnalyticsConfig) {
       { dependsOn: adminReady },
     );
   const roles = [
-    role("sec_an_ingest", INGEST_ROLE_PERMISSIONS, [ingestor.role.arn, reporter.role.arn]),
+    role("sec_an_ingest", rolePermissions(ROLE_CALLS.sec_an_ingest), [ingestor.role.arn]),
+    role("sec_an_reporter", rolePermissions(ROLE_CALLS.sec_an_reporter), [reporter.role.arn]),
     role("readall", undefined, [usersRoleArn]),
     role("opensearch_dashboards_user", undefined, [usersRoleArn]),
   ];

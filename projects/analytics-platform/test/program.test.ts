@@ -1,5 +1,17 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { checkResources } from "@sec-an/policy";
-import { Params, paramName, savedObjectId } from "@sec-an/contracts";
+import {
+  NMAP_TASK,
+  Params,
+  PlatformIndex,
+  SSL_TASK,
+  indexBase,
+  paramName,
+  readAlias,
+  savedObjectId,
+  writeAlias,
+} from "@sec-an/contracts";
 import { resources, resourcesOfType, resourceNamed, runProgram, setupPulumiMocks } from "@sec-an/testing";
 
 const d = { app: "sec-an", stage: "dev" };
@@ -20,6 +32,10 @@ setup();
 const { runFromConfig } = require("../src/program") as typeof import("../src/program");
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { parseConfig } = require("../src/stack-config") as typeof import("../src/stack-config");
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const access = require("../src/infra/access") as typeof import("../src/infra/access");
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const groups = require("../src/infra/action-groups") as typeof import("../src/infra/action-groups");
 
 const invocationSpec = (name: string) =>
   JSON.parse(resourceNamed("aws:lambda/invocation:Invocation", name).inputs.input);
@@ -62,10 +78,6 @@ describe("analytics-platform program", () => {
       "INDEX_SLOW_LOGS",
       "SEARCH_SLOW_LOGS",
     ]);
-    const access = JSON.parse(domain.inputs.accessPolicies);
-    expect(access.Statement).toHaveLength(1);
-    expect(access.Statement[0].Principal.AWS).toContain("arn:aws:iam::123456789012:role/dev-sec-an-users");
-    expect(access.Statement[0].Principal.AWS).not.toContain("*");
     const sg = resourceNamed("aws:ec2/securityGroup:SecurityGroup", "dev-sec-an-search-sg");
     expect(sg.inputs.ingress).toEqual([
       expect.objectContaining({ fromPort: 443, toPort: 443, securityGroups: [expect.any(String)] }),
@@ -136,7 +148,7 @@ describe("analytics-platform program", () => {
       resourceNamed("aws:iam/rolePolicy:RolePolicy", "dev-sec-an-dead-letter-reporter-policy").inputs.policy,
     );
     const sids = policy.Statement.map((s: any) => s.Sid);
-    expect(sids).toEqual(expect.arrayContaining(["ReadDeadLetters", "WriteDeadLetters"]));
+    expect(sids).toEqual(expect.arrayContaining(["ReadDeadLetters", "WriteDeadLettersPost"]));
     expect(JSON.stringify(policy)).not.toContain(
       'sqs:SendMessage","Resource":"arn:aws:sqs:us-east-1:123456789012:dev-sec-an-analytics-ingest"',
     );
@@ -173,7 +185,7 @@ describe("analytics-platform program", () => {
     ]);
     const ingestRole = invocationSpec("dev-sec-an-fgac-sec-an-ingest");
     expect(ingestRole.permissions.index_permissions[0].allowed_actions).not.toContain("create_index");
-    expect(ingestRole.backendRoles).toHaveLength(2);
+    expect(ingestRole.backendRoles).toHaveLength(1);
     expect(invocationSpec("dev-sec-an-fgac-readall")).toEqual({
       kind: "security-role",
       name: "readall",
@@ -205,6 +217,60 @@ describe("analytics-platform program", () => {
     expect(vis.inputs.insecureValue).toBe(savedObjectId("visualization", "dead-letters"));
   });
 
+  it("lets each principal through the domain policy with only the methods and paths its function uses", () => {
+    const [domain] = resourcesOfType("aws:opensearch/domain:Domain");
+    const arn = "arn:aws:es:us-east-1:123456789012:domain/dev-sec-an-search";
+    const role = (n: string) => resourceNamed("aws:iam/role:Role", `dev-sec-an-${n}-role`).state.arn;
+    const users = "arn:aws:iam::123456789012:role/dev-sec-an-users";
+    const deleteByQuery = ["address_info", "nmap", "resolved_addresses", "resolved_hosts", "ssl"].map(
+      (t) => `${arn}/${t}_*/_delete_by_query`,
+    );
+    const allow = (principal: string, methods: string[], paths: string[]) => ({
+      Effect: "Allow",
+      Principal: { AWS: principal },
+      Action: methods.map((m) => `es:ESHttp${m}`),
+      Resource: paths,
+    });
+    expect(JSON.parse(domain.inputs.accessPolicies)).toEqual({
+      Version: "2012-10-17",
+      Statement: [
+        allow(role("opensearch-admin"), ["Get", "Head", "Post", "Put", "Delete"], [`${arn}/*`]),
+        allow(role("analytics-ingestor"), ["Get"], [`${arn}/_alias/*.write`]),
+        allow(role("analytics-ingestor"), ["Post"], [`${arn}/_bulk`, `${arn}/_msearch`, ...deleteByQuery]),
+        allow(role("dead-letter-reporter"), ["Post"], [`${arn}/_bulk`]),
+        allow(users, ["Get", "Head", "Post"], [`${arn}/*`]),
+        allow(users, ["Put", "Delete"], [`${arn}/_dashboards/*`]),
+      ],
+    });
+    // The functions' own IAM grants say the same.
+    const esStatements = (fn: string) =>
+      JSON.parse(resourceNamed("aws:iam/rolePolicy:RolePolicy", `dev-sec-an-${fn}-policy`).inputs.policy)
+        .Statement.filter((s: any) => String(s.Action).startsWith("es:"))
+        .map((s: any) => [s.Action, s.Resource]);
+    expect(esStatements("analytics-ingestor")).toEqual([
+      ["es:ESHttpGet", [`${arn}/_alias/*.write`]],
+      ["es:ESHttpPost", [`${arn}/_bulk`, `${arn}/_msearch`, ...deleteByQuery]],
+    ]);
+    expect(esStatements("dead-letter-reporter")).toEqual([["es:ESHttpPost", [`${arn}/_bulk`]]]);
+  });
+
+  it("maps the ingestor and the reporter to their own FGAC roles, each with exactly its calls' actions", () => {
+    for (const [name, fn] of [
+      ["sec-an-ingest", "analytics-ingestor"],
+      ["sec-an-reporter", "dead-letter-reporter"],
+    ] as const) {
+      const spec = invocationSpec(`dev-sec-an-fgac-${name}`);
+      expect(spec.backendRoles).toEqual([
+        resourceNamed("aws:iam/role:Role", `dev-sec-an-${fn}-role`).state.arn,
+      ]);
+      const roleName = name.replace(/-/g, "_") as keyof typeof access.ROLE_CALLS;
+      expect(spec.permissions).toEqual(access.rolePermissions(access.ROLE_CALLS[roleName]));
+      expect(
+        groups.permissionProblems(spec.permissions, access.roleNeeds(access.ROLE_CALLS[roleName])),
+      ).toEqual([]);
+    }
+  });
+
   it("passes every policy rule", async () => {
     expect(await checkResources(resources())).toEqual([]);
   });
@@ -231,5 +297,81 @@ describe("analytics-platform stack config", () => {
       /masterUserArn/,
     );
     expect(() => parseConfig(cfg({ logRetentionDays: "10" }), "dev")).toThrow(/logRetentionDays/);
+  });
+});
+
+describe("FGAC roles against the security plugin's action groups", () => {
+  const { ROLE_CALLS, STORE_CALLS, roleNeeds, rolePermissions } = access;
+  const { isClusterAction, permissionProblems, grants, indexMatches } = groups;
+
+  it("puts every call's actions at the level the plugin checks them (msearch and bulk are cluster-level)", () => {
+    for (const [name, c] of Object.entries(STORE_CALLS)) {
+      expect([name, c.cluster.filter((a) => !isClusterAction(a))]).toEqual([name, []]);
+      expect([name, c.index.filter((a) => isClusterAction(a))]).toEqual([name, []]);
+    }
+    expect(isClusterAction("indices:data/read/msearch")).toBe(true);
+    expect(grants(["cluster_composite_ops_ro"], "indices:data/read/msearch")).toBe(true);
+    expect(grants(["crud"], "indices:data/read/msearch")).toBe(true); // …but crud is an index grant
+  });
+
+  it.each(Object.keys(ROLE_CALLS))("%s: every call is granted, and nothing more", (name) => {
+    const role = ROLE_CALLS[name as keyof typeof ROLE_CALLS];
+    expect(permissionProblems(rolePermissions(role), roleNeeds(role))).toEqual([]);
+  });
+
+  it("finds what the old ingest role lacked (msearch, scroll) and what it granted too widely", () => {
+    const old = {
+      cluster_permissions: ["indices:data/write/bulk"],
+      index_permissions: [{ index_patterns: ["*"], allowed_actions: ["crud", "indices:admin/aliases/get"] }],
+    };
+    const problems = permissionProblems(old, roleNeeds(ROLE_CALLS.sec_an_ingest));
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        "cluster action indices:data/read/msearch is not granted",
+        "cluster action indices:data/read/scroll is not granted",
+        "index grant indices:data/read* is wider than any call needs",
+        "index pattern * is not one of the role's",
+      ]),
+    );
+  });
+
+  it("names every store method the ingestor and the reporter call (add a call: one line in STORE_CALLS and the role)", () => {
+    // Methods that make no HTTP request.
+    const local = new Set(["invalidateAliases"]);
+    const called = (files: string[]) =>
+      new Set(
+        files.flatMap((f) =>
+          [...readFileSync(join(__dirname, "../src", f), "utf8").matchAll(/\bstore\.(\w+)(?:\?\.)?\(/g)]
+            .map((m) => m[1])
+            .filter((m) => !local.has(m)),
+        ),
+      );
+    expect([...called(["ingest.ts", "handlers/ingestor.ts"])].sort()).toEqual(
+      [...ROLE_CALLS.sec_an_ingest.calls].sort(),
+    );
+    expect([...called(["reporter.ts", "handlers/dead-letter-reporter.ts"])].sort()).toEqual(
+      [...ROLE_CALLS.sec_an_reporter.calls].sort(),
+    );
+  });
+
+  it("scopes each role to the platform's index prefixes, derived from contracts' naming", () => {
+    const ingest = ROLE_CALLS.sec_an_ingest.indexPatterns;
+    const reporter = ROLE_CALLS.sec_an_reporter.indexPatterns;
+    const covered = (patterns: readonly string[], index: string) =>
+      patterns.some((p) => indexMatches(p, index));
+    for (const idx of [
+      writeAlias(indexBase(NMAP_TASK, "ports", "snapshot")),
+      writeAlias(indexBase(SSL_TASK, "ssl_ciphers", "history")),
+      `${indexBase(NMAP_TASK, "host", "snapshot")}.v0123456789ab`,
+      writeAlias(indexBase(PlatformIndex.addressInfo.task, PlatformIndex.addressInfo.docType, "")),
+      writeAlias(indexBase(PlatformIndex.resolvedHosts.task, PlatformIndex.resolvedHosts.docType, "")),
+    ])
+      expect([idx, covered(ingest, idx), covered(reporter, idx)]).toEqual([idx, true, false]);
+    const deadLetters = writeAlias(
+      indexBase(PlatformIndex.deadLetter.task, PlatformIndex.deadLetter.docType, ""),
+    );
+    expect([covered(ingest, deadLetters), covered(reporter, deadLetters)]).toEqual([false, true]);
+    for (const other of [".kibana_1", ".opendistro_security", readAlias("other_data"), "security-auditlog-x"])
+      expect([other, covered(ingest, other) || covered(reporter, other)]).toEqual([other, false]);
   });
 });

@@ -1,5 +1,13 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { HTTP_METHODS, esHttpAction, type HttpMethod } from "./access";
+
+/** What one IAM principal may send through the domain's access policy (FGAC then decides per index). */
+export interface DomainAccess {
+  principal: pulumi.Input<string>;
+  /** Domain-relative resource paths (`/*` is everything) each HTTP method is allowed on. */
+  http: Partial<Record<HttpMethod, readonly string[]>>;
+}
 
 export interface SearchDomainArgs {
   /** Physical domain name (3..28 lower-case letters, digits, hyphens). */
@@ -15,8 +23,8 @@ export interface SearchDomainArgs {
   /** Security groups of the clients (our Lambdas) allowed to reach HTTPS. */
   clientSecurityGroupIds: pulumi.Input<string>[];
   masterUserArn: pulumi.Input<string>;
-  /** IAM roles allowed through the domain policy (FGAC then decides what each may do). */
-  principalArns: pulumi.Input<string>[];
+  /** Each principal allowed through the domain policy, with only the methods and paths it uses. */
+  access: readonly DomainAccess[];
   cognito: { userPoolId: pulumi.Input<string>; identityPoolId: pulumi.Input<string> };
   logRetentionDays: number;
   tags?: Record<string, string>;
@@ -139,18 +147,14 @@ export class SearchDomain extends pulumi.ComponentResource {
 
     const domainArn = pulumi.interpolate`arn:${partition}:es:${region}:${account}:domain/${args.domainName}`;
     const accessPolicies = pulumi
-      .all([domainArn, pulumi.all(args.principalArns)])
+      .all([domainArn, pulumi.all(args.access.map((a) => a.principal))])
       .apply(([arn, principals]) =>
         JSON.stringify({
           Version: "2012-10-17",
-          Statement: [
-            {
-              Effect: "Allow",
-              Principal: { AWS: [...new Set(principals)].sort() },
-              Action: ["es:ESHttpGet", "es:ESHttpHead", "es:ESHttpPost", "es:ESHttpPut", "es:ESHttpDelete"],
-              Resource: `${arn}/*`,
-            },
-          ],
+          Statement: accessStatements(
+            arn,
+            args.access.map((a, i) => ({ principal: principals[i], http: a.http })),
+          ),
         }),
       );
 
@@ -199,4 +203,32 @@ export class SearchDomain extends pulumi.ComponentResource {
     this.arn = this.domain.arn;
     this.registerOutputs({ domain: this.domain, endpoint: this.endpoint, arn: this.arn });
   }
+}
+
+/**
+ * Access-policy statements: per principal, one statement per distinct set of paths, holding every
+ * method allowed on exactly those paths. Pure, so a test can assert the exact document.
+ */
+export function accessStatements(
+  domainArn: string,
+  access: ReadonlyArray<{ principal: string; http: DomainAccess["http"] }>,
+): Array<{ Effect: "Allow"; Principal: { AWS: string }; Action: string[]; Resource: string[] }> {
+  const out: ReturnType<typeof accessStatements> = [];
+  for (const { principal, http } of access) {
+    const byPaths = new Map<string, HttpMethod[]>();
+    for (const m of HTTP_METHODS) {
+      const paths = http[m];
+      if (!paths?.length) continue;
+      const key = JSON.stringify([...new Set(paths)].sort());
+      byPaths.set(key, [...(byPaths.get(key) ?? []), m]);
+    }
+    for (const [key, methods] of byPaths)
+      out.push({
+        Effect: "Allow",
+        Principal: { AWS: principal },
+        Action: methods.map(esHttpAction),
+        Resource: (JSON.parse(key) as string[]).map((p) => `${domainArn}${p}`),
+      });
+  }
+  return out;
 }

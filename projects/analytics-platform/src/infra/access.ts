@@ -1,0 +1,130 @@
+/**
+ * Who may do what in the search domain, from one table: the HTTP calls each function makes
+ * (`STORE_CALLS`, one line per store method), which role makes which calls (`ROLE_CALLS`), and from
+ * those the fine-grained-access-control permissions and the domain access policy statements. A test
+ * checks every role's permissions against the security plugin's action groups, so a call added to the
+ * ingestor without its permission fails in CI instead of on a real domain.
+ */
+import { NMAP_TASK, PlatformIndex, SSL_TASK, type SecurityRoleSpec } from "@sec-an/contracts";
+import type { RoleNeeds } from "./action-groups";
+
+export const HTTP_METHODS = ["GET", "HEAD", "POST", "PUT", "DELETE"] as const;
+export type HttpMethod = (typeof HTTP_METHODS)[number];
+/** The IAM action of an HTTP method on an OpenSearch Service domain, e.g. `es:ESHttpGet`. */
+export const esHttpAction = (m: HttpMethod) => `es:ESHttp${m[0]}${m.slice(1).toLowerCase()}`;
+
+/** One HTTP call to the domain and the security-plugin transport actions it is authorised as. */
+export interface StoreCall {
+  readonly method: HttpMethod;
+  /** Request path; `{index}` stands for each of the role's index patterns. */
+  readonly path: string;
+  /** Actions the plugin checks against cluster permissions (`isClusterPerm`: bulk, msearch, scroll…). */
+  readonly cluster: readonly string[];
+  /** Actions it checks against index permissions, on the indices the request names. */
+  readonly index: readonly string[];
+}
+
+/**
+ * Every `OpenSearchStore` method the ingestor and the reporter use. delete_by_query runs as the
+ * caller: it searches and scrolls, deletes in bulk, clears the scroll and (refresh=true) refreshes.
+ */
+export const STORE_CALLS = {
+  writeAliases: {
+    method: "GET",
+    path: "/_alias/*.write",
+    cluster: [],
+    index: ["indices:admin/aliases/get"],
+  },
+  countMany: {
+    method: "POST",
+    path: "/_msearch",
+    cluster: ["indices:data/read/msearch"],
+    index: ["indices:data/read/search"],
+  },
+  bulk: {
+    method: "POST",
+    path: "/_bulk",
+    cluster: ["indices:data/write/bulk"],
+    index: ["indices:data/write/bulk[s]", "indices:data/write/index", "indices:data/write/delete"],
+  },
+  deleteByQuery: {
+    method: "POST",
+    path: "/{index}/_delete_by_query",
+    cluster: ["indices:data/read/scroll", "indices:data/read/scroll/clear", "indices:data/write/bulk"],
+    index: [
+      "indices:data/write/delete/byquery",
+      "indices:data/read/search",
+      "indices:data/write/bulk[s]",
+      "indices:data/write/delete",
+      "indices:admin/refresh",
+    ],
+  },
+} as const satisfies Record<string, StoreCall>;
+export type StoreCallName = keyof typeof STORE_CALLS;
+
+/** Index patterns of a task's indices: base names, `.write`/`.read` aliases and versioned physical indices. */
+export const taskIndexPattern = (task: string) => `${task}_*`;
+
+/** Tasks whose collections the ingestor writes: the scanners', and the platform's DynamoDB views. */
+export const INGESTED_TASKS = [
+  NMAP_TASK,
+  SSL_TASK,
+  PlatformIndex.addressInfo.task,
+  PlatformIndex.resolvedAddresses.task,
+  PlatformIndex.resolvedHosts.task,
+] as const;
+
+export interface RoleCalls {
+  /** Store methods the role's functions call (see `STORE_CALLS`). */
+  readonly calls: readonly StoreCallName[];
+  /** The only indices it touches. */
+  readonly indexPatterns: readonly string[];
+}
+
+/** The FGAC roles we define, and what their functions do with the store. */
+export const ROLE_CALLS = {
+  sec_an_ingest: {
+    calls: ["writeAliases", "countMany", "bulk", "deleteByQuery"],
+    indexPatterns: INGESTED_TASKS.map(taskIndexPattern),
+  },
+  sec_an_reporter: {
+    calls: ["bulk"],
+    indexPatterns: [taskIndexPattern(PlatformIndex.deadLetter.task)],
+  },
+} as const satisfies Record<string, RoleCalls>;
+export type RoleName = keyof typeof ROLE_CALLS;
+
+const uniq = (xs: Iterable<string>) => [...new Set(xs)].sort();
+
+/** The actions a role's calls need, per level, and the indices it needs them on. */
+export function roleNeeds(role: RoleCalls): RoleNeeds {
+  const calls = role.calls.map((c) => STORE_CALLS[c] as StoreCall);
+  return {
+    cluster: uniq(calls.flatMap((c) => c.cluster)),
+    index: uniq(calls.flatMap((c) => c.index)),
+    indexPatterns: [...role.indexPatterns],
+  };
+}
+
+/** The FGAC permissions of a role: exactly the actions of its calls, on exactly its index patterns. */
+export function rolePermissions(role: RoleCalls): NonNullable<SecurityRoleSpec["permissions"]> {
+  const n = roleNeeds(role);
+  return {
+    cluster_permissions: [...n.cluster],
+    index_permissions: [{ index_patterns: [...n.indexPatterns], allowed_actions: [...n.index] }],
+  };
+}
+
+/** Domain-relative resource paths of a role's calls, per HTTP method (for the access policy). */
+export function roleHttpAccess(role: RoleCalls): Partial<Record<HttpMethod, string[]>> {
+  const out: Partial<Record<HttpMethod, Set<string>>> = {};
+  for (const name of role.calls) {
+    const c: StoreCall = STORE_CALLS[name];
+    const paths = c.path.includes("{index}")
+      ? role.indexPatterns.map((p) => c.path.replace("{index}", p))
+      : [c.path];
+    // An ARN resource has no query string, and `*` in it already matches any characters.
+    for (const p of paths) (out[c.method] ??= new Set()).add(p);
+  }
+  return Object.fromEntries(Object.entries(out).map(([m, s]) => [m, uniq(s!)]));
+}
