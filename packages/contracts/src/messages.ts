@@ -81,6 +81,9 @@ export const RawResultMetadata = Type.Object(
 );
 export type RawResultMetadata = Static<typeof RawResultMetadata>;
 
+/** A doc type: the `{docType}` part of `{task}_{docType}_snapshot`. */
+const DocTypeName = Type.String({ pattern: "^[a-z][a-z0-9_]{0,40}$" });
+
 export const CollectionDoc = Type.Object({
   nonTemporalKey: Sha256,
   data: Type.Record(Type.String(), Type.Unknown()),
@@ -102,7 +105,18 @@ export const DocumentCollection = Type.Object(
     scanStartTime: IsoTime,
     scanEndTime: IsoTime,
     lineage: ResultLineage,
-    docs: Type.Record(Type.String({ pattern: "^[a-z][a-z0-9_]{0,40}$" }), Type.Array(CollectionDoc)),
+    docs: Type.Record(DocTypeName, Type.Array(CollectionDoc)),
+    /**
+     * Every doc type the task owns, including those this scan found nothing for: the ingestor clears the
+     * parent's older documents from each of them. Absent in messages published before the field existed;
+     * then only the types present in `docs` are cleared.
+     */
+    docTypes: Type.Optional(Type.Array(DocTypeName, { maxItems: 64, uniqueItems: true })),
+    /**
+     * When the parser ran (one value per parse run, on every part). A later parse of the same scan
+     * replaces an earlier one's documents whatever their keys; absent counts as the scan's end time.
+     */
+    parsedAt: Type.Optional(IsoTime),
     /** Present when the collection was split: every part carries the same keys. */
     part: Type.Optional(
       Type.Object({ index: Type.Integer({ minimum: 0 }), count: Type.Integer({ minimum: 1 }) }),
@@ -113,6 +127,23 @@ export const DocumentCollection = Type.Object(
   { title: "DocumentCollection" },
 );
 export type DocumentCollection = Static<typeof DocumentCollection>;
+
+/**
+ * The ingestor's per-(task, parent) "latest scan" markers, one document each, written with the
+ * collection's generation as an external version: the record of which scan owns a parent's snapshot,
+ * even when that scan found no documents at all. Index base `ingest_marker_data`.
+ */
+export const IngestMarkerIndex = { task: "ingest_marker", docType: "data" } as const;
+
+/** Ingest rules on scan times. */
+export const ScanTimeRules = {
+  /**
+   * A scan may end at most this far in the future of the ingestor's clock (clock skew between the
+   * scanner and the ingestor). Later end times are rejected: as a version they would freeze the
+   * parent's snapshot until that time.
+   */
+  futureToleranceMs: 5 * 60_000,
+} as const;
 
 /** One document for one index (dead letters, ad-hoc records). */
 export const SingleDocument = Type.Object(

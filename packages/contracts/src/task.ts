@@ -1,4 +1,6 @@
 import type { KeyFields, RawResultMetadata } from "./messages";
+import { NMAP_TASK, NmapDocType } from "./nmap";
+import { SSL_TASK, SslDocType } from "./ssl";
 
 /**
  * The contract a scanner author implements: `scan` turns a validated request into raw bytes, and
@@ -46,3 +48,19 @@ export interface RawResult {
 }
 
 export type ParseFn = (raw: RawResult, tools: ParseTools) => Promise<void> | void;
+
+/**
+ * The doc types each built-in task owns: every `{task}_{docType}_snapshot` its parser may write. A
+ * collection lists all of them (empty ones too) so the ingestor clears a parent's older documents from
+ * each, e.g. the `cves` of a host whose rescan found none. A task not listed here passes its own list
+ * (`docTypes` of the parser options).
+ */
+export const TaskDocTypes: Readonly<Record<string, readonly string[]>> = {
+  [NMAP_TASK]: Object.values(NmapDocType),
+  [SSL_TASK]: Object.values(SslDocType),
+};
+
+/** The doc types `task` owns, or undefined when it declares none here. */
+export function ownedDocTypes(task: string): readonly string[] | undefined {
+  return Object.hasOwn(TaskDocTypes, task) ? TaskDocTypes[task] : undefined;
+}

@@ -2,6 +2,7 @@ import {
   Lineage,
   isValid,
   keyHash,
+  ownedDocTypes,
   type DocumentCollection,
   type KeyFields,
   type ParseTools,
@@ -18,6 +19,10 @@ export interface ParseToolsOptions {
   parserVersion: string;
   publisher?: Publisher;
   budgetBytes?: number;
+  /** Doc types the task owns; default its entry in contracts `TaskDocTypes`. */
+  docTypes?: readonly string[];
+  /** When this parse run started (default now): every context of the run carries it. */
+  parsedAt?: Date;
 }
 
 /** ParseTools that remember every context they made, so the caller can build or publish them all at the end. */
@@ -52,6 +57,8 @@ export function createParseTools(opts: ParseToolsOptions): TrackedParseTools {
     throw new Error(`raw result ${opts.rawKey} belongs to task ${opts.metadata.task}, not ${opts.task}`);
   }
   const lineage = resultLineage(opts.metadata, opts.rawKey, opts.parserVersion);
+  const docTypes = opts.docTypes ?? ownedDocTypes(opts.task);
+  const parsedAt = opts.parsedAt ?? new Date();
   // One context per parent key: two collections for one parent would each delete the other's snapshot docs.
   const byParent = new Map<string, ResultsContext>();
   const tools: TrackedParseTools = {
@@ -68,6 +75,8 @@ export function createParseTools(opts: ParseToolsOptions): TrackedParseTools {
           lineage,
           publisher: opts.publisher,
           budgetBytes: opts.budgetBytes,
+          docTypes,
+          parsedAt,
         });
         byParent.set(id, ctx);
       }

@@ -40,6 +40,13 @@ export interface ResultsContextOptions {
   budgetBytes?: number;
   /** Set `history: false` for collections that should only update the snapshot flavour (e.g. table syncs). */
   history?: boolean;
+  /**
+   * Every doc type the task owns. Each message lists them (plus any type posted), so the ingestor clears
+   * the parent's older documents of a type this scan found nothing for.
+   */
+  docTypes?: readonly string[];
+  /** When this parse run started: a later parse of the same scan replaces an earlier one's documents. */
+  parsedAt?: string | Date;
 }
 
 interface Posted {
@@ -51,8 +58,7 @@ const iso = (t: string | Date) => (typeof t === "string" ? new Date(t) : t).toIS
 
 /**
  * Collects the documents a parser produces for one parent key and publishes them as DocumentCollection
- * messages. Differences from the original (reference §2.2, §11): keys are sha256 of canonical JSON (not
- * a language repr), documents are deep-copied when posted (later mutation of the caller's object cannot
+ * messages. Keys are sha256 of canonical JSON (stable across languages and versions), documents are deep-copied when posted (later mutation of the caller's object cannot
  * leak in or be lost), and a collection larger than one message is split into parts instead of failing.
  */
 export class ResultsContext implements ResultsContextApi {
@@ -69,6 +75,8 @@ export class ResultsContext implements ResultsContextApi {
   private readonly publisher?: Publisher;
   private readonly budget: number;
   private readonly history?: boolean;
+  private readonly docTypes?: readonly string[];
+  private readonly parsedAt?: string;
 
   constructor(opts: ResultsContextOptions) {
     this.task = opts.task;
@@ -82,6 +90,10 @@ export class ResultsContext implements ResultsContextApi {
     this.publisher = opts.publisher;
     this.budget = opts.budgetBytes ?? Limits.publishBudgetBytes;
     this.history = opts.history;
+    for (const t of opts.docTypes ?? [])
+      if (!DOC_TYPE.test(t)) throw new Error(`invalid doc type ${JSON.stringify(t)} in docTypes`);
+    this.docTypes = opts.docTypes;
+    this.parsedAt = opts.parsedAt === undefined ? undefined : iso(opts.parsedAt);
   }
 
   pushContext(fields: KeyFields): void {
@@ -170,6 +182,8 @@ export class ResultsContext implements ResultsContextApi {
       scanEndTime: this.scanEndTime,
       lineage: this.lineage,
       ...(this.history === undefined ? {} : { history: this.history }),
+      ...(this.docTypes ? { docTypes: [...new Set([...this.docTypes, ...this.docs.keys()])].sort() } : {}),
+      ...(this.parsedAt ? { parsedAt: this.parsedAt } : {}),
     };
     const attributes = this.attributes();
     return splitCollection(head, entries, attributes, this.budget).map((message) => {

@@ -64,6 +64,8 @@ export interface ParserOptions {
   parserVersion: string;
   parse: ParseFn;
   budgetBytes?: number;
+  /** Doc types the task owns (default: its entry in contracts `TaskDocTypes`). */
+  docTypes?: readonly string[];
 }
 
 /** Run a parser over one raw result and return the messages it produced, without publishing anything. */
@@ -77,6 +79,7 @@ export async function runParser(
     rawKey: raw.key,
     parserVersion: opts.parserVersion,
     budgetBytes: opts.budgetBytes,
+    docTypes: opts.docTypes,
   });
   await opts.parse(raw, tools);
   return tools.messages();

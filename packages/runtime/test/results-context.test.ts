@@ -284,3 +284,64 @@ describe("SnsPublisher against fauxqs", () => {
     ).toEqual([...Array(13).keys()]);
   });
 });
+
+describe("owned doc types and the parse run", () => {
+  const metadata = { scanId: "scan-1", task: "nmap", scanStartTime: start, scanEndTime: end, request: {} };
+
+  it("lists every doc type the task owns on every part, the empty ones included", () => {
+    const tools = createParseTools({
+      task: "nmap",
+      metadata,
+      rawKey: lineage.rawKey,
+      parserVersion: "1",
+      parsedAt: new Date("2026-11-23T10:06:00Z"),
+      budgetBytes: 4096,
+    });
+    const c = tools.results({ address: "10.0.0.1" });
+    for (let port = 1; port <= 40; port++) {
+      c.pushContext({ port });
+      c.postResults("ports", { service: "x".repeat(40) });
+      c.popContext();
+    }
+    const parts = tools.messages().map((m) => m.message);
+    expect(parts.length).toBeGreaterThan(1);
+    for (const p of parts) {
+      expect(p.docTypes).toEqual(["cves", "data", "os", "ports", "ssl_cert", "ssl_ciphers", "ssl_protos"]);
+      expect(p.parsedAt).toBe("2026-11-23T10:06:00.000Z");
+    }
+  });
+
+  it("publishes an empty collection for a parent with no documents, so its old ones are cleared", () => {
+    const tools = createParseTools({ task: "nmap", metadata, rawKey: lineage.rawKey, parserVersion: "1" });
+    tools.results({ address: "10.0.0.2" });
+    const [m] = tools.messages();
+    expect(m.message.docs).toEqual({});
+    expect(m.message.docTypes).toContain("ports");
+  });
+
+  it("adds a posted type the declaration lacks, and refuses an invalid declared type", () => {
+    const c = new ResultsContext({
+      task: "custom",
+      parentKey: { id: "a" },
+      scanId: "s",
+      scanStartTime: start,
+      scanEndTime: end,
+      lineage: { ...lineage, task: "custom" },
+      docTypes: ["alpha"],
+    });
+    c.postResults("beta", { x: 1 });
+    expect(c.messages()[0].message.docTypes).toEqual(["alpha", "beta"]);
+    expect(
+      () =>
+        new ResultsContext({
+          task: "custom",
+          parentKey: { id: "a" },
+          scanId: "s",
+          scanStartTime: start,
+          scanEndTime: end,
+          lineage,
+          docTypes: ["Bad-Type"],
+        }),
+    ).toThrow(/invalid doc type/);
+  });
+});

@@ -1,4 +1,4 @@
-import { Attr, NMAP_TASK, ScanRequest, type ParseFn, type RawResult } from "@sec-an/contracts";
+import { Attr, NMAP_TASK, ScanRequest, TaskDocTypes, type ParseFn, type RawResult } from "@sec-an/contracts";
 import { portEventAttributes, portEvents } from "./cascade";
 import { PARSER_VERSION, parseNmapResult, readNmapXml } from "./parser";
 
@@ -32,6 +32,8 @@ export function cascades(raw: RawResult): CascadeMessage[] {
 export const nmapTask = {
   name: NMAP_TASK,
   parserVersion: PARSER_VERSION,
+  /** Every doc type the parser may post (declared in contracts): each collection lists them so rescans clear stale ones. */
+  docTypes: TaskDocTypes[NMAP_TASK],
   parse,
   requestSchema: ScanRequest,
   cascades,

@@ -1,4 +1,4 @@
-import { PortDetected, SSL_TASK } from "@sec-an/contracts";
+import { PortDetected, SSL_TASK, TaskDocTypes } from "@sec-an/contracts";
 import { PARSER_VERSION, parse } from "./parser/parse";
 import { createScan } from "./scanner";
 
@@ -11,6 +11,8 @@ export const scan = createScan();
 export const sslTask = {
   name: SSL_TASK,
   parserVersion: PARSER_VERSION,
+  /** Every doc type the parser may post (declared in contracts): each collection lists them so rescans clear stale ones. */
+  docTypes: TaskDocTypes[SSL_TASK],
   parse,
   scan,
   requestSchema: PortDetected,
