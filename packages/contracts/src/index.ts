@@ -12,3 +12,4 @@ export * from "./ssl";
 export * from "./deployment";
 export * from "./secrets";
 export * from "./targets";
+export * from "./scanner";

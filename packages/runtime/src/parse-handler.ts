@@ -1,0 +1,224 @@
+import { PublishBatchCommand, type SNSClient } from "@aws-sdk/client-sns";
+import {
+  Limits,
+  taskParams,
+  validate,
+  type CascadeAttributes,
+  type CascadeEvent,
+  type CascadeTopic,
+  type DocumentCollection,
+  type RawResult,
+  type ScannerModule,
+  type ScannerParseTools,
+} from "@sec-an/contracts";
+import type { TSchema } from "@sinclair/typebox";
+import type { Context, S3Event } from "aws-lambda";
+import { snsClient } from "./aws";
+import { logger } from "./batch";
+import { getParam } from "./params";
+import { createParseTools } from "./parse-tools";
+import { SnsPublisher, batches, messageBytes, type OutgoingMessage, type Publisher } from "./publisher";
+import { getRawResult, isSidecarKey } from "./raw-store";
+import { makeScanHandler, s3EventKey } from "./task-kit";
+
+/**
+ * The one parse handler of every scanner: parse a raw result with the module's parser, publish its
+ * document collections to the task's results topic and its cascade events to their topics, then run
+ * the project's hook (if any) with what the parser returned. A scanner's parse handler file is one line.
+ */
+
+/** What one parse produced, nothing published yet. */
+export interface ParsedResult<R = unknown> {
+  readonly messages: OutgoingMessage<DocumentCollection>[];
+  readonly cascades: CascadeEvent[];
+  /** What the module's `parse` returned. */
+  readonly result: R;
+}
+
+type Parsable<R> = Pick<
+  ScannerModule<TSchema, TSchema, R>,
+  "name" | "parserVersion" | "docTypes" | "parse"
+> & {
+  readonly cascades?: readonly CascadeTopic[];
+};
+
+/** A cascade event as checked against its topic's declaration (types, names, schema, size). */
+export function cascadeEvent(
+  task: string,
+  topics: readonly CascadeTopic[],
+  topic: string,
+  event: unknown,
+  attributes: CascadeAttributes,
+): CascadeEvent {
+  const decl = topics.find((t) => t.name === topic);
+  if (!decl)
+    throw new Error(
+      `${task}: emit to ${JSON.stringify(topic)}, which the scanner module does not declare in its cascades`,
+    );
+  validate(decl.event, event);
+  const attrs: Record<string, { type: "String" | "Number"; value: string }> = {};
+  for (const [name, v] of Object.entries(attributes)) {
+    if (v === undefined || v === "") continue;
+    const type = decl.attributes[name];
+    if (!type)
+      throw new Error(`${task}: attribute ${JSON.stringify(name)} is not one the ${topic} topic declares`);
+    if (type === "Number" && !Number.isFinite(typeof v === "number" ? v : Number(v)))
+      throw new Error(
+        `${task}: attribute ${name} of the ${topic} topic must be a number, got ${JSON.stringify(v)}`,
+      );
+    attrs[name] = { type, value: String(v) };
+  }
+  const body = JSON.stringify(event);
+  const bytes = messageBytes(body, Object.fromEntries(Object.entries(attrs).map(([k, a]) => [k, a.value])));
+  if (bytes > Limits.publishBudgetBytes)
+    throw new Error(
+      `${task}: a ${topic} event is ${bytes} bytes, over the ${Limits.publishBudgetBytes}-byte budget`,
+    );
+  return { topic, event, attributes: attrs };
+}
+
+/** Run a scanner's parser over one raw result: documents and cascade events, nothing published. */
+export async function runScannerParser<R>(
+  raw: RawResult,
+  scanner: Parsable<R>,
+  opts: { budgetBytes?: number } = {},
+): Promise<ParsedResult<R>> {
+  const base = createParseTools({
+    task: scanner.name,
+    metadata: raw.metadata,
+    rawKey: raw.key,
+    parserVersion: scanner.parserVersion,
+    budgetBytes: opts.budgetBytes,
+  });
+  const cascades: CascadeEvent[] = [];
+  const tools: ScannerParseTools = {
+    results: (parentKey) => base.results(parentKey),
+    emit: (topic, event, attributes) =>
+      cascades.push(cascadeEvent(scanner.name, scanner.cascades ?? [], topic, event, attributes)),
+  };
+  const result = await scanner.parse(raw, tools);
+  // Build every message first: an invalid or oversize document fails the result before anything is sent.
+  const messages = base.messages();
+  const owned = new Set(scanner.docTypes);
+  for (const m of messages)
+    for (const docType of Object.keys(m.message.docs))
+      if (!owned.has(docType))
+        throw new Error(
+          `${scanner.name}: the parser posted ${docType} documents, but the module declares only [${[...owned].join(", ")}]: they would have no index`,
+        );
+  return { messages, cascades, result };
+}
+
+/** Where cascade events go: SNS in Lambdas, a collector in tests and `sec-an parse`. */
+export interface CascadePublisher {
+  publish(topic: CascadeTopic, events: readonly CascadeEvent[]): Promise<void>;
+}
+
+/** Publishes cascade events to the topic whose ARN the topic's SSM parameter holds (read late, cached). */
+export class SnsCascadePublisher implements CascadePublisher {
+  constructor(private readonly sns: () => SNSClient = snsClient) {}
+
+  async publish(topic: CascadeTopic, events: readonly CascadeEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    const topicArn = await getParam(topic.param);
+    const sized = events.map((e) => ({
+      event: e,
+      message: e.event,
+      body: JSON.stringify(e.event),
+      attributes: Object.fromEntries(Object.entries(e.attributes).map(([k, a]) => [k, a.value])),
+    }));
+    for (const batch of batches(sized)) {
+      const out = await this.sns().send(
+        new PublishBatchCommand({
+          TopicArn: topicArn,
+          PublishBatchRequestEntries: batch.map((m, i) => ({
+            Id: String(i),
+            Message: m.body,
+            MessageAttributes: Object.fromEntries(
+              Object.entries(m.event.attributes).map(([k, a]) => [
+                k,
+                { DataType: a.type, StringValue: a.value },
+              ]),
+            ),
+          })),
+        }),
+      );
+      if (out.Failed?.length) {
+        const reasons = out.Failed.map((f) => `${f.Id}: ${f.Code ?? "error"} ${f.Message ?? ""}`.trim()).join(
+          "; ",
+        );
+        throw new Error(
+          `publishing ${topic.name} events to ${topicArn}: ${out.Failed.length} of ${batch.length} failed: ${reasons}`,
+        );
+      }
+    }
+  }
+}
+
+export interface ScannerParseHandlerOptions<R> {
+  /** Where collections go (default: the task's results topic, from SSM, late). */
+  readonly publisher?: Publisher;
+  readonly cascadePublisher?: CascadePublisher;
+  /** Runs after everything was published, with what the parser returned (e.g. nmap records parse times). */
+  readonly afterPublish?: (raw: RawResult, parsed: ParsedResult<R>) => Promise<void>;
+  readonly budgetBytes?: number;
+}
+
+export interface ParseOutcome {
+  readonly key: string;
+  readonly messages: number;
+  readonly cascades: number;
+}
+
+/**
+ * S3-event handler for a scanner's raw-results bucket. Every record is attempted; failures are thrown
+ * together at the end so Lambda retries and then the async-invoke DLQ keeps the event. Re-publishing is
+ * harmless: document ids are deterministic, and cascaded scans of the same port overwrite each other.
+ */
+export function makeScannerParseHandler<R>(
+  scanner: Parsable<R>,
+  opts: ScannerParseHandlerOptions<R> = {},
+): (event: S3Event, context?: Context) => Promise<ParseOutcome[]> {
+  const publisher =
+    opts.publisher ??
+    new SnsPublisher(() => getParam(taskParams(scanner.name, "task-execution").resultsTopicArn));
+  const cascadePublisher = opts.cascadePublisher ?? new SnsCascadePublisher();
+  return async (event, context) => {
+    if (context) logger.addContext(context);
+    const failures: string[] = [];
+    const outcomes: ParseOutcome[] = [];
+    for (const r of event.Records ?? []) {
+      const bucket = r.s3.bucket.name;
+      const key = s3EventKey(r.s3.object.key);
+      if (isSidecarKey(key)) continue;
+      try {
+        const raw = await getRawResult(bucket, key);
+        const parsed = await runScannerParser(raw, scanner, { budgetBytes: opts.budgetBytes });
+        await publisher.publish(parsed.messages);
+        for (const topic of scanner.cascades ?? [])
+          await cascadePublisher.publish(
+            topic,
+            parsed.cascades.filter((c) => c.topic === topic.name),
+          );
+        await opts.afterPublish?.(raw, parsed);
+        const outcome = { key, messages: parsed.messages.length, cascades: parsed.cascades.length };
+        logger.info("raw result parsed", { task: scanner.name, ...outcome });
+        outcomes.push(outcome);
+      } catch (e) {
+        logger.error("raw result failed to parse", { task: scanner.name, bucket, key, error: e as Error });
+        failures.push(`s3://${bucket}/${key}: ${(e as Error).message}`);
+      }
+    }
+    if (failures.length) throw new Error(`${failures.length} raw result(s) failed: ${failures.join("; ")}`);
+    return outcomes;
+  };
+}
+
+/** The scan handler of a Lambda scanner: its module's request schema and scan function. */
+export function makeScannerScanHandler<S extends TSchema>(
+  scanner: Pick<ScannerModule<S>, "name" | "requestSchema" | "scan">,
+) {
+  const scan = scanner.scan;
+  if (scan.kind !== "lambda") throw new Error(`${scanner.name} scans in a container: it has no scan Lambda`);
+  return makeScanHandler<S>({ task: scanner.name, requestSchema: scanner.requestSchema, scan: scan.run });
+}
