@@ -1,13 +1,18 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 
-/** When raw results move to cheaper storage and when they expire (days after creation). */
+/**
+ * When raw results move to cheaper storage, and whether they are ever deleted (days after creation).
+ * The lake is what re-ingestion replays, so by default nothing is deleted: results end in Glacier
+ * Instant Retrieval, which a plain GetObject still reads in milliseconds (per-GB retrieval fee, 90-day
+ * minimum), so re-ingestion needs no restore step. Deep Archive would need one (hours), so it is not used.
+ */
 export interface RawRetention {
   /** Move to STANDARD_IA (≥ 30, S3's minimum). Default 30; `false` keeps them in STANDARD. */
   readonly infrequentAccessAfterDays?: number | false;
   /** Move to GLACIER_IR. Default 90; `false` skips it. */
   readonly glacierAfterDays?: number | false;
-  /** Delete current versions. Default 365; `false` keeps raw results forever (re-ingestion reads them). */
+  /** Delete current versions after this many days. Default `false`: never (re-ingestion reads them). */
   readonly expireAfterDays?: number | false;
   /** Delete superseded versions this long after they stopped being current. Default 30. */
   readonly noncurrentExpireAfterDays?: number;
@@ -32,7 +37,7 @@ export interface ResultsBucket {
 export function lifecycleRule(r: RawRetention = {}): aws.types.input.s3.BucketLifecycleConfigurationRule {
   const ia = r.infrequentAccessAfterDays === undefined ? 30 : r.infrequentAccessAfterDays;
   const glacier = r.glacierAfterDays === undefined ? 90 : r.glacierAfterDays;
-  const expire = r.expireAfterDays === undefined ? 365 : r.expireAfterDays;
+  const expire = r.expireAfterDays ?? false;
   const noncurrent = r.noncurrentExpireAfterDays ?? 30;
   const days = (what: string, v: number) => {
     if (!Number.isInteger(v) || v < 1)
@@ -84,7 +89,8 @@ export function tlsOnlyPolicy(bucketArn: string): string {
 
 /**
  * The raw-results lake of one task: encrypted, versioned (a re-run never silently loses the previous
- * result), ACLs disabled, public access blocked, TLS only, and tiered to cheaper storage as it ages.
+ * result), ACLs disabled, public access blocked, TLS only, and tiered to an archive class as it ages
+ * (deleted only when `retention.expireAfterDays` says so).
  */
 export function resultsBucket(name: string, args: ResultsBucketArgs, parent: pulumi.Resource): ResultsBucket {
   const opts = { parent };

@@ -397,16 +397,20 @@ describe("Task", () => {
 });
 
 describe("lifecycleRule", () => {
-  it("defaults to IA at 30 days, Glacier IR at 90, expiry at 365", () => {
-    expect(lifecycleRule()).toMatchObject({
+  it("defaults to IA at 30 days, Glacier Instant Retrieval at 90, and never deletes", () => {
+    const rule = lifecycleRule();
+    expect(rule).toMatchObject({
       transitions: [
         { days: 30, storageClass: "STANDARD_IA" },
         { days: 90, storageClass: "GLACIER_IR" },
       ],
-      expiration: { days: 365 },
     });
+    // Re-ingestion replays the lake: current versions are never expired unless configured.
+    expect(rule.expiration).toBeUndefined();
+    expect(lifecycleRule({ expireAfterDays: undefined }).expiration).toBeUndefined();
   });
-  it("can keep raw results forever", () => {
+  it("deletes raw results only when configured", () => {
+    expect(lifecycleRule({ expireAfterDays: 400 }).expiration).toEqual({ days: 400 });
     expect(lifecycleRule({ expireAfterDays: false }).expiration).toBeUndefined();
   });
   it("rejects schedules S3 would refuse", () => {
