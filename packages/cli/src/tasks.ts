@@ -1,16 +1,24 @@
+import { discoverProjects, loadProject, repoRoot, type RegisteredProject } from "@sec-an/contracts/registry";
 import type { TaskModule } from "./commands/parse";
 
+/** Checks a scanner module has what `sec-an parse` and `sec-an reingest` use, naming what is missing. */
+function asTaskModule(p: RegisteredProject, scanner: unknown): TaskModule {
+  const s = scanner as Partial<TaskModule>;
+  const missing = [
+    s.name === p.task ? "" : `name ${JSON.stringify(p.task)}`,
+    typeof s.parserVersion === "string" ? "" : "parserVersion",
+    typeof s.parse === "function" ? "" : "parse",
+  ].filter(Boolean);
+  if (missing.length) throw new Error(`${p.packageName}: its scanner module lacks ${missing.join(", ")}`);
+  return s as TaskModule;
+}
+
 /**
- * The scanner tasks the CLI knows, loaded lazily. The CLI is the composition root: the only package
- * that imports projects. A scanner added to the platform adds one line here.
+ * The scanner tasks of the registered projects (see `@sec-an/contracts/registry`), each loaded through
+ * its project's public index. `root` is the repository to read the registry from.
  */
-export async function taskRegistry(): Promise<Record<string, TaskModule>> {
-  const [{ nmapTask }, { sslTask }] = await Promise.all([
-    import("@sec-an/project-nmap/src/task"),
-    import("@sec-an/project-ssl/src/task"),
-  ]);
-  return {
-    [nmapTask.name]: nmapTask as unknown as TaskModule,
-    [sslTask.name]: sslTask as unknown as TaskModule,
-  };
+export async function taskRegistry(root: string = repoRoot()): Promise<Record<string, TaskModule>> {
+  const tasks = discoverProjects(root).filter((p) => p.task);
+  const modules = await Promise.all(tasks.map(async (p) => asTaskModule(p, (await loadProject(p)).scanner)));
+  return Object.fromEntries(modules.map((m) => [m.name, m]));
 }

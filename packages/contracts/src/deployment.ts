@@ -1,4 +1,4 @@
-import { PROJECTS, type ProjectName } from "./projects";
+import type { ProjectName } from "./projects";
 import { Params, taskParams, type ParamDef } from "./ssm";
 
 /**
@@ -113,22 +113,18 @@ export function dependencyEdges(deps: Record<string, ProjectDeps> = PROJECT_DEPS
 }
 
 /**
- * Topological order (Kahn), ties broken by the seed's canonical order so the result is stable.
+ * Topological order (Kahn), ties broken by name so the result depends only on the declarations.
  * Throws naming the parameters on a cycle.
  */
 export function deploymentOrder(deps: Record<string, ProjectDeps> = PROJECT_DEPS): ProjectName[] {
   const edges = dependencyEdges(deps);
   const names = Object.keys(deps);
-  const rank = (n: string) => {
-    const i = (PROJECTS as readonly string[]).indexOf(n);
-    return i < 0 ? PROJECTS.length : i;
-  };
   const indegree = new Map(names.map((n) => [n, 0]));
   for (const e of edges) indegree.set(e.to, (indegree.get(e.to) ?? 0) + 1);
   const ready = names.filter((n) => indegree.get(n) === 0);
   const order: string[] = [];
   while (ready.length) {
-    ready.sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+    ready.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     const n = ready.shift()!;
     order.push(n);
     for (const e of edges.filter((x) => x.from === n)) {

@@ -1,13 +1,18 @@
-/** The Pulumi projects of the platform, each deployed as its own stack. */
-export const PROJECTS = [
+/**
+ * The name of a Pulumi project of the platform (its folder under projects/). Open: the projects are
+ * whatever the workspace registers (see `@sec-an/contracts/registry`), so a new scanner needs no edit here.
+ */
+export type ProjectName = string;
+
+/** @deprecated Transitional: the projects are discovered by `@sec-an/contracts/registry`. */
+export const PROJECTS: readonly ProjectName[] = [
   "shared-code",
   "shared-infra",
   "analytics-platform",
   "task-execution",
   "nmap",
   "ssl",
-] as const;
-export type ProjectName = (typeof PROJECTS)[number];
+];
 
 /** Default application name: the first segment of every SSM parameter and resource name. */
 export const DEFAULT_APP = "sec-an";

@@ -157,11 +157,15 @@ export const Params = {
 
 export type ParamKey = keyof typeof Params;
 
-/** Per-task parameters (`/tasks/${task}/…`), published by whichever project owns the task. */
-export function taskParams(task: string, producer: ProjectName) {
+/**
+ * Per-task parameters (`/tasks/${task}/…`), derived from the task name alone. A task is published by
+ * the project of the same name (a scanner project's folder is named after its task), so an error about
+ * a missing parameter names the stack to deploy.
+ */
+export function taskParams(task: string, ..._legacyProducer: [string?]) {
   if (!/^[a-z][a-z0-9_-]{0,30}$/.test(task)) throw new Error(`invalid task name ${JSON.stringify(task)}`);
   const t = (suffix: string, description: string, type: ParamDef["type"] = "String") =>
-    p(`/tasks/${task}${suffix}`, producer, `${task}: ${description}`, type);
+    p(`/tasks/${task}${suffix}`, task, `${task}: ${description}`, type);
   return {
     taskQueueArn: t("/task_queue/arn", "task queue ARN"),
     taskQueueUrl: t("/task_queue/url", "task queue URL"),

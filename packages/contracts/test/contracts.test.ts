@@ -43,9 +43,7 @@ describe("SSM catalogue", () => {
   it("keeps the original paths under /app/stage", () => {
     const d = { app: "sec-an", stage: "dev" };
     expect(paramName(d, Params.ingestQueueUrl)).toBe("/sec-an/dev/analytics/elastic/ingest_queue/id");
-    expect(paramName(d, taskParams("nmap", "nmap").resultsTopicArn)).toBe(
-      "/sec-an/dev/tasks/nmap/results/arn",
-    );
+    expect(paramName(d, taskParams("nmap").resultsTopicArn)).toBe("/sec-an/dev/tasks/nmap/results/arn");
     expect(paramName(d, Params.scanInitiatorTopicArn)).toBe("/sec-an/dev/scheduler/scan_initiator_topic/arn");
   });
   it("has no duplicate paths", () => {
@@ -56,7 +54,7 @@ describe("SSM catalogue", () => {
     expect(() => paramName({ app: "sec-an", stage: "dev/../prod" }, Params.vpcId)).toThrow(
       "invalid app/stage",
     );
-    expect(() => taskParams("Nmap;rm", "nmap")).toThrow("invalid task name");
+    expect(() => taskParams("Nmap;rm")).toThrow("invalid task name");
   });
 });
 

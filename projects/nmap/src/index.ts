@@ -1,6 +1,7 @@
-// Library surface of the nmap project (no Pulumi imports): the task module for the CLI, re-ingestion
-// and the local runner, the parser, and the cascade helpers.
-export { nmapTask, parse, cascades, type CascadeMessage } from "./task";
+// Public index of the nmap project: its program, its scanner module (for the CLI, re-ingestion and the
+// local runner), the parser and the cascade helpers.
+import type * as Program from "./program";
+export { nmapTask, nmapTask as scanner, parse, cascades, type CascadeMessage } from "./task";
 export { PARSER_VERSION, parseNmapResult, readNmapXml } from "./parser";
 export {
   portEvents,
@@ -11,3 +12,8 @@ export {
 } from "./cascade";
 export { validateTarget, InvalidTargetError } from "./targets";
 export { processRawResult } from "./handlers/process";
+export type { ProgramInputs } from "./program";
+/** The program as `pulumi up` runs it; loaded on first call, so the library above loads no Pulumi. */
+export const runFromConfig: typeof Program.runFromConfig = (...args) =>
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  (require("./program") as typeof Program).runFromConfig(...args);

@@ -1,5 +1,5 @@
-// Public API of the task-execution project's logic (the package's `main`). The Pulumi program is in
-// ./program (imported by index.ts and the local run), kept out of here so importing the logic loads no Pulumi.
+// Public index of the task-execution project: its program and the scheduler's logic.
+import type * as Program from "./program";
 export * from "./plan/planner";
 export * from "./config";
 export { ingestDns, type IngestDeps, type IngestStats } from "./dns/ingest";
@@ -22,3 +22,7 @@ export {
   type InitiatorStats,
 } from "./initiator/initiator";
 export type { SchedulerTables, Log } from "./util";
+/** The program as `pulumi up` runs it; loaded on first call, so the library above loads no Pulumi. */
+export const runFromConfig: typeof Program.runFromConfig = (...args) =>
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  (require("./program") as typeof Program).runFromConfig(...args);

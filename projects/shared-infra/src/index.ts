@@ -1,0 +1,2 @@
+// Public index of the shared-infra project: the program, for the tools that deploy or run it.
+export { runFromConfig } from "./program";
