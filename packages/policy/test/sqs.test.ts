@@ -1,4 +1,4 @@
-import { qArn, r, violationsOf } from "./fixtures";
+import { ACCT, qArn, r, violationsOf } from "./fixtures";
 
 const Q = "aws:sqs/queue:Queue";
 const dlq = (props: Record<string, unknown> = {}) =>
@@ -116,5 +116,83 @@ describe("sqs-event-source-reports-batch-item-failures", () => {
     expect(await violationsOf(P, [esm({ functionResponseTypes: [] })])).toEqual([
       'consumer-esm: SQS event source mapping must set functionResponseTypes: ["ReportBatchItemFailures"]',
     ]);
+  });
+});
+
+describe("sqs-one-policy-per-queue", () => {
+  const P = "sqs-one-policy-per-queue";
+  const topic = (n: string) => `arn:aws:sns:us-east-1:${ACCT}:${n}`;
+  const url = `https://sqs.us-east-1.amazonaws.com/${ACCT}/work`;
+  const queuePolicy = (name: string, topics: string[], condition = "ArnEquals") =>
+    r("aws:sqs/queuePolicy:QueuePolicy", name, {
+      queueUrl: url,
+      policy: JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [
+          {
+            Effect: "Allow",
+            Principal: { Service: "sns.amazonaws.com" },
+            Action: "sqs:SendMessage",
+            Resource: qArn("work"),
+            Condition: { [condition]: { "aws:SourceArn": topics } },
+          },
+        ],
+      }),
+    });
+  const sub = (name: string, t: string, endpoint = qArn("work")) =>
+    r("aws:sns/topicSubscription:TopicSubscription", name, { topic: t, protocol: "sqs", endpoint });
+  const queue = work({ url });
+
+  test("passes one policy allowing every subscribed topic (exact or by pattern)", async () => {
+    const both = [topic("scan-initiator"), topic("ports")];
+    expect(
+      await violationsOf(P, [
+        queue,
+        dlq(),
+        queuePolicy("work-policy", both),
+        sub("init", both[0]),
+        sub("ports", both[1]),
+      ]),
+    ).toEqual([]);
+    expect(
+      await violationsOf(P, [
+        queue,
+        queuePolicy("work-policy", [topic("*")], "ArnLike"),
+        sub("init", topic("scan-initiator")),
+      ]),
+    ).toEqual([]);
+  });
+
+  test("catches two policies on one queue, as a task subscribed to two topics through two components made", async () => {
+    expect(
+      await violationsOf(P, [
+        queue,
+        queuePolicy("work-policy", [topic("scan-initiator")]),
+        queuePolicy("ports-queue-policy", [topic("ports")]),
+        sub("init", topic("scan-initiator")),
+        sub("ports", topic("ports")),
+      ]),
+    ).toEqual([
+      `ports-queue-policy: queue ${qArn("work")} has 2 QueuePolicy resources (work-policy, ports-queue-policy); AWS keeps one, so the others' senders stop delivering: merge them into one`,
+    ]);
+  });
+
+  test("catches a subscription whose topic the queue's policy does not allow, or a queue with no policy", async () => {
+    expect(
+      await violationsOf(P, [
+        queue,
+        queuePolicy("work-policy", [topic("scan-initiator")]),
+        sub("ports", topic("ports")),
+      ]),
+    ).toEqual([
+      `ports: subscription ports: no policy of queue ${qArn("work")} lets topic ${topic("ports")} send, so SNS delivers nothing`,
+    ]);
+    expect(await violationsOf(P, [queue, sub("ports", topic("ports"))])).toEqual([
+      `ports: subscription ports: no policy of queue ${qArn("work")} lets topic ${topic("ports")} send, so SNS delivers nothing`,
+    ]);
+  });
+
+  test("leaves queues of other stacks to their own stack", async () => {
+    expect(await violationsOf(P, [sub("ingest", topic("results"), qArn("elsewhere"))])).toEqual([]);
   });
 });

@@ -1,52 +1,6 @@
-import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { ElasticIndex, KibanaSavedObject, senderQueuePolicy } from "@sec-an/components";
+import { ElasticIndex, KibanaSavedObject } from "@sec-an/components";
 import { sslIndexes, sslViews } from "./views";
-
-export interface PortsSubscriptionArgs {
-  /** The nmap ports (port-detected) topic. */
-  readonly topicArn: pulumi.Input<string>;
-  /** The ssl task queue. */
-  readonly queue: aws.sqs.Queue;
-  /** SNS filter policy on message attributes: only TLS ports reach the queue. */
-  readonly filterPolicy: Record<string, unknown>;
-}
-
-/**
- * The ssl task queue's subscription to port-detected events, filtered by SNS (the original subscribed
- * with no filter and dropped non-443 ports in code), raw delivery, and the queue policy that lets
- * exactly this topic send.
- */
-export class PortsSubscription extends pulumi.ComponentResource {
-  readonly queuePolicy: aws.sqs.QueuePolicy;
-  readonly subscription: aws.sns.TopicSubscription;
-
-  constructor(name: string, args: PortsSubscriptionArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("sec-an:ssl:PortsSubscription", name, {}, opts);
-    const policy = senderQueuePolicy(
-      `${name}-queue-policy`,
-      args.queue,
-      { snsTopicArns: [args.topicArn] },
-      { parent: this },
-    );
-    if (!policy) throw new Error("internal: a queue policy with one sender was not created");
-    this.queuePolicy = policy;
-    this.subscription = new aws.sns.TopicSubscription(
-      name,
-      {
-        topic: args.topicArn,
-        protocol: "sqs",
-        endpoint: args.queue.arn,
-        rawMessageDelivery: true,
-        filterPolicy: JSON.stringify(args.filterPolicy),
-        filterPolicyScope: "MessageAttributes",
-      },
-      // SNS confirms an SQS subscription only once the queue policy lets the topic send.
-      { parent: this, dependsOn: [policy] },
-    );
-    this.registerOutputs({ subscriptionArn: this.subscription.arn });
-  }
-}
 
 export interface SslViewsArgs {
   /** Name of the analytics admin Lambda that manages indices and saved objects. */

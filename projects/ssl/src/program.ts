@@ -8,7 +8,7 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { Params, SSL_TASK, SslEnv, resourcePrefix, tlsPortsFilterPolicy } from "@sec-an/contracts";
 import { Task, ssmParam, ssmReadStatement } from "@sec-an/components";
-import { PortsSubscription, SslViews } from "./infra";
+import { SslViews } from "./infra";
 import { parseConfig, type SslConfig } from "./stack-config";
 
 const handler = (file: string) => path.join(__dirname, "handlers", file);
@@ -36,16 +36,19 @@ export function program(config: SslConfig) {
       { Sid: "QueryResolvedAddresses", Action: "dynamodb:Query", Resource: tableArn },
       { ...ssmReadStatement(d, [Params.resolvedAddressesTableId]), Sid: "ReadResolvedAddressesTableName" },
     ],
+    // Port-detected events filtered by SNS (the original subscribed unfiltered and dropped non-TLS
+    // ports in code); the task queue's one policy lets exactly the subscribed topics send.
+    subscribeTo: [
+      {
+        name: "ports",
+        topic: config.portsTopicArn ?? ssmParam(d, Params.portsTopicArn),
+        filterPolicy: tlsPortsFilterPolicy(config.maxCascadeDepth),
+      },
+    ],
     subscribeToIngest: true,
     ingestQueueArn: config.ingestQueueArn,
     forceDestroy: config.forceDestroy,
     tags,
-  });
-
-  const ports = new PortsSubscription(`${prefix}-ssl-ports`, {
-    topicArn: config.portsTopicArn ?? ssmParam(d, Params.portsTopicArn),
-    queue: task.queue.queue,
-    filterPolicy: tlsPortsFilterPolicy(config.maxCascadeDepth),
   });
 
   const views = config.views
@@ -62,7 +65,7 @@ export function program(config: SslConfig) {
     resultsTopicArn: task.topic.arn,
     scanFunctionName: task.scanFunction.name,
     parserFunctionName: task.parserFunction.name,
-    portsSubscriptionArn: ports.subscription.arn,
+    portsSubscriptionArn: task.subscriptions.ports.arn,
     views: views ? pulumi.output(views.objects.map((o) => o.objectId)) : pulumi.output([] as string[]),
   };
 }

@@ -52,8 +52,11 @@ describe("sec-an-ssl program", () => {
     expect(await checkResources(resources())).toEqual([]);
   });
 
-  test("the task queue gets TLS port events only: SNS filter policy, raw delivery, a queue policy for that topic alone", () => {
-    const sub = resourceNamed("aws:sns/topicSubscription:TopicSubscription", "dev-sec-an-ssl-ports").inputs;
+  test("the task queue gets TLS port events only: SNS filter policy, raw delivery, ONE queue policy for that topic alone", () => {
+    const sub = resourceNamed(
+      "aws:sns/topicSubscription:TopicSubscription",
+      "dev-sec-an-ssl-ports-to-queue",
+    ).inputs;
     expect(sub).toMatchObject({
       topic: PORTS_TOPIC,
       protocol: "sqs",
@@ -62,9 +65,11 @@ describe("sec-an-ssl program", () => {
     });
     expect(sub.endpoint).toBe(out.taskQueueArn);
     expect(JSON.parse(sub.filterPolicy)).toEqual(tlsPortsFilterPolicy(MAX_CASCADE_DEPTH));
-    const policy = JSON.parse(
-      resourceNamed("aws:sqs/queuePolicy:QueuePolicy", "dev-sec-an-ssl-ports-queue-policy").inputs.policy,
+    const onTaskQueue = resourcesOfType("aws:sqs/queuePolicy:QueuePolicy").filter(
+      (p) => JSON.parse(p.inputs.policy).Statement[0].Resource === out.taskQueueArn,
     );
+    expect(onTaskQueue.map((p) => p.name)).toEqual(["dev-sec-an-ssl-queue-policy"]);
+    const policy = JSON.parse(onTaskQueue[0].inputs.policy);
     expect(policy.Statement).toEqual([
       {
         Sid: "AllowSnsTopics",
@@ -157,7 +162,7 @@ describe("sec-an-ssl configuration", () => {
       resourcesOfType("aws:sns/topicSubscription:TopicSubscription")
         .map((s) => s.name)
         .sort(),
-    ).toEqual(["dev-sec-an-ssl-ports", "dev-sec-an-ssl-results-topic-to-ingest"]);
+    ).toEqual(["dev-sec-an-ssl-ports-to-queue", "dev-sec-an-ssl-results-topic-to-ingest"]);
   }, 120_000);
 
   test("runFromConfig reads the namespaced stack config, as pulumi up does", async () => {
@@ -175,7 +180,10 @@ describe("sec-an-ssl configuration", () => {
   test("overrides replace SSM lookups", async () => {
     const topic = `arn:aws:sns:eu-west-2:${MOCK_ACCOUNT}:other-ports`;
     await run({ portsTopicArn: topic, maxCascadeDepth: "1", views: "false" });
-    const sub = resourceNamed("aws:sns/topicSubscription:TopicSubscription", "dev-sec-an-ssl-ports").inputs;
+    const sub = resourceNamed(
+      "aws:sns/topicSubscription:TopicSubscription",
+      "dev-sec-an-ssl-ports-to-queue",
+    ).inputs;
     expect(sub.topic).toBe(topic);
     expect(JSON.parse(sub.filterPolicy)).toEqual(tlsPortsFilterPolicy(1));
   }, 120_000);

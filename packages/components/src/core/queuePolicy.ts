@@ -53,7 +53,14 @@ export function queuePolicyDocument(
   return JSON.stringify({ Version: "2012-10-17", Statement });
 }
 
-/** Attaches {@link queuePolicyDocument} to a queue; undefined when there are no senders. */
+/** Queues that already have their policy, with the name of that policy resource. */
+const withPolicy = new WeakMap<aws.sqs.Queue, string>();
+
+/**
+ * Attaches {@link queuePolicyDocument} to a queue; undefined when there are no senders. A queue has ONE
+ * policy (AWS keeps the last one written, so a second would silently drop the first's senders): a
+ * second call for the same queue throws, and every sender belongs in the one call.
+ */
 export function senderQueuePolicy(
   name: string,
   queue: aws.sqs.Queue,
@@ -62,6 +69,12 @@ export function senderQueuePolicy(
 ): aws.sqs.QueuePolicy | undefined {
   if (!hasSenders(senders)) return undefined;
   checkSenderArns(senders); // plain strings fail here, at construction; outputs fail when resolved
+  const existing = withPolicy.get(queue);
+  if (existing !== undefined)
+    throw new Error(
+      `${name}: the queue already has the policy ${existing}; give all its senders to that one (e.g. Task subscribeTo)`,
+    );
+  withPolicy.set(queue, name);
   const policy = pulumi
     .all([
       queue.arn,

@@ -63,21 +63,37 @@ export class Topic extends pulumi.ComponentResource {
     queue: ServiceQueue | pulumi.Input<string>,
     options: QueueSubscriptionOptions = {},
   ): aws.sns.TopicSubscription {
-    const isQueue = queue instanceof ServiceQueue;
-    return new aws.sns.TopicSubscription(
-      `${this.componentName}-to-${key}`,
-      {
-        topic: this.topic.arn,
-        protocol: "sqs",
-        endpoint: isQueue ? queue.arn : queue,
-        rawMessageDelivery: options.rawMessageDelivery ?? true,
-        filterPolicy:
-          options.filterPolicy !== undefined
-            ? pulumi.output(options.filterPolicy).apply((p) => JSON.stringify(p))
-            : undefined,
-        filterPolicyScope: options.filterPolicy !== undefined ? "MessageAttributes" : undefined,
-      },
-      { parent: this, dependsOn: isQueue && queue.queuePolicy ? [queue.queuePolicy] : [] },
-    );
+    return queueSubscription(`${this.componentName}-to-${key}`, this.topic.arn, queue, options, {
+      parent: this,
+    });
   }
+}
+
+/**
+ * An SQS subscription of a topic (by ARN, possibly another stack's). For a ServiceQueue it waits for
+ * the queue's policy: SNS confirms an SQS subscription only once the queue lets the topic send.
+ */
+export function queueSubscription(
+  name: string,
+  topicArn: pulumi.Input<string>,
+  queue: ServiceQueue | pulumi.Input<string>,
+  options: QueueSubscriptionOptions,
+  opts: pulumi.CustomResourceOptions,
+): aws.sns.TopicSubscription {
+  const isQueue = queue instanceof ServiceQueue;
+  return new aws.sns.TopicSubscription(
+    name,
+    {
+      topic: topicArn,
+      protocol: "sqs",
+      endpoint: isQueue ? queue.arn : queue,
+      rawMessageDelivery: options.rawMessageDelivery ?? true,
+      filterPolicy:
+        options.filterPolicy !== undefined
+          ? pulumi.output(options.filterPolicy).apply((p) => JSON.stringify(p))
+          : undefined,
+      filterPolicyScope: options.filterPolicy !== undefined ? "MessageAttributes" : undefined,
+    },
+    { ...opts, dependsOn: isQueue && queue.queuePolicy ? [queue.queuePolicy] : [] },
+  );
 }

@@ -8,6 +8,7 @@ import {
   ServiceQueue,
   SsmExports,
   Topic,
+  queueSubscription,
   ssmParam,
   ssmReadStatement,
   type PolicyStatement,
@@ -16,6 +17,20 @@ import {
 import { resultsBucket, type RawRetention, type ResultsBucket } from "./bucket";
 import { resultsBucketName, taskNames } from "./names";
 import { getRawStatement, publishStatement } from "./statements";
+
+const SUBSCRIPTION = /^[a-z][a-z0-9-]{0,40}$/;
+/** Name of the subscription `subscribeToScanInitiator` adds. */
+const SCAN_INITIATOR = "scan-initiator";
+
+/** One SNS topic the task queue subscribes to (raw delivery). */
+export interface TaskSubscription {
+  /** Names the subscription resource `<component>-<name>-to-queue`: stable when the list is reordered. */
+  readonly name: string;
+  /** Topic ARN (often another project's SSM export). */
+  readonly topic: pulumi.Input<string>;
+  /** Message-attribute filter policy (`filterPolicyScope` MessageAttributes). */
+  readonly filterPolicy?: Record<string, unknown>;
+}
 
 /** Arguments shared by Task and EcsTask. */
 export interface TaskCommonArgs {
@@ -41,7 +56,12 @@ export interface TaskCommonArgs {
   readonly subscribeToIngest?: boolean;
   /** Ingest queue ARN (default: analytics-platform's SSM export, read at deploy time). */
   readonly ingestQueueArn?: pulumi.Input<string>;
-  /** Subscribe the task queue to the scan-initiator topic (raw delivery). */
+  /**
+   * Topics the task queue subscribes to. The queue gets ONE policy allowing all of them: AWS keeps a
+   * single policy per queue, so a second policy resource would silently cut off the first's topics.
+   */
+  readonly subscribeTo?: readonly TaskSubscription[];
+  /** Sugar for a `subscribeTo` entry named `scan-initiator` on task-execution's scan-initiator topic. */
   readonly subscribeToScanInitiator?: boolean;
   /** Scan-initiator topic ARN (default: task-execution's SSM export, read at deploy time). */
   readonly scanInitiatorTopicArn?: pulumi.Input<string>;
@@ -64,7 +84,8 @@ export interface TaskStorage {
   readonly bucket: aws.s3.Bucket;
   readonly topic: Topic;
   readonly queue: ServiceQueue;
-  readonly scanInitiatorTopicArn?: pulumi.Output<string>;
+  /** Every subscription of the task queue, the scan-initiator one included. */
+  readonly subscriptions: readonly TaskSubscription[];
 }
 
 /** The scan side: a Lambda that consumes the task queue (the scanner itself, or the Fargate launcher). */
@@ -85,6 +106,8 @@ export interface TaskFunctions {
   readonly parserDeadLetters: DeadLetterRecorder;
   readonly ingestSubscription?: aws.sns.TopicSubscription;
   readonly scanInitiatorSubscription?: aws.sns.TopicSubscription;
+  /** The task queue's subscriptions by `TaskSubscription.name`. */
+  readonly subscriptions: Record<string, aws.sns.TopicSubscription>;
   readonly exports: SsmExports<string>;
 }
 
@@ -116,12 +139,7 @@ export function createTaskStorage(
     },
     opts,
   );
-  // The original ignored this flag in the Lambda task; here both kinds honour it.
-  const scanInitiatorTopicArn = args.subscribeToScanInitiator
-    ? pulumi.output(
-        args.scanInitiatorTopicArn ?? ssmParam(args.deployment, Params.scanInitiatorTopicArn, opts),
-      )
-    : undefined;
+  const subscriptions = taskSubscriptions(args, opts);
   const queue = new ServiceQueue(
     `${name}-queue`,
     {
@@ -129,14 +147,58 @@ export function createTaskStorage(
       queueName: names.taskQueue,
       consumerTimeout: scanTimeout,
       maxReceiveCount: args.maxReceiveCount ?? 3,
-      snsTopicArns: scanInitiatorTopicArn ? [scanInitiatorTopicArn] : undefined,
+      snsTopicArns: subscriptions.map((s) => s.topic),
       deadLetterBucketArn: args.deadLetterBucketArn,
       deadLetterHandlerEntry: args.deadLetterHandlerEntry,
       tags: args.tags,
     },
     opts,
   );
-  return { names, results, bucket: results.bucket, topic, queue, scanInitiatorTopicArn };
+  return { names, results, bucket: results.bucket, topic, queue, subscriptions };
+}
+
+type SubscriptionArgs = Pick<
+  TaskCommonArgs,
+  | "deployment"
+  | "subscribeTo"
+  | "subscribeToScanInitiator"
+  | "scanInitiatorTopicArn"
+  | "scanInitiatorFilterPolicy"
+>;
+
+/** Throws on a bad or repeated subscription name; called before a task registers anything. */
+export function checkTaskSubscriptions(args: SubscriptionArgs): void {
+  const names = [
+    ...(args.subscribeToScanInitiator ? [SCAN_INITIATOR] : []),
+    ...(args.subscribeTo ?? []).map((s) => s.name),
+  ];
+  const seen = new Set<string>();
+  for (const n of names) {
+    if (!SUBSCRIPTION.test(n))
+      throw new Error(`subscribeTo: invalid name ${JSON.stringify(n)} (lower-case letters, digits, -)`);
+    if (seen.has(n))
+      throw new Error(`subscribeTo: ${JSON.stringify(n)} is given twice (or with subscribeToScanInitiator)`);
+    seen.add(n);
+  }
+}
+
+/** The task queue's subscriptions: the scan-initiator one when its flag is set, then `subscribeTo`. */
+export function taskSubscriptions(
+  args: SubscriptionArgs,
+  opts: pulumi.InvokeOutputOptions = {},
+): TaskSubscription[] {
+  checkTaskSubscriptions(args);
+  // The original ignored this flag in the Lambda task; here both kinds honour it.
+  const initiator: TaskSubscription[] = args.subscribeToScanInitiator
+    ? [
+        {
+          name: SCAN_INITIATOR,
+          topic: args.scanInitiatorTopicArn ?? ssmParam(args.deployment, Params.scanInitiatorTopicArn, opts),
+          filterPolicy: args.scanInitiatorFilterPolicy,
+        },
+      ]
+    : [];
+  return [...initiator, ...(args.subscribeTo ?? [])];
 }
 
 /**
@@ -241,23 +303,12 @@ export function createTaskFunctions(
         },
       )
     : undefined;
-  const scanInitiatorSubscription = storage.scanInitiatorTopicArn
-    ? new aws.sns.TopicSubscription(
-        `${name}-scan-initiator-to-queue`,
-        {
-          topic: storage.scanInitiatorTopicArn,
-          protocol: "sqs",
-          endpoint: queue.arn,
-          rawMessageDelivery: true,
-          filterPolicy: args.scanInitiatorFilterPolicy
-            ? JSON.stringify(args.scanInitiatorFilterPolicy)
-            : undefined,
-          filterPolicyScope: args.scanInitiatorFilterPolicy ? "MessageAttributes" : undefined,
-        },
-        // The queue policy must let the topic send before SNS confirms the subscription.
-        { parent, dependsOn: queue.queuePolicy ? [queue.queuePolicy] : [] },
-      )
-    : undefined;
+  const subscriptions = Object.fromEntries(
+    storage.subscriptions.map((s) => [
+      s.name,
+      queueSubscription(`${name}-${s.name}-to-queue`, s.topic, queue, { filterPolicy: s.filterPolicy }, opts),
+    ]),
+  );
 
   const exports = new SsmExports(
     `${name}-params`,
@@ -282,7 +333,15 @@ export function createTaskFunctions(
     },
     opts,
   );
-  return { scan, parser, parserDeadLetters, ingestSubscription, scanInitiatorSubscription, exports };
+  return {
+    scan,
+    parser,
+    parserDeadLetters,
+    ingestSubscription,
+    scanInitiatorSubscription: subscriptions[SCAN_INITIATOR],
+    subscriptions,
+    exports,
+  };
 }
 
 /** Checks a Lambda timeout in seconds. */

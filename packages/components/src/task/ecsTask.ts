@@ -20,7 +20,13 @@ import {
   type Statements,
   type Topic,
 } from "../core";
-import { checkTimeout, createTaskFunctions, createTaskStorage, type TaskCommonArgs } from "./core";
+import {
+  checkTaskSubscriptions,
+  checkTimeout,
+  createTaskFunctions,
+  createTaskStorage,
+  type TaskCommonArgs,
+} from "./core";
 import {
   checkFargateSize,
   checkNonRoot,
@@ -157,9 +163,12 @@ export class EcsTask extends pulumi.ComponentResource {
   public readonly defaultProvider: string;
   public readonly ingestSubscription?: aws.sns.TopicSubscription;
   public readonly scanInitiatorSubscription?: aws.sns.TopicSubscription;
+  /** The task queue's subscriptions by name (`subscribeTo`, and `scan-initiator`). */
+  public readonly subscriptions: Record<string, aws.sns.TopicSubscription>;
   public readonly params: SsmExports<string>;
 
   constructor(name: string, args: EcsTaskArgs, opts?: pulumi.ComponentResourceOptions) {
+    checkTaskSubscriptions(args);
     super("sec-an:task:EcsTask", name, {}, opts);
     const providerNames = Object.keys(args.providers);
     const defaultProvider = pickDefaultProvider(args.task, providerNames, args.defaultProvider);
@@ -410,6 +419,7 @@ export class EcsTask extends pulumi.ComponentResource {
     this.parserDeadLetters = fns.parserDeadLetters;
     this.ingestSubscription = fns.ingestSubscription;
     this.scanInitiatorSubscription = fns.scanInitiatorSubscription;
+    this.subscriptions = fns.subscriptions;
     this.params = fns.exports;
     this.registerOutputs({
       queueUrl: this.queue.url,

@@ -12,7 +12,13 @@ import {
   type Statements,
   type Topic,
 } from "../core";
-import { checkTimeout, createTaskFunctions, createTaskStorage, type TaskCommonArgs } from "./core";
+import {
+  checkTaskSubscriptions,
+  checkTimeout,
+  createTaskFunctions,
+  createTaskStorage,
+  type TaskCommonArgs,
+} from "./core";
 import { putRawStatement } from "./statements";
 
 export interface TaskArgs extends TaskCommonArgs {
@@ -45,9 +51,12 @@ export class Task extends pulumi.ComponentResource {
   public readonly parserDeadLetters: DeadLetterRecorder;
   public readonly ingestSubscription?: aws.sns.TopicSubscription;
   public readonly scanInitiatorSubscription?: aws.sns.TopicSubscription;
+  /** The task queue's subscriptions by name (`subscribeTo`, and `scan-initiator`). */
+  public readonly subscriptions: Record<string, aws.sns.TopicSubscription>;
   public readonly params: SsmExports<string>;
 
   constructor(name: string, args: TaskArgs, opts?: pulumi.ComponentResourceOptions) {
+    checkTaskSubscriptions(args);
     super("sec-an:task:Task", name, {}, opts);
     const timeout = checkTimeout("scanTimeout", args.scanTimeout ?? 120);
     const batchSize = args.scanBatchSize ?? 1;
@@ -86,6 +95,7 @@ export class Task extends pulumi.ComponentResource {
     this.parserDeadLetters = fns.parserDeadLetters;
     this.ingestSubscription = fns.ingestSubscription;
     this.scanInitiatorSubscription = fns.scanInitiatorSubscription;
+    this.subscriptions = fns.subscriptions;
     this.params = fns.exports;
     this.registerOutputs({
       queueUrl: this.queue.url,

@@ -1,5 +1,6 @@
 import { resources, resourcesOfType, settle, setupPulumiMocks, unwrap } from "@sec-an/testing";
 import { checkResources } from "@sec-an/policy";
+import { senderQueuePolicy } from "../../src/core";
 import { Task, lifecycleRule, type TaskArgs } from "../../src/task";
 import {
   ACCOUNT,
@@ -384,6 +385,96 @@ describe("Task", () => {
       "nmap-results-topic-to-ingest",
     ]);
     expect(resourcesOfType("aws:sqs/queuePolicy:QueuePolicy")).toEqual([]);
+  });
+
+  describe("subscribed to the scan initiator and to another topic (subscribeTo)", () => {
+    const PORTS = `arn:aws:sns:us-east-1:${ACCOUNT}:test-sec-an-ports-detected`;
+    let t: Task;
+    beforeAll(async () => {
+      setupPulumiMocks({ ssm: SSM });
+      t = new Task(
+        "nmap",
+        args({
+          subscribeToScanInitiator: true,
+          subscribeTo: [{ name: "ports", topic: PORTS, filterPolicy: { port: [443] } }],
+        }),
+      );
+      await settle();
+    });
+
+    it("creates ONE queue policy on the task queue, allowing both topics", async () => {
+      const policies = resourcesOfType("aws:sqs/queuePolicy:QueuePolicy");
+      expect(policies.map((p) => p.name)).toEqual(["nmap-queue-policy"]);
+      expect(JSON.parse(policies[0].inputs.policy).Statement).toEqual([
+        {
+          Sid: "AllowSnsTopics",
+          Effect: "Allow",
+          Principal: { Service: "sns.amazonaws.com" },
+          Action: "sqs:SendMessage",
+          Resource: QUEUE_ARN,
+          Condition: { ArnEquals: { "aws:SourceArn": [PORTS, INIT_TOPIC].sort() } },
+        },
+      ]);
+    });
+
+    it("subscribes the queue to each topic, raw, with its own filter, after the policy exists", async () => {
+      expect(
+        resourcesOfType("aws:sns/topicSubscription:TopicSubscription").map((r) => [r.name, r.inputs]),
+      ).toEqual([
+        [
+          "nmap-scan-initiator-to-queue",
+          { topic: INIT_TOPIC, protocol: "sqs", endpoint: QUEUE_ARN, rawMessageDelivery: true },
+        ],
+        [
+          "nmap-ports-to-queue",
+          {
+            topic: PORTS,
+            protocol: "sqs",
+            endpoint: QUEUE_ARN,
+            rawMessageDelivery: true,
+            filterPolicy: '{"port":[443]}',
+            filterPolicyScope: "MessageAttributes",
+          },
+        ],
+      ]);
+      expect(Object.keys(t.subscriptions)).toEqual(["scan-initiator", "ports"]);
+      expect(t.scanInitiatorSubscription).toBe(t.subscriptions["scan-initiator"]);
+    });
+
+    it("passes every policy rule, the one-policy-per-queue rule included", async () => {
+      expect(await checkResources(resources())).toEqual([]);
+    });
+  });
+
+  it("refuses a second policy on the task queue, the way a separate subscription component used to add one", async () => {
+    setupPulumiMocks({ ssm: SSM });
+    const t = new Task("nmap", args({ subscribeToScanInitiator: true }));
+    expect(() =>
+      senderQueuePolicy(
+        "ports-queue-policy",
+        t.queue.queue,
+        { snsTopicArns: [`arn:aws:sns:us-east-1:${ACCOUNT}:ports`] },
+        { parent: t },
+      ),
+    ).toThrow(/already has the policy nmap-queue-policy/);
+    await settle();
+  });
+
+  it("rejects bad or repeated subscription names", () => {
+    setupPulumiMocks({ ssm: SSM });
+    expect(() => new Task("a", args({ subscribeTo: [{ name: "Ports!", topic: INIT_TOPIC }] }))).toThrow(
+      /subscribeTo: invalid name "Ports!"/,
+    );
+    expect(
+      () =>
+        new Task(
+          "b",
+          args({
+            subscribeToScanInitiator: true,
+            subscribeTo: [{ name: "scan-initiator", topic: INIT_TOPIC }],
+          }),
+        ),
+    ).toThrow(/"scan-initiator" is given twice/);
   });
 
   it("rejects bad arguments before creating anything", () => {

@@ -14,6 +14,7 @@ import { s3BucketHardened } from "./s3";
 import { noUnscopedPublicPrincipal, snsTopicEncrypted } from "./sns";
 import {
   sqsEsmReportsBatchItemFailures,
+  sqsOnePolicyPerQueue,
   sqsQueueEncrypted,
   sqsRedriveAndDlqRetention,
   sqsVisibilityVsLambdaTimeout,
@@ -36,6 +37,7 @@ export const secAnPolicies: Policies = [
   sqsRedriveAndDlqRetention,
   sqsVisibilityVsLambdaTimeout,
   sqsEsmReportsBatchItemFailures,
+  sqsOnePolicyPerQueue,
   snsTopicEncrypted,
   noUnscopedPublicPrincipal,
   s3BucketHardened,

@@ -1,5 +1,5 @@
 import type { PolicyResource } from "@pulumi/policy";
-import { ofType, resourceRule, stackRule } from "./util";
+import { asArray, ofType, refersTo, resourceRule, stackRule, statements } from "./util";
 
 type Redrive = { deadLetterTargetArn?: string; maxReceiveCount?: number };
 
@@ -126,6 +126,87 @@ export const sqsEsmReportsBatchItemFailures = resourceRule(
     if (!isSqsArn(p.eventSourceArn)) return;
     if (!(p.functionResponseTypes ?? []).includes("ReportBatchItemFailures")) {
       report('SQS event source mapping must set functionResponseTypes: ["ReportBatchItemFailures"]');
+    }
+  },
+);
+
+export const QUEUE_POLICY = "aws:sqs/queuePolicy:QueuePolicy";
+export const SUBSCRIPTION = "aws:sns/topicSubscription:TopicSubscription";
+
+/** `https://sqs.<region>.amazonaws.com/<account>/<name>` → the queue's ARN (undefined if not a queue URL). */
+export function queueUrlToArn(url: unknown): string | undefined {
+  const m =
+    typeof url === "string"
+      ? /^https:\/\/sqs\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?\/(\d{12})\/([^/]+)$/.exec(url)
+      : null;
+  return m ? `arn:aws:sqs:${m[1]}:${m[2]}:${m[3]}` : undefined;
+}
+
+/** An IAM ARN pattern (`*`, `?`) as a RegExp. */
+const arnPattern = (p: string) =>
+  new RegExp(
+    `^${p
+      .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+      .replace(/\*/g, ".*")
+      .replace(/\?/g, ".")}$`,
+  );
+
+/** True when some Allow statement lets SNS send to the queue on behalf of `topicArn`. */
+export function policyAllowsTopic(policy: unknown, topicArn: string): boolean {
+  return statements(policy).some((s) => {
+    if (s.Effect !== "Allow") return false;
+    const p = s.Principal;
+    const sns =
+      p === "*" ||
+      (typeof p === "object" &&
+        (asArray(p.Service).includes("sns.amazonaws.com") || asArray(p.AWS).includes("*")));
+    const actions = asArray(s.Action);
+    if (!sns || !actions.some((a) => a === "sqs:SendMessage" || a === "sqs:*" || a === "*")) return false;
+    const conditions = Object.entries(s.Condition ?? {}).flatMap(([op, block]) =>
+      Object.entries(block ?? {})
+        .filter(([k]) => k.toLowerCase() === "aws:sourcearn")
+        .map(([, v]) => ({ like: /like/i.test(op), values: asArray(v as string | string[]) })),
+    );
+    // No source condition allows every topic (noUnscopedPublicPrincipal judges whether that is wise).
+    return conditions.every((c) =>
+      c.values.some((v) => (c.like ? arnPattern(String(v)).test(topicArn) : v === topicArn)),
+    );
+  });
+}
+
+export const sqsOnePolicyPerQueue = stackRule(
+  "sqs-one-policy-per-queue",
+  "A queue has at most one QueuePolicy (AWS keeps one, so a second silently replaces the first), and it allows every SNS topic subscribed to the queue.",
+  (resources, report) => {
+    const queues = ofType(resources, QUEUE);
+    const arnOfUrl = new Map(queues.map((q) => [q.props.url, q.props.arn]));
+    const policies = new Map<string, PolicyResource[]>();
+    for (const p of ofType(resources, QUEUE_POLICY)) {
+      const linked = queues.find((q) => refersTo(p, "queueUrl", q, [q.props.url]));
+      const arn = linked?.props.arn ?? arnOfUrl.get(p.props.queueUrl) ?? queueUrlToArn(p.props.queueUrl);
+      const key = typeof arn === "string" ? arn : String(p.props.queueUrl);
+      policies.set(key, [...(policies.get(key) ?? []), p]);
+    }
+    for (const [queue, list] of policies) {
+      if (list.length > 1)
+        for (const p of list.slice(1))
+          report(
+            `queue ${queue} has ${list.length} QueuePolicy resources (${list.map((x) => x.name).join(", ")}); AWS keeps one, so the others' senders stop delivering: merge them into one`,
+            p.urn,
+          );
+    }
+    const inStack = new Set(queues.map((q) => q.props.arn).filter((a) => typeof a === "string"));
+    for (const sub of ofType(resources, SUBSCRIPTION)) {
+      const { protocol, endpoint, topic } = sub.props;
+      if (protocol !== "sqs" || typeof endpoint !== "string" || typeof topic !== "string") continue;
+      const list = policies.get(endpoint) ?? [];
+      // A queue of another stack carries its policy there; only queues this stack owns are judged.
+      if (list.length === 0 && !inStack.has(endpoint)) continue;
+      if (!list.some((p) => policyAllowsTopic(p.props.policy, topic)))
+        report(
+          `subscription ${sub.name}: no policy of queue ${endpoint} lets topic ${topic} send, so SNS delivers nothing`,
+          sub.urn,
+        );
     }
   },
 );
