@@ -1,4 +1,7 @@
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { isDeepStrictEqual } from "node:util";
+import { parse } from "yaml";
 import { PROJECT_DEPS, PROJECTS, paramName } from "@sec-an/contracts";
 import { checkResources } from "@sec-an/policy";
 import { resources, runProgram, setupPulumiMocks } from "@sec-an/testing";
@@ -48,5 +51,74 @@ describe("all-in-one stack", () => {
 
   it("breaks no policy rule", async () => {
     expect(await checkResources(resources())).toEqual([]);
+  });
+});
+
+/**
+ * The documented examples (stacks/<project>/Pulumi.dev.yaml) show each key with its default unless the
+ * line says otherwise (`# required`, `# example`, `# default: …`). Each shown default is checked the
+ * only way that cannot drift: the project's own config reader gives the same result with the key set to
+ * the shown value as with the key left out.
+ */
+describe("stack examples show the config readers' real defaults", () => {
+  type Reader = (cfg: { get(k: string): string | undefined }, stack: string) => unknown;
+  const readers: Record<(typeof PROJECTS)[number], () => Reader> = {
+    /* eslint-disable @typescript-eslint/no-require-imports */
+    "shared-code": () => (cfg, stack) =>
+      require("../projects/shared-code/src/program").readConfig(
+        {
+          ...cfg,
+          getObject: (k: string) => (cfg.get(k) === undefined ? undefined : JSON.parse(cfg.get(k)!)),
+        },
+        stack,
+      ),
+    "shared-infra": () => require("../projects/shared-infra/src/config").parseConfig,
+    "analytics-platform": () => require("../projects/analytics-platform/src/stack-config").parseConfig,
+    "task-execution": () => require("../projects/task-execution/src/stack-config").parseConfig,
+    nmap: () => require("../projects/nmap/src/config").parseConfig,
+    ssl: () => require("../projects/ssl/src/stack-config").parseConfig,
+    /* eslint-enable @typescript-eslint/no-require-imports */
+  };
+
+  /** Every single-line `namespace:key: value` of the example, commented out or not, with its marker. */
+  function shownKeys(project: string) {
+    const text = readFileSync(join(root, "stacks", project, "Pulumi.dev.yaml"), "utf8");
+    const ns = `sec-an-${project}:`;
+    const out: { key: string; value: string; marked: boolean; required: boolean }[] = [];
+    for (const line of text.split("\n")) {
+      const m = /^\s*(?:#\s*)?(sec-an-[a-z-]+:\w+):(.*)$/.exec(line);
+      if (!m || !m[1].startsWith(ns)) continue;
+      const comment = /\s#\s*(.*)$/.exec(m[2])?.[1] ?? "";
+      const value = parse(`v: ${m[2]}`).v;
+      if (value === null || typeof value === "object") continue; // a multi-line example
+      out.push({
+        key: m[1].slice(ns.length),
+        value: String(value),
+        marked: /^(required|example|default:)/.test(comment),
+        required: /^required/.test(comment),
+      });
+    }
+    return out;
+  }
+
+  it.each([...PROJECTS])("%s", (project) => {
+    const read = readers[project]();
+    const keys = shownKeys(project);
+    expect(keys.length).toBeGreaterThan(0);
+    // Required keys keep their shown value throughout; every other shown key is compared alone.
+    const base = Object.fromEntries(keys.filter((k) => k.required).map((k) => [k.key, k.value]));
+    const cfg = (v: Record<string, string>) => ({ get: (k: string) => v[k] });
+    const defaults = read(cfg(base), "dev");
+    const wrong = keys
+      .filter((k) => !k.marked)
+      .filter((k) => {
+        try {
+          return !isDeepStrictEqual(read(cfg({ ...base, [k.key]: k.value }), "dev"), defaults);
+        } catch {
+          return true;
+        }
+      })
+      .map((k) => `${k.key}: ${k.value}`);
+    expect(wrong).toEqual([]);
   });
 });
