@@ -1,8 +1,22 @@
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { createServer, type Socket } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { CreateBucketCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { Env, NmapEnv } from "@sec-an/contracts";
 import { createParseTools, getRawResult } from "@sec-an/runtime";
 import { s3ClientConfig, uniqueName } from "@sec-an/testing";
-import { configFromEnv, main, runNmap, scan, NmapFailedError } from "../src/entrypoint";
+import {
+  ExitCode,
+  configFromEnv,
+  main,
+  resolveTarget,
+  runNmap,
+  scan,
+  NmapFailedError,
+} from "../src/entrypoint";
+import { validateTarget } from "../src/targets";
 import { PARSER_VERSION, parseNmapResult } from "../src/parser";
 import { SERVER_HEADER, closedPort, startHttpV6, startServers } from "./servers";
 
@@ -112,6 +126,11 @@ describe("nmap entrypoint against loopback servers", () => {
     ["127.0.0.1\n10.0.0.1", /whitespace or control/],
     ["-iL/etc/passwd", /starts with '-'/],
     [`${"a".repeat(64)}.example.com`, /longer than 63/],
+    // nmap octet ranges were accepted as "host names" and bypassed the /20 limit.
+    ["127.0.0.1-3", /address range/],
+    ["127.0-255.0-255.1-254", /address range/],
+    ["127.0.0.1,2", /list/],
+    ["0.0.0.0", /unspecified/],
   ])("refuses hostile target %j before running anything, and stores nothing", async (target, reason) => {
     const lines: string[] = [];
     const spy = jest.spyOn(process.stderr, "write").mockImplementation((s) => (lines.push(String(s)), true));
@@ -122,13 +141,188 @@ describe("nmap entrypoint against loopback servers", () => {
         { ...env({ target, requestedAt: "2026-11-23T10:00:00.000Z" }), [Env.resultsBucket]: hostileBucket },
         { s3, nmapPath: "/nonexistent/nmap" },
       );
-      expect(code).toBe(1);
+      expect(code).toBe(ExitCode.invalidRequest);
     } finally {
       spy.mockRestore();
     }
     expect(lines.join("")).toMatch(reason);
+    expect(lines.join("")).toMatch(/"reason":"invalid-target"/);
     const listed = await s3.send(new ListObjectsV2Command({ Bucket: hostileBucket }));
     expect(listed.KeyCount ?? 0).toBe(0);
+  });
+});
+
+describe("host names are resolved before nmap, and every address is checked", () => {
+  it("scans a name through its resolved loopback address, passing nmap only the address", async () => {
+    const request = {
+      target: "localhost",
+      requestedAt: "2026-11-23T10:00:00.000Z",
+      ports: String(servers.httpPort),
+    };
+    let seen: string[] = [];
+    const result = await scan(configFromEnv({ ...env(request), [Env.scanRequestId]: "msg-name" }), {
+      s3,
+      onScanStart: (i) => (seen = [...i.targets.targets]),
+    });
+    expect(seen).toEqual(["127.0.0.1"]);
+    const raw = await getRawResult(bucket, result.key, s3);
+    // The request, with the name the addresses came from, is the result's metadata.
+    expect(raw.metadata.request).toMatchObject({ target: "localhost" });
+    const xml = raw.body.toString("utf8");
+    expect(xml).toMatch(/args="[^"]* -n -Pn 127\.0\.0\.1"/);
+    expect(xml).toContain(`portid="${servers.httpPort}"`);
+  });
+
+  it("refuses a name that resolves to a never-scanned address, without running nmap", async () => {
+    const lookup = async () => [
+      { address: "127.0.0.1", family: 4 },
+      { address: "169.254.169.254", family: 4 },
+    ];
+    await expect(resolveTarget(validateTarget("metadata.sec-an.test"), lookup)).rejects.toThrow(
+      /resolves to 169\.254\.169\.254: .*link-local/,
+    );
+    const lines: string[] = [];
+    const spy = jest.spyOn(process.stderr, "write").mockImplementation((s) => (lines.push(String(s)), true));
+    try {
+      const code = await main(env({ target: "metadata.sec-an.test", requestedAt: "2026-11-23T10:00:00Z" }), {
+        s3,
+        lookup,
+        nmapPath: "/nonexistent/nmap",
+      });
+      expect(code).toBe(ExitCode.invalidRequest);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(lines.join("")).toMatch(/link-local addresses are never scanned/);
+  });
+
+  it("scans a name's IPv4 addresses, or its IPv6 ones when it has no IPv4, and bounds the count", async () => {
+    const t = validateTarget("svc.sec-an.test");
+    const both = async () => [
+      { address: "::1", family: 6 },
+      { address: "127.0.0.2", family: 4 },
+      { address: "127.0.0.2", family: 4 },
+    ];
+    expect(await resolveTarget(t, both)).toEqual({
+      targets: ["127.0.0.2"],
+      ipv6: false,
+      cidr: false,
+      hostname: "svc.sec-an.test",
+    });
+    const v6 = async () => [{ address: "::1", family: 6 }];
+    expect(await resolveTarget(t, v6)).toMatchObject({ targets: ["::1"], ipv6: true });
+    const many = async () =>
+      Array.from({ length: 4097 }, (_, i) => ({ address: `127.0.${i >> 8}.${i & 255}`, family: 4 }));
+    await expect(resolveTarget(t, many)).rejects.toThrow(/4097 addresses; at most 4096/);
+    const none = async () => {
+      throw Object.assign(new Error("getaddrinfo ENOTFOUND svc.sec-an.test"), { code: "ENOTFOUND" });
+    };
+    await expect(resolveTarget(t, none)).rejects.toThrow(/cannot resolve "svc.sec-an.test": .*ENOTFOUND/);
+  });
+});
+
+describe("a failed upload exits non-zero with a line naming the reason", () => {
+  it("exits with the upload-failed code after a real scan whose bucket is missing", async () => {
+    const lines: string[] = [];
+    const spy = jest.spyOn(process.stderr, "write").mockImplementation((s) => (lines.push(String(s)), true));
+    let code: number;
+    try {
+      code = await main(
+        {
+          ...env({ target: "127.0.0.1", requestedAt: "2026-11-23T10:00:00Z", ports: String(closed) }),
+          [Env.resultsBucket]: uniqueName("no-such-bucket").toLowerCase(),
+        },
+        { s3 },
+      );
+    } finally {
+      spy.mockRestore();
+    }
+    expect(code).toBe(ExitCode.uploadFailed);
+    const line = JSON.parse(lines.find((l) => l.includes("upload"))!);
+    expect(line).toMatchObject({ level: "ERROR", reason: "upload-failed", error: "UploadFailedError" });
+    expect(line.message).toMatch(/raw result upload to s3:\/\/no-such-bucket.* failed: NoSuchBucket/);
+  });
+});
+
+describe("SIGTERM stops nmap and removes its working directory", () => {
+  /** A service that accepts and never answers: nmap's service probes each wait for their timeouts. */
+  async function tarpit() {
+    const sockets = new Set<Socket>();
+    const server = createServer((s) => {
+      sockets.add(s);
+      // nmap's probes end with resets; a reset is expected, not an error of the test.
+      s.on("error", () => undefined);
+      s.on("close", () => sockets.delete(s));
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const port = (server.address() as { port: number }).port;
+    return {
+      port,
+      close: () =>
+        new Promise<void>((r) => {
+          for (const s of sockets) s.destroy();
+          server.close(() => r());
+        }),
+    };
+  }
+
+  const alive = (pid: number) => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+
+  it.each(["SIGTERM", "SIGINT"] as const)("on %s, during a slow loopback scan", async (signal) => {
+    const slow = await tarpit();
+    const tmp = mkdtempSync(join(tmpdir(), "entrypoint-signal-"));
+    try {
+      const child = spawn(
+        process.execPath,
+        ["--import", "tsx", join(__dirname, "../src/entrypoint/main.ts")],
+        {
+          cwd: join(__dirname, ".."),
+          env: {
+            PATH: process.env.PATH,
+            TMPDIR: tmp,
+            ...env({ target: "127.0.0.1", requestedAt: "2026-11-23T10:00:00Z", ports: String(slow.port) }),
+          },
+          stdio: ["ignore", "pipe", "pipe"],
+        },
+      );
+      let out = "";
+      let err = "";
+      child.stdout.on("data", (d) => (out += d));
+      child.stderr.on("data", (d) => (err += d));
+      const exited = new Promise<number | null>((r) => child.on("close", (code) => r(code)));
+      const running = await new Promise<{ pid: number; dir: string }>((resolve, reject) => {
+        const t = setTimeout(() => reject(new Error(`nmap did not start: ${out} ${err}`)), 60_000);
+        child.stdout.on("data", () => {
+          const line = out.split("\n").find((l) => l.includes('"nmap running"'));
+          if (line) {
+            clearTimeout(t);
+            resolve(JSON.parse(line));
+          }
+        });
+      });
+      expect(alive(running.pid)).toBe(true);
+      expect(existsSync(running.dir)).toBe(true);
+      // Let nmap get into its service probes against the silent port.
+      await new Promise((r) => setTimeout(r, 1500));
+      child.kill(signal);
+      const code = await exited;
+      expect(code).toBe(ExitCode[signal]);
+      expect(alive(running.pid)).toBe(false);
+      expect(existsSync(running.dir)).toBe(false);
+      expect(readdirSync(tmp).filter((d) => d.startsWith("nmap-"))).toEqual([]);
+      expect(err).toMatch(new RegExp(`received ${signal}`));
+      expect(err).toMatch(/"reason":"stopped"/);
+    } finally {
+      await slow.close();
+      rmSync(tmp, { recursive: true, force: true });
+    }
   });
 });
 

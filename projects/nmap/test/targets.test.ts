@@ -1,5 +1,7 @@
 import { InvalidTargetError, MIN_PREFIX, validateTarget } from "../src/targets";
-import { nmapArgs } from "../src/entrypoint/args";
+import { literalTargets, nmapArgs } from "../src/entrypoint/args";
+
+const literal = (t: string) => literalTargets(validateTarget(t));
 
 describe("validateTarget", () => {
   it.each([
@@ -47,6 +49,11 @@ describe("validateTarget", () => {
     ["fe80::1%eth0", /metacharacters|zone/],
     ["example.com/24", /not an address/],
     ["a*.example.com", /metacharacters/],
+    // nmap octet ranges: each would scan many hosts and bypass the CIDR limit.
+    ["127.0.0.1-3", /address range/],
+    ["10.0-255.0-255.1-254", /address range/],
+    ["0-255.0-255.0-255.0-255", /address range/],
+    ["10.0.0.1,2", /list/],
   ])("rejects %j", (target, reason) => {
     expect(() => validateTarget(target)).toThrow(InvalidTargetError);
     expect(() => validateTarget(target)).toThrow(reason);
@@ -62,7 +69,7 @@ describe("nmapArgs", () => {
   const base = { xmlOut: "/tmp/x/result.xml", hostTimeoutSeconds: 600 };
 
   it("builds an unprivileged connect scan with the parser's scripts, target last", () => {
-    const args = nmapArgs(validateTarget("192.0.2.10"), { ...base, ports: "22,443" });
+    const args = nmapArgs(literal("192.0.2.10"), { ...base, ports: "22,443" });
     expect(args).toEqual([
       "-sT",
       "--unprivileged",
@@ -77,31 +84,40 @@ describe("nmapArgs", () => {
       "--noninteractive",
       "-oX",
       "/tmp/x/result.xml",
+      "-n",
       "-Pn",
       "192.0.2.10",
     ]);
   });
 
   it("scans every TCP port by default, adds -6 for IPv6 and keeps discovery for CIDR blocks", () => {
-    const v6 = nmapArgs(validateTarget("2001:db8::/120"), base);
+    const v6 = nmapArgs(literal("2001:db8::/120"), base);
     expect(v6.slice(v6.indexOf("-p"), v6.indexOf("-p") + 2)).toEqual(["-p", "1-65535"]);
     expect(v6).toContain("-6");
     expect(v6).not.toContain("-Pn");
     expect(v6[v6.length - 1]).toBe("2001:db8::/120");
   });
 
-  it("resolves every address of a host name", () => {
-    const args = nmapArgs(validateTarget("www.example.com"), base);
-    expect(args.slice(-3)).toEqual(["-Pn", "--resolve-all", "www.example.com"]);
+  it("passes a host name's resolved addresses, never the name, and tells nmap not to resolve", () => {
+    const args = nmapArgs(
+      { targets: ["192.0.2.1", "192.0.2.2"], ipv6: false, cidr: false, hostname: "www.example.com" },
+      base,
+    );
+    expect(args.slice(-4)).toEqual(["-n", "-Pn", "192.0.2.1", "192.0.2.2"]);
+    expect(args).not.toContain("www.example.com");
+    expect(() => literalTargets(validateTarget("www.example.com"))).toThrow(/resolved/);
+  });
+
+  it("refuses an empty target list or one that would read as an option", () => {
+    expect(() => nmapArgs({ targets: [], ipv6: false, cidr: false }, base)).toThrow(/nothing/);
+    expect(() => nmapArgs({ targets: ["-iL/etc/passwd"], ipv6: false, cidr: false }, base)).toThrow(/option/);
   });
 
   it("refuses a port list or timing that is not what the schema allows", () => {
-    expect(() => nmapArgs(validateTarget("192.0.2.1"), { ...base, ports: "-1" })).toThrow(
+    expect(() => nmapArgs(literal("192.0.2.1"), { ...base, ports: "-1" })).toThrow(/invalid port list/);
+    expect(() => nmapArgs(literal("192.0.2.1"), { ...base, ports: "80 --script=x" })).toThrow(
       /invalid port list/,
     );
-    expect(() => nmapArgs(validateTarget("192.0.2.1"), { ...base, ports: "80 --script=x" })).toThrow(
-      /invalid port list/,
-    );
-    expect(() => nmapArgs(validateTarget("192.0.2.1"), { ...base, timing: 7 })).toThrow(/timing/);
+    expect(() => nmapArgs(literal("192.0.2.1"), { ...base, timing: 7 })).toThrow(/timing/);
   });
 });

@@ -1,5 +1,21 @@
 import type { ValidTarget } from "../targets";
 
+/** What nmap is given: validated addresses or one CIDR, never a name (names are resolved beforehand). */
+export interface ScanTargets {
+  /** Addresses (or one CIDR) to scan, each validated. */
+  readonly targets: readonly string[];
+  readonly ipv6: boolean;
+  readonly cidr: boolean;
+  /** The host name the addresses were resolved from, when the request named one. */
+  readonly hostname?: string;
+}
+
+/** The scan targets of an address or CIDR as validated (host names go through resolveTarget instead). */
+export function literalTargets(t: ValidTarget): ScanTargets {
+  if (t.type === "hostname") throw new Error("a host name must be resolved before it is scanned");
+  return { targets: [t.target], ipv6: t.ipv6, cidr: t.type === "cidr" };
+}
+
 /** NSE scripts the image ships and the parser understands (Debian's nmap package includes all four). */
 export const NSE_SCRIPTS = ["ssl-enum-ciphers", "ssl-cert", "vulners", "http-server-header"] as const;
 
@@ -26,9 +42,11 @@ const PORTS = /^[0-9][0-9,-]{0,200}$/;
  * - `-sV` service/version detection feeds vulners (CPEs) and the cascade attributes (service, tunnel, product).
  * - `-Pn` for single hosts: scheduled targets are known to exist, and unprivileged discovery (a connect to 80/443)
  *   would report firewalled hosts as down. CIDR blocks keep discovery so dark addresses cost nothing.
- * - the target is the LAST element and has already been validated (no leading '-', see targets.ts).
+ * - `-n`: nmap gets only addresses we resolved and validated ourselves, so it never resolves a name into an
+ *   address nobody checked (nor spends time on reverse lookups).
+ * - the targets are the LAST elements and have already been validated (no leading '-', see targets.ts).
  */
-export function nmapArgs(target: ValidTarget, opts: NmapArgsOptions): string[] {
+export function nmapArgs(target: ScanTargets, opts: NmapArgsOptions): string[] {
   if (opts.ports !== undefined && !PORTS.test(opts.ports))
     throw new Error(`invalid port list ${JSON.stringify(opts.ports)}`);
   const timing = opts.timing ?? 4;
@@ -51,9 +69,11 @@ export function nmapArgs(target: ValidTarget, opts: NmapArgsOptions): string[] {
     "-oX",
     opts.xmlOut,
   ];
+  if (target.targets.length === 0) throw new Error("nothing to scan");
+  if (target.targets.some((t) => t.startsWith("-"))) throw new Error("a target would be read as an option");
+  args.push("-n");
   if (target.ipv6) args.push("-6");
-  if (target.type !== "cidr") args.push("-Pn");
-  if (target.type === "hostname") args.push("--resolve-all");
-  args.push(target.target);
+  if (!target.cidr) args.push("-Pn");
+  args.push(...target.targets);
   return args;
 }

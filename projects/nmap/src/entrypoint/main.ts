@@ -1,6 +1,6 @@
 // Bundled by esbuild into the container image as /app/entrypoint.js.
 import { main } from "./index";
 
-main().then((code) => {
+main(process.env, {}, { handleSignals: true }).then((code) => {
   process.exitCode = code;
 });
