@@ -3,7 +3,8 @@ import { join } from "node:path";
 import { parse } from "yaml";
 import { PROJECTS, deploymentOrder } from "@sec-an/contracts";
 
-const wf = parse(readFileSync(join(__dirname, "../.github/workflows/deploy.yml"), "utf8"));
+const root = join(__dirname, "..");
+const wf = parse(readFileSync(join(root, ".github/workflows/deploy.yml"), "utf8"));
 const jobs: Record<
   string,
   { needs?: string | string[]; with?: { project?: string }; uses?: string; strategy?: any }
@@ -33,10 +34,36 @@ describe("CI deploy workflow", () => {
   it("previews every project on pull requests", () => {
     expect([...jobs.preview.strategy.matrix.project].sort()).toEqual([...PROJECTS].sort());
   });
-  it("destroys the ephemeral all-in-one stack whatever happens", () => {
-    const steps: any[] = (jobs.integration as any).steps;
-    const destroy = steps.find((s) => s.with?.command === "destroy");
-    expect(destroy.if).toBe("always()");
-    expect(destroy.with["work-dir"]).toBe(".");
+  it("runs only npm scripts that exist, with nothing hidden behind --if-present", () => {
+    const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
+    const runs = Object.values(jobs).flatMap((j: any) => (j.steps ?? []).map((st: any) => st.run ?? ""));
+    const scripts = runs.flatMap((r: string) => [...r.matchAll(/npm run ([\w:.-]+)/g)].map((m) => m[1]));
+    expect(scripts.filter((x) => !(x in pkg.scripts))).toEqual([]);
+    expect(runs.filter((r: string) => r.includes("--if-present"))).toEqual([]);
+    // The test job's entry point runs the README's test command.
+    expect(jobs.test.steps!.map((st: any) => st.run).filter(Boolean)).toEqual(["bash .ci/run"]);
+    expect(readFileSync(join(root, ".ci/run"), "utf8")).toMatch(/^time npm test$/m);
+  });
+
+  it("deploys no stack but the per-project ones (the all-in-one stack is not deployed by CI)", () => {
+    const workDirs = Object.values(jobs).flatMap((j: any) =>
+      (j.steps ?? []).filter((st: any) => st.with?.command).map((st: any) => st.with["work-dir"]),
+    );
+    expect(workDirs.every((d: string) => d.startsWith("projects/"))).toBe(true);
+    const up = parse(readFileSync(join(root, ".github/workflows/pulumi-up.yml"), "utf8"));
+    expect(up.jobs.up.steps.find((st: any) => st.with?.command).with["work-dir"]).toBe(
+      "projects/${{ inputs.project }}",
+    );
+  });
+
+  it("is described job by job in docs/deploying.md, and the doc claims nothing else runs", () => {
+    const doc = readFileSync(join(root, "docs/deploying.md"), "utf8");
+    const ci = doc.slice(doc.indexOf("## CI"));
+    const named = new Set(
+      [...ci.matchAll(/^- ([\s\S]+?):/gm)].flatMap((m) => [...m[1].matchAll(/`([\w-]+)`/g)].map((x) => x[1])),
+    );
+    expect([...named].sort()).toEqual(Object.keys(jobs).sort());
+    expect(doc).toContain("CI does not deploy it");
+    expect(doc).not.toMatch(/CI creates one per run|integration runs/);
   });
 });
