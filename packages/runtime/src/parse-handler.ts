@@ -89,6 +89,8 @@ export async function runScannerParser<R>(
     rawKey: raw.key,
     parserVersion: scanner.parserVersion,
     budgetBytes: opts.budgetBytes,
+    // Every collection lists all owned types, so the ingestor clears ones a rescan no longer finds.
+    docTypes: scanner.docTypes,
   });
   const cascades: CascadeEvent[] = [];
   const tools: ScannerParseTools = {

@@ -138,5 +138,6 @@ describe("runScannerParser", () => {
       },
     ]);
     expect(p.messages[0].message.lineage.parserVersion).toBe("2.0.0");
+    expect(p.messages[0].message.docTypes).toEqual(["ports"]);
   });
 });
