@@ -335,11 +335,11 @@ describe("entrypoint configuration and process control", () => {
     expect(() => configFromEnv(env({ target: "x" }))).toThrow(/requestedAt/);
     expect(() =>
       configFromEnv(
-        env({ target: "192.0.2.1", requestedAt: "2026-11-23T10:00:00Z" }, { [NmapEnv.timeoutSeconds]: "-5" }),
+        env({ target: "127.0.0.1", requestedAt: "2026-11-23T10:00:00Z" }, { [NmapEnv.timeoutSeconds]: "-5" }),
       ),
     ).toThrow(NmapEnv.timeoutSeconds);
     const c = configFromEnv(
-      env({ target: "192.0.2.1", requestedAt: "2026-11-23T10:00:00Z" }, { [NmapEnv.timeoutSeconds]: "60" }),
+      env({ target: "127.0.0.1", requestedAt: "2026-11-23T10:00:00Z" }, { [NmapEnv.timeoutSeconds]: "60" }),
     );
     expect(c).toMatchObject({ timeoutSeconds: 60, hostTimeoutSeconds: 60, scanId: "msg-0001" });
   });

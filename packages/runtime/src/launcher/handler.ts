@@ -24,13 +24,14 @@ export function makeLauncherHandler<S extends TSchema = typeof ScanRequest>(
   opts: LauncherHandlerOptions<S> = {},
 ): SqsBatchHandler {
   let deps: LauncherDeps | undefined;
-  return sqsBatchHandler((record: SQSRecord) => {
-    // Resolved on first use, not at import: a bad config fails the records loudly (and they are retried).
-    deps ??= {
+  // Resolved on first use, not at import: a bad config fails the records loudly (and they are retried).
+  const resolve = (): LauncherDeps =>
+    (deps ??= {
       config: opts.config?.() ?? readLauncherConfig(),
       ecs: opts.ecs?.() ?? ecsClient(),
       sqs: opts.sqs?.() ?? sqsClient(),
-    };
-    return launchRecord(record, deps, opts);
+    });
+  return sqsBatchHandler((record: SQSRecord) => launchRecord(record, resolve(), opts), {
+    deadLetter: () => ({ sqs: resolve().sqs, queueUrl: resolve().config.deadLetterQueueUrl }),
   });
 }

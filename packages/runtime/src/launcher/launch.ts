@@ -6,27 +6,41 @@ import {
   type KeyValuePair,
   type RunTaskCommandInput,
 } from "@aws-sdk/client-ecs";
-import { SendMessageCommand, type MessageAttributeValue, type SQSClient } from "@aws-sdk/client-sqs";
-import { Attr, Env, Limits, MalformedJsonError, SchemaError, ScanRequest } from "@sec-an/contracts";
-import { cutReason, logger, parseRecordBody, recordAttributes } from "../batch";
+import type { SQSClient } from "@aws-sdk/client-sqs";
+import {
+  Attr,
+  Env,
+  InvalidTargetError,
+  MalformedJsonError,
+  SchemaError,
+  ScanRequest,
+  validateTarget,
+} from "@sec-an/contracts";
+import { parseRecordBody } from "../batch";
+import { PermanentFailure } from "../errors";
 import { scanIdFor } from "../task-kit";
 import type { LauncherConfig, LauncherProvider } from "./config";
 
 /**
  * The launcher: one SQS record in, one Fargate task started (or a clear, recorded reason why not).
  * Two kinds of failure, handled differently on purpose:
- * - permanent (malformed body, schema miss, unknown provider, oversize request): retrying cannot help,
- *   so the record goes straight to the task queue's DLQ with the reason as message attributes (the
- *   dead-letter recorder stores them) and the record counts as done — nothing lost, no wasted retries;
+ * - permanent (malformed body, schema miss, invalid target, unknown provider, oversize request):
+ *   retrying cannot help, so the batch layer sends the record straight to the task queue's DLQ with the
+ *   code and reason (the dead-letter recorder stores them) and the record counts as done — nothing
+ *   lost, no wasted retries, and no Fargate task paid for a target the container would refuse;
  * - transient (RunTask error or `failures`, no task returned): the record FAILS, so SQS redelivers it
- *   and, after maxReceiveCount, redrives it to the same DLQ. The original deleted such messages.
+ *   and, after maxReceiveCount, redrives it to the same DLQ.
  */
-export class PermanentLaunchError extends Error {
+export type LaunchErrorCode =
+  "MalformedRequest" | "InvalidRequest" | "InvalidTarget" | "UnknownProvider" | "RequestTooLarge";
+
+export class PermanentLaunchError extends PermanentFailure {
   constructor(
-    readonly code: "MalformedRequest" | "InvalidRequest" | "UnknownProvider" | "RequestTooLarge",
+    override readonly code: LaunchErrorCode,
     message: string,
+    options?: { cause?: unknown },
   ) {
-    super(message);
+    super(code, message, options);
     this.name = "PermanentLaunchError";
   }
 }
@@ -86,15 +100,30 @@ export function selectProvider(
   return { name, provider: config.providers[name] };
 }
 
-/** Parse and validate the body (raw delivery, or inside an SNS envelope); bad input is permanent. */
+/**
+ * Parse and validate the body (raw delivery, or inside an SNS envelope) and its target, with the same
+ * validator the container applies; bad input is permanent.
+ */
 export function parseRequest<S extends TSchema>(body: string, schema: S): Static<S> {
+  let request: Static<S>;
   try {
-    return parseRecordBody(schema, body, "scan request");
+    request = parseRecordBody(schema, body, "scan request");
   } catch (e) {
     if (e instanceof MalformedJsonError) throw new PermanentLaunchError("MalformedRequest", e.message);
     if (e instanceof SchemaError) throw new PermanentLaunchError("InvalidRequest", e.message);
     throw e;
   }
+  const target = (request as { target?: unknown }).target;
+  if (target !== undefined) {
+    try {
+      validateTarget(target);
+    } catch (e) {
+      if (e instanceof InvalidTargetError)
+        throw new PermanentLaunchError("InvalidTarget", e.message, { cause: e });
+      throw e;
+    }
+  }
+  return request;
 }
 
 /** The RunTask call for one validated request (pure: tested without any client). */
@@ -145,62 +174,28 @@ export function buildRunTask(
   };
 }
 
-/** Start one task for one record; resolves to the task ARN. Throws to fail the record (retry). */
+/** Start one task for one record; resolves to the task ARN. Throws a PermanentLaunchError (dead letter) or anything else (retry). */
 export async function launchRecord<S extends TSchema>(
   record: SQSRecord,
-  deps: LauncherDeps,
+  deps: Pick<LauncherDeps, "ecs" | "config">,
   opts: LauncherOptions<S> = {},
-): Promise<string | undefined> {
-  try {
-    const request = parseRequest(record.body, opts.requestSchema ?? ScanRequest) as Static<S>;
-    // Same rule as Lambda scanners: the request's own scanId when usable, else the SQS message id.
-    const scanId = scanIdFor(request, record.messageId);
-    const { name, provider } = selectProvider(record, request as { provider?: unknown }, deps.config);
-    const extra = opts.toEnvironment?.(request, { scanId, provider: name }) ?? {};
-    const input = buildRunTask(deps.config, provider, request, scanId, extra);
-    const out = await deps.ecs.send(new RunTaskCommand(input));
-    const failures = out.failures ?? [];
-    const arn = out.tasks?.[0]?.taskArn;
-    if (failures.length > 0 || !arn) {
-      const why = failures
-        .map((f) => `${f.arn ?? "?"}: ${f.reason ?? "?"}${f.detail ? ` (${f.detail})` : ""}`)
-        .join("; ");
-      throw new LaunchFailedError(
-        `RunTask started no task for ${name}: ${why || "no task and no failure returned"}`,
-      );
-    }
-    return arn;
-  } catch (e) {
-    if (!(e instanceof PermanentLaunchError)) throw e;
-    logger.warn("permanent launch error: record sent to the DLQ", {
-      messageId: record.messageId,
-      code: e.code,
-      reason: e.message,
-    });
-    await deadLetter(record, e, deps);
-    return undefined;
+): Promise<string> {
+  const request = parseRequest(record.body, opts.requestSchema ?? ScanRequest) as Static<S>;
+  // Same rule as Lambda scanners: the request's own scanId when usable, else the SQS message id.
+  const scanId = scanIdFor(request, record.messageId);
+  const { name, provider } = selectProvider(record, request as { provider?: unknown }, deps.config);
+  const extra = opts.toEnvironment?.(request, { scanId, provider: name }) ?? {};
+  const input = buildRunTask(deps.config, provider, request, scanId, extra);
+  const out = await deps.ecs.send(new RunTaskCommand(input));
+  const failures = out.failures ?? [];
+  const arn = out.tasks?.[0]?.taskArn;
+  if (failures.length > 0 || !arn) {
+    const why = failures
+      .map((f) => `${f.arn ?? "?"}: ${f.reason ?? "?"}${f.detail ? ` (${f.detail})` : ""}`)
+      .join("; ");
+    throw new LaunchFailedError(
+      `RunTask started no task for ${name}: ${why || "no task and no failure returned"}`,
+    );
   }
-}
-
-/** Send a permanently failed record to the DLQ with its reason; a send error fails the record instead. */
-export async function deadLetter(
-  record: SQSRecord,
-  err: PermanentLaunchError,
-  deps: Pick<LauncherDeps, "sqs" | "config">,
-) {
-  const str = (v: string): MessageAttributeValue => ({ DataType: "String", StringValue: v });
-  const attrs: Record<string, MessageAttributeValue> = {};
-  // Keep the sender's own string attributes (Provider, ScanId, …) but never more than SQS's 10.
-  for (const [k, v] of Object.entries(recordAttributes(record)).slice(0, 6)) attrs[k] = str(v);
-  attrs[Attr.errorCode] = str(err.code);
-  attrs[Attr.errorMessage] = str(cutReason(err.message, Limits.reasonBytes));
-  attrs[Attr.requestId] = str(record.messageId);
-  if (record.eventSourceARN) attrs[Attr.sourceQueue] = str(record.eventSourceARN);
-  await deps.sqs.send(
-    new SendMessageCommand({
-      QueueUrl: deps.config.deadLetterQueueUrl,
-      MessageBody: record.body,
-      MessageAttributes: attrs,
-    }),
-  );
+  return arn;
 }

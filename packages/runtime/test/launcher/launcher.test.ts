@@ -44,7 +44,7 @@ function config(dlqUrl: string): LauncherConfig {
 }
 
 const request = (extra: Record<string, unknown> = {}) => ({
-  target: "192.0.2.10",
+  target: "127.0.0.1",
   requestedAt: "2026-11-23T10:00:00Z",
   ...extra,
 });
@@ -279,6 +279,30 @@ describe("launcher handler (ECS mocked, DLQ on fauxqs)", () => {
       expect.stringMatching(/^scan request is not valid JSON/),
     ]);
     expect(got).toContainEqual([invalid.body, "InvalidRequest", expect.stringMatching(/\/target/)]);
+  });
+
+  it.each([
+    ["127.0.0.1-3", /address range/],
+    ["10.0-255.0-255.1-254", /address range/],
+    ["127.0.0.1,2", /list/],
+    ["-iL/etc/passwd", /starts with '-'/],
+    ["10.0.0.0/8", /shorter than \/20/],
+    ["169.254.169.254", /link-local/],
+  ])("dead-letters invalid target %j with the reason, and starts no task", async (target, reason) => {
+    ecsMock.on(RunTaskCommand).resolves({ tasks: [{ taskArn: taskArn(9) }] });
+    const bad = record(JSON.stringify(request({ target })));
+    const good = record(JSON.stringify(request()));
+    expect(await handler(event(bad, good))).toEqual({ batchItemFailures: [] });
+    const calls = ecsMock.commandCalls(RunTaskCommand);
+    expect(calls).toHaveLength(1);
+    const env = calls[0].args[0].input.overrides?.containerOverrides?.[0].environment ?? [];
+    expect(env.find((e) => e.name === Env.scanRequest)?.value).toBe(good.body);
+    const [m, ...rest] = await deadLetters();
+    expect(rest).toEqual([]);
+    expect(m.Body).toBe(bad.body);
+    expect(m.MessageAttributes?.[Attr.errorCode]?.StringValue).toBe("InvalidTarget");
+    expect(m.MessageAttributes?.[Attr.errorMessage]?.StringValue).toMatch(reason);
+    expect(m.MessageAttributes?.[Attr.requestId]?.StringValue).toBe(bad.messageId);
   });
 
   it("keeps good records when a sibling fails (partial batch)", async () => {

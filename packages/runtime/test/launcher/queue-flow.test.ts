@@ -81,11 +81,11 @@ describe("launcher on a real queue with redrive", () => {
       defaultProvider: "nmap",
     };
     const handler = makeLauncherHandler({ config: () => config, ecs: () => ecs, sqs: () => sqs });
-    // The target decides the ECS outcome: 192.0.2.99 never gets capacity.
+    // The target decides the ECS outcome: 127.0.0.99 never gets capacity.
     ecsMock.on(RunTaskCommand).callsFake((input) => {
       const env = input.overrides.containerOverrides[0].environment as { name: string; value: string }[];
       const req = JSON.parse(env.find((e) => e.name === "SCAN_REQUEST")!.value);
-      return req.target === "192.0.2.99"
+      return req.target === "127.0.0.99"
         ? { failures: [{ reason: "RESOURCE:ENI" }] }
         : { tasks: [{ taskArn: "arn:task/1" }] };
     });
@@ -100,9 +100,9 @@ describe("launcher on a real queue with redrive", () => {
           ),
         }),
       );
-    await send("192.0.2.1");
-    await send("192.0.2.2", { [Attr.provider]: "sonar" });
-    await send("192.0.2.99");
+    await send("127.0.0.1");
+    await send("127.0.0.2", { [Attr.provider]: "sonar" });
+    await send("127.0.0.99");
 
     // Poll like the event source mapping, bounded: at most 6 rounds.
     for (let round = 0; round < 6; round++) {
@@ -151,12 +151,12 @@ describe("launcher on a real queue with redrive", () => {
         m.MessageAttributes?.[Attr.errorCode]?.StringValue ?? "redriven",
       ]),
     );
-    expect(byTarget).toEqual({ "192.0.2.2": "UnknownProvider", "192.0.2.99": "redriven" });
+    expect(byTarget).toEqual({ "127.0.0.2": "UnknownProvider", "127.0.0.99": "redriven" });
     // One launch for the good request, two attempts (maxReceiveCount) for the failing one, none for the unknown provider.
     const targets = ecsMock.commandCalls(RunTaskCommand).map((c) => {
       const env = c.args[0].input.overrides!.containerOverrides![0].environment!;
       return JSON.parse(env.find((e) => e.name === "SCAN_REQUEST")!.value!).target;
     });
-    expect(targets.sort()).toEqual(["192.0.2.1", "192.0.2.99", "192.0.2.99"]);
+    expect(targets.sort()).toEqual(["127.0.0.1", "127.0.0.99", "127.0.0.99"]);
   });
 });
