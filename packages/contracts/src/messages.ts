@@ -135,6 +135,12 @@ export type DocumentCollection = Static<typeof DocumentCollection>;
  */
 export const IngestMarkerIndex = { task: "ingest_marker", docType: "data" } as const;
 
+/** Fields the ingestor adds to every collection document besides contracts `DocFields`. */
+export const IngestFields = {
+  /** The collection's generation (scan end time, then parse run) as a number: its external version. */
+  generation: "__generation",
+} as const;
+
 /** Ingest rules on scan times. */
 export const ScanTimeRules = {
   /**

@@ -1,315 +1,354 @@
-import { SendMessageCommand, type MessageAttributeValue, type SQSClient } from "@aws-sdk/client-sqs";
+import { DocFields, IngestFields, IngestMessage } from "@sec-an/contracts";
 import {
-  Attr,
-  DocFields,
-  IngestMessage,
-  Limits,
-  indexBase,
-  writeAlias,
-  type DocumentCollection,
-} from "@sec-an/contracts";
-import { cutReason, logger, parseRecordBody, recordAttributes } from "@sec-an/runtime";
+  logger,
+  parseRecordBody,
+  permanentFailureOf,
+  sendRecordToDlq,
+  type DeadLetterTarget,
+} from "@sec-an/runtime";
 import type { SQSBatchResponse, SQSRecord } from "aws-lambda";
-import type { BulkOp, DocumentStore, Filter } from "./store/types";
+import { errorSummary } from "./ingest/log";
+import { IngestRejected, MARKER_ALIAS, cleanupFilter, planMessage, type IngestPlan } from "./ingest/plan";
+import type { BulkItemResult, BulkOp, DocumentStore } from "./store/types";
 
-/** Largest document we index (bytes of its JSON). Larger is a parser bug, and would bloat every search. */
-export const DEFAULT_MAX_DOC_BYTES = 200 * 1024;
-
-/** Input that will never index, however often it is retried: it goes to the DLQ with this reason. */
-export class IngestRejected extends Error {
-  constructor(
-    readonly code: "malformed" | "unknown-index" | "oversize" | "rejected",
-    message: string,
-  ) {
-    super(message);
-    this.name = "IngestRejected";
-  }
-}
-
-/** Stale snapshot documents of one parent: those from scans that ended before this collection's. */
-export interface Cleanup {
-  index: string;
-  filter: Filter;
-  /** The snapshot documents of this parent from a NEWER scan (if any: this collection is a late replay). */
-  newer: Filter;
-  /** Indices into `ops` of the snapshot writes this clean-up belongs to. */
-  snapshotOps: number[];
-}
-
-export interface IngestPlan {
-  ops: BulkOp[];
-  cleanups: Cleanup[];
-}
-
-/**
- * The writes for one message. Collections: every document into `{task}_{docType}_snapshot` (id = its
- * non-temporal key) and, unless `history: false`, `…_history` (id = `${ntk}@${temporalKey}`). Snapshot
- * writes carry the scan end time (ms) as an external version with `external_gte`, so an older scan
- * replayed late never overwrites a newer document while a replay of the same scan is idempotent; the
- * clean-up then deletes only the parent's documents from older scans, so parts of one collection and
- * out-of-order deliveries never delete fresh documents.
- */
-export function planMessage(
-  msg: IngestMessage,
-  known: ReadonlySet<string>,
-  maxDocBytes = DEFAULT_MAX_DOC_BYTES,
-): IngestPlan {
-  const target = (base: string) => {
-    const alias = writeAlias(base);
-    if (!known.has(alias))
-      throw new IngestRejected(
-        "unknown-index",
-        `index ${alias} is not managed by the analytics platform (no such write alias); create it with ElasticIndex`,
-      );
-    return alias;
-  };
-  // Serialised once: the size check and both bulk ops (snapshot, history) share the text.
-  const sized = (doc: Record<string, unknown>, what: string) => {
-    const source = JSON.stringify(doc);
-    // UTF-8 is at most 3 bytes per UTF-16 unit: skip the exact count when it cannot matter.
-    const bytes = source.length * 3 <= maxDocBytes ? source.length : Buffer.byteLength(source);
-    if (bytes > maxDocBytes)
-      throw new IngestRejected(
-        "oversize",
-        `${what} is ${bytes} bytes, larger than the ${maxDocBytes}-byte document limit`,
-      );
-    return { doc, source };
-  };
-  if (msg.kind === "document") {
-    return {
-      ops: [
-        { action: "index", index: target(msg.index), id: msg.id, ...sized(msg.doc, `document ${msg.id}`) },
-      ],
-      cleanups: [],
-    };
-  }
-  const version = Date.parse(msg.scanEndTime);
-  const ops: BulkOp[] = [];
-  const cleanups: Cleanup[] = [];
-  for (const [docType, docs] of Object.entries(msg.docs)) {
-    const snapshot = target(indexBase(msg.task, docType, "snapshot"));
-    const history = msg.history === false ? undefined : target(indexBase(msg.task, docType, "history"));
-    const snapshotOps: number[] = [];
-    for (const d of docs) {
-      const { doc, source } = sized(
-        collectionDoc(msg, d.nonTemporalKey, d.data),
-        `${docType} document ${d.nonTemporalKey}`,
-      );
-      snapshotOps.push(ops.length);
-      ops.push({
-        action: "index",
-        index: snapshot,
-        id: d.nonTemporalKey,
-        doc,
-        source,
-        externalVersion: version,
-      });
-      if (history)
-        ops.push({
-          action: "index",
-          index: history,
-          id: `${d.nonTemporalKey}@${msg.temporalKey}`,
-          doc,
-          source,
-          externalVersion: version,
-        });
-    }
-    const parent = { [DocFields.parentKey]: msg.parentKey };
-    cleanups.push({
-      index: snapshot,
-      filter: { term: parent, range: { [DocFields.scanEndTime]: { lt: msg.scanEndTime } } },
-      newer: { term: parent, range: { [DocFields.scanEndTime]: { gt: msg.scanEndTime } } },
-      snapshotOps,
-    });
-  }
-  return { ops, cleanups };
-}
-
-// Field names read once: per-document lookups through the contracts barrel's re-export getters are slow.
-const F = { ...DocFields };
-
-/** A collection document as stored: the parser's data plus the key, scan and lineage fields. */
-export function collectionDoc(
-  msg: DocumentCollection,
-  nonTemporalKey: string,
-  data: Record<string, unknown>,
-): Record<string, unknown> {
-  const doc: Record<string, unknown> = Object.assign({}, data);
-  doc[F.parentKey] = msg.parentKey;
-  doc[F.nonTemporalKey] = nonTemporalKey;
-  doc[F.temporalKey] = msg.temporalKey;
-  doc[F.scanId] = msg.scanId;
-  doc[F.scanStartTime] = msg.scanStartTime;
-  doc[F.scanEndTime] = msg.scanEndTime;
-  doc[F.task] = msg.task;
-  doc[F.rawKey] = msg.lineage.rawKey;
-  doc[F.parserVersion] = msg.lineage.parserVersion;
-  return doc;
-}
+export {
+  IngestRejected,
+  collectionDoc,
+  generation,
+  planMessage,
+  type Cleanup,
+  type IngestPlan,
+} from "./ingest/plan";
+export { errorSummary } from "./ingest/log";
 
 export interface IngestDeps {
   store: DocumentStore;
   /** Permanently rejected records are sent here with their reason; without it they are retried into the redrive DLQ. */
-  deadLetter?: { sqs: SQSClient; queueUrl: string };
+  deadLetter?: DeadLetterTarget;
   maxDocBytes?: number;
   /** Forget cached index names (called once when a message names an index we do not know yet). */
   refreshKnown?: () => void;
+  /** Epoch ms by which the batch answer must be returned: records not finished by then are retried. */
+  deadline?: number;
+  /** The ingestor's clock (epoch ms); tests inject one. */
+  now?: () => number;
+}
+
+/** Ran out of invocation time: the unfinished records are reported for retry. */
+class OutOfTime extends Error {}
+
+/** `p`, or OutOfTime once `deadline` passes (the work itself continues, unobserved). */
+function beforeDeadline<T>(p: Promise<T>, deadline: number | undefined): Promise<T> {
+  if (deadline === undefined) return p;
+  let timer: NodeJS.Timeout | undefined;
+  const out = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new OutOfTime()), Math.max(0, deadline - Date.now()));
+  });
+  return Promise.race([p, out]).finally(() => clearTimeout(timer));
+}
+
+/** Per-record outcome, filled in as the batch goes. */
+class Outcomes {
+  readonly failed = new Set<string>();
+  readonly rejected = new Map<string, IngestRejected>();
+  /** Records whose work is complete: written and cleaned up, or dead-lettered. */
+  readonly done = new Set<string>();
+  fail(id: string) {
+    if (!this.done.has(id)) this.failed.add(id);
+  }
+  reject(id: string, why: IngestRejected) {
+    if (!this.rejected.has(id)) this.rejected.set(id, why);
+  }
+  open(id: string) {
+    return !this.failed.has(id) && !this.rejected.has(id) && !this.done.has(id);
+  }
 }
 
 /**
- * Ingest one SQS batch: one bulk request for every record's writes, per-item results mapped back to the
- * record that produced them, then the snapshot clean-ups. Returns the partial batch response: a record
- * fails (and is retried) only if one of its own writes failed transiently; a record whose input can
- * never index goes straight to the DLQ with the reason.
+ * Ingest one SQS batch. Every record's outcome is its own: input that can never index goes to the DLQ
+ * with its reason (code and message), a transient failure of one of its own requests leaves it for
+ * retry, and anything unexpected (even a stack overflow on a hostile body) fails only that record. With
+ * `deadline`, the answer is returned before it, every unfinished record reported for retry.
+ *
+ * Order per collection, the basis of the consistency rules (docs/ingest-consistency.md):
+ * 1. write the parent's latest-scan marker (external_gte generation); a 409 means a newer scan owns the
+ *    parent: only history is written;
+ * 2. write snapshot and history documents (one bulk request for the batch);
+ * 3. write the marker again: a 409 now means a newer scan took over while this one wrote;
+ * 4. clear the parent's documents of older generations from every owned doc type (and this
+ *    generation's too after a 409 in step 3, since the newer scan's clean-up may have run before step 2).
  */
 export async function ingestBatch(
   records: readonly SQSRecord[],
   deps: IngestDeps,
 ): Promise<SQSBatchResponse> {
-  const failed = new Set<string>();
-  const rejected = new Map<string, IngestRejected>();
-  const plans = new Map<SQSRecord, IngestPlan>();
-  let known = await deps.store.writeAliases();
-  let refreshed = false;
-  for (const record of records) {
-    let msg: IngestMessage;
-    try {
-      msg = parseRecordBody(IngestMessage, record, "ingest message");
-    } catch (e) {
-      rejected.set(record.messageId, new IngestRejected("malformed", (e as Error).message));
-      continue;
-    }
-    for (;;) {
-      try {
-        plans.set(record, planMessage(msg, known, deps.maxDocBytes));
-      } catch (e) {
-        if (!(e instanceof IngestRejected)) throw e;
-        if (e.code === "unknown-index" && !refreshed && deps.refreshKnown) {
-          // The index may have been created since the list was cached: look once more.
-          refreshed = true;
-          deps.refreshKnown();
-          known = await deps.store.writeAliases();
-          continue;
-        }
-        rejected.set(record.messageId, e);
-      }
-      break;
-    }
-  }
-
-  await dropLateReplays(plans, deps.store);
-
-  const owners: SQSRecord[] = [];
-  const ops: BulkOp[] = [];
-  for (const [record, plan] of plans) {
-    for (const op of plan.ops) {
-      owners.push(record);
-      ops.push(op);
-    }
-  }
-  if (ops.length > 0) {
-    try {
-      const results = await deps.store.bulk(ops);
-      results.forEach((r, i) => {
-        if (r.ok) return;
-        const id = owners[i].messageId;
-        if (r.retryable) failed.add(id);
-        else if (!rejected.has(id))
-          rejected.set(
-            id,
-            new IngestRejected(
-              "rejected",
-              `OpenSearch rejected a write to ${ops[i].index}/${ops[i].id}: ${r.error}`,
-            ),
-          );
-      });
-    } catch (e) {
-      logger.error("bulk request failed", { error: e as Error });
-      for (const r of plans.keys()) failed.add(r.messageId);
-    }
-  }
-
-  // Clean-ups only after the record's own writes succeeded; once per (index, parent, end time).
-  const done = new Set<string>();
-  for (const [record, plan] of plans) {
-    if (failed.has(record.messageId) || rejected.has(record.messageId)) continue;
-    try {
-      for (const c of plan.cleanups) {
-        const key = JSON.stringify(c);
-        if (done.has(key)) continue;
-        await deps.store.deleteByQuery(c.index, c.filter);
-        done.add(key);
-      }
-    } catch (e) {
-      logger.error("snapshot clean-up failed", { messageId: record.messageId, error: e as Error });
-      failed.add(record.messageId);
-    }
-  }
-
-  for (const record of records) {
-    const why = rejected.get(record.messageId);
-    if (!why || failed.has(record.messageId)) continue;
-    logger.warn("ingest message rejected", {
-      messageId: record.messageId,
-      code: why.code,
-      reason: why.message,
+  const o = new Outcomes();
+  try {
+    await beforeDeadline(runBatch(records, deps, o), deps.deadline);
+  } catch (e) {
+    if (!(e instanceof OutOfTime)) throw e;
+    logger.warn("invocation deadline reached: unfinished records will be retried", {
+      unfinished: records.filter((r) => !o.done.has(r.messageId)).length,
     });
-    if (!deps.deadLetter) {
-      failed.add(record.messageId);
-      continue;
-    }
-    try {
-      await sendToDeadLetters(record, why, deps.deadLetter);
-    } catch (e) {
-      logger.error("could not send to the DLQ; the record will be retried", {
-        messageId: record.messageId,
-        error: e as Error,
-      });
-      failed.add(record.messageId);
-    }
+    for (const r of records) o.fail(r.messageId);
   }
   return {
     batchItemFailures: records
-      .filter((r) => failed.has(r.messageId))
+      .filter((r) => o.failed.has(r.messageId) && !o.done.has(r.messageId))
       .map((r) => ({ itemIdentifier: r.messageId })),
   };
 }
 
-/**
- * A collection older than what the snapshot already holds for its parent (a late replay) must not
- * touch the snapshot: external versions stop it overwriting newer documents, but a child the newer
- * scan removed would be re-created. One `_msearch` per batch finds such parents; their snapshot
- * writes and clean-ups are dropped (history still gets its copy). Stores without `countMany` skip this.
- */
-async function dropLateReplays(plans: Map<SQSRecord, IngestPlan>, store: DocumentStore): Promise<void> {
-  if (!store.countMany) return;
-  const checks = [...plans.values()].flatMap((plan) => plan.cleanups.map((c) => ({ plan, c })));
-  if (checks.length === 0) return;
-  const counts = await store.countMany(checks.map(({ c }) => ({ index: c.index, filter: c.newer })));
-  const dropped = new Map<IngestPlan, Set<number>>();
-  checks.forEach(({ plan, c }, i) => {
-    if (counts[i] === 0) return;
-    const set = dropped.get(plan) ?? new Set<number>();
-    for (const k of c.snapshotOps) set.add(k);
-    dropped.set(plan, set);
-    plan.cleanups = plan.cleanups.filter((x) => x !== c);
-  });
-  for (const [plan, set] of dropped) plan.ops = plan.ops.filter((_, k) => !set.has(k));
+async function runBatch(records: readonly SQSRecord[], deps: IngestDeps, o: Outcomes): Promise<void> {
+  let known: ReadonlySet<string>;
+  try {
+    known = await deps.store.writeAliases();
+  } catch (e) {
+    logger.error("index lookup failed: the batch will be retried", { error: errorSummary(e) });
+    for (const r of records) o.fail(r.messageId);
+    return;
+  }
+  const plans = new Map<SQSRecord, IngestPlan>();
+  let refreshed = false;
+  const now = (deps.now ?? Date.now)();
+  for (const record of records) {
+    for (;;) {
+      try {
+        const msg = parseRecordBody(IngestMessage, record, "ingest message");
+        plans.set(record, planMessage(msg, known, { maxDocBytes: deps.maxDocBytes, now }));
+      } catch (e) {
+        const why = asRejection(e);
+        if (why.code === "unknown-index" && !refreshed && deps.refreshKnown) {
+          // The index may have been created since the list was cached: look once more.
+          refreshed = true;
+          deps.refreshKnown();
+          try {
+            known = await deps.store.writeAliases();
+          } catch (lookup) {
+            logger.error("index lookup failed", { messageId: record.messageId, error: errorSummary(lookup) });
+            o.fail(record.messageId);
+            break;
+          }
+          continue;
+        }
+        o.reject(record.messageId, why);
+      }
+      break;
+    }
+  }
+  await deadLetterRejected(records, deps, o);
+
+  const superseded = await claimParents(plans, deps.store, o);
+  await writeDocuments(plans, superseded, deps.store, o);
+  const overtaken = await recheckParents(plans, superseded, deps.store, o);
+  await cleanUp(plans, superseded, overtaken, deps.store, o);
+  for (const record of plans.keys()) if (o.open(record.messageId)) o.done.add(record.messageId);
+  await deadLetterRejected(records, deps, o);
 }
 
-async function sendToDeadLetters(
-  record: SQSRecord,
-  err: IngestRejected,
-  dl: { sqs: SQSClient; queueUrl: string },
+/** Planning is pure: whatever it throws comes from the input and will recur, so it is permanent. */
+function asRejection(e: unknown): IngestRejected {
+  if (e instanceof IngestRejected) return e;
+  const p = permanentFailureOf(e);
+  if (p) return new IngestRejected("malformed", p.message, { cause: e });
+  const err = e as Error;
+  // e.g. RangeError "Maximum call stack size exceeded" for a deeply nested body.
+  return new IngestRejected("unprocessable", `${err?.name ?? "Error"}: ${err?.message ?? String(e)}`, {
+    cause: e,
+  });
+}
+
+/** Step 1: markers. Returns the plans whose parent a newer scan already owns (they write history only). */
+async function claimParents(
+  plans: Map<SQSRecord, IngestPlan>,
+  store: DocumentStore,
+  o: Outcomes,
+): Promise<Set<IngestPlan>> {
+  const superseded = new Set<IngestPlan>();
+  await guardWithoutMarkers(plans, superseded, store, o);
+  const claims = [...plans].filter(([r, p]) => p.marker && o.open(r.messageId));
+  if (claims.length === 0) return superseded;
+  const results = await bulkFor(
+    store,
+    claims.map(([r, p]) => [r, p.marker!]),
+    o,
+    "marker write failed",
+  );
+  claims.forEach(([record, plan], i) => {
+    const r = results?.[i];
+    if (!r) return;
+    if (r.stale) superseded.add(plan);
+    else if (!r.ok) {
+      logger.error("marker write failed", { messageId: record.messageId, status: r.status, error: r.error });
+      o.fail(record.messageId);
+    }
+  });
+  return superseded;
+}
+
+let warnedNoMarkers = false;
+
+/**
+ * Before the marker index exists (an ingestor deployed ahead of the platform's indices), the weaker
+ * guard: a collection is superseded when its parent already has documents of a newer generation. It
+ * misses a newer scan that left no documents, and races; docs/ingest-consistency.md says so.
+ */
+async function guardWithoutMarkers(
+  plans: Map<SQSRecord, IngestPlan>,
+  superseded: Set<IngestPlan>,
+  store: DocumentStore,
+  o: Outcomes,
 ): Promise<void> {
-  const str = (v: string): MessageAttributeValue => ({ DataType: "String", StringValue: v });
-  const attrs: Record<string, MessageAttributeValue> = {};
-  for (const [k, v] of Object.entries(recordAttributes(record)).slice(0, 6)) attrs[k] = str(v);
-  attrs[Attr.errorCode] = str(err.code);
-  attrs[Attr.errorMessage] = str(cutReason(err.message, Limits.reasonBytes));
-  attrs[Attr.requestId] = str(record.messageId);
-  if (record.eventSourceARN) attrs[Attr.sourceQueue] = str(record.eventSourceARN);
-  await dl.sqs.send(
-    new SendMessageCommand({ QueueUrl: dl.queueUrl, MessageBody: record.body, MessageAttributes: attrs }),
+  const checks = [...plans]
+    .filter(([r, p]) => !p.marker && p.cleanups.length > 0 && o.open(r.messageId))
+    .flatMap(([r, p]) => p.cleanups.map((c) => ({ r, p, c })));
+  if (checks.length === 0 || !store.countMany) return;
+  if (!warnedNoMarkers) {
+    warnedNoMarkers = true;
+    logger.warn(`no ${MARKER_ALIAS} index: falling back to the document-based late-replay guard`);
+  }
+  try {
+    const counts = await store.countMany(
+      checks.map(({ c }) => ({
+        index: c.index,
+        filter: {
+          term: { [DocFields.parentKey]: c.parentKey },
+          range: { [IngestFields.generation]: { gt: c.generation } },
+        },
+      })),
+    );
+    checks.forEach(({ p }, i) => counts[i] > 0 && superseded.add(p));
+  } catch (e) {
+    logger.error("late-replay check failed", { error: errorSummary(e) });
+    for (const { r } of checks) o.fail(r.messageId);
+  }
+}
+
+/** Step 2: one bulk request for every open record's documents. */
+async function writeDocuments(
+  plans: Map<SQSRecord, IngestPlan>,
+  superseded: Set<IngestPlan>,
+  store: DocumentStore,
+  o: Outcomes,
+): Promise<void> {
+  const writes: Array<[SQSRecord, BulkOp]> = [];
+  for (const [record, plan] of plans) {
+    if (!o.open(record.messageId)) continue;
+    for (const op of plan.ops) writes.push([record, op]);
+    if (!superseded.has(plan)) for (const op of plan.snapshotOps) writes.push([record, op]);
+  }
+  if (writes.length === 0) return;
+  const results = await bulkFor(store, writes, o, "bulk request failed");
+  results?.forEach((r, i) => {
+    if (r.ok) return;
+    const [record, op] = writes[i];
+    if (r.retryable) o.fail(record.messageId);
+    else
+      o.reject(
+        record.messageId,
+        new IngestRejected("rejected", `OpenSearch rejected a write to ${op.index}/${op.id}: ${r.error}`),
+      );
+  });
+}
+
+/** Step 3: the plans a newer scan overtook while they wrote (their clean-up includes their own generation). */
+async function recheckParents(
+  plans: Map<SQSRecord, IngestPlan>,
+  superseded: Set<IngestPlan>,
+  store: DocumentStore,
+  o: Outcomes,
+): Promise<Set<IngestPlan>> {
+  const overtaken = new Set<IngestPlan>();
+  const checks = [...plans].filter(([r, p]) => p.marker && !superseded.has(p) && o.open(r.messageId));
+  if (checks.length === 0) return overtaken;
+  const results = await bulkFor(
+    store,
+    checks.map(([r, p]) => [r, p.marker!]),
+    o,
+    "marker re-check failed",
+  );
+  checks.forEach(([record, plan], i) => {
+    const r = results?.[i];
+    if (!r) return;
+    if (r.stale) overtaken.add(plan);
+    else if (!r.ok) o.fail(record.messageId);
+  });
+  return overtaken;
+}
+
+/** Step 4: clear older generations of each parent from every owned doc type; once per distinct query. */
+async function cleanUp(
+  plans: Map<SQSRecord, IngestPlan>,
+  superseded: Set<IngestPlan>,
+  overtaken: Set<IngestPlan>,
+  store: DocumentStore,
+  o: Outcomes,
+): Promise<void> {
+  const done = new Map<string, Promise<number>>();
+  for (const [record, plan] of plans) {
+    if (!o.open(record.messageId) || superseded.has(plan)) continue;
+    try {
+      for (const c of plan.cleanups) {
+        const filter = cleanupFilter(c, overtaken.has(plan));
+        const key = JSON.stringify([c.index, filter]);
+        if (!done.has(key)) done.set(key, store.deleteByQuery(c.index, filter));
+        await done.get(key);
+      }
+    } catch (e) {
+      logger.error("snapshot clean-up failed", { messageId: record.messageId, error: errorSummary(e) });
+      o.fail(record.messageId);
+    }
+  }
+}
+
+/** One bulk request on behalf of records; if the request itself fails, each of them is left for retry. */
+async function bulkFor(
+  store: DocumentStore,
+  writes: ReadonlyArray<readonly [SQSRecord, BulkOp]>,
+  o: Outcomes,
+  what: string,
+): Promise<BulkItemResult[] | undefined> {
+  try {
+    return await store.bulk(writes.map(([, op]) => op));
+  } catch (e) {
+    logger.error(what, { records: new Set(writes.map(([r]) => r)).size, error: errorSummary(e) });
+    for (const [r] of writes) o.fail(r.messageId);
+    return undefined;
+  }
+}
+
+async function deadLetterRejected(
+  records: readonly SQSRecord[],
+  deps: IngestDeps,
+  o: Outcomes,
+): Promise<void> {
+  // A record that also failed transiently is retried whole first: its rejection may not recur.
+  const pending = records.filter(
+    (r) => o.rejected.has(r.messageId) && !o.done.has(r.messageId) && !o.failed.has(r.messageId),
+  );
+  await Promise.all(
+    pending.map(async (record) => {
+      const why = o.rejected.get(record.messageId)!;
+      logger.warn("ingest message rejected", {
+        messageId: record.messageId,
+        code: why.code,
+        reason: why.message.slice(0, 500),
+      });
+      if (!deps.deadLetter) {
+        o.fail(record.messageId);
+        return;
+      }
+      try {
+        await sendRecordToDlq(record, why, deps.deadLetter);
+        o.failed.delete(record.messageId);
+        o.done.add(record.messageId);
+      } catch (e) {
+        logger.error("could not send to the DLQ; the record will be retried", {
+          messageId: record.messageId,
+          error: errorSummary(e),
+        });
+        o.fail(record.messageId);
+      }
+    }),
   );
 }

@@ -32,9 +32,15 @@ export function backoffMs(attempt: number, p: RetryPolicy, random = Math.random)
   return Math.floor(random() * Math.min(p.maxDelayMs, p.baseDelayMs * 2 ** attempt));
 }
 
+/** A retry is not worth starting with less time than this left for its request. */
+const MIN_REQUEST_MS = 250;
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** An OpenSearch answer we will not retry; carries the status and OpenSearch's error type. */
+/**
+ * An OpenSearch answer that ended a call: a status we do not retry, or the last of the retried ones.
+ * Carries the status and OpenSearch's error type, and a message without request or response bodies.
+ */
 export class OpenSearchError extends Error {
   constructor(
     readonly status: number,
@@ -45,6 +51,17 @@ export class OpenSearchError extends Error {
     this.name = "OpenSearchError";
   }
 }
+
+/** The invocation's time ran out before the call could finish (or be retried): retry the record later. */
+export class DeadlineExceeded extends Error {
+  constructor(what: string) {
+    super(`${what}: no time left before the invocation deadline`);
+    this.name = "DeadlineExceeded";
+  }
+}
+
+/** Longest one HTTP request may take when no deadline is nearer. */
+const REQUEST_TIMEOUT_MS = 30_000;
 
 interface RawResponse {
   statusCode: number;
@@ -86,14 +103,28 @@ function describe(body: any): string {
 
 /** Amazon OpenSearch Service (or any OpenSearch) behind our storage interfaces. */
 export class OpenSearchStore implements DocumentStore, IndexAdmin, SavedObjectStore, SecurityAdmin {
-  private aliasCache?: { at: number; names: ReadonlySet<string> };
+  /** Shared with every `withDeadline` view of this store, so one invocation's lookup serves the next. */
+  private readonly aliases: { cache?: { at: number; names: ReadonlySet<string> } };
 
   constructor(
     private readonly client: Client,
     private readonly retry: RetryPolicy = DEFAULT_RETRY,
     /** How long the write-alias list is trusted (ms): new indices appear within this. */
     private readonly aliasCacheMs = 60_000,
-  ) {}
+    /** Epoch ms by which every call must have returned: retries and request timeouts shrink to fit. */
+    private readonly deadline?: number,
+    aliases?: { cache?: { at: number; names: ReadonlySet<string> } },
+  ) {
+    this.aliases = aliases ?? {};
+  }
+
+  /**
+   * This store, bounded by `deadline` (epoch ms): each request times out by then and no retry starts
+   * that could not finish, so a Lambda returns its partial-batch answer instead of being killed mid-retry.
+   */
+  withDeadline(deadline: number): OpenSearchStore {
+    return new OpenSearchStore(this.client, this.retry, this.aliasCacheMs, deadline, this.aliases);
+  }
 
   /** A SigV4-signing client (service `es`, default credential chain, read at call time). */
   static signed(endpoint: string, region: string, retry?: RetryPolicy): OpenSearchStore {
@@ -119,6 +150,7 @@ export class OpenSearchStore implements DocumentStore, IndexAdmin, SavedObjectSt
     opts: { bulk?: string; headers?: Record<string, string>; query?: Record<string, string> } = {},
   ): Promise<RawResponse> {
     for (let attempt = 0; ; attempt++) {
+      const timeout = this.timeLeft(`${method} ${path}`, REQUEST_TIMEOUT_MS);
       let res: RawResponse | undefined;
       let err: unknown;
       try {
@@ -128,23 +160,46 @@ export class OpenSearchStore implements DocumentStore, IndexAdmin, SavedObjectSt
         const r = await this.client.transport.request(params as any, {
           ignore: [400, 401, 403, 404, 409, 429, 500, 502, 503, 504],
           headers: opts.headers,
+          requestTimeout: timeout,
         });
         res = { statusCode: r.statusCode ?? 0, body: r.body };
       } catch (e) {
-        err = e; // connection failure or timeout
+        err = e; // connection failure, timeout, or a body that is not JSON (cut short)
       }
       const retryable = err !== undefined || isRetryableStatus(res!.statusCode);
       if (!retryable) return res!;
-      if (attempt + 1 >= this.retry.attempts) {
-        if (err) throw err;
-        throw new OpenSearchError(
-          res!.statusCode,
-          res!.body?.error?.type ?? "unavailable",
-          `${method} ${path}: ${res!.statusCode} ${describe(res!.body)} (after ${this.retry.attempts} attempts)`,
-        );
+      // The client's errors carry the request and response (bodies included): keep name and message only.
+      const failure = err
+        ? new OpenSearchError(
+            0,
+            (err as Error).name ?? "connection",
+            `${method} ${path}: ${(err as Error).message}`.slice(0, 500),
+          )
+        : new OpenSearchError(
+            res!.statusCode,
+            res!.body?.error?.type ?? "unavailable",
+            `${method} ${path}: ${res!.statusCode} ${describe(res!.body)}`,
+          );
+      const pause = backoffMs(attempt, this.retry);
+      if (attempt + 1 >= this.retry.attempts || !this.hasTime(pause)) {
+        failure.message += ` (after ${attempt + 1} attempt${attempt ? "s" : ""})`;
+        throw failure;
       }
-      await sleep(backoffMs(attempt, this.retry));
+      await sleep(pause);
     }
+  }
+
+  /** Time one request may take: `max`, or less when the deadline is nearer; throws when none is left. */
+  private timeLeft(what: string, max: number): number {
+    if (this.deadline === undefined) return max;
+    const left = this.deadline - Date.now();
+    if (left <= 0) throw new DeadlineExceeded(what);
+    return Math.min(max, left);
+  }
+
+  /** Whether a pause of `ms` still leaves time for a request afterwards. */
+  private hasTime(ms: number): boolean {
+    return this.deadline === undefined || Date.now() + ms + MIN_REQUEST_MS < this.deadline;
   }
 
   private async ok(
@@ -169,7 +224,10 @@ export class OpenSearchStore implements DocumentStore, IndexAdmin, SavedObjectSt
     const results: BulkItemResult[] = new Array(ops.length);
     let pending = ops.map((_, i) => i);
     for (let attempt = 0; pending.length > 0; attempt++) {
-      const body = await this.ok("POST", "/_bulk", undefined, { bulk: bulkBody(pending.map((i) => ops[i])) });
+      const body = await this.bulkOnce(
+        pending.map((i) => ops[i]),
+        attempt,
+      );
       const items = body.items as Array<
         Record<string, { status: number; error?: { type?: string; reason?: string } }>
       >;
@@ -196,11 +254,38 @@ export class OpenSearchStore implements DocumentStore, IndexAdmin, SavedObjectSt
           if (retryable) again.push(i);
         }
       });
-      if (again.length === 0 || attempt + 1 >= this.retry.attempts) break;
-      await sleep(backoffMs(attempt, this.retry));
+      const pause = backoffMs(attempt, this.retry);
+      if (again.length === 0 || attempt + 1 >= this.retry.attempts || !this.hasTime(pause)) break;
+      await sleep(pause);
       pending = again;
     }
     return results;
+  }
+
+  /**
+   * One `_bulk` request whose answer accounts for every op. An answer with a different number of items
+   * (a proxy or node cut it) says nothing about the missing ops: the whole request is sent again, which
+   * is safe because every op is idempotent (ids and external versions), and fails after the attempts.
+   */
+  private async bulkOnce(ops: readonly BulkOp[], attempt: number): Promise<any> {
+    // wait_for: the writes are searchable when this returns, so a clean-up's delete-by-query that runs
+    // after it (in this or another ingestor) sees them.
+    for (let k = attempt; ; k++) {
+      const body = await this.ok("POST", "/_bulk", undefined, {
+        bulk: bulkBody(ops),
+        query: { refresh: "wait_for" },
+      });
+      const n = Array.isArray(body?.items) ? body.items.length : -1;
+      if (n === ops.length) return body;
+      const pause = backoffMs(k, this.retry);
+      if (k + 1 >= this.retry.attempts || !this.hasTime(pause))
+        throw new OpenSearchError(
+          502,
+          "bulk_item_count",
+          `POST /_bulk: ${n < 0 ? "no items" : `${n} items`} in the answer for ${ops.length} operations`,
+        );
+      await sleep(pause);
+    }
   }
 
   async deleteByQuery(index: string, filter: Filter): Promise<number> {
@@ -220,20 +305,31 @@ export class OpenSearchStore implements DocumentStore, IndexAdmin, SavedObjectSt
     return body.deleted ?? 0;
   }
 
+  /**
+   * The write aliases. Only a 200 with an object says which exist (a wildcard that matches nothing is
+   * `200 {}`); any other answer (401/403 while credentials rotate, a 404 from a proxy) throws, is never
+   * cached, and leaves the records to be retried rather than rejected as naming unknown indices.
+   */
   async writeAliases(): Promise<ReadonlySet<string>> {
-    if (this.aliasCache && Date.now() - this.aliasCache.at < this.aliasCacheMs) return this.aliasCache.names;
+    const cached = this.aliases.cache;
+    if (cached && Date.now() - cached.at < this.aliasCacheMs) return cached.names;
     const r = await this.call("GET", "/_alias/*.write");
+    if (r.statusCode !== 200 || r.body === null || typeof r.body !== "object")
+      throw new OpenSearchError(
+        r.statusCode,
+        r.body?.error?.type ?? "alias_lookup",
+        `GET /_alias/*.write: ${r.statusCode} ${describe(r.body)}`,
+      );
     const names = new Set<string>();
-    if (r.statusCode === 200)
-      for (const v of Object.values(r.body ?? {}) as Array<{ aliases: Record<string, unknown> }>)
-        for (const a of Object.keys(v.aliases ?? {})) names.add(a);
-    this.aliasCache = { at: Date.now(), names };
+    for (const v of Object.values(r.body) as Array<{ aliases?: Record<string, unknown> }>)
+      for (const a of Object.keys(v?.aliases ?? {})) names.add(a);
+    this.aliases.cache = { at: Date.now(), names };
     return names;
   }
 
   /** Forget the cached alias list (after the admin creates an index, or when a name is unknown). */
   invalidateAliases(): void {
-    this.aliasCache = undefined;
+    this.aliases.cache = undefined;
   }
 
   async search(index: string, filter?: Filter, size = 100): Promise<StoredDoc[]> {

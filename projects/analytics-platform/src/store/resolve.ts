@@ -7,7 +7,11 @@ import type { DocumentStore, IndexAdmin, SavedObjectStore, SecurityAdmin } from 
 export type AnalyticsStore = DocumentStore &
   IndexAdmin &
   SavedObjectStore &
-  Partial<SecurityAdmin> & { invalidateAliases?(): void };
+  Partial<SecurityAdmin> & {
+    invalidateAliases?(): void;
+    /** The same store with every call bounded by `deadline` (epoch ms). */
+    withDeadline?(deadline: number): AnalyticsStore;
+  };
 
 let cached: { endpoint: string; store: OpenSearchStore } | undefined;
 let override: AnalyticsStore | undefined;

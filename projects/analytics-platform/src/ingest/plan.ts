@@ -1,0 +1,220 @@
+import {
+  DocFields,
+  IngestFields,
+  IngestMarkerIndex,
+  Limits,
+  ScanTimeRules,
+  indexBase,
+  writeAlias,
+  type DocumentCollection,
+  type IngestMessage,
+} from "@sec-an/contracts";
+import { PermanentFailure } from "@sec-an/runtime";
+import type { BulkOp, Filter } from "../store/types";
+
+/** Input that will never index, however often it is retried: it goes to the DLQ with this code and reason. */
+export class IngestRejected extends PermanentFailure {
+  constructor(
+    override readonly code:
+      "malformed" | "unknown-index" | "oversize" | "rejected" | "future-scan-time" | "unprocessable",
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(code, message, options);
+    this.name = "IngestRejected";
+  }
+}
+
+/** Write alias of the per-(task, parent) latest-scan markers. */
+export const MARKER_ALIAS = writeAlias(indexBase(IngestMarkerIndex.task, IngestMarkerIndex.docType, ""));
+
+/** Parse runs of one scan are told apart in this many steps (the low bits of a generation). */
+export const PARSE_STEPS = 2048;
+
+/**
+ * The generation of a collection: its scan end time (ms) first, then when it was parsed, as one number
+ * that is the external version of everything it writes. A later scan always wins; of two parse runs of
+ * one scan the later wins, with a resolution of about 1% of the time since the scan ended (log scale:
+ * 64 steps per doubling, saturating after ~136 years). Runs closer than that tie, like the parts of one
+ * run, and neither deletes the other's documents. Exact in a double while the scan ends before 2109.
+ */
+export function generation(scanEndMs: number, parsedAtMs: number = scanEndMs): number {
+  const elapsedS = Math.max(0, (parsedAtMs - scanEndMs) / 1000);
+  const step = Math.min(PARSE_STEPS - 1, Math.floor(64 * Math.log2(1 + elapsedS)));
+  return scanEndMs * PARSE_STEPS + step;
+}
+
+/** The parent's snapshot documents of one owned doc type, to be cleared of generations before this one. */
+export interface Cleanup {
+  index: string;
+  parentKey: string;
+  generation: number;
+}
+
+/**
+ * Delete-by-query filter of a clean-up. Exclusive: documents of older generations (never this run's
+ * own, nor its other parts'). Inclusive: this generation too, used when a newer scan took the parent
+ * over while this one was writing.
+ */
+export function cleanupFilter(c: Cleanup, inclusive: boolean): Filter {
+  const bound = inclusive ? { lte: c.generation } : { lt: c.generation };
+  return { term: { [DocFields.parentKey]: c.parentKey }, range: { [IngestFields.generation]: bound } };
+}
+
+export interface IngestPlan {
+  /** History and single-document writes: always applied. */
+  ops: BulkOp[];
+  /** Snapshot writes: dropped when a newer scan owns the parent. */
+  snapshotOps: BulkOp[];
+  /** The parent's latest-scan marker (collections, when the marker index exists). */
+  marker?: BulkOp;
+  cleanups: Cleanup[];
+}
+
+export interface PlanOptions {
+  /** Largest document, bytes of its JSON (default contracts `Limits.documentBytes`). */
+  maxDocBytes?: number;
+  /** The ingestor's clock, epoch ms (tests inject it). */
+  now?: number;
+}
+
+/**
+ * The writes for one message (pure). Collections: every document into `{task}_{docType}_snapshot`
+ * (id = its non-temporal key) and, unless `history: false`, `…_history` (id = `${ntk}@${temporalKey}`),
+ * both with the generation as an `external_gte` version, so an older scan never overwrites a newer
+ * document while a replay of the same run is idempotent. Clean-ups cover every doc type the task owns
+ * (`docTypes`; without it, those present), so a type this scan found nothing for is cleared too.
+ * docs/ingest-consistency.md states the rules.
+ */
+export function planMessage(
+  msg: IngestMessage,
+  known: ReadonlySet<string>,
+  opts: PlanOptions = {},
+): IngestPlan {
+  const maxDocBytes = opts.maxDocBytes ?? Limits.documentBytes;
+  const target = (base: string) => {
+    const alias = writeAlias(base);
+    if (!known.has(alias))
+      throw new IngestRejected(
+        "unknown-index",
+        `index ${alias} is not managed by the analytics platform (no such write alias); create it with ElasticIndex`,
+      );
+    return alias;
+  };
+  // Serialised once: the size check and both bulk ops (snapshot, history) share the text.
+  const sized = (doc: Record<string, unknown>, what: string) => {
+    const source = JSON.stringify(doc);
+    // UTF-8 is at most 3 bytes per UTF-16 unit: skip the exact count when it cannot matter.
+    const bytes = source.length * 3 <= maxDocBytes ? source.length : Buffer.byteLength(source);
+    if (bytes > maxDocBytes)
+      throw new IngestRejected(
+        "oversize",
+        `${what} is ${bytes} bytes, larger than the ${maxDocBytes}-byte document limit`,
+      );
+    return { doc, source };
+  };
+  if (msg.kind === "document") {
+    const op: BulkOp = {
+      action: "index",
+      index: target(msg.index),
+      id: msg.id,
+      ...sized(msg.doc, `document ${msg.id}`),
+    };
+    return { ops: [op], snapshotOps: [], cleanups: [] };
+  }
+
+  const gen = collectionGeneration(msg, opts.now ?? Date.now());
+  const ops: BulkOp[] = [];
+  const snapshotOps: BulkOp[] = [];
+  const cleanups: Cleanup[] = [];
+  const owned = new Set([...(msg.docTypes ?? []), ...Object.keys(msg.docs)]);
+  for (const docType of [...owned].sort()) {
+    const docs = msg.docs[docType] ?? [];
+    const snapshotBase = indexBase(msg.task, docType, "snapshot");
+    // An owned type without an index has nothing to clear; documents for it are an error.
+    if (docs.length === 0 && !known.has(writeAlias(snapshotBase))) continue;
+    const snapshot = target(snapshotBase);
+    const history = msg.history === false ? undefined : target(indexBase(msg.task, docType, "history"));
+    for (const d of docs) {
+      const { doc, source } = sized(
+        collectionDoc(msg, d.nonTemporalKey, d.data, gen),
+        `${docType} document ${d.nonTemporalKey}`,
+      );
+      snapshotOps.push({
+        action: "index",
+        index: snapshot,
+        id: d.nonTemporalKey,
+        doc,
+        source,
+        externalVersion: gen,
+      });
+      if (history)
+        ops.push({
+          action: "index",
+          index: history,
+          id: `${d.nonTemporalKey}@${msg.temporalKey}`,
+          doc,
+          source,
+          externalVersion: gen,
+        });
+    }
+    cleanups.push({ index: snapshot, parentKey: msg.parentKey, generation: gen });
+  }
+  const marker: BulkOp | undefined = known.has(MARKER_ALIAS)
+    ? {
+        action: "index",
+        index: MARKER_ALIAS,
+        id: `${msg.task}:${msg.parentKey}`,
+        doc: {
+          task: msg.task,
+          [DocFields.parentKey]: msg.parentKey,
+          [DocFields.scanId]: msg.scanId,
+          [DocFields.scanEndTime]: msg.scanEndTime,
+          parsed_at: msg.parsedAt ?? null,
+          [IngestFields.generation]: gen,
+        },
+        externalVersion: gen,
+      }
+    : undefined;
+  return { ops, snapshotOps, marker, cleanups };
+}
+
+/** The collection's generation, refusing end times that would freeze or break the ordering. */
+export function collectionGeneration(msg: DocumentCollection, now: number): number {
+  const end = Date.parse(msg.scanEndTime);
+  if (!Number.isFinite(end) || end < 0)
+    throw new IngestRejected("malformed", `scanEndTime ${msg.scanEndTime} is not a time after 1970`);
+  if (end > now + ScanTimeRules.futureToleranceMs)
+    throw new IngestRejected(
+      "future-scan-time",
+      `scanEndTime ${msg.scanEndTime} is more than ${ScanTimeRules.futureToleranceMs / 1000} s after the ingestor's clock (${new Date(now).toISOString()}): it would outrank every real scan of this parent`,
+    );
+  const parsed = msg.parsedAt === undefined ? end : Date.parse(msg.parsedAt);
+  if (!Number.isFinite(parsed))
+    throw new IngestRejected("malformed", `parsedAt ${msg.parsedAt} is not a time`);
+  return generation(end, parsed);
+}
+
+// Field names read once: per-document lookups through the contracts barrel's re-export getters are slow.
+const F = { ...DocFields, generation: IngestFields.generation };
+
+/** A collection document as stored: the parser's data plus the key, scan, generation and lineage fields. */
+export function collectionDoc(
+  msg: DocumentCollection,
+  nonTemporalKey: string,
+  data: Record<string, unknown>,
+  gen: number,
+): Record<string, unknown> {
+  const doc: Record<string, unknown> = Object.assign({}, data);
+  doc[F.parentKey] = msg.parentKey;
+  doc[F.nonTemporalKey] = nonTemporalKey;
+  doc[F.temporalKey] = msg.temporalKey;
+  doc[F.scanId] = msg.scanId;
+  doc[F.scanStartTime] = msg.scanStartTime;
+  doc[F.scanEndTime] = msg.scanEndTime;
+  doc[F.task] = msg.task;
+  doc[F.rawKey] = msg.lineage.rawKey;
+  doc[F.parserVersion] = msg.lineage.parserVersion;
+  doc[F.generation] = gen;
+  return doc;
+}
