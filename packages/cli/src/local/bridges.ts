@@ -6,6 +6,7 @@ import {
 } from "@aws-sdk/client-sqs";
 import { ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { ScanCommand, type AttributeValue } from "@aws-sdk/client-dynamodb";
+import { sendRecordToDlq } from "@sec-an/runtime";
 import type { LocalClients } from "./provision";
 import type { LocalInvoker } from "./invoker";
 
@@ -92,6 +93,15 @@ export function sqsEvent(messages: Message[], queueArn: string) {
   };
 }
 
+/**
+ * Refuses messages before a handler sees them: returns why (code and message), or undefined to let one
+ * through. Refused messages go to `deadLetterUrl` with that reason.
+ */
+export interface MessageGuard {
+  refuse(body: string): { code: string; message: string } | undefined;
+  deadLetterUrl?: string;
+}
+
 /** Lambda's SQS event-source mapping: receive, invoke, delete what succeeded, release what failed. */
 export function sqsPoller(
   c: LocalClients,
@@ -100,6 +110,7 @@ export function sqsPoller(
   queueUrl: string,
   queueArn: string,
   batchSize: number,
+  guard?: MessageGuard,
 ): Loop {
   const l = loop(
     `sqs ${queueUrl.split("/").pop()}`,
@@ -113,8 +124,10 @@ export function sqsPoller(
           MessageSystemAttributeNames: ["All"],
         }),
       );
-      const messages = got.Messages ?? [];
-      if (!messages.length) return 0;
+      const received = got.Messages ?? [];
+      if (!received.length) return 0;
+      const messages = guard ? await refuse(c, queueUrl, queueArn, received, guard) : received;
+      if (!messages.length) return received.length;
       l.pending += messages.length;
       try {
         const r = await invoker.invoke(fnRef, sqsEvent(messages, queueArn));
@@ -149,6 +162,34 @@ export function sqsPoller(
     200,
   );
   return l;
+}
+
+/** Dead-letter (with the reason) and delete what the guard refuses; returns the messages it lets through. */
+async function refuse(
+  c: LocalClients,
+  queueUrl: string,
+  queueArn: string,
+  messages: Message[],
+  guard: MessageGuard,
+): Promise<Message[]> {
+  const through: Message[] = [];
+  const records = sqsEvent(messages, queueArn).Records;
+  for (const [i, m] of messages.entries()) {
+    const why = guard.refuse(m.Body ?? "");
+    if (!why) {
+      through.push(m);
+      continue;
+    }
+    process.stderr.write(`[local] refused ${queueUrl.split("/").pop()} message: ${why.message}\n`);
+    // Without a DLQ the message stays on its queue (visible again later) rather than being lost.
+    if (!guard.deadLetterUrl) continue;
+    await sendRecordToDlq(records[i] as unknown as Parameters<typeof sendRecordToDlq>[0], why, {
+      sqs: c.sqs,
+      queueUrl: guard.deadLetterUrl,
+    });
+    await c.sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: m.ReceiptHandle! }));
+  }
+  return through;
 }
 
 /** S3 ObjectCreated notifications: new keys become S3 events for the configured function. */

@@ -1,7 +1,12 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { resolve } from "node:path";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import type { RunTaskCommandInput, RunTaskCommandOutput } from "@aws-sdk/client-ecs";
+import { Env } from "@sec-an/contracts";
+import { alive, descendants, signal, type ProcessId } from "./proc";
+import { loopbackGuard } from "./targets";
 import type { LocalTaskDefinition } from "./topology";
 
 /**
@@ -19,15 +24,38 @@ export interface TaskRun {
   stderr: string;
 }
 
+export interface LocalEcsOptions {
+  /** Let tasks scan non-loopback targets (the CLI's --allow-remote). */
+  allowRemote?: boolean;
+  /** Where each task's own TMPDIR is made (default the system's temporary directory). */
+  tmpRoot?: string;
+  /** Between SIGTERM and SIGKILL when stopping a task (default 15 s: the entrypoint's own grace for nmap is 10 s). */
+  graceMs?: number;
+}
+
+interface Task {
+  readonly child: ChildProcess;
+  readonly tmp: string;
+  /** Resolves once the entrypoint, everything it started, and its TMPDIR are gone. */
+  readonly gone: Promise<void>;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Each task runs in a process group of its own (so a terminal's Ctrl-C reaches only the CLI, which then
+ * stops tasks in order) with a TMPDIR of its own (so whatever it leaves there is removed with it).
+ */
 export class LocalEcs {
   readonly runs: TaskRun[] = [];
-  private readonly children = new Set<ChildProcess>();
+  private readonly tasks = new Set<Task>();
 
   constructor(
     private readonly taskDefinitions: readonly LocalTaskDefinition[],
     private readonly repoRoot: string,
     private readonly baseEnv: Record<string, string>,
     private readonly log: (line: string) => void,
+    private readonly opts: LocalEcsOptions = {},
   ) {}
 
   /** Same shape as `ECSClient.send`, for the commands the launcher uses. */
@@ -62,15 +90,29 @@ export class LocalEcs {
       ...(container?.environment ?? {}),
       ...Object.fromEntries((override?.environment ?? []).map((e) => [e.name!, e.value ?? ""])),
     };
+    // The loopback rule holds here too, for a request that reached RunTask some other way than the CLI.
+    const refused = loopbackGuard(this.opts.allowRemote ?? false)(env[Env.scanRequest] ?? "");
+    if (refused) {
+      this.log(`[${def.family}] refused: ${refused.message}`);
+      return { tasks: [], failures: [{ arn: def.mockArn, reason: refused.message }], $metadata: {} };
+    }
     const taskArn = `arn:aws:ecs:local:000000000000:task/${randomUUID()}`;
     const run: TaskRun = { taskArn, family: def.family, startedAt: new Date(), stderr: "" };
     this.runs.push(run);
+    const tmpRoot = this.opts.tmpRoot ?? tmpdir();
+    mkdirSync(tmpRoot, { recursive: true });
+    const tmp = mkdtempSync(join(tmpRoot, "sec-an-task-"));
     const child = spawn(process.execPath, ["--require", "tsx/cjs", resolve(this.repoRoot, def.entry)], {
       cwd: this.repoRoot,
-      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/tmp", ...env },
+      env: {
+        PATH: process.env.PATH ?? "/usr/bin:/bin",
+        HOME: process.env.HOME ?? "/tmp",
+        ...env,
+        TMPDIR: tmp,
+      },
       stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
     });
-    this.children.add(child);
     child.stdout?.on("data", (b: Buffer) =>
       b
         .toString()
@@ -81,14 +123,29 @@ export class LocalEcs {
     child.stderr?.on("data", (b: Buffer) => {
       run.stderr = (run.stderr + b.toString()).slice(-4000);
     });
-    child.on("exit", (code) => {
+    const exited = new Promise<number | null>((r) => {
+      child.once("error", () => r(null));
+      child.once("exit", (code) => r(code));
+    });
+    // The processes it started, kept up to date while it lives: they may outlive it in groups of their own.
+    let started: ProcessId[] = [];
+    const watch = setInterval(() => {
+      if (child.pid) started = merge(started, descendants(child.pid));
+    }, 1000).unref();
+    const gone = exited.then(async (code) => {
+      clearInterval(watch);
       run.exitCode = code;
       run.finishedAt = new Date();
-      this.children.delete(child);
       this.log(
         `[${def.family}] task ${taskArn.split("/").pop()} exited ${code}${code ? `: ${run.stderr.trim().split("\n").pop()}` : ""}`,
       );
+      // Anything the entrypoint left running is stopped with it; then its TMPDIR goes.
+      await killAll(started);
+      rmSync(tmp, { recursive: true, force: true });
+      this.tasks.delete(task);
     });
+    const task: Task = { child, tmp, gone };
+    this.tasks.add(task);
     return {
       tasks: [{ taskArn, lastStatus: "PROVISIONING", taskDefinitionArn: def.mockArn }],
       failures: [],
@@ -97,11 +154,47 @@ export class LocalEcs {
   }
 
   running(): number {
-    return this.children.size;
+    return this.tasks.size;
   }
 
-  async stop(): Promise<void> {
-    for (const c of this.children) c.kill("SIGTERM");
-    await Promise.all([...this.children].map((c) => new Promise((r) => c.once("exit", r))));
+  /**
+   * Stop every task: SIGTERM to its process group (the entrypoint stops nmap and removes its directory),
+   * then, after the grace period, SIGKILL to the group and to every process it started; resolves when all
+   * of them have exited and every task's TMPDIR is removed.
+   */
+  async stop(graceMs = this.opts.graceMs ?? 15_000): Promise<void> {
+    await Promise.all(
+      [...this.tasks].map(async ({ child, gone }) => {
+        if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return gone;
+        const seen = descendants(child.pid);
+        killGroup(child.pid, "SIGTERM");
+        const timer = new Promise<"late">((r) => setTimeout(() => r("late"), graceMs).unref());
+        if ((await Promise.race([gone.then(() => "done" as const), timer])) === "late") {
+          await killAll(merge(seen, descendants(child.pid)));
+          killGroup(child.pid, "SIGKILL");
+        }
+        return gone;
+      }),
+    );
   }
+}
+
+function killGroup(pid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, sig);
+  } catch {
+    // ESRCH: the group is gone already.
+  }
+}
+
+const merge = (a: ProcessId[], b: ProcessId[]) => {
+  const key = (p: ProcessId) => `${p.pid}/${p.start}`;
+  const known = new Set(a.map(key));
+  return [...a, ...b.filter((p) => !known.has(key(p)))];
+};
+
+/** SIGKILL the processes that are still alive, and wait (bounded) until none is. */
+async function killAll(ps: readonly ProcessId[]): Promise<void> {
+  for (const p of ps) signal(p, "SIGKILL");
+  for (let i = 0; i < 50 && ps.some(alive); i++) await sleep(100);
 }

@@ -16,7 +16,7 @@ import { provision, type LocalClients } from "./provision";
 import { htmlReport, summarise, terminalSummary, type RunSummary } from "./report";
 import { installStore, replayInvocations, seedScans } from "./seed";
 import { SqliteStore } from "./sqlite-store";
-import { checkTarget } from "./targets";
+import { TargetError, expandTargets, loopbackGuard } from "./targets";
 import { emptyTopology, readTopology } from "./topology";
 
 export interface LocalOptions {
@@ -75,11 +75,15 @@ export async function runLocal(opts: LocalOptions): Promise<LocalResult> {
       ? Infinity
       : Date.now() + (opts.timeoutSeconds ?? 240) * 1000;
   let interrupted = false;
+  let ecs: LocalEcs | undefined;
+  // Handled until every cleanup has run: a default-handled second Ctrl-C would exit before the scan
+  // tasks are stopped, leaving nmap running. A second signal skips the tasks' grace period instead.
   const onSignal = () => {
+    if (interrupted) void ecs?.stop(0);
     interrupted = true;
   };
-  process.once("SIGINT", onSignal);
-  process.once("SIGTERM", onSignal);
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
   const cleanups: (() => Promise<void> | void)[] = [];
 
   try {
@@ -95,7 +99,7 @@ export async function runLocal(opts: LocalOptions): Promise<LocalResult> {
     let demo: DemoServices | undefined;
     let targets: string[];
     if (opts.targets?.length) {
-      targets = opts.targets.map((t) => checkTarget(t, opts.allowRemote ?? false));
+      targets = expandTargets(opts.targets, opts.allowRemote ?? false);
     } else {
       demo = await startDemoServices();
       cleanups.push(() => demo!.close());
@@ -140,9 +144,12 @@ export async function runLocal(opts: LocalOptions): Promise<LocalResult> {
 
     const translation = await provision(topology, clients);
     setParamOverrides(translation.applyAll(topology.parameters));
-    const ecs = new LocalEcs(topology.taskDefinitions, root, env, log);
-    cleanups.push(() => ecs.stop());
-    setClients({ ...clients, ecs: ecs as never });
+    const localEcs = (ecs = new LocalEcs(topology.taskDefinitions, root, env, log, {
+      allowRemote: opts.allowRemote,
+      tmpRoot: join(dataDir, "tmp"),
+    }));
+    cleanups.push(() => localEcs.stop());
+    setClients({ ...clients, ecs: localEcs as never });
 
     const store = await SqliteStore.open(join(dataDir, "analytics.sqlite"));
     cleanups.push(() => store.close());
@@ -152,13 +159,25 @@ export async function runLocal(opts: LocalOptions): Promise<LocalResult> {
 
     const loops: Loop[] = [];
     cleanups.push(() => Promise.all(loops.map((l) => l.stop())).then(() => undefined));
+    const refuse = loopbackGuard(opts.allowRemote ?? false);
     for (const es of topology.eventSources) {
       const local = translation.get(es.sourceMockArn);
       const queue = topology.queues.find((q) => q.mockArn === es.sourceMockArn);
       const table = topology.tables.find((t) => t.mockStreamArn === es.sourceMockArn);
       if (queue && local) {
+        // Work queues refuse scans of non-loopback targets into their DLQ; a DLQ's consumer records all.
+        const dlq = topology.queues.find((q) => q.mockArn === queue.redrive?.dlqMockArn);
+        const guard = dlq && { refuse, deadLetterUrl: translation.apply(dlq.mockUrl) };
         loops.push(
-          sqsPoller(clients, invoker, es.functionRef, translation.apply(queue.mockUrl), local, es.batchSize),
+          sqsPoller(
+            clients,
+            invoker,
+            es.functionRef,
+            translation.apply(queue.mockUrl),
+            local,
+            es.batchSize,
+            guard,
+          ),
         );
       } else if (table) {
         loops.push(
@@ -183,8 +202,15 @@ export async function runLocal(opts: LocalOptions): Promise<LocalResult> {
       );
     }
 
-    const seeded = await seedScans({ topology, translation, invoker, clients, targets, demo, scanners, log });
-    log(`queued ${seeded} scan request(s); waiting for the pipeline to settle`);
+    // Interrupted while starting up: nothing is queued, and the report says what there is.
+    const seeded = interrupted
+      ? undefined
+      : await seedScans({ topology, translation, invoker, clients, targets, demo, scanners, log });
+    if (seeded === 0)
+      throw new TargetError(
+        `no scan was queued for ${targets.join(", ") || "no targets"}: nothing would be scanned (see the log above)`,
+      );
+    if (seeded !== undefined) log(`queued ${seeded} scan request(s); waiting for the pipeline to settle`);
 
     // Settled = nothing in flight anywhere for a few consecutive checks, after the first results.
     let quiet = 0;
@@ -195,8 +221,8 @@ export async function runLocal(opts: LocalOptions): Promise<LocalResult> {
         clients,
         topology.queues.map((q) => translation.apply(q.mockUrl)),
       );
-      const busy = loops.reduce((n, l) => n + l.inFlight(), 0) + ecs.running() + depth;
-      const progress = `in flight: ${depth} queued, ${loops.reduce((n, l) => n + l.inFlight(), 0)} in handlers, ${ecs.running()} tasks running`;
+      const busy = loops.reduce((n, l) => n + l.inFlight(), 0) + localEcs.running() + depth;
+      const progress = `in flight: ${depth} queued, ${loops.reduce((n, l) => n + l.inFlight(), 0)} in handlers, ${localEcs.running()} tasks running`;
       if (progress !== lastProgress) log(progress);
       lastProgress = progress;
       quiet = busy === 0 ? quiet + 1 : 0;
@@ -210,7 +236,7 @@ export async function runLocal(opts: LocalOptions): Promise<LocalResult> {
     const reportPath = join(dataDir, "report.html");
     writeFileSync(reportPath, htmlReport(summary, { startedAt: started, finishedAt: finished, targets }));
     writeFileSync(join(dataDir, "summary.json"), JSON.stringify(summary, null, 2));
-    const nmapMs = ecs.runs.reduce(
+    const nmapMs = localEcs.runs.reduce(
       (n, r) => n + ((r.finishedAt ?? finished).getTime() - r.startedAt.getTime()),
       0,
     );
@@ -225,8 +251,6 @@ export async function runLocal(opts: LocalOptions): Promise<LocalResult> {
       timings: { totalMs: finished.getTime() - started.getTime(), nmapMs, tlsMs },
     };
   } finally {
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
     for (const c of cleanups.reverse()) {
       try {
         await c();
@@ -234,6 +258,8 @@ export async function runLocal(opts: LocalOptions): Promise<LocalResult> {
         log(`cleanup: ${(e as Error).message}`);
       }
     }
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
   }
 }
 

@@ -1,0 +1,106 @@
+import { RunTaskCommand } from "@aws-sdk/client-ecs";
+import { Env } from "@sec-an/contracts";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, relative } from "node:path";
+import { LocalEcs } from "../src/local/ecs";
+import { repoRoot } from "../src/local/run";
+import type { LocalTaskDefinition } from "../src/local/topology";
+
+/**
+ * The ECS stand-in runs real entrypoints as child processes. Stopping it (Ctrl-C, --timeout) must leave
+ * no nmap scanning and no temporary directory behind, and it refuses a non-loopback scan target itself,
+ * whoever calls it.
+ */
+jest.setTimeout(60_000);
+const root = repoRoot();
+const scratch = mkdtempSync(join(tmpdir(), "sec-an-ecs-test-"));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+const def = (entry: string): LocalTaskDefinition =>
+  ({
+    family: "nmap",
+    mockArn: "arn:aws:ecs:local:000000000000:task-definition/nmap:1",
+    entry,
+    containers: [{ name: "nmap", environment: {} }],
+  }) as unknown as LocalTaskDefinition;
+
+const runTask = (target: string) =>
+  new RunTaskCommand({
+    taskDefinition: "nmap",
+    cluster: "local",
+    overrides: {
+      containerOverrides: [
+        {
+          name: "nmap",
+          environment: [
+            {
+              name: Env.scanRequest,
+              value: JSON.stringify({ target, requestedAt: new Date().toISOString() }),
+            },
+            { name: Env.scanRequestId, value: "scan-1" },
+          ],
+        },
+      ],
+    },
+  });
+
+/** Processes whose command line mentions `marker` (our task's TMPDIR is in nmap's -oX path). */
+function processesMentioning(marker: string): string[] {
+  const out: string[] = [];
+  for (const pid of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
+    try {
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0/g, " ");
+      if (cmd.includes(marker)) out.push(`${pid}: ${cmd}`);
+    } catch {
+      // exited while we looked
+    }
+  }
+  return out;
+}
+
+async function until(check: () => boolean, ms: number): Promise<void> {
+  for (const end = Date.now() + ms; !check();) {
+    if (Date.now() > end) throw new Error("timed out waiting");
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+it("stops a task that ignores SIGTERM: no nmap of ours left running, no temporary directory left", async () => {
+  const tmpRoot = join(scratch, "tasks");
+  const logs: string[] = [];
+  const ecs = new LocalEcs(
+    [def(relative(root, join(__dirname, "fixtures/long-scan-entry.ts")))],
+    root,
+    {},
+    (l) => logs.push(l),
+    { tmpRoot, graceMs: 1500 },
+  );
+  const out = await ecs.send(runTask("127.0.0.1"));
+  expect(out.failures).toEqual([]);
+  // The entrypoint says where nmap runs once it has started it.
+  await until(() => logs.some((l) => /nmap \d+ in /.test(l)), 20_000);
+  await until(() => processesMentioning(tmpRoot).some((p) => / nmap |nmap -sT/.test(p)), 10_000);
+  expect(readdirSync(tmpRoot)).toHaveLength(1);
+
+  await ecs.stop();
+
+  expect(processesMentioning(tmpRoot)).toEqual([]);
+  expect(ecs.running()).toBe(0);
+  expect(existsSync(tmpRoot) ? readdirSync(tmpRoot) : []).toEqual([]);
+});
+
+it("refuses a non-loopback target at RunTask, starting nothing", async () => {
+  const logs: string[] = [];
+  const ecs = new LocalEcs([def("projects/nmap/src/entrypoint/main.ts")], root, {}, (l) => logs.push(l), {
+    tmpRoot: join(scratch, "refused"),
+  });
+  for (const target of ["10.0.0.1", "127.0.0.0/4", "example.com", "::"]) {
+    const out = await ecs.send(runTask(target));
+    expect(out.tasks).toEqual([]);
+    expect(out.failures?.[0]?.reason).toMatch(/is not loopback.*--allow-remote/);
+  }
+  expect(ecs.runs).toHaveLength(0);
+  expect(ecs.running()).toBe(0);
+  expect(existsSync(join(scratch, "refused"))).toBe(false);
+});
