@@ -22,10 +22,11 @@ import {
   ssmParam,
   ssmReadStatement,
 } from "@sec-an/components";
+import { discoverProjects, repoRoot } from "@sec-an/contracts/registry";
 import {
   HTTP_METHODS,
-  ROLE_CALLS,
   esHttpAction,
+  platformRoles,
   roleHttpAccess,
   rolePermissions,
   type HttpMethod,
@@ -49,7 +50,16 @@ const USER_HTTP: DomainAccess["http"] = {
   DELETE: ["/_dashboards/*"],
 };
 
-export function program(config: AnalyticsConfig) {
+/** The scanner tasks registered in the workspace: their indices are the ones the ingestor may write. */
+export const registeredTasks = (): string[] =>
+  discoverProjects(repoRoot(__dirname)).flatMap((p) => (p.task ? [p.task] : []));
+
+export interface ProgramInputs {
+  /** Tasks whose indices the ingest role covers (default: the registered ones). */
+  scannerTasks?: readonly string[];
+}
+
+export function program(config: AnalyticsConfig, inputs: ProgramInputs = {}) {
   const d = config.deployment;
   const prefix = resourcePrefix(d);
   const tags = { app: d.app, stage: d.stage, project: "analytics-platform" };
@@ -82,8 +92,9 @@ export function program(config: AnalyticsConfig) {
       Action: esHttpAction(m),
       Resource: paths.map((p) => pulumi.interpolate`${domainArn}${p}`),
     }));
-  const ingestHttp = roleHttpAccess(ROLE_CALLS.sec_an_ingest);
-  const reporterHttp = roleHttpAccess(ROLE_CALLS.sec_an_reporter);
+  const roleCalls = platformRoles(inputs.scannerTasks ?? registeredTasks());
+  const ingestHttp = roleHttpAccess(roleCalls.sec_an_ingest);
+  const reporterHttp = roleHttpAccess(roleCalls.sec_an_reporter);
 
   const ingestQueue = new ServiceQueue(`${prefix}-analytics-ingest`, {
     deployment: d,
@@ -281,8 +292,8 @@ export function program(config: AnalyticsConfig) {
       { dependsOn: adminReady },
     );
   const roles = [
-    role("sec_an_ingest", rolePermissions(ROLE_CALLS.sec_an_ingest), [ingestor.role.arn]),
-    role("sec_an_reporter", rolePermissions(ROLE_CALLS.sec_an_reporter), [reporter.role.arn]),
+    role("sec_an_ingest", rolePermissions(roleCalls.sec_an_ingest), [ingestor.role.arn]),
+    role("sec_an_reporter", rolePermissions(roleCalls.sec_an_reporter), [reporter.role.arn]),
     role("readall", undefined, [usersRoleArn]),
     role("opensearch_dashboards_user", undefined, [usersRoleArn]),
   ];

@@ -29,13 +29,14 @@ const setup = (config: Record<string, unknown> = {}) =>
 
 setup();
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { runFromConfig } = require("../src/program") as typeof import("../src/program");
+const { runFromConfig, registeredTasks } = require("../src/program") as typeof import("../src/program");
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { parseConfig } = require("../src/stack-config") as typeof import("../src/stack-config");
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const access = require("../src/infra/access") as typeof import("../src/infra/access");
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const groups = require("../src/infra/action-groups") as typeof import("../src/infra/action-groups");
+type RoleName = import("../src/infra/access").RoleName;
 
 const invocationSpec = (name: string) =>
   JSON.parse(resourceNamed("aws:lambda/invocation:Invocation", name).inputs.input);
@@ -263,11 +264,9 @@ describe("analytics-platform program", () => {
       expect(spec.backendRoles).toEqual([
         resourceNamed("aws:iam/role:Role", `dev-sec-an-${fn}-role`).state.arn,
       ]);
-      const roleName = name.replace(/-/g, "_") as keyof typeof access.ROLE_CALLS;
-      expect(spec.permissions).toEqual(access.rolePermissions(access.ROLE_CALLS[roleName]));
-      expect(
-        groups.permissionProblems(spec.permissions, access.roleNeeds(access.ROLE_CALLS[roleName])),
-      ).toEqual([]);
+      const role = access.platformRoles(registeredTasks())[name.replace(/-/g, "_") as RoleName];
+      expect(spec.permissions).toEqual(access.rolePermissions(role));
+      expect(groups.permissionProblems(spec.permissions, access.roleNeeds(role))).toEqual([]);
     }
   });
 
@@ -302,6 +301,7 @@ describe("analytics-platform stack config", () => {
 
 describe("FGAC roles against the security plugin's action groups", () => {
   const { ROLE_CALLS, STORE_CALLS, roleNeeds, rolePermissions } = access;
+  const roles = access.platformRoles(registeredTasks());
   const { isClusterAction, permissionProblems, grants, indexMatches } = groups;
 
   it("puts every call's actions at the level the plugin checks them (msearch and bulk are cluster-level)", () => {
@@ -315,7 +315,7 @@ describe("FGAC roles against the security plugin's action groups", () => {
   });
 
   it.each(Object.keys(ROLE_CALLS))("%s: every call is granted, and nothing more", (name) => {
-    const role = ROLE_CALLS[name as keyof typeof ROLE_CALLS];
+    const role = roles[name as RoleName];
     expect(permissionProblems(rolePermissions(role), roleNeeds(role))).toEqual([]);
   });
 
@@ -324,7 +324,7 @@ describe("FGAC roles against the security plugin's action groups", () => {
       cluster_permissions: ["indices:data/write/bulk"],
       index_permissions: [{ index_patterns: ["*"], allowed_actions: ["crud", "indices:admin/aliases/get"] }],
     };
-    const problems = permissionProblems(old, roleNeeds(ROLE_CALLS.sec_an_ingest));
+    const problems = permissionProblems(old, roleNeeds(roles.sec_an_ingest));
     expect(problems).toEqual(
       expect.arrayContaining([
         "cluster action indices:data/read/msearch is not granted",
@@ -347,16 +347,17 @@ describe("FGAC roles against the security plugin's action groups", () => {
         ),
       );
     expect([...called(["ingest.ts", "handlers/ingestor.ts"])].sort()).toEqual(
-      [...ROLE_CALLS.sec_an_ingest.calls].sort(),
+      [...ROLE_CALLS.sec_an_ingest].sort(),
     );
     expect([...called(["reporter.ts", "handlers/dead-letter-reporter.ts"])].sort()).toEqual(
-      [...ROLE_CALLS.sec_an_reporter.calls].sort(),
+      [...ROLE_CALLS.sec_an_reporter].sort(),
     );
   });
 
   it("scopes each role to the platform's index prefixes, derived from contracts' naming", () => {
-    const ingest = ROLE_CALLS.sec_an_ingest.indexPatterns;
-    const reporter = ROLE_CALLS.sec_an_reporter.indexPatterns;
+    expect(registeredTasks()).toEqual(expect.arrayContaining([NMAP_TASK, SSL_TASK]));
+    const ingest = roles.sec_an_ingest.indexPatterns;
+    const reporter = roles.sec_an_reporter.indexPatterns;
     const covered = (patterns: readonly string[], index: string) =>
       patterns.some((p) => indexMatches(p, index));
     for (const idx of [
@@ -373,5 +374,7 @@ describe("FGAC roles against the security plugin's action groups", () => {
     expect([covered(ingest, deadLetters), covered(reporter, deadLetters)]).toEqual([false, true]);
     for (const other of [".kibana_1", ".opendistro_security", readAlias("other_data"), "security-auditlog-x"])
       expect([other, covered(ingest, other) || covered(reporter, other)]).toEqual([other, false]);
+    // A newly registered scanner's indices are covered by the next deploy.
+    expect(access.platformRoles(["acme"]).sec_an_ingest.indexPatterns).toContain("acme_*");
   });
 });

@@ -5,7 +5,7 @@
  * checks every role's permissions against the security plugin's action groups, so a call added to the
  * ingestor without its permission fails in CI instead of on a real domain.
  */
-import { NMAP_TASK, PlatformIndex, SSL_TASK, type SecurityRoleSpec } from "@sec-an/contracts";
+import { PlatformIndex, type SecurityRoleSpec } from "@sec-an/contracts";
 import type { RoleNeeds } from "./action-groups";
 
 export const HTTP_METHODS = ["GET", "HEAD", "POST", "PUT", "DELETE"] as const;
@@ -65,15 +65,6 @@ export type StoreCallName = keyof typeof STORE_CALLS;
 /** Index patterns of a task's indices: base names, `.write`/`.read` aliases and versioned physical indices. */
 export const taskIndexPattern = (task: string) => `${task}_*`;
 
-/** Tasks whose collections the ingestor writes: the scanners', and the platform's DynamoDB views. */
-export const INGESTED_TASKS = [
-  NMAP_TASK,
-  SSL_TASK,
-  PlatformIndex.addressInfo.task,
-  PlatformIndex.resolvedAddresses.task,
-  PlatformIndex.resolvedHosts.task,
-] as const;
-
 export interface RoleCalls {
   /** Store methods the role's functions call (see `STORE_CALLS`). */
   readonly calls: readonly StoreCallName[];
@@ -81,18 +72,33 @@ export interface RoleCalls {
   readonly indexPatterns: readonly string[];
 }
 
-/** The FGAC roles we define, and what their functions do with the store. */
+/** The FGAC roles we define and the store methods their functions call. Adding a call is one line. */
 export const ROLE_CALLS = {
-  sec_an_ingest: {
-    calls: ["writeAliases", "countMany", "bulk", "deleteByQuery"],
-    indexPatterns: INGESTED_TASKS.map(taskIndexPattern),
-  },
-  sec_an_reporter: {
-    calls: ["bulk"],
-    indexPatterns: [taskIndexPattern(PlatformIndex.deadLetter.task)],
-  },
-} as const satisfies Record<string, RoleCalls>;
+  sec_an_ingest: ["writeAliases", "countMany", "bulk", "deleteByQuery"],
+  sec_an_reporter: ["bulk"],
+} as const satisfies Record<string, readonly StoreCallName[]>;
 export type RoleName = keyof typeof ROLE_CALLS;
+
+/**
+ * Each role with its calls and indices: the ingestor writes every scanner task's collections and the
+ * platform's DynamoDB views; the reporter writes dead letters only. `scannerTasks` are the registered
+ * tasks (`@sec-an/contracts/registry`), so a new scanner's indices are covered by the next deploy.
+ */
+export function platformRoles(scannerTasks: readonly string[]): Record<RoleName, RoleCalls> {
+  const views = [PlatformIndex.addressInfo, PlatformIndex.resolvedAddresses, PlatformIndex.resolvedHosts];
+  return {
+    sec_an_ingest: {
+      calls: ROLE_CALLS.sec_an_ingest,
+      indexPatterns: [...new Set([...scannerTasks, ...views.map((v) => v.task)])]
+        .sort()
+        .map(taskIndexPattern),
+    },
+    sec_an_reporter: {
+      calls: ROLE_CALLS.sec_an_reporter,
+      indexPatterns: [taskIndexPattern(PlatformIndex.deadLetter.task)],
+    },
+  };
+}
 
 const uniq = (xs: Iterable<string>) => [...new Set(xs)].sort();
 
