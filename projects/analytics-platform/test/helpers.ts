@@ -1,6 +1,11 @@
 import {
+  DocFields,
+  IngestFields,
+  IngestMarkerIndex,
   indexBase,
   keyHash,
+  readAlias,
+  writeAlias,
   versionedIndexName,
   withDocFieldMappings,
   type DocumentCollection,
@@ -8,7 +13,7 @@ import {
 } from "@sec-an/contracts";
 import type { SQSRecord } from "aws-lambda";
 import { applyIndex } from "../src/admin";
-import type { IndexAdmin } from "../src/store/types";
+import type { DocumentStore, IndexAdmin } from "../src/store/types";
 
 /** Create managed indices the way ElasticIndex does (through the admin logic). */
 export async function createIndices(
@@ -92,4 +97,84 @@ export function portsCollection(
     },
     ...extra,
   };
+}
+
+/** The marker index the ingestor keeps its per-parent latest-scan records in (as the platform creates it). */
+export async function createMarkerIndex(admin: IndexAdmin) {
+  await createIndices(admin, IngestMarkerIndex.task, IngestMarkerIndex.docType, [""], {
+    properties: { [IngestFields.generation]: { type: "long" } },
+  });
+}
+
+/** Snapshot and history indices of `docTypes` for `task`, plus the marker index. */
+export async function createIngestIndices(admin: IndexAdmin, task: string, docTypes: string[]) {
+  for (const t of docTypes) await createIndices(admin, task, t, ["snapshot", "history"]);
+  if (!(await admin.getIndex(writeAlias(indexBase(IngestMarkerIndex.task, IngestMarkerIndex.docType, "")))))
+    await createMarkerIndex(admin);
+}
+
+export interface ScanSpec {
+  host: string;
+  /** Scan end, epoch ms. */
+  end: number;
+  /** Documents per doc type: each string is a key of one document. */
+  docs: Record<string, string[]>;
+  /** Parse run time, epoch ms (default: the end). */
+  parsedAt?: number;
+  part?: { index: number; count: number };
+  /** Owned doc types (default: none declared: the types present). */
+  docTypes?: string[];
+  /** Extra data on every document (a parser version's output). */
+  tag?: string;
+}
+
+/** A collection for one host as a ResultsContext would publish it, from a compact spec. */
+export function scanCollection(task: string, s: ScanSpec): DocumentCollection {
+  const parent = { address: s.host };
+  const end = new Date(s.end).toISOString();
+  const scanId = `scan-${s.end}`;
+  return {
+    kind: "collection",
+    task,
+    parentKey: keyHash(parent),
+    temporalKey: keyHash({ scanEndTime: end }),
+    scanId,
+    scanStartTime: end,
+    scanEndTime: end,
+    lineage: { scanId, task, rawKey: `${task}/${scanId}.xml`, parserVersion: s.tag ?? "1" },
+    docs: Object.fromEntries(
+      Object.entries(s.docs).map(([type, keys]) => [
+        type,
+        keys.map((key) => ({
+          nonTemporalKey: keyHash({ ...parent, type, key }),
+          data: { key, ...(s.tag ? { tag: s.tag } : {}) },
+        })),
+      ]),
+    ),
+    ...(s.docTypes ? { docTypes: s.docTypes } : {}),
+    ...(s.parsedAt !== undefined ? { parsedAt: new Date(s.parsedAt).toISOString() } : {}),
+    ...(s.part ? { part: s.part } : {}),
+  };
+}
+
+/** A host's snapshot as `type:key` strings, sorted: what the current-state view shows. */
+export async function snapshotOf(
+  store: DocumentStore,
+  task: string,
+  host: string,
+  docTypes: string[],
+): Promise<string[]> {
+  const out: string[] = [];
+  for (const t of docTypes) {
+    const alias = readAlias(indexBase(task, t, "snapshot"));
+    await store.refresh(alias);
+    const docs = await store.search(
+      alias,
+      { term: { [DocFields.parentKey]: keyHash({ address: host }) } },
+      10_000,
+    );
+    for (const d of docs)
+      out.push(`${t}:${String(d.source.key)}${d.source.tag ? `#${String(d.source.tag)}` : ""}`);
+  }
+  return out.sort();
 }

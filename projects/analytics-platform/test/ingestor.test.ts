@@ -8,7 +8,7 @@ import { Attr, DocFields, keyHash, readAlias } from "@sec-an/contracts";
 import { awsClientConfig, openSearchForTests, uniqueName, type OpenSearchUnderTest } from "@sec-an/testing";
 import { ingestBatch, planMessage } from "../src/ingest";
 import { OpenSearchStore } from "../src/store/opensearch";
-import { createIndices, portsCollection, sqsRecord } from "./helpers";
+import { createIndices, createMarkerIndex, portsCollection, sqsRecord } from "./helpers";
 
 let os: OpenSearchUnderTest;
 let store: OpenSearchStore;
@@ -25,6 +25,7 @@ beforeAll(async () => {
     properties: { port: { type: "integer" } },
   });
   await createIndices(store, task, "hosts", ["snapshot"]);
+  await createMarkerIndex(store);
   await createIndices(store, "dead_letter", `${task}data`, [""], { properties: { sent: { type: "date" } } });
 });
 afterAll(async () => {
@@ -57,7 +58,7 @@ async function drainDlq() {
 }
 
 describe("ingestor", () => {
-  it("writes snapshot and history with the collection fields, in one bulk request per batch", async () => {
+  it("writes snapshot and history with the collection fields, in one bulk request per batch for documents", async () => {
     const before = os.double?.requests.filter((r) => r.path === "/_bulk").length ?? 0;
     const records = [
       sqsRecord(portsCollection(task, "10.0.0.1", [22, 80], "2026-01-01T00:00:00Z")),
@@ -68,7 +69,8 @@ describe("ingestor", () => {
       }),
     ];
     await expect(ingestBatch(records, deps())).resolves.toEqual({ batchItemFailures: [] });
-    if (os.double) expect(os.double.requests.filter((r) => r.path === "/_bulk").length - before).toBe(1);
+    // Markers before and after the documents: three bulk requests however many records.
+    if (os.double) expect(os.double.requests.filter((r) => r.path === "/_bulk").length - before).toBe(3);
     const snap = await docs(readAlias(`${task}_ports_snapshot`), "10.0.0.1");
     expect(snap.map((d) => d.source.port)).toEqual([22, 80]);
     const c = portsCollection(task, "10.0.0.1", [22, 80], "2026-01-01T00:00:00Z");
@@ -207,15 +209,18 @@ describe("ingestor", () => {
     const a = sqsRecord(portsCollection(task, "10.0.5.1", [1, 2], "2026-06-01T00:00:00Z"));
     const b = sqsRecord(portsCollection(task, "10.0.5.2", [3], "2026-06-01T00:00:00Z"));
     const before = os.double.requests.filter((r) => r.path === "/_bulk").length;
-    os.double.rejectNextBulkItems(2); // a's first port, snapshot and history
+    os.double.rejectNextBulkItems(0); // the markers
+    os.double.rejectNextBulkItems(2); // a's first port, history and snapshot
     await expect(ingestBatch([a, b], deps())).resolves.toEqual({ batchItemFailures: [] });
-    expect(os.double.requests.filter((r) => r.path === "/_bulk").length - before).toBe(2);
+    // markers, documents, the rejected items again, markers re-checked
+    expect(os.double.requests.filter((r) => r.path === "/_bulk").length - before).toBe(4);
     expect((await docs(readAlias(`${task}_ports_snapshot`), "10.0.5.1")).map((d) => d.source.port)).toEqual([
       1, 2,
     ]);
     // Rejected on every attempt (3): only the record owning those items is retried by SQS.
     const c = sqsRecord(portsCollection(task, "10.0.5.3", [4], "2026-06-01T00:00:00Z"));
     const e = sqsRecord(portsCollection(task, "10.0.5.4", [5], "2026-06-01T00:00:00Z"));
+    os.double.rejectNextBulkItems(0);
     os.double.rejectNextBulkItems(2, 3); // c's two items, on each of the 3 attempts
     await expect(ingestBatch([c, e], deps())).resolves.toEqual({
       batchItemFailures: [{ itemIdentifier: c.messageId }],
