@@ -94,11 +94,12 @@ export function bulkBody(ops: readonly BulkOp[]): string {
   return lines.length ? `${lines.join("\n")}\n` : "";
 }
 
+/** OpenSearch's error type and reason, bounded: a reason may quote the request (document bodies). */
 function describe(body: any): string {
   const e = body?.error;
-  if (!e) return JSON.stringify(body ?? "").slice(0, 500);
-  if (typeof e === "string") return e;
-  return `${e.type ?? "error"}: ${e.reason ?? JSON.stringify(e).slice(0, 400)}`;
+  if (!e) return JSON.stringify(body ?? "").slice(0, 300);
+  if (typeof e === "string") return e.slice(0, 300);
+  return `${e.type ?? "error"}: ${String(e.reason ?? JSON.stringify(e)).slice(0, 300)}`;
 }
 
 /** Amazon OpenSearch Service (or any OpenSearch) behind our storage interfaces. */
