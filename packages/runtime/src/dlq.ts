@@ -29,30 +29,75 @@ export function deadLetterAttributes(
   };
 }
 
+/** One dead letter: the body as it arrived (or `dlqBody` of an event), where it came from, and its own attributes. */
+export interface DeadLetter {
+  body: string;
+  /** The id that finds the failed input again: the SQS message id, stream event id or Lambda request id. */
+  requestId: string;
+  /** Queue or stream ARN the input came from. */
+  source?: string;
+  /** The input's own message attributes, kept as far as SQS's limit of 10 leaves room. */
+  attributes?: Record<string, MessageAttributeValue>;
+}
+
+/**
+ * Send a dead letter with errorCode / errorMessage / requestId / sourceQueue attributes (the names in
+ * contracts `Attr`), so every dead letter says why it failed. Throws when the send fails: the caller
+ * must then leave the input to be retried rather than count it as handled.
+ */
+export async function sendDeadLetter(
+  letter: DeadLetter,
+  failure: { code: string; message: string },
+  target: DeadLetterTarget,
+): Promise<void> {
+  const own = new Set<string>([Attr.errorCode, Attr.errorMessage, Attr.requestId, Attr.sourceQueue]);
+  const kept = Object.entries(letter.attributes ?? {})
+    .filter(([k]) => !own.has(k))
+    .slice(0, KEPT_ATTRIBUTES);
+  await target.sqs.send(
+    new SendMessageCommand({
+      QueueUrl: target.queueUrl,
+      MessageBody: letter.body,
+      MessageAttributes: {
+        ...Object.fromEntries(kept),
+        ...deadLetterAttributes(failure, letter.requestId, letter.source),
+      },
+    }),
+  );
+}
+
+/** SQS event attributes (`{ dataType, stringValue, binaryValue: base64 }`) in the SendMessage shape. */
+export function toSqsAttributes(
+  attrs: SQSRecord["messageAttributes"] | undefined,
+): Record<string, MessageAttributeValue> {
+  const out: Record<string, MessageAttributeValue> = {};
+  for (const [k, v] of Object.entries(attrs ?? {})) {
+    if (typeof v.stringValue === "string") out[k] = { DataType: v.dataType, StringValue: v.stringValue };
+    else if (typeof v.binaryValue === "string")
+      out[k] = { DataType: v.dataType, BinaryValue: Buffer.from(v.binaryValue, "base64") };
+  }
+  return out;
+}
+
 /**
  * Send an SQS record's original body to a DLQ with its attributes plus errorCode / errorMessage /
  * requestId / sourceQueue attributes (the attribute names in contracts `Attr`). Throws when the send
  * fails, so the caller leaves the record to be retried rather than losing it.
  */
-export async function sendRecordToDlq(
+export function sendRecordToDlq(
   record: SQSRecord,
   failure: { code: string; message: string },
   target: DeadLetterTarget,
 ): Promise<void> {
-  const own = new Set<string>([Attr.errorCode, Attr.errorMessage, Attr.requestId, Attr.sourceQueue]);
-  const attrs: Record<string, MessageAttributeValue> = {};
-  let kept = 0;
-  for (const [k, v] of Object.entries(record.messageAttributes ?? {})) {
-    if (kept >= KEPT_ATTRIBUTES || own.has(k)) continue;
-    if (typeof v.stringValue === "string") attrs[k] = { DataType: v.dataType, StringValue: v.stringValue };
-    else if (typeof v.binaryValue === "string")
-      attrs[k] = { DataType: v.dataType, BinaryValue: Buffer.from(v.binaryValue, "base64") };
-    else continue;
-    kept += 1;
-  }
-  Object.assign(attrs, deadLetterAttributes(failure, record.messageId, record.eventSourceARN));
-  await target.sqs.send(
-    new SendMessageCommand({ QueueUrl: target.queueUrl, MessageBody: record.body, MessageAttributes: attrs }),
+  return sendDeadLetter(
+    {
+      body: record.body,
+      requestId: record.messageId,
+      source: record.eventSourceARN,
+      attributes: toSqsAttributes(record.messageAttributes),
+    },
+    failure,
+    target,
   );
 }
 
@@ -102,16 +147,11 @@ export function forwardExceptionsToDlq<E, R>(
         error: e,
       });
       try {
-        const QueueUrl = typeof opts.queueUrl === "string" ? opts.queueUrl : await opts.queueUrl();
-        await (opts.sqs ?? sqsClient)().send(
-          new SendMessageCommand({
-            QueueUrl,
-            MessageBody: dlqBody(event),
-            MessageAttributes: deadLetterAttributes(
-              { code, message: `${e?.name ?? "Error"}: ${e?.message ?? String(error)}\n${e?.stack ?? ""}` },
-              context?.awsRequestId,
-            ),
-          }),
+        const queueUrl = typeof opts.queueUrl === "string" ? opts.queueUrl : await opts.queueUrl();
+        await sendDeadLetter(
+          { body: dlqBody(event), requestId: context?.awsRequestId || "unknown" },
+          { code, message: `${e?.name ?? "Error"}: ${e?.message ?? String(error)}\n${e?.stack ?? ""}` },
+          { sqs: (opts.sqs ?? sqsClient)(), queueUrl },
         );
       } catch (sendError) {
         // The original failure matters more: log the DLQ failure and rethrow the original.

@@ -1,6 +1,6 @@
-import { SendMessageBatchCommand, SendMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
+import { SendMessageBatchCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import { Attr, Env, Limits, Params, type DocumentCollection } from "@sec-an/contracts";
-import { cutReason, getParam, logger, sqsClient } from "@sec-an/runtime";
+import { dlqBody, getParam, logger, permanentFailureOf, sendDeadLetter, sqsClient } from "@sec-an/runtime";
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from "aws-lambda";
 import { checkMessageSize, recordToCollection, syncConfigFromEnv, type SyncConfig } from "./sync-logic";
 
@@ -13,8 +13,8 @@ export interface SyncDeps {
 }
 
 /**
- * Convert and send a stream batch in order. A record that can never convert goes to the DLQ with its
- * reason; a send failure reports the first unsent record's sequence number, so Lambda retries the
+ * Convert and send a stream batch in order. A record that can never convert (a PermanentFailure or a
+ * schema miss) goes to the DLQ with its code and reason; any other error, and a send failure, reports the first unsent record's sequence number, so Lambda retries the
  * shard from exactly there (ReportBatchItemFailures; bisect and the on-failure destination cover the rest).
  */
 export async function syncRecords(
@@ -31,33 +31,27 @@ export async function syncRecords(
       checkMessageSize(body);
       pending.push({ record, body, collection });
     } catch (e) {
-      if (!deps.deadLetterQueueUrl)
-        return { batchItemFailures: [{ itemIdentifier: record.dynamodb?.SequenceNumber ?? "" }] };
+      const retryFromHere = {
+        batchItemFailures: [{ itemIdentifier: record.dynamodb?.SequenceNumber ?? "" }],
+      };
+      const permanent = permanentFailureOf(e);
+      if (!permanent || !deps.deadLetterQueueUrl) return retryFromHere;
       logger.warn("stream record cannot be synced: sent to the DLQ", {
         eventID: record.eventID,
+        code: permanent.code,
         error: e as Error,
       });
       try {
-        await deps.sqs.send(
-          new SendMessageCommand({
-            QueueUrl: deps.deadLetterQueueUrl,
-            MessageBody: JSON.stringify(record).slice(0, Limits.publishBudgetBytes),
-            MessageAttributes: {
-              [Attr.errorCode]: { DataType: "String", StringValue: "sync-conversion" },
-              [Attr.errorMessage]: { DataType: "String", StringValue: cutReason((e as Error).message) },
-              ...(record.eventSourceARN
-                ? {
-                    [Attr.sourceQueue]: {
-                      DataType: "String",
-                      StringValue: cutReason(record.eventSourceARN, 256),
-                    },
-                  }
-                : {}),
-            },
-          }),
+        await sendDeadLetter(
+          { body: dlqBody(record), requestId: record.eventID ?? "unknown", source: record.eventSourceARN },
+          permanent,
+          { sqs: deps.sqs, queueUrl: deps.deadLetterQueueUrl },
         );
-      } catch {
-        return { batchItemFailures: [{ itemIdentifier: record.dynamodb?.SequenceNumber ?? "" }] };
+      } catch (sendError) {
+        logger.error("could not dead-letter a stream record; the shard retries from it", {
+          error: sendError as Error,
+        });
+        return retryFromHere;
       }
     }
   }

@@ -1,6 +1,7 @@
 import type { AttributeValue } from "@aws-sdk/client-dynamodb";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
 import { Limits, keyHash, validate, DocumentCollection, type KeyFields } from "@sec-an/contracts";
+import { PermanentFailure } from "@sec-an/runtime";
 import type { DynamoDBRecord } from "aws-lambda";
 
 /**
@@ -93,7 +94,8 @@ export function recordToCollection(
   const key: KeyFields = {};
   for (const f of cfg.keyFields) {
     const v = keysItem[f];
-    if (v === undefined) throw new Error(`stream record ${r.eventID} has no key attribute ${f}`);
+    if (v === undefined)
+      throw new PermanentFailure("missing-key", `stream record ${r.eventID} has no key attribute ${f}`);
     key[f] = v as KeyFields[string];
   }
   const parentKey = keyHash(key);
@@ -135,7 +137,8 @@ export function recordToCollection(
 export function checkMessageSize(body: string): void {
   const bytes = Buffer.byteLength(body);
   if (bytes > Limits.publishBudgetBytes)
-    throw new Error(
+    throw new PermanentFailure(
+      "too-large",
       `synced document is ${bytes} bytes, over the ${Limits.publishBudgetBytes}-byte message budget`,
     );
 }

@@ -155,7 +155,37 @@ describe("DynamoDB → OpenSearch sync handler (fauxqs)", () => {
     const dead = await receive(dlq);
     expect(dead).toHaveLength(1);
     expect(dead[0].MessageAttributes[Attr.errorMessage].StringValue).toMatch(/no key attribute Address/);
+    expect(dead[0].MessageAttributes[Attr.errorCode].StringValue).toBe("missing-key");
+    expect(dead[0].MessageAttributes[Attr.requestId].StringValue).toBe(bad.eventID);
     expect(JSON.parse(dead[0].Body).eventID).toBe(bad.eventID);
+  });
+
+  it("dead-letters an oversize item as valid JSON with its code, and keeps its siblings", async () => {
+    const big = streamRecord(
+      "INSERT",
+      { Address: "127.0.0.9" },
+      { Address: "127.0.0.9", Blob: "x".repeat(300_000) },
+    );
+    const ok = streamRecord("INSERT", { Address: "127.0.0.8" }, { Address: "127.0.0.8" });
+    await expect(
+      syncRecords([big, ok], cfg, { sqs, ingestQueueUrl: ingest, deadLetterQueueUrl: dlq }),
+    ).resolves.toEqual({ batchItemFailures: [] });
+    expect(await receive(ingest)).toHaveLength(1);
+    const [dead] = await receive(dlq);
+    expect(dead.MessageAttributes[Attr.errorCode].StringValue).toBe("too-large");
+    // The whole record does not fit a message: a marked head of it, still valid JSON.
+    expect(JSON.parse(dead.Body)).toMatchObject({ truncated: true });
+  });
+
+  it("retries from a record whose failure is not permanent, instead of dead-lettering it", async () => {
+    const a = streamRecord("INSERT", { Address: "127.0.0.5" }, { Address: "127.0.0.5" });
+    const b = streamRecord("INSERT", { Address: "127.0.0.6" }, { Address: "127.0.0.6" });
+    // A record whose image cannot even be read: a bug or an SDK change, not bad input, so it is retried.
+    (b.dynamodb as any).NewImage = { Address: { BOGUS: "1" } };
+    const res = await syncRecords([a, b], cfg, { sqs, ingestQueueUrl: ingest, deadLetterQueueUrl: dlq });
+    expect(res.batchItemFailures).toEqual([{ itemIdentifier: b.dynamodb!.SequenceNumber }]);
+    expect(await receive(dlq)).toHaveLength(0);
+    await receive(ingest);
   });
 
   it("reports the first unsent record when the ingest queue cannot be reached, so the shard retries from there", async () => {

@@ -2,6 +2,7 @@ import { PublishCommand, type MessageAttributeValue, type SNSClient } from "@aws
 import type { SQSRecord } from "aws-lambda";
 import { snsClient } from "../aws";
 import { sqsBatchHandler } from "../batch";
+import { toSqsAttributes } from "../dlq";
 
 /**
  * SQS → SNS glue: SQS cannot fan out to a topic itself, so this forwards each record (e.g. from the scan
@@ -15,22 +16,13 @@ export const GLUE_TOPIC_ENV = "SEC_AN_GLUE_TOPIC_ARN";
 
 /**
  * Convert attributes from the SQS event shape (`{ dataType, stringValue, binaryValue: base64 }`) to the
- * SNS Publish shape (`{ DataType, StringValue | BinaryValue }`). The original forwarded them unchanged,
- * which SNS rejects (reference §2.5).
+ * SNS Publish shape (`{ DataType, StringValue | BinaryValue }`, the same as SQS SendMessage's): SNS
+ * rejects them forwarded unchanged.
  */
 export function toSnsAttributes(
   attrs: SQSRecord["messageAttributes"] | undefined,
 ): Record<string, MessageAttributeValue> {
-  const out: Record<string, MessageAttributeValue> = {};
-  for (const [name, v] of Object.entries(attrs ?? {})) {
-    if (v.dataType.startsWith("Binary")) {
-      if (typeof v.binaryValue === "string")
-        out[name] = { DataType: v.dataType, BinaryValue: Buffer.from(v.binaryValue, "base64") };
-    } else if (typeof v.stringValue === "string") {
-      out[name] = { DataType: v.dataType, StringValue: v.stringValue };
-    }
-  }
-  return out;
+  return toSqsAttributes(attrs);
 }
 
 export async function forwardRecord(
