@@ -5,7 +5,7 @@ import { DeadLetterRecorder } from "./deadLetterRecorder";
 import { sqsEventSource, type SqsEventSource } from "./eventSource";
 import type { LambdaFunction } from "./lambdaFunction";
 import { checkQueueName, DAY, visibilityForConsumer } from "./names";
-import { senderQueuePolicy } from "./queuePolicy";
+import { senderQueuePolicy, type QueueSenders } from "./queuePolicy";
 
 export interface ServiceQueueArgs {
   readonly deployment: Deployment;
@@ -23,6 +23,8 @@ export interface ServiceQueueArgs {
   readonly delaySeconds?: number;
   /** SNS topics allowed to deliver to this queue (each only on its own behalf). */
   readonly snsTopicArns?: readonly pulumi.Input<string>[];
+  /** Services that deliver straight to the DLQ (e.g. an EventBridge rule whose target dead-letters there). */
+  readonly deadLetterSenders?: QueueSenders;
   /** Dead-letter bucket ARN for the DLQ's recorder (default: shared-infra's SSM export). */
   readonly deadLetterBucketArn?: pulumi.Input<string>;
   /** Alarm targets for the DLQ's "dead letters not recorded" alarm (see DeadLetterRecorder). */
@@ -105,6 +107,7 @@ export class ServiceQueue extends pulumi.ComponentResource {
         bucketArn: args.deadLetterBucketArn,
         handlerEntry: args.deadLetterHandlerEntry,
         alarmActions: args.deadLetterAlarmActions,
+        ...args.deadLetterSenders,
         tags: args.tags,
       },
       parent,

@@ -7,6 +7,7 @@ import {
   type LambdaFunctionArgs,
   ServiceQueue,
   SsmExports,
+  type QueueSenders,
   Topic,
   queueSubscription,
   ssmParam,
@@ -117,6 +118,7 @@ export function createTaskStorage(
   args: TaskCommonArgs,
   scanTimeout: number,
   parent: pulumi.Resource,
+  deadLetterSenders?: QueueSenders,
 ): TaskStorage {
   const names = taskNames(args.deployment, args.task);
   const opts = { parent };
@@ -148,6 +150,7 @@ export function createTaskStorage(
       consumerTimeout: scanTimeout,
       maxReceiveCount: args.maxReceiveCount ?? 3,
       snsTopicArns: subscriptions.map((s) => s.topic),
+      deadLetterSenders,
       deadLetterBucketArn: args.deadLetterBucketArn,
       deadLetterHandlerEntry: args.deadLetterHandlerEntry,
       tags: args.tags,

@@ -35,7 +35,9 @@ import {
   ecsTasksTrustPolicy,
   scratchVolume,
 } from "./fargate";
+import { taskNames } from "./names";
 import { executionStatements, launcherStatements, putRawStatement } from "./statements";
+import { TaskStopRecorder, eventRuleArn } from "./stops";
 
 /** A full image URI, or one derived from the task's own repository (e.g. an `awsx.ecr.Image` pushed to it). */
 export type ImageSource = pulumi.Input<string> | ((repository: aws.ecr.Repository) => pulumi.Input<string>);
@@ -144,8 +146,8 @@ export function pickDefaultProvider(task: string, providers: readonly string[], 
 /**
  * A scanner that runs as Fargate tasks: everything a Task has, with the scan Lambda replaced by the
  * launcher (one RunTask per request, failures retried, permanent errors dead-lettered with a reason),
- * plus the image repository, one task definition per provider, execution and task roles, a log group
- * and an ingress-free security group in private subnets.
+ * plus the image repository, one task definition per provider, execution and task roles, a log group,
+ * an ingress-free security group, and a rule that dead-letters tasks which stop without success.
  */
 export class EcsTask extends pulumi.ComponentResource {
   public readonly queue: ServiceQueue;
@@ -166,6 +168,8 @@ export class EcsTask extends pulumi.ComponentResource {
   /** The task queue's subscriptions by name (`subscribeTo`, and `scan-initiator`). */
   public readonly subscriptions: Record<string, aws.sns.TopicSubscription>;
   public readonly params: SsmExports<string>;
+  /** Tasks that stopped without success → dead letters in the task queue's DLQ. */
+  public readonly stops: TaskStopRecorder;
 
   constructor(name: string, args: EcsTaskArgs, opts?: pulumi.ComponentResourceOptions) {
     checkTaskSubscriptions(args);
@@ -183,10 +187,15 @@ export class EcsTask extends pulumi.ComponentResource {
     const parent = { parent: this };
     const { deployment } = args;
 
-    const storage = createTaskStorage(name, args, timeout, this);
-    const { names, bucket } = storage;
+    const names = taskNames(deployment, args.task);
     const account = aws.getCallerIdentityOutput({}, parent).accountId;
     const region = aws.getRegionOutput({}, parent).region;
+    const stopRuleArn = pulumi
+      .all([aws.getPartitionOutput({}, parent).partition, region, account])
+      .apply(([partition, r, a]) => eventRuleArn(partition, r, a, names.stopRule));
+    // The stop rule's target dead-letters undeliverable events to the task DLQ, so its policy names it.
+    const storage = createTaskStorage(name, args, timeout, this, { eventRuleArns: [stopRuleArn] });
+    const { bucket } = storage;
 
     this.repository = new aws.ecr.Repository(
       `${name}-repo`,
@@ -410,6 +419,23 @@ export class EcsTask extends pulumi.ComponentResource {
         securityGroupId: this.securityGroup.id,
         imageId: pulumi.interpolate`${this.taskDefinitions[defaultProvider].family}:${this.taskDefinitions[defaultProvider].revision}`,
       },
+    );
+    this.stops = new TaskStopRecorder(
+      `${name}-stops`,
+      {
+        deployment,
+        task: args.task,
+        functionName: names.stopFunction,
+        ruleName: names.stopRule,
+        ruleArn: stopRuleArn,
+        clusterArn,
+        taskDefinitionArns: Object.values(this.taskDefinitions).map((td) => td.arn),
+        deadLetterQueueArn: storage.queue.deadLetters.arn,
+        deadLetterQueueUrl: storage.queue.deadLetters.url,
+        taskQueueArn: storage.queue.arn,
+        tags: args.tags,
+      },
+      parent,
     );
     this.queue = storage.queue;
     this.bucket = bucket;

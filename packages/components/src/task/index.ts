@@ -5,3 +5,4 @@ export * from "./core";
 export * from "./task";
 export * from "./fargate";
 export * from "./ecsTask";
+export * from "./stops";

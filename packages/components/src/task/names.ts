@@ -2,6 +2,12 @@ import { resourcePrefix, type Deployment } from "@sec-an/contracts";
 
 const TASK = /^[a-z][a-z0-9_-]{0,30}$/;
 
+/** Environment of an EcsTask's stop handler: where dead letters go, and the queue requests came from. */
+export const TaskStopEnv = {
+  deadLetterQueueUrl: "DEAD_LETTER_QUEUE_URL",
+  taskQueueArn: "TASK_QUEUE_ARN",
+} as const;
+
 /** Physical names of one task's resources, `${stage}-${app}-${task}-…` as the original named them. */
 export function taskNames(deployment: Deployment, task: string) {
   if (!TASK.test(task))
@@ -12,7 +18,9 @@ export function taskNames(deployment: Deployment, task: string) {
   const fn = (suffix: string) => {
     const n = `${base}-${suffix}`;
     if (n.length > 64)
-      throw new Error(`function name ${n} is longer than Lambda's 64 characters: shorten stage, app or task`);
+      throw new Error(
+        `name ${n} is longer than the 64 characters Lambda and EventBridge allow: shorten stage, app or task`,
+      );
     return n;
   };
   return {
@@ -20,6 +28,9 @@ export function taskNames(deployment: Deployment, task: string) {
     taskQueue: `${base}-task-queue`,
     scanFunction: fn("scan"),
     parserFunction: fn("results-parser"),
+    /** EcsTask: the Lambda that dead-letters Fargate tasks that stopped without success, and its rule. */
+    stopFunction: fn("task-stops"),
+    stopRule: fn("task-stopped"),
     parserDeadLetters: `${base}-results-parser-dlq`,
     resultsTopic: `${base}-results`,
     repository: base.toLowerCase(),

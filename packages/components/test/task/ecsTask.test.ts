@@ -31,6 +31,23 @@ const REPO = `${ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/test-sec-an-nmap`;
 const TD = (family: string) => `arn:aws:ecs:us-east-1:${ACCOUNT}:task-definition/${family}:1`;
 const ROLE = (n: string) => `arn:aws:iam::${ACCOUNT}:role/${n}`;
 const DLQ = `test-sec-an-nmap-task-queue-dlq`;
+const DLQ_ARN = `arn:aws:sqs:us-east-1:${ACCOUNT}:${DLQ}`;
+const STOP_RULE = "test-sec-an-nmap-task-stopped";
+const STOP_RULE_ARN = `arn:aws:events:us-east-1:${ACCOUNT}:rule/${STOP_RULE}`;
+/** What the stop recorder adds to every EcsTask. */
+const STOPS = [
+  "aws:cloudwatch/eventRule:EventRule::nmap-stops-rule",
+  "aws:cloudwatch/eventTarget:EventTarget::nmap-stops-target",
+  "aws:cloudwatch/logGroup:LogGroup::nmap-stops-handler-logs",
+  "aws:iam/role:Role::nmap-stops-handler-role",
+  "aws:iam/rolePolicy:RolePolicy::nmap-stops-handler-policy",
+  "aws:lambda/function:Function::nmap-stops-handler-function",
+  "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig::nmap-stops-handler-async",
+  "aws:lambda/permission:Permission::nmap-stops-handler-invoke-rule",
+  "aws:sqs/queuePolicy:QueuePolicy::nmap-queue-dlq-policy",
+  "sec-an:core:LambdaFunction::nmap-stops-handler",
+  "sec-an:task:TaskStopRecorder::nmap-stops",
+];
 
 function args(extra: Partial<EcsTaskArgs> = {}): EcsTaskArgs {
   return {
@@ -87,8 +104,82 @@ describe("EcsTask", () => {
           "aws:iam/role:Role::nmap-task-role",
           "aws:iam/rolePolicy:RolePolicy::nmap-execution-policy",
           "aws:iam/rolePolicy:RolePolicy::nmap-task-policy",
+          ...STOPS,
         ].sort(),
       );
+    });
+
+    it("dead-letters tasks that stop without success: a rule on its cluster and families, a Lambda target", async () => {
+      const rule = await record("aws:cloudwatch/eventRule:EventRule", "nmap-stops-rule");
+      expect({ ...rule.inputs, eventPattern: JSON.parse(rule.inputs.eventPattern) }).toEqual({
+        name: STOP_RULE,
+        description: "nmap Fargate tasks that stopped",
+        eventPattern: {
+          source: ["aws.ecs"],
+          "detail-type": ["ECS Task State Change"],
+          detail: {
+            clusterArn: [CLUSTER],
+            lastStatus: ["STOPPED"],
+            taskDefinitionArn: [
+              // Sorted: "-fast:" sorts before ":".
+              { prefix: TD("test-sec-an-nmap-fast").replace(/1$/, "") },
+              { prefix: TD("test-sec-an-nmap").replace(/1$/, "") },
+            ],
+          },
+        },
+      });
+      const fn = await record("aws:lambda/function:Function", "nmap-stops-handler-function");
+      expect(t.stops.handler.entry).toMatch(/packages\/components\/src\/task\/task-stop-handler\.ts$/);
+      expect(fn.inputs).toMatchObject({
+        name: "test-sec-an-nmap-task-stops",
+        timeout: 30,
+        deadLetterConfig: { targetArn: DLQ_ARN },
+      });
+      expect(fn.inputs.environment.variables).toMatchObject({
+        SEC_AN_TASK: "nmap",
+        DEAD_LETTER_QUEUE_URL: `https://sqs.us-east-1.amazonaws.com/${ACCOUNT}/${DLQ}`,
+        TASK_QUEUE_ARN: `arn:aws:sqs:us-east-1:${ACCOUNT}:test-sec-an-nmap-task-queue`,
+      });
+      // Least privilege: its logs, X-Ray, and sending to the one DLQ (its dead letters and Lambda's).
+      expect(await statementsOf("nmap-stops-handler-policy")).toEqual([
+        ...LOG_AND_TRACE("/aws/lambda/test-sec-an-nmap-task-stops"),
+        { Effect: "Allow", Action: "sqs:SendMessage", Resource: DLQ_ARN },
+      ]);
+      expect(
+        (
+          await record(
+            "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig",
+            "nmap-stops-handler-async",
+          )
+        ).inputs,
+      ).toMatchObject({ maximumRetryAttempts: 2 });
+      expect(
+        (await record("aws:lambda/permission:Permission", "nmap-stops-handler-invoke-rule")).inputs,
+      ).toEqual({
+        action: "lambda:InvokeFunction",
+        function: "test-sec-an-nmap-task-stops",
+        principal: "events.amazonaws.com",
+        sourceArn: STOP_RULE_ARN,
+      });
+      expect((await record("aws:cloudwatch/eventTarget:EventTarget", "nmap-stops-target")).inputs).toEqual({
+        rule: STOP_RULE,
+        arn: `arn:aws:lambda:us-east-1:${ACCOUNT}:function:test-sec-an-nmap-task-stops`,
+        retryPolicy: { maximumEventAgeInSeconds: 86400, maximumRetryAttempts: 185 },
+        deadLetterConfig: { arn: DLQ_ARN },
+      });
+      // Events EventBridge cannot deliver land in the same DLQ: its one policy lets exactly this rule send.
+      const policies = resourcesOfType("aws:sqs/queuePolicy:QueuePolicy");
+      expect(policies.map((p) => p.name)).toEqual(["nmap-queue-dlq-policy"]);
+      expect(JSON.parse(policies[0].inputs.policy).Statement).toEqual([
+        {
+          Sid: "AllowEventRules",
+          Effect: "Allow",
+          Principal: { Service: "events.amazonaws.com" },
+          Action: "sqs:SendMessage",
+          Resource: DLQ_ARN,
+          Condition: { ArnEquals: { "aws:SourceArn": [STOP_RULE_ARN] } },
+        },
+      ]);
     });
 
     it("hardens the repository and keeps only recent images", async () => {

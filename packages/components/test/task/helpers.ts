@@ -1,4 +1,6 @@
 import * as path from "node:path";
+import Module from "node:module";
+import { bundleEntry } from "../../src/core";
 import { resourceNamed, resources, settle, type ResourceRecord } from "@sec-an/testing";
 
 export const fixture = (f: string) => path.join(__dirname, "fixtures", f);
@@ -117,3 +119,20 @@ export const TASK_BASE = [
   "sec-an:core:Topic::nmap-results-topic",
   "sec-an:task:Task::nmap",
 ];
+
+/**
+ * The artifact a component deploys, not the source: `entry` bundled exactly as LambdaFunction bundles it
+ * and loaded as CommonJS next to the entry (so the external `@aws-sdk/*` resolve as on nodejs22.x).
+ * Returns its exports and the real process environment the bundle sees (jest's sandbox has its own).
+ */
+export function loadBundle<T>(entry: string): { exports: T; env: NodeJS.ProcessEnv } {
+  const code = bundleEntry(entry);
+  const file = path.join(path.dirname(entry), `bundled-${path.basename(entry, ".ts")}.js`);
+  const mod = new Module(file) as Module & { _compile(code: string, file: string): void };
+  mod.filename = file;
+  mod.paths = (Module as unknown as { _nodeModulePaths(dir: string): string[] })._nodeModulePaths(
+    path.dirname(file),
+  );
+  mod._compile(code, file);
+  return { exports: mod.exports as T, env: (mod.require("process") as NodeJS.Process).env };
+}

@@ -1,5 +1,3 @@
-import * as path from "node:path";
-import Module from "node:module";
 import {
   CreateQueueCommand,
   DeleteQueueCommand,
@@ -10,8 +8,8 @@ import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { Attr } from "@sec-an/contracts";
 import { emulatorEndpoints, awsClientConfig, uniqueName } from "@sec-an/testing";
 import { LAUNCHER_CONFIG_ENV } from "@sec-an/runtime/src/launcher";
-import { bundleEntry } from "../../src/core";
 import { defaultLauncherEntry } from "../../src/task";
+import { loadBundle } from "./helpers";
 
 /**
  * The artifact EcsTask deploys, not the source: the runtime's default launcher bundled exactly as
@@ -39,20 +37,13 @@ describe("bundled default launcher", () => {
   });
 
   it("loads, reads its config from the environment and dead-letters a malformed request", async () => {
-    const entry = defaultLauncherEntry();
-    const code = bundleEntry(entry);
-    // Compile as a module living next to the entry, so the external @aws-sdk packages resolve as in Lambda.
-    const file = path.join(path.dirname(entry), "bundled-launcher.js");
-    const mod = new Module(file) as Module & { _compile(code: string, file: string): void };
-    mod.filename = file;
-    mod.paths = (Module as unknown as { _nodeModulePaths(dir: string): string[] })._nodeModulePaths(
-      path.dirname(file),
+    const bundle = loadBundle<{ handler: (e: SQSEvent) => Promise<SQSBatchResponse> }>(
+      defaultLauncherEntry(),
     );
-    mod._compile(code, file);
-    const handler = (mod.exports as { handler: (e: SQSEvent) => Promise<SQSBatchResponse> }).handler;
+    const handler = bundle.exports.handler;
     expect(typeof handler).toBe("function");
 
-    realEnv = (mod.require("process") as NodeJS.Process).env;
+    realEnv = bundle.env;
     saved = { ...realEnv };
     Object.assign(realEnv, {
       AWS_ENDPOINT_URL: emulatorEndpoints().aws,

@@ -1,0 +1,165 @@
+/**
+ * Target of an EcsTask's "ECS Task State Change" rule: a Fargate task that stopped without every
+ * container exiting 0 lost its scan after the launcher had already consumed the request, so it becomes a
+ * dead letter in the task queue's DLQ, carrying the request (redrivable as is) and why it stopped.
+ *
+ * A Lambda target rather than EventBridge → SQS: the dead-letter recorder reads the code and reason from
+ * message attributes, which an EventBridge SQS target cannot set, and the request must be dug out of the
+ * container overrides, which an input transformer cannot parse.
+ */
+import { SendMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
+import { Attr, Env } from "@sec-an/contracts";
+import { cutReason, deadLetterAttributes, dlqBody, logger, sqsClient } from "@sec-an/runtime";
+import { TaskStopEnv } from "./names";
+
+export const TASK_STOPPED = "task-stopped";
+export const TASK_FAILED_TO_START = "task-failed-to-start";
+/** An event that is not a well-formed stopped-task change: recorded, never retried. */
+export const MALFORMED_STOP_EVENT = "malformed";
+
+interface Container {
+  name?: string;
+  exitCode?: number;
+  reason?: string;
+  lastStatus?: string;
+}
+
+interface StopDetail {
+  taskArn: string;
+  clusterArn?: string;
+  taskDefinitionArn?: string;
+  group?: string;
+  startedBy?: string;
+  lastStatus: string;
+  stopCode?: string;
+  stoppedReason?: string;
+  containers: Container[];
+  overrides?: { containerOverrides?: { name?: string; environment?: { name?: string; value?: string }[] }[] };
+}
+
+/** What to send to the DLQ for one event. */
+export interface StopDeadLetter {
+  body: string;
+  code: string;
+  reason: string;
+  /** The ECS task ARN (or the event id when the event has none): identifies the failed run. */
+  requestId: string;
+  scanId?: string;
+  /** The container (= provider) the request ran in, so a redrive picks the same one. */
+  provider?: string;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** The detail of a stopped-task event, or a description of why the event is not one. */
+function stopDetail(event: unknown): StopDetail | string {
+  if (!isObject(event)) return "event is not an object";
+  if (event.source !== "aws.ecs" || event["detail-type"] !== "ECS Task State Change")
+    return `not an ECS Task State Change event (source ${JSON.stringify(event.source)}, detail-type ${JSON.stringify(event["detail-type"])})`;
+  const d = event.detail;
+  if (!isObject(d)) return "event has no detail";
+  if (typeof d.taskArn !== "string") return "detail.taskArn is missing";
+  if (d.lastStatus !== "STOPPED") return `detail.lastStatus is ${JSON.stringify(d.lastStatus)}, not STOPPED`;
+  if (!Array.isArray(d.containers) || !d.containers.every(isObject))
+    return "detail.containers is not a list of containers";
+  return d as unknown as StopDetail;
+}
+
+/** A container variable the launcher set on this task (`SCAN_REQUEST`, `SCAN_REQUEST_ID`), and its container. */
+function override(d: StopDetail, name: string): { value: string; container?: string } | undefined {
+  for (const c of d.overrides?.containerOverrides ?? [])
+    for (const e of c.environment ?? [])
+      if (e.name === name && typeof e.value === "string") return { value: e.value, container: c.name };
+  return undefined;
+}
+
+const describeContainer = (c: Container) =>
+  `container ${c.name ?? "?"} ${typeof c.exitCode === "number" ? `exit ${c.exitCode}` : "no exit code"}${c.reason ? ` (${c.reason})` : ""}`;
+
+/**
+ * The dead letter for one rule event, or undefined when the task succeeded (every container exited 0).
+ * A task stopped before its container exited (failed to start, stopped by an operator, Spot/maintenance
+ * stop) also lost its scan, so only a clean exit of every container counts as success.
+ */
+export function stopToDeadLetter(event: unknown): StopDeadLetter | undefined {
+  const d = stopDetail(event);
+  const eventId = isObject(event) && typeof event.id === "string" ? event.id : "unknown";
+  if (typeof d === "string")
+    return { body: dlqBody(event), code: MALFORMED_STOP_EVENT, reason: d, requestId: eventId };
+  const clean = d.containers.length > 0 && d.containers.every((c) => c.exitCode === 0);
+  if (clean) return undefined;
+  const reason = [
+    d.stopCode ? `${d.stopCode}: ${d.stoppedReason ?? "no reason given"}` : (d.stoppedReason ?? "stopped"),
+    ...d.containers.map(describeContainer),
+  ].join("; ");
+  const request = override(d, Env.scanRequest);
+  // The request itself, so the dead letter can be redriven to the task queue; else what ECS told us.
+  const body =
+    request?.value ??
+    dlqBody({
+      taskArn: d.taskArn,
+      taskDefinitionArn: d.taskDefinitionArn,
+      startedBy: d.startedBy,
+      stopCode: d.stopCode,
+      stoppedReason: d.stoppedReason,
+      containers: d.containers.map(({ name, exitCode, reason: why }) => ({ name, exitCode, reason: why })),
+    });
+  return {
+    body,
+    code: d.stopCode === "TaskFailedToStart" ? TASK_FAILED_TO_START : TASK_STOPPED,
+    reason,
+    requestId: d.taskArn,
+    scanId: override(d, Env.scanRequestId)?.value,
+    provider: request?.container,
+  };
+}
+
+const str = (v: string) => ({ DataType: "String", StringValue: cutReason(v, 256) });
+
+export interface StopHandlerDeps {
+  sqs: SQSClient;
+  deadLetterQueueUrl: string;
+  /** The task queue the request came from (the recorder files it as the dead letter's source). */
+  taskQueueArn?: string;
+}
+
+/** Sends the event's dead letter, if any; a send error throws so Lambda retries, then uses its own DLQ. */
+export async function handleTaskStop(
+  event: unknown,
+  deps: StopHandlerDeps,
+): Promise<StopDeadLetter | undefined> {
+  const dl = stopToDeadLetter(event);
+  if (!dl) return undefined;
+  logger.warn("scan task stopped without success: dead-lettered", {
+    code: dl.code,
+    reason: dl.reason,
+    requestId: dl.requestId,
+  });
+  await deps.sqs.send(
+    new SendMessageCommand({
+      QueueUrl: deps.deadLetterQueueUrl,
+      MessageBody: dl.body,
+      MessageAttributes: {
+        ...deadLetterAttributes({ code: dl.code, message: dl.reason }, dl.requestId, deps.taskQueueArn),
+        ...(dl.scanId ? { [Attr.scanId]: str(dl.scanId) } : {}),
+        ...(dl.provider ? { [Attr.provider]: str(dl.provider) } : {}),
+      },
+    }),
+  );
+  return dl;
+}
+
+function env(name: string): string {
+  const v = process.env[name];
+  if (!v) throw new Error(`${name} is not set`);
+  return v;
+}
+
+export const handler = async (event: unknown): Promise<void> => {
+  await handleTaskStop(event, {
+    sqs: sqsClient(),
+    deadLetterQueueUrl: env(TaskStopEnv.deadLetterQueueUrl),
+    taskQueueArn: process.env[TaskStopEnv.taskQueueArn],
+  });
+};

@@ -1,0 +1,301 @@
+import {
+  CreateQueueCommand,
+  DeleteQueueCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SQSClient,
+  type Message,
+} from "@aws-sdk/client-sqs";
+import { Attr, Env } from "@sec-an/contracts";
+import { deadLetterRecord } from "@sec-an/runtime";
+import { awsClientConfig, emulatorEndpoints, uniqueName } from "@sec-an/testing";
+import type { SQSRecord } from "aws-lambda";
+import {
+  MALFORMED_STOP_EVENT,
+  TASK_FAILED_TO_START,
+  TASK_STOPPED,
+  handleTaskStop,
+  stopToDeadLetter,
+} from "../../src/task/task-stop-handler";
+import { TaskStopEnv, taskStopHandlerEntry } from "../../src/task";
+import { loadBundle } from "./helpers";
+
+const ACCOUNT = "123456789012";
+const CLUSTER = `arn:aws:ecs:us-east-1:${ACCOUNT}:cluster/test-sec-an-scanning-cluster`;
+const TASK_ARN = `arn:aws:ecs:us-east-1:${ACCOUNT}:task/test-sec-an-scanning-cluster/c13b4cb40f1f4fe4a2971f76ae5a47ad`;
+const TASK_QUEUE = `arn:aws:sqs:us-east-1:${ACCOUNT}:test-sec-an-nmap-task-queue`;
+const REQUEST = JSON.stringify({ target: "127.0.0.1", scanId: "scan-42" });
+
+type Container = { name: string; exitCode?: number; reason?: string };
+
+/** An "ECS Task State Change" event as EventBridge delivers it for a stopped Fargate task. */
+function stopped(opts: {
+  containers: Container[];
+  stopCode?: string;
+  stoppedReason?: string;
+  request?: string | null;
+}) {
+  const env =
+    opts.request === null
+      ? []
+      : [
+          { name: Env.task, value: "nmap" },
+          { name: Env.scanRequestId, value: "scan-42" },
+          { name: Env.resultsBucket, value: "test-sec-an-nmap-results" },
+          { name: Env.scanRequest, value: opts.request ?? REQUEST },
+        ];
+  return {
+    version: "0",
+    id: "3317b2af-7005-947d-b652-f55e762e571a",
+    "detail-type": "ECS Task State Change",
+    source: "aws.ecs",
+    account: ACCOUNT,
+    time: "2026-11-27T12:00:00Z",
+    region: "us-east-1",
+    resources: [TASK_ARN],
+    detail: {
+      attachments: [{ id: "1789bcae", type: "eni", status: "DELETED", details: [] }],
+      availabilityZone: "us-east-1a",
+      clusterArn: CLUSTER,
+      connectivity: "CONNECTED",
+      containers: opts.containers.map((c) => ({
+        containerArn: `arn:aws:ecs:us-east-1:${ACCOUNT}:container/${c.name}`,
+        lastStatus: "STOPPED",
+        image: `${ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/test-sec-an-nmap:3f2a1b`,
+        taskArn: TASK_ARN,
+        cpu: "0",
+        ...c,
+      })),
+      cpu: "512",
+      memory: "1024",
+      createdAt: "2026-11-27T11:58:00Z",
+      desiredStatus: "STOPPED",
+      group: "family:test-sec-an-nmap",
+      launchType: "FARGATE",
+      lastStatus: "STOPPED",
+      overrides: { containerOverrides: [{ name: "nmap", environment: env }] },
+      platformVersion: "1.4.0",
+      startedBy: "sec-an/nmap/scan-42",
+      stopCode: opts.stopCode ?? "EssentialContainerExited",
+      stoppedAt: "2026-11-27T12:00:00Z",
+      stoppedReason: opts.stoppedReason ?? "Essential container in task exited",
+      stoppingAt: "2026-11-27T11:59:59Z",
+      taskArn: TASK_ARN,
+      taskDefinitionArn: `arn:aws:ecs:us-east-1:${ACCOUNT}:task-definition/test-sec-an-nmap:3`,
+      version: 5,
+    },
+  };
+}
+
+describe("the ECS task-stop handler, against SQS (fauxqs)", () => {
+  const sqs = new SQSClient(awsClientConfig());
+  let dlq: { url: string; arn: string };
+
+  beforeEach(async () => {
+    const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: uniqueName("stops-dlq") }));
+    const a = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ["QueueArn"] }));
+    dlq = { url: QueueUrl!, arn: a.Attributes!.QueueArn! };
+  });
+  afterEach(() => sqs.send(new DeleteQueueCommand({ QueueUrl: dlq.url })));
+  afterAll(() => sqs.destroy());
+
+  const deps = () => ({ sqs, deadLetterQueueUrl: dlq.url, taskQueueArn: TASK_QUEUE });
+
+  /** Every message in the DLQ (bounded: stops after one empty poll). */
+  async function dead(): Promise<Message[]> {
+    const out: Message[] = [];
+    for (;;) {
+      const r = await sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: dlq.url,
+          MaxNumberOfMessages: 10,
+          WaitTimeSeconds: 0,
+          MessageAttributeNames: ["All"],
+        }),
+      );
+      if (!r.Messages?.length) return out;
+      out.push(...r.Messages);
+    }
+  }
+  const attrs = (m: Message) =>
+    Object.fromEntries(Object.entries(m.MessageAttributes ?? {}).map(([k, v]) => [k, v.StringValue]));
+
+  it("sends nothing when every container exited 0", async () => {
+    await expect(
+      handleTaskStop(stopped({ containers: [{ name: "nmap", exitCode: 0 }] }), deps()),
+    ).resolves.toBe(undefined);
+    expect(await dead()).toEqual([]);
+  });
+
+  it("dead-letters a non-zero exit with the request as body and the stop reason as attributes", async () => {
+    await handleTaskStop(
+      stopped({ containers: [{ name: "nmap", exitCode: 3, reason: "upload-failed" }] }),
+      deps(),
+    );
+    const [m, ...rest] = await dead();
+    expect(rest).toEqual([]);
+    // The body is the scan request itself, so a redrive to the task queue runs the scan again.
+    expect(m.Body).toBe(REQUEST);
+    expect(attrs(m)).toEqual({
+      [Attr.errorCode]: TASK_STOPPED,
+      [Attr.errorMessage]:
+        "EssentialContainerExited: Essential container in task exited; container nmap exit 3 (upload-failed)",
+      [Attr.requestId]: TASK_ARN,
+      [Attr.sourceQueue]: TASK_QUEUE,
+      [Attr.scanId]: "scan-42",
+      [Attr.provider]: "nmap",
+    });
+    // …and the dead-letter recorder files exactly that code and reason.
+    const record: SQSRecord = {
+      messageId: m.MessageId!,
+      receiptHandle: m.ReceiptHandle!,
+      body: m.Body!,
+      attributes: {
+        ApproximateReceiveCount: "1",
+        SentTimestamp: String(Date.now()),
+        SenderId: "test",
+        ApproximateFirstReceiveTimestamp: String(Date.now()),
+      },
+      messageAttributes: Object.fromEntries(
+        Object.entries(m.MessageAttributes ?? {}).map(([k, v]) => [
+          k,
+          { dataType: v.DataType!, stringValue: v.StringValue, stringListValues: [], binaryListValues: [] },
+        ]),
+      ),
+      md5OfBody: m.MD5OfBody ?? "",
+      eventSource: "aws:sqs",
+      eventSourceARN: dlq.arn,
+      awsRegion: "us-east-1",
+    };
+    expect(deadLetterRecord(record)).toMatchObject({
+      errorCode: TASK_STOPPED,
+      reason: expect.stringContaining("container nmap exit 3 (upload-failed)"),
+      requestId: TASK_ARN,
+      sourceQueue: TASK_QUEUE,
+    });
+  });
+
+  it("dead-letters a task that failed to start (no exit code at all)", async () => {
+    await handleTaskStop(
+      stopped({
+        stopCode: "TaskFailedToStart",
+        stoppedReason: "CannotPullContainerError: pull image manifest has been retried 5 time(s)",
+        containers: [{ name: "nmap", reason: "CannotPullContainerError: ref not found" }],
+      }),
+      deps(),
+    );
+    const [m] = await dead();
+    expect(m.Body).toBe(REQUEST);
+    expect(attrs(m)[Attr.errorCode]).toBe(TASK_FAILED_TO_START);
+    expect(attrs(m)[Attr.errorMessage]).toBe(
+      "TaskFailedToStart: CannotPullContainerError: pull image manifest has been retried 5 time(s); container nmap no exit code (CannotPullContainerError: ref not found)",
+    );
+  });
+
+  it("dead-letters a task stopped before its container exited, and one with a sidecar that failed", async () => {
+    await handleTaskStop(
+      stopped({
+        stopCode: "UserInitiated",
+        stoppedReason: "Task stopped by user",
+        containers: [{ name: "nmap" }],
+      }),
+      deps(),
+    );
+    await handleTaskStop(
+      stopped({
+        containers: [
+          { name: "nmap", exitCode: 0 },
+          { name: "helper", exitCode: 137 },
+        ],
+      }),
+      deps(),
+    );
+    expect((await dead()).map((m) => attrs(m)[Attr.errorMessage]).sort()).toEqual([
+      "EssentialContainerExited: Essential container in task exited; container nmap exit 0; container helper exit 137",
+      "UserInitiated: Task stopped by user; container nmap no exit code",
+    ]);
+  });
+
+  it("without the request in the overrides, the body says which task failed and how", async () => {
+    await handleTaskStop(stopped({ request: null, containers: [{ name: "nmap", exitCode: 1 }] }), deps());
+    const [m] = await dead();
+    expect(JSON.parse(m.Body!)).toEqual({
+      taskArn: TASK_ARN,
+      taskDefinitionArn: `arn:aws:ecs:us-east-1:${ACCOUNT}:task-definition/test-sec-an-nmap:3`,
+      startedBy: "sec-an/nmap/scan-42",
+      stopCode: "EssentialContainerExited",
+      stoppedReason: "Essential container in task exited",
+      containers: [{ name: "nmap", exitCode: 1 }],
+    });
+    expect(attrs(m)[Attr.scanId]).toBeUndefined();
+  });
+
+  it("records a malformed event as a dead letter of its own kind, with the event as body", async () => {
+    const running = stopped({ containers: [{ name: "nmap" }] });
+    running.detail.lastStatus = "RUNNING";
+    const cases: [unknown, string][] = [
+      [running, 'detail.lastStatus is "RUNNING", not STOPPED'],
+      [{ ...running, detail: undefined }, "event has no detail"],
+      [
+        { source: "aws.s3", "detail-type": "Object Created" },
+        'not an ECS Task State Change event (source "aws.s3", detail-type "Object Created")',
+      ],
+      [
+        { ...running, detail: { ...running.detail, lastStatus: "STOPPED", containers: "x" } },
+        "detail.containers is not a list of containers",
+      ],
+      ["not an event", "event is not an object"],
+    ];
+    for (const [event] of cases) await handleTaskStop(event, deps());
+    const got = await dead();
+    expect(got.map((m) => attrs(m)[Attr.errorMessage]).sort()).toEqual(cases.map(([, why]) => why).sort());
+    expect(got.every((m) => attrs(m)[Attr.errorCode] === MALFORMED_STOP_EVENT)).toBe(true);
+    expect(got.map((m) => m.Body)).toContain(JSON.stringify("not an event"));
+  });
+
+  it("fails the invocation when the DLQ cannot take the dead letter, so Lambda retries it", async () => {
+    const missing = { ...deps(), deadLetterQueueUrl: `${dlq.url}-missing` };
+    await expect(
+      handleTaskStop(stopped({ containers: [{ name: "nmap", exitCode: 1 }] }), missing),
+    ).rejects.toThrow();
+  });
+});
+
+describe("stopToDeadLetter", () => {
+  it("treats a stop with no containers as a failure", () => {
+    expect(stopToDeadLetter(stopped({ containers: [] }))?.code).toBe(TASK_STOPPED);
+  });
+});
+
+describe("bundled task-stop handler", () => {
+  it("loads, reads where to send from its environment and dead-letters a failed task", async () => {
+    const sqs = new SQSClient(awsClientConfig());
+    const { QueueUrl } = await sqs.send(
+      new CreateQueueCommand({ QueueName: uniqueName("stops-bundle-dlq") }),
+    );
+    const bundle = loadBundle<{ handler: (e: unknown) => Promise<void> }>(taskStopHandlerEntry());
+    const saved = { ...bundle.env };
+    Object.assign(bundle.env, {
+      AWS_ENDPOINT_URL: emulatorEndpoints().aws,
+      AWS_REGION: "us-east-1",
+      AWS_ACCESS_KEY_ID: "test",
+      AWS_SECRET_ACCESS_KEY: "test",
+      [TaskStopEnv.deadLetterQueueUrl]: QueueUrl,
+      [TaskStopEnv.taskQueueArn]: TASK_QUEUE,
+    });
+    try {
+      await bundle.exports.handler(stopped({ containers: [{ name: "nmap", exitCode: 4 }] }));
+      const got = await sqs.send(
+        new ReceiveMessageCommand({ QueueUrl, MessageAttributeNames: ["All"], WaitTimeSeconds: 0 }),
+      );
+      expect(got.Messages?.map((m) => [m.Body, m.MessageAttributes?.[Attr.errorCode]?.StringValue])).toEqual([
+        [REQUEST, TASK_STOPPED],
+      ]);
+    } finally {
+      for (const k of Object.keys(bundle.env)) if (!(k in saved)) delete bundle.env[k];
+      Object.assign(bundle.env, saved);
+      await sqs.send(new DeleteQueueCommand({ QueueUrl }));
+      sqs.destroy();
+    }
+  });
+});
