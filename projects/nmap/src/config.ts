@@ -1,32 +1,49 @@
 /**
- * Stack configuration of sec-an-nmap (namespace `sec-an-nmap:`), validated before any resource is
- * registered so a bad value fails `pulumi preview` naming the key. See stacks/nmap/README.md.
+ * Stack configuration of sec-an-nmap (namespace `sec-an-nmap:`): one schema with its defaults, checked
+ * before any resource is registered so a bad value fails `pulumi preview` naming the key. See
+ * stacks/nmap/Pulumi.dev.yaml.
  */
-import { readDeployment, type ConfigLike } from "@sec-an/components";
-import type { Deployment } from "@sec-an/contracts";
-import { ConfigError as SharedConfigError, configReader } from "@sec-an/components";
-
-export interface NmapConfig {
-  deployment: Deployment;
-  /** Fargate size of one scan. */
-  cpu: number;
-  memory: number;
-  /** A prebuilt image URI (CI builds and pushes it); otherwise the deploy builds container/ with awsx. */
-  image?: string;
-  /** Whole-scan and per-host budgets passed to the container. */
-  timeoutSeconds: number;
-  hostTimeoutSeconds: number;
-  /** Results-parser Lambda (big reports need memory more than time). */
-  parseTimeoutSeconds: number;
-  parseMemory: number;
-  /** Days raw XML is kept (re-ingestion reads it); 0 keeps it forever. */
-  rawExpireDays: number;
-  /** Create the OpenSearch indices and Dashboards views (needs the analytics platform). */
-  views: boolean;
-  forceDestroy: boolean;
-}
+import {
+  ConfigError as SharedConfigError,
+  Type,
+  readStackConfig,
+  stackConfigSchema,
+  type ConfigLike,
+  type StackConfig,
+} from "@sec-an/components";
 
 const NAMESPACE = "sec-an-nmap";
+const int = (minimum: number, maximum: number, def?: number) =>
+  Type.Integer({ minimum, maximum, ...(def === undefined ? {} : { default: def }) });
+
+export const configSchema = stackConfigSchema({
+  /** A prebuilt image URI (CI builds and pushes it); otherwise the deploy builds container/ with awsx. */
+  image: Type.Optional(
+    Type.String({
+      pattern: "^[a-z0-9.-]+(:\\d+)?/[a-z0-9._/-]+(:[A-Za-z0-9._-]+|@sha256:[0-9a-f]{64})$",
+      errorMessage: "must be a full image reference with a tag or digest",
+    }),
+  ),
+  /** Fargate size of one scan. */
+  cpu: int(256, 16384, 1024),
+  memory: int(512, 122880, 2048),
+  /** Whole-scan budget passed to the container; nmap is killed and the task fails after it. */
+  timeoutSeconds: int(60, 24 * 3600, 4 * 3600),
+  /** nmap --host-timeout; defaults to min(3600, timeoutSeconds), and may not exceed it. */
+  hostTimeoutSeconds: Type.Optional(int(30, 24 * 3600)),
+  /** Results-parser Lambda (big reports need memory more than time). */
+  parseTimeoutSeconds: int(10, 900, 300),
+  parseMemory: int(256, 10240, 1024),
+  /** Days raw XML is kept (re-ingestion reads it); 0 keeps it forever. */
+  rawExpireDays: int(0, 3650, 365),
+  /** Create the OpenSearch indices and Dashboards views (needs the analytics platform). */
+  views: Type.Boolean({ default: true }),
+  forceDestroy: Type.Boolean({ default: false }),
+});
+
+export type NmapConfig = Omit<StackConfig<typeof configSchema>, "hostTimeoutSeconds"> & {
+  readonly hostTimeoutSeconds: number;
+};
 
 /** A bad value for a key of this project's config (the shared check, this project's namespace). */
 export class ConfigError extends SharedConfigError {
@@ -36,33 +53,13 @@ export class ConfigError extends SharedConfigError {
   }
 }
 
-const int = (cfg: ConfigLike, key: string, def: number, min: number, max: number) =>
-  configReader(cfg, NAMESPACE).int(key, def, min, max);
-const bool = (cfg: ConfigLike, key: string, def: boolean) => configReader(cfg, NAMESPACE).bool(key, def);
-
 export function parseConfig(cfg: ConfigLike, stack: string): NmapConfig {
-  const image = cfg.get("image");
-  if (
-    image !== undefined &&
-    !/^[a-z0-9.-]+(:\d+)?\/[a-z0-9._/-]+(:[A-Za-z0-9._-]+|@sha256:[0-9a-f]{64})$/.test(image)
-  ) {
+  const c = readStackConfig(cfg, NAMESPACE, configSchema, stack);
+  const hostTimeoutSeconds = c.hostTimeoutSeconds ?? Math.min(3600, c.timeoutSeconds);
+  if (hostTimeoutSeconds > c.timeoutSeconds)
     throw new ConfigError(
-      "image",
-      `must be a full image reference with a tag or digest, got ${JSON.stringify(image)}`,
+      "hostTimeoutSeconds",
+      `must not exceed timeoutSeconds (${c.timeoutSeconds}), got ${JSON.stringify(cfg.get("hostTimeoutSeconds"))}`,
     );
-  }
-  const timeoutSeconds = int(cfg, "timeoutSeconds", 4 * 3600, 60, 24 * 3600);
-  return {
-    deployment: readDeployment(cfg, stack),
-    cpu: int(cfg, "cpu", 1024, 256, 16384),
-    memory: int(cfg, "memory", 2048, 512, 122880),
-    ...(image ? { image } : {}),
-    timeoutSeconds,
-    hostTimeoutSeconds: int(cfg, "hostTimeoutSeconds", Math.min(3600, timeoutSeconds), 30, timeoutSeconds),
-    parseTimeoutSeconds: int(cfg, "parseTimeoutSeconds", 300, 10, 900),
-    parseMemory: int(cfg, "parseMemory", 1024, 256, 10240),
-    rawExpireDays: int(cfg, "rawExpireDays", 365, 0, 3650),
-    views: bool(cfg, "views", true),
-    forceDestroy: bool(cfg, "forceDestroy", false),
-  };
+  return { ...c, hostTimeoutSeconds };
 }

@@ -13,6 +13,8 @@ export {
 export { validateTarget, InvalidTargetError } from "./targets";
 export { processRawResult } from "./handlers/process";
 export type { ProgramInputs } from "./program";
+/** The stack-config schema (namespace: the Pulumi.yaml name). */
+export { configSchema } from "./config";
 /** The program as `pulumi up` runs it; loaded on first call, so the library above loads no Pulumi. */
 export const runFromConfig: typeof Program.runFromConfig = (...args) =>
   // eslint-disable-next-line @typescript-eslint/no-require-imports

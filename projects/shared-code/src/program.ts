@@ -3,7 +3,17 @@ import * as path from "node:path";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { Params, resourcePrefix, type Deployment } from "@sec-an/contracts";
-import { bundleEntry, LAMBDA_RUNTIME, readDeployment, SsmExports, type ConfigLike } from "@sec-an/components";
+import {
+  bundleEntry,
+  LAMBDA_RUNTIME,
+  readStackConfig,
+  SsmExports,
+  stackConfigSchema,
+  Type,
+  type ConfigLike,
+} from "@sec-an/components";
+
+const NAMESPACE = "sec-an-shared-code";
 
 /** Modules the layer provides, under `nodejs/node_modules` (on Lambda's module path for Node layers). */
 export interface LayerModule {
@@ -60,23 +70,23 @@ export function layerFiles(modules: readonly LayerModule[]): Record<string, stri
   return files;
 }
 
-export function readConfig(
-  config: ConfigLike & { getObject<T>(key: string): T | undefined },
-  stackName: string,
-): SharedCodeConfig {
-  const shareWithAccounts = config.getObject<string[]>("shareWithAccounts") ?? [];
-  if (
-    !Array.isArray(shareWithAccounts) ||
-    shareWithAccounts.some((a) => typeof a !== "string" || !/^\d{12}$/.test(a))
-  ) {
-    throw new Error("config shareWithAccounts must be a list of 12-digit AWS account ids");
-  }
-  return { deployment: readDeployment(config, stackName), shareWithAccounts };
+/** The stack config: one schema, its defaults, and errors naming the key. */
+export const configSchema = stackConfigSchema({
+  /** Other AWS accounts allowed to use the layer (`lambda:GetLayerVersion`). */
+  shareWithAccounts: Type.Array(Type.String({ pattern: "^\\d{12}$" }), {
+    default: [],
+    errorMessage: "must be a list of 12-digit AWS account ids",
+  }),
+});
+
+export function readConfig(config: ConfigLike, stackName: string): SharedCodeConfig {
+  const { deployment, shareWithAccounts } = readStackConfig(config, NAMESPACE, configSchema, stackName);
+  return { deployment, shareWithAccounts };
 }
 
 /** Config of the running stack (what `index.ts` and the local runner use). */
 export function parseConfig(
-  config = new pulumi.Config("sec-an-shared-code"),
+  config = new pulumi.Config(NAMESPACE),
   stackName = pulumi.getStack(),
 ): SharedCodeConfig {
   return readConfig(config, stackName);
@@ -84,7 +94,7 @@ export function parseConfig(
 
 /** The program as `pulumi up` runs it, for a stack name (config read from the engine). */
 export function runFromConfig(stackName = pulumi.getStack()) {
-  return program(parseConfig(new pulumi.Config("sec-an-shared-code"), stackName));
+  return program(parseConfig(new pulumi.Config(NAMESPACE), stackName));
 }
 
 /**

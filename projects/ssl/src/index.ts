@@ -14,6 +14,8 @@ export {
 } from "./scanner";
 export { parseSslResult, chainStatus, protocolSummary, weakKey } from "./parser/parse";
 export { sslIndexes, sslViews } from "./views";
+/** The stack-config schema (namespace: the Pulumi.yaml name). */
+export { configSchema } from "./stack-config";
 /** The program as `pulumi up` runs it; loaded on first call, so the library above loads no Pulumi. */
 export const runFromConfig: typeof Program.runFromConfig = (...args) =>
   // eslint-disable-next-line @typescript-eslint/no-require-imports
