@@ -6,6 +6,7 @@
 import { XMLParser } from "fast-xml-parser";
 import { createParseTools } from "@sec-an/runtime";
 import { PARSER_VERSION, parseNmapResult, readNmapXml } from "../projects/nmap/src/parser";
+import { hostileNmapXml } from "../projects/nmap/test/hostile";
 import { syntheticNmapXml } from "../projects/nmap/test/synthetic";
 
 const HOSTS = Number(process.env.BENCH_NMAP_HOSTS ?? 10_000);
@@ -59,3 +60,28 @@ for (const r of [bare, read, full]) {
   );
 }
 console.log(`  full parser / bare parse: ${(full.seconds / bare.seconds).toFixed(2)}x the time`);
+
+// A hostile result: one host whose banner fields, script output, OS and cipher names are 3 MB each, among
+// three good hosts. Every host is kept; the hostile one's fields are cut to the document limit.
+const hostile = Buffer.from(hostileNmapXml({ bannerBytes: 3 * 1024 * 1024 }));
+const cut = time("hostile result → messages", RUNS, () => {
+  const tools = createParseTools({
+    task: "nmap",
+    metadata,
+    rawKey: "nmap/hostile.xml",
+    parserVersion: PARSER_VERSION,
+  });
+  const run = parseNmapResult({ key: "nmap/hostile.xml", body: hostile, metadata }, tools);
+  return { run, messages: tools.messages() };
+});
+const largest = Math.max(
+  ...cut.result.messages.flatMap((m) =>
+    Object.values(m.message.docs)
+      .flat()
+      .map((d) => Buffer.byteLength(JSON.stringify(d.data))),
+  ),
+);
+console.log(
+  `  hostile result: ${(hostile.length / 1e6).toFixed(1)} MB XML, ${cut.result.run.hosts.length} hosts, ${cut.result.run.failedHosts.length} failed, ` +
+    `largest document ${(largest / 1024).toFixed(1)} KiB, ${cut.seconds.toFixed(2)} s`,
+);
