@@ -12,6 +12,7 @@ export { tlsPortsFilterPolicy, TLS_PORTS, TLS_SERVICES, MAX_CASCADE_DEPTH } from
 export const CASCADE_RULE = "nmap:open-port";
 
 const PROTOCOLS = new Set(["tcp", "udp", "sctp"]);
+const MAX_DNS_NAME = 253;
 const cut = (s: string | undefined, n: number) => (s ? s.slice(0, n) : undefined);
 
 interface RequestLineage {
@@ -46,7 +47,12 @@ export function portEvents(
   const detectedAt = (run.endTime ?? new Date(raw.metadata.scanEndTime)).toISOString();
   const out: PortDetected[] = [];
   for (const host of run.hosts) {
-    const hostnames = [...new Set([...requested, ...host.hostnames.map((h) => h.name)])].slice(0, 100);
+    // A reverse-DNS name is what the scanned host's owner says it is: one longer than DNS allows is not a
+    // name (cutting it would make a wrong one), and must not make the port's event invalid.
+    const names = [...requested, ...host.hostnames.map((h) => h.name)].filter(
+      (n) => n.length <= MAX_DNS_NAME,
+    );
+    const hostnames = [...new Set(names)].slice(0, 100);
     for (const p of host.ports) {
       if (p.state !== "open" || !PROTOCOLS.has(p.protocol)) continue;
       const event = {

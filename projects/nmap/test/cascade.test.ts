@@ -113,6 +113,18 @@ describe("port-detected events", () => {
     expect(at(MAX_CASCADE_DEPTH + 5)).toEqual([]);
   });
 
+  it("keep a port whose host claims an overlong name: the name is dropped, not the event", () => {
+    const long = `${"a".repeat(300)}.example.test`;
+    const xml = `<nmaprun><host><status state="up"/><address addr="127.0.0.7" addrtype="ipv4"/><hostnames><hostname name="${long}"/><hostname name="ok.example.test"/></hostnames><ports><port protocol="tcp" portid="443"><state state="open"/><service name="https" product="${"p".repeat(5000)}"/></port></ports></host></nmaprun>`;
+    const events = portEvents(
+      readNmapXml(xml),
+      rawResult(xml, { request: { target: "127.0.0.7", requestedAt: "2026-11-23T09:59:00.000Z" } }),
+    );
+    expect(events).toHaveLength(1);
+    expect(events[0].hostnames).toEqual(["ok.example.test"]);
+    expect(events[0].product).toHaveLength(128);
+  });
+
   it("have typed, filterable attributes and omit empty ones", () => {
     const raw = rawResult(fixture("vulners-formats.xml"));
     const [ssh] = portEvents(readNmapXml(raw.body), raw);
