@@ -7,6 +7,7 @@ import {
   deploymentOrder,
   type ProjectDeps,
 } from "@sec-an/contracts";
+import { deployTimeReads, markDeployTime } from "../src/commands/plan";
 import { main } from "../src/main";
 
 function capture() {
@@ -31,14 +32,42 @@ describe("sec-an plan", () => {
     ]);
   });
 
-  it("prints the order, the edges with their parameters, and a Mermaid diagram", async () => {
+  it("prints the order, the edges with each parameter marked deploy-time or run-time, and a Mermaid diagram", async () => {
     const c = capture();
     expect(await main(["plan"], c.io)).toBe(0);
     expect(c.out()).toContain("1. shared-code");
     expect(c.out()).toContain("6. ssl");
-    expect(c.out()).toMatch(/nmap -> ssl\n\s+\/glue\/port_detector\/sns_target/);
+    // ssl subscribes its queue to the ports topic: the ARN is needed when its program runs.
+    expect(c.out()).toMatch(/nmap -> ssl\n\s+\[deploy\] \/glue\/port_detector\/sns_target\n/);
+    // task-execution's IAM grant names the dead-letter bucket ARN; its handlers look the name up late.
+    const edge = /shared-infra -> task-execution\n((?:\s{6}.*\n)+)/.exec(c.out())![1];
+    expect(edge.trim().split(/\n\s*/)).toEqual([
+      `[deploy] ${Params.deadLettersBucketArn.path}`,
+      `[run]    ${Params.deadLettersBucketName.path}`,
+    ]);
     expect(c.out()).toContain("flowchart LR");
-  });
+  }, 120_000);
+
+  it("marks exactly the reads each program makes under the mock engine as deploy-time (--json)", async () => {
+    const c = capture();
+    expect(await main(["plan", "--json"], c.io)).toBe(0);
+    const { edges } = JSON.parse(c.out()) as {
+      edges: { from: string; to: string; params: string[]; deployTime: string[] }[];
+    };
+    const reads = await deployTimeReads();
+    for (const e of edges) {
+      expect(e.deployTime.every((p) => e.params.includes(p))).toBe(true);
+      expect(e.deployTime).toEqual(e.params.filter((p) => reads.get(e.to)!.has(p)));
+    }
+    // Some reads are run-time only.
+    expect(edges.some((e) => e.deployTime.length < e.params.length)).toBe(true);
+    expect(
+      markDeployTime(
+        [{ from: "a", to: "b", params: ["/x", "/y"] }] as never,
+        new Map([["b", new Set(["/y"])]]),
+      ),
+    ).toEqual([{ from: "a", to: "b", params: ["/x", "/y"], deployTime: ["/y"] }]);
+  }, 120_000);
 
   it("keeps the diagram in docs/ up to date", () => {
     const doc = readFileSync(join(__dirname, "../../../docs/deployment-order.md"), "utf8");
