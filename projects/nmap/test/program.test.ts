@@ -81,6 +81,42 @@ describe("sec-an-nmap program", () => {
     expect(subs.some((s) => s.inputs.endpoint === ssm[paramName(d, Params.ingestQueueArn)])).toBe(true);
   });
 
+  test("a scan task that stops without success is a dead letter: stop rule on the nmap family, one policy per queue", () => {
+    const cluster = ssm[paramName(d, Params.ecsCluster)];
+    const rule = resourceNamed("aws:cloudwatch/eventRule:EventRule", "dev-sec-an-nmap-stops-rule");
+    expect(JSON.parse(rule.inputs.eventPattern)).toEqual({
+      source: ["aws.ecs"],
+      "detail-type": ["ECS Task State Change"],
+      detail: {
+        clusterArn: [cluster],
+        lastStatus: ["STOPPED"],
+        taskDefinitionArn: [
+          { prefix: `arn:aws:ecs:us-east-1:${MOCK_ACCOUNT}:task-definition/dev-sec-an-nmap:` },
+        ],
+      },
+    });
+    const dlqArn = `arn:aws:sqs:us-east-1:${MOCK_ACCOUNT}:dev-sec-an-nmap-task-queue-dlq`;
+    const target = resourceNamed("aws:cloudwatch/eventTarget:EventTarget", "dev-sec-an-nmap-stops-target");
+    expect(target.inputs.deadLetterConfig).toEqual({ arn: dlqArn });
+    // Each queue has exactly one policy: the task queue for the scan initiator, its DLQ for the rule.
+    const byQueue = resourcesOfType("aws:sqs/queuePolicy:QueuePolicy").map((p) => {
+      const [st] = JSON.parse(p.inputs.policy).Statement;
+      return [st.Resource, st.Principal.Service, st.Condition.ArnEquals["aws:SourceArn"]];
+    });
+    expect(byQueue).toEqual([
+      [
+        dlqArn,
+        "events.amazonaws.com",
+        [`arn:aws:events:us-east-1:${MOCK_ACCOUNT}:rule/dev-sec-an-nmap-task-stopped`],
+      ],
+      [
+        `arn:aws:sqs:us-east-1:${MOCK_ACCOUNT}:dev-sec-an-nmap-task-queue`,
+        "sns.amazonaws.com",
+        [ssm[paramName(d, Params.scanInitiatorTopicArn)]],
+      ],
+    ]);
+  });
+
   test("image: built from the prepared context with awsx, content-tagged, for the task's repository", () => {
     const [image] = resourcesOfType("awsx:ecr:Image");
     expect(image.name).toBe("dev-sec-an-nmap-image");

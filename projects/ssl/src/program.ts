@@ -13,43 +13,70 @@ import { parseConfig, type SslConfig } from "./stack-config";
 
 const handler = (file: string) => path.join(__dirname, "handlers", file);
 
+/**
+ * Stacks deployed before the ports subscription moved into the Task knew its queue policy and
+ * subscription under a `PortsSubscription` component. Without aliases, `up` would create the new ones
+ * (SNS hands back the same subscription, the policy is rewritten identically) and then delete the old
+ * ones, which removes the live subscription and the queue's only policy.
+ */
+export function portsSubscriptionAliases(prefix: string): pulumi.ResourceTransformation {
+  const old = pulumi.createUrn(`${prefix}-ssl-ports`, "sec-an:ssl:PortsSubscription");
+  const renamed: Record<string, string> = {
+    [`aws:sqs/queuePolicy:QueuePolicy::${prefix}-ssl-queue-policy`]: `${prefix}-ssl-ports-queue-policy`,
+    [`aws:sns/topicSubscription:TopicSubscription::${prefix}-ssl-ports-to-queue`]: `${prefix}-ssl-ports`,
+  };
+  return (args) => {
+    const was = renamed[`${args.type}::${args.name}`];
+    return was === undefined
+      ? undefined
+      : {
+          props: args.props,
+          opts: pulumi.mergeOptions(args.opts, { aliases: [{ name: was, parent: old }] }),
+        };
+  };
+}
+
 export function program(config: SslConfig) {
   const d = config.deployment;
   const prefix = resourcePrefix(d);
   const tags = { app: d.app, stage: d.stage, project: "ssl" };
   const tableArn = config.resolvedAddressesTableArn ?? ssmParam(d, Params.resolvedAddressesTableArn);
 
-  const task = new Task(`${prefix}-ssl`, {
-    deployment: d,
-    task: SSL_TASK,
-    project: "ssl",
-    scanEntry: handler("scan.ts"),
-    parseEntry: handler("parse.ts"),
-    scanTimeout: config.scanTimeout,
-    scanMemory: 256,
-    scanEnvironment: {
-      [SslEnv.handshakeTimeoutMs]: String(config.handshakeTimeoutMs),
-      [SslEnv.maxHostnames]: String(config.maxHostnames),
-    },
-    scanStatements: [
-      // The table ARN only: the scanner reads host names of one address, nothing else in DynamoDB.
-      { Sid: "QueryResolvedAddresses", Action: "dynamodb:Query", Resource: tableArn },
-      { ...ssmReadStatement(d, [Params.resolvedAddressesTableId]), Sid: "ReadResolvedAddressesTableName" },
-    ],
-    // Port-detected events filtered by SNS (the original subscribed unfiltered and dropped non-TLS
-    // ports in code); the task queue's one policy lets exactly the subscribed topics send.
-    subscribeTo: [
-      {
-        name: "ports",
-        topic: config.portsTopicArn ?? ssmParam(d, Params.portsTopicArn),
-        filterPolicy: tlsPortsFilterPolicy(config.maxCascadeDepth),
+  const task = new Task(
+    `${prefix}-ssl`,
+    {
+      deployment: d,
+      task: SSL_TASK,
+      project: "ssl",
+      scanEntry: handler("scan.ts"),
+      parseEntry: handler("parse.ts"),
+      scanTimeout: config.scanTimeout,
+      scanMemory: 256,
+      scanEnvironment: {
+        [SslEnv.handshakeTimeoutMs]: String(config.handshakeTimeoutMs),
+        [SslEnv.maxHostnames]: String(config.maxHostnames),
       },
-    ],
-    subscribeToIngest: true,
-    ingestQueueArn: config.ingestQueueArn,
-    forceDestroy: config.forceDestroy,
-    tags,
-  });
+      scanStatements: [
+        // The table ARN only: the scanner reads host names of one address, nothing else in DynamoDB.
+        { Sid: "QueryResolvedAddresses", Action: "dynamodb:Query", Resource: tableArn },
+        { ...ssmReadStatement(d, [Params.resolvedAddressesTableId]), Sid: "ReadResolvedAddressesTableName" },
+      ],
+      // Port-detected events filtered by SNS (the original subscribed unfiltered and dropped non-TLS
+      // ports in code); the task queue's one policy lets exactly the subscribed topics send.
+      subscribeTo: [
+        {
+          name: "ports",
+          topic: config.portsTopicArn ?? ssmParam(d, Params.portsTopicArn),
+          filterPolicy: tlsPortsFilterPolicy(config.maxCascadeDepth),
+        },
+      ],
+      subscribeToIngest: true,
+      ingestQueueArn: config.ingestQueueArn,
+      forceDestroy: config.forceDestroy,
+      tags,
+    },
+    { transformations: [portsSubscriptionAliases(prefix)] },
+  );
 
   const views = config.views
     ? new SslViews(`${prefix}-ssl-views`, {

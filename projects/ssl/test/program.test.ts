@@ -16,8 +16,9 @@ import {
   resourcesOfType,
   runProgram,
   setupPulumiMocks,
+  unwrap,
 } from "@sec-an/testing";
-import { program, runFromConfig } from "../src/program";
+import { portsSubscriptionAliases, program, runFromConfig } from "../src/program";
 import { parseConfig, worstCaseScanSeconds } from "../src/stack-config";
 
 const D = { app: "sec-an", stage: "dev" };
@@ -83,6 +84,29 @@ describe("sec-an-ssl program", () => {
     const q = resourcesOfType("aws:sqs/queue:Queue").find((r) => r.state.arn === out.taskQueueArn)!.inputs;
     expect(q.sqsManagedSseEnabled).toBe(true);
     expect(JSON.parse(q.redrivePolicy).deadLetterTargetArn).toMatch(/-dlq$/);
+  });
+
+  test("an upgrade keeps the subscription and queue policy of stacks deployed with PortsSubscription (aliases)", async () => {
+    const transform = portsSubscriptionAliases("dev-sec-an");
+    const aliased = resources()
+      .map((r) => ({ r, out: transform({ type: r.type, name: r.name, props: { k: 1 }, opts: {} } as never) }))
+      .filter((x) => x.out !== undefined);
+    expect(aliased.map((x) => x.r.name).sort()).toEqual([
+      "dev-sec-an-ssl-ports-to-queue",
+      "dev-sec-an-ssl-queue-policy",
+    ]);
+    for (const { r, out } of aliased) {
+      expect(out!.props).toEqual({ k: 1 });
+      const [alias] = out!.opts.aliases as { name: string; parent: unknown }[];
+      expect(alias.name).toBe(
+        r.name === "dev-sec-an-ssl-queue-policy"
+          ? "dev-sec-an-ssl-ports-queue-policy"
+          : "dev-sec-an-ssl-ports",
+      );
+      expect(await unwrap(alias.parent as never)).toBe(
+        "urn:pulumi:dev::sec-an-ssl::sec-an:ssl:PortsSubscription::dev-sec-an-ssl-ports",
+      );
+    }
   });
 
   test("scan Lambda: DynamoDB Query on the resolved-addresses table ARN only, tuning in its environment", () => {
