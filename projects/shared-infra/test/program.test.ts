@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { checkResources } from "@sec-an/policy";
 import {
   MOCK_ACCOUNT,
@@ -72,6 +74,16 @@ describe("sec-an-shared-infra program (defaults)", () => {
       "https://dev-sec-an-api-stage.execute-api.us-east-1.amazonaws.com/v1/health",
     );
     expect(out.vpcId).toBe("vpc-dev-sec-an-vpc");
+  });
+
+  test("docs/architecture.md states the scanners' default subnets as the program deploys them", () => {
+    const doc = readFileSync(join(__dirname, "../../../docs/architecture.md"), "utf8");
+    const section = doc.slice(doc.indexOf("## Where the scanners run"));
+    const v = ssmValues();
+    expect(v["/sec-an/dev/vpc/using_private_subnets"]).toBe("false");
+    expect(v["/sec-an/dev/vpc/subnets/instance"]).toBe(v["/sec-an/dev/vpc/subnets/public"]);
+    expect(section).toContain("**By default Fargate tasks run in the public subnets with a public IP**");
+    expect(doc).not.toMatch(/Fargate tasks run in private subnets/);
   });
 
   test("zero policy violations over the whole program", async () => {
