@@ -5,8 +5,9 @@
  * STATIC_ACTION_GROUPS is the part of the plugin's static action groups that concerns documents,
  * indices and composite requests: opensearch-project/security,
  * src/main/resources/static_config/static_action_groups.yml at commit
- * e3b55a9cfc77e31acab9a2a5b47877730d1d1899. Dashboards-only, snapshot, template, pipeline and data-stream groups are left out:
- * no role here may use them, so a role naming one fails the check as unknown.
+ * e3b55a9cfc77e31acab9a2a5b47877730d1d1899. Dashboards-only, snapshot, template, pipeline and
+ * data-stream groups are left out: no role here may use them, so a role naming one fails the check as
+ * unknown.
  */
 export const STATIC_ACTION_GROUPS: Readonly<Record<string, readonly string[]>> = {
   unlimited: ["*"],
