@@ -147,7 +147,7 @@ export function scanCollection(task: string, s: ScanSpec): DocumentCollection {
         type,
         keys.map((key) => ({
           nonTemporalKey: keyHash({ ...parent, type, key }),
-          data: { key, ...(s.tag ? { tag: s.tag } : {}) },
+          data: { address: s.host, key, ...(s.tag ? { tag: s.tag } : {}) },
         })),
       ]),
     ),
