@@ -3,11 +3,7 @@ import * as path from "node:path";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { Env, Params } from "@sec-an/contracts";
-import {
-  LAUNCHER_CONFIG_ENV,
-  readLauncherConfig,
-  type LauncherConfig,
-} from "@sec-an/runtime/src/launcher/config";
+import { LAUNCHER_CONFIG_ENV, readLauncherConfig, type LauncherConfig } from "@sec-an/runtime";
 import {
   assertNoSecretEnv,
   policyDocument,

@@ -1,4 +1,4 @@
-import { REQUEST_SIDECAR_PREFIX } from "@sec-an/runtime/src/raw-store";
+import { REQUEST_SIDECAR_PREFIX } from "@sec-an/runtime";
 import type { PolicyStatement } from "../core";
 
 /**

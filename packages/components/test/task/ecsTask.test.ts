@@ -1,6 +1,6 @@
 import { resources, resourcesOfType, settle, setupPulumiMocks, unwrap } from "@sec-an/testing";
 import { checkResources } from "@sec-an/policy";
-import { LAUNCHER_CONFIG_ENV, readLauncherConfig } from "@sec-an/runtime/src/launcher";
+import { LAUNCHER_CONFIG_ENV, readLauncherConfig } from "@sec-an/runtime";
 import {
   ENTRY_TAG,
   EcsTask,

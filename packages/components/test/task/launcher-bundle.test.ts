@@ -7,7 +7,7 @@ import {
 import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { Attr } from "@sec-an/contracts";
 import { emulatorEndpoints, awsClientConfig, uniqueName } from "@sec-an/testing";
-import { LAUNCHER_CONFIG_ENV } from "@sec-an/runtime/src/launcher";
+import { LAUNCHER_CONFIG_ENV } from "@sec-an/runtime";
 import { defaultLauncherEntry } from "../../src/task";
 import { loadBundle } from "./helpers";
 
