@@ -2,7 +2,7 @@ import type { Static, TSchema } from "@sinclair/typebox";
 import { PortDetected } from "./messages";
 import { Attr } from "./names";
 import { Params, type ParamDef } from "./ssm";
-import type { ParseTools, RawResult, ScanFn } from "./task";
+import type { ParseTools, RawResult, ScanContext, ScanOutput } from "./task";
 import type { SavedObjectType } from "./analytics";
 
 /**
@@ -81,14 +81,17 @@ export type ScannerParseFn<R = unknown> = (raw: RawResult, tools: ScannerParseTo
 /** A scan run by a Lambda: `run` is the scan; `entry` is the handler file that wraps it (bundled by the component). */
 export interface LambdaScan<Req = unknown> {
   readonly kind: "lambda";
-  readonly run: ScanFn<Req>;
+  // Method syntax: a module for one request type is still a ScannerModule to the generic tooling.
+  run(request: Req, ctx: ScanContext): Promise<ScanOutput>;
   /** Absolute path of the scan handler (`export const handler = makeScannerScanHandler(scanner)`). */
   readonly entry: string;
 }
 
 /** A scan run in a container on Fargate, started by the platform's launcher; the image comes from stack config. */
-export interface ContainerScan {
+export interface ContainerScan<Req = unknown> {
   readonly kind: "container";
+  /** The scan the container runs (`runContainerScan`), when its entrypoint is written in TypeScript. */
+  run?(request: Req, ctx: ScanContext): Promise<ScanOutput>;
   /** Absolute path of the container entrypoint's source (the local run starts it as a process). */
   readonly entry?: string;
 }
@@ -120,7 +123,7 @@ export interface ScannerModule<Req extends TSchema = TSchema, Config extends TSc
   readonly requestSchema: Req;
   /** Document types the parser posts; the platform creates their indices, so their documents are accepted. */
   readonly docTypes: readonly string[];
-  readonly scan: LambdaScan<Static<Req>> | ContainerScan;
+  readonly scan: LambdaScan<Static<Req>> | ContainerScan<Static<Req>>;
   readonly parse: ScannerParseFn<R>;
   /** Absolute path of the parse handler (`export const handler = makeScannerParseHandler(scanner)`). */
   readonly parseEntry: string;
