@@ -21,8 +21,8 @@ beforeAll(async () => {
   dns = await startDnsServer({
     "api.partner.test": { CNAME: "edge.partner.test" },
     "edge.partner.test": { CNAME: "lb.partner.test" },
-    "lb.partner.test": { A: ["198.51.100.7"], AAAA: ["2001:db8:7::1"] },
-    "d111.cloudfront.test": { A: ["203.0.113.5", "203.0.113.6"] },
+    "lb.partner.test": { A: ["127.51.100.7"], AAAA: ["2001:db8:7::1"] },
+    "d111.cloudfront.test": { A: ["127.0.113.5", "127.0.113.6"] },
     "loop-a.test": { CNAME: "loop-b.test" },
     "loop-b.test": { CNAME: "loop-a.test" },
   });
@@ -59,8 +59,8 @@ function route53Answers() {
     .on(ListResourceRecordSetsCommand, { HostedZoneId: "Z1" })
     .resolvesOnce({
       ResourceRecordSets: [
-        { Name: "www.example.com.", Type: "A", TTL: 60, ResourceRecords: [{ Value: "192.0.2.10" }] },
-        { Name: "www.example.com.", Type: "AAAA", TTL: 60, ResourceRecords: [{ Value: "2001:db8::10" }] },
+        { Name: "www.example.com.", Type: "A", TTL: 60, ResourceRecords: [{ Value: "127.0.2.10" }] },
+        { Name: "www.example.com.", Type: "AAAA", TTL: 60, ResourceRecords: [{ Value: "::1" }] },
         {
           Name: "api.example.com.",
           Type: "CNAME",
@@ -118,7 +118,7 @@ function route53Answers() {
         Name: "db.internal.example.com.",
         Type: "A",
         TTL: 60,
-        ResourceRecords: [{ Value: "10.0.0.5" }, { Value: "192.0.2.10" }],
+        ResourceRecords: [{ Value: "10.0.0.5" }, { Value: "127.0.2.10" }, { Value: "169.254.169.254" }],
       },
     ],
     IsTruncated: false,
@@ -141,6 +141,7 @@ describe("DNS ingest (Route53 mock, real DNS server on loopback, dynalite)", () 
       period: 86_400,
       buckets: 96,
       random: () => 0.5,
+      allowLoopback: true,
     });
 
     expect(stats).toEqual({
@@ -150,8 +151,11 @@ describe("DNS ingest (Route53 mock, real DNS server on loopback, dynalite)", () 
       unhandledRecords: 1,
       resolvedNames: 2,
       unresolvableNames: 2,
-      addresses: 7,
+      addresses: 5,
       hosts: 4,
+      // 10.0.0.5 (private-use), 169.254.169.254 (link-local) and 2001:db8:7::1 (documentation) are
+      // in DNS but never planned.
+      specialPurposeAddresses: 3,
     });
     // Second page of Z1 asked from where the first stopped.
     const z1 = r53.commandCalls(ListResourceRecordSetsCommand, { HostedZoneId: "Z1" });
@@ -160,15 +164,7 @@ describe("DNS ingest (Route53 mock, real DNS server on loopback, dynalite)", () 
 
     const plan = (await doc.send(new ScanCommand({ TableName: tables.scanPlan }))).Items!;
     expect(plan.map((i) => i.Address).sort()).toEqual(
-      [
-        "10.0.0.5",
-        "192.0.2.10",
-        "198.51.100.7",
-        "2001:db8:7::1",
-        "2001:db8::10",
-        "203.0.113.5",
-        "203.0.113.6",
-      ].sort(),
+      ["127.0.2.10", "127.51.100.7", "::1", "127.0.113.5", "127.0.113.6"].sort(),
     );
     for (const row of plan) {
       expect(row.DnsIngestTime).toBe(START);
@@ -176,13 +172,13 @@ describe("DNS ingest (Route53 mock, real DNS server on loopback, dynalite)", () 
       expect(row.PlannedScanTime).toBeLessThan(START + 86_400);
       expect((row.PlannedScanTime - START) % 900).toBe(450); // random() = 0.5: mid-bucket
     }
-    // Seven addresses go to seven different buckets.
-    expect(new Set(plan.map((r) => r.PlannedScanTime)).size).toBe(7);
+    // Five addresses go to five different buckets.
+    expect(new Set(plan.map((r) => r.PlannedScanTime)).size).toBe(5);
 
     const shared = await doc.send(
       new GetCommand({
         TableName: tables.resolvedAddresses,
-        Key: { Address: "192.0.2.10", DnsIngestTime: START },
+        Key: { Address: "127.0.2.10", DnsIngestTime: START },
       }),
     );
     expect([...(shared.Item!.Hosts as Set<string>)].sort()).toEqual([
@@ -195,7 +191,7 @@ describe("DNS ingest (Route53 mock, real DNS server on loopback, dynalite)", () 
         Key: { Host: "api.example.com", DnsIngestTime: START },
       }),
     );
-    expect([...(api.Item!.Addresses as Set<string>)].sort()).toEqual(["198.51.100.7", "2001:db8:7::1"]);
+    expect([...(api.Item!.Addresses as Set<string>)].sort()).toEqual(["127.51.100.7"]);
     const cdn = await doc.send(
       new QueryCommand({
         TableName: tables.resolvedHosts,
@@ -203,7 +199,7 @@ describe("DNS ingest (Route53 mock, real DNS server on loopback, dynalite)", () 
         ExpressionAttributeValues: { ":h": "cdn.example.com" },
       }),
     );
-    expect([...(cdn.Items![0].Addresses as Set<string>)].sort()).toEqual(["203.0.113.5", "203.0.113.6"]);
+    expect([...(cdn.Items![0].Addresses as Set<string>)].sort()).toEqual(["127.0.113.5", "127.0.113.6"]);
     const shop = await doc.send(
       new QueryCommand({
         TableName: tables.resolvedHosts,
@@ -214,16 +210,32 @@ describe("DNS ingest (Route53 mock, real DNS server on loopback, dynalite)", () 
     expect(shop.Items).toEqual([]);
 
     const info = (
-      await doc.send(new GetCommand({ TableName: tables.addressInfo, Key: { Address: "10.0.0.5" } }))
+      await doc.send(new GetCommand({ TableName: tables.addressInfo, Key: { Address: "127.0.113.5" } }))
     ).Item!;
-    const planned = plan.find((p) => p.Address === "10.0.0.5")!;
+    const planned = plan.find((p) => p.Address === "127.0.113.5")!;
     expect(info).toEqual({
-      Address: "10.0.0.5",
+      Address: "127.0.113.5",
       LastDnsIngestTime: START,
       NextPlannedScanTime: planned.PlannedScanTime,
     });
     // The CNAME chain was followed hop by hop against the loopback server.
     expect(dns.queries).toEqual(expect.arrayContaining(["edge.partner.test/5", "lb.partner.test/1"]));
+  });
+
+  it("plans no loopback, private, documentation or other special-purpose address by default", async () => {
+    route53Answers();
+    const stats = await ingestDns({
+      route53: route53Client({ requestsPerSecond: 1000 }),
+      resolver: new DnsResolver({ servers: [dns.server] }),
+      doc,
+      tables,
+      startTime: START,
+      period: 86_400,
+      buckets: 96,
+    });
+    expect(stats).toMatchObject({ addresses: 0, hosts: 0, specialPurposeAddresses: 8 });
+    for (const table of [tables.scanPlan, tables.resolvedAddresses, tables.addressInfo])
+      expect((await doc.send(new ScanCommand({ TableName: table }))).Items).toEqual([]);
   });
 
   it("re-planning overwrites the plan and keeps the resolution history per ingest", async () => {
@@ -234,6 +246,7 @@ describe("DNS ingest (Route53 mock, real DNS server on loopback, dynalite)", () 
       tables,
       period: 86_400,
       buckets: 96,
+      allowLoopback: true,
     };
     await ingestDns({ ...deps, route53: route53Client({ requestsPerSecond: 1000 }), startTime: START });
     r53.reset();
@@ -244,7 +257,7 @@ describe("DNS ingest (Route53 mock, real DNS server on loopback, dynalite)", () 
       startTime: START + 86_400,
     });
     const plan = (await doc.send(new ScanCommand({ TableName: tables.scanPlan }))).Items!;
-    expect(plan).toHaveLength(7);
+    expect(plan).toHaveLength(5);
     expect(plan.every((r) => r.DnsIngestTime === START + 86_400 && r.PlannedScanTime >= START + 86_400)).toBe(
       true,
     );
@@ -252,7 +265,7 @@ describe("DNS ingest (Route53 mock, real DNS server on loopback, dynalite)", () 
       new QueryCommand({
         TableName: tables.resolvedAddresses,
         KeyConditionExpression: "Address = :a",
-        ExpressionAttributeValues: { ":a": "10.0.0.5" },
+        ExpressionAttributeValues: { ":a": "127.0.2.10" },
       }),
     );
     expect(history.Items!.map((i) => i.DnsIngestTime)).toEqual([START, START + 86_400]);

@@ -46,7 +46,7 @@ function params(overrides: Partial<Record<string, string>> = {}) {
 
 beforeAll(async () => {
   process.env[Env.stage] = deployment.stage;
-  dns = await startDnsServer({ "target.partner.test": { A: ["198.51.100.20"] } });
+  dns = await startDnsServer({ "target.partner.test": { A: ["127.0.0.20", "10.0.0.20"] } });
   process.env[SchedulerEnv.dnsServers] = dns.server;
   setClients({ dynamo: client, sqs });
 });
@@ -71,7 +71,7 @@ afterEach(async () => {
 });
 
 describe("scheduler handlers, wired through SSM names", () => {
-  it("ingests then initiates: a planned address ends up as a scan request on the delay queue", async () => {
+  it("the deployed ingest plans no special-purpose address; a planned address ends up as a scan request", async () => {
     r53.on(ListHostedZonesCommand).resolves({
       HostedZones: [{ Id: "/hostedzone/Z9", Name: "example.org.", CallerReference: "x" }],
       IsTruncated: false,
@@ -91,9 +91,18 @@ describe("scheduler handlers, wired through SSM names", () => {
       MaxItems: 300,
     });
     const stats = await ingestHandler();
-    expect(stats).toMatchObject({ zones: 1, addresses: 1, hosts: 1 });
+    // Loopback and private addresses in DNS: the cloud ingest never plans them.
+    expect(stats).toMatchObject({ zones: 1, addresses: 0, hosts: 0, specialPurposeAddresses: 2 });
+    expect((await doc.send(new ScanCommand({ TableName: tables.scanPlan }))).Items).toEqual([]);
+
+    // The initiator half, from a plan row as the local run writes one (loopback allowed there).
+    await doc.send(
+      new PutCommand({
+        TableName: tables.scanPlan,
+        Item: { Address: "127.0.0.20", PlannedScanTime: 1, DnsIngestTime: 1 },
+      }),
+    );
     const [row] = (await doc.send(new ScanCommand({ TableName: tables.scanPlan }))).Items!;
-    expect(row.Address).toBe("198.51.100.20");
 
     // Nothing is due yet unless the plan landed in the first bucket: make it due now.
     await doc.send(
@@ -107,7 +116,7 @@ describe("scheduler handlers, wired through SSM names", () => {
     expect(await initiatorHandler()).toMatchObject({ due: 1, queued: 1, failed: 0 });
     const msgs = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10 }));
     expect(JSON.parse(msgs.Messages![0].Body!)).toMatchObject({
-      target: "198.51.100.20",
+      target: "127.0.0.20",
       targetType: "ipv4",
       lineage: { depth: 0 },
     });
@@ -125,11 +134,13 @@ describe("scheduler handlers, wired through SSM names", () => {
     await doc.send(
       new PutCommand({
         TableName: tables.scanPlan,
-        Item: { Address: "192.0.2.77", PlannedScanTime: 1, DnsIngestTime: 1 },
+        Item: { Address: "127.0.0.77", PlannedScanTime: 1, DnsIngestTime: 1 },
       }),
     );
     params({ [full(Params.scanDelayQueueUrl)]: `${queueUrl}-missing` });
-    await expect(initiatorHandler()).rejects.toThrow(/1 of 1 due scans could not be queued/);
+    await expect(initiatorHandler()).rejects.toThrow(
+      /scan initiation incomplete: 1 of 1 due scans could not be queued/,
+    );
     expect((await doc.send(new ScanCommand({ TableName: tables.scanPlan }))).Items).toHaveLength(1);
   });
 });

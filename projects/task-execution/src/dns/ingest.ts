@@ -21,6 +21,8 @@ export interface IngestDeps {
   readonly random?: () => number;
   readonly log?: Log;
   readonly resolveConcurrency?: number;
+  /** Plan loopback addresses too; only a local run sets it (default false: cloud scans never plan them). */
+  readonly allowLoopback?: boolean;
 }
 
 export interface IngestStats {
@@ -32,6 +34,8 @@ export interface IngestStats {
   unresolvableNames: number;
   addresses: number;
   hosts: number;
+  /** Distinct special-purpose addresses (loopback, private, link-local, …) found and not planned. */
+  specialPurposeAddresses: number;
 }
 
 /** One DNS ingest: read every zone, resolve what needs resolving, then plan and record every address. */
@@ -39,7 +43,7 @@ export async function ingestDns(d: IngestDeps): Promise<IngestStats> {
   const log = d.log ?? silentLog;
   // Validate the plan config before spending minutes on Route53.
   const planner = new Planner({ start: d.startTime, period: d.period, buckets: d.buckets, random: d.random });
-  const writer = new ScanPlanWriter();
+  const writer = new ScanPlanWriter({ allowLoopback: d.allowLoopback === true });
   const stats: IngestStats = {
     zones: 0,
     recordSets: 0,
@@ -49,6 +53,7 @@ export async function ingestDns(d: IngestDeps): Promise<IngestStats> {
     unresolvableNames: 0,
     addresses: 0,
     hosts: 0,
+    specialPurposeAddresses: 0,
   };
 
   const zones = await listZones(d.route53);
@@ -92,6 +97,12 @@ export async function ingestDns(d: IngestDeps): Promise<IngestStats> {
   const written = await writer.commit(d.doc, d.tables, planner, d.startTime);
   stats.addresses = written.addresses;
   stats.hosts = written.hosts;
+  stats.specialPurposeAddresses = writer.skipped.length;
+  if (writer.skipped.length)
+    log.warn("special-purpose addresses in DNS are not planned for scans", {
+      count: writer.skipped.length,
+      sample: writer.skipped.slice(0, 20),
+    });
   log.info("dns ingest complete", { ...stats });
   return stats;
 }

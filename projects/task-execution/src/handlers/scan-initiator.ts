@@ -1,12 +1,13 @@
 import { Params } from "@sec-an/contracts";
 import { dynamoDocClient, getParam, sqsClient } from "@sec-an/runtime";
 import { INITIATOR_INTERVAL_SECONDS } from "../config";
-import { initiateScans, type InitiatorStats } from "../initiator/initiator";
+import { initiateScans, initiatorFailures, type InitiatorStats } from "../initiator/initiator";
 import { log, tablesFromSsm } from "./settings";
 
 /**
- * Every 15 minutes: queue the scans due before the next run. Entries the queue refused stay planned and
- * are retried next run; the invocation then fails so the refusal is recorded as a dead letter too.
+ * Every 15 minutes: queue the scans due before the next run. Every due plan is attempted; entries the
+ * queue refused stay planned and are retried next run. Failures are reported together at the end: the
+ * invocation then fails, so they are recorded as a dead letter too.
  */
 export const handler = async (): Promise<InitiatorStats> => {
   const now = Math.floor(Date.now() / 1000);
@@ -20,9 +21,7 @@ export const handler = async (): Promise<InitiatorStats> => {
     lookaheadSeconds: INITIATOR_INTERVAL_SECONDS,
     log,
   });
-  if (stats.failed > 0)
-    throw new Error(
-      `${stats.failed} of ${stats.due} due scans could not be queued; they stay planned for the next run`,
-    );
+  const failures = initiatorFailures(stats);
+  if (failures.length) throw new Error(`scan initiation incomplete: ${failures.join("; ")}`);
   return stats;
 };

@@ -34,6 +34,24 @@ export interface InitiatorStats {
   invalid: number;
   /** Rows re-planned by a DNS ingest while being queued (left with their new time). */
   replanned: number;
+  /** Queued scans whose plan row could not be deleted: the next run queues them again (at-least-once). */
+  undeleted: number;
+  /** Queued scans whose LastPlannedScanQueued could not be recorded (the scan itself is unaffected). */
+  unrecorded: number;
+  /** Set when reading the due plans failed part-way: the rest stay planned for the next run. */
+  readError?: string;
+}
+
+/** Whether a run left work undone that the next run (or an operator) must pick up. */
+export function initiatorFailures(stats: InitiatorStats): string[] {
+  const out: string[] = [];
+  if (stats.failed)
+    out.push(`${stats.failed} of ${stats.due} due scans could not be queued (they stay planned)`);
+  if (stats.undeleted)
+    out.push(`${stats.undeleted} queued scans kept their plan row and will be queued again next run`);
+  if (stats.unrecorded) out.push(`${stats.unrecorded} queued scans have no LastPlannedScanQueued recorded`);
+  if (stats.readError) out.push(`reading the due plans failed part-way: ${stats.readError}`);
+  return out;
 }
 
 interface PlanRow {
@@ -61,13 +79,23 @@ export function scanRequestFor(row: PlanRow, now: number): ScanRequest {
 }
 
 /**
- * Queue every plan due within the lookahead onto the delay queue, each delayed until its planned time
- * (reference §5.2). At-least-once: a plan row is deleted only after its own entry was accepted, and
- * only if it still holds the time that was queued (a DNS ingest may have re-planned it meanwhile).
+ * Queue every plan due within the lookahead onto the delay queue, each delayed until its planned time.
+ * At-least-once: a plan row is deleted only after its own entry was accepted, and only if it still holds
+ * the time that was queued (a DNS ingest may have re-planned it meanwhile). Every entry's work is
+ * independent: a refused send, a failed delete or a throttled address-info update is counted and the run
+ * carries on, so one fault never re-queues siblings already sent or holds back the plans after it.
  */
 export async function initiateScans(d: InitiatorDeps): Promise<InitiatorStats> {
   const log = d.log ?? silentLog;
-  const stats: InitiatorStats = { due: 0, queued: 0, failed: 0, invalid: 0, replanned: 0 };
+  const stats: InitiatorStats = {
+    due: 0,
+    queued: 0,
+    failed: 0,
+    invalid: 0,
+    replanned: 0,
+    undeleted: 0,
+    unrecorded: 0,
+  };
   // The ToScan index (hash Address) cannot be queried across addresses; it is scanned with a filter.
   // It projects only the keys and DnsIngestTime, so the scan reads little.
   const pages = paginateScan(
@@ -86,43 +114,53 @@ export async function initiateScans(d: InitiatorDeps): Promise<InitiatorStats> {
     if (batch.length) await sendBatch(d, batch, stats, log);
     batch = [];
   };
-  for await (const page of pages) {
-    for (const item of page.Items ?? []) {
-      stats.due += 1;
-      const row: PlanRow = {
-        address: String(item[ScanPlan.address]),
-        plannedScanTime: Number(item[ScanPlan.plannedScanTime]),
-      };
-      let request: ScanRequest;
-      try {
-        request = scanRequestFor(row, d.now);
-      } catch (e) {
-        stats.invalid += 1;
-        log.error("plan row is not a valid scan request", {
-          address: row.address,
-          reason: (e as Error).message,
-        });
-        continue;
-      }
-      batch.push({
-        row,
-        entry: {
-          // Entry ids must be unique in the batch and [A-Za-z0-9_-]{1,80}; addresses contain '.' and ':'.
-          Id: `e${batch.length}`,
-          MessageBody: JSON.stringify(request),
-          DelaySeconds: delaySeconds(row.plannedScanTime, d.now),
-          // Forwarded by the glue to the topic, so task subscriptions can filter on them.
-          MessageAttributes: {
-            [Attr.addressType]: { DataType: "String", StringValue: request.targetType! },
-            [Attr.depth]: { DataType: "Number", StringValue: "0" },
+  try {
+    for await (const page of pages) {
+      for (const item of page.Items ?? []) {
+        stats.due += 1;
+        const row: PlanRow = {
+          address: String(item[ScanPlan.address]),
+          plannedScanTime: Number(item[ScanPlan.plannedScanTime]),
+        };
+        let request: ScanRequest;
+        try {
+          request = scanRequestFor(row, d.now);
+        } catch (e) {
+          stats.invalid += 1;
+          log.error("plan row is not a valid scan request", {
+            address: row.address,
+            reason: (e as Error).message,
+          });
+          continue;
+        }
+        batch.push({
+          row,
+          entry: {
+            // Entry ids must be unique in the batch and [A-Za-z0-9_-]{1,80}; addresses contain '.' and ':'.
+            Id: `e${batch.length}`,
+            MessageBody: JSON.stringify(request),
+            DelaySeconds: delaySeconds(row.plannedScanTime, d.now),
+            // Forwarded by the glue to the topic, so task subscriptions can filter on them.
+            MessageAttributes: {
+              [Attr.addressType]: { DataType: "String", StringValue: request.targetType! },
+              [Attr.depth]: { DataType: "Number", StringValue: "0" },
+            },
           },
-        },
-      });
-      if (batch.length === Limits.batchEntries) await flush();
+        });
+        if (batch.length === Limits.batchEntries) await flush();
+      }
     }
+  } catch (e) {
+    // The rows not yet read stay planned; what was read is still queued below.
+    stats.readError = (e as Error).message;
+    log.error("reading the due plans failed; the rest stay planned for the next run", {
+      reason: stats.readError,
+    });
   }
   await flush();
-  log.info("scan initiation complete", { ...stats });
+  const failures = initiatorFailures(stats);
+  if (failures.length) log.error("scan initiation finished with failures", { ...stats, failures });
+  else log.info("scan initiation complete", { ...stats });
   return stats;
 }
 
@@ -159,6 +197,41 @@ async function sendBatch(
       continue;
     }
     stats.queued += 1;
+    await completeQueued(d, row, stats, log);
+  }
+}
+
+/**
+ * The follow-up of one queued scan. The plan row goes first: a row left behind is queued again next
+ * run, while a missed LastPlannedScanQueued only shows an older time in a view.
+ */
+async function completeQueued(
+  d: InitiatorDeps,
+  row: PlanRow,
+  stats: InitiatorStats,
+  log: Log,
+): Promise<void> {
+  try {
+    await d.doc.send(
+      new DeleteCommand({
+        TableName: d.tables.scanPlan,
+        Key: { [ScanPlan.address]: row.address },
+        ConditionExpression: "#p = :p",
+        ExpressionAttributeNames: { "#p": ScanPlan.plannedScanTime },
+        ExpressionAttributeValues: { ":p": row.plannedScanTime },
+      }),
+    );
+  } catch (e) {
+    if ((e as Error).name === "ConditionalCheckFailedException") stats.replanned += 1;
+    else {
+      stats.undeleted += 1;
+      log.error("a queued scan's plan row could not be deleted; it will be queued again next run", {
+        address: row.address,
+        reason: (e as Error).message,
+      });
+    }
+  }
+  try {
     await d.doc.send(
       new UpdateCommand({
         TableName: d.tables.addressInfo,
@@ -168,19 +241,11 @@ async function sendBatch(
         ExpressionAttributeValues: { ":q": d.now },
       }),
     );
-    try {
-      await d.doc.send(
-        new DeleteCommand({
-          TableName: d.tables.scanPlan,
-          Key: { [ScanPlan.address]: row.address },
-          ConditionExpression: "#p = :p",
-          ExpressionAttributeNames: { "#p": ScanPlan.plannedScanTime },
-          ExpressionAttributeValues: { ":p": row.plannedScanTime },
-        }),
-      );
-    } catch (e) {
-      if ((e as Error).name !== "ConditionalCheckFailedException") throw e;
-      stats.replanned += 1;
-    }
+  } catch (e) {
+    stats.unrecorded += 1;
+    log.error("could not record when a scan was queued", {
+      address: row.address,
+      reason: (e as Error).message,
+    });
   }
 }
