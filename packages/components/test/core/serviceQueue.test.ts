@@ -105,6 +105,34 @@ describe("ServiceQueue", () => {
     expect(await checkResources(resources())).toEqual([]);
   });
 
+  it("lets services deliver straight to its DLQ through the DLQ's one policy (deadLetterSenders)", async () => {
+    const rule = `arn:aws:events:us-east-1:${ACCOUNT}:rule/task-stopped`;
+    new ServiceQueue("work", {
+      deployment,
+      snsTopicArns: [TOPIC],
+      deadLetterSenders: { eventRuleArns: [rule] },
+      deadLetterHandlerEntry: FIXTURE,
+    });
+    await settle();
+    const policies = resourcesOfType("aws:sqs/queuePolicy:QueuePolicy").map((p) => [
+      p.name,
+      json(p.inputs.policy) as { Statement: { Resource: string; Condition: unknown }[] },
+    ]);
+    expect(
+      policies.map(([name, doc]) => [
+        name,
+        (doc as { Statement: { Resource: string }[] }).Statement[0].Resource,
+      ]),
+    ).toEqual([
+      ["work-dlq-policy", sqsArn("work-dlq")],
+      ["work-policy", sqsArn("work")],
+    ]);
+    expect((policies[0][1] as { Statement: { Condition: unknown }[] }).Statement[0].Condition).toEqual({
+      ArnEquals: { "aws:SourceArn": [rule] },
+    });
+    expect(await checkResources(resources())).toEqual([]);
+  });
+
   it("eventSource maps the consumer with partial batch failures and grants it this queue only", async () => {
     const q = new ServiceQueue("tasks", {
       deployment,
