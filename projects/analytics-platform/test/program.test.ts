@@ -223,9 +223,10 @@ describe("analytics-platform program", () => {
     const arn = "arn:aws:es:us-east-1:123456789012:domain/dev-sec-an-search";
     const role = (n: string) => resourceNamed("aws:iam/role:Role", `dev-sec-an-${n}-role`).state.arn;
     const users = "arn:aws:iam::123456789012:role/dev-sec-an-users";
-    const deleteByQuery = ["address_info", "nmap", "resolved_addresses", "resolved_hosts", "ssl"].map(
-      (t) => `${arn}/${t}_*/_delete_by_query`,
-    );
+    // Every registered scanner task's indices, and the platform's DynamoDB views.
+    const tasks = [...registeredTasks(), "address_info", "resolved_addresses", "resolved_hosts"].sort();
+    expect(tasks).toEqual(expect.arrayContaining([NMAP_TASK, SSL_TASK]));
+    const deleteByQuery = tasks.map((t) => `${arn}/${t}_*/_delete_by_query`);
     const allow = (principal: string, methods: string[], paths: string[]) => ({
       Effect: "Allow",
       Principal: { AWS: principal },
@@ -296,6 +297,28 @@ describe("analytics-platform stack config", () => {
       /masterUserArn/,
     );
     expect(() => parseConfig(cfg({ logRetentionDays: "10" }), "dev")).toThrow(/logRetentionDays/);
+  });
+});
+
+describe("domain access statements", () => {
+  it("give each principal one statement per set of paths, holding every method allowed on exactly those", () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { accessStatements } = require("../src/infra/domain") as typeof import("../src/infra/domain");
+    const arn = "arn:aws:es:eu-west-2:123456789012:domain/d";
+    expect(
+      accessStatements(arn, [
+        { principal: "p1", http: { GET: ["/a", "/b"], POST: ["/b", "/a"], DELETE: ["/c"] } },
+        { principal: "p2", http: { HEAD: [] } },
+      ]),
+    ).toEqual([
+      {
+        Effect: "Allow",
+        Principal: { AWS: "p1" },
+        Action: ["es:ESHttpGet", "es:ESHttpPost"],
+        Resource: [`${arn}/a`, `${arn}/b`],
+      },
+      { Effect: "Allow", Principal: { AWS: "p1" }, Action: ["es:ESHttpDelete"], Resource: [`${arn}/c`] },
+    ]);
   });
 });
 
