@@ -82,14 +82,8 @@ describe("the registry of the workspace", () => {
   const projects = discoverProjects(root);
 
   it("finds every project folder, with its kind, task, package, entry and config namespace", () => {
-    expect(projects.map((p) => p.name)).toEqual([
-      "analytics-platform",
-      "nmap",
-      "shared-code",
-      "shared-infra",
-      "ssl",
-      "task-execution",
-    ]);
+    // Other scanners may be registered too: each is a folder of its own.
+    expect(projects.map((p) => p.name)).toEqual(expect.arrayContaining(Object.keys(EXPECTED)));
     const nmap = findProject(projects, "nmap");
     expect(nmap).toMatchObject({
       kind: "container-task",
@@ -101,13 +95,12 @@ describe("the registry of the workspace", () => {
     expect(findProject(projects, "ssl").kind).toBe("lambda-task");
     expect(findProject(projects, "shared-code").task).toBeUndefined();
     expect(() => findProject(projects, "nope")).toThrow(
-      'unknown project "nope" (known: analytics-platform, nmap',
+      /unknown project "nope" \(known: analytics-platform, .*\bnmap, /,
     );
   });
 
   it("reproduces the platform's declared publishes and reads exactly", () => {
     const deps = projectDeps(projects);
-    expect(Object.keys(deps).sort()).toEqual(Object.keys(EXPECTED).sort());
     for (const [name, d] of Object.entries(EXPECTED)) {
       expect({ name, publishes: paths(deps[name].publishes) }).toEqual({
         name,
@@ -120,9 +113,12 @@ describe("the registry of the workspace", () => {
   it("derives the deployment order, the same whatever order the projects come in", () => {
     const order = ["shared-code", "shared-infra", "analytics-platform", "task-execution", "nmap", "ssl"];
     const deps = projectDeps(projects);
-    expect(deploymentOrder(deps)).toEqual(order);
+    const derived = deploymentOrder(deps);
+    expect(derived.filter((n) => n in EXPECTED)).toEqual(order);
     const reversed = Object.fromEntries(Object.entries(deps).reverse());
-    expect(deploymentOrder(reversed)).toEqual(order);
+    expect(deploymentOrder(reversed)).toEqual(derived);
+    // Alone, the platform's own projects give exactly this order.
+    expect(deploymentOrder(Object.fromEntries(order.map((n) => [n, deps[n]])))).toEqual(order);
     expect(dependencyEdges(deps).find((e) => e.from === "nmap" && e.to === "ssl")?.params).toEqual([
       Params.portsTopicArn.path,
     ]);

@@ -15,7 +15,15 @@ export { processRawResult } from "./handlers/process";
 export type { ProgramInputs } from "./program";
 /** The stack-config schema (namespace: the Pulumi.yaml name). */
 export { configSchema } from "./config";
-/** The program as `pulumi up` runs it; loaded on first call, so the library above loads no Pulumi. */
-export const runFromConfig: typeof Program.runFromConfig = (...args) =>
+/**
+ * The program as `pulumi up` runs it; loaded on first call, so the library above loads no Pulumi.
+ * Without inputs the image is built from container/ unless the stack configures a prebuilt `image`.
+ */
+export const runFromConfig: typeof Program.runFromConfig = (stack, inputs) =>
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  (require("./program") as typeof Program).runFromConfig(...args);
+  (require("./program") as typeof Program).runFromConfig(stack, inputs ?? { imageContext: buildContext });
+
+function buildContext() {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require("../container/build") as typeof import("../container/build")).prepareImageContext();
+}

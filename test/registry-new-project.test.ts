@@ -1,0 +1,105 @@
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { deploymentOrder } from "@sec-an/contracts";
+import { discoverProjects, projectDeps, repoRoot } from "@sec-an/contracts/registry";
+import { run as parseRun } from "../packages/cli/src/commands/parse-entry";
+import { run as reingestRun } from "../packages/cli/src/commands/reingest-entry";
+
+/**
+ * Adding a scanner is adding a folder: a workspace holding the platform's projects (linked) plus one
+ * new project folder, with no edit to any platform file, has the new project in every derived list.
+ */
+const root = repoRoot(__dirname);
+let ws: string;
+
+const PROBE_INDEX = `
+import * as aws from "@pulumi/aws";
+import type { ParseFn } from "@sec-an/contracts";
+
+const parse: ParseFn = (raw, tools) => {
+  const r = JSON.parse(raw.body.toString("utf8")) as { address: string; port: number; header: string };
+  const ctx = tools.results({ address: r.address, address_type: "ipv4" });
+  ctx.pushContext({ port: r.port });
+  ctx.postResults("finding", { header: r.header });
+};
+
+export const scanner = { name: "probe-x", parserVersion: "0.0.1", parse };
+export const runFromConfig = (stack: string) => ({ queue: new aws.sqs.Queue(\`\${stack}-probe-x\`).arn });
+`;
+
+function io() {
+  let out = "";
+  let err = "";
+  return {
+    io: { stdout: { write: (s: string) => (out += s) }, stderr: { write: (s: string) => (err += s) } },
+    out: () => out,
+    err: () => err,
+  };
+}
+
+beforeAll(() => {
+  // Inside the repository, so the new project's imports resolve through its node_modules.
+  ws = mkdtempSync(join(root, ".registry-probe-"));
+  writeFileSync(join(ws, "package.json"), JSON.stringify({ private: true, workspaces: ["projects/*"] }));
+  mkdirSync(join(ws, "projects"));
+  for (const p of readdirSync(join(root, "projects")))
+    symlinkSync(join(root, "projects", p), join(ws, "projects", p));
+  symlinkSync(join(root, "stacks"), join(ws, "stacks"));
+  const dir = join(ws, "projects", "probe-x");
+  mkdirSync(join(dir, "src"), { recursive: true });
+  writeFileSync(
+    join(dir, "package.json"),
+    JSON.stringify({
+      name: "@sec-an/project-probe-x",
+      main: "src/index.ts",
+      "sec-an": {
+        project: "probe-x",
+        task: "probe-x",
+        kind: "lambda-task",
+        reads: ["portsTopicArn", "ingestQueueArn", "deadLettersBucketArn"],
+      },
+    }),
+  );
+  writeFileSync(join(dir, "Pulumi.yaml"), "name: sec-an-probe-x\nruntime: nodejs\nmain: index.ts\n");
+  writeFileSync(join(dir, "src", "index.ts"), PROBE_INDEX);
+  writeFileSync(
+    join(ws, "probe.json"),
+    JSON.stringify({ address: "127.0.0.1", port: 8080, header: "Server: demo/1.0" }),
+  );
+});
+afterAll(() => rmSync(ws, { recursive: true, force: true }));
+
+describe("a new project folder", () => {
+  it("is registered, and deploys after the projects whose parameters it reads", () => {
+    const projects = discoverProjects(ws);
+    expect(projects.map((p) => p.name)).toContain("probe-x");
+    const order = deploymentOrder(projectDeps(projects));
+    const before = deploymentOrder(projectDeps(discoverProjects(root)));
+    // Every other project keeps its place; the new one comes after the producers of what it reads.
+    expect(order.filter((n) => n !== "probe-x")).toEqual(before);
+    for (const producer of ["nmap", "analytics-platform", "shared-infra"])
+      expect(order.indexOf("probe-x")).toBeGreaterThan(order.indexOf(producer));
+  });
+
+  it("is a task of `sec-an parse`, which runs its parser", async () => {
+    const c = io();
+    expect(await parseRun(["probe-x", join(ws, "probe.json")], c.io, ws)).toBe(0);
+    const docs = c
+      .out()
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { index?: string; body?: Record<string, unknown> })
+      .filter((l) => l.index);
+    expect(docs).toHaveLength(1);
+    expect(docs[0]).toMatchObject({
+      index: "probe-x_finding_snapshot.write",
+      body: { header: "Server: demo/1.0", port: 8080 },
+    });
+  }, 60_000);
+
+  it("is a task of `sec-an reingest`", async () => {
+    const c = io();
+    expect(await reingestRun(["--task", "nope"], c.io, ws)).toBe(2);
+    expect(c.err()).toMatch(/unknown task "nope" \(known: .*\bnmap, probe-x, ssl\b/);
+  }, 60_000);
+});
