@@ -7,7 +7,8 @@ import {
   type TestServer,
 } from "./servers";
 import { portEvent } from "./fixtures";
-import { scanTls } from "../src/scanner/scan";
+import { checkTarget, scanTls } from "../src/scanner/scan";
+import { isPermanentFailure } from "@sec-an/runtime";
 import type { SslScanResult } from "@sec-an/contracts";
 
 const accepted = (r: SslScanResult) => r.protocols.filter((p) => p.accepted).map((p) => p.protocol);
@@ -296,11 +297,39 @@ describe("scanTls against TLS servers on loopback", () => {
 
   it("refuses an event whose address is not an address of its type", async () => {
     await expect(scanTls(portEvent(443, [], { address: "example.com" }))).rejects.toThrow(
-      /not a valid ipv4 address/,
+      /not a single ipv4 address/,
     );
     await expect(scanTls(portEvent(443, [], { address: "127.0.0.1", addressType: "ipv6" }))).rejects.toThrow(
       /ipv6/,
     );
     await expect(scanTls(portEvent(443, [], { protocol: "udp" }))).rejects.toThrow(/tcp/);
   });
+
+  // Validator inputs only: each is refused before any connection is attempted.
+  it.each([
+    ["0.0.0.0", "ipv4", /unspecified/],
+    ["::", "ipv6", /unspecified/],
+    ["fe80::1%eth0", "ipv6", /zone/],
+    ["fe80::1", "ipv6", /link-local/],
+    ["169.254.169.254", "ipv4", /link-local/],
+    ["224.0.0.1", "ipv4", /multicast/],
+    ["ff02::1", "ipv6", /multicast/],
+    ["255.255.255.255", "ipv4", /broadcast/],
+    ["127.0.0.1-3", "ipv4", /address range/],
+    ["127.0.0.0/28", "ipv4", /single ipv4 address/],
+    ["-127.0.0.1", "ipv4", /starts with '-'/],
+  ] as const)(
+    "agrees with nmap's targets: refuses %j as a permanent failure",
+    async (address, addressType, reason) => {
+      let err: unknown;
+      try {
+        checkTarget(portEvent(443, [], { address, addressType }));
+      } catch (e) {
+        err = e;
+      }
+      expect(isPermanentFailure(err)).toBe(true);
+      expect((err as Error).message).toMatch(reason);
+      await expect(scanTls(portEvent(443, [], { address, addressType }))).rejects.toThrow(reason);
+    },
+  );
 });

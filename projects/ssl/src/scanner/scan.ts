@@ -1,11 +1,13 @@
-import { isIP } from "node:net";
 import {
+  InvalidTargetError,
   SSL_RESULT_VERSION,
   TLS_VERSIONS,
+  validateTarget,
   type PortDetected,
   type SslEndpoint,
   type SslScanResult,
 } from "@sec-an/contracts";
+import { PermanentFailure } from "@sec-an/runtime";
 import { checkHostname, describeRejected } from "./hostnames";
 import { inspectEndpoint, probeProtocol, type TlsOptions, type TlsTarget } from "./tls";
 
@@ -22,13 +24,28 @@ export interface SslScanOptions {
   readonly now?: () => Date;
 }
 
-/** Refuse events the ssl task cannot scan: a bad address is a bad request (it goes to the DLQ). */
+/**
+ * Refuse events the ssl task cannot scan: a bad address is a bad request (permanent, so it is
+ * dead-lettered with the reason). The address must pass the same validator nmap's targets pass, as a
+ * single address of the stated family: never a name, a CIDR, a zone (`fe80::1%eth0`) or a never-scanned
+ * block (`0.0.0.0`, `::`, link-local, multicast, broadcast).
+ */
 export function checkTarget(event: PortDetected): TlsTarget {
-  const family = isIP(event.address);
-  if (family === 0 || `ipv${family}` !== event.addressType) {
-    throw new Error(`address ${JSON.stringify(event.address)} is not a valid ${event.addressType} address`);
+  let type: string;
+  try {
+    type = validateTarget(event.address).type;
+  } catch (e) {
+    if (e instanceof InvalidTargetError)
+      throw new PermanentFailure("invalid-target", e.message, { cause: e });
+    throw e;
   }
-  if (event.protocol !== "tcp") throw new Error(`TLS runs over tcp, not ${event.protocol}`);
+  if (type !== event.addressType)
+    throw new PermanentFailure(
+      "invalid-target",
+      `address ${JSON.stringify(event.address.slice(0, 100))} is not a single ${event.addressType} address`,
+    );
+  if (event.protocol !== "tcp")
+    throw new PermanentFailure("invalid-target", `TLS runs over tcp, not ${event.protocol}`);
   return { address: event.address, port: event.port };
 }
 
