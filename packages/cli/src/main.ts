@@ -23,7 +23,7 @@ const commands: Record<string, Command> = {
   },
   local: {
     summary:
-      "local [--target ...] [--scanners ...] [--data-dir d] [--keep-running] [--json]   run the pipeline on this machine",
+      "local [--target addr|cidr ...] [--allow-remote] [--scanners ...] [--data-dir d] [--keep-running] [--timeout s] [--json]   run the pipeline on this machine",
     run: async (args, io) => (await import("./commands/local-entry")).run(args, io),
   },
 };
