@@ -1,8 +1,11 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import { parse } from "yaml";
 import { PROJECT_DEPS, PROJECTS, paramName } from "@sec-an/contracts";
+import type { TObject } from "@sinclair/typebox";
+import { readStackConfig } from "@sec-an/components";
+import { discoverProjects, loadProject, type RegisteredProject } from "@sec-an/contracts/registry";
 import { checkResources } from "@sec-an/policy";
 import { resources, runProgram, setupPulumiMocks } from "@sec-an/testing";
 import { stackConfig } from "../packages/cli/src/local/programs";
@@ -62,7 +65,9 @@ describe("all-in-one stack", () => {
  */
 describe("stack examples show the config readers' real defaults", () => {
   type Reader = (cfg: { get(k: string): string | undefined }, stack: string) => unknown;
-  const readers: Record<(typeof PROJECTS)[number], () => Reader> = {
+  // Projects whose reader checks more than its schema (cross-key rules) are read through it; any other
+  // registered project through its exported typebox schema and the shared reader.
+  const readers: Record<string, () => Reader> = {
     /* eslint-disable @typescript-eslint/no-require-imports */
     "shared-code": () => (cfg, stack) =>
       require("../projects/shared-code/src/program").readConfig(
@@ -79,6 +84,17 @@ describe("stack examples show the config readers' real defaults", () => {
     ssl: () => require("../projects/ssl/src/stack-config").parseConfig,
     /* eslint-enable @typescript-eslint/no-require-imports */
   };
+  const projects = discoverProjects(root).filter((p) =>
+    existsSync(join(root, "stacks", p.name, "Pulumi.dev.yaml")),
+  );
+  async function readerOf(p: RegisteredProject): Promise<Reader> {
+    if (readers[p.name]) return readers[p.name]();
+    const mod = (await loadProject(p)) as unknown as Record<string, unknown>;
+    const schema = (mod.configSchema ?? mod.ConfigSchema) as TObject | undefined;
+    if (!schema)
+      throw new Error(`${p.name}: no config reader or exported configSchema to check its example against`);
+    return (cfg, stack) => readStackConfig(cfg, p.pulumiName, schema, stack);
+  }
 
   /** Every single-line `namespace:key: value` of the example, commented out or not, with its marker. */
   function shownKeys(project: string) {
@@ -101,8 +117,12 @@ describe("stack examples show the config readers' real defaults", () => {
     return out;
   }
 
-  it.each([...PROJECTS])("%s", (project) => {
-    const read = readers[project]();
+  it("covers every registered project with an example stack", () => {
+    expect(projects.map((p) => p.name)).toEqual(expect.arrayContaining([...PROJECTS]));
+  });
+
+  it.each(projects.map((p) => [p.name, p] as const))("%s", async (project, p) => {
+    const read = await readerOf(p);
     const keys = shownKeys(project);
     expect(keys.length).toBeGreaterThan(0);
     // Required keys keep their shown value throughout; every other shown key is compared alone.
