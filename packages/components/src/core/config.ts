@@ -58,6 +58,21 @@ export function stackConfigSchema<P extends TProperties>(props: P) {
 /** Keys `stackConfigSchema` adds to every project's schema. */
 export const DEPLOYMENT_KEYS = Object.keys(deploymentKeys);
 
+/** CloudWatch Logs accepts only these retention periods (days). */
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
+
+/** A log-retention key: one of the periods CloudWatch accepts. */
+export const logRetentionDays = (def: (typeof LOG_RETENTION_DAYS)[number]) =>
+  Type.Union(
+    LOG_RETENTION_DAYS.map((d) => Type.Literal(d)),
+    {
+      default: def,
+      errorMessage: `must be one of the CloudWatch retention periods ${LOG_RETENTION_DAYS.join(", ")}`,
+    },
+  );
+
 /** The reason a value does not fit a key's schema, in words an operator can act on. */
 function reason(schema: TSchema, value: unknown): string {
   if (typeof schema.errorMessage === "string") return schema.errorMessage;
@@ -93,6 +108,11 @@ function coerce(raw: string, schema: TSchema): unknown {
       return /^-?\d+(\.\d+)?$/.test(raw.trim()) ? Number(raw) : undefined;
     case "Boolean":
       return raw === "true" ? true : raw === "false" ? false : undefined;
+    case "Union":
+      // A choice among numbers (e.g. the retention periods CloudWatch accepts) is given as text.
+      if ((schema.anyOf as TSchema[]).every((s) => s[Kind] === "Literal" && typeof s.const === "number"))
+        return /^\d+$/.test(raw.trim()) ? Number(raw) : undefined;
+      return raw;
     case "Array":
     case "Object":
     case "Record":
@@ -115,7 +135,8 @@ export function readConfigValue(
 ): unknown {
   if (raw === undefined) {
     if (schema.default !== undefined) return structuredClone(schema.default);
-    if (schema[OptionalKind] !== "Optional") throw new ConfigError(namespace, key, "is required");
+    if (schema[OptionalKind] !== "Optional")
+      throw new ConfigError(namespace, key, `required${schema.description ? `: ${schema.description}` : ""}`);
     return undefined;
   }
   // Pulumi config gives strings; a caller holding the value already (getObject) may pass it as is.

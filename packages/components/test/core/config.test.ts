@@ -1,5 +1,11 @@
 import { Type } from "@sinclair/typebox";
-import { ConfigError, configReader, readStackConfig, stackConfigSchema } from "../../src/core/config";
+import {
+  ConfigError,
+  configReader,
+  logRetentionDays,
+  readStackConfig,
+  stackConfigSchema,
+} from "../../src/core/config";
 
 const cfg = (values: Record<string, string>) => ({ get: (k: string) => values[k] });
 
@@ -12,7 +18,8 @@ const schema = stackConfigSchema({
   image: Type.Optional(
     Type.String({ pattern: "^[a-z]+/[a-z]+:[a-z0-9.]+$", errorMessage: "must be a full image reference" }),
   ),
-  roleArn: Type.String(),
+  roleArn: Type.String({ description: "the role to assume" }),
+  retention: logRetentionDays(90),
 });
 
 describe("readStackConfig", () => {
@@ -31,14 +38,16 @@ describe("readStackConfig", () => {
       mode: "None",
       accounts: ["111122223333"],
       roleArn: "r",
+      retention: 90,
       deployment: { app: "sec-an", stage: "dev" },
     });
-    expect(
-      readStackConfig(cfg({ roleArn: "r", stage: "prod", app: "a" }), "sec-an-x", schema, "dev").deployment,
-    ).toEqual({
-      app: "a",
-      stage: "prod",
-    });
+    const set = readStackConfig(
+      cfg({ roleArn: "r", stage: "prod", app: "a", retention: "365" }),
+      "n",
+      schema,
+      "dev",
+    );
+    expect([set.deployment, set.retention]).toEqual([{ app: "a", stage: "prod" }, 365]);
   });
 
   it("does not share a default between reads", () => {
@@ -56,6 +65,11 @@ describe("readStackConfig", () => {
     [{ accounts: '["1234"]' }, "config sec-an-x:accounts: /0: must be string to match"],
     [{ accounts: "not json" }, 'config sec-an-x:accounts: must be array, got "not json"'],
     [{ image: "nmap:latest" }, 'config sec-an-x:image: must be a full image reference, got "nmap:latest"'],
+    [
+      { retention: "100" },
+      "config sec-an-x:retention: must be one of the CloudWatch retention periods 1, 3,",
+    ],
+    [{ retention: "x" }, "config sec-an-x:retention: must be one of the CloudWatch retention periods"],
     [{ stage: "a/b" }, "config sec-an-x:stage: invalid app/stage"],
   ])("rejects %j naming the key", (values, message) => {
     const read = () => readStackConfig(cfg({ roleArn: "r", ...values }), "sec-an-x", schema, "dev");
@@ -65,7 +79,7 @@ describe("readStackConfig", () => {
 
   it("requires a key with neither a value nor a default, and a stack name usable as a stage", () => {
     expect(() => readStackConfig(cfg({}), "sec-an-x", schema, "dev")).toThrow(
-      "config sec-an-x:roleArn: is required",
+      "config sec-an-x:roleArn: required: the role to assume",
     );
     expect(() => readStackConfig(cfg({ roleArn: "r" }), "sec-an-x", schema, "dev/x")).toThrow(
       "config sec-an-x:stage: invalid app/stage",
