@@ -90,6 +90,23 @@ it("stops a task that ignores SIGTERM: no nmap of ours left running, no temporar
   expect(existsSync(tmpRoot) ? readdirSync(tmpRoot) : []).toEqual([]);
 });
 
+it("stops what a task started when the task dies on its own, and removes its temporary directory", async () => {
+  const tmpRoot = join(scratch, "crash");
+  const ecs = new LocalEcs(
+    [def(relative(root, join(__dirname, "fixtures/long-scan-entry.ts")))],
+    root,
+    { EXIT_AFTER_MS: "2500" },
+    () => undefined,
+    { tmpRoot },
+  );
+  await ecs.send(runTask("127.0.0.1"));
+  await until(() => processesMentioning(tmpRoot).some((p) => /nmap -sT/.test(p)), 20_000);
+  await until(() => ecs.running() === 0, 20_000);
+  expect(ecs.runs[0].exitCode).toBe(3);
+  expect(processesMentioning(tmpRoot)).toEqual([]);
+  expect(readdirSync(tmpRoot)).toEqual([]);
+});
+
 it("refuses a non-loopback target at RunTask, starting nothing", async () => {
   const logs: string[] = [];
   const ecs = new LocalEcs([def("projects/nmap/src/entrypoint/main.ts")], root, {}, (l) => logs.push(l), {

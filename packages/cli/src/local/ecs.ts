@@ -36,6 +36,8 @@ export interface LocalEcsOptions {
 interface Task {
   readonly child: ChildProcess;
   readonly tmp: string;
+  /** What it started, kept while it lives: those may outlive it in process groups of their own. */
+  started: ProcessId[];
   /** Resolves once the entrypoint, everything it started, and its TMPDIR are gone. */
   readonly gone: Promise<void>;
 }
@@ -127,10 +129,8 @@ export class LocalEcs {
       child.once("error", () => r(null));
       child.once("exit", (code) => r(code));
     });
-    // The processes it started, kept up to date while it lives: they may outlive it in groups of their own.
-    let started: ProcessId[] = [];
     const watch = setInterval(() => {
-      if (child.pid) started = merge(started, descendants(child.pid));
+      if (child.pid) task.started = merge(task.started, descendants(child.pid));
     }, 1000).unref();
     const gone = exited.then(async (code) => {
       clearInterval(watch);
@@ -140,11 +140,11 @@ export class LocalEcs {
         `[${def.family}] task ${taskArn.split("/").pop()} exited ${code}${code ? `: ${run.stderr.trim().split("\n").pop()}` : ""}`,
       );
       // Anything the entrypoint left running is stopped with it; then its TMPDIR goes.
-      await killAll(started);
+      await killAll(task.started);
       rmSync(tmp, { recursive: true, force: true });
       this.tasks.delete(task);
     });
-    const task: Task = { child, tmp, gone };
+    const task: Task = { child, tmp, gone, started: [] };
     this.tasks.add(task);
     return {
       tasks: [{ taskArn, lastStatus: "PROVISIONING", taskDefinitionArn: def.mockArn }],
@@ -164,13 +164,15 @@ export class LocalEcs {
    */
   async stop(graceMs = this.opts.graceMs ?? 15_000): Promise<void> {
     await Promise.all(
-      [...this.tasks].map(async ({ child, gone }) => {
+      [...this.tasks].map(async (task) => {
+        const { child, gone } = task;
         if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return gone;
-        const seen = descendants(child.pid);
+        task.started = merge(task.started, descendants(child.pid));
         killGroup(child.pid, "SIGTERM");
         const timer = new Promise<"late">((r) => setTimeout(() => r("late"), graceMs).unref());
         if ((await Promise.race([gone.then(() => "done" as const), timer])) === "late") {
-          await killAll(merge(seen, descendants(child.pid)));
+          task.started = merge(task.started, descendants(child.pid));
+          await killAll(task.started);
           killGroup(child.pid, "SIGKILL");
         }
         return gone;
