@@ -9,7 +9,7 @@ import {
 import type { SQSBatchResponse, SQSRecord } from "aws-lambda";
 import { errorSummary } from "./ingest/log";
 import { IngestRejected, MARKER_ALIAS, cleanupFilter, planMessage, type IngestPlan } from "./ingest/plan";
-import type { BulkItemResult, BulkOp, DocumentStore } from "./store/types";
+import type { BulkItemResult, BulkOp, DocumentStore, Filter } from "./store/types";
 
 export {
   IngestRejected,
@@ -276,7 +276,10 @@ async function recheckParents(
   return overtaken;
 }
 
-/** Step 4: clear older generations of each parent from every owned doc type; once per distinct query. */
+/**
+ * Step 4: clear older generations of each parent from every owned doc type. Records in parallel (each
+ * its own parent's queries, in order); a query two records share runs once.
+ */
 async function cleanUp(
   plans: Map<SQSRecord, IngestPlan>,
   superseded: Set<IngestPlan>,
@@ -285,20 +288,22 @@ async function cleanUp(
   o: Outcomes,
 ): Promise<void> {
   const done = new Map<string, Promise<number>>();
-  for (const [record, plan] of plans) {
-    if (!o.open(record.messageId) || superseded.has(plan)) continue;
-    try {
-      for (const c of plan.cleanups) {
-        const filter = cleanupFilter(c, overtaken.has(plan));
-        const key = JSON.stringify([c.index, filter]);
-        if (!done.has(key)) done.set(key, store.deleteByQuery(c.index, filter));
-        await done.get(key);
+  const once = (index: string, filter: Filter) => {
+    const key = JSON.stringify([index, filter]);
+    if (!done.has(key)) done.set(key, store.deleteByQuery(index, filter));
+    return done.get(key)!;
+  };
+  await Promise.all(
+    [...plans].map(async ([record, plan]) => {
+      if (!o.open(record.messageId) || superseded.has(plan)) return;
+      try {
+        for (const c of plan.cleanups) await once(c.index, cleanupFilter(c, overtaken.has(plan)));
+      } catch (e) {
+        logger.error("snapshot clean-up failed", { messageId: record.messageId, error: errorSummary(e) });
+        o.fail(record.messageId);
       }
-    } catch (e) {
-      logger.error("snapshot clean-up failed", { messageId: record.messageId, error: errorSummary(e) });
-      o.fail(record.messageId);
-    }
-  }
+    }),
+  );
 }
 
 /** One bulk request on behalf of records; if the request itself fails, each of them is left for retry. */
