@@ -1,11 +1,13 @@
 import { copyFile, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { nmapTask } from "@sec-an/project-nmap";
-import { parseCommand } from "../src/commands/parse";
+import { parseCommand, type TaskModule } from "../src/commands/parse";
+import { taskRegistry } from "../src/tasks";
 
 const FIXTURE = join(__dirname, "../../../projects/nmap/test/fixtures/vulners-formats.xml");
-const registry = { nmap: nmapTask };
+// nmap as the CLI finds it: through the registry and its project's public index.
+let registry: Record<string, TaskModule>;
+let nmapTask: TaskModule;
 
 function io() {
   const out: string[] = [];
@@ -26,7 +28,9 @@ const lines = (out: string[]) =>
 let dir: string;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "sec-an-parse-"));
-});
+  nmapTask = (await taskRegistry()).nmap;
+  registry = { nmap: nmapTask };
+}, 60_000);
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
