@@ -1,0 +1,5 @@
+import { makeScannerParseHandler } from "@sec-an/runtime/src/parse-handler";
+import { scanner } from "../scanner";
+
+/** Raw-results parser (S3 ObjectCreated under `http-headers/`): documents to the results topic. */
+export const handler = makeScannerParseHandler(scanner);

@@ -1,0 +1,5 @@
+import { makeScannerScanHandler } from "@sec-an/runtime/src/parse-handler";
+import { scanner } from "../scanner";
+
+/** Task-queue consumer: one request → `scan` → raw result in the lake (partial batch failures). */
+export const handler = makeScannerScanHandler(scanner);
