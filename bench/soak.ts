@@ -89,7 +89,11 @@ function percentile(sorted: number[], p: number): number {
 }
 
 async function main() {
-  const { startEmulators } = await import("../packages/testing/emulators.mjs");
+  // The emulators the tests use (plain ESM, no type declarations).
+  const emulatorsModule: string = "../packages/testing/emulators.mjs";
+  const { startEmulators } = (await import(emulatorsModule)) as {
+    startEmulators(): Promise<{ awsEndpoint: string; stop(): Promise<void> }>;
+  };
   const emulators = await startEmulators();
   const double = new OpenSearchDouble();
   const osUrl = await double.start();

@@ -110,16 +110,14 @@ export async function driveQueue(
     invocations += 1;
     const res = await invoke(msgs.map((m) => lambdaRecord(m, queue.arn)));
     const failed = new Set(res.batchItemFailures.map((f) => f.itemIdentifier));
-    for (const m of msgs)
-      await sqs.send(
-        failed.has(m.MessageId!)
-          ? new ChangeMessageVisibilityCommand({
-              QueueUrl: queue.url,
-              ReceiptHandle: m.ReceiptHandle!,
-              VisibilityTimeout: 0,
-            })
-          : new DeleteMessageCommand({ QueueUrl: queue.url, ReceiptHandle: m.ReceiptHandle! }),
-      );
+    for (const m of msgs) {
+      const ReceiptHandle = m.ReceiptHandle!;
+      if (failed.has(m.MessageId!))
+        await sqs.send(
+          new ChangeMessageVisibilityCommand({ QueueUrl: queue.url, ReceiptHandle, VisibilityTimeout: 0 }),
+        );
+      else await sqs.send(new DeleteMessageCommand({ QueueUrl: queue.url, ReceiptHandle }));
+    }
   }
   return { rounds: maxRounds, invocations };
 }
