@@ -344,6 +344,22 @@ describe("entrypoint configuration and process control", () => {
     expect(c).toMatchObject({ timeoutSeconds: 60, hostTimeoutSeconds: 60, scanId: "msg-0001" });
   });
 
+  it("exits with the invalid-request code when the request itself is malformed", async () => {
+    const lines: string[] = [];
+    const spy = jest.spyOn(process.stderr, "write").mockImplementation((s) => (lines.push(String(s)), true));
+    try {
+      expect(await main({ ...env({}), [Env.scanRequest]: "{" }, { nmapPath: "/nonexistent/nmap" })).toBe(
+        ExitCode.invalidRequest,
+      );
+      expect(await main(env({ target: "127.0.0.1" }), { nmapPath: "/nonexistent/nmap" })).toBe(
+        ExitCode.invalidRequest,
+      );
+    } finally {
+      spy.mockRestore();
+    }
+    expect(lines.join("")).toMatch(/"reason":"malformed"/);
+  });
+
   it("kills a run that exceeds its budget", async () => {
     const started = Date.now();
     await expect(runNmap(["30"], { nmapPath: "sleep", timeoutMs: 300, killAfterMs: 1000 })).rejects.toThrow(

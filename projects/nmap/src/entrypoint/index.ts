@@ -5,7 +5,15 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { S3Client } from "@aws-sdk/client-s3";
-import { Env, NMAP_TASK, NmapEnv, ScanRequest, parseJson } from "@sec-an/contracts";
+import {
+  Env,
+  MalformedJsonError,
+  NMAP_TASK,
+  NmapEnv,
+  ScanRequest,
+  SchemaError,
+  parseJson,
+} from "@sec-an/contracts";
 import { putRawResult } from "@sec-an/runtime";
 import { InvalidTargetError, MAX_TARGET_ADDRESSES, validateScanAddress, validateTarget } from "../targets";
 import type { ValidTarget } from "../targets";
@@ -282,6 +290,8 @@ function exitCodeOf(e: unknown): { code: number; reason: string } {
   if (e instanceof ScanStoppedError)
     return { code: ExitCode[e.signal as "SIGTERM" | "SIGINT"] ?? 1, reason: "stopped" };
   if (e instanceof InvalidTargetError) return { code: ExitCode.invalidRequest, reason: "invalid-target" };
+  if (e instanceof MalformedJsonError || e instanceof SchemaError)
+    return { code: ExitCode.invalidRequest, reason: "malformed" };
   if (e instanceof UploadFailedError) return { code: ExitCode.uploadFailed, reason: "upload-failed" };
   if (e instanceof NmapFailedError) return { code: ExitCode.nmapFailed, reason: "nmap-failed" };
   if (e instanceof ResolveError) return { code: ExitCode.unresolved, reason: "unresolved" };
