@@ -31,6 +31,9 @@ describe("checkHostname (RFC 1123)", () => {
     ["", /empty/],
     [".", /empty/],
     ["10.0.0.1", /all-numeric/],
+    ["127.0.0.1-3", /address range/],
+    ["10.0-255.0-255.1-254", /address range/],
+    ["0x7f000001", /hexadecimal/],
     ["bücher.test", /label has characters/],
   ])("rejects %j", (raw, reason) => {
     const r = checkHostname(raw);

@@ -1,3 +1,5 @@
+import { InvalidTargetError, validateTarget } from "@sec-an/contracts";
+
 /**
  * RFC 1123 host-name validation. Names come from DNS records and scan events, i.e. from outside: they are
  * checked here before they are used as SNI or compared with certificates, and nothing else is accepted.
@@ -21,6 +23,14 @@ export function checkHostname(raw: unknown): HostnameCheck {
   }
   // An all-numeric last label would make this an address, not a name (RFC 1123 §2.1).
   if (/^[0-9]+$/.test(labels[labels.length - 1])) return { ok: false, reason: "all-numeric top-level label" };
+  // The rest of the rule nmap's targets follow (no `10.0.0.1-3` range, no `0x7f000001`), so a name
+  // accepted here is one the scan-target validator accepts too.
+  try {
+    validateTarget(name);
+  } catch (e) {
+    if (e instanceof InvalidTargetError) return { ok: false, reason: e.message.replace(/^.*?: /, "") };
+    throw e;
+  }
   return { ok: true, name };
 }
 
