@@ -32,6 +32,7 @@ import {
   type HttpMethod,
 } from "./infra/access";
 import { SearchDomain, type DomainAccess } from "./infra/domain";
+import { MARKER_INDEX_BASE, MARKER_INDEX_MAPPINGS } from "./infra/marker-index";
 import { DEAD_LETTER_INDEX } from "./reporter";
 import { parseConfig, type AnalyticsConfig } from "./stack-config";
 import deadLetterMappings from "../views/dead-letter.mappings.json";
@@ -309,6 +310,19 @@ export function program(config: AnalyticsConfig, inputs: ProgramInputs = {}) {
     },
     { dependsOn: [...adminReady, ...roles] },
   );
+  // The ingestor's latest-scan markers (docs/ingest-consistency.md); without this index it falls back
+  // to its weaker document-based late-replay guard.
+  const markerIndex = new ElasticIndex(
+    `${prefix}-ingest-marker-index`,
+    {
+      adminFunctionName: admin.name,
+      base: MARKER_INDEX_BASE,
+      mappings: MARKER_INDEX_MAPPINGS,
+      collection: false,
+      indexPattern: false,
+    },
+    { dependsOn: [...adminReady, ...roles] },
+  );
   const deadLettersView = new KibanaSavedObject(
     `${prefix}-dead-letters-vis`,
     {
@@ -342,6 +356,7 @@ export function program(config: AnalyticsConfig, inputs: ProgramInputs = {}) {
     adminFunction: admin.name,
     reporterFunction: reporter.name,
     deadLetterIndex: deadLetterIndex.indexName,
+    markerIndex: markerIndex.indexName,
     deadLettersVisId: deadLettersView.objectId,
     parameters: { ...ssmExports.values, ...endpointExport.values },
   };

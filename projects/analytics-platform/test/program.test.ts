@@ -2,6 +2,8 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { checkResources } from "@sec-an/policy";
 import {
+  IngestFields,
+  IngestMarkerIndex,
   NMAP_TASK,
   Params,
   PlatformIndex,
@@ -166,6 +168,14 @@ describe("analytics-platform program", () => {
     expect(ix).toMatchObject({ kind: "index", base: "dead_letter_data", forceDestroy: false });
     expect(ix.mappings.properties.sentTime).toEqual({ type: "date" });
     expect(ix.index).toBe(out.deadLetterIndex);
+    // The ingestor's latest-scan markers: a plain index (no collection fields, no index pattern).
+    const marker = invocationSpec("dev-sec-an-ingest-marker-index-index");
+    expect(marker).toMatchObject({ kind: "index", base: "ingest_marker_data" });
+    expect(marker.mappings.properties).toEqual({ [IngestFields.generation]: { type: "long" } });
+    expect(out.markerIndex).toBe(marker.index);
+    expect(
+      resourcesOfType("aws:lambda/invocation:Invocation").filter((r) => r.name.includes("ingest-marker")),
+    ).toHaveLength(1);
     const pattern = invocationSpec("dev-sec-an-dead-letter-index-pattern-object");
     expect(pattern.attributes).toEqual({ title: "dead_letter_data.read", timeFieldName: "sentTime" });
     const vis = invocationSpec("dev-sec-an-dead-letters-vis-object");
@@ -224,7 +234,13 @@ describe("analytics-platform program", () => {
     const role = (n: string) => resourceNamed("aws:iam/role:Role", `dev-sec-an-${n}-role`).state.arn;
     const users = "arn:aws:iam::123456789012:role/dev-sec-an-users";
     // Every registered scanner task's indices, and the platform's DynamoDB views.
-    const tasks = [...registeredTasks(), "address_info", "resolved_addresses", "resolved_hosts"].sort();
+    const tasks = [
+      ...registeredTasks(),
+      "address_info",
+      "resolved_addresses",
+      "resolved_hosts",
+      "ingest_marker",
+    ].sort();
     expect(tasks).toEqual(expect.arrayContaining([NMAP_TASK, SSL_TASK]));
     const deleteByQuery = tasks.map((t) => `${arn}/${t}_*/_delete_by_query`);
     const allow = (principal: string, methods: string[], paths: string[]) => ({
@@ -397,6 +413,8 @@ describe("FGAC roles against the security plugin's action groups", () => {
       writeAlias(indexBase(PlatformIndex.resolvedHosts.task, PlatformIndex.resolvedHosts.docType, "")),
     ])
       expect([idx, covered(ingest, idx), covered(reporter, idx)]).toEqual([idx, true, false]);
+    const markers = writeAlias(indexBase(IngestMarkerIndex.task, IngestMarkerIndex.docType, ""));
+    expect([covered(ingest, markers), covered(reporter, markers)]).toEqual([true, false]);
     const deadLetters = writeAlias(
       indexBase(PlatformIndex.deadLetter.task, PlatformIndex.deadLetter.docType, ""),
     );

@@ -5,7 +5,7 @@
  * checks every role's permissions against the security plugin's action groups, so a call added to the
  * ingestor without its permission fails in CI instead of on a real domain.
  */
-import { PlatformIndex, type SecurityRoleSpec } from "@sec-an/contracts";
+import { IngestMarkerIndex, PlatformIndex, type SecurityRoleSpec } from "@sec-an/contracts";
 import type { RoleNeeds } from "./action-groups";
 
 export const HTTP_METHODS = ["GET", "HEAD", "POST", "PUT", "DELETE"] as const;
@@ -80,12 +80,17 @@ export const ROLE_CALLS = {
 export type RoleName = keyof typeof ROLE_CALLS;
 
 /**
- * Each role with its calls and indices: the ingestor writes every scanner task's collections and the
- * platform's DynamoDB views; the reporter writes dead letters only. `scannerTasks` are the registered
+ * Each role with its calls and indices: the ingestor writes every scanner task's collections, the
+ * platform's DynamoDB views and its own latest-scan markers; the reporter writes dead letters only. `scannerTasks` are the registered
  * tasks (`@sec-an/contracts/registry`), so a new scanner's indices are covered by the next deploy.
  */
 export function platformRoles(scannerTasks: readonly string[]): Record<RoleName, RoleCalls> {
-  const views = [PlatformIndex.addressInfo, PlatformIndex.resolvedAddresses, PlatformIndex.resolvedHosts];
+  const views = [
+    PlatformIndex.addressInfo,
+    PlatformIndex.resolvedAddresses,
+    PlatformIndex.resolvedHosts,
+    IngestMarkerIndex,
+  ];
   return {
     sec_an_ingest: {
       calls: ROLE_CALLS.sec_an_ingest,
