@@ -78,14 +78,20 @@ it("stops a task that ignores SIGTERM: no nmap of ours left running, no temporar
   );
   const out = await ecs.send(runTask("127.0.0.1"));
   expect(out.failures).toEqual([]);
-  // The entrypoint says where nmap runs once it has started it.
+  // The entrypoint says which nmap it started and where it works.
   await until(() => logs.some((l) => /nmap \d+ in /.test(l)), 20_000);
-  await until(() => processesMentioning(tmpRoot).some((p) => / nmap |nmap -sT/.test(p)), 10_000);
-  expect(readdirSync(tmpRoot)).toHaveLength(1);
+  const [, pid, dir] = /nmap (\d+) in (\S+)/.exec(logs.find((l) => /nmap \d+ in /.test(l))!)!;
+  const isNmap = () =>
+    existsSync(`/proc/${pid}`) && /nmap/.test(readFileSync(`/proc/${pid}/cmdline`, "utf8"));
+  await until(isNmap, 10_000);
+  expect(existsSync(dir)).toBe(true);
 
   await ecs.stop();
 
+  await until(() => !isNmap(), 5_000).catch(() => undefined);
+  expect(isNmap()).toBe(false);
   expect(processesMentioning(tmpRoot)).toEqual([]);
+  expect(existsSync(dir)).toBe(false);
   expect(ecs.running()).toBe(0);
   expect(existsSync(tmpRoot) ? readdirSync(tmpRoot) : []).toEqual([]);
 });
