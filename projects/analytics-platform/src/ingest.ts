@@ -238,7 +238,9 @@ async function writeDocuments(
     if (!superseded.has(plan)) for (const op of plan.snapshotOps) writes.push([record, op]);
   }
   if (writes.length === 0) return;
-  const results = await bulkFor(store, writes, o, "bulk request failed");
+  // Visible before any clean-up starts: the consistency argument needs a clean-up to see every write
+  // that was made before the marker write preceding it.
+  const results = await bulkFor(store, writes, o, "bulk request failed", { visible: true });
   results?.forEach((r, i) => {
     if (r.ok) return;
     const [record, op] = writes[i];
@@ -312,9 +314,13 @@ async function bulkFor(
   writes: ReadonlyArray<readonly [SQSRecord, BulkOp]>,
   o: Outcomes,
   what: string,
+  opts?: { visible?: boolean },
 ): Promise<BulkItemResult[] | undefined> {
   try {
-    return await store.bulk(writes.map(([, op]) => op));
+    return await store.bulk(
+      writes.map(([, op]) => op),
+      opts,
+    );
   } catch (e) {
     logger.error(what, { records: new Set(writes.map(([r]) => r)).size, error: errorSummary(e) });
     for (const [r] of writes) o.fail(r.messageId);

@@ -25,6 +25,7 @@ import {
 import { discoverProjects, repoRoot } from "@sec-an/contracts/registry";
 import {
   HTTP_METHODS,
+  adminHttpAccess,
   esHttpAction,
   platformRoles,
   roleHttpAccess,
@@ -40,7 +41,7 @@ import deadLettersVis from "../views/dead-letters.visualization.json";
 
 const handler = (file: string) => path.join(__dirname, "handlers", file);
 
-/** Every method on every path: the admin Lambda (the FGAC master user) manages indices, objects and roles. */
+/** Every method on every path: a configured master user (a person's break-glass role). */
 const ALL_HTTP: DomainAccess["http"] = Object.fromEntries(HTTP_METHODS.map((m) => [m, ["/*"]]));
 /** Dashboards users read and search everything FGAC lets them, and edit only their saved objects. */
 const USER_HTTP: DomainAccess["http"] = {
@@ -93,7 +94,9 @@ export function program(config: AnalyticsConfig, inputs: ProgramInputs = {}) {
       Action: esHttpAction(m),
       Resource: paths.map((p) => pulumi.interpolate`${domainArn}${p}`),
     }));
-  const roleCalls = platformRoles(inputs.scannerTasks ?? registeredTasks());
+  const scannerTasks = inputs.scannerTasks ?? registeredTasks();
+  const roleCalls = platformRoles(scannerTasks);
+  const adminHttp = adminHttpAccess(scannerTasks);
   const ingestHttp = roleHttpAccess(roleCalls.sec_an_ingest);
   const reporterHttp = roleHttpAccess(roleCalls.sec_an_reporter);
 
@@ -137,7 +140,15 @@ export function program(config: AnalyticsConfig, inputs: ProgramInputs = {}) {
     timeout: 300,
     deployment: d,
     vpcConfig,
-    statements: [...esHttp("AdministerDomain", ALL_HTTP), ssmReadStatement(d, [Params.esEndpointUrl])],
+    // Its methods on the whole domain: the exact paths are in the domain access policy, and listing
+    // them here too would outgrow IAM's 10 KB of inline policy per role as scanners are added.
+    statements: [
+      ...esHttp(
+        "AdministerDomain",
+        Object.fromEntries(Object.keys(adminHttp).map((m) => [m, ["/*"]])),
+      ),
+      ssmReadStatement(d, [Params.esEndpointUrl]),
+    ],
     tags,
   });
 
@@ -245,11 +256,11 @@ export function program(config: AnalyticsConfig, inputs: ProgramInputs = {}) {
     clientSecurityGroupIds: [lambdaSg.id],
     masterUserArn,
     access: [
-      { principal: admin.role.arn, http: ALL_HTTP },
+      { principal: admin.role.arn, http: adminHttp },
       { principal: ingestor.role.arn, http: ingestHttp },
       { principal: reporter.role.arn, http: reporterHttp },
       { principal: usersRoleArn, http: USER_HTTP },
-      // A configured master user (a person's role) administers as the admin Lambda does.
+      // A configured master user is a person's break-glass role: every method on every path.
       ...(config.masterUserArn ? [{ principal: config.masterUserArn, http: ALL_HTTP }] : []),
     ],
     cognito: {

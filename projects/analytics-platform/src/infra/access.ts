@@ -126,16 +126,59 @@ export function rolePermissions(role: RoleCalls): NonNullable<SecurityRoleSpec["
   };
 }
 
-/** Domain-relative resource paths of a role's calls, per HTTP method (for the access policy). */
-export function roleHttpAccess(role: RoleCalls): Partial<Record<HttpMethod, string[]>> {
+/** Domain-relative resource paths of HTTP calls, per method; `{index}` becomes each index pattern. */
+export function httpAccess(
+  calls: ReadonlyArray<{ readonly method: HttpMethod; readonly path: string }>,
+  indexPatterns: readonly string[],
+): Partial<Record<HttpMethod, string[]>> {
   const out: Partial<Record<HttpMethod, Set<string>>> = {};
-  for (const name of role.calls) {
-    const c: StoreCall = STORE_CALLS[name];
+  for (const c of calls) {
     const paths = c.path.includes("{index}")
-      ? role.indexPatterns.map((p) => c.path.replace("{index}", p))
+      ? indexPatterns.map((p) => c.path.replace("{index}", p))
       : [c.path];
     // An ARN resource has no query string, and `*` in it already matches any characters.
     for (const p of paths) (out[c.method] ??= new Set()).add(p);
   }
   return Object.fromEntries(Object.entries(out).map(([m, s]) => [m, uniq(s!)]));
+}
+
+/** Domain-relative resource paths of a role's calls, per HTTP method (for the access policy). */
+export const roleHttpAccess = (role: RoleCalls) =>
+  httpAccess(
+    role.calls.map((c) => STORE_CALLS[c] as StoreCall),
+    role.indexPatterns,
+  );
+
+const SAVED_OBJECT = "/_dashboards/api/saved_objects/*";
+const SECURITY_API = "/_plugins/_security/api";
+
+/**
+ * Every HTTP call of the admin Lambda, by the store method that makes it. It is the FGAC master user,
+ * so only the domain access policy bounds it: to the platform's indices, saved objects and the two
+ * security-plugin resources it manages (roles and role mappings).
+ */
+export const ADMIN_CALLS = {
+  getIndex: [{ method: "GET", path: "/{index}" }],
+  createIndex: [{ method: "PUT", path: "/{index}" }],
+  deleteIndex: [{ method: "DELETE", path: "/{index}" }],
+  count: [{ method: "POST", path: "/{index}/_count" }],
+  aliasTargets: [{ method: "GET", path: "/_alias/{index}" }],
+  updateAliases: [{ method: "POST", path: "/_aliases" }],
+  reindex: [{ method: "POST", path: "/_reindex" }],
+  putSavedObject: [
+    { method: "POST", path: SAVED_OBJECT },
+    { method: "PUT", path: SAVED_OBJECT },
+  ],
+  deleteSavedObject: [{ method: "DELETE", path: SAVED_OBJECT }],
+  putRole: [{ method: "PUT", path: `${SECURITY_API}/roles/*` }],
+  deleteRole: [{ method: "DELETE", path: `${SECURITY_API}/roles/*` }],
+  putRoleMapping: [{ method: "PUT", path: `${SECURITY_API}/rolesmapping/*` }],
+  deleteRoleMapping: [{ method: "DELETE", path: `${SECURITY_API}/rolesmapping/*` }],
+} as const satisfies Record<string, ReadonlyArray<{ method: HttpMethod; path: string }>>;
+
+/** What the admin Lambda may send: its calls, on every index the platform manages. */
+export function adminHttpAccess(scannerTasks: readonly string[]): Partial<Record<HttpMethod, string[]>> {
+  const roles = platformRoles(scannerTasks);
+  const indices = uniq([...roles.sec_an_ingest.indexPatterns, ...roles.sec_an_reporter.indexPatterns]);
+  return httpAccess(Object.values(ADMIN_CALLS).flat(), indices);
 }

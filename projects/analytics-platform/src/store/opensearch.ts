@@ -221,13 +221,14 @@ export class OpenSearchStore implements DocumentStore, IndexAdmin, SavedObjectSt
 
   // ---- DocumentStore ----
 
-  async bulk(ops: readonly BulkOp[]): Promise<BulkItemResult[]> {
+  async bulk(ops: readonly BulkOp[], opts: { visible?: boolean } = {}): Promise<BulkItemResult[]> {
     const results: BulkItemResult[] = new Array(ops.length);
     let pending = ops.map((_, i) => i);
     for (let attempt = 0; pending.length > 0; attempt++) {
       const body = await this.bulkOnce(
         pending.map((i) => ops[i]),
         attempt,
+        opts.visible === true,
       );
       const items = body.items as Array<
         Record<string, { status: number; error?: { type?: string; reason?: string } }>
@@ -268,13 +269,12 @@ export class OpenSearchStore implements DocumentStore, IndexAdmin, SavedObjectSt
    * (a proxy or node cut it) says nothing about the missing ops: the whole request is sent again, which
    * is safe because every op is idempotent (ids and external versions), and fails after the attempts.
    */
-  private async bulkOnce(ops: readonly BulkOp[], attempt: number): Promise<any> {
-    // wait_for: the writes are searchable when this returns, so a clean-up's delete-by-query that runs
-    // after it (in this or another ingestor) sees them.
+  private async bulkOnce(ops: readonly BulkOp[], attempt: number, visible: boolean): Promise<any> {
     for (let k = attempt; ; k++) {
       const body = await this.ok("POST", "/_bulk", undefined, {
         bulk: bulkBody(ops),
-        query: { refresh: "wait_for" },
+        // wait_for: answered after the next scheduled refresh, without forcing one.
+        ...(visible ? { query: { refresh: "wait_for" } } : {}),
       });
       const n = Array.isArray(body?.items) ? body.items.length : -1;
       if (n === ops.length) return body;

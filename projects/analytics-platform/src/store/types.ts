@@ -51,8 +51,12 @@ export interface StoredDoc {
 
 /** What the ingestor and the dead-letter reporter need. */
 export interface DocumentStore {
-  /** One request for all ops; one result per op, in order. Retries throttled items itself (bounded). */
-  bulk(ops: readonly BulkOp[]): Promise<BulkItemResult[]>;
+  /**
+   * One request for all ops; one result per op, in order. Retries throttled items itself (bounded).
+   * With `visible`, returns only once the writes are searchable (a delete-by-query started afterwards,
+   * here or in another process, sees them); stores that are always consistent ignore it.
+   */
+  bulk(ops: readonly BulkOp[], opts?: { visible?: boolean }): Promise<BulkItemResult[]>;
   /** Delete every document of `index` (alias) matching `filter`; returns how many were deleted. */
   deleteByQuery(index: string, filter: Filter): Promise<number>;
   /** Names of the write aliases that exist: the set of indices the ingestor may write to. */
