@@ -196,3 +196,12 @@ describe("error logs (item 17)", () => {
     }
   });
 });
+
+describe("visibility on a real cluster", () => {
+  it("document writes wait for the next refresh (a later clean-up must see them); marker writes do not", async () => {
+    const before = proxy.log.length;
+    expect((await ingestBatch([record(host(), ["22"])], deps(viaProxy()))).batchItemFailures).toEqual([]);
+    const bulks = proxy.log.slice(before).filter((l) => l.path.startsWith("/_bulk"));
+    expect(bulks.map((l) => l.path)).toEqual(["/_bulk", "/_bulk?refresh=wait_for", "/_bulk"]);
+  });
+});
