@@ -258,4 +258,27 @@ describe("runParser", () => {
       /belongs to task demo/,
     );
   });
+
+  it("puts the task's declared doc types and the parse run's time on every message", async () => {
+    const raw = {
+      key: "demo/2026/11/23/y.json",
+      body: Buffer.from(JSON.stringify({ host: "h", ports: [] })),
+      metadata: {
+        scanId: "y",
+        task: TASK,
+        scanStartTime: "2026-11-23T10:00:00Z",
+        scanEndTime: "2026-11-23T10:01:00Z",
+        request: {},
+      },
+    };
+    const before = Date.now();
+    const [m] = await runParser(raw, {
+      task: TASK,
+      parserVersion: "1",
+      parse,
+      docTypes: ["host", "ports", "vulns"],
+    });
+    expect(m.message.docTypes).toEqual(["host", "ports", "vulns"]);
+    expect(Date.parse(m.message.parsedAt!)).toBeGreaterThanOrEqual(before - 1000);
+  });
 });
