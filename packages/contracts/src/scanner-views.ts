@@ -15,7 +15,8 @@ export interface SearchDecl {
   /** KQL. */
   readonly query: string;
   readonly columns: readonly string[];
-  readonly sort: readonly (readonly [string, "asc" | "desc"])[];
+  /** `[field, "asc" | "desc"]` pairs (plain arrays, as a JSON file gives them). */
+  readonly sort: readonly (readonly string[])[];
 }
 
 export interface VisualisationDecl {
@@ -89,6 +90,11 @@ export function renderSavedObjects(
   });
 
   const searches = (file.searches ?? []).map((s): SavedObjectDecl => {
+    for (const pair of s.sort)
+      if (pair.length !== 2 || !["asc", "desc"].includes(pair[1]))
+        throw new Error(
+          `search ${s.name}: sort entries are [field, "asc" | "desc"], got ${JSON.stringify(pair)}`,
+        );
     const ix = onIndex(s.index);
     return {
       type: "search",

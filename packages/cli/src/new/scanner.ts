@@ -216,7 +216,6 @@ export function scannerVars(o: ScannerOptions): { vars: TemplateVars; variant: s
       programImports: o.container ? 'import * as path from "node:path";\n' : "",
       contractsImports: ["resourcePrefix", ...(initiator ? [] : ["CascadeTopics"])].join(", "),
       componentsImports: [
-        "Scanner",
         "readStackConfig",
         "stackConfigSchema",
         "type StackConfig",
