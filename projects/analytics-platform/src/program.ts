@@ -143,10 +143,7 @@ export function program(config: AnalyticsConfig, inputs: ProgramInputs = {}) {
     // Its methods on the whole domain: the exact paths are in the domain access policy, and listing
     // them here too would outgrow IAM's 10 KB of inline policy per role as scanners are added.
     statements: [
-      ...esHttp(
-        "AdministerDomain",
-        Object.fromEntries(Object.keys(adminHttp).map((m) => [m, ["/*"]])),
-      ),
+      ...esHttp("AdministerDomain", Object.fromEntries(Object.keys(adminHttp).map((m) => [m, ["/*"]]))),
       ssmReadStatement(d, [Params.esEndpointUrl]),
     ],
     tags,

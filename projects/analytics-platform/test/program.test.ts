@@ -243,6 +243,11 @@ describe("analytics-platform program", () => {
     ].sort();
     expect(tasks).toEqual(expect.arrayContaining([NMAP_TASK, SSL_TASK]));
     const deleteByQuery = tasks.map((t) => `${arn}/${t}_*/_delete_by_query`);
+    // The admin Lambda manages those indices and the dead-letter index, saved objects, and FGAC roles.
+    const sorted = (xs: string[]) => [...xs].sort();
+    const indices = sorted([...tasks, "dead_letter"]).map((t) => `${arn}/${t}_*`);
+    const alias = (i: string) => i.replace(`${arn}/`, `${arn}/_alias/`);
+    const savedObjects = `${arn}/_dashboards/api/saved_objects/*`;
     const allow = (principal: string, methods: string[], paths: string[]) => ({
       Effect: "Allow",
       Principal: { AWS: principal },
@@ -252,7 +257,22 @@ describe("analytics-platform program", () => {
     expect(JSON.parse(domain.inputs.accessPolicies)).toEqual({
       Version: "2012-10-17",
       Statement: [
-        allow(role("opensearch-admin"), ["Get", "Head", "Post", "Put", "Delete"], [`${arn}/*`]),
+        allow(role("opensearch-admin"), ["Get"], sorted([...indices, ...indices.map(alias)])),
+        allow(
+          role("opensearch-admin"),
+          ["Post"],
+          sorted([`${arn}/_aliases`, savedObjects, `${arn}/_reindex`, ...indices.map((i) => `${i}/_count`)]),
+        ),
+        allow(
+          role("opensearch-admin"),
+          ["Put", "Delete"],
+          sorted([
+            savedObjects,
+            `${arn}/_plugins/_security/api/roles/*`,
+            `${arn}/_plugins/_security/api/rolesmapping/*`,
+            ...indices,
+          ]),
+        ),
         allow(role("analytics-ingestor"), ["Get"], [`${arn}/_alias/*.write`]),
         allow(role("analytics-ingestor"), ["Post"], [`${arn}/_bulk`, `${arn}/_msearch`, ...deleteByQuery]),
         allow(role("dead-letter-reporter"), ["Post"], [`${arn}/_bulk`]),
@@ -270,6 +290,9 @@ describe("analytics-platform program", () => {
       ["es:ESHttpPost", [`${arn}/_bulk`, `${arn}/_msearch`, ...deleteByQuery]],
     ]);
     expect(esStatements("dead-letter-reporter")).toEqual([["es:ESHttpPost", [`${arn}/_bulk`]]]);
+    expect(esStatements("opensearch-admin")).toEqual(
+      ["Get", "Post", "Put", "Delete"].map((m) => [`es:ESHttp${m}`, [`${arn}/*`]]),
+    );
   });
 
   it("maps the ingestor and the reporter to their own FGAC roles, each with exactly its calls' actions", () => {
@@ -397,6 +420,14 @@ describe("FGAC roles against the security plugin's action groups", () => {
     expect([...called(["reporter.ts", "handlers/dead-letter-reporter.ts"])].sort()).toEqual(
       [...ROLE_CALLS.sec_an_reporter].sort(),
     );
+  });
+
+  it("names every store method the admin Lambda calls, so its access-policy paths cover them", () => {
+    const text = ["admin.ts", "handlers/opensearch-admin.ts"]
+      .map((f) => readFileSync(join(__dirname, "../src", f), "utf8"))
+      .join("\n");
+    const called = new Set([...text.matchAll(/\b(?:admin|store|sec)\.(\w+)\(/g)].map((m) => m[1]));
+    expect([...called].sort()).toEqual(Object.keys(access.ADMIN_CALLS).sort());
   });
 
   it("scopes each role to the platform's index prefixes, derived from contracts' naming", () => {

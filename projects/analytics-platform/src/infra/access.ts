@@ -139,7 +139,7 @@ export function httpAccess(
     // An ARN resource has no query string, and `*` in it already matches any characters.
     for (const p of paths) (out[c.method] ??= new Set()).add(p);
   }
-  return Object.fromEntries(Object.entries(out).map(([m, s]) => [m, uniq(s!)]));
+  return Object.fromEntries(HTTP_METHODS.filter((m) => out[m]).map((m) => [m, uniq(out[m]!)]));
 }
 
 /** Domain-relative resource paths of a role's calls, per HTTP method (for the access policy). */
