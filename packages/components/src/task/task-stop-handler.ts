@@ -68,9 +68,11 @@ function stopDetail(event: unknown): StopDetail | string {
 
 /** A container variable the launcher set on this task (`SCAN_REQUEST`, `SCAN_REQUEST_ID`), and its container. */
 function override(d: StopDetail, name: string): { value: string; container?: string } | undefined {
-  for (const c of d.overrides?.containerOverrides ?? [])
-    for (const e of c.environment ?? [])
-      if (e.name === name && typeof e.value === "string") return { value: e.value, container: c.name };
+  const list = <T>(v: unknown): T[] => (Array.isArray(v) ? (v.filter(isObject) as T[]) : []);
+  for (const c of list<{ name?: string; environment?: unknown }>(d.overrides?.containerOverrides))
+    for (const e of list<{ name?: unknown; value?: unknown }>(c.environment))
+      if (e.name === name && typeof e.value === "string")
+        return { value: e.value, container: typeof c.name === "string" ? c.name : undefined };
   return undefined;
 }
 

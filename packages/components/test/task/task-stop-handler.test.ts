@@ -265,6 +265,14 @@ describe("stopToDeadLetter", () => {
   it("treats a stop with no containers as a failure", () => {
     expect(stopToDeadLetter(stopped({ containers: [] }))?.code).toBe(TASK_STOPPED);
   });
+  it("survives odd overrides: the failure is still recorded, with a summary body", () => {
+    const e = stopped({ containers: [{ name: "nmap", exitCode: 1 }] });
+    (e.detail as { overrides: unknown }).overrides = {
+      containerOverrides: [{ name: 7, environment: "x" }, null],
+    };
+    const dl = stopToDeadLetter(e)!;
+    expect([dl.code, dl.provider, JSON.parse(dl.body).taskArn]).toEqual([TASK_STOPPED, undefined, TASK_ARN]);
+  });
 });
 
 describe("bundled task-stop handler", () => {
