@@ -64,20 +64,20 @@ export class Scanner extends pulumi.ComponentResource {
           Resource: arn,
         })),
     );
-    const parseStatements = [
-      ...cascadeStatements,
-      // The parse handler reads each topic's ARN late, so a re-created topic needs no redeploy here.
-      ...(cascades.length
-        ? [
-            ssmReadStatement(
+    // The parse handler reads each topic's ARN late, so a re-created topic needs no redeploy here.
+    const cascadeReads = cascades.length
+      ? [
+          {
+            ...ssmReadStatement(
               args.deployment,
               cascades.map((c) => c.param),
               parent,
             ),
-          ]
-        : []),
-      ...(rest.parseStatements ?? []),
-    ];
+            Sid: "ReadCascadeTopics",
+          },
+        ]
+      : [];
+    const parseStatements = [...cascadeStatements, ...cascadeReads, ...(rest.parseStatements ?? [])];
     const common = {
       ...rest,
       task: m.name,
