@@ -1,4 +1,4 @@
-import { PublishBatchCommand, type SNSClient } from "@aws-sdk/client-sns";
+import { PublishBatchCommand, type MessageAttributeValue, type SNSClient } from "@aws-sdk/client-sns";
 import {
   Limits,
   taskParams,
@@ -116,44 +116,54 @@ export interface CascadePublisher {
   publish(topic: CascadeTopic, events: readonly CascadeEvent[]): Promise<void>;
 }
 
+/** SNS message attributes of a cascade event, with the data types its topic declares. */
+export function snsMessageAttributes(e: CascadeEvent): Record<string, MessageAttributeValue> {
+  return Object.fromEntries(
+    Object.entries(e.attributes).map(([k, a]) => [k, { DataType: a.type, StringValue: a.value }]),
+  );
+}
+
+/** Publish checked cascade events to one topic, in PublishBatch calls within SNS's count and size limits. */
+export async function publishCascadeEvents(
+  sns: SNSClient,
+  topicArn: string,
+  events: readonly CascadeEvent[],
+): Promise<void> {
+  const sized = events.map((e) => ({
+    event: e,
+    message: e.event,
+    body: JSON.stringify(e.event),
+    attributes: Object.fromEntries(Object.entries(e.attributes).map(([k, a]) => [k, a.value])),
+  }));
+  for (const batch of batches(sized)) {
+    const out = await sns.send(
+      new PublishBatchCommand({
+        TopicArn: topicArn,
+        PublishBatchRequestEntries: batch.map((m, i) => ({
+          Id: String(i),
+          Message: m.body,
+          MessageAttributes: snsMessageAttributes(m.event),
+        })),
+      }),
+    );
+    if (out.Failed?.length) {
+      const reasons = out.Failed.map((f) => `${f.Id}: ${f.Code ?? "error"} ${f.Message ?? ""}`.trim()).join(
+        "; ",
+      );
+      throw new Error(
+        `publishing cascade events to ${topicArn}: ${out.Failed.length} of ${batch.length} failed: ${reasons}`,
+      );
+    }
+  }
+}
+
 /** Publishes cascade events to the topic whose ARN the topic's SSM parameter holds (read late, cached). */
 export class SnsCascadePublisher implements CascadePublisher {
   constructor(private readonly sns: () => SNSClient = snsClient) {}
 
   async publish(topic: CascadeTopic, events: readonly CascadeEvent[]): Promise<void> {
     if (events.length === 0) return;
-    const topicArn = await getParam(topic.param);
-    const sized = events.map((e) => ({
-      event: e,
-      message: e.event,
-      body: JSON.stringify(e.event),
-      attributes: Object.fromEntries(Object.entries(e.attributes).map(([k, a]) => [k, a.value])),
-    }));
-    for (const batch of batches(sized)) {
-      const out = await this.sns().send(
-        new PublishBatchCommand({
-          TopicArn: topicArn,
-          PublishBatchRequestEntries: batch.map((m, i) => ({
-            Id: String(i),
-            Message: m.body,
-            MessageAttributes: Object.fromEntries(
-              Object.entries(m.event.attributes).map(([k, a]) => [
-                k,
-                { DataType: a.type, StringValue: a.value },
-              ]),
-            ),
-          })),
-        }),
-      );
-      if (out.Failed?.length) {
-        const reasons = out.Failed.map((f) => `${f.Id}: ${f.Code ?? "error"} ${f.Message ?? ""}`.trim()).join(
-          "; ",
-        );
-        throw new Error(
-          `publishing ${topic.name} events to ${topicArn}: ${out.Failed.length} of ${batch.length} failed: ${reasons}`,
-        );
-      }
-    }
+    await publishCascadeEvents(this.sns(), await getParam(topic.param), events);
   }
 }
 
