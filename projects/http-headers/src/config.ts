@@ -1,11 +1,11 @@
 import { Type, type Static } from "@sinclair/typebox";
 
 /**
- * The keys of the sec-an-http-headers stack config (`stacks/http-headers/Pulumi.<stack>.yaml`), with their
- * defaults: the program reads them through this schema, so a bad value fails `pulumi preview` naming
- * the key, and the example stack file is checked against it.
+ * This project's keys of the sec-an-http-headers stack config (`stacks/http-headers/Pulumi.<stack>.yaml`),
+ * with their defaults. Plain typebox, so the scanner module (which the Lambda handlers import) carries
+ * it without the Pulumi components; `stack-config.ts` adds the keys every project shares.
  */
-export const ConfigSchema = Type.Object({
+export const ConfigKeys = Type.Object({
   /** Scan Lambda timeout (s): one request with a 5 s bound per scan, so 30 s leaves room for a cold start. */
   scanTimeout: Type.Integer({ minimum: 10, maximum: 900, default: 30 }),
   /** Scan Lambda memory (MB). */
@@ -15,4 +15,4 @@ export const ConfigSchema = Type.Object({
   /** Let destroy delete a non-empty results bucket and indices (ephemeral stacks only). */
   forceDestroy: Type.Boolean({ default: false }),
 });
-export type Config = Static<typeof ConfigSchema>;
+export type ConfigValues = Static<typeof ConfigKeys>;

@@ -9,10 +9,10 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { Attr, CascadeTopics, MAX_CASCADE_DEPTH, resourcePrefix } from "@sec-an/contracts";
-import { readStackConfig, stackConfigSchema, type StackConfig, ssmParam } from "@sec-an/components";
+import { readStackConfig, ssmParam } from "@sec-an/components";
 import { Scanner } from "@sec-an/components/src/scanner";
-import { ConfigSchema } from "./config";
 import { scanner } from "./scanner";
+import { configSchema, type Config } from "./stack-config";
 
 /**
  * Which port-detected events reach this scanner: HTTP(S) services as nmap names them (HTTPS is often
@@ -27,10 +27,7 @@ export const FILTER = {
   ],
 };
 
-/** This project's keys plus `app` and `stage`, which every project of a deployment shares. */
-export const StackConfigSchema = stackConfigSchema(ConfigSchema.properties);
-
-export function program(config: StackConfig<typeof StackConfigSchema>) {
+export function program(config: Config) {
   const d = config.deployment;
   const s = new Scanner(`${resourcePrefix(d)}-http-headers`, {
     deployment: d,
@@ -53,11 +50,6 @@ export function program(config: StackConfig<typeof StackConfigSchema>) {
 /** The program as `pulumi up` runs it: the stack config read and checked first. */
 export function runFromConfig(stack: string = pulumi.getStack()) {
   return program(
-    readStackConfig(
-      new pulumi.Config("sec-an-http-headers"),
-      "sec-an-http-headers",
-      StackConfigSchema,
-      stack,
-    ),
+    readStackConfig(new pulumi.Config("sec-an-http-headers"), "sec-an-http-headers", configSchema, stack),
   );
 }

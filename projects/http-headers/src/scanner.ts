@@ -2,7 +2,7 @@ import * as path from "node:path";
 import { PortDetected, renderSavedObjects, type ScannerModule } from "@sec-an/contracts";
 import mappings from "../views/mappings.json";
 import savedObjects from "../views/saved-objects.json";
-import { ConfigSchema } from "./config";
+import { ConfigKeys } from "./config";
 import { DocType, PARSER_VERSION, parse } from "./parse";
 import { scan } from "./scan";
 
@@ -19,5 +19,5 @@ export const scanner = {
   parse,
   parseEntry: path.join(__dirname, "handlers", "parse.ts"),
   views: { mappings, savedObjects: renderSavedObjects("http-headers", savedObjects) },
-  configSchema: ConfigSchema,
-} satisfies ScannerModule<typeof PortDetected, typeof ConfigSchema>;
+  configSchema: ConfigKeys,
+} satisfies ScannerModule<typeof PortDetected, typeof ConfigKeys>;

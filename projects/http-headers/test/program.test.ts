@@ -2,8 +2,9 @@ import { checkResources } from "@sec-an/policy";
 import { readStackConfig } from "@sec-an/components";
 import { indexBase, paramName, Params } from "@sec-an/contracts";
 import { resources, resourcesOfType, runProgram, setupPulumiMocks } from "@sec-an/testing";
-import { StackConfigSchema, program } from "../src/program";
+import { program } from "../src/program";
 import { scanner } from "../src/scanner";
+import { configSchema } from "../src/stack-config";
 
 const d = { app: "sec-an", stage: "dev" };
 /** What the other stacks export, as the mock answers the program's deploy-time SSM reads. */
@@ -18,12 +19,7 @@ describe("sec-an-http-headers program", () => {
   beforeAll(async () => {
     setupPulumiMocks({ project: "sec-an-http-headers", stack: "dev", ssm });
     const values: Record<string, string> = {};
-    const config = readStackConfig(
-      { get: (k) => values[k] },
-      "sec-an-http-headers",
-      StackConfigSchema,
-      "dev",
-    );
+    const config = readStackConfig({ get: (k) => values[k] }, "sec-an-http-headers", configSchema, "dev");
     await runProgram(() => program(config));
   }, 120_000);
 

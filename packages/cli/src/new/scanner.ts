@@ -217,8 +217,6 @@ export function scannerVars(o: ScannerOptions): { vars: TemplateVars; variant: s
       contractsImports: ["resourcePrefix", ...(initiator ? [] : ["CascadeTopics"])].join(", "),
       componentsImports: [
         "readStackConfig",
-        "stackConfigSchema",
-        "type StackConfig",
         ...(initiator ? [] : ["ssmParam"]),
         ...(o.container ? ["ConfigError"] : []),
       ].join(", "),
