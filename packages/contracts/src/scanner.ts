@@ -130,8 +130,12 @@ export interface ScannerModule<Req extends TSchema = TSchema, Config extends TSc
   /** Topics the parser may `emit` to. */
   readonly cascades?: readonly CascadeTopic[];
   readonly views: ScannerViews;
-  /** Typebox schema of the project's stack config. */
-  readonly configSchema: Config;
+  /**
+   * The project's stack-config keys, as plain typebox (the handlers import this module, so it must not
+   * pull in the Pulumi components). A project whose schema is built with the components exports it as
+   * `configSchema` from its public index instead; the stack-config check reads either.
+   */
+  readonly configSchema?: Config;
 }
 
 /** Checks the parts of a module that types cannot: views cover exactly the owned doc types, names are usable. */
