@@ -7,9 +7,9 @@
  * message attributes, which an EventBridge SQS target cannot set, and the request must be dug out of the
  * container overrides, which an input transformer cannot parse.
  */
-import { SendMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
+import type { SQSClient } from "@aws-sdk/client-sqs";
 import { Attr, Env } from "@sec-an/contracts";
-import { cutReason, deadLetterAttributes, dlqBody, logger, sqsClient } from "@sec-an/runtime";
+import { cutReason, dlqBody, logger, sendDeadLetter, sqsClient } from "@sec-an/runtime";
 import { TaskStopEnv } from "./names";
 
 export const TASK_STOPPED = "task-stopped";
@@ -138,16 +138,18 @@ export async function handleTaskStop(
     reason: dl.reason,
     requestId: dl.requestId,
   });
-  await deps.sqs.send(
-    new SendMessageCommand({
-      QueueUrl: deps.deadLetterQueueUrl,
-      MessageBody: dl.body,
-      MessageAttributes: {
-        ...deadLetterAttributes({ code: dl.code, message: dl.reason }, dl.requestId, deps.taskQueueArn),
+  await sendDeadLetter(
+    {
+      body: dl.body,
+      requestId: dl.requestId,
+      source: deps.taskQueueArn,
+      attributes: {
         ...(dl.scanId ? { [Attr.scanId]: str(dl.scanId) } : {}),
         ...(dl.provider ? { [Attr.provider]: str(dl.provider) } : {}),
       },
-    }),
+    },
+    { code: dl.code, message: dl.reason },
+    { sqs: deps.sqs, queueUrl: deps.deadLetterQueueUrl },
   );
   return dl;
 }
