@@ -4,6 +4,7 @@ import { logger } from "@sec-an/runtime";
 import {
   FaultProxy,
   awsClientConfig,
+  type Fault,
   openSearchForTests,
   uniqueName,
   type OpenSearchUnderTest,
@@ -13,7 +14,7 @@ import { handler, invocationDeadline } from "../src/handlers/ingestor";
 import { ingestBatch } from "../src/ingest";
 import { OpenSearchStore } from "../src/store/opensearch";
 import { setStoreOverride } from "../src/store/resolve";
-import { createIngestIndices, scanCollection, snapshotOf, sqsRecord } from "./helpers";
+import { createIndices, createIngestIndices, scanCollection, snapshotOf, sqsRecord } from "./helpers";
 
 // The "nothing lost" defects, reproduced through the fault proxy in front of the OpenSearch double.
 const TYPES = ["ports"];
@@ -203,5 +204,36 @@ describe("visibility on a real cluster", () => {
     expect((await ingestBatch([record(host(), ["22"])], deps(viaProxy()))).batchItemFailures).toEqual([]);
     const bulks = proxy.log.slice(before).filter((l) => l.path.startsWith("/_bulk"));
     expect(bulks.map((l) => l.path)).toEqual(["/_bulk", "/_bulk?refresh=wait_for", "/_bulk"]);
+  });
+});
+
+describe("late-replay guard without the marker index (_msearch)", () => {
+  it.each<[string, Fault]>([
+    ["403", { kind: "status", status: 403, body: '{"error":"x"}' }],
+    ["500", { kind: "status", status: 500, body: '{"error":"x"}' }],
+    ["dropped connection", { kind: "drop" }],
+    ["short response", { kind: "short", bytes: 5 }],
+  ])("a %s on _msearch fails only the guarded records, for retry, and loses nothing", async (_, fault) => {
+    const bare = await openSearchForTests();
+    const p = await FaultProxy.start(bare.url);
+    try {
+      const admin = OpenSearchStore.unsigned(bare.url);
+      await createIndices(admin, task, "ports", ["snapshot", "history"]);
+      const doc = sqsRecord({ kind: "document", index: `${task}_ports_history`, id: "x", doc: { key: "x" } });
+      const h = host();
+      const r = record(h, ["22"]);
+      p.script([{ match: { path: /^\/_msearch/ }, fault, times: 3 }]);
+      const store = OpenSearchStore.unsigned(p.url, { attempts: 3, baseDelayMs: 1, maxDelayMs: 5 });
+      const res = await ingestBatch([r, doc], deps(store));
+      expect(res.batchItemFailures).toEqual([{ itemIdentifier: r.messageId }]);
+      expect(p.log.filter((l) => l.fault).length).toBeGreaterThan(0);
+      p.clear();
+      expect((await ingestBatch([r], deps(store))).batchItemFailures).toEqual([]);
+      expect(await snapshotOf(admin, task, h, TYPES)).toEqual(["ports:22"]);
+      expect(await dlqCount()).toBe(0);
+    } finally {
+      await p.close();
+      await bare.close();
+    }
   });
 });
