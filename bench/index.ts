@@ -1,5 +1,7 @@
 // `npm run bench`: runs every benchmark script in this folder, one process each (so one's memory or
 // warm JIT never flatters another), and prints their figures. Pass names to run some: `npm run bench -- nmap ssl`.
+// `soak` (about a minute) sends 10,000 scan results through the ingest path with faults injected and
+// exits non-zero if any is lost.
 import { spawnSync } from "node:child_process";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
