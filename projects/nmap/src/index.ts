@@ -2,7 +2,14 @@
 // local runner), the parser and the cascade helpers.
 import type * as Program from "./program";
 export { nmapTask, nmapTask as scanner, parse, cascades, type CascadeMessage } from "./task";
-export { PARSER_VERSION, parseNmapResult, readNmapXml } from "./parser";
+export {
+  PARSER_VERSION,
+  parseNmapResult,
+  readNmapXml,
+  DOCUMENT_DATA_BYTES,
+  HostStage,
+  MAX_FIELD_CHARS,
+} from "./parser";
 export {
   portEvents,
   publishPortEvents,
