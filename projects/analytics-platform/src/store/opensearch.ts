@@ -63,6 +63,11 @@ export class DeadlineExceeded extends Error {
 /** Longest one HTTP request may take when no deadline is nearer. */
 const REQUEST_TIMEOUT_MS = 30_000;
 
+/** A `_bulk` answer: one item per op, keyed by the op's action. */
+interface BulkAnswer {
+  items: Array<Record<string, { status: number; error?: { type?: string; reason?: string } }>>;
+}
+
 interface RawResponse {
   statusCode: number;
   body: any;
@@ -230,9 +235,7 @@ export class OpenSearchStore implements DocumentStore, IndexAdmin, SavedObjectSt
         attempt,
         opts.visible === true,
       );
-      const items = body.items as Array<
-        Record<string, { status: number; error?: { type?: string; reason?: string } }>
-      >;
+      const items = body.items;
       const again: number[] = [];
       items.forEach((item, k) => {
         const i = pending[k];
@@ -269,7 +272,7 @@ export class OpenSearchStore implements DocumentStore, IndexAdmin, SavedObjectSt
    * (a proxy or node cut it) says nothing about the missing ops: the whole request is sent again, which
    * is safe because every op is idempotent (ids and external versions), and fails after the attempts.
    */
-  private async bulkOnce(ops: readonly BulkOp[], attempt: number, visible: boolean): Promise<any> {
+  private async bulkOnce(ops: readonly BulkOp[], attempt: number, visible: boolean): Promise<BulkAnswer> {
     for (let k = attempt; ; k++) {
       const body = await this.ok("POST", "/_bulk", undefined, {
         bulk: bulkBody(ops),
