@@ -27,7 +27,6 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
-import { pathToFileURL } from "node:url";
 import type { ProjectDeps } from "./deployment";
 import type { ProjectName } from "./projects";
 import { Params, taskParams, type ParamDef, type ParamKey } from "./ssm";
@@ -242,7 +241,8 @@ export function findProject(projects: readonly RegisteredProject[], name: string
 
 /** Imports a project's public index and checks it exports `runFromConfig` (and `scanner` for a task). */
 export async function loadProject(p: RegisteredProject): Promise<ProjectModule> {
-  const mod = (await import(pathToFileURL(p.entry).href)) as Partial<ProjectModule> & { default?: unknown };
+  // A plain absolute path: CommonJS `require` (ts-node, jest) and ESM `import` (tsx) both take it.
+  const mod = (await import(p.entry)) as Partial<ProjectModule> & { default?: unknown };
   // A CommonJS module imported from ESM shows its exports under `default` too.
   const m = (typeof mod.runFromConfig === "function" ? mod : (mod.default ?? mod)) as Partial<ProjectModule>;
   if (typeof m.runFromConfig !== "function")
