@@ -239,15 +239,22 @@ export function findProject(projects: readonly RegisteredProject[], name: string
   return p;
 }
 
-/** Imports a project's public index and checks it exports `runFromConfig` (and `scanner` for a task). */
-export async function loadProject(p: RegisteredProject): Promise<ProjectModule> {
-  // A plain absolute path: CommonJS `require` (ts-node, jest) and ESM `import` (tsx) both take it.
-  const mod = (await import(p.entry)) as Partial<ProjectModule> & { default?: unknown };
-  // A CommonJS module imported from ESM shows its exports under `default` too.
-  const m = (typeof mod.runFromConfig === "function" ? mod : (mod.default ?? mod)) as Partial<ProjectModule>;
+/**
+ * Loads a project's public index and checks it exports `runFromConfig` (and `scanner` for a task).
+ * `require`, not `import()`: every runner here (ts-node under Pulumi, jest, tsx) loads TypeScript
+ * through the CommonJS loader, and a Pulumi program can compose projects synchronously.
+ */
+export function loadProjectSync(p: RegisteredProject): ProjectModule {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const m = require(p.entry) as Partial<ProjectModule>;
   if (typeof m.runFromConfig !== "function")
     throw new RegistryError(`${p.packageName}: its index (${p.entry}) does not export runFromConfig`);
   if (p.task && (typeof m.scanner !== "object" || m.scanner === null))
     throw new RegistryError(`${p.packageName}: a ${p.kind} project's index must export its scanner module`);
   return m as ProjectModule;
+}
+
+/** `loadProjectSync`, as a promise. */
+export async function loadProject(p: RegisteredProject): Promise<ProjectModule> {
+  return loadProjectSync(p);
 }
