@@ -2,7 +2,7 @@ import type { Static, TSchema } from "@sinclair/typebox";
 import { PortDetected } from "./messages";
 import { Attr } from "./names";
 import { Params, type ParamDef } from "./ssm";
-import type { ParseTools, RawResult, ScanContext, ScanOutput } from "./task";
+import type { ParseTools, RawResult, ScanContext, ScanFn, ScanOutput } from "./task";
 import type { SavedObjectType } from "./analytics";
 
 /**
@@ -78,13 +78,26 @@ export interface ScannerParseTools extends ParseTools {
  */
 export type ScannerParseFn<R = unknown> = (raw: RawResult, tools: ScannerParseTools) => R | Promise<R>;
 
-/** A scan run by a Lambda: `run` is the scan; `entry` is the handler file that wraps it (bundled by the component). */
-export interface LambdaScan<Req = unknown> {
+// Method syntax makes the call bivariant: a module for one request type is still a ScannerModule to
+// the generic tooling (the Scanner component, the CLI), which never calls it with another type.
+type ScanCall<Req> = { call(request: Req, ctx: ScanContext): Promise<ScanOutput> }["call"];
+
+/**
+ * A scan run by a Lambda: the scan function itself, carrying the handler file that wraps it (which the
+ * component bundles). Make one with `lambdaScan`.
+ */
+export type LambdaScan<Req = unknown> = ScanCall<Req> & {
   readonly kind: "lambda";
-  // Method syntax: a module for one request type is still a ScannerModule to the generic tooling.
-  run(request: Req, ctx: ScanContext): Promise<ScanOutput>;
   /** Absolute path of the scan handler (`export const handler = makeScannerScanHandler(scanner)`). */
   readonly entry: string;
+};
+
+/** A Lambda scan from its function and the absolute path of its handler file. */
+export function lambdaScan<Req>(run: ScanFn<Req>, entry: string): LambdaScan<Req> {
+  return Object.assign((request: Req, ctx: ScanContext) => run(request, ctx), {
+    kind: "lambda" as const,
+    entry,
+  });
 }
 
 /** A scan run in a container on Fargate, started by the platform's launcher; the image comes from stack config. */

@@ -232,5 +232,5 @@ export function makeScannerScanHandler<S extends TSchema>(
 ) {
   const scan = scanner.scan;
   if (scan.kind !== "lambda") throw new Error(`${scanner.name} scans in a container: it has no scan Lambda`);
-  return makeScanHandler<S>({ task: scanner.name, requestSchema: scanner.requestSchema, scan: scan.run });
+  return makeScanHandler<S>({ task: scanner.name, requestSchema: scanner.requestSchema, scan });
 }

@@ -1,5 +1,5 @@
 import * as path from "node:path";
-import { PortDetected, renderSavedObjects, type ScannerModule } from "@sec-an/contracts";
+import { PortDetected, lambdaScan, renderSavedObjects, type ScannerModule } from "@sec-an/contracts";
 import mappings from "../views/mappings.json";
 import savedObjects from "../views/saved-objects.json";
 import { ConfigKeys } from "./config";
@@ -15,7 +15,7 @@ export const scanner = {
   parserVersion: PARSER_VERSION,
   requestSchema: PortDetected,
   docTypes: Object.values(DocType),
-  scan: { kind: "lambda", run: scan, entry: path.join(__dirname, "handlers", "scan.ts") },
+  scan: lambdaScan(scan, path.join(__dirname, "handlers", "scan.ts")),
   parse,
   parseEntry: path.join(__dirname, "handlers", "parse.ts"),
   views: { mappings, savedObjects: renderSavedObjects("http-headers", savedObjects) },

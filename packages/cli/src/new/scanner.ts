@@ -212,7 +212,13 @@ export function scannerVars(o: ScannerOptions): { vars: TemplateVars; variant: s
       requestSchema,
       scanDecl: o.container
         ? '{ kind: "container", run: scan, entry: path.join(__dirname, "container", "main.ts") }'
-        : '{ kind: "lambda", run: scan, entry: path.join(__dirname, "handlers", "scan.ts") }',
+        : 'lambdaScan(scan, path.join(__dirname, "handlers", "scan.ts"))',
+      scannerImports: [
+        requestSchema,
+        ...(o.container ? [] : ["lambdaScan"]),
+        "renderSavedObjects",
+        "type ScannerModule",
+      ].join(", "),
       programImports: o.container ? 'import * as path from "node:path";\n' : "",
       contractsImports: ["resourcePrefix", ...(initiator ? [] : ["CascadeTopics"])].join(", "),
       componentsImports: [

@@ -2,6 +2,7 @@ import { Type } from "@sinclair/typebox";
 import { checkResources } from "@sec-an/policy";
 import {
   CascadeTopics,
+  lambdaScan,
   PortDetected,
   SavedObjectSpec,
   renderSavedObjects,
@@ -25,11 +26,11 @@ const probe: ScannerModule = {
   parserVersion: "1.0.0",
   requestSchema: PortDetected,
   docTypes: ["finding", "banner"],
-  scan: {
-    kind: "lambda",
-    run: async () => ({ body: "", extension: "json", startTime: new Date(), endTime: new Date() }),
-    entry: fixture("scan.ts"),
-  },
+  scan: lambdaScan(
+    async () => ({ body: "", extension: "json", startTime: new Date(), endTime: new Date() }),
+    fixture("scan.ts"),
+  ),
+
   parse: () => undefined,
   parseEntry: fixture("parse.ts"),
   cascades: [CascadeTopics.ports],
