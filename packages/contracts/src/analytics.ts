@@ -1,6 +1,7 @@
 // Contracts specific to the analytics area (owned by that area; imported by its handlers and programs).
 import { Type, type Static } from "@sinclair/typebox";
 import { keyHash } from "./canonical";
+import { IngestFields } from "./messages";
 import { DocFields } from "./names";
 
 /** Environment variable naming the OpenSearch endpoint directly (local runs, tests); otherwise SSM. */
@@ -17,6 +18,8 @@ export const DOC_FIELD_MAPPINGS = {
   [DocFields.task]: { type: "keyword" },
   [DocFields.rawKey]: { type: "keyword" },
   [DocFields.parserVersion]: { type: "keyword" },
+  // The ingest generation (external version) is compared numerically by the clean-ups.
+  [IngestFields.generation]: { type: "long" },
 } as const;
 
 /** `mappings` with the collection fields added (a task's own definition of a field wins). */
