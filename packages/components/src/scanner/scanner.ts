@@ -31,6 +31,14 @@ export interface ScannerArgs extends Common, LambdaOnly, ContainerOnly {
    * deploy time). The project that creates a topic passes it here: its own export does not exist yet.
    */
   readonly cascadeTopicArns?: Readonly<Record<string, pulumi.Input<string>>>;
+  /**
+   * Options of the Task/EcsTask and of the views component, e.g. aliases that keep a stack deployed
+   * before the scanner moved onto this component from replacing (and so deleting) its live resources.
+   */
+  readonly taskOptions?: pulumi.ComponentResourceOptions;
+  readonly viewsOptions?: pulumi.ComponentResourceOptions;
+  /** Former names of view children (indices and saved objects) by their current name, kept as aliases. */
+  readonly viewsFormerNames?: Readonly<Record<string, string>>;
 }
 
 const pascal = (s: string) => s.replace(/(^|[-_])([a-z0-9])/g, (_m, _d, c: string) => c.toUpperCase());
@@ -45,7 +53,17 @@ export class Scanner extends pulumi.ComponentResource {
   readonly views?: ScannerViews;
 
   constructor(name: string, args: ScannerArgs, opts?: pulumi.ComponentResourceOptions) {
-    const { module: m, project, views, adminFunctionName, cascadeTopicArns, ...rest } = args;
+    const {
+      module: m,
+      project,
+      views,
+      adminFunctionName,
+      cascadeTopicArns,
+      taskOptions,
+      viewsOptions,
+      viewsFormerNames,
+      ...rest
+    } = args;
     checkScannerModule(m);
     if (m.scan.kind === "container" && !rest.providers)
       throw new Error(`${m.name} scans in a container: give its providers (image, cpu, memory)`);
@@ -87,8 +105,8 @@ export class Scanner extends pulumi.ComponentResource {
     };
     this.task =
       m.scan.kind === "lambda"
-        ? new Task(name, { ...common, scanEntry: m.scan.entry }, parent)
-        : new EcsTask(name, { ...common, providers: rest.providers! }, parent);
+        ? new Task(name, { ...common, scanEntry: m.scan.entry }, { ...taskOptions, parent: this })
+        : new EcsTask(name, { ...common, providers: rest.providers! }, { ...taskOptions, parent: this });
 
     if (views ?? true) {
       this.views = new ScannerViews(
@@ -99,8 +117,9 @@ export class Scanner extends pulumi.ComponentResource {
           savedObjects: m.views.savedObjects,
           adminFunctionName: adminFunction({ adminFunctionName, deployment: args.deployment }, parent),
           forceDestroy: args.forceDestroy,
+          formerNames: viewsFormerNames,
         },
-        parent,
+        { ...viewsOptions, parent: this },
       );
     }
     this.registerOutputs({ queueUrl: this.task.queue.url, topicArn: this.task.topic.arn });
@@ -115,6 +134,8 @@ export interface ScannerViewsArgs {
   readonly adminFunctionName: pulumi.Input<string>;
   /** Let destroy drop indices that hold documents (ephemeral stacks). */
   readonly forceDestroy?: boolean;
+  /** Former names of children by their current name: an alias each, so a rename is no replacement. */
+  readonly formerNames?: Readonly<Record<string, string>>;
 }
 
 /** A task's indices and Dashboards objects, each object after the indices and objects it references. */
@@ -125,16 +146,22 @@ export class ScannerViews extends pulumi.ComponentResource {
   constructor(name: string, args: ScannerViewsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("sec-an:scanner:Views", name, {}, opts);
     const made = new Map<string, pulumi.Resource>();
+    // A replaced index or saved object is created again and then the old one deleted: the same id, gone.
+    const child = (childName: string, dependsOn: pulumi.Resource[] = []): pulumi.ComponentResourceOptions => {
+      const former = args.formerNames?.[childName];
+      return { parent: this, dependsOn, ...(former ? { aliases: [{ name: former }] } : {}) };
+    };
     for (const ix of scannerIndexes(args.task, args.mappings)) {
+      const indexName = `${name}-${ix.base.replace(/_/g, "-")}`;
       const index = new ElasticIndex(
-        `${name}-${ix.base.replace(/_/g, "-")}`,
+        indexName,
         {
           adminFunctionName: args.adminFunctionName,
           base: ix.base,
           mappings: ix.mappings,
           forceDestroy: args.forceDestroy,
         },
-        { parent: this },
+        child(indexName),
       );
       this.indexes[ix.base] = index;
       made.set(ix.base, index);
@@ -148,8 +175,9 @@ export class ScannerViews extends pulumi.ComponentResource {
           );
         return r;
       });
+      const objectName = `${name}-${o.type}-${o.logicalName}`;
       const obj = new KibanaSavedObject(
-        `${name}-${o.type}-${o.logicalName}`,
+        objectName,
         {
           adminFunctionName: args.adminFunctionName,
           type: o.type,
@@ -158,7 +186,7 @@ export class ScannerViews extends pulumi.ComponentResource {
           template: o.template,
           substitutions: { ...o.substitutions },
         },
-        { parent: this, dependsOn },
+        child(objectName, dependsOn),
       );
       this.objects[o.logicalName] = obj;
       made.set(o.logicalName, obj);

@@ -10,8 +10,9 @@ import {
   validate,
   type ScannerModule,
 } from "@sec-an/contracts";
-import { resources, resourcesOfType, settle, setupPulumiMocks } from "@sec-an/testing";
-import { Scanner } from "../../src/scanner";
+import * as pulumi from "@pulumi/pulumi";
+import { resources, resourcesOfType, settle, setupPulumiMocks, unwrap } from "@sec-an/testing";
+import { Scanner, ScannerViews } from "../../src/scanner";
 import { ACCOUNT, DL_BUCKET, deployment, fixture, statementsOf } from "../task/helpers";
 
 const PORTS_TOPIC = `arn:aws:sns:us-east-1:${ACCOUNT}:test-sec-an-ports-detected`;
@@ -171,4 +172,24 @@ describe("Scanner arguments", () => {
     expect(resourcesOfType("sec-an:task:EcsTask").map((r) => r.name)).toEqual(["c"]);
     expect(resourcesOfType("sec-an:analytics:ElasticIndex")).toEqual([]);
   }, 120_000);
+});
+
+describe("ScannerViews former names", () => {
+  it("keeps a renamed index or saved object under an alias of its former name, not a replacement", async () => {
+    setupPulumiMocks({ ssm: SSM });
+    const views = new ScannerViews("v", {
+      task: "probe",
+      mappings: probe.views.mappings,
+      savedObjects: probe.views.savedObjects,
+      adminFunctionName: "admin",
+      formerNames: { "v-probe-finding-snapshot": "old-probe_finding_snapshot" },
+    });
+    await settle();
+    const urns = async (r: object) =>
+      Promise.all(((r as { __aliases?: pulumi.Input<string>[] }).__aliases ?? []).map((a) => unwrap(a)));
+    expect(await urns(views.indexes.probe_finding_snapshot)).toEqual([
+      expect.stringMatching(/::old-probe_finding_snapshot$/),
+    ]);
+    expect(await urns(views.indexes.probe_banner_snapshot)).toEqual([]);
+  });
 });
