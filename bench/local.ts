@@ -1,8 +1,10 @@
 // Local pipeline overhead: one `sec-an local` run against its loopback demo services; prints the wall
 // time, the time spent inside nmap and inside the TLS scanner, and the rest (our pipeline's overhead:
-// emulators, queues, parsers, ingest).
+// emulators, queues, parsers, ingest). Then `sec-an local` interrupted (SIGINT) while nmap scans: how
+// long until it has exited, with every task process gone and its temporary directory removed.
+import { spawn } from "node:child_process";
 import { runLocal } from "../packages/cli/src/local/run";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -23,7 +25,57 @@ import { join } from "node:path";
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
   }
+  await interruptFigure();
 })().catch((e) => {
   console.error(e);
   process.exit(1);
 });
+
+/** Processes whose command line mentions `marker` (a task's nmap writes under the run's data dir). */
+function mentioning(marker: string): number {
+  return readdirSync("/proc")
+    .filter((d) => /^\d+$/.test(d))
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(marker);
+      } catch {
+        return false;
+      }
+    }).length;
+}
+
+/** A `sec-an local` process interrupted with SIGINT (as Ctrl-C) once its nmap task scans. */
+async function interruptFigure(): Promise<void> {
+  const dataDir = mkdtempSync(join(tmpdir(), "sec-an-bench-int-"));
+  const tmp = join(dataDir, "tmp");
+  const cli = spawn(
+    process.execPath,
+    [
+      "packages/cli/bin/sec-an.js",
+      "local",
+      "--target",
+      "127.0.0.1",
+      "--data-dir",
+      dataDir,
+      "--timeout",
+      "300",
+    ],
+    { stdio: "ignore" },
+  );
+  const exited = new Promise((r) => cli.once("exit", r));
+  try {
+    for (let i = 0; i < 1200 && mentioning(tmp) === 0; i++) await new Promise((r) => setTimeout(r, 100));
+    const scanning = mentioning(tmp);
+    const t0 = Date.now();
+    cli.kill("SIGINT");
+    await exited;
+    const left = mentioning(tmp);
+    const dirs = existsSync(tmp) ? readdirSync(tmp).length : 0;
+    console.log(
+      `interrupted during a scan:  ${scanning} task process(es) → ${left} left, ${dirs} temp dir(s) left, ${((Date.now() - t0) / 1000).toFixed(1)} s from Ctrl-C to exit`,
+    );
+  } finally {
+    cli.kill("SIGKILL");
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
