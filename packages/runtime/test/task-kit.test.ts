@@ -16,6 +16,7 @@ import {
   logger,
   makeParseHandler,
   makeScanHandler,
+  PermanentFailure,
   putRawResult,
   resetClients,
   runParser,
@@ -52,6 +53,8 @@ afterEach(() => {
 /** A scanner that "finds" two open ports per target, or fails for targets it was told to. */
 const scan: ScanFn<ScanRequest> = async (req) => {
   if (req.target === "fail.example") throw new Error("scanner crashed");
+  if (req.target === "refused.example")
+    throw new PermanentFailure("InvalidTarget", "refused.example is not ours to scan");
   const startTime = new Date("2026-11-23T10:00:00Z");
   return {
     body: JSON.stringify({ host: req.target, ports: [22, 443] }),
@@ -99,11 +102,11 @@ describe("makeScanHandler (fauxqs SQS + S3)", () => {
     setParamOverrides({ "/sec-an/kit/tasks/demo/s3/results/id": bucket });
     const q = await createQueue(c.sqs, "task");
     const bodies = [
-      JSON.stringify({ target: "10.0.0.1", requestedAt: "2026-11-23T09:00:00Z" }),
+      JSON.stringify({ target: "127.0.0.1", requestedAt: "2026-11-23T09:00:00Z" }),
       "{ not json",
-      JSON.stringify({ target: "10.0.0.2" }),
+      JSON.stringify({ target: "127.0.0.2" }),
       JSON.stringify({ target: "fail.example", requestedAt: "2026-11-23T09:00:00Z" }),
-      JSON.stringify({ target: "10.0.0.3", requestedAt: "2026-11-23T09:00:00Z", scanId: "own-scan-id" }),
+      JSON.stringify({ target: "127.0.0.3", requestedAt: "2026-11-23T09:00:00Z", scanId: "own-scan-id" }),
     ];
     for (const MessageBody of bodies)
       await c.sqs.send(new SendMessageCommand({ QueueUrl: q.url, MessageBody }));
@@ -124,6 +127,39 @@ describe("makeScanHandler (fauxqs SQS + S3)", () => {
       new HeadObjectCommand({ Bucket: bucket, Key: "demo/2026/11/23/own-scan-id.json" }),
     );
     expect(head.Metadata?.[RawMeta.scanId]).toBe("own-scan-id");
+  });
+
+  it("dead-letters requests that can never succeed with a code and reason, and retries the rest", async () => {
+    const bucket = await createBucket(c.s3, "dlq");
+    setParamOverrides({ "/sec-an/kit/tasks/demo/s3/results/id": bucket });
+    const q = await createQueue(c.sqs, "task");
+    const dlq = await createQueue(c.sqs, "task-dlq");
+    process.env[Env.deadLetterQueueUrl] = dlq.url;
+    const bodies = [
+      JSON.stringify({ target: "127.0.0.1", requestedAt: "2026-11-23T09:00:00Z" }),
+      "{ not json",
+      JSON.stringify({ target: "refused.example", requestedAt: "2026-11-23T09:00:00Z" }),
+      JSON.stringify({ target: "fail.example", requestedAt: "2026-11-23T09:00:00Z" }),
+    ];
+    for (const MessageBody of bodies)
+      await c.sqs.send(new SendMessageCommand({ QueueUrl: q.url, MessageBody }));
+    const msgs = await drain(c.sqs, q.url, bodies.length);
+    const byBody = new Map(msgs.map((m) => [m.Body!, m.MessageId!]));
+    const handler = makeScanHandler({ task: TASK, requestSchema: ScanRequest, scan });
+    const res = await handler(sqsEvent(msgs.map((m) => toSqsRecord(m, q.arn))), lambdaContext());
+    // Only the transient crash is retried; the permanent failures are handled by dead-lettering them.
+    expect(res.batchItemFailures.map((f) => f.itemIdentifier)).toEqual([byBody.get(bodies[3])]);
+    const letters = await drain(c.sqs, dlq.url, 2);
+    const byCode = Object.fromEntries(
+      letters.map((m) => [m.MessageAttributes?.[Attr.errorCode]?.StringValue, m]),
+    );
+    expect(Object.keys(byCode).sort()).toEqual(["InvalidTarget", "malformed"]);
+    expect(byCode.malformed.Body).toBe(bodies[1]);
+    expect(byCode.InvalidTarget.Body).toBe(bodies[2]);
+    expect(byCode.InvalidTarget.MessageAttributes?.[Attr.errorMessage]?.StringValue).toContain(
+      "not ours to scan",
+    );
+    expect(byCode.malformed.MessageAttributes?.[Attr.requestId]?.StringValue).toBe(byBody.get(bodies[1]));
   });
 
   it("uses RESULTS_BUCKET when set, without SSM", async () => {
@@ -157,7 +193,7 @@ describe("makeParseHandler (fauxqs S3 + SNS → SQS)", () => {
     const { topicArn, queue } = await topicWithQueue(c, { raw: false });
     setParamOverrides({ "/sec-an/kit/tasks/demo/results/arn": topicArn });
     const request = {
-      target: "10.1.1.1",
+      target: "127.0.1.1",
       requestedAt: "2026-11-23T09:00:00Z",
       lineage: { rootScanId: "root-9", parentScanId: "p-9", depth: 1 },
     };
@@ -166,7 +202,7 @@ describe("makeParseHandler (fauxqs S3 + SNS → SQS)", () => {
       task: TASK,
       scanId: "scan-p1",
       request,
-      output: await scan({ target: "10.1.1.1", requestedAt: "x" }, { scanId: "scan-p1", task: TASK }),
+      output: await scan({ target: "127.0.1.1", requestedAt: "x" }, { scanId: "scan-p1", task: TASK }),
       s3: c.s3,
     });
     const handler = makeParseHandler({ task: TASK, parserVersion: "1.0.0", parse });
@@ -191,7 +227,7 @@ describe("makeParseHandler (fauxqs S3 + SNS → SQS)", () => {
       depth: 1,
     });
     expect(msg.docs.ports.map((d) => d.data.port)).toEqual([22, 443]);
-    expect(msg.docs.host[0].data).toEqual({ address: "10.1.1.1", up: true, summary_open_ports: 2 });
+    expect(msg.docs.host[0].data).toEqual({ address: "127.0.1.1", up: true, summary_open_ports: 2 });
   });
 
   it("publishes the good results of an event and then fails naming each bad object", async () => {

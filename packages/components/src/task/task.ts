@@ -1,6 +1,6 @@
 import type * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { taskParams } from "@sec-an/contracts";
+import { Env, taskParams } from "@sec-an/contracts";
 import {
   ssmReadStatement,
   type DeadLetterRecorder,
@@ -74,7 +74,11 @@ export class Task extends pulumi.ComponentResource {
         memorySize: args.scanMemory ?? 512,
         batchSize,
         description: `Runs ${args.task} scans from its task queue`,
-        environment: args.scanEnvironment ?? {},
+        // Requests that can never succeed go to the task DLQ with their reason (makeScanHandler).
+        environment: {
+          [Env.deadLetterQueueUrl]: storage.queue.deadLetters.url,
+          ...(args.scanEnvironment ?? {}),
+        },
         vpcConfig: args.scanVpcConfig,
         statements: [
           // makeScanHandler reads the bucket name late when RESULTS_BUCKET is not set.
@@ -82,6 +86,11 @@ export class Task extends pulumi.ComponentResource {
             parent: this,
           }),
           storage.bucket.arn.apply((arn): PolicyStatement => putRawStatement(arn, args.task)),
+          storage.queue.deadLetters.arn.apply((arn): PolicyStatement => ({
+            Sid: "DeadLetterPermanentErrors",
+            Action: "sqs:SendMessage",
+            Resource: arn,
+          })),
           ...(args.scanStatements ?? []),
         ],
       },

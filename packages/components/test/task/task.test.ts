@@ -96,6 +96,7 @@ describe("Task", () => {
         SEC_AN_STAGE: "test",
         SEC_AN_TASK: "nmap",
         RESULTS_BUCKET: BUCKET,
+        SEC_AN_DLQ_URL: `https://sqs.us-east-1.amazonaws.com/${ACCOUNT}/test-sec-an-nmap-task-queue-dlq`,
       });
     });
 
@@ -111,6 +112,12 @@ describe("Task", () => {
           Resource: [ssm("/s3/results/id")],
         },
         { Sid: "PutRawResults", Effect: "Allow", Action: "s3:PutObject", Resource: raw },
+        {
+          Sid: "DeadLetterPermanentErrors",
+          Effect: "Allow",
+          Action: "sqs:SendMessage",
+          Resource: `arn:aws:sqs:us-east-1:${ACCOUNT}:test-sec-an-nmap-task-queue-dlq`,
+        },
         {
           Sid: "Extra",
           Effect: "Allow",
