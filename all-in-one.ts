@@ -1,7 +1,6 @@
-// Root all-in-one stack (Pulumi.yaml): every project's program in one stack, for ephemeral
+// Root all-in-one stack (Pulumi.yaml): every registered project's program in one stack, for ephemeral
 // environments. See docs/deploying.md.
 import * as pulumi from "@pulumi/pulumi";
-import { allInOne } from "@sec-an/cli/src/all-in-one";
-import { prepareImageContext } from "@sec-an/project-nmap/container/build";
+import { allInOne } from "@sec-an/cli";
 
-export = allInOne(pulumi.getStack(), { imageContext: prepareImageContext });
+export = allInOne(pulumi.getStack());

@@ -2,10 +2,15 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import { parse } from "yaml";
-import { PROJECT_DEPS, PROJECTS, paramName } from "@sec-an/contracts";
+import { PROJECTS, paramName } from "@sec-an/contracts";
 import type { TObject } from "@sinclair/typebox";
 import { readStackConfig } from "@sec-an/components";
-import { discoverProjects, loadProject, type RegisteredProject } from "@sec-an/contracts/registry";
+import {
+  discoverProjects,
+  loadProject,
+  publishedParams,
+  type RegisteredProject,
+} from "@sec-an/contracts/registry";
 import { checkResources } from "@sec-an/policy";
 import { resources, runProgram, setupPulumiMocks } from "@sec-an/testing";
 import { stackConfig } from "../packages/cli/src/local/programs";
@@ -16,10 +21,11 @@ import { stackConfig } from "../packages/cli/src/local/programs";
  * directly from the producing project's outputs.
  */
 const root = join(__dirname, "..");
+const registered = discoverProjects(root);
 let outputs: Record<string, unknown>;
 
 beforeAll(async () => {
-  const config = Object.assign({}, ...PROJECTS.map((p) => stackConfig(root, p, "local")), {
+  const config = Object.assign({}, ...registered.map((p) => stackConfig(root, p.name, "local")), {
     "sec-an-nmap:image": "localhost/sec-an-nmap:ci",
   });
   setupPulumiMocks({ project: "sec-an", stack: "ci-1", config, ssm: {} });
@@ -28,9 +34,10 @@ beforeAll(async () => {
 }, 600_000);
 
 describe("all-in-one stack", () => {
-  it("composes every project and exposes each one's outputs", () => {
-    expect(Object.keys(outputs).sort()).toEqual([...PROJECTS].sort());
-    for (const p of PROJECTS) expect(outputs[p]).toBeDefined();
+  it("composes every registered project and exposes each one's outputs", () => {
+    expect(Object.keys(outputs).sort()).toEqual(registered.map((p) => p.name).sort());
+    expect(Object.keys(outputs)).toEqual(expect.arrayContaining([...PROJECTS]));
+    for (const p of Object.keys(outputs)) expect(outputs[p]).toBeDefined();
   });
 
   it("still publishes every project's SSM parameters for run-time readers", () => {
@@ -39,8 +46,8 @@ describe("all-in-one stack", () => {
         .filter((r) => r.type === "aws:ssm/parameter:Parameter")
         .map((r) => r.state.name),
     );
-    const expected = PROJECTS.flatMap((p) =>
-      PROJECT_DEPS[p].publishes.map((def) => paramName({ app: "sec-an", stage: "ci-1" }, def)),
+    const expected = registered.flatMap((p) =>
+      publishedParams(p).map((def) => paramName({ app: "sec-an", stage: "ci-1" }, def)),
     );
     expect([...expected].filter((n) => !names.has(n))).toEqual([]);
   });
@@ -84,9 +91,7 @@ describe("stack examples show the config readers' real defaults", () => {
     ssl: () => require("../projects/ssl/src/stack-config").parseConfig,
     /* eslint-enable @typescript-eslint/no-require-imports */
   };
-  const projects = discoverProjects(root).filter((p) =>
-    existsSync(join(root, "stacks", p.name, "Pulumi.dev.yaml")),
-  );
+  const projects = registered.filter((p) => existsSync(join(root, "stacks", p.name, "Pulumi.dev.yaml")));
   async function readerOf(p: RegisteredProject): Promise<Reader> {
     if (readers[p.name]) return readers[p.name]();
     const mod = (await loadProject(p)) as unknown as Record<string, unknown>;
