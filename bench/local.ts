@@ -3,8 +3,9 @@
 // emulators, queues, parsers, ingest). Then `sec-an local` interrupted (SIGINT) while nmap scans: how
 // long until it has exited, with every task process gone and its temporary directory removed.
 import { spawn } from "node:child_process";
+import { processesMentioning } from "../packages/cli/src/local/proc";
 import { runLocal } from "../packages/cli/src/local/run";
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -31,19 +32,6 @@ import { join } from "node:path";
   process.exit(1);
 });
 
-/** Processes whose command line mentions `marker` (a task's nmap writes under the run's data dir). */
-function mentioning(marker: string): number {
-  return readdirSync("/proc")
-    .filter((d) => /^\d+$/.test(d))
-    .filter((pid) => {
-      try {
-        return readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(marker);
-      } catch {
-        return false;
-      }
-    }).length;
-}
-
 /** A `sec-an local` process interrupted with SIGINT (as Ctrl-C) once its nmap task scans. */
 async function interruptFigure(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), "sec-an-bench-int-"));
@@ -64,12 +52,13 @@ async function interruptFigure(): Promise<void> {
   );
   const exited = new Promise((r) => cli.once("exit", r));
   try {
-    for (let i = 0; i < 1200 && mentioning(tmp) === 0; i++) await new Promise((r) => setTimeout(r, 100));
-    const scanning = mentioning(tmp);
+    for (let i = 0; i < 1200 && processesMentioning(tmp).length === 0; i++)
+      await new Promise((r) => setTimeout(r, 100));
+    const scanning = processesMentioning(tmp).length;
     const t0 = Date.now();
     cli.kill("SIGINT");
     await exited;
-    const left = mentioning(tmp);
+    const left = processesMentioning(tmp).length;
     const dirs = existsSync(tmp) ? readdirSync(tmp).length : 0;
     console.log(
       `interrupted during a scan:  ${scanning} task process(es) → ${left} left, ${dirs} temp dir(s) left, ${((Date.now() - t0) / 1000).toFixed(1)} s from Ctrl-C to exit`,

@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { LocalEcs } from "../src/local/ecs";
+import { processesMentioning } from "../src/local/proc";
 import { repoRoot } from "../src/local/run";
 import type { LocalTaskDefinition } from "../src/local/topology";
 
@@ -44,20 +45,6 @@ const runTask = (target: string) =>
       ],
     },
   });
-
-/** Processes whose command line mentions `marker` (our task's TMPDIR is in nmap's -oX path). */
-function processesMentioning(marker: string): string[] {
-  const out: string[] = [];
-  for (const pid of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
-    try {
-      const cmd = readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0/g, " ");
-      if (cmd.includes(marker)) out.push(`${pid}: ${cmd}`);
-    } catch {
-      // exited while we looked
-    }
-  }
-  return out;
-}
 
 async function until(check: () => boolean, ms: number): Promise<void> {
   for (const end = Date.now() + ms; !check();) {

@@ -1,7 +1,11 @@
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { processesMentioning as mentioning } from "../src/local/proc";
+
+/** Ours only: the test runner's own command line may carry the data dir too. */
+const processesMentioning = (marker: string) => mentioning(marker).filter((p) => !p.includes("jest"));
 
 /**
  * `sec-an local` as a user runs it, interrupted: Ctrl-C while nmap scans must leave no nmap of ours
@@ -30,20 +34,6 @@ function start(args: string[]) {
     }),
   );
   return { child, exited, stderr: () => stderr };
-}
-
-/** Live processes whose command line mentions `marker` (nmap's -oX path is under the run's data dir). */
-function processesMentioning(marker: string): string[] {
-  return readdirSync("/proc")
-    .filter((d) => /^\d+$/.test(d))
-    .flatMap((pid) => {
-      try {
-        const cmd = readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0/g, " ");
-        return cmd.includes(marker) && !cmd.includes("jest") ? [`${pid}: ${cmd}`] : [];
-      } catch {
-        return [];
-      }
-    });
 }
 
 it("Ctrl-C during a scan stops nmap and removes every task's temporary directory", async () => {

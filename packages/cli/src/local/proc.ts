@@ -75,3 +75,21 @@ export function signal(p: ProcessId, sig: NodeJS.Signals): void {
     }
   }
 }
+
+/** Live processes whose command line mentions `marker` (`pid: command line`), e.g. a task's TMPDIR. */
+export function processesMentioning(marker: string): string[] {
+  let pids: string[];
+  try {
+    pids = readdirSync("/proc").filter((d) => /^\d+$/.test(d));
+  } catch {
+    return [];
+  }
+  return pids.flatMap((pid) => {
+    try {
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0/g, " ").trim();
+      return cmd.includes(marker) ? [`${pid}: ${cmd}`] : [];
+    } catch {
+      return []; // exited while we looked
+    }
+  });
+}
