@@ -21,7 +21,7 @@ export * from "./limits";
  * Bump PARSER_VERSION whenever a document's shape or meaning changes: it is stamped on every document, so
  * re-ingested data can be told apart from data parsed by an older version.
  */
-export const PARSER_VERSION = "1.0.0";
+export const PARSER_VERSION = "1.1.0";
 
 const iso = (d: Date | undefined) => d?.toISOString();
 const DAY_MS = 86_400_000;
