@@ -5,7 +5,7 @@ import {
   paramName,
   type DependencyEdge,
 } from "@sec-an/contracts";
-import { repoRoot } from "@sec-an/contracts/registry";
+import { discoverProjects, projectDeps, repoRoot } from "@sec-an/contracts/registry";
 import type { Io } from "../main";
 
 /** The stack whose config the programs run with under mocks (the local run's, which needs no AWS). */
@@ -38,24 +38,34 @@ export function deployTimeReads(root: string = repoRoot()): Promise<Map<string, 
 }
 const cache = new Map<string, Promise<Map<string, Set<string>>>>();
 
-/** Each edge with the subset of its parameters the consumer reads at deploy time. */
+/**
+ * Each edge with the subset of its parameters the consumer reads at deploy time; `null` when the
+ * consumer's program did not run under mocks (then which reads are deploy-time is unknown).
+ */
 export function markDeployTime(
   edges: readonly DependencyEdge[],
   deployReads: ReadonlyMap<string, ReadonlySet<string>>,
-): Array<DependencyEdge & { deployTime: string[] }> {
-  return edges.map((e) => ({ ...e, deployTime: e.params.filter((p) => deployReads.get(e.to)?.has(p)) }));
+): Array<DependencyEdge & { deployTime: string[] | null }> {
+  return edges.map((e) => {
+    const reads = deployReads.get(e.to);
+    return { ...e, deployTime: reads ? e.params.filter((p) => reads.has(p)) : null };
+  });
 }
+
+/** The registered projects' SSM dependencies (`@sec-an/contracts/registry`). */
+export const registeredDeps = (root: string = repoRoot()) => projectDeps(discoverProjects(root));
 
 /**
  * `sec-an plan`: the deployment order derived from SSM dependencies, its edges with each parameter
  * marked as a deploy-time or run-time read, and a Mermaid diagram.
  */
 export async function run(args: string[], io: Io): Promise<number> {
+  const deps = registeredDeps();
   if (args.includes("--mermaid")) {
-    io.stdout.write(dependencyMermaid());
+    io.stdout.write(dependencyMermaid(deps));
     return 0;
   }
-  const order = deploymentOrder();
+  const order = deploymentOrder(deps);
   let deployReads: Map<string, Set<string>>;
   try {
     deployReads = await deployTimeReads();
@@ -65,7 +75,7 @@ export async function run(args: string[], io: Io): Promise<number> {
     );
     return 1;
   }
-  const edges = markDeployTime(dependencyEdges(), deployReads);
+  const edges = markDeployTime(dependencyEdges(deps), deployReads);
   if (args.includes("--json")) {
     io.stdout.write(JSON.stringify({ order, edges }, null, 2) + "\n");
     return 0;
@@ -75,13 +85,16 @@ export async function run(args: string[], io: Io): Promise<number> {
   io.stdout.write(
     "\nEdges (producer -> consumer: SSM parameters that create the dependency).\n" +
       "  [deploy] the consumer's program reads it at deploy time: run its `pulumi up` again after it changes.\n" +
-      "  [run]    the consumer's functions read it at run time (cached for minutes): no redeploy needed.\n",
+      "  [run]    the consumer's functions read it at run time (cached for minutes): no redeploy needed.\n" +
+      "  [?]      the consumer's program could not be run under mocks here, so this is not known.\n",
   );
   for (const e of edges) {
     io.stdout.write(`  ${e.from} -> ${e.to}\n`);
-    for (const p of e.params)
-      io.stdout.write(`      ${e.deployTime.includes(p) ? "[deploy]" : "[run]   "} ${p}\n`);
+    for (const p of e.params) {
+      const mark = !e.deployTime ? "[?]     " : e.deployTime.includes(p) ? "[deploy]" : "[run]   ";
+      io.stdout.write(`      ${mark} ${p}\n`);
+    }
   }
-  io.stdout.write("\n```mermaid\n" + dependencyMermaid() + "```\n");
+  io.stdout.write("\n```mermaid\n" + dependencyMermaid(deps) + "```\n");
   return 0;
 }
