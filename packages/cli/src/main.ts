@@ -21,6 +21,11 @@ const commands: Record<string, Command> = {
     summary: "plan [--mermaid]   print the deployment order derived from SSM parameter dependencies",
     run: async (args, io) => (await import("./commands/plan")).run(args, io),
   },
+  new: {
+    summary:
+      "new scanner <name> [--container] [--from <topic> --filter <json>]   generate a scanner project and its stacks",
+    run: async (args, io) => (await import("./new/command")).run(args, io, Object.keys(commands)),
+  },
   local: {
     summary:
       "local [--target addr|cidr ...] [--allow-remote] [--scanners ...] [--data-dir d] [--keep-running] [--timeout s] [--json]   run the pipeline on this machine",

@@ -26,9 +26,12 @@ export async function run(argv: string[], io: Io): Promise<number> {
     ?.split(",")
     .map((s) => s.trim())
     .filter(Boolean);
-  const unknown = scanners?.filter((s) => !["nmap", "ssl"].includes(s)) ?? [];
+  // Scanners are the registered task projects (a generated one included), not a fixed list.
+  const { discoverProjects, repoRoot } = await import("@sec-an/contracts/registry");
+  const known = [...new Set(discoverProjects(repoRoot()).flatMap((p) => (p.task ? [p.task] : [])))].sort();
+  const unknown = scanners?.filter((s) => !known.includes(s)) ?? [];
   if (unknown.length) {
-    io.stderr.write(`sec-an local: unknown scanner(s) ${unknown.join(", ")} (known: nmap, ssl)\n`);
+    io.stderr.write(`sec-an local: unknown scanner(s) ${unknown.join(", ")} (known: ${known.join(", ")})\n`);
     return 2;
   }
   const timeout = values.timeout === undefined ? undefined : Number(values.timeout);
