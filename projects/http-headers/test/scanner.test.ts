@@ -130,7 +130,7 @@ describe("http-headers scan against loopback servers", () => {
       Server: "nginx",
     };
     expect(await checks(event(await serve(good, true), { service: "https" }))).toEqual([]);
-    const { "Strict-Transport-Security": _hsts, ...plain } = good;
+    const plain = Object.fromEntries(Object.entries(good).filter(([k]) => k !== "Strict-Transport-Security"));
     expect(await checks(event(await serve(plain)))).toEqual([]);
   });
 
