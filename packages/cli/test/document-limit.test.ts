@@ -1,12 +1,12 @@
 import { NmapDocType, indexBase, writeAlias, type DocumentCollection } from "@sec-an/contracts";
-import { planMessage } from "@sec-an/project-analytics-platform/src/ingest/plan";
+import { planMessage } from "@sec-an/project-analytics-platform";
 import {
   DOCUMENT_DATA_BYTES,
   HostStage,
   MAX_FIELD_CHARS,
   PARSER_VERSION,
   parseNmapResult,
-} from "@sec-an/project-nmap/src/parser";
+} from "@sec-an/project-nmap";
 import { ResultsContext, createParseTools } from "@sec-an/runtime";
 
 /**
