@@ -7,6 +7,7 @@ import {
   type CascadeEvent,
   type CascadeTopic,
   type DocumentCollection,
+  type ParseFn,
   type RawResult,
   type ScannerModule,
   type ScannerParseTools,
@@ -35,11 +36,10 @@ export interface ParsedResult<R = unknown> {
   readonly result: R;
 }
 
-type Parsable<R> = Pick<
-  ScannerModule<TSchema, TSchema, R>,
-  "name" | "parserVersion" | "docTypes" | "parse"
-> & {
+type Parsable<R> = Pick<ScannerModule<TSchema, TSchema, R>, "name" | "parserVersion" | "parse"> & {
   readonly cascades?: readonly CascadeTopic[];
+  /** The doc types the parser may post; when absent, those contracts declare for the task, unchecked. */
+  readonly docTypes?: readonly string[];
 };
 
 /** A cascade event as checked against its topic's declaration (types, names, schema, size). */
@@ -78,37 +78,73 @@ export function cascadeEvent(
 }
 
 /** Run a scanner's parser over one raw result: documents and cascade events, nothing published. */
-export async function runScannerParser<R>(
+export function runScannerParser<R>(
   raw: RawResult,
   scanner: Parsable<R>,
   opts: { budgetBytes?: number } = {},
+): Promise<ParsedResult<R>> {
+  return parseOnce(raw, scanner, opts.budgetBytes, (topic, event, attributes) =>
+    cascadeEvent(scanner.name, scanner.cascades ?? [], topic, event, attributes),
+  );
+}
+
+async function parseOnce<R>(
+  raw: RawResult,
+  scanner: Parsable<R>,
+  budgetBytes: number | undefined,
+  toEvent: ((...a: Parameters<ScannerParseTools["emit"]>) => CascadeEvent) | undefined,
 ): Promise<ParsedResult<R>> {
   const base = createParseTools({
     task: scanner.name,
     metadata: raw.metadata,
     rawKey: raw.key,
     parserVersion: scanner.parserVersion,
-    budgetBytes: opts.budgetBytes,
+    budgetBytes,
     // Every collection lists all owned types, so the ingestor clears ones a rescan no longer finds.
     docTypes: scanner.docTypes,
   });
   const cascades: CascadeEvent[] = [];
   const tools: ScannerParseTools = {
     results: (parentKey) => base.results(parentKey),
-    emit: (topic, event, attributes) =>
-      cascades.push(cascadeEvent(scanner.name, scanner.cascades ?? [], topic, event, attributes)),
+    emit: (...a) => void (toEvent && cascades.push(toEvent(...a))),
   };
   const result = await scanner.parse(raw, tools);
   // Build every message first: an invalid or oversize document fails the result before anything is sent.
   const messages = base.messages();
-  const owned = new Set(scanner.docTypes);
+  const owned = scanner.docTypes && new Set(scanner.docTypes);
   for (const m of messages)
     for (const docType of Object.keys(m.message.docs))
-      if (!owned.has(docType))
+      if (owned && !owned.has(docType))
         throw new Error(
           `${scanner.name}: the parser posted ${docType} documents, but the module declares only [${[...owned].join(", ")}]: they would have no index`,
         );
   return { messages, cascades, result };
+}
+
+export interface ParserOptions {
+  task: string;
+  parserVersion: string;
+  parse: ParseFn;
+  budgetBytes?: number;
+  /** Doc types the task owns (default: its entry in contracts `TaskDocTypes`). */
+  docTypes?: readonly string[];
+}
+
+/**
+ * Run a parser over one raw result for its documents only, publishing nothing. Re-ingestion uses it:
+ * what a parser emits for other scanners is dropped, so replaying old results never starts new scans.
+ */
+export async function runParser(
+  raw: RawResult,
+  opts: ParserOptions,
+): Promise<OutgoingMessage<DocumentCollection>[]> {
+  const parser = {
+    name: opts.task,
+    parserVersion: opts.parserVersion,
+    parse: opts.parse,
+    docTypes: opts.docTypes,
+  };
+  return (await parseOnce(raw, parser, opts.budgetBytes, undefined)).messages;
 }
 
 /** Where cascade events go: SNS in Lambdas, a collector in tests and `sec-an parse`. */
@@ -224,6 +260,30 @@ export function makeScannerParseHandler<R>(
     if (failures.length) throw new Error(`${failures.length} raw result(s) failed: ${failures.join("; ")}`);
     return outcomes;
   };
+}
+
+export interface ParseHandlerOptions extends ParserOptions {
+  /** Where results go; default the task's results topic from SSM, read late. */
+  publisher?: Publisher;
+}
+
+/** The parse handler of a task that declares no scanner module: its documents only. */
+export function makeParseHandler(
+  opts: ParseHandlerOptions,
+): (event: S3Event, context?: Context) => Promise<{ published: number }> {
+  const parser = {
+    name: opts.task,
+    parserVersion: opts.parserVersion,
+    parse: opts.parse,
+    docTypes: opts.docTypes,
+  };
+  const handler = makeScannerParseHandler(parser, {
+    publisher: opts.publisher,
+    budgetBytes: opts.budgetBytes,
+  });
+  return async (event, context) => ({
+    published: (await handler(event, context)).reduce((n, o) => n + o.messages, 0),
+  });
 }
 
 /** The scan handler of a Lambda scanner: its module's request schema and scan function. */
