@@ -8,7 +8,7 @@ import {
   type ProjectDeps,
 } from "@sec-an/contracts";
 import { discoverProjects, repoRoot } from "@sec-an/contracts/registry";
-import { deployTimeReads, markDeployTime } from "../src/commands/plan";
+import { deployTimeReads, markDeployTime, registeredDeps } from "../src/commands/plan";
 import { main } from "../src/main";
 
 function capture() {
@@ -81,7 +81,7 @@ describe("sec-an plan", () => {
 
   it("keeps the diagram in docs/ up to date", () => {
     const doc = readFileSync(join(__dirname, "../../../docs/deployment-order.md"), "utf8");
-    expect(doc).toContain(dependencyMermaid());
+    expect(doc).toContain(dependencyMermaid(registeredDeps()));
   });
 
   const a = { path: "/a", producer: "shared-code", type: "String", description: "a" } as const;
