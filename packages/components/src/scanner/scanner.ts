@@ -2,7 +2,6 @@ import * as pulumi from "@pulumi/pulumi";
 import {
   checkScannerModule,
   scannerIndexes,
-  type ProjectName,
   type SavedObjectDecl,
   type ScannerModule,
 } from "@sec-an/contracts";
@@ -99,7 +98,7 @@ export class Scanner extends pulumi.ComponentResource {
     const common = {
       ...rest,
       task: m.name,
-      project: (project ?? m.name) as ProjectName,
+      project: project ?? m.name,
       parseEntry: m.parseEntry,
       parseStatements,
     };
