@@ -93,8 +93,6 @@ export function scannerVars(o: ScannerOptions): { vars: TemplateVars; variant: s
         `    image: config.image ?? missing("image", "the URI of the pushed image, with a tag or digest"),`,
         "    cpu: config.cpu,",
         "    memory: config.memory,",
-        "    // `sec-an local` runs this source as the container.",
-        '    entry: path.join(__dirname, "container", "main.ts"),',
         "  },",
         "},",
         ...subscription,
@@ -219,7 +217,6 @@ export function scannerVars(o: ScannerOptions): { vars: TemplateVars; variant: s
         "renderSavedObjects",
         "type ScannerModule",
       ].join(", "),
-      programImports: o.container ? 'import * as path from "node:path";\n' : "",
       contractsImports: ["resourcePrefix", ...(initiator ? [] : ["CascadeTopics"])].join(", "),
       componentsImports: [
         "readStackConfig",

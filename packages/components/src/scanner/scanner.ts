@@ -8,7 +8,7 @@ import {
 import { ElasticIndex } from "../analytics/elastic-index";
 import { KibanaSavedObject, adminFunction } from "../analytics/kibana-saved-object";
 import { ssmParam, ssmReadStatement, type PolicyStatement } from "../core";
-import { EcsTask, type EcsTaskArgs } from "../task/ecsTask";
+import { EcsTask, type EcsProvider, type EcsTaskArgs } from "../task/ecsTask";
 import type { TaskCommonArgs } from "../task/core";
 import { Task, type TaskArgs } from "../task/task";
 
@@ -39,6 +39,10 @@ export interface ScannerArgs extends Common, LambdaOnly, ContainerOnly {
   /** Former names of view children (indices and saved objects) by their current name, kept as aliases. */
   readonly viewsFormerNames?: Readonly<Record<string, string>>;
 }
+
+/** Providers without an entry run the module's container source locally (`sec-an local`). */
+const withEntry = (providers: Record<string, EcsProvider>, entry: string | undefined) =>
+  Object.fromEntries(Object.entries(providers).map(([k, p]) => [k, { ...p, entry: p.entry ?? entry }]));
 
 const pascal = (s: string) => s.replace(/(^|[-_])([a-z0-9])/g, (_m, _d, c: string) => c.toUpperCase());
 
@@ -105,7 +109,11 @@ export class Scanner extends pulumi.ComponentResource {
     this.task =
       m.scan.kind === "lambda"
         ? new Task(name, { ...common, scanEntry: m.scan.entry }, { ...taskOptions, parent: this })
-        : new EcsTask(name, { ...common, providers: rest.providers! }, { ...taskOptions, parent: this });
+        : new EcsTask(
+            name,
+            { ...common, providers: withEntry(rest.providers!, m.scan.entry) },
+            { ...taskOptions, parent: this },
+          );
 
     if (views ?? true) {
       this.views = new ScannerViews(

@@ -154,7 +154,7 @@ describe("Scanner arguments", () => {
   });
 
   it("a container scanner needs providers and becomes an EcsTask", async () => {
-    const container = { ...probe, scan: { kind: "container" as const } };
+    const container = { ...probe, scan: { kind: "container" as const, entry: fixture("scan.ts") } };
     expect(() => new Scanner("c", { ...common, module: container })).toThrow(/give its providers/);
     new Scanner("c", {
       ...common,
@@ -170,6 +170,9 @@ describe("Scanner arguments", () => {
     });
     await settle();
     expect(resourcesOfType("sec-an:task:EcsTask").map((r) => r.name)).toEqual(["c"]);
+    // The module's container source is what the local run starts for the provider.
+    const [td] = resourcesOfType("aws:ecs/taskDefinition:TaskDefinition");
+    expect(td.inputs.tags["sec-an:entry"]).toMatch(/packages\/components\/test\/task\/fixtures\/scan\.ts$/);
     expect(resourcesOfType("sec-an:analytics:ElasticIndex")).toEqual([]);
   }, 120_000);
 });
