@@ -19,7 +19,7 @@ export function rawResult(
       task: "nmap",
       scanStartTime: "2026-11-23T10:00:00.000Z",
       scanEndTime: "2026-11-23T10:05:00.000Z",
-      request: { target: "198.51.100.7", requestedAt: "2026-11-23T09:59:00.000Z" },
+      request: { target: "127.0.0.7", requestedAt: "2026-11-23T09:59:00.000Z" },
       ...metadata,
     },
   };

@@ -104,6 +104,29 @@ describe("nmap parser on a real loopback scan (HTTP + TLS)", () => {
   });
 });
 
+describe("a scan requested by host name", () => {
+  // The entrypoint resolves names and runs nmap with -n, so the report has no `user` host name.
+  const withName = (target: string) =>
+    parseDocs(
+      rawResult(fixture("loopback-http-tls.xml"), {
+        request: { target, requestedAt: "2026-11-23T09:59:00.000Z" },
+      }),
+    ).byHost.get("127.0.0.1")!.data[0].host_names;
+
+  it("keeps the requested name as the user host name, beside nmap's own", () => {
+    expect(withName("localhost")).toEqual([
+      { host_name: "localhost", host_name_type: "user" },
+      { host_name: "localhost", host_name_type: "PTR" },
+    ]);
+  });
+
+  it("adds nothing for an address request or a value that is not a valid host name", () => {
+    const ptrOnly = [{ host_name: "localhost", host_name_type: "PTR" }];
+    expect(withName("127.0.0.1")).toEqual(ptrOnly);
+    expect(withName("127.0.0.1-3")).toEqual(ptrOnly);
+  });
+});
+
 describe("vulners, both formats", () => {
   const { byHost } = parseDocs(rawResult(fixture("vulners-formats.xml")));
   const host = byHost.get("198.51.100.7")!;

@@ -1,4 +1,10 @@
-import { NmapDocType, type ParseTools, type RawResult, type ResultsContextApi } from "@sec-an/contracts";
+import {
+  NmapDocType,
+  validateTarget,
+  type ParseTools,
+  type RawResult,
+  type ResultsContextApi,
+} from "@sec-an/contracts";
 import {
   httpServerHeader,
   oldestProtocol,
@@ -254,6 +260,24 @@ export interface ParsedNmapRun extends NmapRun {
 }
 
 /**
+ * The host name the scan was asked for, if any. The entrypoint resolves names itself and runs nmap with
+ * `-n` on the addresses, so nmap's report no longer carries the name as a `user` host name.
+ */
+function requestedHostName(raw: RawResult): string | undefined {
+  const target = (raw.metadata.request as { target?: unknown } | undefined)?.target;
+  try {
+    return validateTarget(target).type === "hostname" ? (target as string) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function withRequestedName(host: NmapHost, name: string | undefined): NmapHost {
+  if (!name || host.hostnames.some((h) => h.type === "user")) return host;
+  return { ...host, hostnames: [{ name, type: "user" }, ...host.hostnames] };
+}
+
+/**
  * Parse one raw nmap result into document collections (the task's ParseFn). Each host is staged and cut
  * to the document limit on its own, so one hostile host (a multi-MB banner) is truncated, or at worst
  * reported in `failedHosts`, and never costs the other hosts their documents.
@@ -261,11 +285,12 @@ export interface ParsedNmapRun extends NmapRun {
 export function parseNmapResult(raw: RawResult, tools: ParseTools): ParsedNmapRun {
   const run = readNmapXml(raw.body);
   const scanEnd = scanEndOf(run, raw);
+  const requested = requestedHostName(raw);
   const failedHosts: HostFailure[] = [];
   for (const host of run.hosts) {
     const stage = new HostStage(parentKeyOf(host));
     try {
-      postHost(stage, host, scanEnd);
+      postHost(stage, withRequestedName(host, requested), scanEnd);
     } catch (e) {
       failedHosts.push({ address: host.address, reason: (e as Error).message });
       continue;
