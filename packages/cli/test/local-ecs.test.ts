@@ -3,7 +3,7 @@ import { Env } from "@sec-an/contracts";
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
-import { LocalEcs } from "../src/local/ecs";
+import { LocalEcs, type TaskStateChange } from "../src/local/ecs";
 import { processesMentioning } from "../src/local/proc";
 import { repoRoot } from "../src/local/run";
 import type { LocalTaskDefinition } from "../src/local/topology";
@@ -56,12 +56,13 @@ async function until(check: () => boolean, ms: number): Promise<void> {
 it("stops a task that ignores SIGTERM: no nmap of ours left running, no temporary directory left", async () => {
   const tmpRoot = join(scratch, "tasks");
   const logs: string[] = [];
+  const events: TaskStateChange[] = [];
   const ecs = new LocalEcs(
     [def(relative(root, join(__dirname, "fixtures/long-scan-entry.ts")))],
     root,
     {},
     (l) => logs.push(l),
-    { tmpRoot, graceMs: 1500 },
+    { tmpRoot, graceMs: 1500, onStopped: async (e) => events.push(e) },
   );
   const out = await ecs.send(runTask("127.0.0.1"));
   expect(out.failures).toEqual([]);
@@ -81,6 +82,13 @@ it("stops a task that ignores SIGTERM: no nmap of ours left running, no temporar
   expect(existsSync(dir)).toBe(false);
   expect(ecs.running()).toBe(0);
   expect(existsSync(tmpRoot) ? readdirSync(tmpRoot) : []).toEqual([]);
+  // Stopped by us, as an operator's StopTask would be: the stop rule still hears of it.
+  expect(events.map((e) => e.detail.stopCode)).toEqual(["UserInitiated"]);
+  expect(events[0].detail.containers[0]).toMatchObject({
+    name: "nmap",
+    exitCode: 137,
+    reason: "killed by SIGKILL",
+  });
 });
 
 it("stops what a task started when the task dies on its own, and removes its temporary directory", async () => {
@@ -92,12 +100,28 @@ it("stops what a task started when the task dies on its own, and removes its tem
     () => undefined,
     { tmpRoot },
   );
+  const events: TaskStateChange[] = [];
+  ecs.onTaskStopped(async (e) => events.push(e));
   await ecs.send(runTask("127.0.0.1"));
   await until(() => processesMentioning(tmpRoot).some((p) => /nmap -sT/.test(p)), 20_000);
   await until(() => ecs.running() === 0, 20_000);
   expect(ecs.runs[0].exitCode).toBe(3);
   expect(processesMentioning(tmpRoot)).toEqual([]);
   expect(readdirSync(tmpRoot)).toEqual([]);
+  // One STOPPED event, delivered before the task stops counting as running.
+  expect(events).toHaveLength(1);
+  expect(events[0].detail).toMatchObject({
+    lastStatus: "STOPPED",
+    stopCode: "EssentialContainerExited",
+    taskArn: ecs.runs[0].taskArn,
+    taskDefinitionArn: "arn:aws:ecs:local:000000000000:task-definition/nmap:1",
+    containers: [{ name: "nmap", exitCode: 3 }],
+    overrides: {
+      containerOverrides: [
+        { name: "nmap", environment: expect.arrayContaining([{ name: Env.scanRequestId, value: "scan-1" }]) },
+      ],
+    },
+  });
 });
 
 it("refuses a non-loopback target at RunTask, starting nothing", async () => {

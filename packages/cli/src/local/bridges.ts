@@ -9,13 +9,16 @@ import { ScanCommand, type AttributeValue } from "@aws-sdk/client-dynamodb";
 import { sendRecordToDlq } from "@sec-an/runtime";
 import type { LocalClients } from "./provision";
 import type { LocalInvoker } from "./invoker";
+import type { LocalEventRule } from "./topology";
 
 /**
  * What the emulators lack, bridged in this one file:
  * - Lambda event-source mappings (SQS → function): `SqsPoller`;
  * - S3 event notifications (fauxqs delivers none): `S3NotificationBridge` lists buckets and invokes;
  * - DynamoDB streams (dynalite has none): `StreamBridge` scans tables and emits the differences as
- *   NEW_AND_OLD_IMAGES stream records.
+ *   NEW_AND_OLD_IMAGES stream records;
+ * - EventBridge rules on events (no emulator has them): `eventBus` matches an event against each rule's
+ *   pattern and invokes the rule's targets.
  * Each loop is bounded by `stop()` and by the run's deadline.
  */
 export interface Loop {
@@ -302,4 +305,89 @@ export function streamBridge(
     1000,
   );
   return l;
+}
+
+type Json = string | number | boolean | null | Json[] | { [k: string]: Json };
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** One value of an event against one matcher of a pattern's list; `present` is false for a missing field. */
+function matchOne(matcher: unknown, value: unknown, present: boolean): boolean {
+  if (!isRecord(matcher)) return present && matcher === value;
+  const ops = Object.keys(matcher);
+  if (ops.length !== 1)
+    throw new Error(`event pattern matcher ${JSON.stringify(matcher)} must have one operator`);
+  const [op] = ops;
+  const arg = matcher[op];
+  if (op === "exists") return arg === present;
+  if (!present) return false;
+  switch (op) {
+    case "prefix":
+      return typeof value === "string" && typeof arg === "string" && value.startsWith(arg);
+    case "suffix":
+      return typeof value === "string" && typeof arg === "string" && value.endsWith(arg);
+    case "anything-but":
+      if (Array.isArray(arg)) return !arg.includes(value as Json);
+      if (isRecord(arg)) return !matchOne(arg, value, present);
+      return value !== arg;
+    default:
+      // Better to refuse a rule than to silently never (or always) deliver to it.
+      throw new Error(`event pattern operator ${JSON.stringify(op)} is not supported locally`);
+  }
+}
+
+/**
+ * EventBridge's pattern match, for the operators the platform's rules use: exact values, lists (any of),
+ * nested objects, `prefix`, `suffix`, `anything-but` and `exists`. A field the event holds as an array
+ * matches when any element does; a field the event lacks matches only `{ exists: false }`.
+ */
+export function matchesEventPattern(pattern: Record<string, unknown>, event: unknown): boolean {
+  return Object.entries(pattern).every(([key, want]) => {
+    const present = isRecord(event) && key in event;
+    const value = present ? (event as Record<string, unknown>)[key] : undefined;
+    if (isRecord(want)) return matchesEventPattern(want, isRecord(value) ? value : {});
+    if (!Array.isArray(want))
+      throw new Error(`event pattern field ${JSON.stringify(key)} must be a list or an object`);
+    const values = Array.isArray(value) ? value : [value];
+    return want.some((m) => values.some((v) => matchOne(m, v, present)));
+  });
+}
+
+export interface EventDelivery {
+  rule: string;
+  target: string;
+  ok: boolean;
+  error?: string;
+}
+
+/**
+ * EventBridge's default bus: `put(event)` invokes every target of every rule whose pattern matches, as
+ * an asynchronous invocation (tried three times: Lambda's two retries). Resolves once each delivery has
+ * succeeded or given up; failures are logged and returned, never thrown.
+ */
+export function eventBus(
+  rules: readonly LocalEventRule[],
+  invoker: LocalInvoker,
+  log: (line: string) => void = (l) => process.stderr.write(`${l}\n`),
+): (event: unknown) => Promise<EventDelivery[]> {
+  return async (event) => {
+    const out: EventDelivery[] = [];
+    for (const rule of rules) {
+      let matched: boolean;
+      try {
+        matched = matchesEventPattern(rule.pattern, event);
+      } catch (e) {
+        log(`[local] event rule ${rule.name}: ${(e as Error).message}`);
+        continue;
+      }
+      if (!matched) continue;
+      for (const target of rule.targetMockArns) {
+        let r = await invoker.invoke(target, event);
+        for (let i = 0; i < 2 && !r.ok; i++) r = await invoker.invoke(target, event);
+        if (!r.ok) log(`[local] event rule ${rule.name} → ${target}: ${r.error?.message}`);
+        out.push({ rule: rule.name, target, ok: r.ok, ...(r.error ? { error: r.error.message } : {}) });
+      }
+    }
+    return out;
+  };
 }

@@ -71,6 +71,13 @@ export interface LocalSchedule {
   expression: string;
   targetMockArn: string;
 }
+/** An EventBridge rule on events (not a schedule), with the functions it targets. */
+export interface LocalEventRule {
+  name: string;
+  /** The rule's event pattern, parsed. */
+  pattern: Record<string, unknown>;
+  targetMockArns: string[];
+}
 export interface LocalTaskDefinition {
   family: string;
   mockArn: string;
@@ -89,6 +96,7 @@ export interface LocalTopology {
   eventSources: LocalEventSource[];
   tables: LocalTable[];
   schedules: LocalSchedule[];
+  eventRules: LocalEventRule[];
   taskDefinitions: LocalTaskDefinition[];
   /** SSM parameters the programs publish: full name → (mock) value. */
   parameters: Record<string, string>;
@@ -105,6 +113,7 @@ export function emptyTopology(): LocalTopology {
     eventSources: [],
     tables: [],
     schedules: [],
+    eventRules: [],
     taskDefinitions: [],
     parameters: {},
   };
@@ -119,7 +128,7 @@ export function readTopology(
   into: LocalTopology = emptyTopology(),
 ): LocalTopology {
   // Event rules and their targets are separate resources: join them after the pass.
-  const rules = new Map<string, string>();
+  const rules = new Map<string, { schedule?: string; pattern?: Record<string, unknown> }>();
   const targets: { rule: string; arn: string }[] = [];
   for (const r of records) {
     const s = r.state;
@@ -202,10 +211,14 @@ export function readTopology(
         });
         break;
       case "aws:cloudwatch/eventRule:EventRule":
-        if (s.scheduleExpression) rules.set(s.name ?? r.name, s.scheduleExpression);
+        rules.set(s.name ?? r.name, {
+          schedule: str(s.scheduleExpression),
+          pattern: s.eventPattern ? json(s.eventPattern) : undefined,
+        });
         break;
       case "aws:cloudwatch/eventTarget:EventTarget":
-        targets.push({ rule: s.rule, arn: s.arn });
+        // The target's own `arn` input; the mock answers every resource with an `arn` of its own.
+        targets.push({ rule: s.rule, arn: r.inputs.arn ?? s.arn });
         break;
       case "aws:scheduler/schedule:Schedule":
         into.schedules.push({
@@ -234,9 +247,20 @@ export function readTopology(
         break;
     }
   }
+  const patterned = new Map<string, LocalEventRule>();
   for (const t of targets) {
-    const expression = rules.get(t.rule);
-    if (expression) into.schedules.push({ name: t.rule, expression, targetMockArn: t.arn });
+    const rule = rules.get(t.rule);
+    if (rule?.schedule)
+      into.schedules.push({ name: t.rule, expression: rule.schedule, targetMockArn: t.arn });
+    if (rule?.pattern) {
+      let local = patterned.get(t.rule);
+      if (!local) {
+        local = { name: t.rule, pattern: rule.pattern, targetMockArns: [] };
+        patterned.set(t.rule, local);
+        into.eventRules.push(local);
+      }
+      local.targetMockArns.push(t.arn);
+    }
   }
   return into;
 }
