@@ -93,13 +93,16 @@ export async function run(
   try {
     const written = await newScanner(root, args, commands);
     const name = args[1];
+    const next = [
+      ["npm install", "link the new workspace package"],
+      [`npm test -- projects/${name}`, "its own tests"],
+      ["npx sec-an plan", "where it deploys in the order"],
+      [`npm start -- --scanners nmap,${name}`, "run it locally"],
+    ];
+    const width = Math.max(...next.map(([c]) => c.length)) + 2;
     io.stdout.write(
-      `created projects/${name} and stacks/${name}:\n${written.map((f) => `  ${f}`).join("\n")}\n\n` +
-        `next:\n` +
-        `  npm install                                 # link the new workspace package\n` +
-        `  npm test -- projects/${name}               # its own tests\n` +
-        `  npx sec-an plan                             # where it deploys in the order\n` +
-        `  npm start -- --scanners nmap,${name}        # run it locally\n` +
+      `created projects/${name} and stacks/${name}:\n${written.map((f) => `  ${f}`).join("\n")}\n\nnext:\n` +
+        next.map(([c, why]) => `  ${c.padEnd(width)}# ${why}\n`).join("") +
         `then write your scan in projects/${name}/src/scan.ts and your parser in src/parse.ts.\n`,
     );
     return 0;
