@@ -21,8 +21,8 @@ describe("canonical JSON and key hashes", () => {
     expect(canonicalJson({ b: 1, a: { d: [1, { z: 1, y: 2 }], c: "x" } })).toBe(
       '{"a":{"c":"x","d":[1,{"y":2,"z":1}]},"b":1}',
     );
-    expect(keyHash({ address: "10.0.0.1", address_type: "ipv4" })).toBe(
-      keyHash({ address_type: "ipv4", address: "10.0.0.1" }),
+    expect(keyHash({ address: "127.0.0.1", address_type: "ipv4" })).toBe(
+      keyHash({ address_type: "ipv4", address: "127.0.0.1" }),
     );
   });
   it("is the sha256 of the canonical text", () => {
@@ -104,8 +104,8 @@ describe("validation", () => {
   it("accepts a good request and extra fields (forward compatible)", () => {
     const r = parseJson(
       ScanRequest,
-      JSON.stringify({ target: "10.0.0.1", requestedAt: "2026-01-01T00:00:00Z", newFlag: true }),
+      JSON.stringify({ target: "127.0.0.1", requestedAt: "2026-01-01T00:00:00Z", newFlag: true }),
     );
-    expect(r.target).toBe("10.0.0.1");
+    expect(r.target).toBe("127.0.0.1");
   });
 });

@@ -4,11 +4,11 @@ import { cutReason, headerSafe, logger, parseRecordBody, recordAttributes, sqsBa
 logger.setLogLevel("SILENT");
 import { fakeRecord, lambdaContext, sqsEvent } from "./helpers";
 
-const good = JSON.stringify({ target: "10.0.0.1", requestedAt: "2026-11-23T10:00:00Z" });
+const good = JSON.stringify({ target: "127.0.0.1", requestedAt: "2026-11-23T10:00:00Z" });
 
 describe("parseRecordBody", () => {
   it("parses and validates a raw body", () => {
-    expect(parseRecordBody(ScanRequest, fakeRecord(good)).target).toBe("10.0.0.1");
+    expect(parseRecordBody(ScanRequest, fakeRecord(good)).target).toBe("127.0.0.1");
   });
 
   it("unwraps an SNS envelope", () => {
@@ -57,7 +57,7 @@ describe("sqsBatchHandler", () => {
     ];
     const res = await handler(sqsEvent(records), lambdaContext());
     expect(res.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual(["bad-1", "bad-2"]);
-    expect(seen).toEqual(["10.0.0.1", "10.0.0.1"]);
+    expect(seen).toEqual(["127.0.0.1", "127.0.0.1"]);
   });
 
   it("reports every record when all fail, without throwing", async () => {

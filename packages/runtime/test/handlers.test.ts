@@ -47,7 +47,7 @@ async function readObject(bucket: string, key: string) {
 describe("forwardExceptionsToDlq → dead-letter recorder (fauxqs)", () => {
   it("sends the failed event to the DLQ, rethrows, and the recorder stores it with size-safe metadata", async () => {
     const dlq = await createQueue(c.sqs, "dlq");
-    const event = { Records: [{ eventName: "INSERT", dynamodb: { Keys: { Address: { S: "10.0.0.1" } } } }] };
+    const event = { Records: [{ eventName: "INSERT", dynamodb: { Keys: { Address: { S: "127.0.0.1" } } } }] };
     const failing = forwardExceptionsToDlq(
       async () => {
         throw new Error("sync failed: ✓ " + "deep frame\n".repeat(500));

@@ -24,7 +24,7 @@ describe("raw results store (fauxqs S3)", () => {
   });
 
   it("round-trips body, timing and the request as metadata", async () => {
-    const request = { target: "10.0.0.1", requestedAt: "2026-11-23T09:59:00Z", note: "ünïcode ✓" };
+    const request = { target: "127.0.0.1", requestedAt: "2026-11-23T09:59:00Z", note: "ünïcode ✓" };
     const key = await putRawResult({
       bucket,
       task: "nmap",

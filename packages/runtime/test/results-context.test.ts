@@ -21,7 +21,7 @@ const lineage = { scanId: "scan-1", task: "nmap", rawKey: "nmap/2026/11/23/scan-
 function ctx(publisher: Publisher = new CollectingPublisher(), budgetBytes?: number) {
   return new ResultsContext({
     task: "nmap",
-    parentKey: { address: "10.0.0.1", address_type: "ipv4" },
+    parentKey: { address: "127.0.0.1", address_type: "ipv4" },
     scanId: "scan-1",
     scanStartTime: start,
     scanEndTime: end,
@@ -45,10 +45,10 @@ describe("ResultsContext", () => {
     expect(ports).toHaveLength(1);
     // key order of the merged fields must not matter: canonical JSON
     expect(ports[0].nonTemporalKey).toBe(
-      keyHash({ protocol: "tcp", port: 22, address_type: "ipv4", address: "10.0.0.1" }),
+      keyHash({ protocol: "tcp", port: 22, address_type: "ipv4", address: "127.0.0.1" }),
     );
     expect(ports[0].data).toEqual({
-      address: "10.0.0.1",
+      address: "127.0.0.1",
       address_type: "ipv4",
       port: 22,
       protocol: "tcp",
@@ -56,9 +56,9 @@ describe("ResultsContext", () => {
       scripts: { banner: "OpenSSH" },
     });
     expect(m.message.docs.host[0].nonTemporalKey).toBe(
-      keyHash({ address: "10.0.0.1", address_type: "ipv4" }),
+      keyHash({ address: "127.0.0.1", address_type: "ipv4" }),
     );
-    expect(m.message.parentKey).toBe(keyHash({ address_type: "ipv4", address: "10.0.0.1" }));
+    expect(m.message.parentKey).toBe(keyHash({ address_type: "ipv4", address: "127.0.0.1" }));
     expect(m.message.temporalKey).toBe(keyHash({ scanEndTime: end }));
     expect(m.message.part).toBeUndefined();
     expect(m.attributes).toEqual({
@@ -177,7 +177,7 @@ describe("parse tools", () => {
     task: "nmap",
     scanStartTime: start,
     scanEndTime: end,
-    request: { target: "10.0.0.0/30", lineage: { rootScanId: "root-1", parentScanId: "scan-0", depth: 2 } },
+    request: { target: "127.0.0.0/30", lineage: { rootScanId: "root-1", parentScanId: "scan-0", depth: 2 } },
   };
 
   it("carries the request's lineage and reuses one context per parent key", async () => {
@@ -189,9 +189,9 @@ describe("parse tools", () => {
       parserVersion: "2",
       publisher: pub,
     });
-    tools.results({ address: "10.0.0.1" }).postResults("host", { up: true });
-    tools.results({ address: "10.0.0.1" }).postResults("host", { up: false });
-    tools.results({ address: "10.0.0.2" }).postResults("host", { up: true });
+    tools.results({ address: "127.0.0.1" }).postResults("host", { up: true });
+    tools.results({ address: "127.0.0.1" }).postResults("host", { up: false });
+    tools.results({ address: "127.0.0.2" }).postResults("host", { up: true });
     const sent = await tools.publishAll();
     expect(sent).toHaveLength(2);
     expect(pub.messages).toEqual(sent);
@@ -297,7 +297,7 @@ describe("owned doc types and the parse run", () => {
       parsedAt: new Date("2026-11-23T10:06:00Z"),
       budgetBytes: 4096,
     });
-    const c = tools.results({ address: "10.0.0.1" });
+    const c = tools.results({ address: "127.0.0.1" });
     for (let port = 1; port <= 40; port++) {
       c.pushContext({ port });
       c.postResults("ports", { service: "x".repeat(40) });
@@ -313,7 +313,7 @@ describe("owned doc types and the parse run", () => {
 
   it("publishes an empty collection for a parent with no documents, so its old ones are cleared", () => {
     const tools = createParseTools({ task: "nmap", metadata, rawKey: lineage.rawKey, parserVersion: "1" });
-    tools.results({ address: "10.0.0.2" });
+    tools.results({ address: "127.0.0.2" });
     const [m] = tools.messages();
     expect(m.message.docs).toEqual({});
     expect(m.message.docTypes).toContain("ports");

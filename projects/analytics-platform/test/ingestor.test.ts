@@ -61,19 +61,19 @@ describe("ingestor", () => {
   it("writes snapshot and history with the collection fields, in one bulk request per batch for documents", async () => {
     const before = os.double?.requests.filter((r) => r.path === "/_bulk").length ?? 0;
     const records = [
-      sqsRecord(portsCollection(task, "10.0.0.1", [22, 80], "2026-01-01T00:00:00Z")),
+      sqsRecord(portsCollection(task, "127.0.0.1", [22, 80], "2026-01-01T00:00:00Z")),
       // SNS envelope (subscription without raw delivery) is unwrapped.
       sqsRecord({
         Type: "Notification",
-        Message: JSON.stringify(portsCollection(task, "10.0.0.2", [443], "2026-01-01T00:00:00Z")),
+        Message: JSON.stringify(portsCollection(task, "127.0.0.2", [443], "2026-01-01T00:00:00Z")),
       }),
     ];
     await expect(ingestBatch(records, deps())).resolves.toEqual({ batchItemFailures: [] });
     // Markers before and after the documents: three bulk requests however many records.
     if (os.double) expect(os.double.requests.filter((r) => r.path === "/_bulk").length - before).toBe(3);
-    const snap = await docs(readAlias(`${task}_ports_snapshot`), "10.0.0.1");
+    const snap = await docs(readAlias(`${task}_ports_snapshot`), "127.0.0.1");
     expect(snap.map((d) => d.source.port)).toEqual([22, 80]);
-    const c = portsCollection(task, "10.0.0.1", [22, 80], "2026-01-01T00:00:00Z");
+    const c = portsCollection(task, "127.0.0.1", [22, 80], "2026-01-01T00:00:00Z");
     expect(snap[0].id).toBe(c.docs.ports[0].nonTemporalKey);
     expect(snap[0].source).toMatchObject({
       [DocFields.parentKey]: c.parentKey,
@@ -83,12 +83,12 @@ describe("ingestor", () => {
       [DocFields.task]: task,
       [DocFields.rawKey]: `${task}/raw.xml`,
     });
-    const hist = await docs(readAlias(`${task}_ports_history`), "10.0.0.1");
+    const hist = await docs(readAlias(`${task}_ports_history`), "127.0.0.1");
     expect(hist.map((d) => d.id)).toEqual(c.docs.ports.map((d) => `${d.nonTemporalKey}@${c.temporalKey}`));
   });
 
   it("removes stale children only from older scans; late old scans and split parts never delete or overwrite fresh documents", async () => {
-    const host = "10.0.1.1";
+    const host = "127.0.1.1";
     const snap = readAlias(`${task}_ports_snapshot`);
     await ingestBatch(
       [sqsRecord(portsCollection(task, host, [22, 80, 8080], "2026-02-01T00:00:00Z"))],
@@ -124,7 +124,7 @@ describe("ingestor", () => {
   });
 
   it("honours history: false", async () => {
-    const c = portsCollection(task, "10.0.2.1", [1], "2026-03-01T00:00:00Z", { history: false });
+    const c = portsCollection(task, "127.0.2.1", [1], "2026-03-01T00:00:00Z", { history: false });
     c.docs = { hosts: [{ nonTemporalKey: keyHash({ h: 1 }), data: { name: "a" } }] };
     await expect(ingestBatch([sqsRecord(c)], deps())).resolves.toEqual({ batchItemFailures: [] });
     expect(await docs(readAlias(`${task}_hosts_snapshot`))).toHaveLength(1);
@@ -143,11 +143,11 @@ describe("ingestor", () => {
   });
 
   it("sends bad input to the DLQ with its reason and never fails its siblings", async () => {
-    const good = sqsRecord(portsCollection(task, "10.0.3.1", [25], "2026-04-01T00:00:00Z"));
+    const good = sqsRecord(portsCollection(task, "127.0.3.1", [25], "2026-04-01T00:00:00Z"));
     const notJson = sqsRecord("{not json");
     const invalid = sqsRecord({ kind: "collection", task });
-    const unknown = sqsRecord(portsCollection("nosuchtask", "10.0.3.2", [1], "2026-04-01T00:00:00Z"));
-    const big = portsCollection(task, "10.0.3.3", [1], "2026-04-01T00:00:00Z");
+    const unknown = sqsRecord(portsCollection("nosuchtask", "127.0.3.2", [1], "2026-04-01T00:00:00Z"));
+    const big = portsCollection(task, "127.0.3.3", [1], "2026-04-01T00:00:00Z");
     big.docs.ports[0].data.blob = "x".repeat(210 * 1024);
     const oversize = sqsRecord(big);
     const badDate = sqsRecord(
@@ -156,7 +156,7 @@ describe("ingestor", () => {
     );
     const res = await ingestBatch([good, notJson, invalid, unknown, oversize, badDate], deps());
     expect(res).toEqual({ batchItemFailures: [] });
-    expect((await docs(readAlias(`${task}_ports_snapshot`), "10.0.3.1")).map((d) => d.source.port)).toEqual([
+    expect((await docs(readAlias(`${task}_ports_snapshot`), "127.0.3.1")).map((d) => d.source.port)).toEqual([
       25,
     ]);
     const dead = [...(await drainDlq()), ...(await drainDlq())];
@@ -189,10 +189,10 @@ describe("ingestor", () => {
 
   it("retries throttling with back-off, and reports the batch's records for retry when OpenSearch stays down", async () => {
     if (!os.double) return; // fault injection needs the double
-    const a = sqsRecord(portsCollection(task, "10.0.4.1", [1], "2026-05-01T00:00:00Z"));
+    const a = sqsRecord(portsCollection(task, "127.0.4.1", [1], "2026-05-01T00:00:00Z"));
     os.double.failNext(/^\/_bulk$/, 429, 2);
     await expect(ingestBatch([a], deps())).resolves.toEqual({ batchItemFailures: [] });
-    const b = sqsRecord(portsCollection(task, "10.0.4.2", [1], "2026-05-01T00:00:00Z"));
+    const b = sqsRecord(portsCollection(task, "127.0.4.2", [1], "2026-05-01T00:00:00Z"));
     const bad = sqsRecord("nope");
     os.double.failNext(/^\/_bulk$/, 503, 3);
     const res = await ingestBatch([b, bad], deps());
@@ -206,26 +206,26 @@ describe("ingestor", () => {
 
   it("retries only the bulk items OpenSearch rejected for load, and fails only their records when that persists", async () => {
     if (!os.double) return;
-    const a = sqsRecord(portsCollection(task, "10.0.5.1", [1, 2], "2026-06-01T00:00:00Z"));
-    const b = sqsRecord(portsCollection(task, "10.0.5.2", [3], "2026-06-01T00:00:00Z"));
+    const a = sqsRecord(portsCollection(task, "127.0.5.1", [1, 2], "2026-06-01T00:00:00Z"));
+    const b = sqsRecord(portsCollection(task, "127.0.5.2", [3], "2026-06-01T00:00:00Z"));
     const before = os.double.requests.filter((r) => r.path === "/_bulk").length;
     os.double.rejectNextBulkItems(0); // the markers
     os.double.rejectNextBulkItems(2); // a's first port, history and snapshot
     await expect(ingestBatch([a, b], deps())).resolves.toEqual({ batchItemFailures: [] });
     // markers, documents, the rejected items again, markers re-checked
     expect(os.double.requests.filter((r) => r.path === "/_bulk").length - before).toBe(4);
-    expect((await docs(readAlias(`${task}_ports_snapshot`), "10.0.5.1")).map((d) => d.source.port)).toEqual([
+    expect((await docs(readAlias(`${task}_ports_snapshot`), "127.0.5.1")).map((d) => d.source.port)).toEqual([
       1, 2,
     ]);
     // Rejected on every attempt (3): only the record owning those items is retried by SQS.
-    const c = sqsRecord(portsCollection(task, "10.0.5.3", [4], "2026-06-01T00:00:00Z"));
-    const e = sqsRecord(portsCollection(task, "10.0.5.4", [5], "2026-06-01T00:00:00Z"));
+    const c = sqsRecord(portsCollection(task, "127.0.5.3", [4], "2026-06-01T00:00:00Z"));
+    const e = sqsRecord(portsCollection(task, "127.0.5.4", [5], "2026-06-01T00:00:00Z"));
     os.double.rejectNextBulkItems(0);
     os.double.rejectNextBulkItems(2, 3); // c's two items, on each of the 3 attempts
     await expect(ingestBatch([c, e], deps())).resolves.toEqual({
       batchItemFailures: [{ itemIdentifier: c.messageId }],
     });
-    expect((await docs(readAlias(`${task}_ports_snapshot`), "10.0.5.4")).map((d) => d.source.port)).toEqual([
+    expect((await docs(readAlias(`${task}_ports_snapshot`), "127.0.5.4")).map((d) => d.source.port)).toEqual([
       5,
     ]);
   });

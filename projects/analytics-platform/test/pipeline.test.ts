@@ -105,8 +105,8 @@ describe("re-ingestion through the ingestor", () => {
           endTime: new Date(end),
         },
       });
-    await put("a", "2026-01-01T00:00:00Z", { "10.9.0.1": [22, 80, 443] });
-    await put("b", "2026-01-02T00:00:00Z", { "10.9.0.1": [22, 443] }); // port 80 closed since
+    await put("a", "2026-01-01T00:00:00Z", { "127.9.0.1": [22, 80, 443] });
+    await put("b", "2026-01-02T00:00:00Z", { "127.9.0.1": [22, 443] }); // port 80 closed since
     const opts = {
       bucket,
       task,

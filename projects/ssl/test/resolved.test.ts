@@ -26,10 +26,10 @@ describe("hostsForAddress against dynalite", () => {
     );
     const put = (Address: string, DnsIngestTime: number, hosts: string[]) =>
       doc.send(new PutCommand({ TableName: table, Item: { Address, DnsIngestTime, Hosts: new Set(hosts) } }));
-    await put("10.0.0.1", 1000, ["old.example.com."]);
-    await put("10.0.0.1", 3000, ["www.example.com.", "example.com."]);
-    await put("10.0.0.1", 2000, ["middle.example.com."]);
-    await put("10.0.0.2", 5000, ["other.example.com."]);
+    await put("127.0.0.1", 1000, ["old.example.com."]);
+    await put("127.0.0.1", 3000, ["www.example.com.", "example.com."]);
+    await put("127.0.0.1", 2000, ["middle.example.com."]);
+    await put("127.0.0.2", 5000, ["other.example.com."]);
   });
   afterAll(async () => {
     await raw.send(new DeleteTableCommand({ TableName: table }));
@@ -37,13 +37,13 @@ describe("hostsForAddress against dynalite", () => {
   });
 
   it("returns the Hosts of the latest ingest only", async () => {
-    expect((await hostsForAddress(doc, table, "10.0.0.1")).sort()).toEqual([
+    expect((await hostsForAddress(doc, table, "127.0.0.1")).sort()).toEqual([
       "example.com.",
       "www.example.com.",
     ]);
   });
 
   it("returns nothing for an address no DNS name resolves to", async () => {
-    expect(await hostsForAddress(doc, table, "10.9.9.9")).toEqual([]);
+    expect(await hostsForAddress(doc, table, "127.9.9.9")).toEqual([]);
   });
 });

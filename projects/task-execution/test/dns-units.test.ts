@@ -31,11 +31,11 @@ describe("record classification", () => {
         {
           Name: "\\052.Example.COM.",
           Type: "A",
-          ResourceRecords: [{ Value: "192.0.2.1" }, { Value: "192.0.2.1" }, { Value: "not-an-ip" }],
+          ResourceRecords: [{ Value: "127.0.2.1" }, { Value: "127.0.2.1" }, { Value: "not-an-ip" }],
         },
         own,
       ),
-    ).toEqual({ kind: "addresses", host: "*.example.com", addresses: ["192.0.2.1"] });
+    ).toEqual({ kind: "addresses", host: "*.example.com", addresses: ["127.0.2.1"] });
   });
   it("resolves CNAME values and foreign aliases; ignores other types", () => {
     expect(
@@ -71,7 +71,7 @@ describe("rate limiter", () => {
 
 describe("DNS resolver against a loopback server", () => {
   it("bounds CNAME chains and reports loops and missing names as unresolvable", async () => {
-    const zone: Record<string, { CNAME?: string; A?: string[] }> = { "c5.test": { A: ["192.0.2.99"] } };
+    const zone: Record<string, { CNAME?: string; A?: string[] }> = { "c5.test": { A: ["127.0.2.99"] } };
     for (let i = 0; i < 5; i++) zone[`c${i}.test`] = { CNAME: `c${i + 1}.test` };
     const dns = await startDnsServer({
       ...zone,
@@ -79,7 +79,7 @@ describe("DNS resolver against a loopback server", () => {
       "l2.test": { CNAME: "l1.test" },
     });
     try {
-      expect(await new DnsResolver({ servers: [dns.server] }).addresses("c0.test.")).toEqual(["192.0.2.99"]);
+      expect(await new DnsResolver({ servers: [dns.server] }).addresses("c0.test.")).toEqual(["127.0.2.99"]);
       await expect(
         new DnsResolver({ servers: [dns.server], maxCnameDepth: 3 }).addresses("c0.test"),
       ).rejects.toThrow(/longer than 3/);

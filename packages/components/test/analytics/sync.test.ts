@@ -48,25 +48,25 @@ const cfg: SyncConfig = {
 describe("DynamoDB → OpenSearch sync logic", () => {
   it("turns an item into a collection with hashed keys, ISO times and set diffs", () => {
     const oldItem = {
-      Address: "10.0.0.1",
+      Address: "127.0.0.1",
       Hosts: new Set(["a.example", "b.example"]),
       LastScanTime: 1_780_000_000,
     };
     const newItem = {
-      Address: "10.0.0.1",
+      Address: "127.0.0.1",
       Hosts: new Set(["b.example", "c.example"]),
       LastScanTime: 1_790_000_000,
       Count: 3,
     };
-    const c = recordToCollection(streamRecord("MODIFY", { Address: "10.0.0.1" }, newItem, oldItem), cfg)!;
+    const c = recordToCollection(streamRecord("MODIFY", { Address: "127.0.0.1" }, newItem, oldItem), cfg)!;
     expect(validate(DocumentCollection, c)).toBe(c);
-    const parent = keyHash({ Address: "10.0.0.1" });
+    const parent = keyHash({ Address: "127.0.0.1" });
     expect(c.parentKey).toBe(parent);
     expect(c.docs.data).toEqual([
       {
         nonTemporalKey: parent,
         data: {
-          Address: "10.0.0.1",
+          Address: "127.0.0.1",
           Hosts: ["b.example", "c.example"],
           Hosts_added: ["c.example"],
           Hosts_removed: ["a.example"],
@@ -82,11 +82,11 @@ describe("DynamoDB → OpenSearch sync logic", () => {
 
   it("makes a REMOVE an empty collection (its snapshot document is cleaned up) and writes history with a temporal key", () => {
     const removed = recordToCollection(
-      streamRecord("REMOVE", { Address: "10.0.0.2" }, undefined, { Address: "10.0.0.2" }),
+      streamRecord("REMOVE", { Address: "127.0.0.2" }, undefined, { Address: "127.0.0.2" }),
       cfg,
     )!;
     expect(removed.docs).toEqual({ data: [] });
-    expect(removed.parentKey).toBe(keyHash({ Address: "10.0.0.2" }));
+    expect(removed.parentKey).toBe(keyHash({ Address: "127.0.0.2" }));
     const withTemporal = recordToCollection(
       streamRecord("INSERT", { Address: "h" }, { Address: "h", PlanTime: 5 }),
       { ...cfg, diffColumn: undefined, temporalKeyField: "PlanTime" },

@@ -48,9 +48,9 @@ beforeAll(async () => {
         endTime: new Date(end),
       },
     });
-  await put("s1", "2026-01-01T10:00:00Z", { "10.0.0.1": [22, 80] });
-  await put("s2", "2026-01-02T10:00:00Z", { "10.0.0.1": [22], "10.0.0.2": [443] });
-  await put("s3", "2026-01-05T10:00:00Z", { "10.0.0.3": [25] });
+  await put("s1", "2026-01-01T10:00:00Z", { "127.0.0.1": [22, 80] });
+  await put("s2", "2026-01-02T10:00:00Z", { "127.0.0.1": [22], "127.0.0.2": [443] });
+  await put("s3", "2026-01-05T10:00:00Z", { "127.0.0.3": [25] });
   // Not a raw result at all: reported, and the others still replay.
   await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `${TASK}/2026/01/03/broken.json`, Body: "x" }));
 });
@@ -109,7 +109,7 @@ describe("reingest", () => {
     expect(second).toEqual(first);
     expect(firstMsgs).toHaveLength(4);
     expect(ids(secondMsgs)).toEqual(ids(firstMsgs));
-    // 5 history ids, 4 snapshot ids: 10.0.0.1:22 was seen by two scans and has one snapshot document.
+    // 5 history ids, 4 snapshot ids: 127.0.0.1:22 was seen by two scans and has one snapshot document.
     expect(new Set(ids(firstMsgs)).size).toBe(9);
     expect(firstMsgs.every((c) => c.lineage.parserVersion === "2")).toBe(true);
   });
