@@ -1,7 +1,10 @@
-import type { ResourceRecord } from "@sec-an/testing";
-import { eventBus, matchesEventPattern } from "../src/local/bridges";
+import { CreateQueueCommand, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { Attr } from "@sec-an/contracts";
+import { awsClientConfig, uniqueName, type ResourceRecord } from "@sec-an/testing";
+import { asyncDeadLetters, eventBus, matchesEventPattern } from "../src/local/bridges";
 import { clusterArnOf, taskArnIn, taskStoppedEvent, type TaskEnd } from "../src/local/ecs";
 import type { LocalInvoker } from "../src/local/invoker";
+import { Translation, type LocalClients } from "../src/local/provision";
 import { readTopology } from "../src/local/topology";
 
 /**
@@ -201,7 +204,7 @@ describe("eventBus", () => {
         { name: "elsewhere", pattern: { source: ["aws.ec2"] }, targetMockArns: ["never"] },
       ],
       invoker,
-      () => undefined,
+      { log: () => undefined },
     );
     const out = await put(stopped());
     expect(calls).toEqual(["flaky", "flaky", "flaky", "second"]);
@@ -212,17 +215,60 @@ describe("eventBus", () => {
     expect(await put({ source: "aws.s3" })).toEqual([]);
   });
 
-  it("gives up after three attempts and reports the failure", async () => {
+  it("gives up after three attempts, reports the failure, and parks the event in the function's DLQ", async () => {
     const logs: string[] = [];
+    let attempts = 0;
     const invoker = {
-      invoke: async () => ({ ok: false, error: new Error("handler threw"), ms: 0 }),
+      invoke: async () => (attempts++, { ok: false, error: new Error("handler threw"), ms: 0 }),
     } as unknown as LocalInvoker;
-    const out = await eventBus(
-      [{ name: "stops", pattern: stopPattern, targetMockArns: ["f"] }],
-      invoker,
-      (l) => logs.push(l),
-    )(stopped());
-    expect(out).toEqual([{ rule: "stops", target: "f", ok: false, error: "handler threw" }]);
+    const parked: [string, unknown, string][] = [];
+    const rules = [{ name: "stops", pattern: stopPattern, targetMockArns: ["f"] }];
+    const log = (l: string) => logs.push(l);
+    const event = stopped();
+    expect(await eventBus(rules, invoker, { log })(event)).toEqual([
+      { rule: "stops", target: "f", ok: false, error: "handler threw" },
+    ]);
+    expect(attempts).toBe(3);
     expect(logs.join("\n")).toMatch(/stops → f: handler threw/);
+    // With the function's dead-letter queue, the event is parked there.
+    const deadLetter = async (ref: string, e: unknown, error: Error) => {
+      parked.push([ref, e, error.message]);
+    };
+    expect(await eventBus(rules, invoker, { log, deadLetter })(event)).toEqual([
+      { rule: "stops", target: "f", ok: false, error: "handler threw", deadLettered: true },
+    ]);
+    expect(parked).toEqual([["f", event, "handler threw"]]);
+  });
+});
+
+describe("asyncDeadLetters", () => {
+  const sqs = new SQSClient(awsClientConfig());
+  afterAll(() => sqs.destroy());
+
+  it("sends the event to the function's dead-letter queue with Lambda's attributes", async () => {
+    const url = (await sqs.send(new CreateQueueCommand({ QueueName: uniqueName("fn-dlq") }))).QueueUrl!;
+    const translation = new Translation();
+    translation.set("https://mock/fn-dlq", url);
+    const send = asyncDeadLetters(
+      { sqs } as unknown as LocalClients,
+      {
+        functions: [
+          { name: "stops", mockArn: "arn:fn:stops", env: {}, timeout: 3, deadLetterMockArn: "arn:q:dlq" },
+        ],
+        queues: [{ name: "fn-dlq", mockArn: "arn:q:dlq", mockUrl: "https://mock/fn-dlq" }],
+      },
+      translation,
+    );
+    const event = stopped();
+    await send("arn:fn:stops", event, new Error("boom"));
+    const got = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: url, WaitTimeSeconds: 1, MessageAttributeNames: ["All"] }),
+    );
+    expect(JSON.parse(got.Messages![0].Body!)).toEqual(event);
+    const attrs = got.Messages![0].MessageAttributes!;
+    expect(attrs[Attr.errorCode].StringValue).toBe("200");
+    expect(attrs[Attr.errorMessage].StringValue).toBe("Error: boom");
+    expect(attrs[Attr.requestId].StringValue).toBe(event.id);
+    await expect(send("arn:fn:other", event, new Error("x"))).rejects.toThrow(/no dead-letter queue/);
   });
 });

@@ -9,7 +9,7 @@ import { GetQueueAttributesCommand, SQSClient, SendMessageCommand } from "@aws-s
 import { Params, paramName } from "@sec-an/contracts";
 import { setClients, setParamOverrides } from "@sec-an/runtime";
 import { awsClientConfig, dynamoClientConfig, emulatorEndpoints, s3ClientConfig } from "@sec-an/testing";
-import { eventBus, sqsPoller, type EventDelivery, type Loop } from "../src/local/bridges";
+import { asyncDeadLetters, eventBus, sqsPoller, type EventDelivery, type Loop } from "../src/local/bridges";
 import { LocalEcs } from "../src/local/ecs";
 import { LocalInvoker } from "../src/local/invoker";
 import { runPrograms } from "../src/local/programs";
@@ -91,7 +91,10 @@ beforeAll(async () => {
   ecs = new LocalEcs(defs, root, env, (l) => logs.push(l), { tmpRoot: join(scratch, "tasks") });
   setClients({ ...clients, ecs: ecs as never });
   const invoker = new LocalInvoker(topology.functions, root, translation, env);
-  const bus = eventBus(topology.eventRules, invoker, (l) => logs.push(l));
+  const bus = eventBus(topology.eventRules, invoker, {
+    log: (l) => logs.push(l),
+    deadLetter: asyncDeadLetters(clients, topology, translation),
+  });
   ecs.onTaskStopped(async (e) => deliveries.push(...(await bus(e))));
 
   const queue = topology.queues.find((q) => /nmap-task-queue$/.test(q.name))!;
@@ -117,8 +120,11 @@ it("reads the stop rule off the nmap program, with the task-stop Lambda as its t
   const rule = topology.eventRules.find((r) => /nmap/.test(r.name));
   expect(rule?.pattern).toMatchObject({ source: ["aws.ecs"], "detail-type": ["ECS Task State Change"] });
   expect(rule?.targetMockArns).toHaveLength(1);
-  expect(topology.functions.find((f) => f.mockArn === rule!.targetMockArns[0])?.entry).toBe(
-    "packages/components/src/task/task-stop-handler.ts",
+  const fn = topology.functions.find((f) => f.mockArn === rule!.targetMockArns[0]);
+  expect(fn?.entry).toBe("packages/components/src/task/task-stop-handler.ts");
+  // An event the handler still fails on after Lambda's retries lands in the same task DLQ.
+  expect(translation.apply(topology.queues.find((q) => q.mockArn === fn?.deadLetterMockArn)!.mockUrl)).toBe(
+    dlqUrl,
   );
 });
 

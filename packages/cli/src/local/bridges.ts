@@ -6,10 +6,10 @@ import {
 } from "@aws-sdk/client-sqs";
 import { ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { ScanCommand, type AttributeValue } from "@aws-sdk/client-dynamodb";
-import { sendRecordToDlq } from "@sec-an/runtime";
-import type { LocalClients } from "./provision";
-import type { LocalInvoker } from "./invoker";
-import type { LocalEventRule } from "./topology";
+import { dlqBody, sendDeadLetter, sendRecordToDlq } from "@sec-an/runtime";
+import type { LocalClients, Translation } from "./provision";
+import type { InvokeResult, LocalInvoker } from "./invoker";
+import type { LocalEventRule, LocalTopology } from "./topology";
 
 /**
  * What the emulators lack, bridged in this one file:
@@ -237,9 +237,7 @@ export function s3NotificationBridge(
             },
           ],
         };
-        // Asynchronous invocation: Lambda retries twice, then hands the event to the failure destination.
-        let r = await invoker.invoke(n.fnRef, event);
-        for (let i = 0; i < 2 && !r.ok; i++) r = await invoker.invoke(n.fnRef, event);
+        const r = await invokeAsync(invoker, n.fnRef, event);
         if (!r.ok) onFailure(o.key, r.error!);
         l.pending -= 1;
       }
@@ -307,7 +305,6 @@ export function streamBridge(
   return l;
 }
 
-type Json = string | number | boolean | null | Json[] | { [k: string]: Json };
 const isRecord = (v: unknown): v is Record<string, unknown> =>
   typeof v === "object" && v !== null && !Array.isArray(v);
 
@@ -327,7 +324,7 @@ function matchOne(matcher: unknown, value: unknown, present: boolean): boolean {
     case "suffix":
       return typeof value === "string" && typeof arg === "string" && value.endsWith(arg);
     case "anything-but":
-      if (Array.isArray(arg)) return !arg.includes(value as Json);
+      if (Array.isArray(arg)) return !(arg as unknown[]).includes(value);
       if (isRecord(arg)) return !matchOne(arg, value, present);
       return value !== arg;
     default:
@@ -353,23 +350,67 @@ export function matchesEventPattern(pattern: Record<string, unknown>, event: unk
   });
 }
 
+/** An asynchronous invocation (S3 notifications, EventBridge): Lambda tries it three times in all. */
+export async function invokeAsync(invoker: LocalInvoker, ref: string, event: unknown): Promise<InvokeResult> {
+  let r = await invoker.invoke(ref, event);
+  for (let i = 0; i < 2 && !r.ok; i++) r = await invoker.invoke(ref, event);
+  return r;
+}
+
+/** Hands an event whose asynchronous invocation failed for good to the function's dead-letter queue. */
+export type AsyncDeadLetter = (functionRef: string, event: unknown, error: Error) => Promise<void>;
+
+/**
+ * Lambda's own dead-letter queue for asynchronous events (`deadLetterConfig`): the event as the body,
+ * with the attributes Lambda sets — `RequestID`, `ErrorCode` (the invoke's HTTP status, 200 for a
+ * function error) and `ErrorMessage` — so the queue's recorder files it like any dead letter. Throws
+ * when the function has no such queue in the topology, so the caller reports the failure instead.
+ */
+export function asyncDeadLetters(
+  c: LocalClients,
+  topology: Pick<LocalTopology, "functions" | "queues">,
+  translation: Translation,
+): AsyncDeadLetter {
+  return async (ref, event, error) => {
+    const fn = topology.functions.find((f) => f.mockArn === ref || f.name === ref);
+    const queue = topology.queues.find((q) => q.mockArn === fn?.deadLetterMockArn);
+    if (!queue) throw new Error(`function ${ref} has no dead-letter queue in the local topology`);
+    const id = (event as { id?: unknown } | null)?.id;
+    await sendDeadLetter(
+      { body: dlqBody(event), requestId: typeof id === "string" ? id : "unknown" },
+      { code: "200", message: `${error.name}: ${error.message}` },
+      { sqs: c.sqs, queueUrl: translation.apply(queue.mockUrl) },
+    );
+  };
+}
+
 export interface EventDelivery {
   rule: string;
   target: string;
   ok: boolean;
   error?: string;
+  /** The event went to the target function's dead-letter queue after the last failure. */
+  deadLettered?: boolean;
+}
+
+export interface EventBusOptions {
+  log?: (line: string) => void;
+  /** Where an event goes when its target still fails after the retries (see {@link asyncDeadLetters}). */
+  deadLetter?: AsyncDeadLetter;
 }
 
 /**
  * EventBridge's default bus: `put(event)` invokes every target of every rule whose pattern matches, as
- * an asynchronous invocation (tried three times: Lambda's two retries). Resolves once each delivery has
- * succeeded or given up; failures are logged and returned, never thrown.
+ * an asynchronous invocation (tried three times: Lambda's two retries), then hands an event that still
+ * fails to `deadLetter`. Resolves once each delivery has succeeded or given up; failures are logged and
+ * returned, never thrown.
  */
 export function eventBus(
   rules: readonly LocalEventRule[],
   invoker: LocalInvoker,
-  log: (line: string) => void = (l) => process.stderr.write(`${l}\n`),
+  opts: EventBusOptions = {},
 ): (event: unknown) => Promise<EventDelivery[]> {
+  const log = opts.log ?? ((l: string) => process.stderr.write(`${l}\n`));
   return async (event) => {
     const out: EventDelivery[] = [];
     for (const rule of rules) {
@@ -382,10 +423,26 @@ export function eventBus(
       }
       if (!matched) continue;
       for (const target of rule.targetMockArns) {
-        let r = await invoker.invoke(target, event);
-        for (let i = 0; i < 2 && !r.ok; i++) r = await invoker.invoke(target, event);
-        if (!r.ok) log(`[local] event rule ${rule.name} → ${target}: ${r.error?.message}`);
-        out.push({ rule: rule.name, target, ok: r.ok, ...(r.error ? { error: r.error.message } : {}) });
+        const r = await invokeAsync(invoker, target, event);
+        let deadLettered = false;
+        if (!r.ok) {
+          log(`[local] event rule ${rule.name} → ${target}: ${r.error?.message}`);
+          try {
+            if (opts.deadLetter) {
+              await opts.deadLetter(target, event, r.error ?? new Error("invocation failed"));
+              deadLettered = true;
+            }
+          } catch (e) {
+            log(`[local] event rule ${rule.name} → ${target}: not dead-lettered: ${(e as Error).message}`);
+          }
+        }
+        out.push({
+          rule: rule.name,
+          target,
+          ok: r.ok,
+          ...(r.error ? { error: r.error.message } : {}),
+          ...(deadLettered ? { deadLettered } : {}),
+        });
       }
     }
     return out;

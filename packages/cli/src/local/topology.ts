@@ -44,6 +44,8 @@ export interface LocalFunction {
   entry?: string;
   env: Record<string, string>;
   timeout: number;
+  /** Where Lambda sends an asynchronous event that still fails after its retries (`deadLetterConfig`). */
+  deadLetterMockArn?: string;
 }
 export interface LocalEventSource {
   functionRef: string;
@@ -183,6 +185,7 @@ export function readTopology(
           entry: str(s.tags?.["sec-an:entry"]),
           env: { ...(s.environment?.variables ?? {}) },
           timeout: Number(s.timeout ?? 3),
+          deadLetterMockArn: str(s.deadLetterConfig?.targetArn),
         });
         break;
       case "aws:lambda/eventSourceMapping:EventSourceMapping":
