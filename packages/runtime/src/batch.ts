@@ -3,8 +3,14 @@ import { Logger } from "@aws-lambda-powertools/logger";
 import { Limits, MalformedJsonError, validate } from "@sec-an/contracts";
 import type { Static, TSchema } from "@sinclair/typebox";
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
-import { sendRecordToDlq, type DeadLetterTarget } from "./dlq";
-import { permanentFailureOf } from "./errors";
+import {
+  deadLetterOnFailure,
+  deadLetterTargetFromEnv,
+  isLastAttempt,
+  maxReceiveCountFromEnv,
+  recordLetter,
+  type DeadLetterTarget,
+} from "./dlq";
 
 /** Shared structured logger; a function's own name comes from POWERTOOLS_SERVICE_NAME (set per function by its component). */
 export const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME || "sec-an" });
@@ -14,23 +20,32 @@ export type SqsBatchHandler = (event: SQSEvent, context?: Context) => Promise<SQ
 
 export interface SqsBatchOptions {
   /**
-   * Where permanently failed records go (looked up on first need, e.g. from SSM). Without it a
-   * PermanentFailure is retried like any error and reaches the DLQ by redrive, without its reason.
+   * Where failed records go (looked up on first need). Default: the queue's DLQ from `SEC_AN_DLQ_URL`,
+   * which ServiceQueue's `consumerEnvironment` sets. Without one, every failure is retried and SQS's
+   * redrive moves the record without a reason.
    */
-  deadLetter?: () => DeadLetterTarget | Promise<DeadLetterTarget>;
+  deadLetter?: () => DeadLetterTarget | undefined | Promise<DeadLetterTarget | undefined>;
+  /** The queue's maxReceiveCount; default `SEC_AN_MAX_RECEIVE_COUNT` from the environment. */
+  maxReceiveCount?: () => number | undefined;
 }
 
 /**
- * An SQS handler reporting partial batch failures: a record whose handler throws is retried (and after
- * maxReceiveCount lands in the DLQ) while its siblings are deleted. With `deadLetter`, a record whose
- * handler throws a PermanentFailure (or a MalformedJsonError / SchemaError, code "malformed") is sent
- * to that DLQ at once with its code and reason and counts as handled; if that send fails, the record is
- * retried instead. The event source mapping must set `functionResponseTypes: ["ReportBatchItemFailures"]`.
+ * An SQS handler reporting partial batch failures: a record whose handler throws is retried while its
+ * siblings are deleted. A record whose handler throws a PermanentFailure (or a MalformedJsonError /
+ * SchemaError, code "malformed"; a stack overflow, "unprocessable") goes to the DLQ at once with its
+ * code and reason and counts as handled. One that fails on its last attempt (ApproximateReceiveCount
+ * has reached maxReceiveCount) goes there too, with code "retries-exhausted" and the last error, rather
+ * than be redriven by SQS without a reason. If that send fails, the record is reported failed: SQS
+ * retries it, or its redrive still catches it. The event source mapping must set
+ * `functionResponseTypes: ["ReportBatchItemFailures"]`.
  */
 export function sqsBatchHandler(
   recordHandler: SqsRecordHandler,
   opts: SqsBatchOptions = {},
 ): SqsBatchHandler {
+  // Read per failure: the local runner sets a function's environment per invocation.
+  const target = opts.deadLetter ?? (() => deadLetterTargetFromEnv());
+  const maxReceives = opts.maxReceiveCount ?? (() => maxReceiveCountFromEnv());
   return async (event, context) => {
     // A processor per invocation: its state never leaks between concurrent calls in tests or local runs.
     if (context) logger.addContext(context);
@@ -39,29 +54,13 @@ export function sqsBatchHandler(
       try {
         return await recordHandler(record, context);
       } catch (e) {
-        const permanent = opts.deadLetter ? permanentFailureOf(e) : undefined;
-        if (permanent && opts.deadLetter) {
-          try {
-            await sendRecordToDlq(record, permanent, await opts.deadLetter());
-          } catch (sendError) {
-            // Failing the record keeps it: SQS redelivers it and the dead-lettering is tried again.
-            logger.error("could not dead-letter a permanent failure; the record will be retried", {
-              messageId: record.messageId,
-              code: permanent.code,
-              error: sendError as Error,
-            });
-            throw sendError;
-          }
-          logger.warn("permanent failure: record sent to the DLQ", {
-            messageId: record.messageId,
-            code: permanent.code,
-            reason: cutReason(permanent.message),
-          });
+        const lastAttempt = isLastAttempt(record, maxReceives());
+        if (await deadLetterOnFailure(e, () => recordLetter(record), { target, lastAttempt }))
           return undefined;
-        }
         logger.error("record failed", {
           messageId: record.messageId,
           eventSourceARN: record.eventSourceARN,
+          lastAttempt,
           error: e as Error,
         });
         throw e;

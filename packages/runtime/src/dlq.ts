@@ -1,9 +1,9 @@
 import { SendMessageCommand, type MessageAttributeValue, type SQSClient } from "@aws-sdk/client-sqs";
-import { Attr, Limits } from "@sec-an/contracts";
-import type { Context, SQSRecord } from "aws-lambda";
+import { Attr, Env, Limits } from "@sec-an/contracts";
+import type { SQSRecord } from "aws-lambda";
 import { sqsClient } from "./aws";
 import { cutReason, logger } from "./batch";
-import { isPermanentFailure } from "./errors";
+import { permanentFailureOf } from "./errors";
 
 export interface DeadLetterTarget {
   sqs: SQSClient;
@@ -89,22 +89,17 @@ export function sendRecordToDlq(
   failure: { code: string; message: string },
   target: DeadLetterTarget,
 ): Promise<void> {
-  return sendDeadLetter(
-    {
-      body: record.body,
-      requestId: record.messageId,
-      source: record.eventSourceARN,
-      attributes: toSqsAttributes(record.messageAttributes),
-    },
-    failure,
-    target,
-  );
+  return sendDeadLetter(recordLetter(record), failure, target);
 }
 
-export interface DlqOptions {
-  /** The DLQ URL, or a late lookup of it (e.g. from SSM). */
-  queueUrl: string | (() => Promise<string>);
-  sqs?: () => SQSClient;
+/** The dead letter of an SQS record: its body as it arrived, message id, source queue and attributes. */
+export function recordLetter(record: SQSRecord): DeadLetter {
+  return {
+    body: record.body,
+    requestId: record.messageId,
+    source: record.eventSourceARN,
+    attributes: toSqsAttributes(record.messageAttributes),
+  };
 }
 
 /** The body sent for an event: its JSON, or a marked head of it when the whole would not fit in a message. */
@@ -127,37 +122,93 @@ export function dlqBody(event: unknown): string {
 }
 
 /**
- * For synchronously invoked handlers (DynamoDB streams, direct invokes), whose failures Lambda's own
- * dead-letter config never sees: on an exception, send the triggering event to the DLQ with the request
- * id and error (code "exception", or the PermanentFailure's own code), then rethrow so the caller still
- * retries.
+ * Environment variable holding the consumed queue's maxReceiveCount, set with `SEC_AN_DLQ_URL` by the
+ * component that wires a queue to a function (ServiceQueue `consumerEnvironment`).
  */
-export function forwardExceptionsToDlq<E, R>(
-  handler: (event: E, context: Context) => Promise<R>,
-  opts: DlqOptions,
-): (event: E, context: Context) => Promise<R> {
-  return async (event, context) => {
-    try {
-      return await handler(event, context);
-    } catch (error) {
-      const e = error as Error;
-      const code = isPermanentFailure(error) ? error.code : "exception";
-      logger.error("handler failed; forwarding the event to the DLQ", {
-        awsRequestId: context?.awsRequestId,
-        error: e,
-      });
-      try {
-        const queueUrl = typeof opts.queueUrl === "string" ? opts.queueUrl : await opts.queueUrl();
-        await sendDeadLetter(
-          { body: dlqBody(event), requestId: context?.awsRequestId || "unknown" },
-          { code, message: `${e?.name ?? "Error"}: ${e?.message ?? String(error)}\n${e?.stack ?? ""}` },
-          { sqs: (opts.sqs ?? sqsClient)(), queueUrl },
-        );
-      } catch (sendError) {
-        // The original failure matters more: log the DLQ failure and rethrow the original.
-        logger.error("could not forward the failed event to the DLQ", { error: sendError as Error });
-      }
-      throw error;
-    }
-  };
+export const MAX_RECEIVE_COUNT_ENV = "SEC_AN_MAX_RECEIVE_COUNT";
+
+/** Code of a record that failed on every attempt SQS allows it. */
+export const RETRIES_EXHAUSTED = "retries-exhausted";
+
+/** The queue's maxReceiveCount from the environment, or undefined when not set (or not a positive integer). */
+export function maxReceiveCountFromEnv(env: NodeJS.ProcessEnv = process.env): number | undefined {
+  const n = Number(env[MAX_RECEIVE_COUNT_ENV]);
+  return Number.isInteger(n) && n >= 1 ? n : undefined;
+}
+
+/**
+ * True when SQS redrives `record` to the DLQ if this attempt fails too: its ApproximateReceiveCount has
+ * reached the queue's maxReceiveCount (from the environment, or given). Without a known count, false.
+ */
+export function isLastAttempt(
+  record: Pick<SQSRecord, "attributes">,
+  env: NodeJS.ProcessEnv | number | undefined = process.env,
+): boolean {
+  const max = typeof env === "number" || env === undefined ? env : maxReceiveCountFromEnv(env);
+  const received = Number(record.attributes?.ApproximateReceiveCount);
+  return max !== undefined && Number.isFinite(received) && received >= max;
+}
+
+/** The dead-letter target named by `SEC_AN_DLQ_URL`, or undefined when the function has none. */
+export function deadLetterTargetFromEnv(env: NodeJS.ProcessEnv = process.env): DeadLetterTarget | undefined {
+  const queueUrl = env[Env.deadLetterQueueUrl];
+  return queueUrl ? { sqs: sqsClient(), queueUrl } : undefined;
+}
+
+/**
+ * Why an input goes to a DLQ: a permanent failure's code and message, or, when this was its last
+ * attempt, `retries-exhausted` with the last error's name and message (cut to fit). Undefined while a
+ * retry may still succeed.
+ */
+export function deadLetterFailure(
+  error: unknown,
+  lastAttempt = false,
+): { code: string; message: string } | undefined {
+  const permanent = permanentFailureOf(error);
+  if (permanent) return { code: permanent.code, message: permanent.message };
+  if (!lastAttempt) return undefined;
+  const e = error as Error | undefined;
+  const text = e instanceof Error ? `${e.name}: ${e.message}` : String(error);
+  return { code: RETRIES_EXHAUSTED, message: cutReason(text, Limits.reasonBytes) };
+}
+
+export interface DeadLetterOnFailureOptions {
+  /** Where the input goes; a lookup runs only when needed. Without one, nothing is dead-lettered. */
+  target?: DeadLetterTarget | (() => DeadLetterTarget | undefined | Promise<DeadLetterTarget | undefined>);
+  /** The input will not be delivered again if this attempt fails (e.g. {@link isLastAttempt}). */
+  lastAttempt?: boolean;
+}
+
+/**
+ * The one way to say "permanent failure → DLQ with a reason": when `error` is permanent (or this was
+ * the last attempt), send `letter` to the target with the code and message, and return true: the input
+ * counts as handled. Return false when it must be retried instead: a transient error with attempts
+ * left, no target, or a failed lookup or send (logged; the input is kept, never lost).
+ */
+export async function deadLetterOnFailure(
+  error: unknown,
+  letter: DeadLetter | (() => DeadLetter),
+  opts: DeadLetterOnFailureOptions,
+): Promise<boolean> {
+  const failure = deadLetterFailure(error, opts.lastAttempt);
+  if (!failure || !opts.target) return false;
+  const l = typeof letter === "function" ? letter() : letter;
+  try {
+    const target = typeof opts.target === "function" ? await opts.target() : opts.target;
+    if (!target) return false;
+    await sendDeadLetter(l, failure, target);
+  } catch (sendError) {
+    logger.error("could not dead-letter a failed input; it will be retried", {
+      requestId: l.requestId,
+      code: failure.code,
+      error: sendError as Error,
+    });
+    return false;
+  }
+  logger.warn("input sent to the DLQ", {
+    requestId: l.requestId,
+    code: failure.code,
+    reason: cutReason(failure.message),
+  });
+  return true;
 }

@@ -8,9 +8,7 @@ import {
 } from "@sec-an/contracts";
 import type { Static, TSchema } from "@sinclair/typebox";
 import type { Context, S3Event, SQSRecord } from "aws-lambda";
-import { sqsClient } from "./aws";
 import { logger, parseRecordBody, sqsBatchHandler, type SqsBatchHandler } from "./batch";
-import type { DeadLetterTarget } from "./dlq";
 import { createParseTools } from "./parse-tools";
 import { getParam } from "./params";
 import { SnsPublisher, type OutgoingMessage, type Publisher } from "./publisher";
@@ -43,18 +41,6 @@ export interface ScanHandlerOptions<S extends TSchema> {
   scan: ScanFn<Static<S>>;
 }
 
-/**
- * Where a scan handler sends requests that can never succeed (malformed, refused target): the task
- * queue's DLQ from `SEC_AN_DLQ_URL` (set by the Task component), with the code and reason. Read per
- * failure, as the local runner sets a function's environment per invocation; without it the request is
- * retried until the queue's redrive moves it.
- */
-function scanDeadLetters(): DeadLetterTarget {
-  const queueUrl = process.env[Env.deadLetterQueueUrl];
-  if (!queueUrl) throw new Error(`${Env.deadLetterQueueUrl} is not set: the request is retried instead`);
-  return { sqs: sqsClient(), queueUrl };
-}
-
 /** SQS handler for a task queue: validate, scan, store the raw result; one bad request never fails its siblings. */
 export function makeScanHandler<S extends TSchema>(opts: ScanHandlerOptions<S>): SqsBatchHandler {
   const handle = async (record: SQSRecord) => {
@@ -71,7 +57,9 @@ export function makeScanHandler<S extends TSchema>(opts: ScanHandlerOptions<S>):
     logger.info("scan stored", { task: opts.task, scanId, key });
     return key;
   };
-  return sqsBatchHandler(handle, { deadLetter: scanDeadLetters });
+  // Failures go to the task queue's DLQ named by the Task component (sqsBatchHandler's default target):
+  // a request that can never succeed at once, any other on its last attempt, each with its reason.
+  return sqsBatchHandler(handle);
 }
 
 export interface ParserOptions {

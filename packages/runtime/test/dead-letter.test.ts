@@ -1,13 +1,27 @@
-import { SendMessageCommand } from "@aws-sdk/client-sqs";
-import { Attr, ScanRequest } from "@sec-an/contracts";
 import {
+  CreateQueueCommand,
+  DeleteMessageCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SendMessageCommand,
+} from "@aws-sdk/client-sqs";
+import { Attr, Env, ScanRequest } from "@sec-an/contracts";
+import { uniqueName } from "@sec-an/testing";
+import type { SQSRecord } from "aws-lambda";
+import {
+  MAX_RECEIVE_COUNT_ENV,
   PermanentFailure,
-  forwardExceptionsToDlq,
+  deadLetterOnFailure,
+  isLastAttempt,
   isPermanentFailure,
   logger,
   parseRecordBody,
+  permanentFailureOf,
+  resetClients,
   sendRecordToDlq,
+  setClients,
   sqsBatchHandler,
+  type SqsBatchHandler,
 } from "../src";
 import {
   createQueue,
@@ -164,22 +178,188 @@ describe("sqsBatchHandler with a dead-letter target (fauxqs)", () => {
   });
 });
 
-describe("forwardExceptionsToDlq codes", () => {
-  it("carries a PermanentFailure's own code", async () => {
+describe("deadLetterOnFailure", () => {
+  it("carries a PermanentFailure's own code and message", async () => {
     const dlq = await createQueue(c.sqs, "dlq");
-    const f = forwardExceptionsToDlq(
-      async () => {
-        throw new PermanentFailure("bad-stream-record", "no key");
-      },
-      { queueUrl: dlq.url, sqs: () => c.sqs },
+    const sent = await deadLetterOnFailure(
+      new PermanentFailure("bad-stream-record", "no key"),
+      { body: '{"a":1}', requestId: "r-9" },
+      { target: { sqs: c.sqs, queueUrl: dlq.url } },
     );
-    await expect(f({ a: 1 }, lambdaContext("r-9"))).rejects.toThrow("no key");
+    expect(sent).toBe(true);
     const [m] = await drain(c.sqs, dlq.url, 1);
     expect(m.MessageAttributes![Attr.errorCode]).toMatchObject({
       DataType: "String",
       StringValue: "bad-stream-record",
     });
-    expect(m.MessageAttributes![Attr.errorMessage].StringValue).toMatch(/^PermanentFailure: no key/);
+    expect(m.MessageAttributes![Attr.errorMessage].StringValue).toBe("no key");
     expect(m.MessageAttributes![Attr.requestId].StringValue).toBe("r-9");
+  });
+
+  it("leaves a transient error with attempts left, or without a target, to be retried", async () => {
+    const letter = { body: "b", requestId: "r" };
+    const target = { sqs: c.sqs, queueUrl: "http://127.0.0.1:1/000000000000/never-used" };
+    await expect(deadLetterOnFailure(new Error("throttled"), letter, { target })).resolves.toBe(false);
+    await expect(deadLetterOnFailure(new PermanentFailure("x", "y"), letter, {})).resolves.toBe(false);
+  });
+});
+
+describe("isLastAttempt", () => {
+  const rec = (n: string) =>
+    fakeRecord("b", "m", { attributes: { ...fakeRecord("b").attributes, ApproximateReceiveCount: n } });
+  it("is true once the receive count reaches the queue's maxReceiveCount", () => {
+    const env = { [MAX_RECEIVE_COUNT_ENV]: "3" };
+    expect(isLastAttempt(rec("2"), env)).toBe(false);
+    expect(isLastAttempt(rec("3"), env)).toBe(true);
+    expect(isLastAttempt(rec("4"), env)).toBe(true);
+    expect(isLastAttempt(rec("1"), 1)).toBe(true);
+  });
+  it("is false when the count is unknown", () => {
+    expect(isLastAttempt(rec("9"), {})).toBe(false);
+    expect(isLastAttempt(rec("9"), { [MAX_RECEIVE_COUNT_ENV]: "zero" })).toBe(false);
+    expect(isLastAttempt(rec("9"), undefined)).toBe(false);
+  });
+});
+
+describe("a stack overflow is permanent", () => {
+  const deep = "[".repeat(200_000) + "]".repeat(200_000);
+
+  it("is classified as unprocessable", () => {
+    const overflow = (() => {
+      try {
+        JSON.stringify(JSON.parse(deep));
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(overflow).toBeInstanceOf(RangeError);
+    expect(permanentFailureOf(overflow)).toMatchObject({ code: "unprocessable" });
+    expect(permanentFailureOf(new RangeError("Invalid array length"))).toBeUndefined();
+  });
+
+  it("a deeply nested request is dead-lettered as unprocessable, its sibling handled (fauxqs)", async () => {
+    const dlq = await createQueue(c.sqs, "dlq");
+    const hostile = `{"target":"127.0.0.1","requestedAt":"2026-11-23T10:00:00Z","x":${deep}}`;
+    const records = await realRecords([hostile, good]);
+    const stored: string[] = [];
+    // The request passes its schema; storing it (as putRawResult does) overflows the stack.
+    const handler = sqsBatchHandler(
+      async (r) => {
+        stored.push(JSON.stringify(parseRecordBody(ScanRequest, r)));
+      },
+      { deadLetter: () => ({ sqs: c.sqs, queueUrl: dlq.url }) },
+    );
+    const res = await handler(sqsEvent(records), lambdaContext());
+    expect(res.batchItemFailures).toEqual([]);
+    expect(stored).toEqual([good]);
+    const [m] = await drain(c.sqs, dlq.url, 1);
+    expect(m.Body).toBe(hostile);
+    expect(m.MessageAttributes![Attr.errorCode].StringValue).toBe("unprocessable");
+    expect(m.MessageAttributes![Attr.errorMessage].StringValue).toMatch(/^RangeError: Maximum call stack/);
+  });
+});
+
+/**
+ * Lambda's SQS poller in miniature, against a real queue with a redrive policy: receive, invoke, delete
+ * what the handler did not report failed. Failed messages reappear at once (visibility timeout 0), so
+ * the loop ends when the queue is empty, after at most `rounds` receives.
+ */
+async function pollUntilEmpty(queueUrl: string, queueArn: string, handler: SqsBatchHandler, rounds = 10) {
+  for (let i = 0; i < rounds; i += 1) {
+    const r = await c.sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: queueUrl,
+        MaxNumberOfMessages: 10,
+        WaitTimeSeconds: 1,
+        MessageAttributeNames: ["All"],
+        MessageSystemAttributeNames: ["All"],
+      }),
+    );
+    if (!r.Messages?.length) return;
+    const records = r.Messages.map((m) => toSqsRecord(m, queueArn));
+    const res = await handler(sqsEvent(records), lambdaContext());
+    const failed = new Set(res.batchItemFailures.map((f) => f.itemIdentifier));
+    for (const m of r.Messages)
+      if (!failed.has(m.MessageId!))
+        await c.sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: m.ReceiptHandle! }));
+  }
+}
+
+describe("retries exhausted: the last attempt dead-letters with the error (fauxqs, real redrive)", () => {
+  const saved = { ...process.env };
+  afterEach(() => {
+    process.env = { ...saved };
+    resetClients();
+  });
+
+  async function redrivenQueue(maxReceiveCount: number) {
+    const dlq = await createQueue(c.sqs, "dlq");
+    const name = uniqueName("work");
+    const { QueueUrl } = await c.sqs.send(
+      new CreateQueueCommand({
+        QueueName: name,
+        Attributes: {
+          VisibilityTimeout: "0",
+          RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlq.arn, maxReceiveCount }),
+        },
+      }),
+    );
+    const attrs = await c.sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ["QueueArn"] }));
+    // What ServiceQueue's consumerEnvironment gives the consuming function.
+    setClients({ sqs: c.sqs });
+    process.env[Env.deadLetterQueueUrl] = dlq.url;
+    process.env[MAX_RECEIVE_COUNT_ENV] = String(maxReceiveCount);
+    return { url: QueueUrl!, arn: attrs.Attributes!.QueueArn!, dlq };
+  }
+
+  it("a record failing on every attempt ends in the DLQ with retries-exhausted and the last error", async () => {
+    const q = await redrivenQueue(3);
+    await c.sqs.send(
+      new SendMessageCommand({
+        QueueUrl: q.url,
+        MessageBody: "flaky",
+        MessageAttributes: { Provider: { DataType: "String", StringValue: "nmap" } },
+      }),
+    );
+    const attempts: string[] = [];
+    const handler = sqsBatchHandler(async (r: SQSRecord) => {
+      attempts.push(r.attributes.ApproximateReceiveCount);
+      throw new TypeError(`upstream timed out on attempt ${r.attributes.ApproximateReceiveCount}`);
+    });
+    await pollUntilEmpty(q.url, q.arn, handler);
+    expect(attempts).toEqual(["1", "2", "3"]);
+    const dead = await drain(c.sqs, q.dlq.url, 2, 2);
+    expect(dead).toHaveLength(1);
+    expect(dead[0].Body).toBe("flaky");
+    const a = dead[0].MessageAttributes!;
+    expect(a[Attr.errorCode].StringValue).toBe("retries-exhausted");
+    expect(a[Attr.errorMessage].StringValue).toBe("TypeError: upstream timed out on attempt 3");
+    expect(a[Attr.sourceQueue].StringValue).toBe(q.arn);
+    expect(a.Provider.StringValue).toBe("nmap");
+  });
+
+  it("a record that succeeds on its last attempt is not dead-lettered", async () => {
+    const q = await redrivenQueue(3);
+    await c.sqs.send(new SendMessageCommand({ QueueUrl: q.url, MessageBody: "recovers" }));
+    const done: string[] = [];
+    const handler = sqsBatchHandler(async (r: SQSRecord) => {
+      if (r.attributes.ApproximateReceiveCount !== "3") throw new Error("not yet");
+      done.push(r.body);
+    });
+    await pollUntilEmpty(q.url, q.arn, handler);
+    expect(done).toEqual(["recovers"]);
+    expect(await drain(c.sqs, q.dlq.url, 1, 2)).toEqual([]);
+  });
+
+  it("when the DLQ send fails on the last attempt, the record is reported failed (redrive still catches it)", async () => {
+    const q = await redrivenQueue(1);
+    process.env[Env.deadLetterQueueUrl] = "http://127.0.0.1:1/000000000000/missing-dlq";
+    await c.sqs.send(new SendMessageCommand({ QueueUrl: q.url, MessageBody: "kept" }));
+    const [m] = await drain(c.sqs, q.url, 1);
+    const rec = toSqsRecord(m, q.arn);
+    const res = await sqsBatchHandler(async () => {
+      throw new Error("down");
+    })(sqsEvent([rec]), lambdaContext());
+    expect(res.batchItemFailures).toEqual([{ itemIdentifier: rec.messageId }]);
   });
 });

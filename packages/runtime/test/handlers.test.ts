@@ -3,8 +3,8 @@ import { GetObjectCommand } from "@aws-sdk/client-s3";
 import { SendMessageCommand } from "@aws-sdk/client-sqs";
 import { Attr, DeadLetterRecord, Env, Limits, validate } from "@sec-an/contracts";
 import {
+  deadLetterOnFailure,
   dlqBody,
-  forwardExceptionsToDlq,
   logger,
   metadataBytes,
   resetClients,
@@ -44,23 +44,23 @@ async function readObject(bucket: string, key: string) {
   };
 }
 
-describe("forwardExceptionsToDlq → dead-letter recorder (fauxqs)", () => {
-  it("sends the failed event to the DLQ, rethrows, and the recorder stores it with size-safe metadata", async () => {
+describe("deadLetterOnFailure → dead-letter recorder (fauxqs)", () => {
+  it("sends a failed event to the DLQ with its code and error, and the recorder stores it with size-safe metadata", async () => {
     const dlq = await createQueue(c.sqs, "dlq");
     const event = { Records: [{ eventName: "INSERT", dynamodb: { Keys: { Address: { S: "127.0.0.1" } } } }] };
-    const failing = forwardExceptionsToDlq(
-      async () => {
-        throw new Error("sync failed: ✓ " + "deep frame\n".repeat(500));
-      },
-      { queueUrl: async () => dlq.url },
+    const error = new Error("sync failed: ✓ " + "deep frame\n".repeat(500));
+    const sent = await deadLetterOnFailure(
+      error,
+      { body: dlqBody(event), requestId: "req-42" },
+      { target: async () => ({ sqs: c.sqs, queueUrl: dlq.url }), lastAttempt: true },
     );
-    await expect(failing(event, lambdaContext("req-42"))).rejects.toThrow(/sync failed/);
+    expect(sent).toBe(true);
     const [msg] = await drain(c.sqs, dlq.url, 1);
     expect(JSON.parse(msg.Body!)).toEqual(event);
     expect(msg.MessageAttributes?.[Attr.requestId]?.StringValue).toBe("req-42");
     expect(msg.MessageAttributes?.[Attr.errorCode]).toMatchObject({
       DataType: "String",
-      StringValue: "exception",
+      StringValue: "retries-exhausted",
     });
     expect(Buffer.byteLength(msg.MessageAttributes![Attr.errorMessage].StringValue!)).toBeLessThanOrEqual(
       Limits.reasonBytes,
@@ -83,7 +83,7 @@ describe("forwardExceptionsToDlq → dead-letter recorder (fauxqs)", () => {
     expect(stored).toMatchObject({
       queueName: dlq.name,
       messageId: msg.MessageId,
-      errorCode: "exception",
+      errorCode: "retries-exhausted",
       requestId: "req-42",
       bodyBytes: Buffer.byteLength(msg.Body!),
     });
@@ -94,13 +94,18 @@ describe("forwardExceptionsToDlq → dead-letter recorder (fauxqs)", () => {
     expect(Object.values(meta).every((v) => /^[\x20-\x7e]*$/.test(v))).toBe(true);
   });
 
-  it("still rethrows when the DLQ itself cannot be reached", async () => {
-    const failing = forwardExceptionsToDlq(async () => Promise.reject(new Error("boom")), {
-      queueUrl: async () => {
-        throw new Error("no dlq parameter");
+  it("keeps the input for a retry when the DLQ itself cannot be reached", async () => {
+    const sent = await deadLetterOnFailure(
+      new Error("boom"),
+      { body: "{}", requestId: "r" },
+      {
+        target: async () => {
+          throw new Error("no dlq parameter");
+        },
+        lastAttempt: true,
       },
-    });
-    await expect(failing({}, lambdaContext())).rejects.toThrow("boom");
+    );
+    expect(sent).toBe(false);
   });
 
   it("sends a marked head of an event too large for one message", () => {
@@ -111,11 +116,6 @@ describe("forwardExceptionsToDlq → dead-letter recorder (fauxqs)", () => {
     expect(parsed).toMatchObject({ truncated: true, bytes: Buffer.byteLength(JSON.stringify(big)) });
     expect(JSON.stringify(big).startsWith(parsed.head.slice(0, -1))).toBe(true);
     expect(dlqBody({ small: 1 })).toBe('{"small":1}');
-  });
-
-  it("passes results through when the handler succeeds", async () => {
-    const ok = forwardExceptionsToDlq(async (e: { n: number }) => e.n + 1, { queueUrl: "http://unused" });
-    await expect(ok({ n: 1 }, lambdaContext())).resolves.toBe(2);
   });
 
   it("reports only records that cannot be stored", async () => {

@@ -97,8 +97,13 @@ export async function recordDeadLetter(
   return record;
 }
 
-export const handler = sqsBatchHandler(async (record) => {
-  // Read late (and cached): the bucket belongs to shared-infra, deployed independently of this function.
-  const bucket = await getParam(Params.deadLettersBucketName);
-  await recordDeadLetter(record, bucket);
-});
+export const handler = sqsBatchHandler(
+  async (record) => {
+    // Read late (and cached): the bucket belongs to shared-infra, deployed independently of this function.
+    const bucket = await getParam(Params.deadLettersBucketName);
+    await recordDeadLetter(record, bucket);
+  },
+  // Its queue is itself a DLQ, without redrive: a dead letter it cannot file stays there (the stuck
+  // alarm fires) and is retried; sending it anywhere else could only loop or lose it.
+  { deadLetter: () => undefined },
+);

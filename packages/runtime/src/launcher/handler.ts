@@ -31,6 +31,7 @@ export function makeLauncherHandler<S extends TSchema = typeof ScanRequest>(
       ecs: opts.ecs?.() ?? ecsClient(),
       sqs: opts.sqs?.() ?? sqsClient(),
     });
+  // The queue's maxReceiveCount comes from the environment (EcsTask sets the queue's consumer environment).
   return sqsBatchHandler((record: SQSRecord) => launchRecord(record, resolve(), opts), {
     deadLetter: () => ({ sqs: resolve().sqs, queueUrl: resolve().config.deadLetterQueueUrl }),
   });

@@ -28,8 +28,8 @@ import type { LauncherConfig, LauncherProvider } from "./config";
  *   retrying cannot help, so the batch layer sends the record straight to the task queue's DLQ with the
  *   code and reason (the dead-letter recorder stores them) and the record counts as done — nothing
  *   lost, no wasted retries, and no Fargate task paid for a target the container would refuse;
- * - transient (RunTask error or `failures`, no task returned): the record FAILS, so SQS redelivers it
- *   and, after maxReceiveCount, redrives it to the same DLQ.
+ * - transient (RunTask error or `failures`, no task returned): the record FAILS, so SQS redelivers it;
+ *   on its last attempt the batch layer dead-letters it with code "retries-exhausted" and the error.
  */
 export type LaunchErrorCode =
   "MalformedRequest" | "InvalidRequest" | "InvalidTarget" | "UnknownProvider" | "RequestTooLarge";
