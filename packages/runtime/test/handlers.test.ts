@@ -1,6 +1,8 @@
 import { gunzipSync } from "node:zlib";
 import { GetObjectCommand } from "@aws-sdk/client-s3";
+import { SNSClient } from "@aws-sdk/client-sns";
 import { SendMessageCommand } from "@aws-sdk/client-sqs";
+import { FaultProxy, awsClientConfig, emulatorEndpoints } from "@sec-an/testing";
 import { Attr, DeadLetterRecord, Env, Limits, validate } from "@sec-an/contracts";
 import {
   deadLetterOnFailure,
@@ -190,6 +192,85 @@ describe("SQS → SNS glue (fauxqs)", () => {
     const delivered = await drain(c.sqs, queue.url, 2, 2);
     expect(delivered.map((m) => m.Body)).toEqual(['{"target":"a"}']);
     expect(delivered[0].MessageAttributes?.[Attr.provider]?.StringValue).toBe("nmap");
+  });
+
+  it("dead-letters records SNS could never accept with their reason; good siblings are forwarded", async () => {
+    const source = await createQueue(c.sqs, "delay");
+    const dlq = await createQueue(c.sqs, "delay-dlq");
+    const { topicArn, queue } = await topicWithQueue(c, { raw: true });
+    process.env[GLUE_TOPIC_ENV] = topicArn;
+    process.env[Env.deadLetterQueueUrl] = dlq.url;
+    const attr = (DataType: string, StringValue: string) => ({ DataType, StringValue });
+    await c.sqs.send(
+      new SendMessageCommand({
+        QueueUrl: source.url,
+        MessageBody: "bad-number",
+        MessageAttributes: { Depth: attr("Number", "1") },
+      }),
+    );
+    await c.sqs.send(new SendMessageCommand({ QueueUrl: source.url, MessageBody: "good" }));
+    const received = await drain(c.sqs, source.url, 2);
+    const records = received.map((m) => toSqsRecord(m, source.arn));
+    // What SQS could deliver but SNS would refuse or misroute: a Number that is not one, an unknown type.
+    const badNumber = records.find((r) => r.body === "bad-number")!;
+    badNumber.messageAttributes.Depth.stringValue = "deep";
+    const badType = { ...records.find((r) => r.body === "good")!, messageId: "m-type", body: "bad-type" };
+    badType.messageAttributes = {
+      X: { dataType: "Weird", stringValue: "1", stringListValues: [], binaryListValues: [] },
+    };
+    const res = await glue(sqsEvent([...records, badType]), lambdaContext());
+    expect(res.batchItemFailures).toEqual([]);
+    expect((await drain(c.sqs, queue.url, 2, 2)).map((m) => m.Body)).toEqual(["good"]);
+    const dead = await drain(c.sqs, dlq.url, 2);
+    const why = Object.fromEntries(
+      dead.map((m) => [
+        m.Body!,
+        [
+          m.MessageAttributes![Attr.errorCode].StringValue,
+          m.MessageAttributes![Attr.errorMessage].StringValue,
+        ],
+      ]),
+    );
+    expect(why).toEqual({
+      "bad-number": ["malformed", 'message attribute "Depth": "deep" is not a number'],
+      "bad-type": ["malformed", 'message attribute "X": unsupported data type "Weird"'],
+    });
+  });
+
+  it("dead-letters a message SNS refuses as unpublishable; a throttled publish is retried", async () => {
+    const dlq = await createQueue(c.sqs, "delay-dlq");
+    const { topicArn } = await topicWithQueue(c, { raw: true });
+    const proxy = await FaultProxy.start(emulatorEndpoints().aws);
+    try {
+      setClients({ s3: c.s3, sqs: c.sqs, sns: new SNSClient(awsClientConfig(proxy.url)) });
+      process.env[GLUE_TOPIC_ENV] = topicArn;
+      process.env[Env.deadLetterQueueUrl] = dlq.url;
+      const xmlError = (code: string) =>
+        `<ErrorResponse><Error><Type>Sender</Type><Code>${code}</Code><Message>${code} here</Message></Error><RequestId>r</RequestId></ErrorResponse>`;
+      proxy.script([
+        {
+          match: { body: /refused/ },
+          fault: { kind: "status", status: 400, body: xmlError("InvalidParameter") },
+        },
+        {
+          match: { body: /throttled/ },
+          fault: { kind: "status", status: 400, body: xmlError("Throttling") },
+        },
+      ]);
+      const res = await glue(
+        sqsEvent([fakeRecord("refused", "m-refused"), fakeRecord("throttled", "m-throttled")]),
+        lambdaContext(),
+      );
+      expect(res.batchItemFailures).toEqual([{ itemIdentifier: "m-throttled" }]);
+      const [m] = await drain(c.sqs, dlq.url, 1);
+      expect(m.Body).toBe("refused");
+      expect(m.MessageAttributes![Attr.errorCode].StringValue).toBe("unpublishable");
+      expect(m.MessageAttributes![Attr.errorMessage].StringValue).toMatch(
+        /^SNS refused the message: InvalidParameterException: InvalidParameter here/,
+      );
+    } finally {
+      await proxy.close();
+    }
   });
 
   it("fails the batch clearly when the topic is not configured", async () => {
