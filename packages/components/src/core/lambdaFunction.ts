@@ -132,6 +132,8 @@ export class LambdaFunction extends pulumi.ComponentResource {
   public readonly entry: string;
   public readonly code: pulumi.asset.AssetArchive;
   public readonly asyncConfig?: aws.lambda.FunctionEventInvokeConfig;
+  /** The environment given at construction, e.g. for a queue to check its consumer was wired to it. */
+  public readonly environment: Readonly<Record<string, pulumi.Input<string>>>;
   private readonly componentName: string;
 
   constructor(name: string, args: LambdaFunctionArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -141,6 +143,7 @@ export class LambdaFunction extends pulumi.ComponentResource {
     this.functionName = functionName;
     this.timeout = timeout;
     this.entry = args.entry;
+    this.environment = { ...args.environment };
     this.componentName = name;
     this.code = bundleArchive(args.entry, { sourcemap: args.sourcemap });
     const parent = { parent: this };

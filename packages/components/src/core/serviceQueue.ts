@@ -1,8 +1,10 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { Deployment } from "@sec-an/contracts";
+import { Env, type Deployment } from "@sec-an/contracts";
+import { MAX_RECEIVE_COUNT_ENV } from "@sec-an/runtime";
 import { DeadLetterRecorder } from "./deadLetterRecorder";
 import { sqsEventSource, type SqsEventSource } from "./eventSource";
+import type { PolicyStatement } from "./iam";
 import type { LambdaFunction } from "./lambdaFunction";
 import { checkQueueName, DAY, visibilityForConsumer } from "./names";
 import { senderQueuePolicy, type QueueSenders } from "./queuePolicy";
@@ -88,6 +90,14 @@ export class ServiceQueue extends pulumi.ComponentResource {
   public readonly name: pulumi.Output<string>;
   public readonly queueName: string;
   public readonly visibilityTimeoutSeconds: number;
+  /** Receives before SQS redrives a message to the DLQ. */
+  public readonly maxReceiveCount: number;
+  /**
+   * What a consuming function's environment must hold (pass it at construction): the DLQ URL and the
+   * maxReceiveCount, so the handler dead-letters a record itself on its last attempt, with the error,
+   * instead of leaving SQS to redrive it without a reason. Checked by {@link eventSource}.
+   */
+  public readonly consumerEnvironment: Readonly<Record<string, pulumi.Input<string>>>;
   private readonly componentName: string;
 
   constructor(name: string, args: ServiceQueueArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -97,6 +107,7 @@ export class ServiceQueue extends pulumi.ComponentResource {
     this.componentName = name;
     this.queueName = queueName;
     this.visibilityTimeoutSeconds = visibilityTimeoutSeconds;
+    this.maxReceiveCount = maxReceiveCount;
     const parent = { parent: this };
 
     this.deadLetters = new DeadLetterRecorder(
@@ -135,6 +146,10 @@ export class ServiceQueue extends pulumi.ComponentResource {
     this.arn = this.queue.arn;
     this.url = this.queue.url;
     this.name = this.queue.name;
+    this.consumerEnvironment = {
+      [Env.deadLetterQueueUrl]: this.deadLetters.url,
+      [MAX_RECEIVE_COUNT_ENV]: String(maxReceiveCount),
+    };
     this.registerOutputs({
       queue: this.queue,
       deadLetters: this.deadLetters,
@@ -144,9 +159,16 @@ export class ServiceQueue extends pulumi.ComponentResource {
     });
   }
 
+  /** The statement letting a consumer send failed records to this queue's DLQ, and nowhere else. */
+  public deadLetterStatement(sid = "DeadLetterFailures"): pulumi.Output<PolicyStatement> {
+    return this.deadLetters.arn.apply((arn) => ({ Sid: sid, Action: "sqs:SendMessage", Resource: arn }));
+  }
+
   /**
    * Lets `fn` consume this queue with partial batch failures; grants it exactly the consume actions on
-   * this queue. Refuses a function whose timeout the queue's visibility timeout does not cover 6 times.
+   * this queue. Refuses a function whose timeout the queue's visibility timeout does not cover 6 times,
+   * or that was not built with this queue's {@link consumerEnvironment} (its dead letters would lose
+   * their reason). The function's own statements grant {@link deadLetterStatement}.
    */
   public eventSource(fn: LambdaFunction, options: EventSourceOptions = {}): SqsEventSource {
     const needed = 6 * fn.timeout;
@@ -154,6 +176,12 @@ export class ServiceQueue extends pulumi.ComponentResource {
       throw new Error(
         `${this.queueName}: visibility timeout ${this.visibilityTimeoutSeconds}s is under 6 × ${fn.functionName} timeout = ${needed}s; set consumerTimeout: ${fn.timeout}`,
       );
+    }
+    for (const [k, v] of Object.entries(this.consumerEnvironment)) {
+      if (fn.environment[k] !== v)
+        throw new Error(
+          `${fn.functionName} must be built with ${this.queueName}'s consumerEnvironment (${k}) to consume it`,
+        );
     }
     return sqsEventSource(
       `${this.componentName}-to-${fn.functionName}`,

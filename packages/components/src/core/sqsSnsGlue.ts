@@ -1,15 +1,16 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { Deployment } from "@sec-an/contracts";
-import { sqsEventSource, type SqsEventSource } from "./eventSource";
+import type { SqsEventSource } from "./eventSource";
 import { LambdaFunction } from "./lambdaFunction";
+import type { ServiceQueue } from "./serviceQueue";
 
 /** Environment variable naming the topic the glue publishes to (an ARN, not a secret). */
 export const GLUE_TOPIC_ENV = "SEC_AN_GLUE_TOPIC_ARN";
 
 export interface SqsSnsGlueArgs {
   readonly deployment: Deployment;
-  /** The queue to drain; pass a ServiceQueue to have its visibility timeout checked against the glue's timeout. */
-  readonly queue: { readonly arn: pulumi.Input<string>; readonly visibilityTimeoutSeconds?: number };
+  /** The queue to drain (its visibility timeout must cover 6 × the glue's timeout). */
+  readonly queue: ServiceQueue;
   readonly topicArn: pulumi.Input<string>;
   /** Seconds (default 30). */
   readonly timeout?: number;
@@ -25,7 +26,9 @@ export function defaultGlueEntry(): string {
 
 /**
  * Forwards every message of a queue to a topic (SQS cannot fan out to SNS natively; this is what
- * lets a delay queue feed the scan-initiator topic). Failed forwards stay on the queue and end in its DLQ.
+ * lets a delay queue feed the scan-initiator topic). A record SNS can never accept goes to the queue's
+ * DLQ at once with its reason; a failed forward is retried, and on its last attempt dead-lettered with
+ * the error, so the glue may send to that DLQ only.
  */
 export class SqsSnsGlue extends pulumi.ComponentResource {
   public readonly function: LambdaFunction;
@@ -34,8 +37,9 @@ export class SqsSnsGlue extends pulumi.ComponentResource {
   constructor(name: string, args: SqsSnsGlueArgs, opts?: pulumi.ComponentResourceOptions) {
     super("sec-an:core:SqsSnsGlue", name, {}, opts);
     const timeout = args.timeout ?? 30;
+    // Checked before anything is created (eventSource checks it again), so a bad timeout builds nothing.
     const visibility = args.queue.visibilityTimeoutSeconds;
-    if (visibility !== undefined && visibility < 6 * timeout) {
+    if (visibility < 6 * timeout) {
       throw new Error(`queue visibility timeout ${visibility}s is under 6 × glue timeout ${timeout}s`);
     }
     this.function = new LambdaFunction(
@@ -45,17 +49,16 @@ export class SqsSnsGlue extends pulumi.ComponentResource {
         description: "Forwards SQS messages to an SNS topic",
         timeout,
         deployment: args.deployment,
-        environment: { [GLUE_TOPIC_ENV]: args.topicArn },
-        statements: [{ Sid: "PublishToTopic", Action: "sns:Publish", Resource: args.topicArn }],
+        environment: { [GLUE_TOPIC_ENV]: args.topicArn, ...args.queue.consumerEnvironment },
+        statements: [
+          { Sid: "PublishToTopic", Action: "sns:Publish", Resource: args.topicArn },
+          args.queue.deadLetterStatement(),
+        ],
         tags: args.tags,
       },
       { parent: this },
     );
-    this.eventSource = sqsEventSource(
-      `${name}-source`,
-      { queueArn: args.queue.arn, function: this.function, batchSize: args.batchSize ?? 10 },
-      { parent: this },
-    );
+    this.eventSource = args.queue.eventSource(this.function, { batchSize: args.batchSize ?? 10 });
     this.registerOutputs({ function: this.function });
   }
 }

@@ -6,6 +6,7 @@ import {
   DeadLetterRecorder,
   defaultGlueEntry,
   defaultRecorderEntry,
+  ServiceQueue,
   SqsSnsGlue,
 } from "../../src/core";
 import { deployment, record } from "./helpers";
@@ -35,7 +36,7 @@ describe("default handlers from @sec-an/runtime", () => {
     const dead = new DeadLetterRecorder("dead", { deployment });
     const glue = new SqsSnsGlue("glue", {
       deployment,
-      queue: { arn: "arn:aws:sqs:us-east-1:123456789012:q" },
+      queue: new ServiceQueue("q", { deployment }),
       topicArn: "arn:aws:sns:us-east-1:123456789012:t",
     });
     await settle();
@@ -51,6 +52,7 @@ describe("default handlers from @sec-an/runtime", () => {
         (await record("aws:lambda/function:Function", `${fn.functionName}-function`)).inputs.handler,
       ).toBe("index.handler");
     }
-    expect(resources().filter((r) => r.type === "aws:lambda/function:Function")).toHaveLength(2);
+    // The recorder, the queue's own DLQ recorder, and the glue.
+    expect(resources().filter((r) => r.type === "aws:lambda/function:Function")).toHaveLength(3);
   });
 });

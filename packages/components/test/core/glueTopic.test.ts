@@ -1,3 +1,5 @@
+import { Env } from "@sec-an/contracts";
+import { MAX_RECEIVE_COUNT_ENV } from "@sec-an/runtime";
 import { resources, settle, setupPulumiMocks } from "@sec-an/testing";
 import { checkResources } from "@sec-an/policy";
 import { GLUE_TOPIC_ENV, ServiceQueue, SqsSnsGlue, Topic } from "../../src/core";
@@ -92,9 +94,15 @@ describe("SqsSnsGlue", () => {
     });
     await settle();
     const fn = await record("aws:lambda/function:Function", "delay-glue-function-function");
-    expect(fn.inputs.environment.variables[GLUE_TOPIC_ENV]).toBe(
-      `arn:aws:sns:us-east-1:${ACCOUNT}:initiator`,
-    );
+    expect(fn.inputs.environment.variables).toEqual({
+      [Env.app]: "sec-an",
+      [Env.stage]: "test",
+      POWERTOOLS_SERVICE_NAME: "delay-glue-function",
+      [GLUE_TOPIC_ENV]: `arn:aws:sns:us-east-1:${ACCOUNT}:initiator`,
+      // The handler dead-letters a record itself on its last attempt (3 receives), with the error.
+      [Env.deadLetterQueueUrl]: `https://sqs.us-east-1.amazonaws.com/${ACCOUNT}/delay-dlq`,
+      [MAX_RECEIVE_COUNT_ENV]: "3",
+    });
     expect(fn.inputs.timeout).toBe(30);
     const policy = json(
       (await record("aws:iam/rolePolicy:RolePolicy", "delay-glue-function-policy")).inputs.policy,
@@ -106,8 +114,17 @@ describe("SqsSnsGlue", () => {
         Action: "sns:Publish",
         Resource: `arn:aws:sns:us-east-1:${ACCOUNT}:initiator`,
       },
+      {
+        Sid: "DeadLetterFailures",
+        Effect: "Allow",
+        Action: "sqs:SendMessage",
+        Resource: `arn:aws:sqs:us-east-1:${ACCOUNT}:delay-dlq`,
+      },
     ]);
-    const mapping = await record("aws:lambda/eventSourceMapping:EventSourceMapping", "delay-glue-source");
+    const mapping = await record(
+      "aws:lambda/eventSourceMapping:EventSourceMapping",
+      "delay-to-delay-glue-function",
+    );
     expect(mapping.inputs).toEqual({
       eventSourceArn: `arn:aws:sqs:us-east-1:${ACCOUNT}:delay`,
       functionName: `arn:aws:lambda:us-east-1:${ACCOUNT}:function:delay-glue-function`,
@@ -121,11 +138,17 @@ describe("SqsSnsGlue", () => {
   });
 
   it("refuses a glue slower than the queue's visibility timeout allows", async () => {
+    const queue = new ServiceQueue("q", {
+      deployment,
+      consumerTimeout: 10,
+      deadLetterBucketArn: BUCKET_ARN,
+      deadLetterHandlerEntry: FIXTURE,
+    });
     expect(
       () =>
         new SqsSnsGlue("g", {
           deployment,
-          queue: { arn: "arn:aws:sqs:us-east-1:1:q", visibilityTimeoutSeconds: 60 },
+          queue,
           topicArn: "arn:aws:sns:us-east-1:1:t",
           timeout: 11,
           handlerEntry: FIXTURE,

@@ -1,3 +1,5 @@
+import { Env } from "@sec-an/contracts";
+import { MAX_RECEIVE_COUNT_ENV } from "@sec-an/runtime";
 import { resources, resourcesOfType, settle, setupPulumiMocks, unwrap } from "@sec-an/testing";
 import { checkResources } from "@sec-an/policy";
 import { DeadLetterRecorder, LambdaFunction, redrivePolicy, ServiceQueue } from "../../src/core";
@@ -139,7 +141,12 @@ describe("ServiceQueue", () => {
       consumerTimeout: 120,
       deadLetterHandlerEntry: FIXTURE,
     });
-    const fn = new LambdaFunction("scanner", { entry: FIXTURE, timeout: 120 });
+    const fn = new LambdaFunction("scanner", {
+      entry: FIXTURE,
+      timeout: 120,
+      environment: q.consumerEnvironment,
+      statements: [q.deadLetterStatement()],
+    });
     const source = q.eventSource(fn, { batchSize: 5, maximumConcurrency: 4 });
     const mapping = await record("aws:lambda/eventSourceMapping:EventSourceMapping", "tasks-to-scanner");
     expect(mapping.inputs).toEqual({
@@ -170,19 +177,58 @@ describe("ServiceQueue", () => {
     expect(await urnOf(source.mapping)).toContain(
       "sec-an:core:ServiceQueue$aws:lambda/eventSourceMapping:EventSourceMapping::tasks-to-scanner",
     );
+    // The consumer can dead-letter a record on its last attempt, with the error, to this DLQ only.
+    const fnRecord = await record("aws:lambda/function:Function", "scanner-function");
+    expect(fnRecord.inputs.environment.variables).toEqual({
+      POWERTOOLS_SERVICE_NAME: "scanner",
+      [Env.deadLetterQueueUrl]: `https://sqs.us-east-1.amazonaws.com/${ACCOUNT}/tasks-dlq`,
+      [MAX_RECEIVE_COUNT_ENV]: "3",
+    });
+    const own = json((await record("aws:iam/rolePolicy:RolePolicy", "scanner-policy")).inputs.policy) as {
+      Statement: unknown[];
+    };
+    expect(own.Statement.slice(2)).toEqual([
+      {
+        Sid: "DeadLetterFailures",
+        Effect: "Allow",
+        Action: "sqs:SendMessage",
+        Resource: sqsArn("tasks-dlq"),
+      },
+    ]);
     expect(await checkResources(resources())).toEqual([]);
+  });
+
+  it("refuses a consumer not built with its consumer environment (its dead letters would lose their reason)", async () => {
+    const q = new ServiceQueue("jobs", { deployment, maxReceiveCount: 4, deadLetterHandlerEntry: FIXTURE });
+    const other = new ServiceQueue("other", {
+      deployment,
+      maxReceiveCount: 4,
+      deadLetterHandlerEntry: FIXTURE,
+    });
+    const bare = new LambdaFunction("bare", { entry: FIXTURE });
+    const wrongDlq = new LambdaFunction("wrong", { entry: FIXTURE, environment: other.consumerEnvironment });
+    expect(() => q.eventSource(bare)).toThrow(
+      `bare must be built with jobs's consumerEnvironment (${Env.deadLetterQueueUrl})`,
+    );
+    expect(() => q.eventSource(wrongDlq)).toThrow("wrong must be built with jobs's consumerEnvironment");
+    expect(q.consumerEnvironment[MAX_RECEIVE_COUNT_ENV]).toBe("4");
+    await settle();
   });
 
   it("refuses a consumer whose timeout the visibility timeout does not cover 6 times, and bad settings", async () => {
     const q = new ServiceQueue("short", { deployment, consumerTimeout: 10, deadLetterHandlerEntry: FIXTURE });
-    const slow = new LambdaFunction("slow", { entry: FIXTURE, timeout: 11 });
-    expect(() => q.eventSource(slow)).toThrow("visibility timeout 60s is under 6 × slow timeout = 66s");
-    expect(() => q.eventSource(slow, { batchSize: 50 })).toThrow();
     const ok = new ServiceQueue("big", {
       deployment,
       visibilityTimeoutSeconds: 900,
       deadLetterHandlerEntry: FIXTURE,
     });
+    const slow = new LambdaFunction("slow", {
+      entry: FIXTURE,
+      timeout: 11,
+      environment: ok.consumerEnvironment,
+    });
+    expect(() => q.eventSource(slow)).toThrow("visibility timeout 60s is under 6 × slow timeout = 66s");
+    expect(() => q.eventSource(slow, { batchSize: 50 })).toThrow();
     expect(() => ok.eventSource(slow, { batchSize: 50 })).toThrow(
       "needs maximumBatchingWindowInSeconds >= 1",
     );
