@@ -231,7 +231,13 @@ export function createTaskFunctions(
       memorySize: scanSpec.memorySize,
       deployment: args.deployment,
       // The bucket name is not a secret and is fixed at deploy time: no SSM round trip per cold start.
-      environment: { ...taskEnv, [Env.resultsBucket]: bucket.bucket, ...scanSpec.environment },
+      // The queue's consumer environment lets the handler dead-letter failures with their reason.
+      environment: {
+        ...taskEnv,
+        [Env.resultsBucket]: bucket.bucket,
+        ...scanSpec.environment,
+        ...queue.consumerEnvironment,
+      },
       statements: scanSpec.statements,
       vpcConfig: scanSpec.vpcConfig,
       tags: args.tags,

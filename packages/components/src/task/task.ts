@@ -1,6 +1,6 @@
 import type * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { Env, taskParams } from "@sec-an/contracts";
+import { taskParams } from "@sec-an/contracts";
 import {
   ssmReadStatement,
   type DeadLetterRecorder,
@@ -74,11 +74,7 @@ export class Task extends pulumi.ComponentResource {
         memorySize: args.scanMemory ?? 512,
         batchSize,
         description: `Runs ${args.task} scans from its task queue`,
-        // Requests that can never succeed go to the task DLQ with their reason (makeScanHandler).
-        environment: {
-          [Env.deadLetterQueueUrl]: storage.queue.deadLetters.url,
-          ...(args.scanEnvironment ?? {}),
-        },
+        environment: args.scanEnvironment ?? {},
         vpcConfig: args.scanVpcConfig,
         statements: [
           // makeScanHandler reads the bucket name late when RESULTS_BUCKET is not set.
@@ -86,11 +82,9 @@ export class Task extends pulumi.ComponentResource {
             parent: this,
           }),
           storage.bucket.arn.apply((arn): PolicyStatement => putRawStatement(arn, args.task)),
-          storage.queue.deadLetters.arn.apply((arn): PolicyStatement => ({
-            Sid: "DeadLetterPermanentErrors",
-            Action: "sqs:SendMessage",
-            Resource: arn,
-          })),
+          // Requests that can never succeed, and those failing on their last attempt, go to the task DLQ
+          // with their reason (makeScanHandler; the queue's consumer environment names it).
+          storage.queue.deadLetterStatement("DeadLetterFailures"),
           ...(args.scanStatements ?? []),
         ],
       },

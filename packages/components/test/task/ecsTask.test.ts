@@ -342,6 +342,24 @@ describe("EcsTask", () => {
       expect(t.defaultProvider).toBe("nmap");
       const fn = await record("aws:lambda/function:Function", "nmap-scan-function");
       expect(fn.inputs).toMatchObject({ timeout: 30, memorySize: 256 });
+      // The launcher learns the queue's redrive count, so on a record's last attempt it dead-letters it
+      // itself with the error (the DLQ URL also rides in its config).
+      expect(Object.keys(fn.inputs.environment.variables).sort()).toEqual(
+        [
+          "POWERTOOLS_SERVICE_NAME",
+          "RESULTS_BUCKET",
+          "SEC_AN_APP",
+          "SEC_AN_DLQ_URL",
+          "SEC_AN_LAUNCHER_CONFIG",
+          "SEC_AN_MAX_RECEIVE_COUNT",
+          "SEC_AN_STAGE",
+          "SEC_AN_TASK",
+        ].sort(),
+      );
+      expect(fn.inputs.environment.variables).toMatchObject({
+        SEC_AN_DLQ_URL: `https://sqs.us-east-1.amazonaws.com/${ACCOUNT}/${DLQ}`,
+        SEC_AN_MAX_RECEIVE_COUNT: "3",
+      });
       expect(
         (
           await record(

@@ -95,6 +95,8 @@ describe("Task", () => {
         SEC_AN_APP: "sec-an",
         SEC_AN_STAGE: "test",
         SEC_AN_TASK: "nmap",
+        // The queue's redrive count: the handler dead-letters a record itself on its last attempt.
+        SEC_AN_MAX_RECEIVE_COUNT: "3",
         RESULTS_BUCKET: BUCKET,
         SEC_AN_DLQ_URL: `https://sqs.us-east-1.amazonaws.com/${ACCOUNT}/test-sec-an-nmap-task-queue-dlq`,
       });
@@ -113,7 +115,7 @@ describe("Task", () => {
         },
         { Sid: "PutRawResults", Effect: "Allow", Action: "s3:PutObject", Resource: raw },
         {
-          Sid: "DeadLetterPermanentErrors",
+          Sid: "DeadLetterFailures",
           Effect: "Allow",
           Action: "sqs:SendMessage",
           Resource: `arn:aws:sqs:us-east-1:${ACCOUNT}:test-sec-an-nmap-task-queue-dlq`,
