@@ -76,7 +76,8 @@ class Outcomes {
  * 2. write snapshot and history documents (one bulk request for the batch);
  * 3. write the marker again: a 409 now means a newer scan took over while this one wrote;
  * 4. clear the parent's documents of older generations from every owned doc type (and this
- *    generation's too after a 409 in step 3, since the newer scan's clean-up may have run before step 2).
+ *    generation's too after a 409 in step 1 or 3: the newer scan's clean-up may have run before this
+ *    run's documents were written, in this delivery or an earlier one that failed after writing).
  */
 export async function ingestBatch(
   records: readonly SQSRecord[],
@@ -279,8 +280,8 @@ async function recheckParents(
 }
 
 /**
- * Step 4: clear older generations of each parent from every owned doc type. Records in parallel (each
- * its own parent's queries, in order); a query two records share runs once.
+ * Step 4: clear older generations of each parent from every owned doc type, superseded runs included.
+ * Records in parallel (each its own parent's queries, in order); a query two records share runs once.
  */
 async function cleanUp(
   plans: Map<SQSRecord, IngestPlan>,
@@ -297,9 +298,13 @@ async function cleanUp(
   };
   await Promise.all(
     [...plans].map(async ([record, plan]) => {
-      if (!o.open(record.messageId) || superseded.has(plan)) return;
+      if (!o.open(record.messageId)) return;
+      // A superseded run clears its own generation too: an earlier delivery of it may have written
+      // documents after the newer scan's clean-up and then failed before its re-check. Never the newer
+      // scan's documents: a superseded run's generation is below the marker's, hence below theirs.
+      const inclusive = superseded.has(plan) || overtaken.has(plan);
       try {
-        for (const c of plan.cleanups) await once(c.index, cleanupFilter(c, overtaken.has(plan)));
+        for (const c of plan.cleanups) await once(c.index, cleanupFilter(c, inclusive));
       } catch (e) {
         logger.error("snapshot clean-up failed", { messageId: record.messageId, error: errorSummary(e) });
         o.fail(record.messageId);

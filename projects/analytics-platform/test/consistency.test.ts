@@ -144,7 +144,7 @@ function pausable(inner: DocumentStore, pauseAt: number) {
   };
   const s: DocumentStore = {
     writeAliases: async () => (await gate(), inner.writeAliases()),
-    bulk: async (ops) => (await gate(), inner.bulk(ops)),
+    bulk: async (ops, o) => (await gate(), inner.bulk(ops, o)),
     deleteByQuery: async (i, f) => (await gate(), inner.deleteByQuery(i, f)),
     countMany: async (q) => (await gate(), inner.countMany!(q)),
     search: (i, f, n) => inner.search(i, f, n),
@@ -244,4 +244,51 @@ describe("without the marker index", () => {
       await bare.close();
     }
   });
+});
+
+describe("a redelivery after a failed re-check", () => {
+  /** `inner`, paused before call `pauseAt` until released, and failing call `failAt` (a connection reset). */
+  function scripted(inner: DocumentStore, pauseAt: number, failAt: number) {
+    let calls = 0;
+    const fail = async () => {
+      if (calls++ === failAt) throw Object.assign(new Error("socket hang up"), { code: "ECONNRESET" });
+    };
+    const failing: DocumentStore = {
+      search: (i, f, n) => inner.search(i, f, n),
+      count: (i, f) => inner.count(i, f),
+      refresh: (i) => inner.refresh(i),
+      writeAliases: async () => (await fail(), inner.writeAliases()),
+      bulk: async (ops, o) => (await fail(), inner.bulk(ops, o)),
+      deleteByQuery: async (i, f) => (await fail(), inner.deleteByQuery(i, f)),
+      countMany: async (q) => (await fail(), inner.countMany!(q)),
+    };
+    return pausable(failing, pauseAt);
+  }
+
+  // Calls of one collection: 0 alias lookup, 1 marker claim, 2 document write, 3 marker re-check.
+  it.each([
+    ["its document write", 2],
+    ["its re-check", 3],
+  ])(
+    "an older scan paused before %s while a newer one completes, whose re-check then fails, leaves only the newer scan's documents once redelivered",
+    async (_, pauseAt) => {
+      const host = newHost();
+      const older = scan({
+        host,
+        end: T0,
+        docs: { ports: ["22", "8080"], cves: ["CVE-1"] },
+        docTypes: TYPES,
+      });
+      const p = scripted(store, pauseAt, 3);
+      const a = ingestBatch([older], deps(p.store));
+      await Promise.race([p.paused, a]);
+      expect(p.reached()).toBe(true);
+      await ingest([{ host, end: T0 + MIN, docs: { ports: ["22"] }, docTypes: TYPES }]);
+      p.release();
+      expect((await a).batchItemFailures).toEqual([{ itemIdentifier: older.messageId }]);
+      // SQS redelivers it: its claim now conflicts with the newer scan's marker.
+      expect((await ingestBatch([older], deps())).batchItemFailures).toEqual([]);
+      expect(await snap(host)).toEqual(["ports:22"]);
+    },
+  );
 });
