@@ -6,13 +6,7 @@
 import * as path from "node:path";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import {
-  DEAD_LETTER_OBJECT_SUFFIX,
-  Env,
-  Params,
-  resourcePrefix,
-  type SecurityRoleSpec,
-} from "@sec-an/contracts";
+import { DEAD_LETTER_OBJECT_SUFFIX, Params, resourcePrefix, type SecurityRoleSpec } from "@sec-an/contracts";
 import {
   ElasticIndex,
   KibanaSavedObject,
@@ -155,10 +149,12 @@ export function program(config: AnalyticsConfig, inputs: ProgramInputs = {}) {
     timeout: 60,
     deployment: d,
     vpcConfig,
-    environment: { [Env.deadLetterQueueUrl]: ingestQueue.deadLetters.url },
+    // The DLQ URL and maxReceiveCount: rejected records, and those failing on their last attempt, go
+    // to the DLQ with their reason.
+    environment: { ...ingestQueue.consumerEnvironment },
     statements: [
       ...esHttp("WriteDocuments", ingestHttp),
-      { Sid: "RejectToDlq", Action: "sqs:SendMessage", Resource: ingestQueue.deadLetters.arn },
+      ingestQueue.deadLetterStatement("RejectToDlq"),
       ssmReadStatement(d, [Params.esEndpointUrl]),
     ],
     tags,

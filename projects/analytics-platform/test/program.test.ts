@@ -116,7 +116,26 @@ describe("analytics-platform program", () => {
       functionResponseTypes: ["ReportBatchItemFailures"],
     });
     const ingestor = resourceNamed("aws:lambda/function:Function", "dev-sec-an-analytics-ingestor-function");
-    expect(ingestor.inputs.environment.variables.SEC_AN_DLQ_URL).toContain("dev-sec-an-analytics-ingest-dlq");
+    // The ingestor learns its DLQ and the queue's redrive count (5), so a record failing on its last
+    // attempt is dead-lettered with the error rather than redriven without a reason.
+    expect(ingestor.inputs.environment.variables).toEqual({
+      SEC_AN_APP: "sec-an",
+      SEC_AN_STAGE: "dev",
+      POWERTOOLS_SERVICE_NAME: "dev-sec-an-analytics-ingestor",
+      SEC_AN_DLQ_URL: "https://sqs.us-east-1.amazonaws.com/123456789012/dev-sec-an-analytics-ingest-dlq",
+      SEC_AN_MAX_RECEIVE_COUNT: "5",
+    });
+    const ingestorStatements = JSON.parse(
+      resourceNamed("aws:iam/rolePolicy:RolePolicy", "dev-sec-an-analytics-ingestor-policy").inputs.policy,
+    ).Statement as Array<{ Sid?: string }>;
+    expect(ingestorStatements.filter((st) => st.Sid === "RejectToDlq")).toEqual([
+      {
+        Sid: "RejectToDlq",
+        Effect: "Allow",
+        Action: "sqs:SendMessage",
+        Resource: "arn:aws:sqs:us-east-1:123456789012:dev-sec-an-analytics-ingest-dlq",
+      },
+    ]);
     const senders = JSON.parse(
       resourceNamed("aws:sqs/queuePolicy:QueuePolicy", "dev-sec-an-analytics-ingest-senders").inputs.policy,
     );

@@ -132,10 +132,27 @@ describe("sec-an-task-execution program", () => {
       "aws:lambda/function:Function",
       "dev-sec-an-scan-initiator-glue-function-function",
     ).inputs;
-    expect(Object.values(glue.environment.variables)).toContain(out.scanInitiatorTopicArn);
+    expect(glue.environment.variables).toEqual({
+      SEC_AN_APP: "sec-an",
+      SEC_AN_STAGE: "dev",
+      POWERTOOLS_SERVICE_NAME: "dev-sec-an-scan-initiator-glue-function",
+      SEC_AN_GLUE_TOPIC_ARN: out.scanInitiatorTopicArn,
+      // Unpublishable records, and those failing on their last attempt, go to the DLQ with the reason.
+      SEC_AN_DLQ_URL: "https://sqs.us-east-1.amazonaws.com/123456789012/dev-sec-an-scan-delay-queue-dlq",
+      SEC_AN_MAX_RECEIVE_COUNT: "3",
+    });
+    expect(statements("dev-sec-an-scan-initiator-glue-function-policy").slice(2)).toEqual([
+      { Sid: "PublishToTopic", Effect: "Allow", Action: "sns:Publish", Resource: out.scanInitiatorTopicArn },
+      {
+        Sid: "DeadLetterFailures",
+        Effect: "Allow",
+        Action: "sqs:SendMessage",
+        Resource: "arn:aws:sqs:us-east-1:123456789012:dev-sec-an-scan-delay-queue-dlq",
+      },
+    ]);
     const mapping = resourceNamed(
       "aws:lambda/eventSourceMapping:EventSourceMapping",
-      "dev-sec-an-scan-initiator-glue-source",
+      "dev-sec-an-scan-delay-queue-to-dev-sec-an-scan-initiator-glue-function",
     ).inputs;
     expect(mapping.functionName).toMatch(/function:dev-sec-an-scan-initiator-glue-function$/);
     expect(mapping.eventSourceArn).toMatch(/:dev-sec-an-scan-delay-queue$/);
