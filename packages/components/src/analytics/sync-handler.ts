@@ -1,6 +1,6 @@
 import { SendMessageBatchCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import { Attr, Env, Limits, Params, type DocumentCollection } from "@sec-an/contracts";
-import { dlqBody, getParam, logger, permanentFailureOf, sendDeadLetter, sqsClient } from "@sec-an/runtime";
+import { deadLetterOnFailure, dlqBody, getParam, logger, sqsClient } from "@sec-an/runtime";
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from "aws-lambda";
 import { checkMessageSize, recordToCollection, syncConfigFromEnv, type SyncConfig } from "./sync-logic";
 
@@ -13,9 +13,10 @@ export interface SyncDeps {
 }
 
 /**
- * Convert and send a stream batch in order. A record that can never convert (a PermanentFailure or a
- * schema miss) goes to the DLQ with its code and reason; any other error, and a send failure, reports the first unsent record's sequence number, so Lambda retries the
- * shard from exactly there (ReportBatchItemFailures; bisect and the on-failure destination cover the rest).
+ * Convert and send a stream batch in order. A record that can never convert (a PermanentFailure, a
+ * schema miss or a stack overflow) goes to the DLQ with its code and reason; any other error, and a
+ * send failure, reports the first unsent record's sequence number, so Lambda retries the shard from
+ * exactly there (ReportBatchItemFailures; bisect and the on-failure destination cover the rest).
  */
 export async function syncRecords(
   records: readonly DynamoDBRecord[],
@@ -31,28 +32,17 @@ export async function syncRecords(
       checkMessageSize(body);
       pending.push({ record, body, collection });
     } catch (e) {
-      const retryFromHere = {
-        batchItemFailures: [{ itemIdentifier: record.dynamodb?.SequenceNumber ?? "" }],
-      };
-      const permanent = permanentFailureOf(e);
-      if (!permanent || !deps.deadLetterQueueUrl) return retryFromHere;
-      logger.warn("stream record cannot be synced: sent to the DLQ", {
-        eventID: record.eventID,
-        code: permanent.code,
-        error: e as Error,
+      // One way to say "permanent failure → DLQ with a reason"; anything else retries the shard from here.
+      const target = deps.deadLetterQueueUrl
+        ? { sqs: deps.sqs, queueUrl: deps.deadLetterQueueUrl }
+        : undefined;
+      const letter = () => ({
+        body: dlqBody(record),
+        requestId: record.eventID ?? "unknown",
+        source: record.eventSourceARN,
       });
-      try {
-        await sendDeadLetter(
-          { body: dlqBody(record), requestId: record.eventID ?? "unknown", source: record.eventSourceARN },
-          permanent,
-          { sqs: deps.sqs, queueUrl: deps.deadLetterQueueUrl },
-        );
-      } catch (sendError) {
-        logger.error("could not dead-letter a stream record; the shard retries from it", {
-          error: sendError as Error,
-        });
-        return retryFromHere;
-      }
+      if (!(await deadLetterOnFailure(e, letter, { target })))
+        return { batchItemFailures: [{ itemIdentifier: record.dynamodb?.SequenceNumber ?? "" }] };
     }
   }
   for (let i = 0; i < pending.length; i += Limits.batchEntries) {
