@@ -14,13 +14,15 @@ import {
 } from "@aws-sdk/client-sqs";
 import { Attr } from "@sec-an/contracts";
 import { awsClientConfig, uniqueName } from "@sec-an/testing";
+import { MAX_RECEIVE_COUNT_ENV } from "../../src/dlq";
 import { makeLauncherHandler, type LauncherConfig } from "../../src/launcher";
 
 /**
  * The launcher behind a real task queue (fauxqs) with a redrive policy, driven the way the Lambda
  * event source mapping drives it: receive, invoke, delete what succeeded, let failures become visible
- * again. Proves the whole promise: started scans are consumed, failed launches are retried and then
- * redriven, permanent errors are dead-lettered at once with their reason — nothing is lost.
+ * again. Proves the whole promise: started scans are consumed, failed launches are retried and on
+ * their last attempt dead-lettered with the error, permanent errors are dead-lettered at once with
+ * their reason — nothing is lost, and nothing reaches the DLQ without a reason.
  */
 describe("launcher on a real queue with redrive", () => {
   const sqs = new SQSClient(awsClientConfig());
@@ -28,7 +30,10 @@ describe("launcher on a real queue with redrive", () => {
   const ecsMock = mockClient(ecs);
   const created: string[] = [];
 
+  const saved = process.env[MAX_RECEIVE_COUNT_ENV];
   afterAll(async () => {
+    if (saved === undefined) delete process.env[MAX_RECEIVE_COUNT_ENV];
+    else process.env[MAX_RECEIVE_COUNT_ENV] = saved;
     for (const url of created) await sqs.send(new DeleteQueueCommand({ QueueUrl: url }));
     sqs.destroy();
     ecsMock.restore();
@@ -62,7 +67,7 @@ describe("launcher on a real queue with redrive", () => {
     awsRegion: "us-east-1",
   });
 
-  it("consumes started scans, retries then redrives failed launches, dead-letters unknown providers at once", async () => {
+  it("consumes started scans, retries failed launches then dead-letters them with the error, dead-letters unknown providers at once", async () => {
     const dlq = await queue("flow-dlq");
     const tq = await queue("flow-task", {
       RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlq.arn, maxReceiveCount: 2 }),
@@ -80,6 +85,8 @@ describe("launcher on a real queue with redrive", () => {
       },
       defaultProvider: "nmap",
     };
+    // What EcsTask puts in the launcher's environment: the task queue's maxReceiveCount.
+    process.env[MAX_RECEIVE_COUNT_ENV] = "2";
     const handler = makeLauncherHandler({ config: () => config, ecs: () => ecs, sqs: () => sqs });
     // The target decides the ECS outcome: 127.0.0.99 never gets capacity.
     ecsMock.on(RunTaskCommand).callsFake((input) => {
@@ -148,10 +155,16 @@ describe("launcher on a real queue with redrive", () => {
     const byTarget = Object.fromEntries(
       dead.map((m) => [
         JSON.parse(m.Body!).target,
-        m.MessageAttributes?.[Attr.errorCode]?.StringValue ?? "redriven",
+        [
+          m.MessageAttributes?.[Attr.errorCode]?.StringValue ?? "redriven",
+          m.MessageAttributes?.[Attr.errorMessage]?.StringValue?.slice(0, 47),
+        ],
       ]),
     );
-    expect(byTarget).toEqual({ "127.0.0.2": "UnknownProvider", "127.0.0.99": "redriven" });
+    expect(byTarget).toEqual({
+      "127.0.0.2": ["UnknownProvider", expect.any(String)],
+      "127.0.0.99": ["retries-exhausted", "LaunchFailedError: RunTask started no task for "],
+    });
     // One launch for the good request, two attempts (maxReceiveCount) for the failing one, none for the unknown provider.
     const targets = ecsMock.commandCalls(RunTaskCommand).map((c) => {
       const env = c.args[0].input.overrides!.containerOverrides![0].environment!;
