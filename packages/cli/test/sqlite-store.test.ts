@@ -75,6 +75,33 @@ describe("SqliteStore (the local run's document store)", () => {
     expect((await store.search("nmap_ports_snapshot.read")).map((d) => d.id)).toEqual(["c"]);
   });
 
+  it("deletes by a range that documents without the field also meet (written before the field existed)", async () => {
+    await store.bulk(
+      [
+        ["old", {}],
+        ["nulled", { __generation: null }],
+        ["low", { __generation: 5 }],
+        ["same", { __generation: 7 }],
+        ["high", { __generation: 9 }],
+        ["other", { __generation: 1, __ParentKey: "q" }],
+      ].map(([id, extra]) => ({
+        action: "index" as const,
+        index: "nmap_ports_snapshot.write",
+        id: id as string,
+        doc: { __ParentKey: "p", ...(extra as object) },
+      })),
+    );
+    const n = await store.deleteByQuery("nmap_ports_snapshot.write", {
+      term: { __ParentKey: "p" },
+      rangeOrMissing: { __generation: { lte: 7 } },
+    });
+    expect(n).toBe(4);
+    expect((await store.search("nmap_ports_snapshot.read")).map((d) => d.id).sort()).toEqual([
+      "high",
+      "other",
+    ]);
+  });
+
   it("rejects writes to an unknown index and names it", async () => {
     const [r] = await store.bulk([{ action: "index", index: "nope.write", id: "x", doc: {} }]);
     expect(r).toMatchObject({ ok: false, status: 404 });

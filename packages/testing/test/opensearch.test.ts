@@ -131,6 +131,56 @@ describe("OpenSearch double", () => {
     expect(rest.body.hits.hits.map((h: any) => h._id)).toEqual(["b"]);
   });
 
+  it("matches a range or a missing field (bool should with must_not exists)", async () => {
+    const ix = `${os.prefix}-m.v1`;
+    await req("PUT", `/${ix}`, { mappings: { properties: { g: { type: "long" } } } });
+    await req(
+      "POST",
+      "/_bulk?refresh=true",
+      nd(
+        ...[
+          ["none", {}],
+          ["low", { g: 1 }],
+          ["high", { g: 9 }],
+        ].flatMap(([id, doc]) => [{ index: { _index: ix, _id: id } }, { p: "x", ...(doc as object) }]),
+      ),
+    );
+    const query = {
+      bool: {
+        filter: [
+          { term: { p: "x" } },
+          {
+            bool: {
+              should: [{ range: { g: { lte: 5 } } }, { bool: { must_not: { exists: { field: "g" } } } }],
+              minimum_should_match: 1,
+            },
+          },
+        ],
+      },
+    };
+    const del = await req("POST", `/${ix}/_delete_by_query?conflicts=proceed&refresh=true`, { query });
+    expect(del.body.deleted).toBe(2);
+    const rest = await req("POST", `/${ix}/_search`, { query: { match_all: {} } });
+    expect(rest.body.hits.hits.map((h: any) => h._id)).toEqual(["high"]);
+  });
+
+  it("looks up write aliases by a comma-separated list of wildcard patterns", async () => {
+    for (const [ix, alias] of [
+      [`${os.prefix}-wa_x.v1`, `${os.prefix}-wa_x.write`],
+      [`${os.prefix}-wb_x.v1`, `${os.prefix}-wb_x.write`],
+      [`${os.prefix}-wc_x.v1`, `${os.prefix}-wc_x.write`],
+    ])
+      await req("PUT", `/${ix}`, { aliases: { [alias]: { is_write_index: true } } });
+    const got = await req("GET", `/_alias/${os.prefix}-wa_*.write,${os.prefix}-wc_*.write`);
+    expect(got.status).toBe(200);
+    expect(
+      Object.values(got.body)
+        .flatMap((v: any) => Object.keys(v.aliases))
+        .sort(),
+    ).toEqual([`${os.prefix}-wa_x.write`, `${os.prefix}-wc_x.write`]);
+    expect((await req("GET", `/_alias/${os.prefix}-zz_*.write`)).body).toEqual({});
+  });
+
   it("flips aliases atomically and reindexes", async () => {
     const [v1, v2, w, r] = [
       `${os.prefix}-d.v1`,

@@ -1,9 +1,11 @@
 import { DocFields, IngestFields, IngestMessage } from "@sec-an/contracts";
 import {
+  PermanentFailure,
+  deadLetterOnFailure,
   logger,
   parseRecordBody,
   permanentFailureOf,
-  sendRecordToDlq,
+  recordLetter,
   type DeadLetterTarget,
 } from "@sec-an/runtime";
 import type { SQSBatchResponse, SQSRecord } from "aws-lambda";
@@ -50,13 +52,13 @@ function beforeDeadline<T>(p: Promise<T>, deadline: number | undefined): Promise
 /** Per-record outcome, filled in as the batch goes. */
 class Outcomes {
   readonly failed = new Set<string>();
-  readonly rejected = new Map<string, IngestRejected>();
+  readonly rejected = new Map<string, PermanentFailure>();
   /** Records whose work is complete: written and cleaned up, or dead-lettered. */
   readonly done = new Set<string>();
   fail(id: string) {
     if (!this.done.has(id)) this.failed.add(id);
   }
-  reject(id: string, why: IngestRejected) {
+  reject(id: string, why: PermanentFailure) {
     if (!this.rejected.has(id)) this.rejected.set(id, why);
   }
   open(id: string) {
@@ -148,15 +150,14 @@ async function runBatch(records: readonly SQSRecord[], deps: IngestDeps, o: Outc
 }
 
 /** Planning is pure: whatever it throws comes from the input and will recur, so it is permanent. */
-function asRejection(e: unknown): IngestRejected {
-  if (e instanceof IngestRejected) return e;
-  const p = permanentFailureOf(e);
-  if (p) return new IngestRejected("malformed", p.message, { cause: e });
+function asRejection(e: unknown): PermanentFailure {
   const err = e as Error;
-  // e.g. RangeError "Maximum call stack size exceeded" for a deeply nested body.
-  return new IngestRejected("unprocessable", `${err?.name ?? "Error"}: ${err?.message ?? String(e)}`, {
-    cause: e,
-  });
+  return (
+    permanentFailureOf(e) ??
+    new PermanentFailure("unprocessable", `${err?.name ?? "Error"}: ${err?.message ?? String(e)}`, {
+      cause: e,
+    })
+  );
 }
 
 /** Step 1: markers. Returns the plans whose parent a newer scan already owns (they write history only). */
@@ -333,6 +334,7 @@ async function bulkFor(
   }
 }
 
+/** Rejected records go to the DLQ with their code and reason; one that cannot be sent is retried. */
 async function deadLetterRejected(
   records: readonly SQSRecord[],
   deps: IngestDeps,
@@ -344,27 +346,11 @@ async function deadLetterRejected(
   );
   await Promise.all(
     pending.map(async (record) => {
-      const why = o.rejected.get(record.messageId)!;
-      logger.warn("ingest message rejected", {
-        messageId: record.messageId,
-        code: why.code,
-        reason: why.message.slice(0, 500),
+      const sent = await deadLetterOnFailure(o.rejected.get(record.messageId), () => recordLetter(record), {
+        target: deps.deadLetter,
       });
-      if (!deps.deadLetter) {
-        o.fail(record.messageId);
-        return;
-      }
-      try {
-        await sendRecordToDlq(record, why, deps.deadLetter);
-        o.failed.delete(record.messageId);
-        o.done.add(record.messageId);
-      } catch (e) {
-        logger.error("could not send to the DLQ; the record will be retried", {
-          messageId: record.messageId,
-          error: errorSummary(e),
-        });
-        o.fail(record.messageId);
-      }
+      if (sent) o.done.add(record.messageId);
+      else o.fail(record.messageId);
     }),
   );
 }

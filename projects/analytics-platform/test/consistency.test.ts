@@ -1,5 +1,13 @@
 import { CreateQueueCommand, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
-import { Attr, IngestFields, ScanTimeRules, indexBase, readAlias } from "@sec-an/contracts";
+import {
+  Attr,
+  DocFields,
+  IngestFields,
+  ScanTimeRules,
+  indexBase,
+  readAlias,
+  writeAlias,
+} from "@sec-an/contracts";
 import { awsClientConfig, openSearchForTests, uniqueName, type OpenSearchUnderTest } from "@sec-an/testing";
 import { generation, ingestBatch, type IngestDeps } from "../src/ingest";
 import { OpenSearchStore } from "../src/store/opensearch";
@@ -291,4 +299,28 @@ describe("a redelivery after a failed re-check", () => {
       expect(await snap(host)).toEqual(["ports:22"]);
     },
   );
+});
+
+describe("upgrading from scan-end-time versions", () => {
+  it("a rescan clears the documents written before generations existed (no __generation field)", async () => {
+    const host = newHost();
+    const old = scanCollection(task, { host, end: T0, docs: { ports: ["22", "8080"], cves: ["CVE-1"] } });
+    // As the ingestor before generations wrote them: version = scan end (ms), no generation field.
+    const ops = Object.entries(old.docs).flatMap(([type, docs]) =>
+      docs.map((d) => {
+        const doc = {
+          ...d.data,
+          [DocFields.parentKey]: old.parentKey,
+          [DocFields.nonTemporalKey]: d.nonTemporalKey,
+          [DocFields.scanEndTime]: old.scanEndTime,
+        };
+        const index = writeAlias(indexBase(task, type, "snapshot"));
+        return { action: "index" as const, index, id: d.nonTemporalKey, doc, externalVersion: T0 };
+      }),
+    );
+    expect((await store.bulk(ops)).every((r) => r.ok)).toBe(true);
+    expect(await snap(host)).toEqual(["cves:CVE-1", "ports:22", "ports:8080"]);
+    await ingest([{ host, end: T0 + 24 * 60 * MIN, docs: { ports: ["22"] }, docTypes: TYPES }]);
+    expect(await snap(host)).toEqual(["ports:22"]);
+  });
 });

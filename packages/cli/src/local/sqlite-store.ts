@@ -108,13 +108,21 @@ export class SqliteStore implements DocumentStore, IndexAdmin, SavedObjectStore 
       params.push(typeof value === "boolean" ? (value ? 1 : 0) : value);
     }
     const ops = { lt: "<", lte: "<=", gt: ">", gte: ">=" } as const;
-    for (const [field, range] of Object.entries(filter?.range ?? {})) {
+    const bounds = (field: string, range: Record<string, string | number | undefined>) => {
+      const out: string[] = [];
       for (const [k, op] of Object.entries(ops)) {
-        const bound = range[k as keyof typeof ops];
+        const bound = range[k];
         if (bound === undefined) continue;
-        parts.push(`${path(field)} ${op} ?`);
+        out.push(`${path(field)} ${op} ?`);
         params.push(bound);
       }
+      return out;
+    };
+    for (const [field, range] of Object.entries(filter?.range ?? {})) parts.push(...bounds(field, range));
+    // A missing field (or JSON null) reads as SQL NULL, as OpenSearch's `exists` treats both.
+    for (const [field, range] of Object.entries(filter?.rangeOrMissing ?? {})) {
+      const inRange = bounds(field, range);
+      if (inRange.length) parts.push(`(${path(field)} IS NULL OR (${inRange.join(" AND ")}))`);
     }
     return { sql: parts.length ? ` AND ${parts.join(" AND ")}` : "", params };
   }

@@ -1,5 +1,4 @@
-import { Env } from "@sec-an/contracts";
-import { sqsClient } from "@sec-an/runtime";
+import { deadLetterTargetFromEnv } from "@sec-an/runtime";
 import type { Context, SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { ingestBatch } from "../ingest";
 import { openSearchStore } from "../store/resolve";
@@ -31,10 +30,9 @@ export const handler = async (event: SQSEvent, context?: Context): Promise<SQSBa
   const base = await openSearchStore();
   const deadline = invocationDeadline(context);
   const store = deadline !== undefined && base.withDeadline ? base.withDeadline(deadline) : base;
-  const queueUrl = process.env[Env.deadLetterQueueUrl];
   return ingestBatch(event.Records, {
     store,
-    deadLetter: queueUrl ? { sqs: sqsClient(), queueUrl } : undefined,
+    deadLetter: deadLetterTargetFromEnv(),
     refreshKnown: () => base.invalidateAliases?.(),
     deadline,
   });

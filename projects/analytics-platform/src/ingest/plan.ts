@@ -53,12 +53,15 @@ export interface Cleanup {
 
 /**
  * Delete-by-query filter of a clean-up. Exclusive: documents of older generations (never this run's
- * own, nor its other parts'). Inclusive: this generation too, used when a newer scan took the parent
- * over while this one was writing.
+ * own, nor its other parts'). Inclusive: this generation too, used when a newer scan owns the parent.
+ * Documents without a generation were written before generations existed: older than any run.
  */
 export function cleanupFilter(c: Cleanup, inclusive: boolean): Filter {
   const bound = inclusive ? { lte: c.generation } : { lt: c.generation };
-  return { term: { [DocFields.parentKey]: c.parentKey }, range: { [IngestFields.generation]: bound } };
+  return {
+    term: { [DocFields.parentKey]: c.parentKey },
+    rangeOrMissing: { [IngestFields.generation]: bound },
+  };
 }
 
 export interface IngestPlan {

@@ -78,6 +78,13 @@ export function filterToQuery(f: Filter | undefined): Record<string, unknown> {
   const clauses: unknown[] = [];
   for (const [field, value] of Object.entries(f?.term ?? {})) clauses.push({ term: { [field]: value } });
   for (const [field, r] of Object.entries(f?.range ?? {})) clauses.push({ range: { [field]: r } });
+  for (const [field, r] of Object.entries(f?.rangeOrMissing ?? {}))
+    clauses.push({
+      bool: {
+        should: [{ range: { [field]: r } }, { bool: { must_not: { exists: { field } } } }],
+        minimum_should_match: 1,
+      },
+    });
   return clauses.length ? { bool: { filter: clauses } } : { match_all: {} };
 }
 

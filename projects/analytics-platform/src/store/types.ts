@@ -5,13 +5,19 @@
  * a handler needs, with semantics a SQL table can honour.
  */
 
+export type RangeBounds = {
+  lt?: string | number;
+  lte?: string | number;
+  gt?: string | number;
+  gte?: string | number;
+};
+
 /** A conjunction of exact-match and range conditions on top-level document fields. */
 export interface Filter {
   term?: Record<string, string | number | boolean>;
-  range?: Record<
-    string,
-    { lt?: string | number; lte?: string | number; gt?: string | number; gte?: string | number }
-  >;
+  range?: Record<string, RangeBounds>;
+  /** Like `range`, but a document without the field (or with null) matches too. */
+  rangeOrMissing?: Record<string, RangeBounds>;
 }
 
 /**
