@@ -5,6 +5,7 @@ import { SendMessageCommand } from "@aws-sdk/client-sqs";
 import { FaultProxy, awsClientConfig, emulatorEndpoints } from "@sec-an/testing";
 import { Attr, DeadLetterRecord, Env, Limits, validate } from "@sec-an/contracts";
 import {
+  MAX_RECEIVE_COUNT_ENV,
   deadLetterOnFailure,
   dlqBody,
   logger,
@@ -139,6 +140,17 @@ describe("deadLetterOnFailure → dead-letter recorder (fauxqs)", () => {
     const { json } = await readObject(bucket, "test-queue/2025/11/23/ok-1.json.gz");
     expect(json.record.receiveCount).toBe(3);
     expect(json.body).toBe("plain body");
+  });
+
+  it("never dead-letters, even on a last attempt with a DLQ in its environment: its queue is the DLQ", async () => {
+    const dlq = await createQueue(c.sqs, "dlq");
+    process.env[Env.stage] = "test";
+    process.env[Env.paramOverrides] = "/nonexistent/params.json";
+    process.env[Env.deadLetterQueueUrl] = dlq.url;
+    process.env[MAX_RECEIVE_COUNT_ENV] = "1";
+    const res = await recorder(sqsEvent([fakeRecord("a", "m1")]), lambdaContext());
+    expect(res.batchItemFailures).toEqual([{ itemIdentifier: "m1" }]);
+    expect(await drain(c.sqs, dlq.url, 1, 1)).toEqual([]);
   });
 
   it("fails every record clearly when the bucket parameter is missing", async () => {
