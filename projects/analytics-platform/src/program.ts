@@ -19,6 +19,7 @@ import {
 import { discoverProjects, repoRoot } from "@sec-an/contracts/registry";
 import {
   HTTP_METHODS,
+  INGEST_INDEX_PATTERNS_ENV,
   adminHttpAccess,
   esHttpAction,
   platformRoles,
@@ -151,7 +152,10 @@ export function program(config: AnalyticsConfig, inputs: ProgramInputs = {}) {
     vpcConfig,
     // The DLQ URL and maxReceiveCount: rejected records, and those failing on their last attempt, go
     // to the DLQ with their reason.
-    environment: { ...ingestQueue.consumerEnvironment },
+    environment: {
+      ...ingestQueue.consumerEnvironment,
+      [INGEST_INDEX_PATTERNS_ENV]: roleCalls.sec_an_ingest.indexPatterns.join(","),
+    },
     statements: [
       ...esHttp("WriteDocuments", ingestHttp),
       ingestQueue.deadLetterStatement("RejectToDlq"),

@@ -235,6 +235,20 @@ describe("ingestor", () => {
     expect(res.batchItemFailures).toHaveLength(1);
   });
 
+  it("looks up only the write aliases of its index patterns (the ingest role's), never the dead letters'", async () => {
+    const scoped = OpenSearchStore.unsigned(os.url, { attempts: 1, baseDelayMs: 1, maxDelayMs: 1 }, [
+      `${task}_*`,
+      "ingest_marker_*",
+    ]);
+    const names = [...(await scoped.writeAliases())];
+    expect(names).toEqual(
+      expect.arrayContaining([`${task}_ports_snapshot.write`, "ingest_marker_data.write"]),
+    );
+    expect(names.filter((n) => !n.startsWith(`${task}_`) && !n.startsWith("ingest_marker_"))).toEqual([]);
+    // Every alias is there without patterns: the dead letters' index exists.
+    expect([...(await store.writeAliases())].some((n) => n.startsWith("dead_letter_"))).toBe(true);
+  });
+
   it("plans nothing it cannot name", () => {
     expect(() => planMessage(portsCollection(task, "h", [1], "2026-01-01T00:00:00Z"), new Set())).toThrow(
       /not managed/,

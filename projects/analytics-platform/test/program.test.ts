@@ -124,6 +124,17 @@ describe("analytics-platform program", () => {
       POWERTOOLS_SERVICE_NAME: "dev-sec-an-analytics-ingestor",
       SEC_AN_DLQ_URL: "https://sqs.us-east-1.amazonaws.com/123456789012/dev-sec-an-analytics-ingest-dlq",
       SEC_AN_MAX_RECEIVE_COUNT: "5",
+      // The ingest role's index patterns: the alias lookup asks for these only.
+      SEC_AN_INGEST_INDEX_PATTERNS: [
+        ...registeredTasks(),
+        "address_info",
+        "resolved_addresses",
+        "resolved_hosts",
+        "ingest_marker",
+      ]
+        .sort()
+        .map((t) => `${t}_*`)
+        .join(","),
     });
     const ingestorStatements = JSON.parse(
       resourceNamed("aws:iam/rolePolicy:RolePolicy", "dev-sec-an-analytics-ingestor-policy").inputs.policy,
@@ -262,6 +273,8 @@ describe("analytics-platform program", () => {
     ].sort();
     expect(tasks).toEqual(expect.arrayContaining([NMAP_TASK, SSL_TASK]));
     const deleteByQuery = tasks.map((t) => `${arn}/${t}_*/_delete_by_query`);
+    // The alias lookup names the ingest role's patterns only: never the dead letters' aliases.
+    const writeAliasLookups = tasks.map((t) => `${arn}/_alias/${t}_*.write`);
     // The admin Lambda manages those indices and the dead-letter index, saved objects, and FGAC roles.
     const sorted = (xs: string[]) => [...xs].sort();
     const indices = sorted([...tasks, "dead_letter"]).map((t) => `${arn}/${t}_*`);
@@ -292,7 +305,7 @@ describe("analytics-platform program", () => {
             ...indices,
           ]),
         ),
-        allow(role("analytics-ingestor"), ["Get"], [`${arn}/_alias/*.write`]),
+        allow(role("analytics-ingestor"), ["Get"], writeAliasLookups),
         allow(role("analytics-ingestor"), ["Post"], [`${arn}/_bulk`, `${arn}/_msearch`, ...deleteByQuery]),
         allow(role("dead-letter-reporter"), ["Post"], [`${arn}/_bulk`]),
         allow(users, ["Get", "Head", "Post"], [`${arn}/*`]),
@@ -305,7 +318,7 @@ describe("analytics-platform program", () => {
         .Statement.filter((s: any) => String(s.Action).startsWith("es:"))
         .map((s: any) => [s.Action, s.Resource]);
     expect(esStatements("analytics-ingestor")).toEqual([
-      ["es:ESHttpGet", [`${arn}/_alias/*.write`]],
+      ["es:ESHttpGet", writeAliasLookups],
       ["es:ESHttpPost", [`${arn}/_bulk`, `${arn}/_msearch`, ...deleteByQuery]],
     ]);
     expect(esStatements("dead-letter-reporter")).toEqual([["es:ESHttpPost", [`${arn}/_bulk`]]]);
@@ -414,6 +427,25 @@ describe("FGAC roles against the security plugin's action groups", () => {
         "index pattern * is not one of the role's",
       ]),
     );
+  });
+
+  it("the ingestor's alias lookup names only the ingest role's patterns, and its access policy allows that path", () => {
+    const patterns = roles.sec_an_ingest.indexPatterns;
+    const env = { [access.INGEST_INDEX_PATTERNS_ENV]: patterns.join(",") };
+    expect(access.ingestIndexPatternsFromEnv(env)).toEqual(patterns);
+    const path = access.writeAliasPath(access.ingestIndexPatternsFromEnv(env));
+    expect(path).toBe(`/_alias/${patterns.map((p) => `${p}.write`).join(",")}`);
+    expect(path).not.toContain("dead_letter");
+    // IAM matches a resource's `*` against any characters, commas included.
+    const iamMatch = (resource: string, p: string) =>
+      new RegExp(`^${resource.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*")}$`).test(p);
+    const gets = access.roleHttpAccess(roles.sec_an_ingest).GET ?? [];
+    expect(gets.some((r) => iamMatch(r, path))).toBe(true);
+    expect(gets.some((r) => iamMatch(r, "/_alias/*.write"))).toBe(false);
+    expect(() =>
+      access.ingestIndexPatternsFromEnv({ [access.INGEST_INDEX_PATTERNS_ENV]: "nmap_*,*" }),
+    ).toThrow("not index patterns: *");
+    expect(access.ingestIndexPatternsFromEnv({})).toBeUndefined();
   });
 
   it("names every store method the ingestor and the reporter call (add a call: one line in STORE_CALLS and the role)", () => {

@@ -29,9 +29,11 @@ export interface StoreCall {
  * caller: it searches and scrolls, deletes in bulk, clears the scroll and (refresh=true) refreshes.
  */
 export const STORE_CALLS = {
+  // One request naming each of the role's patterns: `/_alias/nmap_*.write,ssl_*.write,…` (see
+  // `writeAliasPath`). Each pattern's resource matches it, since `*` in an ARN matches commas too.
   writeAliases: {
     method: "GET",
-    path: "/_alias/*.write",
+    path: "/_alias/{index}.write",
     cluster: [],
     index: ["indices:admin/aliases/get"],
   },
@@ -64,6 +66,27 @@ export type StoreCallName = keyof typeof STORE_CALLS;
 
 /** Index patterns of a task's indices: base names, `.write`/`.read` aliases and versioned physical indices. */
 export const taskIndexPattern = (task: string) => `${task}_*`;
+
+/**
+ * The ingest role's index patterns, comma-separated, in the ingestor's environment. The program sets it
+ * from `platformRoles`, the same list the role is granted, so the alias lookup asks for nothing else
+ * (a wildcard over every alias would name indices the role may not read, e.g. the dead letters').
+ */
+export const INGEST_INDEX_PATTERNS_ENV = "SEC_AN_INGEST_INDEX_PATTERNS";
+
+/** The patterns in `SEC_AN_INGEST_INDEX_PATTERNS`, or undefined when unset (local runs, tests). */
+export function ingestIndexPatternsFromEnv(env: NodeJS.ProcessEnv = process.env): string[] | undefined {
+  const raw = env[INGEST_INDEX_PATTERNS_ENV]?.trim();
+  if (!raw) return undefined;
+  const patterns = raw.split(",").map((p) => p.trim());
+  const bad = patterns.filter((p) => !/^[a-z0-9][a-z0-9_\-]*\*?$/.test(p));
+  if (bad.length) throw new Error(`${INGEST_INDEX_PATTERNS_ENV}: not index patterns: ${bad.join(", ")}`);
+  return patterns;
+}
+
+/** The path of one alias lookup for the write aliases of `patterns` (every alias without). */
+export const writeAliasPath = (patterns: readonly string[] | undefined) =>
+  `/_alias/${(patterns?.length ? patterns : ["*"]).map((p) => `${p}.write`).join(",")}`;
 
 export interface RoleCalls {
   /** Store methods the role's functions call (see `STORE_CALLS`). */

@@ -1,5 +1,6 @@
 import { Client } from "@opensearch-project/opensearch";
 import { AwsSigv4Signer } from "@opensearch-project/opensearch/aws";
+import { writeAliasPath } from "../infra/access";
 import type {
   AliasAction,
   BulkItemResult,
@@ -114,10 +115,16 @@ function describe(body: any): string {
   return `${e.type ?? "error"}: ${String(e.reason ?? JSON.stringify(e)).slice(0, 300)}`;
 }
 
+/** The write-alias lookup: which patterns it covers (undefined: every alias) and its cached answer. */
+interface AliasState {
+  patterns?: readonly string[];
+  cache?: { at: number; names: ReadonlySet<string> };
+}
+
 /** Amazon OpenSearch Service (or any OpenSearch) behind our storage interfaces. */
 export class OpenSearchStore implements DocumentStore, IndexAdmin, SavedObjectStore, SecurityAdmin {
   /** Shared with every `withDeadline` view of this store, so one invocation's lookup serves the next. */
-  private readonly aliases: { cache?: { at: number; names: ReadonlySet<string> } };
+  private readonly aliases: AliasState;
 
   constructor(
     private readonly client: Client,
@@ -126,7 +133,7 @@ export class OpenSearchStore implements DocumentStore, IndexAdmin, SavedObjectSt
     private readonly aliasCacheMs = 60_000,
     /** Epoch ms by which every call must have returned: retries and request timeouts shrink to fit. */
     private readonly deadline?: number,
-    aliases?: { cache?: { at: number; names: ReadonlySet<string> } },
+    aliases?: AliasState,
   ) {
     this.aliases = aliases ?? {};
   }
@@ -140,19 +147,29 @@ export class OpenSearchStore implements DocumentStore, IndexAdmin, SavedObjectSt
   }
 
   /** A SigV4-signing client (service `es`, default credential chain, read at call time). */
-  static signed(endpoint: string, region: string, retry?: RetryPolicy): OpenSearchStore {
+  static signed(
+    endpoint: string,
+    region: string,
+    retry?: RetryPolicy,
+    writeAliasPatterns?: readonly string[],
+  ): OpenSearchStore {
     const client = new Client({
       ...AwsSigv4Signer({ region, service: "es" }),
       node: endpoint,
       maxRetries: 0,
       requestTimeout: 30_000,
     });
-    return new OpenSearchStore(client, retry);
+    return new OpenSearchStore(client, retry, undefined, undefined, { patterns: writeAliasPatterns });
   }
 
   /** An unsigned client (the test double, a local cluster). */
-  static unsigned(endpoint: string, retry?: RetryPolicy): OpenSearchStore {
-    return new OpenSearchStore(new Client({ node: endpoint, maxRetries: 0, requestTimeout: 30_000 }), retry);
+  static unsigned(
+    endpoint: string,
+    retry?: RetryPolicy,
+    writeAliasPatterns?: readonly string[],
+  ): OpenSearchStore {
+    const client = new Client({ node: endpoint, maxRetries: 0, requestTimeout: 30_000 });
+    return new OpenSearchStore(client, retry, undefined, undefined, { patterns: writeAliasPatterns });
   }
 
   /** One HTTP call, retried with back-off on 429/5xx and connection errors; other statuses returned. */
@@ -317,19 +334,21 @@ export class OpenSearchStore implements DocumentStore, IndexAdmin, SavedObjectSt
   }
 
   /**
-   * The write aliases. Only a 200 with an object says which exist (a wildcard that matches nothing is
-   * `200 {}`); any other answer (401/403 while credentials rotate, a 404 from a proxy) throws, is never
-   * cached, and leaves the records to be retried rather than rejected as naming unknown indices.
+   * The write aliases within the store's patterns (all without). Only a 200 with an object says which
+   * exist (a wildcard that matches nothing is `200 {}`); any other answer (401/403 while credentials
+   * rotate, a 404 from a proxy) throws, is never cached, and leaves the records to be retried rather
+   * than rejected as naming unknown indices.
    */
   async writeAliases(): Promise<ReadonlySet<string>> {
     const cached = this.aliases.cache;
     if (cached && Date.now() - cached.at < this.aliasCacheMs) return cached.names;
-    const r = await this.call("GET", "/_alias/*.write");
+    const path = writeAliasPath(this.aliases.patterns);
+    const r = await this.call("GET", path);
     if (r.statusCode !== 200 || r.body === null || typeof r.body !== "object")
       throw new OpenSearchError(
         r.statusCode,
         r.body?.error?.type ?? "alias_lookup",
-        `GET /_alias/*.write: ${r.statusCode} ${describe(r.body)}`,
+        `GET ${path}: ${r.statusCode} ${describe(r.body)}`,
       );
     const names = new Set<string>();
     for (const v of Object.values(r.body) as Array<{ aliases?: Record<string, unknown> }>)
