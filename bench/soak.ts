@@ -5,7 +5,10 @@
  * consumers, 3 s per invocation) → the OpenSearch double behind the fault proxy, with faults injected into ~15% of
  * invocations. Prints messages in, stored, dead-lettered, lost (must be 0), whether every host's
  * snapshot equals its newest scan, and the p50/p99 end-to-end latency (send → acknowledged or
- * dead-lettered). The double is in memory: the figures measure our code and the emulators, not a cluster.
+ * dead-lettered). "Stored" is read from the store: a scan result counts when every one of its documents
+ * is in history under its scan (each scan has a `data` document, as an nmap host does, so an empty scan
+ * leaves a trace too); "dead-lettered" from the DLQ (with a reason); "lost" is every other message.
+ * The double is in memory: the figures measure our code and the emulators, not a cluster.
  */
 import {
   ChangeMessageVisibilityBatchCommand,
@@ -32,7 +35,7 @@ const CONSUMERS = 2;
 /** Messages sent per second. */
 const SEND_RATE = 200;
 const TASK = "soak";
-const TYPES = ["ports", "cves"];
+const TYPES = ["data", "ports", "cves"];
 const T0 = Date.UTC(2026, 0, 1);
 
 /** mulberry32: a seeded generator, so a run can be repeated. */
@@ -126,7 +129,7 @@ async function main() {
 
     // 1,000 hosts × 10 scans, random documents; 1% replaced by hostile input; random order.
     const expected = new Map<string, string[]>();
-    const bodies: Array<{ body: string; bad: boolean }> = [];
+    const bodies: Array<{ body: string; bad: boolean; history?: string[] }> = [];
     for (let h = 0; h < HOSTS; h++) {
       const host = `10.8.${h >> 8}.${h & 255}`;
       let newest = -1;
@@ -149,13 +152,18 @@ async function main() {
           continue;
         }
         const end = T0 + s * 60_000;
-        bodies.push({
-          body: JSON.stringify(scanCollection(TASK, { host, end, docs: { ports, cves }, docTypes: TYPES })),
-          bad: false,
-        });
+        const c = scanCollection(TASK, { host, end, docs: { data: ["host"], ports, cves }, docTypes: TYPES });
+        // Where its documents land in history: `{task}_{type}_history`, id `{key}@{temporalKey}`.
+        const history = Object.entries(c.docs).flatMap(([t, ds]) =>
+          ds.map((d) => `${t} ${d.nonTemporalKey}@${c.temporalKey}`),
+        );
+        bodies.push({ body: JSON.stringify(c), bad: false, history });
         if (end > newest) {
           newest = end;
-          expected.set(host, [...ports.map((k) => `ports:${k}`), ...cves.map((k) => `cves:${k}`)].sort());
+          expected.set(
+            host,
+            ["data:host", ...ports.map((k) => `ports:${k}`), ...cves.map((k) => `cves:${k}`)].sort(),
+          );
         }
       }
     }
@@ -246,10 +254,20 @@ async function main() {
 
     const dead = await drainQueue(sqs, dlqUrl);
     const badBodies = new Set(bodies.filter((b) => b.bad).map((b) => b.body));
-    const deadOk = dead.filter(
-      (m) => badBodies.has(m.Body!) && m.MessageAttributes?.ErrorCode?.StringValue,
-    ).length;
+    const deadWithReason = new Set(
+      dead.filter((m) => m.MessageAttributes?.ErrorCode?.StringValue).map((m) => m.Body!),
+    );
     const goodIn = bodies.length - badBodies.size;
+    // Stored, from the store: every history document of the scan result is there.
+    const inHistory = new Set<string>();
+    for (const t of TYPES)
+      for (const d of await admin.search(`${TASK}_${t}_history.read`, undefined, 1_000_000))
+        inHistory.add(`${t} ${d.id}`);
+    const stored = bodies.filter((b) => b.history?.every((h) => inHistory.has(h))).length;
+    const deadOk = bodies.filter((b) => deadWithReason.has(b.body)).length;
+    const lost = bodies.filter(
+      (b) => !deadWithReason.has(b.body) && !b.history?.every((h) => inHistory.has(h)),
+    ).length;
     // Stored: every host's snapshot is exactly its newest scan's documents.
     const byHost = new Map<string, string[]>();
     for (const t of TYPES)
@@ -261,8 +279,6 @@ async function main() {
     let hostsRight = 0;
     for (const [host, want] of expected)
       if (JSON.stringify((byHost.get(host) ?? []).sort()) === JSON.stringify(want)) hostsRight += 1;
-    const stored = acked - dead.length;
-    const lost = bodies.length - stored - deadOk;
     latencies.sort((a, b) => a - b);
     console.log(
       "path: fauxqs SQS → ingestor Lambda handler (2 consumers, 3 s invocations) → fault proxy → OpenSearch double",
@@ -270,7 +286,7 @@ async function main() {
     console.log(
       `messages in:              ${bodies.length} (${goodIn} scan results, ${badBodies.size} hostile)`,
     );
-    console.log(`stored (acknowledged):    ${stored}`);
+    console.log(`stored (in the store):    ${stored} (${acked} acknowledged, DLQ included)`);
     console.log(`dead-lettered w/ reason:  ${deadOk} of ${dead.length} in the DLQ`);
     console.log(`lost:                     ${lost}`);
     console.log(`hosts whose snapshot is their newest scan: ${hostsRight} / ${expected.size}`);
@@ -283,7 +299,8 @@ async function main() {
     console.log(
       `throughput:               ${(bodies.length / seconds).toFixed(0)} messages/s over ${seconds.toFixed(1)} s`,
     );
-    if (lost !== 0 || hostsRight !== expected.size || dead.length !== badBodies.size) process.exitCode = 1;
+    if (lost !== 0 || stored !== goodIn || hostsRight !== expected.size || dead.length !== badBodies.size)
+      process.exitCode = 1;
   } finally {
     await proxy.close();
     await double.stop();

@@ -2,6 +2,7 @@ import { DocFields, IngestFields, IngestMessage } from "@sec-an/contracts";
 import {
   PermanentFailure,
   deadLetterOnFailure,
+  isLastAttempt,
   logger,
   parseRecordBody,
   permanentFailureOf,
@@ -10,7 +11,14 @@ import {
 } from "@sec-an/runtime";
 import type { SQSBatchResponse, SQSRecord } from "aws-lambda";
 import { errorSummary } from "./ingest/log";
-import { IngestRejected, MARKER_ALIAS, cleanupFilter, planMessage, type IngestPlan } from "./ingest/plan";
+import {
+  IngestRejected,
+  MARKER_ALIAS,
+  cleanupFilter,
+  planMessage,
+  type Cleanup,
+  type IngestPlan,
+} from "./ingest/plan";
 import type { BulkItemResult, BulkOp, DocumentStore, Filter } from "./store/types";
 
 export {
@@ -34,6 +42,11 @@ export interface IngestDeps {
   deadline?: number;
   /** The ingestor's clock (epoch ms); tests inject one. */
   now?: () => number;
+  /**
+   * The queue's maxReceiveCount: a record failing on its last attempt goes to `deadLetter` with code
+   * `retries-exhausted` and its error, rather than be redriven by SQS without a reason.
+   */
+  maxReceiveCount?: number;
 }
 
 /** Ran out of invocation time: the unfinished records are reported for retry. */
@@ -51,12 +64,13 @@ function beforeDeadline<T>(p: Promise<T>, deadline: number | undefined): Promise
 
 /** Per-record outcome, filled in as the batch goes. */
 class Outcomes {
-  readonly failed = new Set<string>();
+  /** Records to retry, with the error that failed them (dead-lettered with it on their last attempt). */
+  readonly failed = new Map<string, unknown>();
   readonly rejected = new Map<string, PermanentFailure>();
   /** Records whose work is complete: written and cleaned up, or dead-lettered. */
   readonly done = new Set<string>();
-  fail(id: string) {
-    if (!this.done.has(id)) this.failed.add(id);
+  fail(id: string, error: unknown) {
+    if (!this.done.has(id)) this.failed.set(id, error);
   }
   reject(id: string, why: PermanentFailure) {
     if (!this.rejected.has(id)) this.rejected.set(id, why);
@@ -87,13 +101,16 @@ export async function ingestBatch(
 ): Promise<SQSBatchResponse> {
   const o = new Outcomes();
   try {
-    await beforeDeadline(runBatch(records, deps, o), deps.deadline);
+    await beforeDeadline(
+      runBatch(records, deps, o).then(() => deadLetterExhausted(records, deps, o)),
+      deps.deadline,
+    );
   } catch (e) {
     if (!(e instanceof OutOfTime)) throw e;
     logger.warn("invocation deadline reached: unfinished records will be retried", {
       unfinished: records.filter((r) => !o.done.has(r.messageId)).length,
     });
-    for (const r of records) o.fail(r.messageId);
+    for (const r of records) o.fail(r.messageId, e);
   }
   return {
     batchItemFailures: records
@@ -108,7 +125,7 @@ async function runBatch(records: readonly SQSRecord[], deps: IngestDeps, o: Outc
     known = await deps.store.writeAliases();
   } catch (e) {
     logger.error("index lookup failed: the batch will be retried", { error: errorSummary(e) });
-    for (const r of records) o.fail(r.messageId);
+    for (const r of records) o.fail(r.messageId, e);
     return;
   }
   const plans = new Map<SQSRecord, IngestPlan>();
@@ -129,7 +146,7 @@ async function runBatch(records: readonly SQSRecord[], deps: IngestDeps, o: Outc
             known = await deps.store.writeAliases();
           } catch (lookup) {
             logger.error("index lookup failed", { messageId: record.messageId, error: errorSummary(lookup) });
-            o.fail(record.messageId);
+            o.fail(record.messageId, lookup);
             break;
           }
           continue;
@@ -182,7 +199,7 @@ async function claimParents(
     if (r.stale) superseded.add(plan);
     else if (!r.ok) {
       logger.error("marker write failed", { messageId: record.messageId, status: r.status, error: r.error });
-      o.fail(record.messageId);
+      o.fail(record.messageId, itemError("marker write", r));
     }
   });
   return superseded;
@@ -222,7 +239,7 @@ async function guardWithoutMarkers(
     checks.forEach(({ p }, i) => counts[i] > 0 && superseded.add(p));
   } catch (e) {
     logger.error("late-replay check failed", { error: errorSummary(e) });
-    for (const { r } of checks) o.fail(r.messageId);
+    for (const { r } of checks) o.fail(r.messageId, e);
   }
 }
 
@@ -246,7 +263,7 @@ async function writeDocuments(
   results?.forEach((r, i) => {
     if (r.ok) return;
     const [record, op] = writes[i];
-    if (r.retryable) o.fail(record.messageId);
+    if (r.retryable) o.fail(record.messageId, itemError(`write to ${op.index}`, r));
     else
       o.reject(
         record.messageId,
@@ -275,7 +292,7 @@ async function recheckParents(
     const r = results?.[i];
     if (!r) return;
     if (r.stale) overtaken.add(plan);
-    else if (!r.ok) o.fail(record.messageId);
+    else if (!r.ok) o.fail(record.messageId, itemError("marker re-check", r));
   });
   return overtaken;
 }
@@ -297,21 +314,52 @@ async function cleanUp(
     if (!done.has(key)) done.set(key, store.deleteByQuery(index, filter));
     return done.get(key)!;
   };
+  const needed = await leftovers(plans, superseded, store, o);
   await Promise.all(
     [...plans].map(async ([record, plan]) => {
       if (!o.open(record.messageId)) return;
       // A superseded run clears its own generation too: an earlier delivery of it may have written
       // documents after the newer scan's clean-up and then failed before its re-check. Never the newer
       // scan's documents: a superseded run's generation is below the marker's, hence below theirs.
-      const inclusive = superseded.has(plan) || overtaken.has(plan);
+      const isSuperseded = superseded.has(plan);
+      const inclusive = isSuperseded || overtaken.has(plan);
       try {
-        for (const c of plan.cleanups) await once(c.index, cleanupFilter(c, inclusive));
+        for (const c of plan.cleanups)
+          if (!isSuperseded || !needed || needed.has(c)) await once(c.index, cleanupFilter(c, inclusive));
       } catch (e) {
         logger.error("snapshot clean-up failed", { messageId: record.messageId, error: errorSummary(e) });
-        o.fail(record.messageId);
+        o.fail(record.messageId, e);
       }
     }),
   );
+}
+
+/**
+ * The clean-ups of superseded runs that have anything to delete, from one count request for the batch
+ * (undefined: the store cannot count, run them all). Usually there is nothing: a late older scan writes
+ * no snapshot documents, and a delete-by-query per owned type, each forcing a refresh, would cost more.
+ * Counts see what a delete-by-query would: an earlier delivery's writes were made visible before it.
+ */
+async function leftovers(
+  plans: Map<SQSRecord, IngestPlan>,
+  superseded: Set<IngestPlan>,
+  store: DocumentStore,
+  o: Outcomes,
+): Promise<Set<Cleanup> | undefined> {
+  const checks = [...plans]
+    .filter(([r, p]) => superseded.has(p) && o.open(r.messageId))
+    .flatMap(([r, p]) => p.cleanups.map((c) => ({ r, c })));
+  if (checks.length === 0 || !store.countMany) return undefined;
+  try {
+    const counts = await store.countMany(
+      checks.map(({ c }) => ({ index: c.index, filter: cleanupFilter(c, true) })),
+    );
+    return new Set(checks.filter((_, i) => counts[i] > 0).map(({ c }) => c));
+  } catch (e) {
+    logger.error("superseded clean-up check failed", { error: errorSummary(e) });
+    for (const { r } of checks) o.fail(r.messageId, e);
+    return new Set();
+  }
 }
 
 /** One bulk request on behalf of records; if the request itself fails, each of them is left for retry. */
@@ -329,7 +377,7 @@ async function bulkFor(
     );
   } catch (e) {
     logger.error(what, { records: new Set(writes.map(([r]) => r)).size, error: errorSummary(e) });
-    for (const [r] of writes) o.fail(r.messageId);
+    for (const [r] of writes) o.fail(r.messageId, e);
     return undefined;
   }
 }
@@ -350,7 +398,36 @@ async function deadLetterRejected(
         target: deps.deadLetter,
       });
       if (sent) o.done.add(record.messageId);
-      else o.fail(record.messageId);
+      else o.fail(record.messageId, o.rejected.get(record.messageId));
     }),
   );
+}
+
+/** Records failing on their last attempt go to the DLQ with the error that failed them. */
+async function deadLetterExhausted(
+  records: readonly SQSRecord[],
+  deps: IngestDeps,
+  o: Outcomes,
+): Promise<void> {
+  const last = records.filter(
+    (r) =>
+      deps.maxReceiveCount !== undefined &&
+      o.failed.has(r.messageId) &&
+      !o.done.has(r.messageId) &&
+      isLastAttempt(r, deps.maxReceiveCount),
+  );
+  await Promise.all(
+    last.map(async (record) => {
+      const sent = await deadLetterOnFailure(o.failed.get(record.messageId), () => recordLetter(record), {
+        target: deps.deadLetter,
+        lastAttempt: true,
+      });
+      if (sent) o.done.add(record.messageId);
+    }),
+  );
+}
+
+/** A failed bulk item as an error (status and the store's reason), for logs and dead letters. */
+function itemError(what: string, r: BulkItemResult): Error {
+  return new Error(`${what}: ${r.status} ${r.error ?? ""}`.trim());
 }

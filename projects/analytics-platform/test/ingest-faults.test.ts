@@ -112,6 +112,45 @@ describe("bulk answers (item 6)", () => {
   });
 });
 
+describe("last attempt", () => {
+  it("a record failing transiently on its last attempt goes to the DLQ as retries-exhausted with the error; before that it is retried", async () => {
+    const h = host();
+    const attempt = (n: number) => {
+      const r = record(h, ["22"]);
+      r.attributes.ApproximateReceiveCount = String(n);
+      return r;
+    };
+    const down = {
+      match: { path: /^\/_bulk/ },
+      fault: { kind: "status" as const, status: 503, body: '{"error":"x"}' },
+    };
+    proxy.script([{ ...down, times: 1 }]);
+    const early = attempt(4);
+    expect(
+      (await ingestBatch([early], { ...deps(viaProxy(1)), maxReceiveCount: 5 })).batchItemFailures,
+    ).toEqual([{ itemIdentifier: early.messageId }]);
+    expect(await dlqCount()).toBe(0);
+    proxy.script([{ ...down, times: 1 }]);
+    const last = attempt(5);
+    expect(
+      (await ingestBatch([last], { ...deps(viaProxy(1)), maxReceiveCount: 5 })).batchItemFailures,
+    ).toEqual([]);
+    const got = await sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: dlqUrl,
+        MaxNumberOfMessages: 10,
+        MessageAttributeNames: ["All"],
+      }),
+    );
+    const dead = (got.Messages ?? []).find(
+      (m) => m.MessageAttributes?.[Attr.requestId]?.StringValue === last.messageId,
+    );
+    expect(dead?.MessageAttributes?.[Attr.errorCode]?.StringValue).toBe("retries-exhausted");
+    expect(dead?.MessageAttributes?.[Attr.errorMessage]?.StringValue).toMatch(/503/);
+    expect(dead?.Body).toBe(last.body);
+  });
+});
+
 describe("invocation deadline (item 7)", () => {
   it("derives the deadline from the remaining time, keeping a margin", () => {
     expect(invocationDeadline({ getRemainingTimeInMillis: () => 60_000 }, 1000)).toBe(1000 + 57_000);

@@ -1,4 +1,4 @@
-import { deadLetterTargetFromEnv } from "@sec-an/runtime";
+import { deadLetterTargetFromEnv, maxReceiveCountFromEnv } from "@sec-an/runtime";
 import type { Context, SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { ingestBatch } from "../ingest";
 import { openSearchStore } from "../store/resolve";
@@ -22,9 +22,10 @@ export function invocationDeadline(
 
 /**
  * Ingest queue → OpenSearch. One bulk request per SQS batch; partial batch failures (the event source
- * mapping sets ReportBatchItemFailures); rejected input goes to the ingest DLQ (`SEC_AN_DLQ_URL`) with
- * its reason, where the dead-letter recorder archives it. Request timeouts and retries are bounded by
- * the invocation's remaining time.
+ * mapping sets ReportBatchItemFailures); rejected input, and a record failing on its last attempt
+ * (`SEC_AN_MAX_RECEIVE_COUNT`), go to the ingest DLQ (`SEC_AN_DLQ_URL`) with their reason, where the
+ * dead-letter recorder archives them. Request timeouts and retries are bounded by the invocation's
+ * remaining time.
  */
 export const handler = async (event: SQSEvent, context?: Context): Promise<SQSBatchResponse> => {
   const base = await openSearchStore();
@@ -33,6 +34,7 @@ export const handler = async (event: SQSEvent, context?: Context): Promise<SQSBa
   return ingestBatch(event.Records, {
     store,
     deadLetter: deadLetterTargetFromEnv(),
+    maxReceiveCount: maxReceiveCountFromEnv(),
     refreshKnown: () => base.invalidateAliases?.(),
     deadline,
   });
