@@ -104,7 +104,16 @@ export function recordLetter(record: SQSRecord): DeadLetter {
 
 /** The body sent for an event: its JSON, or a marked head of it when the whole would not fit in a message. */
 export function dlqBody(event: unknown): string {
-  const json = JSON.stringify(event) ?? "null";
+  let json: string;
+  try {
+    json = JSON.stringify(event) ?? "null";
+  } catch (e) {
+    // Too deep (or cyclic) to serialise: the dead letter still goes, saying so, rather than being lost.
+    return JSON.stringify({
+      unserializable: true,
+      error: cutReason(`${(e as Error).name}: ${(e as Error).message}`),
+    });
+  }
   const budget = Limits.publishBudgetBytes - Limits.reasonBytes;
   if (Buffer.byteLength(json) <= budget) return json;
   // The head is escaped again inside the wrapper (quotes double), so shrink until the wrapper fits.
@@ -192,14 +201,15 @@ export async function deadLetterOnFailure(
 ): Promise<boolean> {
   const failure = deadLetterFailure(error, opts.lastAttempt);
   if (!failure || !opts.target) return false;
-  const l = typeof letter === "function" ? letter() : letter;
+  let l: DeadLetter | undefined;
   try {
+    l = typeof letter === "function" ? letter() : letter;
     const target = typeof opts.target === "function" ? await opts.target() : opts.target;
     if (!target) return false;
     await sendDeadLetter(l, failure, target);
   } catch (sendError) {
     logger.error("could not dead-letter a failed input; it will be retried", {
-      requestId: l.requestId,
+      requestId: l?.requestId,
       code: failure.code,
       error: sendError as Error,
     });

@@ -121,6 +121,20 @@ describe("deadLetterOnFailure → dead-letter recorder (fauxqs)", () => {
     expect(dlqBody({ small: 1 })).toBe('{"small":1}');
   });
 
+  it("still builds a dead letter for an event too deep (or cyclic) to serialise", () => {
+    const deep = JSON.parse("[".repeat(200_000) + "]".repeat(200_000));
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    expect(JSON.parse(dlqBody(deep))).toEqual({
+      unserializable: true,
+      error: "RangeError: Maximum call stack size exceeded",
+    });
+    expect(JSON.parse(dlqBody(cyclic))).toMatchObject({
+      unserializable: true,
+      error: expect.stringMatching(/^TypeError/),
+    });
+  });
+
   it("reports only records that cannot be stored", async () => {
     const bucket = await createBucket(c.s3, "dead");
     process.env[Env.stage] = "test";
