@@ -121,6 +121,8 @@ export const Env = {
   /** Path of a JSON file of parameter overrides, for tests and the local run. */
   paramOverrides: "SEC_AN_PARAMS_FILE",
   deadLetterQueueUrl: "SEC_AN_DLQ_URL",
+  /** The consumed queue's maxReceiveCount: a handler dead-letters a record itself on its last attempt. */
+  maxReceiveCount: "SEC_AN_MAX_RECEIVE_COUNT",
   scanRequestId: "SCAN_REQUEST_ID",
   resultsBucket: "RESULTS_BUCKET",
   scanRequest: "SCAN_REQUEST",

@@ -130,18 +130,12 @@ export function dlqBody(event: unknown): string {
   }
 }
 
-/**
- * Environment variable holding the consumed queue's maxReceiveCount, set with `SEC_AN_DLQ_URL` by the
- * component that wires a queue to a function (ServiceQueue `consumerEnvironment`).
- */
-export const MAX_RECEIVE_COUNT_ENV = "SEC_AN_MAX_RECEIVE_COUNT";
-
 /** Code of a record that failed on every attempt SQS allows it. */
 export const RETRIES_EXHAUSTED = "retries-exhausted";
 
 /** The queue's maxReceiveCount from the environment, or undefined when not set (or not a positive integer). */
 export function maxReceiveCountFromEnv(env: NodeJS.ProcessEnv = process.env): number | undefined {
-  const n = Number(env[MAX_RECEIVE_COUNT_ENV]);
+  const n = Number(env[Env.maxReceiveCount]);
   return Number.isInteger(n) && n >= 1 ? n : undefined;
 }
 

@@ -9,7 +9,6 @@ import { Attr, Env, ScanRequest } from "@sec-an/contracts";
 import { uniqueName } from "@sec-an/testing";
 import type { SQSRecord } from "aws-lambda";
 import {
-  MAX_RECEIVE_COUNT_ENV,
   PermanentFailure,
   deadLetterOnFailure,
   isLastAttempt,
@@ -208,7 +207,7 @@ describe("isLastAttempt", () => {
   const rec = (n: string) =>
     fakeRecord("b", "m", { attributes: { ...fakeRecord("b").attributes, ApproximateReceiveCount: n } });
   it("is true once the receive count reaches the queue's maxReceiveCount", () => {
-    const env = { [MAX_RECEIVE_COUNT_ENV]: "3" };
+    const env = { [Env.maxReceiveCount]: "3" };
     expect(isLastAttempt(rec("2"), env)).toBe(false);
     expect(isLastAttempt(rec("3"), env)).toBe(true);
     expect(isLastAttempt(rec("4"), env)).toBe(true);
@@ -216,7 +215,7 @@ describe("isLastAttempt", () => {
   });
   it("is false when the count is unknown", () => {
     expect(isLastAttempt(rec("9"), {})).toBe(false);
-    expect(isLastAttempt(rec("9"), { [MAX_RECEIVE_COUNT_ENV]: "zero" })).toBe(false);
+    expect(isLastAttempt(rec("9"), { [Env.maxReceiveCount]: "zero" })).toBe(false);
     expect(isLastAttempt(rec("9"), undefined)).toBe(false);
   });
 });
@@ -308,7 +307,7 @@ describe("retries exhausted: the last attempt dead-letters with the error (fauxq
     // What ServiceQueue's consumerEnvironment gives the consuming function.
     setClients({ sqs: c.sqs });
     process.env[Env.deadLetterQueueUrl] = dlq.url;
-    process.env[MAX_RECEIVE_COUNT_ENV] = String(maxReceiveCount);
+    process.env[Env.maxReceiveCount] = String(maxReceiveCount);
     return { url: QueueUrl!, arn: attrs.Attributes!.QueueArn!, dlq };
   }
 

@@ -5,7 +5,6 @@ import { SendMessageCommand } from "@aws-sdk/client-sqs";
 import { FaultProxy, awsClientConfig, emulatorEndpoints } from "@sec-an/testing";
 import { Attr, DeadLetterRecord, Env, Limits, validate } from "@sec-an/contracts";
 import {
-  MAX_RECEIVE_COUNT_ENV,
   deadLetterOnFailure,
   dlqBody,
   logger,
@@ -161,7 +160,7 @@ describe("deadLetterOnFailure → dead-letter recorder (fauxqs)", () => {
     process.env[Env.stage] = "test";
     process.env[Env.paramOverrides] = "/nonexistent/params.json";
     process.env[Env.deadLetterQueueUrl] = dlq.url;
-    process.env[MAX_RECEIVE_COUNT_ENV] = "1";
+    process.env[Env.maxReceiveCount] = "1";
     const res = await recorder(sqsEvent([fakeRecord("a", "m1")]), lambdaContext());
     expect(res.batchItemFailures).toEqual([{ itemIdentifier: "m1" }]);
     expect(await drain(c.sqs, dlq.url, 1, 1)).toEqual([]);

@@ -1,7 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { Env, type Deployment } from "@sec-an/contracts";
-import { MAX_RECEIVE_COUNT_ENV } from "@sec-an/runtime";
 import { DeadLetterRecorder } from "./deadLetterRecorder";
 import { sqsEventSource, type SqsEventSource } from "./eventSource";
 import type { PolicyStatement } from "./iam";
@@ -148,7 +147,7 @@ export class ServiceQueue extends pulumi.ComponentResource {
     this.name = this.queue.name;
     this.consumerEnvironment = {
       [Env.deadLetterQueueUrl]: this.deadLetters.url,
-      [MAX_RECEIVE_COUNT_ENV]: String(maxReceiveCount),
+      [Env.maxReceiveCount]: String(maxReceiveCount),
     };
     this.registerOutputs({
       queue: this.queue,

@@ -1,5 +1,4 @@
 import { Env } from "@sec-an/contracts";
-import { MAX_RECEIVE_COUNT_ENV } from "@sec-an/runtime";
 import { resources, settle, setupPulumiMocks } from "@sec-an/testing";
 import { checkResources } from "@sec-an/policy";
 import { GLUE_TOPIC_ENV, ServiceQueue, SqsSnsGlue, Topic } from "../../src/core";
@@ -101,7 +100,7 @@ describe("SqsSnsGlue", () => {
       [GLUE_TOPIC_ENV]: `arn:aws:sns:us-east-1:${ACCOUNT}:initiator`,
       // The handler dead-letters a record itself on its last attempt (3 receives), with the error.
       [Env.deadLetterQueueUrl]: `https://sqs.us-east-1.amazonaws.com/${ACCOUNT}/delay-dlq`,
-      [MAX_RECEIVE_COUNT_ENV]: "3",
+      [Env.maxReceiveCount]: "3",
     });
     expect(fn.inputs.timeout).toBe(30);
     const policy = json(

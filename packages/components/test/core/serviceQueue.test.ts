@@ -1,5 +1,4 @@
 import { Env } from "@sec-an/contracts";
-import { MAX_RECEIVE_COUNT_ENV } from "@sec-an/runtime";
 import { resources, resourcesOfType, settle, setupPulumiMocks, unwrap } from "@sec-an/testing";
 import { checkResources } from "@sec-an/policy";
 import { DeadLetterRecorder, LambdaFunction, redrivePolicy, ServiceQueue } from "../../src/core";
@@ -182,7 +181,7 @@ describe("ServiceQueue", () => {
     expect(fnRecord.inputs.environment.variables).toEqual({
       POWERTOOLS_SERVICE_NAME: "scanner",
       [Env.deadLetterQueueUrl]: `https://sqs.us-east-1.amazonaws.com/${ACCOUNT}/tasks-dlq`,
-      [MAX_RECEIVE_COUNT_ENV]: "3",
+      [Env.maxReceiveCount]: "3",
     });
     const own = json((await record("aws:iam/rolePolicy:RolePolicy", "scanner-policy")).inputs.policy) as {
       Statement: unknown[];
@@ -211,7 +210,7 @@ describe("ServiceQueue", () => {
       `bare must be built with jobs's consumerEnvironment (${Env.deadLetterQueueUrl})`,
     );
     expect(() => q.eventSource(wrongDlq)).toThrow("wrong must be built with jobs's consumerEnvironment");
-    expect(q.consumerEnvironment[MAX_RECEIVE_COUNT_ENV]).toBe("4");
+    expect(q.consumerEnvironment[Env.maxReceiveCount]).toBe("4");
     await settle();
   });
 

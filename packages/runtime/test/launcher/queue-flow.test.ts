@@ -12,9 +12,8 @@ import {
   SQSClient,
   type Message,
 } from "@aws-sdk/client-sqs";
-import { Attr } from "@sec-an/contracts";
+import { Attr, Env } from "@sec-an/contracts";
 import { awsClientConfig, uniqueName } from "@sec-an/testing";
-import { MAX_RECEIVE_COUNT_ENV } from "../../src/dlq";
 import { makeLauncherHandler, type LauncherConfig } from "../../src/launcher";
 
 /**
@@ -30,10 +29,10 @@ describe("launcher on a real queue with redrive", () => {
   const ecsMock = mockClient(ecs);
   const created: string[] = [];
 
-  const saved = process.env[MAX_RECEIVE_COUNT_ENV];
+  const saved = process.env[Env.maxReceiveCount];
   afterAll(async () => {
-    if (saved === undefined) delete process.env[MAX_RECEIVE_COUNT_ENV];
-    else process.env[MAX_RECEIVE_COUNT_ENV] = saved;
+    if (saved === undefined) delete process.env[Env.maxReceiveCount];
+    else process.env[Env.maxReceiveCount] = saved;
     for (const url of created) await sqs.send(new DeleteQueueCommand({ QueueUrl: url }));
     sqs.destroy();
     ecsMock.restore();
@@ -86,7 +85,7 @@ describe("launcher on a real queue with redrive", () => {
       defaultProvider: "nmap",
     };
     // What EcsTask puts in the launcher's environment: the task queue's maxReceiveCount.
-    process.env[MAX_RECEIVE_COUNT_ENV] = "2";
+    process.env[Env.maxReceiveCount] = "2";
     const handler = makeLauncherHandler({ config: () => config, ecs: () => ecs, sqs: () => sqs });
     // The target decides the ECS outcome: 127.0.0.99 never gets capacity.
     ecsMock.on(RunTaskCommand).callsFake((input) => {
