@@ -11,24 +11,10 @@ import {
 } from "@sec-an/runtime";
 import type { SQSBatchResponse, SQSRecord } from "aws-lambda";
 import { errorSummary } from "./ingest/log";
-import {
-  IngestRejected,
-  MARKER_ALIAS,
-  cleanupFilter,
-  planMessage,
-  type Cleanup,
-  type IngestPlan,
-} from "./ingest/plan";
+import { IngestRejected, MARKER_ALIAS, cleanupFilter, planMessage, type IngestPlan } from "./ingest/plan";
 import type { BulkItemResult, BulkOp, DocumentStore, Filter } from "./store/types";
 
-export {
-  IngestRejected,
-  collectionDoc,
-  generation,
-  planMessage,
-  type Cleanup,
-  type IngestPlan,
-} from "./ingest/plan";
+export { IngestRejected, collectionDoc, generation, planMessage, type IngestPlan } from "./ingest/plan";
 export { errorSummary } from "./ingest/log";
 
 export interface IngestDeps {
@@ -324,8 +310,8 @@ async function cleanUp(
       const isSuperseded = superseded.has(plan);
       const inclusive = isSuperseded || overtaken.has(plan);
       try {
-        for (const c of plan.cleanups)
-          if (!isSuperseded || !needed || needed.has(c)) await once(c.index, cleanupFilter(c, inclusive));
+        if (isSuperseded && needed && !needed.has(plan)) return;
+        for (const c of plan.cleanups) await once(c.index, cleanupFilter(c, inclusive));
       } catch (e) {
         logger.error("snapshot clean-up failed", { messageId: record.messageId, error: errorSummary(e) });
         o.fail(record.messageId, e);
@@ -335,29 +321,34 @@ async function cleanUp(
 }
 
 /**
- * The clean-ups of superseded runs that have anything to delete, from one count request for the batch
- * (undefined: the store cannot count, run them all). Usually there is nothing: a late older scan writes
- * no snapshot documents, and a delete-by-query per owned type, each forcing a refresh, would cost more.
- * Counts see what a delete-by-query would: an earlier delivery's writes were made visible before it.
+ * The superseded runs that have anything to clear, from one count request for the batch (one query per
+ * run over all its owned types; undefined: the store cannot count, clear them all). Usually there is
+ * nothing: a late older scan writes no snapshot documents, and a delete-by-query per owned type, each
+ * forcing a refresh, would cost far more. Counts see what a delete-by-query would: an earlier delivery's
+ * writes were made visible before it returned.
  */
 async function leftovers(
   plans: Map<SQSRecord, IngestPlan>,
   superseded: Set<IngestPlan>,
   store: DocumentStore,
   o: Outcomes,
-): Promise<Set<Cleanup> | undefined> {
-  const checks = [...plans]
-    .filter(([r, p]) => superseded.has(p) && o.open(r.messageId))
-    .flatMap(([r, p]) => p.cleanups.map((c) => ({ r, c })));
+): Promise<Set<IngestPlan> | undefined> {
+  const checks = [...plans].filter(
+    ([r, p]) => superseded.has(p) && p.cleanups.length > 0 && o.open(r.messageId),
+  );
   if (checks.length === 0 || !store.countMany) return undefined;
   try {
     const counts = await store.countMany(
-      checks.map(({ c }) => ({ index: c.index, filter: cleanupFilter(c, true) })),
+      checks.map(([, p]) => ({
+        index: p.cleanups.map((c) => c.index).join(","),
+        // One parent and generation per run: every clean-up of the run has the same filter.
+        filter: cleanupFilter(p.cleanups[0], true),
+      })),
     );
-    return new Set(checks.filter((_, i) => counts[i] > 0).map(({ c }) => c));
+    return new Set(checks.filter((_, i) => counts[i] > 0).map(([, p]) => p));
   } catch (e) {
     logger.error("superseded clean-up check failed", { error: errorSummary(e) });
-    for (const { r } of checks) o.fail(r.messageId, e);
+    for (const [r] of checks) o.fail(r.messageId, e);
     return new Set();
   }
 }
@@ -383,46 +374,41 @@ async function bulkFor(
 }
 
 /** Rejected records go to the DLQ with their code and reason; one that cannot be sent is retried. */
-async function deadLetterRejected(
-  records: readonly SQSRecord[],
-  deps: IngestDeps,
-  o: Outcomes,
-): Promise<void> {
+function deadLetterRejected(records: readonly SQSRecord[], deps: IngestDeps, o: Outcomes) {
   // A record that also failed transiently is retried whole first: its rejection may not recur.
   const pending = records.filter(
     (r) => o.rejected.has(r.messageId) && !o.done.has(r.messageId) && !o.failed.has(r.messageId),
   );
-  await Promise.all(
-    pending.map(async (record) => {
-      const sent = await deadLetterOnFailure(o.rejected.get(record.messageId), () => recordLetter(record), {
-        target: deps.deadLetter,
-      });
-      if (sent) o.done.add(record.messageId);
-      else o.fail(record.messageId, o.rejected.get(record.messageId));
-    }),
-  );
+  return deadLetter(pending, (id) => o.rejected.get(id), deps, o, false);
 }
 
 /** Records failing on their last attempt go to the DLQ with the error that failed them. */
-async function deadLetterExhausted(
-  records: readonly SQSRecord[],
-  deps: IngestDeps,
-  o: Outcomes,
-): Promise<void> {
+function deadLetterExhausted(records: readonly SQSRecord[], deps: IngestDeps, o: Outcomes) {
+  const max = deps.maxReceiveCount;
   const last = records.filter(
     (r) =>
-      deps.maxReceiveCount !== undefined &&
-      o.failed.has(r.messageId) &&
-      !o.done.has(r.messageId) &&
-      isLastAttempt(r, deps.maxReceiveCount),
+      max !== undefined && o.failed.has(r.messageId) && !o.done.has(r.messageId) && isLastAttempt(r, max),
   );
+  return deadLetter(last, (id) => o.failed.get(id), deps, o, true);
+}
+
+/** Each record to the DLQ through the runtime's primitive: done when sent, else left for retry. */
+async function deadLetter(
+  records: readonly SQSRecord[],
+  errorOf: (id: string) => unknown,
+  deps: IngestDeps,
+  o: Outcomes,
+  lastAttempt: boolean,
+): Promise<void> {
   await Promise.all(
-    last.map(async (record) => {
-      const sent = await deadLetterOnFailure(o.failed.get(record.messageId), () => recordLetter(record), {
+    records.map(async (r) => {
+      const error = errorOf(r.messageId);
+      const sent = await deadLetterOnFailure(error, () => recordLetter(r), {
         target: deps.deadLetter,
-        lastAttempt: true,
+        lastAttempt,
       });
-      if (sent) o.done.add(record.messageId);
+      if (sent) o.done.add(r.messageId);
+      else o.fail(r.messageId, error);
     }),
   );
 }

@@ -70,7 +70,10 @@ export interface DocumentStore {
   /** Documents matching `filter` (tests, admin checks); at most `size`. */
   search(index: string, filter?: Filter, size?: number): Promise<StoredDoc[]>;
   count(index: string, filter?: Filter): Promise<number>;
-  /** Several counts in one request (optional: without it the ingestor skips its stale-replay guard). */
+  /**
+   * Several counts in one request; a query's `index` may list several, comma-separated. Optional:
+   * without it the ingestor skips its stale-replay guard and runs every superseded clean-up.
+   */
   countMany?(queries: ReadonlyArray<{ index: string; filter: Filter }>): Promise<number[]>;
   /** Make recent writes visible to search (tests and admin reindex). */
   refresh(index: string): Promise<void>;
