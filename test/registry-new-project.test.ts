@@ -3,6 +3,8 @@ import { join } from "node:path";
 import { deploymentOrder } from "@sec-an/contracts";
 import { discoverProjects, projectDeps, repoRoot } from "@sec-an/contracts/registry";
 import { run as parseRun } from "../packages/cli/src/commands/parse-entry";
+import { run as planRun } from "../packages/cli/src/commands/plan";
+import { localPrograms, runPrograms } from "../packages/cli/src/local/programs";
 import { run as reingestRun } from "../packages/cli/src/commands/reingest-entry";
 
 /**
@@ -44,7 +46,10 @@ beforeAll(() => {
   mkdirSync(join(ws, "projects"));
   for (const p of readdirSync(join(root, "projects")))
     symlinkSync(join(root, "projects", p), join(ws, "projects", p));
-  symlinkSync(join(root, "stacks"), join(ws, "stacks"));
+  mkdirSync(join(ws, "stacks", "probe-x"), { recursive: true });
+  for (const p of readdirSync(join(root, "stacks")))
+    symlinkSync(join(root, "stacks", p), join(ws, "stacks", p));
+  writeFileSync(join(ws, "stacks", "probe-x", "Pulumi.local.yaml"), "config:\n  aws:region: us-east-1\n");
   const dir = join(ws, "projects", "probe-x");
   mkdirSync(join(dir, "src"), { recursive: true });
   writeFileSync(
@@ -102,4 +107,18 @@ describe("a new project folder", () => {
     expect(await reingestRun(["--task", "nope"], c.io, ws)).toBe(2);
     expect(c.err()).toMatch(/unknown task "nope" \(known: .*\bnmap, probe-x, ssl\b/);
   }, 60_000);
+
+  it("is in `sec-an plan`, after its producers", async () => {
+    const c = io();
+    expect(await planRun(["--mermaid"], c.io, ws)).toBe(0);
+    expect(c.out()).toContain('probe_x["probe-x"]');
+    expect(c.out()).toMatch(/nmap -->\|\d+ params?\| probe_x/);
+  });
+
+  it("is one of the local run's programs, run from its public index with its stack config", async () => {
+    expect(localPrograms(ws)).toContain("probe-x");
+    const [run] = await runPrograms(ws, "local", ["probe-x"]);
+    expect(run.project).toBe("probe-x");
+    expect(run.records.map((r) => r.type)).toContain("aws:sqs/queue:Queue");
+  }, 120_000);
 });

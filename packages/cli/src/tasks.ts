@@ -1,4 +1,10 @@
-import { discoverProjects, loadProject, repoRoot, type RegisteredProject } from "@sec-an/contracts/registry";
+import {
+  discoverProjects,
+  findProject,
+  loadProject,
+  repoRoot,
+  type RegisteredProject,
+} from "@sec-an/contracts/registry";
 import type { TaskModule } from "./commands/parse";
 
 /** Checks a scanner module has what `sec-an parse` and `sec-an reingest` use, naming what is missing. */
@@ -21,4 +27,9 @@ export async function taskRegistry(root: string = repoRoot()): Promise<Record<st
   const tasks = discoverProjects(root).filter((p) => p.task);
   const modules = await Promise.all(tasks.map(async (p) => asTaskModule(p, (await loadProject(p)).scanner)));
   return Object.fromEntries(modules.map((m) => [m.name, m]));
+}
+
+/** A registered project's public index, by project name (the local run seeds through them). */
+export async function projectIndex<T = unknown>(name: string, root: string = repoRoot()): Promise<T> {
+  return (await loadProject(findProject(discoverProjects(root), name))) as T;
 }

@@ -229,6 +229,11 @@ export function projectDeps(projects: readonly RegisteredProject[]): Record<stri
   );
 }
 
+/** The task names of the registered projects at `root`, sorted. */
+export function registeredTasks(root: string): string[] {
+  return discoverProjects(root).flatMap((p) => (p.task ? [p.task] : []));
+}
+
 /** Looks a project up by name, naming the known ones when it is missing. */
 export function findProject(projects: readonly RegisteredProject[], name: string): RegisteredProject {
   const p = projects.find((x) => x.name === name);

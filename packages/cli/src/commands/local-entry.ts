@@ -27,8 +27,8 @@ export async function run(argv: string[], io: Io): Promise<number> {
     .map((s) => s.trim())
     .filter(Boolean);
   // Scanners are the registered task projects (a generated one included), not a fixed list.
-  const { discoverProjects, repoRoot } = await import("@sec-an/contracts/registry");
-  const known = [...new Set(discoverProjects(repoRoot()).flatMap((p) => (p.task ? [p.task] : [])))].sort();
+  const { registeredTasks, repoRoot } = await import("@sec-an/contracts/registry");
+  const known = registeredTasks(repoRoot());
   const unknown = scanners?.filter((s) => !known.includes(s)) ?? [];
   if (unknown.length) {
     io.stderr.write(`sec-an local: unknown scanner(s) ${unknown.join(", ")} (known: ${known.join(", ")})\n`);

@@ -59,8 +59,8 @@ export const registeredDeps = (root: string = repoRoot()) => projectDeps(discove
  * `sec-an plan`: the deployment order derived from SSM dependencies, its edges with each parameter
  * marked as a deploy-time or run-time read, and a Mermaid diagram.
  */
-export async function run(args: string[], io: Io): Promise<number> {
-  const deps = registeredDeps();
+export async function run(args: string[], io: Io, root: string = repoRoot()): Promise<number> {
+  const deps = registeredDeps(root);
   if (args.includes("--mermaid")) {
     io.stdout.write(dependencyMermaid(deps));
     return 0;
@@ -68,7 +68,7 @@ export async function run(args: string[], io: Io): Promise<number> {
   const order = deploymentOrder(deps);
   let deployReads: Map<string, Set<string>>;
   try {
-    deployReads = await deployTimeReads();
+    deployReads = await deployTimeReads(root);
   } catch (e) {
     io.stderr.write(
       `sec-an plan: could not run the programs under mocks to find deploy-time reads: ${(e as Error).message}\n`,

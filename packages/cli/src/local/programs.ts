@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { deploymentOrder, type ProjectName } from "@sec-an/contracts";
+import { discoverProjects, findProject, loadProject, projectDeps } from "@sec-an/contracts/registry";
 import { resources, runProgram, setupPulumiMocks, type ResourceRecord } from "@sec-an/testing";
 
 /**
@@ -17,20 +18,6 @@ export interface ProgramRun {
   reads: string[];
 }
 
-type Loader = () => Promise<(stack: string) => unknown>;
-
-// Each project's entry, as its index.ts runs it (config parsed and validated from Pulumi config).
-const loaders: Record<ProjectName, Loader> = {
-  "shared-code": async () => (await import("@sec-an/project-shared-code/src/program")).runFromConfig,
-  "shared-infra": async () => (await import("@sec-an/project-shared-infra/src/program")).runFromConfig,
-  "analytics-platform": async () =>
-    (await import("@sec-an/project-analytics-platform/src/program")).runFromConfig,
-  "task-execution": async () => (await import("@sec-an/project-task-execution/src/program")).runFromConfig,
-  // The local run starts the container's entrypoint itself: no image is built (stacks/nmap/Pulumi.local.yaml).
-  nmap: async () => (await import("@sec-an/project-nmap/src/program")).runFromConfig,
-  ssl: async () => (await import("@sec-an/project-ssl/src/program")).runFromConfig,
-};
-
 /** Stack config for a project: `stacks/<project>/Pulumi.<stack>.yaml`, namespaced keys as Pulumi stores them. */
 export function stackConfig(repoRoot: string, project: ProjectName, stack: string): Record<string, unknown> {
   const file = join(repoRoot, "stacks", project, `Pulumi.${stack}.yaml`);
@@ -39,9 +26,9 @@ export function stackConfig(repoRoot: string, project: ProjectName, stack: strin
   return { ...(doc.config ?? {}) };
 }
 
-export function pulumiProjectName(repoRoot: string, project: ProjectName): string {
-  const doc = parse(readFileSync(join(repoRoot, "projects", project, "Pulumi.yaml"), "utf8"));
-  return doc.name;
+/** The registered projects' names in deployment order: the programs the local run runs. */
+export function localPrograms(repoRoot: string): ProjectName[] {
+  return deploymentOrder(projectDeps(discoverProjects(repoRoot)));
 }
 
 export async function runPrograms(
@@ -51,11 +38,13 @@ export async function runPrograms(
 ): Promise<ProgramRun[]> {
   const ssm: Record<string, string> = {};
   const runs: ProgramRun[] = [];
-  for (const project of deploymentOrder()) {
+  const projects = discoverProjects(repoRoot);
+  for (const project of deploymentOrder(projectDeps(projects))) {
     if (only && !only.includes(project)) continue;
+    const registered = findProject(projects, project);
     const reads: string[] = [];
     setupPulumiMocks({
-      project: pulumiProjectName(repoRoot, project),
+      project: registered.pulumiName,
       stack,
       config: stackConfig(repoRoot, project, stack),
       calls: {
@@ -76,8 +65,9 @@ export async function runPrograms(
         },
       },
     });
-    const run = await loaders[project]();
-    await runProgram(() => run(stack));
+    // Each project's public entry, as its index.ts runs it (config parsed and validated from Pulumi config).
+    const { runFromConfig } = await loadProject(registered);
+    await runProgram(() => runFromConfig(stack));
     const records = [...resources()];
     for (const r of records) {
       if (r.type === "aws:ssm/parameter:Parameter")

@@ -1,4 +1,4 @@
-import type { StoredDoc } from "@sec-an/project-analytics-platform/src/store/types";
+import type { StoredDoc } from "@sec-an/project-analytics-platform";
 
 /**
  * What a person reads after a local run: a terminal summary and a self-contained HTML report standing

@@ -1,6 +1,6 @@
 import { execFile } from "node:child_process";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { SQSClient, GetQueueAttributesCommand } from "@aws-sdk/client-sqs";
 import { SNSClient } from "@aws-sdk/client-sns";
@@ -18,6 +18,7 @@ import { installStore, replayInvocations, seedScans } from "./seed";
 import { SqliteStore } from "./sqlite-store";
 import { TargetError, expandTargets, loopbackGuard } from "./targets";
 import { emptyTopology, readTopology } from "./topology";
+import { registeredTasks, repoRoot } from "@sec-an/contracts/registry";
 
 export interface LocalOptions {
   targets?: string[];
@@ -44,15 +45,8 @@ export interface LocalResult {
 
 const run = promisify(execFile);
 
-export function repoRoot(from = __dirname): string {
-  let dir = from;
-  while (!existsSync(join(dir, "pnpm-workspace.yaml"))) {
-    const up = dirname(dir);
-    if (up === dir) throw new Error("cannot find the sec-an repository root");
-    dir = up;
-  }
-  return dir;
-}
+/** The repository root (one definition: the registry's). */
+export { repoRoot };
 
 export async function nmapAvailable(): Promise<boolean> {
   try {
@@ -87,7 +81,7 @@ export async function runLocal(opts: LocalOptions): Promise<LocalResult> {
   const cleanups: (() => Promise<void> | void)[] = [];
 
   try {
-    let scanners = opts.scanners ?? ["nmap", "ssl"];
+    let scanners = opts.scanners ?? registeredTasks(root);
     if (scanners.includes("nmap") && !(await nmapAvailable())) {
       log(
         "nmap is not installed: the nmap stage is skipped. Install it with `sudo apt-get install nmap` (Debian/Ubuntu).",

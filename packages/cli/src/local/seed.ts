@@ -1,6 +1,8 @@
 import { PublishBatchCommand } from "@aws-sdk/client-sns";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { Params, paramName, type PortDetected } from "@sec-an/contracts";
+import type * as AnalyticsPlatform from "@sec-an/project-analytics-platform";
+import { projectIndex } from "../tasks";
 import type { ProgramRun } from "./programs";
 import type { DemoServices } from "./demo-services";
 import type { LocalInvoker } from "./invoker";
@@ -12,8 +14,7 @@ const DEPLOYMENT = { app: "sec-an", stage: "local" };
 
 /** Point the analytics handlers (ingestor, reporter, admin) at the local store instead of OpenSearch. */
 export async function installStore(store: SqliteStore): Promise<void> {
-  const resolve: any = await import("@sec-an/project-analytics-platform/src/store/resolve");
-  resolve.setStoreOverride(store);
+  (await projectIndex<typeof AnalyticsPlatform>("analytics-platform")).setStoreOverride(store);
 }
 
 /**
@@ -62,8 +63,7 @@ const param = (t: Translation, topo: LocalTopology, def: { path: string }) => {
  * published on the ports topic directly, so the ssl scanner still runs.
  */
 export async function seedScans(a: SeedArgs): Promise<number> {
-  const { Planner }: any = await import("@sec-an/project-task-execution/src/plan/planner");
-  const { ScanPlanWriter }: any = await import("@sec-an/project-task-execution/src/dns/plan-writer");
+  const { Planner, ScanPlanWriter }: any = await projectIndex("task-execution");
   const tables = {
     scanPlan: param(a.translation, a.topology, Params.scansPlannedTableId),
     resolvedHosts: param(a.translation, a.topology, Params.resolvedHostsTableId),
@@ -121,7 +121,7 @@ export async function seedScans(a: SeedArgs): Promise<number> {
       depth: 1,
     },
   };
-  const { portEventAttributes }: any = await import("@sec-an/project-nmap/src/cascade");
+  const { portEventAttributes }: any = await projectIndex("nmap");
   await a.clients.sns.send(
     new PublishBatchCommand({
       TopicArn: topicArn,

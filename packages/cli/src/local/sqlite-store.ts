@@ -12,7 +12,7 @@ import type {
   SavedObjectBody,
   SavedObjectStore,
   StoredDoc,
-} from "@sec-an/project-analytics-platform/src/store/types";
+} from "@sec-an/project-analytics-platform";
 
 /**
  * The analytics store for the local run: SQLite (sql.js, compiled to WebAssembly: no native build)
