@@ -13,3 +13,5 @@ export * from "./reingest";
 // Named helpers of the generic handlers (their `handler` exports are reached by file path).
 export { deadLetterMetadata, deadLetterRecord, recordDeadLetter } from "./handlers/dead-letter-recorder";
 export { GLUE_TOPIC_ENV, forwardRecord, toSnsAttributes } from "./handlers/sqs-sns-glue";
+export * from "./parse-handler";
+export * from "./container-scan";

@@ -1,22 +1,13 @@
-import {
-  Env,
-  taskParams,
-  type DocumentCollection,
-  type ParseFn,
-  type RawResult,
-  type ScanFn,
-} from "@sec-an/contracts";
+import { Env, taskParams, type ScanFn } from "@sec-an/contracts";
 import type { Static, TSchema } from "@sinclair/typebox";
-import type { Context, S3Event, SQSRecord } from "aws-lambda";
+import type { SQSRecord } from "aws-lambda";
 import { logger, parseRecordBody, sqsBatchHandler, type SqsBatchHandler } from "./batch";
-import { createParseTools } from "./parse-tools";
 import { getParam } from "./params";
-import { SnsPublisher, type OutgoingMessage, type Publisher } from "./publisher";
-import { getRawResult, isSidecarKey, putRawResult } from "./raw-store";
+import { putRawResult } from "./raw-store";
 
 /**
- * The task kit: a scanner author writes `scan` and `parse`; these wrap them into the two Lambda
- * handlers of a task (reference §5.4), with validation, storage, publishing and failure handling.
+ * The task kit's scan side: a scanner author writes `scan`; this wraps it into the Lambda that consumes
+ * the task queue, with validation, storage and failure handling. The parse side is parse-handler.ts.
  */
 
 // Only the parameter paths are used here, and they do not depend on which project publishes them.
@@ -62,68 +53,8 @@ export function makeScanHandler<S extends TSchema>(opts: ScanHandlerOptions<S>):
   return sqsBatchHandler(handle);
 }
 
-export interface ParserOptions {
-  task: string;
-  parserVersion: string;
-  parse: ParseFn;
-  budgetBytes?: number;
-  /** Doc types the task owns (default: its entry in contracts `TaskDocTypes`). */
-  docTypes?: readonly string[];
-}
-
-/** Run a parser over one raw result and return the messages it produced, without publishing anything. */
-export async function runParser(
-  raw: RawResult,
-  opts: ParserOptions,
-): Promise<OutgoingMessage<DocumentCollection>[]> {
-  const tools = createParseTools({
-    task: opts.task,
-    metadata: raw.metadata,
-    rawKey: raw.key,
-    parserVersion: opts.parserVersion,
-    budgetBytes: opts.budgetBytes,
-    docTypes: opts.docTypes,
-  });
-  await opts.parse(raw, tools);
-  return tools.messages();
-}
-
-export interface ParseHandlerOptions extends ParserOptions {
-  /** Where results go; default the task's results topic from SSM, read late. */
-  publisher?: Publisher;
-}
-
 /** Object keys in an S3 event are URL-encoded, with `+` for spaces. */
 export const s3EventKey = (key: string) => decodeURIComponent(key.replace(/\+/g, " "));
 
-/**
- * S3-event handler for a task's raw-results bucket: parse each new object and publish its collections.
- * Every record is attempted; failures are thrown together at the end so Lambda retries and, after
- * that, the async-invoke DLQ keeps the event. Re-publishing a result is harmless: ids are deterministic.
- */
-export function makeParseHandler(
-  opts: ParseHandlerOptions,
-): (event: S3Event, context?: Context) => Promise<{ published: number }> {
-  const publisher = opts.publisher ?? new SnsPublisher(() => getParam(params(opts.task).resultsTopicArn));
-  return async (event, context) => {
-    if (context) logger.addContext(context);
-    const failures: string[] = [];
-    let published = 0;
-    for (const r of event.Records ?? []) {
-      const bucket = r.s3.bucket.name;
-      const key = s3EventKey(r.s3.object.key);
-      if (isSidecarKey(key)) continue;
-      try {
-        const messages = await runParser(await getRawResult(bucket, key), opts);
-        await publisher.publish(messages);
-        published += messages.length;
-        logger.info("raw result parsed", { task: opts.task, key, messages: messages.length });
-      } catch (e) {
-        logger.error("raw result failed to parse", { task: opts.task, bucket, key, error: e as Error });
-        failures.push(`s3://${bucket}/${key}: ${(e as Error).message}`);
-      }
-    }
-    if (failures.length) throw new Error(`${failures.length} raw result(s) failed: ${failures.join("; ")}`);
-    return { published };
-  };
-}
+// The parse side lives with the scanner parse handler; these names stay importable from here.
+export { makeParseHandler, runParser, type ParseHandlerOptions, type ParserOptions } from "./parse-handler";

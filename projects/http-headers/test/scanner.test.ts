@@ -11,8 +11,7 @@ import { createServer as createTcp, type AddressInfo, type Server as TcpServer, 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { checkScannerModule, type PortDetected, type RawResult } from "@sec-an/contracts";
-import { PermanentFailure } from "@sec-an/runtime";
-import { runScannerParser } from "@sec-an/runtime/src/parse-handler";
+import { PermanentFailure, runScannerParser } from "@sec-an/runtime";
 import { findings } from "../src/parse";
 import { fetchHeaders, scan, target } from "../src/scan";
 import { scanner } from "../src/scanner";

@@ -1,12 +1,22 @@
-import { PublishBatchCommand, type MessageAttributeValue, type SNSClient } from "@aws-sdk/client-sns";
-import { Attr, Limits, MAX_CASCADE_DEPTH, PortDetected, isValid, type RawResult } from "@sec-an/contracts";
+import type { SNSClient } from "@aws-sdk/client-sns";
+import {
+  Attr,
+  CascadeTopics,
+  MAX_CASCADE_DEPTH,
+  NMAP_TASK,
+  PortDetected,
+  isValid,
+  type CascadeAttributes,
+  type RawResult,
+} from "@sec-an/contracts";
+import { cascadeEvent, publishCascadeEvents, snsMessageAttributes } from "@sec-an/runtime";
 import type { NmapRun } from "./parser";
 
 export { tlsPortsFilterPolicy, TLS_PORTS, TLS_SERVICES, MAX_CASCADE_DEPTH } from "@sec-an/contracts";
 
 /**
- * Cascades (seed 001 note 6): every open port becomes a PortDetected event on the ports topic, with the
- * fields secondary scanners select on as SNS message attributes, so they subscribe with a filter policy
+ * Cascades: every open port becomes a PortDetected event on the ports topic, with the fields secondary
+ * scanners select on as SNS message attributes, so they subscribe with a filter policy
  * (e.g. `tlsPortsFilterPolicy()`) instead of receiving everything and filtering in code.
  */
 export const CASCADE_RULE = "nmap:open-port";
@@ -82,49 +92,28 @@ export function portEvents(
   return out;
 }
 
-/** SNS message attributes of an event: port and Depth as Numbers (numeric filters), the rest as Strings. */
-export function portEventAttributes(e: PortDetected): Record<string, MessageAttributeValue> {
-  const attrs: Record<string, MessageAttributeValue> = {
-    [Attr.address]: { DataType: "String", StringValue: e.address },
-    [Attr.addressType]: { DataType: "String", StringValue: e.addressType },
-    [Attr.port]: { DataType: "Number", StringValue: String(e.port) },
-    [Attr.protocol]: { DataType: "String", StringValue: e.protocol },
-    [Attr.depth]: { DataType: "Number", StringValue: String(e.lineage.depth) },
-    [Attr.scanId]: { DataType: "String", StringValue: e.lineage.parentScanId },
+/** The attribute values subscribers filter on (port and Depth are Numbers: see `CascadeTopics.ports`). */
+export function portEventValues(e: PortDetected): CascadeAttributes {
+  return {
+    [Attr.address]: e.address,
+    [Attr.addressType]: e.addressType,
+    [Attr.port]: e.port,
+    [Attr.protocol]: e.protocol,
+    [Attr.depth]: e.lineage.depth,
+    [Attr.scanId]: e.lineage.parentScanId,
+    [Attr.service]: e.service,
+    [Attr.tunnel]: e.tunnel,
+    [Attr.product]: e.product,
   };
-  // SNS rejects empty attribute values: absent fields are simply not attributes.
-  if (e.service) attrs[Attr.service] = { DataType: "String", StringValue: e.service };
-  if (e.tunnel) attrs[Attr.tunnel] = { DataType: "String", StringValue: e.tunnel };
-  if (e.product) attrs[Attr.product] = { DataType: "String", StringValue: e.product };
-  return attrs;
 }
 
-/** Publish events in PublishBatch calls of ≤10 entries (each event is a few hundred bytes). */
-export async function publishPortEvents(
-  sns: SNSClient,
-  topicArn: string,
-  events: readonly PortDetected[],
-): Promise<number> {
-  for (let i = 0; i < events.length; i += Limits.batchEntries) {
-    const batch = events.slice(i, i + Limits.batchEntries);
-    const out = await sns.send(
-      new PublishBatchCommand({
-        TopicArn: topicArn,
-        PublishBatchRequestEntries: batch.map((e, j) => ({
-          Id: String(j),
-          Message: JSON.stringify(e),
-          MessageAttributes: portEventAttributes(e),
-        })),
-      }),
-    );
-    if (out.Failed?.length) {
-      const reasons = out.Failed.map((f) => `${f.Id}: ${f.Code ?? "error"} ${f.Message ?? ""}`.trim()).join(
-        "; ",
-      );
-      throw new Error(
-        `publishing port-detected events to ${topicArn}: ${out.Failed.length} of ${batch.length} failed: ${reasons}`,
-      );
-    }
-  }
-  return events.length;
-}
+/** An event as the ports topic carries it: checked against the topic's schema and attribute types. */
+export const portCascadeEvent = (e: PortDetected) =>
+  cascadeEvent(NMAP_TASK, [CascadeTopics.ports], CascadeTopics.ports.name, e, portEventValues(e));
+
+/** SNS message attributes of an event (absent fields are not attributes: SNS rejects empty values). */
+export const portEventAttributes = (e: PortDetected) => snsMessageAttributes(portCascadeEvent(e));
+
+/** Publish events straight to a topic (the parse handler publishes them through the module's cascades). */
+export const publishPortEvents = (sns: SNSClient, topicArn: string, events: readonly PortDetected[]) =>
+  publishCascadeEvents(sns, topicArn, events.map(portCascadeEvent));

@@ -8,9 +8,9 @@ import * as path from "node:path";
 import * as aws from "@pulumi/aws";
 import * as awsx from "@pulumi/awsx";
 import * as pulumi from "@pulumi/pulumi";
-import { NMAP_TASK, NmapEnv, Params, resourcePrefix } from "@sec-an/contracts";
+import { CascadeTopics, NmapEnv, Params, resourcePrefix } from "@sec-an/contracts";
 import {
-  EcsTask,
+  type EcsTask,
   SsmExports,
   Topic,
   ssmParam,
@@ -18,9 +18,11 @@ import {
   type ImageSource,
   type PolicyStatement,
 } from "@sec-an/components";
+import { Scanner } from "@sec-an/components/src/scanner";
 import type { ImageContext } from "../container/build";
 import { parseConfig, type NmapConfig } from "./config";
-import { NmapViews } from "./views/nmap-views";
+import { nmapTask } from "./task";
+import { logicalName, savedObjects } from "./views/definitions";
 
 export interface ProgramInputs {
   /** Build context of the image when no prebuilt `image` is configured (container/build.ts). */
@@ -54,11 +56,9 @@ export function program(config: NmapConfig, inputs: ProgramInputs = {}) {
     });
 
   const addressInfoArn = ssmParam(d, Params.addressInfoTableArn);
-  const task = new EcsTask(`${prefix}-nmap`, {
+  const scanner = new Scanner(`${prefix}-nmap`, {
     deployment: d,
-    task: NMAP_TASK,
-    project: "nmap",
-    parseEntry: path.join(__dirname, "handlers", "parse.ts"),
+    module: nmapTask,
     parseTimeout: config.parseTimeoutSeconds,
     parseMemory: config.parseMemory,
     providers: {
@@ -66,8 +66,6 @@ export function program(config: NmapConfig, inputs: ProgramInputs = {}) {
         image,
         cpu: config.cpu,
         memory: config.memory,
-        // The local runner (`sec-an local`) runs this source as the "container".
-        entry: path.join(__dirname, "entrypoint", "main.ts"),
         environment: {
           [NmapEnv.timeoutSeconds]: String(config.timeoutSeconds),
           [NmapEnv.hostTimeoutSeconds]: String(config.hostTimeoutSeconds),
@@ -76,23 +74,33 @@ export function program(config: NmapConfig, inputs: ProgramInputs = {}) {
     },
     subscribeToScanInitiator: true,
     subscribeToIngest: true,
+    // This program creates the ports topic: its SSM export does not exist before this deploy.
+    cascadeTopicArns: { [CascadeTopics.ports.name]: ports.arn },
     parseStatements: [
-      ports.arn.apply((arn): PolicyStatement => ({
-        Sid: "PublishPortEvents",
-        Action: "sns:Publish",
-        Resource: arn,
-      })),
       addressInfoArn.apply((arn): PolicyStatement => ({
         Sid: "RecordResultsParsed",
         Action: "dynamodb:UpdateItem",
         Resource: arn,
       })),
-      ssmReadStatement(d, [Params.portsTopicArn, Params.addressInfoTableId]),
+      { ...ssmReadStatement(d, [Params.addressInfoTableId]), Sid: "ReadAddressInfoTable" },
     ],
     rawRetention: { expireAfterDays: config.rawExpireDays === 0 ? false : config.rawExpireDays },
     forceDestroy: config.forceDestroy,
     tags,
+    views: config.views,
+    adminFunctionName: ssmParam(d, Params.esAdminFunctionName),
+    // Stacks deployed before the Scanner component knew the task at the top level and the views as
+    // `NmapViews`, its saved objects by their keys: aliases keep them instead of replacing them.
+    taskOptions: { aliases: [{ parent: pulumi.rootStackResource }] },
+    viewsOptions: { aliases: [{ type: "sec-an:nmap:NmapViews", parent: pulumi.rootStackResource }] },
+    viewsFormerNames: Object.fromEntries(
+      savedObjects().map((o) => [
+        `${prefix}-nmap-views-${o.type}-${logicalName(o.key)}`,
+        `${prefix}-nmap-views-${o.type}-${o.key}`,
+      ]),
+    ),
   });
+  const task = scanner.task as EcsTask;
 
   const exports = new SsmExports(`${prefix}-nmap-exports`, {
     deployment: d,
@@ -100,9 +108,12 @@ export function program(config: NmapConfig, inputs: ProgramInputs = {}) {
     tags,
   });
 
-  const views = config.views
-    ? new NmapViews(`${prefix}-nmap-views`, { adminFunctionName: ssmParam(d, Params.esAdminFunctionName) })
-    : undefined;
+  const views = scanner.views;
+  const dashboards = views
+    ? nmapTask.views.savedObjects
+        .filter((o) => o.type === "dashboard")
+        .map((o) => views.objects[o.logicalName].objectId)
+    : [];
 
   return {
     portsTopicArn: exports.values.portsTopicArn,
@@ -111,7 +122,7 @@ export function program(config: NmapConfig, inputs: ProgramInputs = {}) {
     resultsBucket: task.bucket.bucket,
     repositoryUrl: task.repository.repositoryUrl,
     imageUri: builtImage ? builtImage.imageUri : pulumi.output(config.image),
-    dashboards: views ? views.dashboardIds : [],
+    dashboards,
   };
 }
 

@@ -1,53 +1,52 @@
-import { Attr, NMAP_TASK, ScanRequest, TaskDocTypes, type ParseFn, type RawResult } from "@sec-an/contracts";
-import { portEventAttributes, portEvents } from "./cascade";
-import { PARSER_VERSION, parseNmapResult, readNmapXml } from "./parser";
+import * as path from "node:path";
+import {
+  CascadeTopics,
+  NMAP_TASK,
+  ScanRequest,
+  TaskDocTypes,
+  type CascadeEvent,
+  type ScannerModule,
+  type ScannerParseFn,
+} from "@sec-an/contracts";
+import { portEventValues, portEvents } from "./cascade";
+import { PARSER_VERSION, parseNmapResult, type ParsedNmapRun } from "./parser";
+import { MAPPINGS, nmapSavedObjects } from "./views/definitions";
 
 /**
- * The nmap task as the platform's tooling sees it: the CLI (`sec-an parse nmap <file>`), re-ingestion
- * and the parse handler all run this parser, so a re-parse is exactly what the Lambda would produce.
+ * One XML parse gives both the documents and the port-detected events (one per open port, for
+ * secondary scanners); the parsed run goes on to the handler's hook, which records parse times.
  */
-export const parse: ParseFn = (raw, tools) => {
-  parseNmapResult(raw, tools);
+export const parse: ScannerParseFn<ParsedNmapRun> = (raw, tools) => {
+  const run = parseNmapResult(raw, tools);
+  for (const e of portEvents(run, raw)) tools.emit(CascadeTopics.ports.name, e, portEventValues(e));
+  return run;
 };
 
 /** A message besides the document collections that parsing a raw result publishes. */
-export interface CascadeMessage {
-  /** Logical topic ("ports": SSM `Params.portsTopicArn`). */
-  readonly topic: string;
-  readonly message: unknown;
-  readonly attributes: Record<string, string>;
-}
+export type CascadeMessage = CascadeEvent;
 
-/** The port-detected events a raw result causes (for `sec-an parse` and the local runner to show). */
-export function cascades(raw: RawResult): CascadeMessage[] {
-  return portEvents(readNmapXml(raw.body), raw).map((e) => ({
-    topic: "ports",
-    message: e,
-    attributes: Object.fromEntries(
-      Object.entries(portEventAttributes(e)).map(([k, v]) => [k, v.StringValue ?? ""]),
-    ),
-  }));
-}
-
+/**
+ * The nmap scanner module: the CLI (`sec-an parse nmap <file>`), re-ingestion, the parse handler and
+ * the Scanner component all read it, so a re-parse is exactly what the Lambda would produce. The scan
+ * runs in the container built from container/ (its stack config is in config.ts, exported by the index).
+ */
 export const nmapTask = {
   name: NMAP_TASK,
   parserVersion: PARSER_VERSION,
-  /** Every doc type the parser may post (declared in contracts): each collection lists them so rescans clear stale ones. */
-  docTypes: TaskDocTypes[NMAP_TASK],
-  parse,
   requestSchema: ScanRequest,
-  cascades,
-  /** Attributes secondary scanners filter on (documentation for `sec-an parse` output). */
-  cascadeAttributes: [
-    Attr.address,
-    Attr.addressType,
-    Attr.port,
-    Attr.protocol,
-    Attr.service,
-    Attr.tunnel,
-    Attr.product,
-    Attr.depth,
-  ],
-} as const;
+  /** Every doc type the parser may post: each collection lists them so rescans clear stale ones. */
+  docTypes: TaskDocTypes[NMAP_TASK],
+  scan: { kind: "container", entry: path.join(__dirname, "entrypoint", "main.ts") },
+  parse,
+  parseEntry: path.join(__dirname, "handlers", "parse.ts"),
+  cascades: [CascadeTopics.ports],
+  views: {
+    mappings: Object.fromEntries(TaskDocTypes[NMAP_TASK].map((t) => [t, MAPPINGS[t]])),
+    savedObjects: nmapSavedObjects(),
+  },
+} satisfies ScannerModule<typeof ScanRequest, never, ParsedNmapRun>;
+
+/** The cascade topics (kept under this name for the index). */
+export const cascades = nmapTask.cascades;
 
 export default nmapTask;

@@ -20,11 +20,17 @@ import {
   taskParams,
   validate,
 } from "@sec-an/contracts";
-import { clearParamCache, putRawResult, resetClients, setClients, setParamOverrides } from "@sec-an/runtime";
+import {
+  clearParamCache,
+  logger,
+  putRawResult,
+  resetClients,
+  setClients,
+  setParamOverrides,
+} from "@sec-an/runtime";
 import { awsClientConfig, dynamoClientConfig, s3ClientConfig, uniqueName } from "@sec-an/testing";
 import type { S3Event } from "aws-lambda";
-import { handler } from "../src/handlers/parse";
-import { processRawResult } from "../src/handlers/process";
+import { handler, processRawResult } from "../src/handlers/parse";
 import { fixture } from "./helpers";
 import { hostileNmapXml } from "./hostile";
 
@@ -104,7 +110,17 @@ beforeAll(async () => {
     }),
   );
 });
+/** What the handler logged (info and warn), by message. */
+const logged: { m: string; x: Record<string, unknown> }[] = [];
+beforeEach(() => {
+  logged.length = 0;
+  for (const level of ["info", "warn"] as const)
+    jest
+      .spyOn(logger, level)
+      .mockImplementation(((m: string, x: Record<string, unknown>) => void logged.push({ m, x })) as never);
+});
 afterEach(() => {
+  jest.restoreAllMocks();
   setParamOverrides(undefined);
   clearParamCache();
 });
@@ -150,7 +166,11 @@ describe("nmap results parser handler (fauxqs + dynalite)", () => {
     setParamOverrides(overrides({ [paramName(deployment, Params.addressInfoTableId)]: table }));
     const key = await store("scan-a", fixture("os-down-unknown.xml"), new Date("2023-11-14T22:16:40Z"));
     const [outcome] = await handler(s3Event(key));
-    expect(outcome).toMatchObject({ key, hosts: 3, messages: 3, portEvents: 2, addressesRecorded: 3 });
+    expect(outcome).toEqual({ key, messages: 3, cascades: 2 });
+    expect(logged).toContainEqual({
+      m: "address-info recorded",
+      x: { key, hosts: 3, addressesRecorded: 3 },
+    });
 
     const collections = (await drain(resultsQueue, 3)).map((m) =>
       validate(DocumentCollection, JSON.parse(m.Body!)),
@@ -179,8 +199,8 @@ describe("nmap results parser handler (fauxqs + dynalite)", () => {
       .toString("utf8")
       .replace('<finished time="1700000200"', '<finished time="1600000000"');
     const key = await store("scan-old", Buffer.from(xml), new Date("2020-09-13T12:26:40Z"));
-    const outcome = await processRawResult(bucket, key);
-    expect(outcome.addressesRecorded).toBe(0);
+    await processRawResult(bucket, key);
+    expect(logged).toContainEqual({ m: "address-info recorded", x: { key, hosts: 3, addressesRecorded: 0 } });
     expect(await lastParsed("203.0.113.1")).toBe("1700000200");
     await drain(resultsQueue, 3);
     await drain(portsQueue, 2);
@@ -189,11 +209,12 @@ describe("nmap results parser handler (fauxqs + dynalite)", () => {
   it("works without an address-info table (standalone nmap), saying so", async () => {
     setParamOverrides(overrides());
     const key = await store("scan-b", fixture("vulners-formats.xml"), new Date("2023-11-14T22:15:00Z"));
-    const logged: string[] = [];
-    const outcome = await processRawResult(bucket, key, { log: (m) => logged.push(m) });
-    expect(outcome).toMatchObject({ hosts: 1, messages: 1, portEvents: 2 });
-    expect(outcome.addressesRecorded).toBeUndefined();
-    expect(logged.join()).toMatch(/address-info table not configured/);
+    const outcome = await processRawResult(bucket, key);
+    expect(outcome).toMatchObject({ messages: 1, cascades: 2 });
+    expect(logged.map((l) => l.m)).toContain(
+      "address-info table not configured; LastScanResultsParsed not recorded",
+    );
+    expect(logged.map((l) => l.m)).not.toContain("address-info recorded");
     expect(await lastParsed("198.51.100.7")).toBeUndefined();
     await drain(resultsQueue, 1);
     await drain(portsQueue, 2);
@@ -203,9 +224,8 @@ describe("nmap results parser handler (fauxqs + dynalite)", () => {
     setParamOverrides(overrides());
     const xml = hostileNmapXml({ bannerBytes: 300 * 1024, hostnames: 2000 });
     const key = await store("scan-hostile", Buffer.from(xml), new Date("2026-11-23T10:05:00Z"));
-    const logged: { m: string; x?: Record<string, unknown> }[] = [];
-    const outcome = await processRawResult(bucket, key, { log: (m, x) => logged.push({ m, x }) });
-    expect(outcome).toMatchObject({ hosts: 4, hostsFailed: 1, messages: 3 });
+    const outcome = await processRawResult(bucket, key);
+    expect(outcome).toMatchObject({ messages: 3 });
     expect(logged).toContainEqual({
       m: expect.stringMatching(/host skipped/),
       x: expect.objectContaining({ address: "10.0.0.66", reason: expect.stringMatching(/bytes/) }),

@@ -4,14 +4,13 @@
  * host names with Node's TLS stack; the parser publishes one collection per scan to the ingest queue;
  * views show root CAs, chain errors and expiry.
  */
-import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { Params, SSL_TASK, SslEnv, resourcePrefix, tlsPortsFilterPolicy } from "@sec-an/contracts";
-import { Task, ssmParam, ssmReadStatement } from "@sec-an/components";
-import { SslViews } from "./infra";
+import { Params, SslEnv, resourcePrefix, tlsPortsFilterPolicy } from "@sec-an/contracts";
+import { ssmParam, ssmReadStatement, type Task } from "@sec-an/components";
+import { Scanner } from "@sec-an/components/src/scanner";
+import { sslTask } from "./task";
+import { sslIndexes } from "./views";
 import { parseConfig, type SslConfig } from "./stack-config";
-
-const handler = (file: string) => path.join(__dirname, "handlers", file);
 
 /**
  * Stacks deployed before the ports subscription moved into the Task knew its queue policy and
@@ -42,48 +41,51 @@ export function program(config: SslConfig) {
   const tags = { app: d.app, stage: d.stage, project: "ssl" };
   const tableArn = config.resolvedAddressesTableArn ?? ssmParam(d, Params.resolvedAddressesTableArn);
 
-  const task = new Task(
-    `${prefix}-ssl`,
-    {
-      deployment: d,
-      task: SSL_TASK,
-      project: "ssl",
-      scanEntry: handler("scan.ts"),
-      parseEntry: handler("parse.ts"),
-      scanTimeout: config.scanTimeout,
-      scanMemory: 256,
-      scanEnvironment: {
-        [SslEnv.handshakeTimeoutMs]: String(config.handshakeTimeoutMs),
-        [SslEnv.maxHostnames]: String(config.maxHostnames),
-      },
-      scanStatements: [
-        // The table ARN only: the scanner reads host names of one address, nothing else in DynamoDB.
-        { Sid: "QueryResolvedAddresses", Action: "dynamodb:Query", Resource: tableArn },
-        { ...ssmReadStatement(d, [Params.resolvedAddressesTableId]), Sid: "ReadResolvedAddressesTableName" },
-      ],
-      // Port-detected events filtered by SNS (the original subscribed unfiltered and dropped non-TLS
-      // ports in code); the task queue's one policy lets exactly the subscribed topics send.
-      subscribeTo: [
-        {
-          name: "ports",
-          topic: config.portsTopicArn ?? ssmParam(d, Params.portsTopicArn),
-          filterPolicy: tlsPortsFilterPolicy(config.maxCascadeDepth),
-        },
-      ],
-      subscribeToIngest: true,
-      ingestQueueArn: config.ingestQueueArn,
-      forceDestroy: config.forceDestroy,
-      tags,
+  // Stacks deployed before the Scanner component knew the task at the top level and the views as
+  // `SslViews`: these aliases keep them (and their live subscription) instead of replacing them.
+  const scanner = new Scanner(`${prefix}-ssl`, {
+    deployment: d,
+    module: sslTask,
+    scanTimeout: config.scanTimeout,
+    scanMemory: 256,
+    scanEnvironment: {
+      [SslEnv.handshakeTimeoutMs]: String(config.handshakeTimeoutMs),
+      [SslEnv.maxHostnames]: String(config.maxHostnames),
     },
-    { transformations: [portsSubscriptionAliases(prefix)] },
-  );
-
-  const views = config.views
-    ? new SslViews(`${prefix}-ssl-views`, {
-        adminFunctionName: config.adminFunctionName ?? ssmParam(d, Params.esAdminFunctionName),
-        forceDestroy: config.forceDestroy,
-      })
-    : undefined;
+    scanStatements: [
+      // The table ARN only: the scanner reads host names of one address, nothing else in DynamoDB.
+      { Sid: "QueryResolvedAddresses", Action: "dynamodb:Query", Resource: tableArn },
+      { ...ssmReadStatement(d, [Params.resolvedAddressesTableId]), Sid: "ReadResolvedAddressesTableName" },
+    ],
+    // Port-detected events filtered by SNS (the original subscribed unfiltered and dropped non-TLS
+    // ports in code); the task queue's one policy lets exactly the subscribed topics send.
+    subscribeTo: [
+      {
+        name: "ports",
+        topic: config.portsTopicArn ?? ssmParam(d, Params.portsTopicArn),
+        filterPolicy: tlsPortsFilterPolicy(config.maxCascadeDepth),
+      },
+    ],
+    subscribeToIngest: true,
+    ingestQueueArn: config.ingestQueueArn,
+    forceDestroy: config.forceDestroy,
+    tags,
+    views: config.views,
+    adminFunctionName: config.adminFunctionName,
+    taskOptions: {
+      transformations: [portsSubscriptionAliases(prefix)],
+      aliases: [{ parent: pulumi.rootStackResource }],
+    },
+    viewsOptions: { aliases: [{ type: "sec-an:ssl:Views", parent: pulumi.rootStackResource }] },
+    viewsFormerNames: Object.fromEntries(
+      sslIndexes().map((ix) => [
+        `${prefix}-ssl-views-${ix.base.replace(/_/g, "-")}`,
+        `${prefix}-ssl-views-${ix.base}`,
+      ]),
+    ),
+  });
+  const task = scanner.task as Task;
+  const views = scanner.views;
 
   return {
     taskQueueUrl: task.queue.url,
@@ -93,7 +95,7 @@ export function program(config: SslConfig) {
     scanFunctionName: task.scanFunction.name,
     parserFunctionName: task.parserFunction.name,
     portsSubscriptionArn: task.subscriptions.ports.arn,
-    views: views ? pulumi.output(views.objects.map((o) => o.objectId)) : pulumi.output([] as string[]),
+    views: pulumi.output(views ? Object.values(views.objects).map((o) => o.objectId) : []),
   };
 }
 

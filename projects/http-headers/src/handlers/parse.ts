@@ -1,4 +1,4 @@
-import { makeScannerParseHandler } from "@sec-an/runtime/src/parse-handler";
+import { makeScannerParseHandler } from "@sec-an/runtime";
 import { scanner } from "../scanner";
 
 /** Raw-results parser (S3 ObjectCreated under `http-headers/`): documents to the results topic. */

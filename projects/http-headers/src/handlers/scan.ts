@@ -1,4 +1,4 @@
-import { makeScannerScanHandler } from "@sec-an/runtime/src/parse-handler";
+import { makeScannerScanHandler } from "@sec-an/runtime";
 import { scanner } from "../scanner";
 
 /** Task-queue consumer: one request → `scan` → raw result in the lake (partial batch failures). */

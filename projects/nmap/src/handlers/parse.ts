@@ -1,32 +1,48 @@
-import { Logger } from "@aws-lambda-powertools/logger";
-import { s3EventKey } from "@sec-an/runtime";
-import type { Context, S3Event } from "aws-lambda";
-import { processRawResult, type ProcessOutcome } from "./process";
-
-const logger = new Logger({ serviceName: "nmap-results-parser" });
+import { Params } from "@sec-an/contracts";
+import {
+  ParamNotFoundError,
+  dynamoDocClient,
+  getParam,
+  logger,
+  makeScannerParseHandler,
+  type ParsedResult,
+} from "@sec-an/runtime";
+import type { RawResult } from "@sec-an/contracts";
+import { recordResultsParsed } from "../address-info";
+import { scanEndOf, type ParsedNmapRun } from "../parser";
+import { nmapTask } from "../task";
 
 /**
- * Results parser Lambda (S3 ObjectCreated on `nmap/…`, invoked asynchronously). The runtime's
- * makeParseHandler publishes collections only; nmap also publishes port-detected events and records
- * address-info, so it composes the same runtime pieces (see process.ts). Every record is attempted;
- * failures are thrown together, so Lambda retries and then dead-letters the event with the reasons.
+ * After the collections and port events are out: log the hosts whose documents could not be built
+ * (the others were published), and record per address when its results were parsed. Without
+ * task-execution (a standalone nmap, a local run without it) there is no address-info table.
  */
-export const handler = async (event: S3Event, context?: Context): Promise<ProcessOutcome[]> => {
-  if (context) logger.addContext(context);
-  const outcomes: ProcessOutcome[] = [];
-  const failures: string[] = [];
-  for (const record of event.Records ?? []) {
-    const bucket = record.s3.bucket.name;
-    const key = s3EventKey(record.s3.object.key);
-    try {
-      const outcome = await processRawResult(bucket, key, { log: (m, x) => logger.info(m, x ?? {}) });
-      logger.info("nmap result parsed", { ...outcome });
-      outcomes.push(outcome);
-    } catch (e) {
-      logger.error("nmap result failed to parse", { bucket, key, error: e as Error });
-      failures.push(`s3://${bucket}/${key}: ${(e as Error).message}`);
-    }
+export async function recordParse(raw: RawResult, parsed: ParsedResult<ParsedNmapRun>): Promise<void> {
+  const run = parsed.result;
+  for (const f of run.failedHosts)
+    logger.warn("host skipped: its documents could not be built", { key: raw.key, ...f });
+  let table: string;
+  try {
+    table = await getParam(Params.addressInfoTableId);
+  } catch (e) {
+    if (!(e instanceof ParamNotFoundError)) throw e;
+    logger.info("address-info table not configured; LastScanResultsParsed not recorded", { key: raw.key });
+    return;
   }
-  if (failures.length) throw new Error(`${failures.length} nmap result(s) failed: ${failures.join("; ")}`);
-  return outcomes;
-};
+  const recorded = await recordResultsParsed(dynamoDocClient(), table, run, scanEndOf(run, raw));
+  logger.info("address-info recorded", {
+    key: raw.key,
+    hosts: run.hosts.length,
+    addressesRecorded: recorded,
+  });
+}
+
+/**
+ * Results parser Lambda (S3 ObjectCreated on `nmap/…`, invoked asynchronously): the platform's parse
+ * handler publishes the collections and the port-detected events from one parse, then `recordParse`.
+ */
+export const handler = makeScannerParseHandler(nmapTask, { afterPublish: recordParse });
+
+/** Parse one stored raw result as the Lambda would (tests, and tools that replay one object). */
+export const processRawResult = async (bucket: string, key: string) =>
+  (await handler({ Records: [{ s3: { bucket: { name: bucket }, object: { key } } }] } as never))[0];

@@ -1,9 +1,18 @@
 /**
- * The nmap views as data (reference §6.4, made ours): one snapshot and one history index per document
- * type, and Dashboards searches, visualisations and dashboards built from views/objects.json. Pure, so
- * tests check titles, fields and references without Pulumi; NmapViews turns it into resources.
+ * The nmap views as data: one snapshot and one history index per document type, and Dashboards
+ * searches, visualisations and dashboards built from views/objects.json. Pure, so tests check titles,
+ * fields and references without Pulumi; the scanner module carries them and the Scanner component
+ * turns them into resources.
  */
-import { DocFields, NMAP_TASK, NmapDocType, indexBase, type SavedObjectType } from "@sec-an/contracts";
+import {
+  DocFields,
+  NMAP_TASK,
+  NmapDocType,
+  indexBase,
+  savedObjectId,
+  type SavedObjectDecl,
+  type SavedObjectType,
+} from "@sec-an/contracts";
 import mappingsJson from "../../views/mappings.json";
 import objectsJson from "../../views/objects.json";
 
@@ -302,4 +311,35 @@ export function savedObjects(): SavedObjectDef[] {
     return t;
   };
   return [...searches, ...visualisations, ...OBJECTS.dashboards.map((d) => dashboard(d, typeOf))];
+}
+
+/** Stable logical name of one of our saved objects (ids derive from type + this, never from titles). */
+export const logicalName = (key: string) => `nmap.${key}`;
+
+/** The saved objects as the Scanner component takes them: placeholders resolved to ids, dependencies named. */
+export function nmapSavedObjects(): SavedObjectDecl[] {
+  const defs = savedObjects();
+  const typeOf = new Map(defs.map((d) => [d.key, d.type]));
+  const baseOf = (key: IndexKey) => {
+    const ix = INDICES.find((i) => i.key === key);
+    if (!ix) throw new Error(`nmap views: no index ${key}`);
+    return ix.base;
+  };
+  return defs.map((d) => {
+    const refs = Object.entries(d.substitutions).map(([placeholder, src]) => {
+      if ("index" in src)
+        return [placeholder, savedObjectId("index-pattern", baseOf(src.index)), baseOf(src.index)];
+      const type = typeOf.get(src.object);
+      if (!type) throw new Error(`nmap views: ${d.key} refers to ${src.object}, which is not defined`);
+      return [placeholder, savedObjectId(type, logicalName(src.object)), logicalName(src.object)];
+    });
+    return {
+      type: d.type,
+      logicalName: logicalName(d.key),
+      title: d.title,
+      template: d.template,
+      substitutions: Object.fromEntries(refs.map(([p, id]) => [p, id])),
+      dependsOn: refs.map(([, , dep]) => dep),
+    };
+  });
 }

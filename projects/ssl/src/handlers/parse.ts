@@ -1,9 +1,5 @@
-import { makeParseHandler } from "@sec-an/runtime";
+import { makeScannerParseHandler } from "@sec-an/runtime";
 import { sslTask } from "../task";
 
 /** Raw-results parser (S3 ObjectCreated under `ssl/`): one collection per scan to the results topic. */
-export const handler = makeParseHandler({
-  task: sslTask.name,
-  parserVersion: sslTask.parserVersion,
-  parse: sslTask.parse,
-});
+export const handler = makeScannerParseHandler(sslTask);
