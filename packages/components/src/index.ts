@@ -2,3 +2,4 @@
 export * from "./core";
 export * from "./task";
 export * from "./analytics";
+export * from "./scanner";

@@ -7,10 +7,9 @@ import {
   type Message,
 } from "@aws-sdk/client-sqs";
 import { marshall } from "@aws-sdk/util-dynamodb";
-import { syncRecords } from "@sec-an/components/src/analytics/sync-handler";
+import { syncRecords } from "@sec-an/components";
 import { DocFields, keyHash, readAlias, type ParseFn } from "@sec-an/contracts";
-import { putRawResult } from "@sec-an/runtime";
-import { SqsPublisher, reingest } from "@sec-an/runtime/src/reingest";
+import { SqsPublisher, putRawResult, reingest } from "@sec-an/runtime";
 import {
   awsClientConfig,
   openSearchForTests,

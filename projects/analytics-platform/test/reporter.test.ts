@@ -7,7 +7,7 @@ import {
   type Message,
 } from "@aws-sdk/client-sqs";
 import { readAlias } from "@sec-an/contracts";
-import { recordDeadLetter } from "@sec-an/runtime/src/handlers/dead-letter-recorder";
+import { recordDeadLetter } from "@sec-an/runtime";
 import {
   awsClientConfig,
   openSearchForTests,

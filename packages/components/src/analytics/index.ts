@@ -10,3 +10,5 @@ export {
   normaliseItem,
   type SyncConfig,
 } from "./sync-logic";
+// The sync's record loop, for tests that drive it with real-shaped stream records.
+export { syncRecords, type SyncDeps } from "./sync-handler";

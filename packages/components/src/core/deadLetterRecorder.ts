@@ -29,7 +29,7 @@ export interface DeadLetterRecorderArgs extends QueueSenders {
 
 /** Path of the runtime's recorder handler, resolved when first needed. */
 export function defaultRecorderEntry(): string {
-  return require.resolve("@sec-an/runtime/src/handlers/dead-letter-recorder");
+  return require.resolve("@sec-an/runtime/handlers/dead-letter-recorder");
 }
 
 /**

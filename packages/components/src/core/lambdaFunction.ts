@@ -1,7 +1,6 @@
-import * as fs from "node:fs";
-import * as path from "node:path";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { repoRelative } from "@sec-an/contracts/registry";
 import { Env, secretEnvProblem, type Deployment } from "@sec-an/contracts";
 import { bundleArchive } from "./bundle";
 import { assumeRolePolicy, policyDocument, type PolicyStatement, type Statements } from "./iam";
@@ -93,14 +92,8 @@ export function assertNoSecretEnv(env: Record<string, string>): void {
  * the same code the function bundles. Omitted for entries outside a sec-an checkout.
  */
 export function entryTag(entry: string): Record<string, string> {
-  let dir = path.dirname(entry);
-  while (!fs.existsSync(path.join(dir, "pnpm-workspace.yaml"))) {
-    const up = path.dirname(dir);
-    if (up === dir) return {};
-    dir = up;
-  }
-  const rel = path.relative(dir, entry).split(path.sep).join("/");
-  return rel.length <= 256 ? { "sec-an:entry": rel } : {};
+  const rel = repoRelative(entry);
+  return rel !== undefined && rel.length <= 256 ? { "sec-an:entry": rel } : {};
 }
 
 /** The statement letting a function send failed async events to its SQS/SNS dead-letter target. */

@@ -21,7 +21,7 @@ export interface SqsSnsGlueArgs {
 }
 
 export function defaultGlueEntry(): string {
-  return require.resolve("@sec-an/runtime/src/handlers/sqs-sns-glue");
+  return require.resolve("@sec-an/runtime/handlers/sqs-sns-glue");
 }
 
 /**

@@ -1,9 +1,8 @@
-import * as fs from "node:fs";
-import * as path from "node:path";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { Env, Params } from "@sec-an/contracts";
 import { LAUNCHER_CONFIG_ENV, readLauncherConfig, type LauncherConfig } from "@sec-an/runtime";
+import { repoRelative as repoRelativeOrUndefined } from "@sec-an/contracts/registry";
 import {
   assertNoSecretEnv,
   policyDocument,
@@ -96,16 +95,11 @@ const DEFAULT_USER = "1000:1000";
 /** Tag the local runner reads to find a task definition's container entrypoint. */
 export const ENTRY_TAG = "sec-an:entry";
 
-/** `file` relative to the monorepo root (the nearest package.json declaring workspaces above it). */
+/** `file` relative to the repository root; throws outside a checkout (the local run needs the path). */
 export function repoRelative(file: string): string {
-  if (!path.isAbsolute(file)) throw new Error(`entry must be an absolute path, got ${JSON.stringify(file)}`);
-  for (let dir = path.dirname(file); dir !== path.dirname(dir); dir = path.dirname(dir)) {
-    const pkg = path.join(dir, "package.json");
-    if (fs.existsSync(pkg) && "workspaces" in (JSON.parse(fs.readFileSync(pkg, "utf8")) as object)) {
-      return path.relative(dir, file).split(path.sep).join("/");
-    }
-  }
-  throw new Error(`${file} is not inside the sec-an repository`);
+  const rel = repoRelativeOrUndefined(file);
+  if (rel === undefined) throw new Error(`${file} is not inside the sec-an repository`);
+  return rel;
 }
 
 /** Statements computed together at deploy time, as the list of inputs policy documents take. */
@@ -120,7 +114,7 @@ function spread(statements: pulumi.Output<PolicyStatement[]>, count = 3): pulumi
 
 /** Path of the runtime's generic launcher handler. */
 export function defaultLauncherEntry(): string {
-  return require.resolve("@sec-an/runtime/src/launcher/default-handler");
+  return require.resolve("@sec-an/runtime/launcher/default-handler");
 }
 
 /** The provider used when a request names none; throws when it cannot be decided. */
