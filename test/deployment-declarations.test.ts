@@ -1,15 +1,17 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { PROJECT_DEPS, Params, deploymentOrder, paramName, type ProjectName } from "@sec-an/contracts";
+import { Params, deploymentOrder, paramName, type ProjectName } from "@sec-an/contracts";
+import { discoverProjects, projectDeps } from "@sec-an/contracts/registry";
 import { checkResources } from "@sec-an/policy";
 import { runPrograms, type ProgramRun } from "../packages/cli/src/local/programs";
 
 /**
- * The SSM dependency declarations (contracts `PROJECT_DEPS`), from which the deployment order is
+ * The SSM dependency declarations (each project's package.json, through the registry), from which the deployment order is
  * derived, checked against what each program really does under the mock engine: the parameters it
  * registers, the ones it reads at deploy time, and the ones its own code names for run-time reads.
  */
 const root = join(__dirname, "..");
+const DEPS = projectDeps(discoverProjects(root));
 const d = { app: "sec-an", stage: "local" };
 const full = (defs: readonly { path: string }[]) => new Set(defs.map((x) => paramName(d, x as never)));
 
@@ -57,19 +59,19 @@ beforeAll(async () => {
   runs = await runPrograms(root, "local");
 }, 600_000);
 
-describe.each(deploymentOrder())("%s", (project) => {
+describe.each(deploymentOrder(DEPS))("%s", (project) => {
   const run = () => runs.find((r) => r.project === project)!;
 
   it("publishes exactly the parameters it declares", () => {
     const registered = run()
       .records.filter((r) => r.type === "aws:ssm/parameter:Parameter")
       .map((r) => r.state.name as string);
-    expect(new Set(registered)).toEqual(full(PROJECT_DEPS[project].publishes));
+    expect(new Set(registered)).toEqual(full(DEPS[project].publishes));
   });
 
   it("declares every parameter it reads, at deploy time or at run time", () => {
-    const declared = full(PROJECT_DEPS[project].reads);
-    const own = full(PROJECT_DEPS[project].publishes);
+    const declared = full(DEPS[project].reads);
+    const own = full(DEPS[project].publishes);
     const used = [...run().reads, ...referencedParams(project), ...handlerParams(run())].filter(
       (n) => !own.has(n),
     );
@@ -78,7 +80,7 @@ describe.each(deploymentOrder())("%s", (project) => {
 
   it("declares no read it does not make", () => {
     const used = new Set([...run().reads, ...referencedParams(project), ...handlerParams(run())]);
-    expect([...full(PROJECT_DEPS[project].reads)].filter((n) => !used.has(n))).toEqual([]);
+    expect([...full(DEPS[project].reads)].filter((n) => !used.has(n))).toEqual([]);
   });
 
   it("has no resource that breaks a policy rule", async () => {

@@ -1,5 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { isDeepStrictEqual } from "node:util";
 import { parse } from "yaml";
 import { Type, type TObject } from "@sinclair/typebox";
 import { DEPLOYMENT_KEYS, readConfigValue } from "@sec-an/components";
@@ -13,6 +14,9 @@ import { discoverProjects, loadProject, repoRoot } from "@sec-an/contracts/regis
  */
 const root = repoRoot(__dirname);
 const projects = discoverProjects(root);
+
+/** A trailing comment that says the value shown is not the default. */
+const MARKED = /^#\s*(required|example|default:)|\bexample\b/;
 
 /** `# ns:key: value  # comment` lines: keys shown commented out, with their value text and comment. */
 function commentedKeys(text: string, namespace: string) {
@@ -29,8 +33,12 @@ function commentedKeys(text: string, namespace: string) {
 }
 
 /** Problems of one stack file against a schema (empty when they agree). */
-function stackProblems(text: string, namespace: string, schema: TObject): string[] {
+function stackProblems(text: string, namespace: string, schema: TObject, shownAreDefaults = false): string[] {
   const problems: string[] = [];
+  // Trailing comments of set keys (the YAML parser drops them).
+  const activeComments = new Map(
+    [...text.matchAll(/^\s+([\w-]+:\w+):[^#\n]*?(#.*)$/gm)].map((m) => [m[1], m[2].replace(/^#\s*/, "# ")]),
+  );
   const config = ((parse(text) ?? {}) as { config?: Record<string, unknown> }).config ?? {};
   for (const [full, value] of Object.entries(config)) {
     const [ns, key] = full.split(":");
@@ -40,11 +48,24 @@ function stackProblems(text: string, namespace: string, schema: TObject): string
       problems.push(`${full}: not a key of the schema`);
       continue;
     }
+    let read: unknown;
     try {
-      readConfigValue(namespace, key, s, typeof value === "string" ? value : JSON.stringify(value));
+      read = readConfigValue(namespace, key, s, typeof value === "string" ? value : JSON.stringify(value));
     } catch (e) {
       problems.push((e as Error).message);
+      continue;
     }
+    // The documented stack shows defaults unless the line says otherwise.
+    const comment = activeComments.get(full) ?? "";
+    if (
+      shownAreDefaults &&
+      s.default !== undefined &&
+      !MARKED.test(comment) &&
+      !isDeepStrictEqual(read, s.default)
+    )
+      problems.push(
+        `${full} is shown as ${JSON.stringify(value)} but the schema's default is ${JSON.stringify(s.default)}`,
+      );
   }
   for (const { key, value, comment } of commentedKeys(text, namespace)) {
     const s = schema.properties[key];
@@ -52,8 +73,8 @@ function stackProblems(text: string, namespace: string, schema: TObject): string
       problems.push(`${namespace}:${key} (commented): not a key of the schema`);
       continue;
     }
-    // A key without a static default (stage, an optional override) or marked as an example shows a sample.
-    if (!value || s.default === undefined || /\bexample\b/.test(comment)) continue;
+    // A key without a static default (stage, an optional override) or marked shows a sample.
+    if (!value || s.default === undefined || MARKED.test(comment)) continue;
     let shown: unknown;
     try {
       shown = readConfigValue(namespace, key, s, String(parse(value)));
@@ -105,7 +126,7 @@ describe.each(projects.map((p) => [p.name, p] as const))("%s stack config", (_na
 
   it.each(["dev", "local"])("agrees with stacks/%s", (stack) => {
     const text = readFileSync(join(root, "stacks", p.name, `Pulumi.${stack}.yaml`), "utf8");
-    expect(stackProblems(text, p.pulumiName, schema)).toEqual([]);
+    expect(stackProblems(text, p.pulumiName, schema, stack === "dev")).toEqual([]);
   });
 });
 
@@ -126,5 +147,10 @@ describe("the stack check itself", () => {
       [],
     );
     expect(stackProblems('config:\n  other:cpu: "x"\n', "ns", s)).toEqual([]);
+    // In the documented stack, a set value is a default unless marked.
+    expect(stackProblems('config:\n  ns:cpu: "2048"\n', "ns", s, true)).toEqual([
+      'ns:cpu is shown as "2048" but the schema\'s default is 1024',
+    ]);
+    expect(stackProblems('config:\n  ns:cpu: "2048" # example: a big one\n', "ns", s, true)).toEqual([]);
   });
 });

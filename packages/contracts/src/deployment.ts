@@ -1,76 +1,16 @@
 import type { ProjectName } from "./projects";
-import { Params, taskParams, type ParamDef } from "./ssm";
+import type { ParamDef } from "./ssm";
 
 /**
- * What each project publishes to SSM and reads from it (at deploy time or at run time). The deployment
- * order is derived from these declarations, and a test checks them against what each program really
+ * What a project publishes to SSM and reads from it (at deploy time or at run time). The registry
+ * (`@sec-an/contracts/registry`, `projectDeps`) derives them from each project's package.json; the
+ * deployment order is derived from them, and a test checks them against what each program really
  * registers under mocks and what its handlers read, so they cannot drift.
  */
 export interface ProjectDeps {
   readonly publishes: readonly ParamDef[];
   readonly reads: readonly ParamDef[];
 }
-
-const P = Params;
-const nmapTask = taskParams("nmap", "nmap");
-const sslTask = taskParams("ssl", "ssl");
-const byProducer = (project: ProjectName) => Object.values(P).filter((d) => d.producer === project);
-
-export const PROJECT_DEPS: Record<ProjectName, ProjectDeps> = {
-  "shared-code": { publishes: byProducer("shared-code"), reads: [] },
-  "shared-infra": { publishes: byProducer("shared-infra"), reads: [] },
-  "analytics-platform": {
-    publishes: byProducer("analytics-platform"),
-    reads: [
-      P.vpcId,
-      P.vpcSubnetsPrivate,
-      P.cognitoUserPool,
-      P.cognitoIdentityPool,
-      P.usersRoleArn,
-      P.deadLettersBucketName,
-      P.deadLettersBucketArn,
-    ],
-  },
-  "task-execution": {
-    publishes: byProducer("task-execution"),
-    reads: [
-      P.deadLettersBucketName,
-      P.deadLettersBucketArn,
-      P.ingestQueueUrl,
-      P.ingestQueueArn,
-      P.esAdminFunctionName,
-      P.deadLetterVisId,
-    ],
-  },
-  nmap: {
-    publishes: [...byProducer("nmap"), ...Object.values(nmapTask)],
-    reads: [
-      P.deadLettersBucketName,
-      P.deadLettersBucketArn,
-      P.ingestQueueArn,
-      P.esAdminFunctionName,
-      P.ecsCluster,
-      P.vpcId,
-      P.vpcSubnetsInstance,
-      P.vpcUsingPrivateSubnets,
-      P.scanInitiatorTopicArn,
-      P.addressInfoTableId,
-      P.addressInfoTableArn,
-    ],
-  },
-  ssl: {
-    publishes: Object.values(sslTask).filter((d) => d !== sslTask.securityGroupId && d !== sslTask.imageId),
-    reads: [
-      P.deadLettersBucketName,
-      P.deadLettersBucketArn,
-      P.ingestQueueArn,
-      P.esAdminFunctionName,
-      P.portsTopicArn,
-      P.resolvedAddressesTableId,
-      P.resolvedAddressesTableArn,
-    ],
-  },
-};
 
 export interface DependencyEdge {
   readonly from: ProjectName;
@@ -84,7 +24,7 @@ export class DependencyError extends Error {
 }
 
 /** Edges producer → consumer; throws naming the parameter when a read has no publisher or two publishers. */
-export function dependencyEdges(deps: Record<string, ProjectDeps> = PROJECT_DEPS): DependencyEdge[] {
+export function dependencyEdges(deps: Record<string, ProjectDeps>): DependencyEdge[] {
   const publisher = new Map<string, string>();
   for (const [project, d] of Object.entries(deps)) {
     for (const def of d.publishes) {
@@ -116,7 +56,7 @@ export function dependencyEdges(deps: Record<string, ProjectDeps> = PROJECT_DEPS
  * Topological order (Kahn), ties broken by name so the result depends only on the declarations.
  * Throws naming the parameters on a cycle.
  */
-export function deploymentOrder(deps: Record<string, ProjectDeps> = PROJECT_DEPS): ProjectName[] {
+export function deploymentOrder(deps: Record<string, ProjectDeps>): ProjectName[] {
   const edges = dependencyEdges(deps);
   const names = Object.keys(deps);
   const indegree = new Map(names.map((n) => [n, 0]));
@@ -145,7 +85,7 @@ export function deploymentOrder(deps: Record<string, ProjectDeps> = PROJECT_DEPS
 }
 
 /** Mermaid flowchart of the dependency graph, edges labelled with how many parameters create them. */
-export function dependencyMermaid(deps: Record<string, ProjectDeps> = PROJECT_DEPS): string {
+export function dependencyMermaid(deps: Record<string, ProjectDeps>): string {
   const id = (n: string) => n.replace(/[^a-zA-Z0-9]/g, "_");
   const lines = ["flowchart LR"];
   for (const n of deploymentOrder(deps)) lines.push(`  ${id(n)}["${n}"]`);

@@ -4,16 +4,6 @@
  */
 export type ProjectName = string;
 
-/** @deprecated Transitional: the projects are discovered by `@sec-an/contracts/registry`. */
-export const PROJECTS: readonly ProjectName[] = [
-  "shared-code",
-  "shared-infra",
-  "analytics-platform",
-  "task-execution",
-  "nmap",
-  "ssl",
-];
-
 /** Default application name: the first segment of every SSM parameter and resource name. */
 export const DEFAULT_APP = "sec-an";
 

@@ -63,7 +63,7 @@ describe("getParam", () => {
     mock
       .on(GetParameterCommand, { Name: "/sec-an/shared/tasks/nmap/results/arn" })
       .resolves(value("arn:topic"));
-    expect(await getParam(taskParams("nmap", "nmap").resultsTopicArn)).toBe("arn:topic");
+    expect(await getParam(taskParams("nmap").resultsTopicArn)).toBe("arn:topic");
   });
 
   it("names the full path when a parameter is missing", async () => {
@@ -129,7 +129,7 @@ describe("getParams", () => {
     const got = await getParams({
       cluster: Params.ecsCluster,
       bucket: Params.deadLettersBucketName,
-      topic: taskParams("nmap", "nmap").resultsTopicArn,
+      topic: taskParams("nmap").resultsTopicArn,
     });
     expect(got).toEqual({ cluster: "local-cluster", bucket: "dl", topic: "arn:t" });
     const calls = mock.commandCalls(GetParametersCommand);

@@ -218,7 +218,7 @@ export function createTaskFunctions(
 ): TaskFunctions {
   const { names, bucket, topic, queue } = storage;
   const opts = { parent };
-  const params = taskParams(args.task, args.project);
+  const params = taskParams(args.task);
   const taskEnv = { [Env.task]: args.task };
 
   const scan = new LambdaFunction(

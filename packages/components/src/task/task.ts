@@ -78,7 +78,7 @@ export class Task extends pulumi.ComponentResource {
         vpcConfig: args.scanVpcConfig,
         statements: [
           // makeScanHandler reads the bucket name late when RESULTS_BUCKET is not set.
-          ssmReadStatement(args.deployment, [taskParams(args.task, args.project).resultsBucketName], {
+          ssmReadStatement(args.deployment, [taskParams(args.task).resultsBucketName], {
             parent: this,
           }),
           storage.bucket.arn.apply((arn): PolicyStatement => putRawStatement(arn, args.task)),

@@ -22,7 +22,7 @@ describe("SsmExports", () => {
   beforeEach(() => setupPulumiMocks());
 
   it("creates one parameter per value at its catalogue name and exposes the same values", async () => {
-    const nmap = taskParams("nmap", "nmap");
+    const nmap = taskParams("nmap");
     const exportsOut = await runProgram(() => {
       const e = new SsmExports("exports", {
         deployment,

@@ -91,9 +91,7 @@ export async function reingestCommand(
   }
   const bucket =
     args.bucket ??
-    (await (deps.bucketFor ?? ((t: string) => getParam(taskParams(t, "task-execution").resultsBucketName)))(
-      args.task,
-    ));
+    (await (deps.bucketFor ?? ((t: string) => getParam(taskParams(t).resultsBucketName)))(args.task));
   const publisher = deps.publisher ?? new SqsPublisher(() => getParam(Params.ingestQueueUrl));
   const result: ReingestResult = await (deps.run ?? reingest)({
     bucket,
