@@ -10,3 +10,5 @@ export { planMessage, type IngestPlan } from "./ingest/plan";
 export const runFromConfig: typeof Program.runFromConfig = (...args) =>
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   (require("./program") as typeof Program).runFromConfig(...args);
+/** The stack-config schema (namespace: the Pulumi.yaml name). */
+export { configSchema } from "./stack-config";

@@ -1,32 +1,54 @@
 /**
- * Stack configuration of sec-an-analytics-platform, validated before any resource is registered so a
- * bad value fails `pulumi preview` at once, naming the key.
+ * Stack configuration of sec-an-analytics-platform: one schema with its defaults, checked before any
+ * resource is registered so a bad value fails `pulumi preview` at once, naming the key.
  */
-import { readDeployment, type ConfigLike } from "@sec-an/components";
-import type { Deployment } from "@sec-an/contracts";
-import { ConfigError as SharedConfigError, configReader } from "@sec-an/components";
-
-export interface AnalyticsConfig {
-  readonly deployment: Deployment;
-  /** OpenSearch engine, e.g. "OpenSearch_2.19". */
-  readonly engineVersion: string;
-  /** Data node instance type, e.g. "t3.small.search" (dev) or "r7g.large.search". */
-  readonly instanceType: string;
-  readonly instanceCount: number;
-  /** Availability zones the nodes spread over (1..3); the instance count must be a multiple of it. */
-  readonly zoneCount: number;
-  /** EBS gp3 volume per node, GiB. */
-  readonly volumeSize: number;
-  /** IAM role that is the FGAC master user; default the admin Lambda's role. */
-  readonly masterUserArn?: string;
-  /** Messages per ingestor invocation (1..10) and how long to gather them (s). */
-  readonly ingestBatchSize: number;
-  readonly ingestBatchWindow: number;
-  /** Days OpenSearch logs are kept. */
-  readonly logRetentionDays: number;
-}
+import {
+  ConfigError as SharedConfigError,
+  Type,
+  logRetentionDays,
+  readStackConfig,
+  stackConfigSchema,
+  type ConfigLike,
+  type StackConfig,
+} from "@sec-an/components";
 
 const NAMESPACE = "sec-an-analytics-platform";
+
+export const configSchema = stackConfigSchema({
+  /** OpenSearch engine, 2.11 or newer. */
+  engineVersion: Type.String({
+    pattern: "^OpenSearch_\\d+\\.\\d+$",
+    default: "OpenSearch_2.19",
+    errorMessage: "expected OpenSearch_2.11 or newer (e.g. OpenSearch_2.19)",
+  }),
+  /** Data node instance type, e.g. "t3.small.search" (dev) or "r7g.large.search". */
+  instanceType: Type.String({
+    pattern: "^[a-z][a-z0-9]*\\.[a-z0-9]+\\.search$",
+    default: "t3.small.search",
+    errorMessage: "expected an OpenSearch instance type such as r7g.large.search",
+  }),
+  instanceCount: Type.Integer({ minimum: 1, maximum: 80, default: 1 }),
+  /** Availability zones the nodes spread over; default 2 for more than one node, else 1. */
+  zoneCount: Type.Optional(Type.Integer({ minimum: 1, maximum: 3 })),
+  /** EBS gp3 volume per node, GiB. */
+  volumeSize: Type.Integer({ minimum: 10, maximum: 16384, default: 10 }),
+  /** IAM role that is the FGAC master user; default the admin Lambda's role. */
+  masterUserArn: Type.Optional(
+    Type.String({
+      pattern: "^arn:aws[a-z-]*:iam::\\d{12}:role/[\\w+=,.@/-]+$",
+      errorMessage: "expected an IAM role ARN",
+    }),
+  ),
+  /** Messages per ingestor invocation and how long to gather them (s). */
+  ingestBatchSize: Type.Integer({ minimum: 1, maximum: 10, default: 10 }),
+  ingestBatchWindow: Type.Integer({ minimum: 0, maximum: 300, default: 5 }),
+  /** Days OpenSearch logs are kept: a CloudWatch retention period. */
+  logRetentionDays: logRetentionDays(90),
+});
+
+export type AnalyticsConfig = Omit<StackConfig<typeof configSchema>, "zoneCount"> & {
+  readonly zoneCount: number;
+};
 
 /** A bad value for a key of this project's config (the shared check, this project's namespace). */
 export class ConfigError extends SharedConfigError {
@@ -36,54 +58,19 @@ export class ConfigError extends SharedConfigError {
   }
 }
 
-const int = (cfg: ConfigLike, key: string, def: number, min: number, max: number) =>
-  configReader(cfg, NAMESPACE).int(key, def, min, max);
-
-const LOG_RETENTION = [
-  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
-];
-
 export function parseConfig(cfg: ConfigLike, stack: string): AnalyticsConfig {
-  const deployment = readDeployment(cfg, stack);
-  const engineVersion = cfg.get("engineVersion") ?? "OpenSearch_2.19";
-  const m = /^OpenSearch_(\d+)\.(\d+)$/.exec(engineVersion);
-  if (!m || Number(m[1]) < 2 || (Number(m[1]) === 2 && Number(m[2]) < 11)) {
+  const c = readStackConfig(cfg, NAMESPACE, configSchema, stack);
+  const [major, minor] = c.engineVersion.slice("OpenSearch_".length).split(".").map(Number);
+  if (major < 2 || (major === 2 && minor < 11))
     throw new ConfigError(
       "engineVersion",
-      `expected OpenSearch_2.11 or newer (e.g. OpenSearch_2.19), got ${JSON.stringify(engineVersion)}`,
+      `expected OpenSearch_2.11 or newer (e.g. OpenSearch_2.19), got ${JSON.stringify(c.engineVersion)}`,
     );
-  }
-  const instanceType = cfg.get("instanceType") ?? "t3.small.search";
-  if (!/^[a-z][a-z0-9]*\.[a-z0-9]+\.search$/.test(instanceType))
-    throw new ConfigError(
-      "instanceType",
-      `expected an OpenSearch instance type such as r7g.large.search, got ${JSON.stringify(instanceType)}`,
-    );
-  const instanceCount = int(cfg, "instanceCount", 1, 1, 80);
-  const zoneCount = int(cfg, "zoneCount", instanceCount > 1 ? 2 : 1, 1, 3);
-  if (instanceCount % zoneCount !== 0)
+  const zoneCount = c.zoneCount ?? (c.instanceCount > 1 ? 2 : 1);
+  if (c.instanceCount % zoneCount !== 0)
     throw new ConfigError(
       "instanceCount",
-      `${instanceCount} nodes cannot spread evenly over ${zoneCount} zones`,
+      `${c.instanceCount} nodes cannot spread evenly over ${zoneCount} zones`,
     );
-  const masterUserArn = cfg.get("masterUserArn");
-  if (masterUserArn !== undefined && !/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/.test(masterUserArn)) {
-    throw new ConfigError("masterUserArn", `expected an IAM role ARN, got ${JSON.stringify(masterUserArn)}`);
-  }
-  const batch = int(cfg, "ingestBatchSize", 10, 1, 10);
-  const logRetentionDays = int(cfg, "logRetentionDays", 90, 1, 3653);
-  if (!LOG_RETENTION.includes(logRetentionDays))
-    throw new ConfigError("logRetentionDays", `CloudWatch accepts ${LOG_RETENTION.join(", ")}`);
-  return {
-    deployment,
-    engineVersion,
-    instanceType,
-    instanceCount,
-    zoneCount,
-    volumeSize: int(cfg, "volumeSize", 10, 10, 16384),
-    masterUserArn,
-    ingestBatchSize: batch,
-    ingestBatchWindow: int(cfg, "ingestBatchWindow", 5, 0, 300),
-    logRetentionDays,
-  };
+  return { ...c, zoneCount };
 }

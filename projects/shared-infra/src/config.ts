@@ -1,42 +1,65 @@
 /**
- * Stack configuration of sec-an-shared-infra, validated before any resource is registered so a bad
- * value fails `pulumi preview` immediately, naming the key.
+ * Stack configuration of sec-an-shared-infra: one schema with its defaults, checked before any
+ * resource is registered so a bad value fails `pulumi preview` immediately, naming the key.
  */
-import type { Deployment } from "@sec-an/contracts";
-import { readDeployment, type ConfigLike } from "@sec-an/components";
-import { ConfigError as SharedConfigError, configReader } from "@sec-an/components";
-
-export type NatStrategy = "None" | "Single" | "OnePerAz";
-export type MfaMode = "OFF" | "OPTIONAL" | "ON";
-export type FlowLogTraffic = "NONE" | "REJECT" | "ALL";
-
-export interface SharedInfraConfig {
-  deployment: Deployment;
-  /** Days after which dead letters (and their old versions) expire. */
-  deadLetterExpiryDays: number;
-  vpcCidr: string;
-  azCount: number;
-  natStrategy: NatStrategy;
-  /** Workloads (ECS scanners) run in private subnets; needs a NAT so scanners reach their targets. */
-  usePrivateSubnets: boolean;
-  /** Interface endpoints for SQS, SNS, SSM, ECR, logs and STS (billed per AZ-hour); gateway endpoints are free and always on. */
-  interfaceEndpoints: boolean;
-  flowLogTraffic: FlowLogTraffic;
-  flowLogRetentionDays: number;
-  mfa: MfaMode;
-  cognitoDomainPrefix: string;
-  /** OAuth callback URLs of the Dashboards client; empty = no hosted-UI OAuth flow. */
-  dashboardsCallbackUrls: string[];
-  apiStageName: string;
-  apiAccessLogs: boolean;
-  manageApiGatewayAccount: boolean;
-  /** Retention of the API access log group. */
-  apiLogRetentionDays: number;
-  /** Cognito user pool deletion protection. */
-  protectUserPool: boolean;
-}
+import {
+  ConfigError as SharedConfigError,
+  Type,
+  logRetentionDays,
+  readStackConfig,
+  stackConfigSchema,
+  type ConfigLike,
+  type StackConfig,
+} from "@sec-an/components";
 
 const NAMESPACE = "sec-an-shared-infra";
+
+const choice = <T extends string>(values: readonly T[], def: T) =>
+  Type.Union(
+    values.map((v) => Type.Literal(v)),
+    { default: def },
+  );
+const bool = (def: boolean) => Type.Boolean({ default: def });
+
+export const configSchema = stackConfigSchema({
+  /** Days after which dead letters (and their old versions) expire. */
+  deadLetterExpiryDays: Type.Integer({ minimum: 1, maximum: 3650, default: 90 }),
+  /** An RFC 1918 CIDR /16../24 (checked by `checkCidr`). */
+  vpcCidr: Type.String({ default: "10.0.0.0/16" }),
+  azCount: Type.Integer({ minimum: 1, maximum: 4, default: 2 }),
+  natStrategy: choice(["None", "Single", "OnePerAz"] as const, "None"),
+  /** Workloads (ECS scanners) run in private subnets; default: true iff a NAT exists. */
+  usePrivateSubnets: Type.Optional(Type.Boolean()),
+  /** Interface endpoints for SQS, SNS, SSM, ECR, logs and STS (billed per AZ-hour); gateway endpoints are free and always on. */
+  interfaceEndpoints: bool(true),
+  flowLogTraffic: choice(["NONE", "REJECT", "ALL"] as const, "REJECT"),
+  flowLogRetentionDays: logRetentionDays(90),
+  mfa: choice(["OFF", "OPTIONAL", "ON"] as const, "OPTIONAL"),
+  /** Hosted-UI domain prefix; default `<app>-<stage>`. */
+  cognitoDomainPrefix: Type.Optional(Type.String()),
+  /** OAuth callback URLs of the Dashboards client; empty = no hosted-UI OAuth flow. */
+  dashboardsCallbackUrls: Type.Array(Type.String(), { default: [], errorMessage: "must be a list of URLs" }),
+  apiStageName: Type.String({
+    pattern: "^[A-Za-z0-9_]{1,64}$",
+    default: "v1",
+    errorMessage: "must be 1-64 of A-Z a-z 0-9 _",
+  }),
+  apiAccessLogs: bool(false),
+  manageApiGatewayAccount: bool(false),
+  /** Retention of the API access log group. */
+  apiLogRetentionDays: logRetentionDays(365),
+  /** Cognito user pool deletion protection. */
+  protectUserPool: bool(true),
+});
+
+type Read = StackConfig<typeof configSchema>;
+export type NatStrategy = Read["natStrategy"];
+export type MfaMode = Read["mfa"];
+export type FlowLogTraffic = Read["flowLogTraffic"];
+export type SharedInfraConfig = Omit<Read, "usePrivateSubnets" | "cognitoDomainPrefix" | "app" | "stage"> & {
+  usePrivateSubnets: boolean;
+  cognitoDomainPrefix: string;
+};
 
 /** A bad value for a key of this project's config (the shared check, this project's namespace). */
 export class ConfigError extends SharedConfigError {
@@ -45,12 +68,6 @@ export class ConfigError extends SharedConfigError {
     this.name = "ConfigError";
   }
 }
-
-const int = (cfg: ConfigLike, key: string, def: number, min: number, max: number) =>
-  configReader(cfg, NAMESPACE).int(key, def, min, max);
-const bool = (cfg: ConfigLike, key: string, def: boolean) => configReader(cfg, NAMESPACE).bool(key, def);
-const oneOf = <T extends string>(cfg: ConfigLike, key: string, def: T, allowed: readonly T[]) =>
-  configReader(cfg, NAMESPACE).oneOf(key, def, allowed);
 
 /** A private IPv4 CIDR with a /16../24 prefix, its address aligned to the prefix. */
 export function checkCidr(cidr: string): string {
@@ -69,35 +86,10 @@ export function checkCidr(cidr: string): string {
   return cidr;
 }
 
-/** CloudWatch Logs accepts only these retention periods. */
-const RETENTION_DAYS = [
-  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
-];
-
-function retention(cfg: ConfigLike, key: string, def: number): number {
-  const n = int(cfg, key, def, 1, 3653);
-  if (!RETENTION_DAYS.includes(n))
-    throw new ConfigError(
-      key,
-      `must be one of the CloudWatch retention periods ${RETENTION_DAYS.join(", ")}`,
-    );
-  return n;
-}
-
 const DOMAIN_PREFIX = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 
-function jsonList(cfg: ConfigLike, key: string): string[] {
-  const raw = cfg.get(key);
-  if (raw === undefined) return [];
-  let v: unknown;
-  try {
-    v = JSON.parse(raw);
-  } catch {
-    throw new ConfigError(key, "must be a list of URLs");
-  }
-  if (!Array.isArray(v) || v.some((u) => typeof u !== "string"))
-    throw new ConfigError(key, "must be a list of URLs");
-  for (const u of v as string[]) {
+function checkUrls(key: string, urls: readonly string[]): string[] {
+  for (const u of urls) {
     let url: URL;
     try {
       url = new URL(u);
@@ -109,60 +101,44 @@ function jsonList(cfg: ConfigLike, key: string): string[] {
       throw new ConfigError(key, `${u} must use https (http only for localhost)`);
     }
   }
-  return v as string[];
+  return [...urls];
 }
 
 export function parseConfig(cfg: ConfigLike, stackName: string): SharedInfraConfig {
-  let deployment: Deployment;
+  let c: Read;
   try {
-    deployment = readDeployment(cfg, stackName);
+    c = readStackConfig(cfg, NAMESPACE, configSchema, stackName);
   } catch (err) {
-    throw new ConfigError("app/stage", (err as Error).message);
+    // app and stage are one prefix: report them together, as every project of a deployment shares them.
+    if (err instanceof SharedConfigError && (err.key === "app" || err.key === "stage"))
+      throw new ConfigError("app/stage", err.message.slice(err.message.indexOf(": ", 7) + 2));
+    throw err;
   }
-  const natStrategy = oneOf<NatStrategy>(cfg, "natStrategy", "None", ["None", "Single", "OnePerAz"]);
-  const usePrivateSubnets = bool(cfg, "usePrivateSubnets", natStrategy !== "None");
-  if (usePrivateSubnets && natStrategy === "None") {
+  const { app: _app, stage: _stage, deployment, ...rest } = c;
+  const usePrivateSubnets = c.usePrivateSubnets ?? c.natStrategy !== "None";
+  if (usePrivateSubnets && c.natStrategy === "None") {
     throw new ConfigError(
       "usePrivateSubnets",
       "needs natStrategy Single or OnePerAz: scanners in private subnets must reach their targets",
     );
   }
-  const vpcCidrRaw = cfg.get("vpcCidr") ?? "10.0.0.0/16";
-  let vpcCidr: string;
   try {
-    vpcCidr = checkCidr(vpcCidrRaw);
+    checkCidr(c.vpcCidr);
   } catch (err) {
-    throw new ConfigError("vpcCidr", `${JSON.stringify(vpcCidrRaw)} ${(err as Error).message}`);
+    throw new ConfigError("vpcCidr", `${JSON.stringify(c.vpcCidr)} ${(err as Error).message}`);
   }
-  const cognitoDomainPrefix =
-    cfg.get("cognitoDomainPrefix") ?? `${deployment.app}-${deployment.stage}`.toLowerCase();
+  const cognitoDomainPrefix = c.cognitoDomainPrefix ?? `${deployment.app}-${deployment.stage}`.toLowerCase();
   if (!DOMAIN_PREFIX.test(cognitoDomainPrefix) || /aws|amazon|cognito/.test(cognitoDomainPrefix)) {
     throw new ConfigError(
       "cognitoDomainPrefix",
       `${JSON.stringify(cognitoDomainPrefix)} must be 1-63 of a-z 0-9 - and not contain aws, amazon or cognito`,
     );
   }
-  const apiStageName = cfg.get("apiStageName") ?? "v1";
-  if (!/^[A-Za-z0-9_]{1,64}$/.test(apiStageName))
-    throw new ConfigError("apiStageName", "must be 1-64 of A-Z a-z 0-9 _");
-
   return {
+    ...rest,
     deployment,
-    deadLetterExpiryDays: int(cfg, "deadLetterExpiryDays", 90, 1, 3650),
-    vpcCidr,
-    azCount: int(cfg, "azCount", 2, 1, 4),
-    natStrategy,
     usePrivateSubnets,
-    interfaceEndpoints: bool(cfg, "interfaceEndpoints", true),
-    flowLogTraffic: oneOf<FlowLogTraffic>(cfg, "flowLogTraffic", "REJECT", ["NONE", "REJECT", "ALL"]),
-    flowLogRetentionDays: retention(cfg, "flowLogRetentionDays", 90),
-    mfa: oneOf<MfaMode>(cfg, "mfa", "OPTIONAL", ["OFF", "OPTIONAL", "ON"]),
     cognitoDomainPrefix,
-    dashboardsCallbackUrls: jsonList(cfg, "dashboardsCallbackUrls"),
-    apiStageName,
-    apiAccessLogs: bool(cfg, "apiAccessLogs", false),
-    manageApiGatewayAccount: bool(cfg, "manageApiGatewayAccount", false),
-    apiLogRetentionDays: retention(cfg, "apiLogRetentionDays", 365),
-    protectUserPool: bool(cfg, "protectUserPool", true),
+    dashboardsCallbackUrls: checkUrls("dashboardsCallbackUrls", c.dashboardsCallbackUrls),
   };
 }

@@ -26,3 +26,5 @@ export type { SchedulerTables, Log } from "./util";
 export const runFromConfig: typeof Program.runFromConfig = (...args) =>
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   (require("./program") as typeof Program).runFromConfig(...args);
+/** The stack-config schema (namespace: the Pulumi.yaml name). */
+export { configSchema } from "./stack-config";
