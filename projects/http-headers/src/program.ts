@@ -9,8 +9,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { Attr, CascadeTopics, MAX_CASCADE_DEPTH, resourcePrefix } from "@sec-an/contracts";
-import { readStackConfig, ssmParam } from "@sec-an/components";
-import { Scanner } from "@sec-an/components/src/scanner";
+import { Scanner, readStackConfig, ssmParam } from "@sec-an/components";
 import { scanner } from "./scanner";
 import { configSchema, type Config } from "./stack-config";
 

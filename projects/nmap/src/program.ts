@@ -10,6 +10,7 @@ import * as awsx from "@pulumi/awsx";
 import * as pulumi from "@pulumi/pulumi";
 import { CascadeTopics, NmapEnv, Params, resourcePrefix } from "@sec-an/contracts";
 import {
+  Scanner,
   type EcsTask,
   SsmExports,
   Topic,
@@ -18,7 +19,6 @@ import {
   type ImageSource,
   type PolicyStatement,
 } from "@sec-an/components";
-import { Scanner } from "@sec-an/components/src/scanner";
 import type { ImageContext } from "../container/build";
 import { parseConfig, type NmapConfig } from "./config";
 import { nmapTask } from "./task";

@@ -6,8 +6,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { Params, SslEnv, resourcePrefix, tlsPortsFilterPolicy } from "@sec-an/contracts";
-import { ssmParam, ssmReadStatement, type Task } from "@sec-an/components";
-import { Scanner } from "@sec-an/components/src/scanner";
+import { Scanner, ssmParam, ssmReadStatement, type Task } from "@sec-an/components";
 import { sslTask } from "./task";
 import { sslIndexes } from "./views";
 import { parseConfig, type SslConfig } from "./stack-config";

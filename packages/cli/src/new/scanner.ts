@@ -219,6 +219,7 @@ export function scannerVars(o: ScannerOptions): { vars: TemplateVars; variant: s
       ].join(", "),
       contractsImports: ["resourcePrefix", ...(initiator ? [] : ["CascadeTopics"])].join(", "),
       componentsImports: [
+        "Scanner",
         "readStackConfig",
         ...(initiator ? [] : ["ssmParam"]),
         ...(o.container ? ["ConfigError"] : []),
