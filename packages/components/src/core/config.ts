@@ -177,26 +177,3 @@ export function readStackConfig<S extends TObject>(
     deployment: { app: (out.app as string | undefined) ?? DEFAULT_APP, stage },
   } as StackConfig<S>;
 }
-
-/** Typed readers over one project's config namespace; each throws a ConfigError naming the key. */
-export function configReader(cfg: ConfigLike, namespace: string) {
-  const fail = (key: string, reason: string): never => {
-    throw new ConfigError(namespace, key, reason);
-  };
-  const read = <T>(key: string, schema: TSchema) =>
-    readConfigValue(namespace, key, schema, cfg.get(key)) as T;
-  return {
-    fail,
-    int: (key: string, def: number, min: number, max: number) =>
-      read<number>(key, Type.Integer({ default: def, minimum: min, maximum: max })),
-    bool: (key: string, def: boolean) => read<boolean>(key, Type.Boolean({ default: def })),
-    oneOf: <T extends string>(key: string, def: T, allowed: readonly T[]) =>
-      read<T>(
-        key,
-        Type.Union(
-          allowed.map((a) => Type.Literal(a)),
-          { default: def },
-        ),
-      ),
-  };
-}

@@ -1,11 +1,5 @@
 import { Type } from "@sinclair/typebox";
-import {
-  ConfigError,
-  configReader,
-  logRetentionDays,
-  readStackConfig,
-  stackConfigSchema,
-} from "../../src/core/config";
+import { ConfigError, logRetentionDays, readStackConfig, stackConfigSchema } from "../../src/core/config";
 
 const cfg = (values: Record<string, string>) => ({ get: (k: string) => values[k] });
 
@@ -93,20 +87,5 @@ describe("readStackConfig", () => {
     } catch (e) {
       expect((e as ConfigError).key).toBe("cpu");
     }
-  });
-});
-
-describe("configReader (single keys, same checks)", () => {
-  it("reads and rejects like the schema reader", () => {
-    const r = configReader(cfg({ a: "3", b: "true", c: "B" }), "ns");
-    expect([
-      r.int("a", 1, 1, 5),
-      r.bool("b", false),
-      r.oneOf("c", "A", ["A", "B"]),
-      r.int("z", 4, 1, 5),
-    ]).toEqual([3, true, "B", 4]);
-    expect(() => configReader(cfg({ a: "9" }), "ns").int("a", 1, 1, 5)).toThrow(
-      'config ns:a: must be an integer 1..5, got "9"',
-    );
   });
 });
