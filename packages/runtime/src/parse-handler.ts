@@ -10,6 +10,7 @@ import {
   type ParseFn,
   type RawResult,
   type ScannerModule,
+  type ScannerParseFn,
   type ScannerParseTools,
 } from "@sec-an/contracts";
 import type { TSchema } from "@sinclair/typebox";
@@ -124,7 +125,8 @@ async function parseOnce<R>(
 export interface ParserOptions {
   task: string;
   parserVersion: string;
-  parse: ParseFn;
+  /** A plain parser, or a scanner module's (whose cascade events are dropped here). */
+  parse: ParseFn | ScannerParseFn;
   budgetBytes?: number;
   /** Doc types the task owns (default: its entry in contracts `TaskDocTypes`). */
   docTypes?: readonly string[];

@@ -7,6 +7,7 @@ import {
   type Message,
 } from "@aws-sdk/client-sqs";
 import { Attr, MAX_CASCADE_DEPTH, PortDetected, validate } from "@sec-an/contracts";
+import { runParser, runScannerParser } from "@sec-an/runtime";
 import { awsClientConfig, uniqueName } from "@sec-an/testing";
 import {
   CASCADE_RULE,
@@ -16,6 +17,7 @@ import {
   tlsPortsFilterPolicy,
 } from "../src/cascade";
 import { readNmapXml } from "../src/parser";
+import { nmapTask } from "../src/task";
 import { fixture, rawResult } from "./helpers";
 
 const sns = new SNSClient(awsClientConfig());
@@ -188,5 +190,28 @@ describe("cascade through SNS filter policies (fauxqs)", () => {
     ]);
     const got = await drain(tlsQueue, 5);
     expect(portsOf(got)).toEqual([443, 8443, 9000, 9001, 9002]);
+  });
+});
+
+describe("one parse for documents and port events", () => {
+  it("the scanner module's parse emits the events portEvents gives, from the same XML parse", async () => {
+    const raw = rawResult(fixture("loopback-http-tls.xml"), {
+      request: { target: "127.0.0.1", requestedAt: "2026-11-23T09:00:00Z" },
+    });
+    const parsed = await runScannerParser(raw, nmapTask);
+    expect(parsed.cascades.map((c) => c.event)).toEqual(portEvents(readNmapXml(raw.body), raw));
+    expect(parsed.cascades[0].attributes[Attr.port]).toEqual({ type: "Number", value: "18080" });
+    expect(parsed.messages.length).toBeGreaterThan(0);
+  });
+
+  it("re-ingestion gets the documents only: emitted events are dropped, not an error", async () => {
+    const raw = rawResult(fixture("loopback-http-tls.xml"));
+    const messages = await runParser(raw, {
+      task: "nmap",
+      parserVersion: nmapTask.parserVersion,
+      parse: nmapTask.parse,
+    });
+    expect(messages.map((m) => m.message.task)).toEqual(messages.map(() => "nmap"));
+    expect(messages.length).toBeGreaterThan(0);
   });
 });
