@@ -25,7 +25,7 @@ const parse: ParseFn = (raw, tools) => {
   ctx.postResults("finding", { header: r.header });
 };
 
-export const scanner = { name: "probe-x", parserVersion: "0.0.1", parse };
+export const scanner = { name: "probe-x", parserVersion: "0.0.1", docTypes: ["finding"], parse };
 export const runFromConfig = (stack: string) => ({ queue: new aws.sqs.Queue(\`\${stack}-probe-x\`).arn });
 `;
 

@@ -14,6 +14,7 @@ function asTaskModule(p: RegisteredProject, scanner: unknown): TaskModule {
     s.name === p.task ? "" : `name ${JSON.stringify(p.task)}`,
     typeof s.parserVersion === "string" ? "" : "parserVersion",
     typeof s.parse === "function" ? "" : "parse",
+    Array.isArray(s.docTypes) ? "" : "docTypes",
   ].filter(Boolean);
   if (missing.length) throw new Error(`${p.packageName}: its scanner module lacks ${missing.join(", ")}`);
   return s as TaskModule;

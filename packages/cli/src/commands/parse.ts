@@ -1,28 +1,18 @@
 import { readFile, stat } from "node:fs/promises";
 import { basename } from "node:path";
-import type { TSchema } from "@sinclair/typebox";
 import {
   DocFields,
   RawResultMetadata,
   indexBase,
   validate,
   writeAlias,
-  type ParseFn,
   type RawResult,
+  type ScannerModule,
 } from "@sec-an/contracts";
-import { createParseTools } from "@sec-an/runtime";
+import { runScannerParser } from "@sec-an/runtime";
 
-/** What `sec-an parse` needs of a task (projects export this as their task module). */
-export interface TaskModule {
-  readonly name: string;
-  readonly parserVersion: string;
-  readonly parse: ParseFn;
-  readonly requestSchema?: TSchema;
-  /** Further messages parsing publishes (e.g. nmap's port-detected events). */
-  readonly cascades?: (
-    raw: RawResult,
-  ) => ReadonlyArray<{ topic: string; message: unknown; attributes: Record<string, string> }>;
-}
+/** What `sec-an parse` (and re-ingestion) need of a scanner module: its parser and what it may post. */
+export type TaskModule = Pick<ScannerModule, "name" | "parserVersion" | "parse" | "docTypes" | "cascades">;
 
 export interface ParseIo {
   stdout: { write(s: string): unknown };
@@ -88,14 +78,8 @@ export async function parseCommand(
     const body = await readFile(file);
     const metadata = await metadataFor(task.name, file, io);
     const raw: RawResult = { key: file, body, metadata };
-    const tools = createParseTools({
-      task: task.name,
-      metadata,
-      rawKey: file,
-      parserVersion: task.parserVersion,
-    });
-    await task.parse(raw, tools);
-    const messages = tools.messages();
+    // The handler's own parse: documents, and the cascade events checked against their topics.
+    const { messages, cascades } = await runScannerParser(raw, task);
     let docs = 0;
     for (const m of messages) {
       const c = m.message;
@@ -132,13 +116,16 @@ export async function parseCommand(
           bytes: Buffer.byteLength(m.body),
         }) + "\n",
       );
-    const extraMessages = task.cascades?.(raw) ?? [];
-    for (const m of extraMessages)
+    for (const e of cascades)
       io.stdout.write(
-        JSON.stringify({ topic: m.topic, attributes: m.attributes, message: m.message }) + "\n",
+        JSON.stringify({
+          topic: e.topic,
+          attributes: Object.fromEntries(Object.entries(e.attributes).map(([k, a]) => [k, a.value])),
+          message: e.event,
+        }) + "\n",
       );
     io.stderr.write(
-      `${task.name} parser ${task.parserVersion}: ${docs} documents, ${messages.length} results messages, ${extraMessages.length} cascade messages\n`,
+      `${task.name} parser ${task.parserVersion}: ${docs} documents, ${messages.length} results messages, ${cascades.length} cascade messages\n`,
     );
     return 0;
   } catch (e) {

@@ -1,14 +1,15 @@
-import { Params, taskParams, type ParseFn } from "@sec-an/contracts";
+import { Params, taskParams } from "@sec-an/contracts";
 import { getParam } from "../params";
 import type { Publisher } from "../publisher";
 import { SqsPublisher } from "./sqs-publisher";
-import { reingest, type ReingestResult } from "./reingest";
+import { reingest, type ReingestOptions, type ReingestResult } from "./reingest";
 
 /** What re-ingestion needs of a task: its name, parser and parser version. */
 export interface ReingestTask {
   readonly name: string;
   readonly parserVersion: string;
-  readonly parse: ParseFn;
+  readonly parse: ReingestOptions["parse"];
+  readonly docTypes?: readonly string[];
 }
 
 export interface ReingestIo {
@@ -100,6 +101,7 @@ export async function reingestCommand(
     until: args.until,
     parse: task.parse,
     parserVersion: task.parserVersion,
+    docTypes: task.docTypes,
     publisher,
     dryRun: args.dryRun,
     onObject: (key, r) =>

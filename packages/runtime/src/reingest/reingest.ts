@@ -1,9 +1,9 @@
 import type { S3Client } from "@aws-sdk/client-s3";
-import type { DocumentCollection, ParseFn } from "@sec-an/contracts";
+import type { DocumentCollection } from "@sec-an/contracts";
 import { s3Client } from "../aws";
 import type { Publisher } from "../publisher";
 import { getRawResult, isSidecarKey, listRawResults } from "../raw-store";
-import { runParser } from "../task-kit";
+import { runParser, type ParserOptions } from "../task-kit";
 
 export interface ReingestOptions {
   /** The task's raw-results bucket. */
@@ -12,8 +12,11 @@ export interface ReingestOptions {
   /** Only raw results whose scan ended on/after this day (UTC) — and on/before `until` (default today). */
   since?: Date;
   until?: Date;
-  parse: ParseFn;
+  /** A plain parser or a scanner module's (its emitted events are dropped: a replay starts no scans). */
+  parse: ParserOptions["parse"];
   parserVersion: string;
+  /** Doc types the task owns (a scanner module's `docTypes`). */
+  docTypes?: readonly string[];
   /** Where the collections go (normally the analytics ingest queue). */
   publisher: Publisher;
   /** Parse and count only; publish nothing. */
@@ -59,6 +62,7 @@ export async function reingest(opts: ReingestOptions): Promise<ReingestResult> {
         task: opts.task,
         parserVersion: opts.parserVersion,
         parse: opts.parse,
+        docTypes: opts.docTypes,
       });
       if (!opts.dryRun) await opts.publisher.publish(messages);
       const documents = messages.reduce((n, m) => n + docCount(m.message), 0);
