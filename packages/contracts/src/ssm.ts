@@ -162,7 +162,7 @@ export type ParamKey = keyof typeof Params;
  * the project of the same name (a scanner project's folder is named after its task), so an error about
  * a missing parameter names the stack to deploy.
  */
-export function taskParams(task: string, ..._legacyProducer: [string?]) {
+export function taskParams(task: string) {
   if (!/^[a-z][a-z0-9_-]{0,30}$/.test(task)) throw new Error(`invalid task name ${JSON.stringify(task)}`);
   const t = (suffix: string, description: string, type: ParamDef["type"] = "String") =>
     p(`/tasks/${task}${suffix}`, task, `${task}: ${description}`, type);

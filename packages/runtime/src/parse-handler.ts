@@ -230,8 +230,7 @@ export function makeScannerParseHandler<R>(
   opts: ScannerParseHandlerOptions<R> = {},
 ): (event: S3Event, context?: Context) => Promise<ParseOutcome[]> {
   const publisher =
-    opts.publisher ??
-    new SnsPublisher(() => getParam(taskParams(scanner.name, "task-execution").resultsTopicArn));
+    opts.publisher ?? new SnsPublisher(() => getParam(taskParams(scanner.name).resultsTopicArn));
   const cascadePublisher = opts.cascadePublisher ?? new SnsCascadePublisher();
   return async (event, context) => {
     if (context) logger.addContext(context);

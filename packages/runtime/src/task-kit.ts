@@ -11,7 +11,7 @@ import { putRawResult } from "./raw-store";
  */
 
 // Only the parameter paths are used here, and they do not depend on which project publishes them.
-const params = (task: string) => taskParams(task, "task-execution");
+const params = (task: string) => taskParams(task);
 
 const SCAN_ID = /^[A-Za-z0-9._-]{1,128}$/;
 

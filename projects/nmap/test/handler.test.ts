@@ -84,7 +84,7 @@ async function drain(QueueUrl: string, atLeast: number): Promise<Message[]> {
 }
 
 const overrides = (extra: Record<string, string> = {}) => ({
-  [paramName(deployment, taskParams("nmap", "nmap").resultsTopicArn)]: resultsTopicArn,
+  [paramName(deployment, taskParams("nmap").resultsTopicArn)]: resultsTopicArn,
   [paramName(deployment, Params.portsTopicArn)]: portsTopicArn,
   ...extra,
 });
