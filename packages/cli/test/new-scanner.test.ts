@@ -1,4 +1,4 @@
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import {
   copyFileSync,
   existsSync,
@@ -14,6 +14,7 @@ import { dirname, join } from "node:path";
 import { indexBase, readAlias } from "@sec-an/contracts";
 import { repoRoot } from "@sec-an/contracts/registry";
 import { SqliteStore } from "../src/local/sqlite-store";
+import { runBounded, succeeded } from "./bounded-process";
 
 /**
  * `sec-an new scanner` as a user runs it, in a temporary copy of the workspace (its tracked files, with
@@ -48,27 +49,10 @@ function linkWorkspace(dir: string): void {
   symlinkSync(dir, join(ws, "node_modules", name));
 }
 
-function run(cmd: string, args: string[], timeoutMs: number) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(cmd, args, { cwd: ws, env: { ...process.env, FORCE_COLOR: "0" } });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (b) => (stdout += b));
-    child.stderr.on("data", (b) => (stderr += b));
-    const killer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
-    child.on("exit", (code) => {
-      clearTimeout(killer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
 const node = (script: string, args: string[], timeoutMs: number) =>
-  run(process.execPath, [join(ws, script), ...args], timeoutMs);
+  runBounded(process.execPath, [join(ws, script), ...args], ws, timeoutMs);
 const secAn = (args: string[], timeoutMs = 120_000) => node("packages/cli/bin/sec-an.js", args, timeoutMs);
-const ok = (r: { code: number | null; stdout: string; stderr: string }, what: string) => {
-  if (r.code !== 0) throw new Error(`${what} exited ${r.code}\n${(r.stdout + r.stderr).slice(-4000)}`);
-  return r;
-};
+const ok = succeeded;
 
 describe("sec-an new scanner probe-x, in a copy of the workspace", () => {
   beforeAll(async () => {
