@@ -10,7 +10,7 @@ import {
   stackConfigSchema,
   type ConfigLike,
   type StackConfig,
-} from "@sec-an/components";
+} from "@sec-an/components/config";
 
 const NAMESPACE = "sec-an-shared-infra";
 

@@ -10,7 +10,7 @@ import {
   stackConfigSchema,
   type ConfigLike,
   type StackConfig,
-} from "@sec-an/components";
+} from "@sec-an/components/config";
 
 /** An ARN of one AWS service, e.g. the ports topic (`sns`). */
 const arn = (service: string) =>

@@ -3,7 +3,7 @@
  * resource is registered so a bad value fails `pulumi preview` at once, naming the key.
  */
 import { SchedulerDefaults, type Deployment } from "@sec-an/contracts";
-import { Type, readStackConfig, stackConfigSchema, type ConfigLike } from "@sec-an/components";
+import { Type, readStackConfig, stackConfigSchema, type ConfigLike } from "@sec-an/components/config";
 import {
   checkDnsServers,
   checkRoleArn,

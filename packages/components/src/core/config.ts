@@ -12,6 +12,8 @@ import {
 import { Value } from "@sinclair/typebox/value";
 import type { ConfigLike } from "./ssm";
 
+export type { ConfigLike };
+
 /** Typebox's builder, so a project writes its stack-config schema against the same typebox as the reader. */
 export { Type };
 
