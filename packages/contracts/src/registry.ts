@@ -21,9 +21,16 @@
  * project, plus, for a task, its `taskParams(task)` (a Lambda task has no image or security group).
  * The Pulumi config namespace is the `name` in the project's Pulumi.yaml.
  *
- * The package `main` is the project's public index; it exports
- * `runFromConfig(stack: string, inputs?: object)` (the program as `pulumi up` runs it) and, for a
- * task, `scanner` (its scanner module). Tools load projects only through `loadProject`.
+ * The package `main` (and its `exports["."]`) is the project's public index; it exports
+ * `runFromConfig(stack: string, inputs?: object)` (the program as `pulumi up` runs it, loaded lazily so
+ * the index itself loads no Pulumi), `configSchema` (the whole stack-config schema, app and stage
+ * included, that `stacks/<project>/` is checked against) and, for a task, `scanner` (its
+ * `ScannerModule`). Tools (the CLI, the local run, the all-in-one stack) load projects only through
+ * `loadProject`/`loadProjectSync`; stack config lives in `stacks/<project>/Pulumi.<stack>.yaml`.
+ *
+ * Adding a project is adding its folder: the deployment order (`deploymentOrder(projectDeps(...))`),
+ * `sec-an plan`, `sec-an parse`/`reingest` (`registeredTasks`), the local run and the all-in-one stack
+ * all derive from `discoverProjects`.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
@@ -54,6 +61,8 @@ export interface RegisteredProject {
 /** What a project's public index exports. */
 export interface ProjectModule {
   runFromConfig(stack: string, inputs?: object): unknown;
+  /** The project's stack-config schema (a typebox object). */
+  readonly configSchema?: unknown;
   /** The scanner module of a task project. */
   readonly scanner?: unknown;
 }
