@@ -12,7 +12,7 @@ export default tseslint.config(
     rules: {
       "@pulumi/no-output-in-template-literal": "error",
       "@pulumi/no-output-instance-in-template-literal": "error",
-      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_" }],
+      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", ignoreRestSiblings: true }],
       // Resource state read off the mock engine and Pulumi config is untyped JSON by nature.
       "@typescript-eslint/no-explicit-any": "warn",
       // Packages meet through their public entries (package.json "exports"), never each other's files.

@@ -114,6 +114,7 @@ export function parseConfig(cfg: ConfigLike, stackName: string): SharedInfraConf
       throw new ConfigError("app/stage", err.message.slice(err.message.indexOf(": ", 7) + 2));
     throw err;
   }
+  // app and stage are in `deployment`.
   const { app: _app, stage: _stage, deployment, ...rest } = c;
   const usePrivateSubnets = c.usePrivateSubnets ?? c.natStrategy !== "None";
   if (usePrivateSubnets && c.natStrategy === "None") {
