@@ -34,8 +34,8 @@ export const configSchema = stackConfigSchema({
   /** Results-parser Lambda (big reports need memory more than time). */
   parseTimeoutSeconds: int(10, 900, 300),
   parseMemory: int(256, 10240, 1024),
-  /** Days raw XML is kept (re-ingestion reads it); 0 keeps it forever. */
-  rawExpireDays: int(0, 3650, 365),
+  /** Days raw XML is kept; 0 (default) keeps it forever, archived (re-ingestion reads it). */
+  rawExpireDays: int(0, 3650, 0),
   /** Create the OpenSearch indices and Dashboards views (needs the analytics platform). */
   views: Type.Boolean({ default: true }),
   forceDestroy: Type.Boolean({ default: false }),

@@ -1,3 +1,4 @@
+import { lifecycleRule } from "@sec-an/components";
 import { checkResources } from "@sec-an/policy";
 import {
   MOCK_ACCOUNT,
@@ -53,6 +54,12 @@ describe("sec-an-nmap program", () => {
 
   test("zero policy violations over the whole program", async () => {
     expect(await checkResources(resources())).toEqual([]);
+  });
+
+  test("raw XML is archived, never deleted, by default (re-ingestion reads the whole lake)", () => {
+    const [lifecycle] = resourcesOfType("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration");
+    expect(lifecycle.inputs.rules).toEqual([lifecycleRule()]);
+    expect(JSON.stringify(lifecycle.inputs.rules)).not.toContain("expiration");
   });
 
   test("ports topic: KMS-encrypted, exported to SSM under the catalogue name", () => {

@@ -7,7 +7,14 @@ import { SNSClient } from "@aws-sdk/client-sns";
 import { S3Client } from "@aws-sdk/client-s3";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { setClients, setParamOverrides } from "@sec-an/runtime";
-import { s3NotificationBridge, sqsPoller, streamBridge, type Loop } from "./bridges";
+import {
+  asyncDeadLetters,
+  eventBus,
+  s3NotificationBridge,
+  sqsPoller,
+  streamBridge,
+  type Loop,
+} from "./bridges";
 import { startDemoServices, type DemoServices } from "./demo-services";
 import { LocalEcs } from "./ecs";
 import { LocalInvoker } from "./invoker";
@@ -148,6 +155,13 @@ export async function runLocal(opts: LocalOptions): Promise<LocalResult> {
     const store = await SqliteStore.open(join(dataDir, "analytics.sqlite"));
     cleanups.push(() => store.close());
     const invoker = new LocalInvoker(topology.functions, root, translation, env);
+    // A task's stop reaches the rules that match it, as on AWS: the task-stop Lambda dead-letters a failed scan.
+    localEcs.onTaskStopped(
+      eventBus(topology.eventRules, invoker, {
+        log,
+        deadLetter: asyncDeadLetters(clients, topology, translation),
+      }),
+    );
     await installStore(store);
     await replayInvocations(runs, invoker, log);
 
