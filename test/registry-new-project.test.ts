@@ -113,6 +113,12 @@ describe("a new project folder", () => {
     expect(await planRun(["--mermaid"], c.io, ws)).toBe(0);
     expect(c.out()).toContain('probe_x["probe-x"]');
     expect(c.out()).toMatch(/nmap -->\|\d+ params?\| probe_x/);
+    // CI's deploy matrix takes this list, so the new project is deployed with no workflow edit.
+    const o = io();
+    expect(await planRun(["--order"], o.io, ws)).toBe(0);
+    const order = JSON.parse(o.out()) as string[];
+    expect(order).toEqual(deploymentOrder(projectDeps(discoverProjects(ws))));
+    expect(order.indexOf("probe-x")).toBeGreaterThan(order.indexOf("nmap"));
   });
 
   it("is one of the local run's programs, run from its public index with its stack config", async () => {

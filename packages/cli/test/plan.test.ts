@@ -73,6 +73,24 @@ describe("sec-an plan", () => {
     ]);
   }, 120_000);
 
+  it("--order prints only the order, as one line of JSON, from the declarations without running any program", async () => {
+    await jest.isolateModulesAsync(async () => {
+      // Running the programs under mocks takes seconds; CI's plan job needs only the order.
+      jest.doMock("../src/local/programs", () => {
+        throw new Error("--order ran the programs");
+      });
+      const plan = await import("../src/commands/plan");
+      const c = capture();
+      expect(await plan.run(["--order"], c.io)).toBe(0);
+      expect(c.err()).toBe("");
+      expect(c.out()).toBe(JSON.stringify(deploymentOrder(registeredDeps())) + "\n");
+    });
+    const c = capture();
+    expect(await main(["plan", "--order"], c.io)).toBe(0);
+    expect(c.out().split("\n")).toHaveLength(2);
+    expect(JSON.parse(c.out())).toEqual(deploymentOrder(registeredDeps()));
+  });
+
   it("keeps the diagram in docs/ up to date", () => {
     const doc = readFileSync(join(__dirname, "../../../docs/deployment-order.md"), "utf8");
     expect(doc).toContain(dependencyMermaid(registeredDeps()));

@@ -57,10 +57,16 @@ export const registeredDeps = (root: string = repoRoot()) => projectDeps(discove
 
 /**
  * `sec-an plan`: the deployment order derived from SSM dependencies, its edges with each parameter
- * marked as a deploy-time or run-time read, and a Mermaid diagram.
+ * marked as a deploy-time or run-time read, and a Mermaid diagram. `--order` prints only the order,
+ * as a JSON array on one line, from the registry's declarations alone (no program runs), for CI's
+ * deploy matrix.
  */
 export async function run(args: string[], io: Io, root: string = repoRoot()): Promise<number> {
   const deps = registeredDeps(root);
+  if (args.includes("--order")) {
+    io.stdout.write(JSON.stringify(deploymentOrder(deps)) + "\n");
+    return 0;
+  }
   if (args.includes("--mermaid")) {
     io.stdout.write(dependencyMermaid(deps));
     return 0;
