@@ -18,7 +18,8 @@ const commands: Record<string, Command> = {
     run: async (args, io) => (await import("./commands/reingest-entry")).run(args, io),
   },
   plan: {
-    summary: "plan [--mermaid]   print the deployment order derived from SSM parameter dependencies",
+    summary:
+      "plan [--mermaid|--json]   print the deployment order derived from SSM dependencies, each parameter marked [deploy] or [run]",
     run: async (args, io) => (await import("./commands/plan")).run(args, io),
   },
   new: {
