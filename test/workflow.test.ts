@@ -33,7 +33,11 @@ describe("CI deploy workflow", () => {
   it("takes the project list from `sec-an plan --order`, after the tests", () => {
     expect(needs(jobs.plan)).toEqual(["test"]);
     const step = jobs.plan.steps!.find((st) => st.run?.includes("sec-an plan"))!;
-    expect(step.run).toBe('echo "projects=$(npx sec-an plan --order)" >> "$GITHUB_OUTPUT"');
+    // Bash's -e fails the step when the command fails, since its output is assigned, not echoed.
+    expect(step.run!.trim().split("\n")).toEqual([
+      "projects=$(npx sec-an plan --order)",
+      'echo "projects=$projects" >> "$GITHUB_OUTPUT"',
+    ]);
     expect(jobs.plan.outputs).toEqual({ projects: `\${{ steps.${step.id}.outputs.projects }}` });
   });
 
