@@ -126,7 +126,8 @@ function ipv4ToBigInt(a: string): bigint {
   return a.split(".").reduce((n, o) => (n << 8n) | BigInt(Number(o)), 0n);
 }
 
-function ipv6ToBigInt(a: string): bigint {
+/** An IPv6 address (no zone; an embedded dotted quad allowed) as a 128-bit number. */
+export function ipv6ToBigInt(a: string): bigint {
   let text = a;
   // An embedded dotted quad (`::ffff:1.2.3.4`) is the last two hextets.
   const dotted = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);

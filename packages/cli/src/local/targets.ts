@@ -1,4 +1,5 @@
 import { isIP } from "node:net";
+import { addressPurpose, ipv6ToBigInt } from "@sec-an/contracts";
 
 /**
  * Which targets the local run may scan. By default only loopback (127.0.0.0/8, ::1): scanning anything
@@ -13,11 +14,13 @@ export class TargetError extends Error {
 /** Addresses one local run plans at most: every address is its own scan task (an nmap process). */
 export const MAX_LOCAL_ADDRESSES = 16;
 
+/** Loopback by the one address classifier in contracts (IPv4-mapped IPv6 counts as its IPv4 address). */
 export function isLoopback(address: string): boolean {
-  const a = address.replace(/^::ffff:(?=\d+\.)/i, "");
-  if (isIP(a) === 4) return a.split(".")[0] === "127";
-  if (isIP(a) === 6) return v6ToBigInt(a) === 1n;
-  return false;
+  try {
+    return addressPurpose(address) === "loopback";
+  } catch {
+    return false;
+  }
 }
 
 function v4ToInt(a: string): number {
@@ -27,11 +30,7 @@ const intToV4 = (n: number) => [24, 16, 8, 0].map((s) => Math.floor(n / 2 ** s) 
 
 function v6ToBigInt(a: string): bigint {
   if (a.includes(".")) throw new TargetError(`${a}: IPv4-mapped IPv6 addresses are not scanned locally`);
-  const [head, tail] = a.includes("::") ? a.split("::") : [a, undefined];
-  const h = head ? head.split(":") : [];
-  const t = tail ? tail.split(":") : [];
-  const groups = tail === undefined ? h : [...h, ...Array<string>(8 - h.length - t.length).fill("0"), ...t];
-  return groups.reduce((n, g) => (n << 16n) | BigInt(parseInt(g, 16)), 0n);
+  return ipv6ToBigInt(a);
 }
 function bigIntToV6(n: bigint): string {
   const groups = Array.from({ length: 8 }, (_, i) => ((n >> BigInt(112 - 16 * i)) & 0xffffn).toString(16));
