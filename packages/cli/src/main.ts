@@ -19,7 +19,7 @@ const commands: Record<string, Command> = {
   },
   plan: {
     summary:
-      "plan [--mermaid|--json]   print the deployment order derived from SSM dependencies, each parameter marked [deploy] or [run]",
+      "plan [--mermaid|--json|--order]   print the deployment order derived from SSM dependencies, each parameter marked [deploy] or [run] (--order: the order alone, one line of JSON)",
     run: async (args, io) => (await import("./commands/plan")).run(args, io),
   },
   new: {
