@@ -25,8 +25,8 @@ const parse: ParseFn = (raw, tools) => {
   ctx.postResults("finding", { header: r.header });
 };
 
-export const scanner = { name: "probe-x", parserVersion: "0.0.1", docTypes: ["finding"], parse };
-export const runFromConfig = (stack: string) => ({ queue: new aws.sqs.Queue(\`\${stack}-probe-x\`).arn });
+export const scanner = { name: "reg-probe", parserVersion: "0.0.1", docTypes: ["finding"], parse };
+export const runFromConfig = (stack: string) => ({ queue: new aws.sqs.Queue(\`\${stack}-reg-probe\`).arn });
 `;
 
 function io() {
@@ -46,26 +46,26 @@ beforeAll(() => {
   mkdirSync(join(ws, "projects"));
   for (const p of readdirSync(join(root, "projects")))
     symlinkSync(join(root, "projects", p), join(ws, "projects", p));
-  mkdirSync(join(ws, "stacks", "probe-x"), { recursive: true });
+  mkdirSync(join(ws, "stacks", "reg-probe"), { recursive: true });
   for (const p of readdirSync(join(root, "stacks")))
     symlinkSync(join(root, "stacks", p), join(ws, "stacks", p));
-  writeFileSync(join(ws, "stacks", "probe-x", "Pulumi.local.yaml"), "config:\n  aws:region: us-east-1\n");
-  const dir = join(ws, "projects", "probe-x");
+  writeFileSync(join(ws, "stacks", "reg-probe", "Pulumi.local.yaml"), "config:\n  aws:region: us-east-1\n");
+  const dir = join(ws, "projects", "reg-probe");
   mkdirSync(join(dir, "src"), { recursive: true });
   writeFileSync(
     join(dir, "package.json"),
     JSON.stringify({
-      name: "@sec-an/project-probe-x",
+      name: "@sec-an/project-reg-probe",
       main: "src/index.ts",
       "sec-an": {
-        project: "probe-x",
-        task: "probe-x",
+        project: "reg-probe",
+        task: "reg-probe",
         kind: "lambda-task",
         reads: ["portsTopicArn", "ingestQueueArn", "deadLettersBucketArn"],
       },
     }),
   );
-  writeFileSync(join(dir, "Pulumi.yaml"), "name: sec-an-probe-x\nruntime: nodejs\nmain: index.ts\n");
+  writeFileSync(join(dir, "Pulumi.yaml"), "name: sec-an-reg-probe\nruntime: nodejs\nmain: index.ts\n");
   writeFileSync(join(dir, "src", "index.ts"), PROBE_INDEX);
   writeFileSync(
     join(ws, "probe.json"),
@@ -77,18 +77,18 @@ afterAll(() => rmSync(ws, { recursive: true, force: true }));
 describe("a new project folder", () => {
   it("is registered, and deploys after the projects whose parameters it reads", () => {
     const projects = discoverProjects(ws);
-    expect(projects.map((p) => p.name)).toContain("probe-x");
+    expect(projects.map((p) => p.name)).toContain("reg-probe");
     const order = deploymentOrder(projectDeps(projects));
     const before = deploymentOrder(projectDeps(discoverProjects(root)));
     // Every other project keeps its place; the new one comes after the producers of what it reads.
-    expect(order.filter((n) => n !== "probe-x")).toEqual(before);
+    expect(order.filter((n) => n !== "reg-probe")).toEqual(before);
     for (const producer of ["nmap", "analytics-platform", "shared-infra"])
-      expect(order.indexOf("probe-x")).toBeGreaterThan(order.indexOf(producer));
+      expect(order.indexOf("reg-probe")).toBeGreaterThan(order.indexOf(producer));
   });
 
   it("is a task of `sec-an parse`, which runs its parser", async () => {
     const c = io();
-    expect(await parseRun(["probe-x", join(ws, "probe.json")], c.io, ws)).toBe(0);
+    expect(await parseRun(["reg-probe", join(ws, "probe.json")], c.io, ws)).toBe(0);
     const docs = c
       .out()
       .trim()
@@ -97,7 +97,7 @@ describe("a new project folder", () => {
       .filter((l) => l.index);
     expect(docs).toHaveLength(1);
     expect(docs[0]).toMatchObject({
-      index: "probe-x_finding_snapshot.write",
+      index: "reg-probe_finding_snapshot.write",
       body: { header: "Server: demo/1.0", port: 8080 },
     });
   }, 60_000);
@@ -105,26 +105,26 @@ describe("a new project folder", () => {
   it("is a task of `sec-an reingest`", async () => {
     const c = io();
     expect(await reingestRun(["--task", "nope"], c.io, ws)).toBe(2);
-    expect(c.err()).toMatch(/unknown task "nope" \(known: .*\bnmap, probe-x, ssl\b/);
+    expect(c.err()).toMatch(/unknown task "nope" \(known: .*\bnmap, reg-probe, ssl\b/);
   }, 60_000);
 
   it("is in `sec-an plan`, after its producers", async () => {
     const c = io();
     expect(await planRun(["--mermaid"], c.io, ws)).toBe(0);
-    expect(c.out()).toContain('probe_x["probe-x"]');
-    expect(c.out()).toMatch(/nmap -->\|\d+ params?\| probe_x/);
+    expect(c.out()).toContain('reg_probe["reg-probe"]');
+    expect(c.out()).toMatch(/nmap -->\|\d+ params?\| reg_probe/);
     // CI's deploy matrix takes this list, so the new project is deployed with no workflow edit.
     const o = io();
     expect(await planRun(["--order"], o.io, ws)).toBe(0);
     const order = JSON.parse(o.out()) as string[];
     expect(order).toEqual(deploymentOrder(projectDeps(discoverProjects(ws))));
-    expect(order.indexOf("probe-x")).toBeGreaterThan(order.indexOf("nmap"));
+    expect(order.indexOf("reg-probe")).toBeGreaterThan(order.indexOf("nmap"));
   });
 
   it("is one of the local run's programs, run from its public index with its stack config", async () => {
-    expect(localPrograms(ws)).toContain("probe-x");
-    const [run] = await runPrograms(ws, "local", ["probe-x"]);
-    expect(run.project).toBe("probe-x");
+    expect(localPrograms(ws)).toContain("reg-probe");
+    const [run] = await runPrograms(ws, "local", ["reg-probe"]);
+    expect(run.project).toBe("reg-probe");
     expect(run.records.map((r) => r.type)).toContain("aws:sqs/queue:Queue");
   }, 120_000);
 });

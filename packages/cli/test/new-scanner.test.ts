@@ -77,6 +77,8 @@ describe("sec-an new scanner probe-x, in a copy of the workspace", () => {
     );
     for (const f of ["Pulumi.dev.yaml", "Pulumi.local.yaml"])
       expect(existsSync(join(ws, "stacks/probe-x", f))).toBe(true);
+    // The derived deployment-order doc now includes it, so the repo's own doc test stays green.
+    expect(readFileSync(join(ws, "docs/deployment-order.md"), "utf8")).toContain('probe_x["probe-x"]');
     const again = await secAn(["new", "scanner", "probe-x"]);
     expect(again.code).toBe(2);
     expect(again.stderr).toMatch(/"probe-x" already exists/);

@@ -1,6 +1,7 @@
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { discoverProjects, repoRoot } from "@sec-an/contracts/registry";
+import { updateDeploymentDoc } from "../commands/deployment-doc";
 import type { Io } from "../main";
 import { NameError, checkProjectName } from "./names";
 import {
@@ -92,6 +93,8 @@ export async function run(
 ): Promise<number> {
   try {
     const written = await newScanner(root, args, commands);
+    // The deployment-order diagram is derived from the registry: keep it true with the new project in it.
+    written.push(updateDeploymentDoc(root));
     const name = args[1];
     const next = [
       ["npm install", "link the new workspace package"],
