@@ -13,3 +13,4 @@ export * from "./deployment";
 export * from "./secrets";
 export * from "./targets";
 export * from "./scanner";
+export * from "./errors";

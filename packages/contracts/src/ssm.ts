@@ -33,6 +33,11 @@ export const Params = {
   // shared-infra
   deadLettersBucketName: p("/s3/dead_letters/name", "shared-infra", "Dead-letter bucket name"),
   deadLettersBucketArn: p("/s3/dead_letters/arn", "shared-infra", "Dead-letter bucket ARN"),
+  errorsTopicArn: p(
+    "/monitoring/errors/arn",
+    "shared-infra",
+    "Errors SNS topic ARN (platform error events)",
+  ),
   snsLoggingRoleArn: p(
     "/monitoring/sns_logging_role/arn",
     "shared-infra",
