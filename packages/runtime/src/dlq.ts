@@ -3,6 +3,7 @@ import { Attr, Env, Limits } from "@sec-an/contracts";
 import type { SQSRecord } from "aws-lambda";
 import { sqsClient } from "./aws";
 import { cutReason, logger } from "./batch";
+import { reportDeadLetter } from "./error-channel";
 import { permanentFailureOf } from "./errors";
 
 export interface DeadLetterTarget {
@@ -43,7 +44,8 @@ export interface DeadLetter {
 /**
  * Send a dead letter with errorCode / errorMessage / requestId / sourceQueue attributes (the names in
  * contracts `Attr`), so every dead letter says why it failed. Throws when the send fails: the caller
- * must then leave the input to be retried rather than count it as handled.
+ * must then leave the input to be retried rather than count it as handled. Once it is sent, the failure
+ * is reported on the error channel (when the function has an errors topic); that report never throws.
  */
 export async function sendDeadLetter(
   letter: DeadLetter,
@@ -64,6 +66,7 @@ export async function sendDeadLetter(
       },
     }),
   );
+  await reportDeadLetter(letter, failure, target.queueUrl);
 }
 
 /** SQS event attributes (`{ dataType, stringValue, binaryValue: base64 }`) in the SendMessage shape. */

@@ -6,6 +6,7 @@ export * from "./parse-tools";
 export * from "./raw-store";
 export * from "./batch";
 export * from "./dlq";
+export * from "./error-channel";
 export * from "./errors";
 export * from "./task-kit";
 export * from "./launcher";

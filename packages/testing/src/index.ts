@@ -2,3 +2,4 @@ export * from "./aws";
 export * from "./opensearch";
 export * from "./pulumi";
 export * from "./faults";
+export * from "./redis";

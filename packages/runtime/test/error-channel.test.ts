@@ -1,0 +1,195 @@
+import { SNSClient } from "@aws-sdk/client-sns";
+import { SendMessageCommand } from "@aws-sdk/client-sqs";
+import {
+  Attr,
+  Env,
+  ErrorAttr,
+  ErrorChannelEnv,
+  Limits,
+  PlatformErrorEvent,
+  isValid,
+} from "@sec-an/contracts";
+import { FaultProxy, awsClientConfig, emulatorEndpoints } from "@sec-an/testing";
+import {
+  PermanentFailure,
+  errorEvent,
+  logger,
+  resetClients,
+  sendDeadLetter,
+  setClients,
+  sqsBatchHandler,
+} from "../src";
+import {
+  createQueue,
+  drain,
+  emulatorClients,
+  lambdaContext,
+  sqsEvent,
+  toSqsRecord,
+  topicWithQueue,
+} from "./helpers";
+
+logger.setLogLevel("SILENT");
+const c = emulatorClients();
+const ENV_KEYS = [ErrorChannelEnv.topicArn, Env.deadLetterQueueUrl, Env.task, "AWS_LAMBDA_FUNCTION_NAME"];
+const saved = Object.fromEntries(ENV_KEYS.map((k) => [k, process.env[k]]));
+
+beforeEach(() => setClients({ sqs: c.sqs, sns: c.sns }));
+afterEach(() => {
+  resetClients();
+  for (const [k, v] of Object.entries(saved)) {
+    if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
+  }
+});
+
+/** Real records from a real queue, sent with the given string attributes. */
+async function realRecords(bodies: string[], attrs: Record<string, string> = {}) {
+  const q = await createQueue(c.sqs, "work");
+  for (const MessageBody of bodies)
+    await c.sqs.send(
+      new SendMessageCommand({
+        QueueUrl: q.url,
+        MessageBody,
+        MessageAttributes: Object.fromEntries(
+          Object.entries(attrs).map(([k, v]) => [k, { DataType: "String", StringValue: v }]),
+        ),
+      }),
+    );
+  return (await drain(c.sqs, q.url, bodies.length)).map((m) => toSqsRecord(m, q.arn));
+}
+
+/** An errors topic with a raw-delivery queue, named to this process as the function's errors topic. */
+async function errorsTopic(filterPolicy?: Record<string, unknown>) {
+  const t = await topicWithQueue(c, { raw: true, filterPolicy });
+  process.env[ErrorChannelEnv.topicArn] = t.topicArn;
+  return t;
+}
+
+const failing = (code: string) =>
+  sqsBatchHandler(async (r) => {
+    if (r.body.startsWith("bad")) throw new PermanentFailure(code, `cannot use ${r.body}`);
+  });
+
+describe("errorEvent", () => {
+  it("names the function as the service, safe for a channel name, and bounds every field", () => {
+    const e = errorEvent(
+      { code: "x".repeat(100), message: "m".repeat(5000), requestId: "r-1", container: "a:b c" },
+      { AWS_LAMBDA_FUNCTION_NAME: "dev:sec-an/launcher", [Env.task]: "nmap" },
+      new Date("2026-11-27T10:00:00Z"),
+    );
+    expect(e.service).toBe("dev-sec-an-launcher");
+    expect(e.container).toBe("a-b-c");
+    expect(e.task).toBe("nmap");
+    expect(Buffer.byteLength(e.code)).toBeLessThanOrEqual(64);
+    expect(Buffer.byteLength(e.message)).toBeLessThanOrEqual(Limits.reasonBytes);
+    expect(e.time).toBe("2026-11-27T10:00:00.000Z");
+    expect(isValid(PlatformErrorEvent, e)).toBe(true);
+  });
+
+  it("falls back to the platform task and drops a scan id too long to be one", () => {
+    const e = errorEvent({ code: "c", message: "", requestId: "", scanId: "s".repeat(200) }, {});
+    expect(e).toMatchObject({
+      service: "sec-an",
+      task: "platform",
+      message: "(no message)",
+      requestId: "unknown",
+    });
+    expect(e.scanId).toBeUndefined();
+  });
+});
+
+describe("dead letters on the error channel", () => {
+  it("every dead letter of a batch handler is published with filterable attributes; good records are untouched", async () => {
+    const dlq = await createQueue(c.sqs, "dlq");
+    // Subscribed by filter policy: proves the attributes are there to filter on.
+    const errors = await errorsTopic({ [ErrorAttr.code]: ["invalid-input"], [ErrorAttr.task]: ["nmap"] });
+    process.env[Env.deadLetterQueueUrl] = dlq.url;
+    process.env.AWS_LAMBDA_FUNCTION_NAME = "dev-sec-an-nmap-launcher";
+    const records = await realRecords(["bad-one", "good"], {
+      [Attr.task]: "nmap",
+      [Attr.scanId]: "scan-42",
+      [Attr.provider]: "scanner-mystical",
+    });
+
+    const res = await failing("invalid-input")(sqsEvent(records), lambdaContext());
+
+    expect(res.batchItemFailures).toEqual([]);
+    const [dead] = await drain(c.sqs, dlq.url, 1);
+    expect(dead.Body).toBe("bad-one");
+    const [m] = await drain(c.sqs, errors.queue.url, 1);
+    const event = JSON.parse(m.Body!);
+    expect(isValid(PlatformErrorEvent, event)).toBe(true);
+    expect(event).toMatchObject({
+      service: "dev-sec-an-nmap-launcher",
+      task: "nmap",
+      code: "invalid-input",
+      message: "cannot use bad-one",
+      requestId: records[0].messageId,
+      scanId: "scan-42",
+      container: "scanner-mystical",
+      dlq: dlq.url,
+      source: records[0].eventSourceARN,
+    });
+    const attrs = m.MessageAttributes!;
+    expect(attrs[ErrorAttr.service].StringValue).toBe("dev-sec-an-nmap-launcher");
+    expect(attrs[ErrorAttr.scanId].StringValue).toBe("scan-42");
+    expect(attrs[ErrorAttr.container].StringValue).toBe("scanner-mystical");
+    // Exactly one event: the good record raised none.
+    expect(await drain(c.sqs, errors.queue.url, 1, 1)).toHaveLength(0);
+  });
+
+  it("a publish that fails or hangs is logged and swallowed: the dead letter is still written and the record handled", async () => {
+    const dlq = await createQueue(c.sqs, "dlq");
+    const errors = await errorsTopic();
+    process.env[Env.deadLetterQueueUrl] = dlq.url;
+    const proxy = await FaultProxy.start(emulatorEndpoints().aws);
+    try {
+      setClients({ sqs: c.sqs, sns: new SNSClient({ ...awsClientConfig(proxy.url), maxAttempts: 1 }) });
+      proxy.script([
+        { match: { body: /bad-refused/ }, fault: { kind: "status", status: 500, body: "boom" } },
+        { match: { body: /bad-hung/ }, fault: { kind: "timeout" } },
+      ]);
+      const records = await realRecords(["bad-refused", "bad-hung"]);
+      const started = Date.now();
+      const res = await failing("invalid-input")(sqsEvent(records), lambdaContext());
+      expect(res.batchItemFailures).toEqual([]);
+      // The hung publish was abandoned, not waited on until the function's timeout.
+      expect(Date.now() - started).toBeLessThan(20_000);
+      const dead = await drain(c.sqs, dlq.url, 2);
+      expect(dead.map((m) => m.Body).sort()).toEqual(["bad-hung", "bad-refused"]);
+      expect(await drain(c.sqs, errors.queue.url, 1, 1)).toHaveLength(0);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it("a dead letter that is itself an error event is not published again (no feedback loop)", async () => {
+    const dlq = await createQueue(c.sqs, "dlq");
+    const errors = await errorsTopic();
+    await sendDeadLetter(
+      {
+        body: "{}",
+        requestId: "r-1",
+        attributes: { [ErrorAttr.service]: { DataType: "String", StringValue: "redis-bridge" } },
+      },
+      { code: "retries-exhausted", message: "redis down" },
+      { sqs: c.sqs, queueUrl: dlq.url },
+    );
+    expect(await drain(c.sqs, dlq.url, 1)).toHaveLength(1);
+    expect(await drain(c.sqs, errors.queue.url, 1, 1)).toHaveLength(0);
+  });
+
+  it("a function without an errors topic only dead-letters", async () => {
+    const dlq = await createQueue(c.sqs, "dlq");
+    const errors = await topicWithQueue(c, { raw: true });
+    delete process.env[ErrorChannelEnv.topicArn];
+    await sendDeadLetter(
+      { body: "x", requestId: "r-2" },
+      { code: "c", message: "m" },
+      { sqs: c.sqs, queueUrl: dlq.url },
+    );
+    expect(await drain(c.sqs, dlq.url, 1)).toHaveLength(1);
+    expect(await drain(c.sqs, errors.queue.url, 1, 1)).toHaveLength(0);
+  });
+});
