@@ -27,6 +27,11 @@ const commands: Record<string, Command> = {
       "new scanner <name> [--container] [--from <topic> --filter <json>]   generate a scanner project and its stacks",
     run: async (args, io) => (await import("./new/command")).run(args, io, Object.keys(commands)),
   },
+  cost: {
+    summary:
+      "cost --stack <stack> [--addresses N,N,...] [--json]   price the stack: idle per month, scanning per day, batching",
+    run: async (args, io) => (await import("./commands/cost")).run(args, io),
+  },
   local: {
     summary:
       "local [--target addr|cidr ...] [--allow-remote] [--scanners ...] [--data-dir d] [--keep-running] [--timeout s] [--json]   run the pipeline on this machine",
