@@ -1,6 +1,15 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
+import type { LambdaFunction } from "@sec-an/components";
+
+/** A Lambda behind one method of one top-level path, signed in through the API's Cognito authorizer. */
+export interface LambdaRoute {
+  /** Top-level path part, e.g. `scans`. */
+  readonly path: string;
+  readonly method: "GET" | "POST" | "PUT" | "DELETE";
+  readonly fn: LambdaFunction;
+}
 
 export interface PublicApiArgs {
   prefix: string;
@@ -11,6 +20,8 @@ export interface PublicApiArgs {
   /** Set that account-wide role here (once per account and region; leave off if another stack owns it). */
   manageAccountLogRole: boolean;
   logRetentionDays: number;
+  /** Cognito-protected Lambda routes (e.g. `POST /scans`). */
+  routes?: readonly LambdaRoute[];
   tags: Record<string, string>;
 }
 
@@ -110,14 +121,22 @@ export class PublicApi extends pulumi.ComponentResource {
       { parent: this, dependsOn: [integration, methodResponse] },
     );
 
+    const routes = (args.routes ?? []).map((r) => this.lambdaRoute(name, r));
+
     // Redeploy whenever the routes defined here change (a deployment is an immutable snapshot).
     const redeployment = createHash("sha256")
-      .update(JSON.stringify({ health: "GET", mock: HEALTH_BODY }))
+      .update(
+        JSON.stringify({
+          health: "GET",
+          mock: HEALTH_BODY,
+          routes: (args.routes ?? []).map((r) => [r.method, r.path, r.fn.functionName]),
+        }),
+      )
       .digest("hex");
     const deployment = new aws.apigateway.Deployment(
       `${name}-deployment`,
       { restApi, triggers: { redeployment } },
-      { parent: this, dependsOn: [method, integration, integrationResponse] },
+      { parent: this, dependsOn: [method, integration, integrationResponse, ...routes.flat()] },
     );
     const account = args.manageAccountLogRole ? this.accountLogRole(name, args) : undefined;
     const accessLog = args.accessLogs
@@ -158,6 +177,54 @@ export class PublicApi extends pulumi.ComponentResource {
       authorizerId: this.authorizer.id,
       invokeUrl: this.stage.invokeUrl,
     });
+  }
+
+  /** `METHOD /path` → the function (proxy integration), Cognito sign-in required; only this route may invoke it. */
+  private lambdaRoute(name: string, route: LambdaRoute): aws.apigateway.Integration[] {
+    if (!/^[a-z][a-z0-9-]{0,62}$/.test(route.path))
+      throw new Error(`invalid route path ${JSON.stringify(route.path)}`);
+    const restApi = this.api.id;
+    const key = `${name}-${route.path}-${route.method.toLowerCase()}`;
+    const resource = new aws.apigateway.Resource(
+      `${name}-${route.path}`,
+      { restApi, parentId: this.api.rootResourceId, pathPart: route.path },
+      { parent: this },
+    );
+    const method = new aws.apigateway.Method(
+      key,
+      {
+        restApi,
+        resourceId: resource.id,
+        httpMethod: route.method,
+        authorization: "COGNITO_USER_POOLS",
+        authorizerId: this.authorizer.id,
+      },
+      { parent: this },
+    );
+    new aws.lambda.Permission(
+      key,
+      {
+        action: "lambda:InvokeFunction",
+        function: route.fn.name,
+        principal: "apigateway.amazonaws.com",
+        sourceArn: pulumi.interpolate`${this.api.executionArn}/*/${route.method}/${route.path}`,
+      },
+      { parent: this },
+    );
+    return [
+      new aws.apigateway.Integration(
+        `${key}-lambda`,
+        {
+          restApi,
+          resourceId: resource.id,
+          httpMethod: method.httpMethod,
+          type: "AWS_PROXY",
+          integrationHttpMethod: "POST",
+          uri: route.fn.function.invokeArn,
+        },
+        { parent: this },
+      ),
+    ];
   }
 
   /** The regional account setting API Gateway uses to write logs, with AWS's managed policy for it. */

@@ -12,6 +12,8 @@ import {
   type StackConfig,
 } from "@sec-an/components/config";
 
+import { parseAllowList } from "./scans/logic";
+
 const NAMESPACE = "sec-an-shared-infra";
 
 const choice = <T extends string>(values: readonly T[], def: T) =>
@@ -50,6 +52,14 @@ export const configSchema = stackConfigSchema({
   apiLogRetentionDays: logRetentionDays(365),
   /** Cognito user pool deletion protection. */
   protectUserPool: bool(true),
+  /** CIDRs `POST /scans` accepts besides the addresses and host names in the DNS tables. */
+  scanAllowList: Type.Array(Type.String(), { default: [], errorMessage: "must be a list of CIDRs" }),
+  /** Scanners `POST /scans` may start (they subscribe to the scan-initiator topic). */
+  onDemandScanners: Type.Array(Type.String({ pattern: "^[a-z][a-z0-9_-]{0,40}$" }), {
+    default: ["nmap"],
+    minItems: 1,
+    errorMessage: "must be a non-empty list of task names",
+  }),
 });
 
 type Read = StackConfig<typeof configSchema>;
@@ -134,6 +144,11 @@ export function parseConfig(cfg: ConfigLike, stackName: string): SharedInfraConf
       "cognitoDomainPrefix",
       `${JSON.stringify(cognitoDomainPrefix)} must be 1-63 of a-z 0-9 - and not contain aws, amazon or cognito`,
     );
+  }
+  try {
+    parseAllowList(c.scanAllowList);
+  } catch (err) {
+    throw new ConfigError("scanAllowList", (err as Error).message);
   }
   return {
     ...rest,

@@ -11,6 +11,7 @@ import { PublicApi } from "./api";
 import { parseConfig, type SharedInfraConfig } from "./config";
 import { DeadLetterStore, SnsLoggingRole } from "./deadLetters";
 import { Network } from "./network";
+import { scansFunction } from "./scans/function";
 import { UserDirectory } from "./users";
 
 export function program(config: SharedInfraConfig) {
@@ -40,6 +41,12 @@ export function program(config: SharedInfraConfig) {
     deletionProtection: config.protectUserPool,
     tags,
   });
+  const scans = scansFunction(`${prefix}-scans`, {
+    deployment: d,
+    allowList: config.scanAllowList,
+    scanners: config.onDemandScanners,
+    tags,
+  });
   const api = new PublicApi(`${prefix}-api`, {
     prefix,
     userPoolArn: users.userPool.arn,
@@ -47,6 +54,7 @@ export function program(config: SharedInfraConfig) {
     accessLogs: config.apiAccessLogs,
     manageAccountLogRole: config.manageApiGatewayAccount,
     logRetentionDays: config.apiLogRetentionDays,
+    routes: [{ path: "scans", method: "POST", fn: scans }],
     tags,
   });
 
@@ -101,6 +109,7 @@ export function program(config: SharedInfraConfig) {
     ...exports.values,
     dashboardsClientId: users.client.id,
     apiHealthUrl: pulumi.interpolate`${api.stage.invokeUrl}/health`,
+    apiScansUrl: pulumi.interpolate`${api.stage.invokeUrl}/scans`,
   };
 }
 

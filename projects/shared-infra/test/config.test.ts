@@ -22,7 +22,24 @@ describe("shared-infra config", () => {
       manageApiGatewayAccount: false,
       apiLogRetentionDays: 365,
       protectUserPool: true,
+      scanAllowList: [],
+      onDemandScanners: ["nmap"],
     });
+  });
+
+  test("scanAllowList: CIDRs or addresses; anything else names the key and the entry", () => {
+    expect(
+      parseConfig(cfg({ scanAllowList: '["203.0.113.0/24","2001:db8::1"]' }), "dev").scanAllowList,
+    ).toEqual(["203.0.113.0/24", "2001:db8::1"]);
+    expect(() => parseConfig(cfg({ scanAllowList: '["corp.example.test"]' }), "dev")).toThrow(
+      /scanAllowList.*corp\.example\.test.*not an address or CIDR/,
+    );
+    expect(() => parseConfig(cfg({ scanAllowList: '["10.0.0.0/33"]' }), "dev")).toThrow(
+      /scanAllowList.*bad prefix/,
+    );
+    expect(() => parseConfig(cfg({ scanAllowList: '["10.0.0.1;id"]' }), "dev")).toThrow(
+      /scanAllowList.*metacharacters/,
+    );
   });
 
   test("a NAT makes private subnets the default for workloads", () => {

@@ -329,6 +329,64 @@ describe("sec-an-shared-infra program (defaults)", () => {
     expect(resourcesOfType("aws:apigateway/account:Account")).toEqual([]);
   });
 
+  test("POST /scans: Cognito-authorized proxy to the scans function, invocable only by that route", () => {
+    const resource = resourceNamed("aws:apigateway/resource:Resource", "dev-sec-an-api-scans");
+    expect(resource.inputs).toMatchObject({ pathPart: "scans", parentId: "dev-sec-an-api-root" });
+    expect(resourceNamed("aws:apigateway/method:Method", "dev-sec-an-api-scans-post").inputs).toMatchObject({
+      resourceId: resource.id,
+      httpMethod: "POST",
+      authorization: "COGNITO_USER_POOLS",
+      authorizerId: "dev-sec-an-api-cognito-id",
+    });
+    const fn = resourceNamed("aws:lambda/function:Function", "dev-sec-an-scans-function");
+    expect(
+      resourceNamed("aws:apigateway/integration:Integration", "dev-sec-an-api-scans-post-lambda").inputs,
+    ).toMatchObject({ type: "AWS_PROXY", integrationHttpMethod: "POST", uri: fn.state.invokeArn });
+    expect(
+      resourceNamed("aws:lambda/permission:Permission", "dev-sec-an-api-scans-post").inputs,
+    ).toMatchObject({
+      principal: "apigateway.amazonaws.com",
+      function: "dev-sec-an-scans",
+      sourceArn: `arn:aws:execute-api:us-east-1:${MOCK_ACCOUNT}:dev-sec-an-api-api-id/*/POST/scans`,
+    });
+    expect(fn.inputs.environment.variables).toMatchObject({
+      SEC_AN_SCAN_ALLOW_LIST: "",
+      SEC_AN_SCAN_SCANNERS: "nmap",
+      SEC_AN_STAGE: "dev",
+    });
+    const grants = policyOf("aws:iam/rolePolicy:RolePolicy", "dev-sec-an-scans-policy").Statement;
+    const arn = (service: string, res: string) => `arn:aws:${service}:us-east-1:${MOCK_ACCOUNT}:${res}`;
+    expect(grants.filter((g: { Sid: string }) => !["OwnLogGroup", "XRay"].includes(g.Sid))).toEqual([
+      {
+        Sid: "LookUpOwnership",
+        Effect: "Allow",
+        Action: "dynamodb:Query",
+        Resource: [
+          arn("dynamodb", "table/dev-sec-an-resolved-addresses"),
+          arn("dynamodb", "table/dev-sec-an-resolved-hosts"),
+        ],
+      },
+      {
+        Sid: "PublishScanRequests",
+        Effect: "Allow",
+        Action: "sns:Publish",
+        Resource: arn("sns", "dev-sec-an-scan-initiator"),
+      },
+      {
+        Sid: "ReadOwnParameters",
+        Effect: "Allow",
+        Action: ["ssm:GetParameter", "ssm:GetParameters"],
+        Resource: [
+          arn("ssm", "parameter/sec-an/dev/scheduler/dynamodb/resolved_addresses/id"),
+          arn("ssm", "parameter/sec-an/dev/scheduler/dynamodb/resolved_hosts/id"),
+          arn("ssm", "parameter/sec-an/dev/scheduler/scan_initiator_topic/arn"),
+        ],
+      },
+    ]);
+    // The deployment snapshot includes the route, so adding it redeploys the stage.
+    expect(out.apiScansUrl).toBe("https://dev-sec-an-api-stage.execute-api.us-east-1.amazonaws.com/v1/scans");
+  });
+
   test("every resource hangs under its component; only components (and the resource group) sit at the root", () => {
     expect(
       resources()
@@ -338,6 +396,7 @@ describe("sec-an-shared-infra program (defaults)", () => {
     ).toEqual(
       [
         "aws:resourcegroups/group:Group",
+        "sec-an:core:LambdaFunction",
         "sec-an:core:SsmExports",
         "sec-an:shared:DeadLetterStore",
         "sec-an:shared:Network",
@@ -383,6 +442,7 @@ describe("sec-an-shared-infra program (defaults)", () => {
     expect(components.sort()).toEqual(
       [
         "awsx:ec2:Vpc",
+        "sec-an:core:LambdaFunction",
         "sec-an:core:SsmExports",
         "sec-an:shared:DeadLetterStore",
         "sec-an:shared:Network",

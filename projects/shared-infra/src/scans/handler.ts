@@ -1,0 +1,122 @@
+import { randomUUID } from "node:crypto";
+import { PublishBatchCommand } from "@aws-sdk/client-sns";
+import { QueryCommand } from "@aws-sdk/lib-dynamodb";
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
+import { Params, ResolvedAddresses, ResolvedHosts } from "@sec-an/contracts";
+import { dynamoDocClient, getParam, logger, snsClient } from "@sec-an/runtime";
+import {
+  RequestRefused,
+  checkOwnership,
+  parseBody,
+  policyFromEnv,
+  publishEntries,
+  type HttpResult,
+  type Ownership,
+  type PublishEntry,
+  type ScanPolicy,
+} from "./logic";
+
+/** True when the table holds at least one row for the key (any ingest time). */
+async function hasRow(table: string, key: string, value: string): Promise<boolean> {
+  const out = await dynamoDocClient().send(
+    new QueryCommand({
+      TableName: table,
+      KeyConditionExpression: "#k = :v",
+      ExpressionAttributeNames: { "#k": key },
+      ExpressionAttributeValues: { ":v": value },
+      ProjectionExpression: "#k",
+      Limit: 1,
+    }),
+  );
+  return (out.Items?.length ?? 0) > 0;
+}
+
+/** Ownership from task-execution's DNS tables, their names read late (that stack deploys after this one). */
+const dnsOwnership: Ownership = {
+  ownsAddress: async (a) =>
+    hasRow(await getParam(Params.resolvedAddressesTableId), ResolvedAddresses.address, a),
+  ownsHost: async (h) => hasRow(await getParam(Params.resolvedHostsTableId), ResolvedHosts.host, h),
+};
+
+/** Publishes every entry; returns the ids SNS did not take (each may be retried by the caller). */
+async function publish(entries: PublishEntry[]): Promise<Array<{ id: string; reason: string }>> {
+  const out = await snsClient().send(
+    new PublishBatchCommand({
+      TopicArn: await getParam(Params.scanInitiatorTopicArn),
+      PublishBatchRequestEntries: entries,
+    }),
+  );
+  return (out.Failed ?? []).map((f) => ({
+    id: f.Id ?? "",
+    reason: `${f.Code ?? ""} ${f.Message ?? ""}`.trim(),
+  }));
+}
+
+export interface ScansDeps {
+  policy: ScanPolicy;
+  owned: Ownership;
+  publish: typeof publish;
+  now: () => Date;
+  newId: () => string;
+}
+
+/** Validate, check ownership, publish: 202 with the scan ids, 400/403 with the reason, 503 to retry. */
+export async function handleScans(event: APIGatewayProxyEvent, deps: ScansDeps): Promise<HttpResult> {
+  const requestedBy = (event.requestContext?.authorizer?.claims as Record<string, string> | undefined)?.sub;
+  try {
+    const text = event.isBase64Encoded
+      ? Buffer.from(event.body ?? "", "base64").toString("utf8")
+      : event.body;
+    const req = parseBody(text, deps.policy);
+    const via = await checkOwnership(req.targets, deps.policy, deps.owned);
+    const { entries, scans } = publishEntries(req, { now: deps.now(), newId: deps.newId, requestedBy });
+    const failed = await deps.publish(entries);
+    const failedIds = new Set(failed.map((f) => f.id));
+    const queued = scans.filter((_, i) => !failedIds.has(entries[i].Id));
+    logger.info("on-demand scans", { requestedBy, queued, via, failed });
+    if (failed.length)
+      return {
+        statusCode: 503,
+        body: {
+          error: "partly-queued",
+          message: "some scans could not be queued; retry those targets",
+          queued,
+          notQueued: scans.filter((_, i) => failedIds.has(entries[i].Id)).map((s) => s.target),
+        },
+      };
+    return { statusCode: 202, body: { scanners: req.scanners, scans: queued } };
+  } catch (e) {
+    if (e instanceof RequestRefused) {
+      logger.warn("scan request refused", {
+        requestedBy,
+        status: e.status,
+        code: e.code,
+        reason: e.message,
+        targets: e.details,
+      });
+      return e.toResult();
+    }
+    // Our side (SSM, DynamoDB, SNS) failed: nothing of this request was published before the failure
+    // except what the log above names, so the caller may simply retry.
+    logger.error("scan request failed", { requestedBy, reason: (e as Error).message });
+    return {
+      statusCode: 503,
+      body: { error: "unavailable", message: "could not queue the scans now; retry" },
+    };
+  }
+}
+
+export const handler = async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
+  const result = await handleScans(event, {
+    policy: policyFromEnv(),
+    owned: dnsOwnership,
+    publish,
+    now: () => new Date(),
+    newId: randomUUID,
+  });
+  return {
+    statusCode: result.statusCode,
+    headers: { "content-type": "application/json", "cache-control": "no-store" },
+    body: JSON.stringify(result.body),
+  };
+};
