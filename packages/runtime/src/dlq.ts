@@ -9,6 +9,10 @@ import { permanentFailureOf } from "./errors";
 export interface DeadLetterTarget {
   sqs: SQSClient;
   queueUrl: string;
+  /** The scan task whose DLQ this is, named in the error event when the letter does not say. */
+  task?: string;
+  /** False for a consumer of the error channel itself: its failures must not feed the channel again. */
+  reportErrors?: boolean;
 }
 
 /** SQS allows 10 attributes per message; ours take 4, so at most this many of the sender's are kept. */
@@ -66,7 +70,7 @@ export async function sendDeadLetter(
       },
     }),
   );
-  await reportDeadLetter(letter, failure, target.queueUrl);
+  if (target.reportErrors !== false) await reportDeadLetter(letter, failure, target);
 }
 
 /** SQS event attributes (`{ dataType, stringValue, binaryValue: base64 }`) in the SendMessage shape. */

@@ -141,7 +141,7 @@ function bodyScanId(body: string): string | undefined {
 export function reportDeadLetter(
   letter: { body: string; requestId: string; source?: string; attributes?: AttrMap },
   failure: { code: string; message: string },
-  dlq: string,
+  dlq: { queueUrl: string; task?: string },
   target: ErrorChannelTarget | undefined = errorChannelFromEnv(),
 ): Promise<boolean> {
   if (!target || attr(letter.attributes, ErrorAttr.service)) return Promise.resolve(false);
@@ -149,10 +149,10 @@ export function reportDeadLetter(
     {
       ...failure,
       requestId: letter.requestId,
-      task: attr(letter.attributes, Attr.task),
+      task: attr(letter.attributes, Attr.task) ?? dlq.task,
       scanId: attr(letter.attributes, Attr.scanId) ?? bodyScanId(letter.body),
       container: attr(letter.attributes, Attr.provider),
-      dlq,
+      dlq: dlq.queueUrl,
       source: letter.source,
     },
     target,

@@ -8,6 +8,7 @@ import {
 } from "@sec-an/contracts";
 import type { SQSRecord } from "aws-lambda";
 import { logger, parseRecordBody, sqsBatchHandler, type SqsBatchHandler } from "../batch";
+import { deadLetterTargetFromEnv } from "../dlq";
 
 /**
  * Errors topic → SQS → this function → Redis PUBLISH on `${container}:${service}`, the channel the
@@ -113,19 +114,28 @@ export function makeRedisBridge(deps: RedisBridgeDeps): SqsBatchHandler {
     }
   };
 
-  return sqsBatchHandler(async (record: SQSRecord) => {
-    const event = parseRecordBody(PlatformErrorEvent, record);
-    const s = deps.settings();
-    const { channel, message } = bridgeMessage(event, s.container);
-    try {
-      await (await publisher(s)).publish(channel, message);
-      refreshToken = false;
-    } catch (e) {
-      await drop();
-      throw e;
-    }
-    return channel;
-  });
+  return sqsBatchHandler(
+    async (record: SQSRecord) => {
+      const event = parseRecordBody(PlatformErrorEvent, record);
+      const s = deps.settings();
+      const { channel, message } = bridgeMessage(event, s.container);
+      try {
+        await (await publisher(s)).publish(channel, message);
+        refreshToken = false;
+      } catch (e) {
+        await drop();
+        throw e;
+      }
+      return channel;
+    },
+    {
+      // Its own dead letters are not error events: an unreachable Redis would otherwise feed itself forever.
+      deadLetter: () => {
+        const target = deadLetterTargetFromEnv();
+        return target && { ...target, reportErrors: false };
+      },
+    },
+  );
 }
 
 /** Default token lookup: Secrets Manager through Powertools, cached for 5 minutes. */

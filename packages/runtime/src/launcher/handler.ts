@@ -33,6 +33,10 @@ export function makeLauncherHandler<S extends TSchema = typeof ScanRequest>(
     });
   // The queue's maxReceiveCount comes from the environment (EcsTask sets the queue's consumer environment).
   return sqsBatchHandler((record: SQSRecord) => launchRecord(record, resolve(), opts), {
-    deadLetter: () => ({ sqs: resolve().sqs, queueUrl: resolve().config.deadLetterQueueUrl }),
+    deadLetter: () => ({
+      sqs: resolve().sqs,
+      queueUrl: resolve().config.deadLetterQueueUrl,
+      task: resolve().config.task,
+    }),
   });
 }
