@@ -1,4 +1,6 @@
-import { costReport, formatCost, scanSettings } from "../src/commands/cost";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { costDocBlock, costReport, devStackReport, formatCost, scanSettings } from "../src/commands/cost";
 import {
   dayCost,
   daysOfHistory,
@@ -214,5 +216,12 @@ describe("sec-an cost", () => {
     expect(report.idle.find((l) => l.item === "OpenSearch data nodes")!.detail).toBe("1 × t3.small.search");
     expect(report.days[0]!.tasks).toBeGreaterThan(0);
     expect(report.idleMonthly).toBeGreaterThan(0);
+  }, 120_000);
+
+  it("docs/cost.md shows the dev stack's current figures (npm run docs:cost)", async () => {
+    const root = join(__dirname, "../../..");
+    const block = costDocBlock(readFileSync(join(root, "docs/cost.md"), "utf8"));
+    expect(block).toBeDefined();
+    expect(block!.trim()).toBe(`\`\`\`text\n${await devStackReport(root)}\`\`\``);
   }, 120_000);
 });

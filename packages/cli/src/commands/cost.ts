@@ -1,3 +1,5 @@
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { readStackConfig } from "@sec-an/components/config";
 import { discoverProjects, loadProjectSync, repoRoot } from "@sec-an/contracts/registry";
@@ -29,7 +31,7 @@ const DAYS_PER_MONTH = 30.4;
 
 /** A project's parsed stack config (its own schema and defaults), or undefined when it has no stack file. */
 function projectConfig(root: string, project: string, stack: string): Record<string, unknown> | undefined {
-  const p = discoverProjects(root).find((x) => x.project === project);
+  const p = discoverProjects(root).find((x) => x.name === project);
   if (!p) return undefined;
   let raw: Record<string, unknown>;
   try {
@@ -211,4 +213,34 @@ export async function run(args: string[], io: Io): Promise<number> {
   const report = costReport(stack, inventory(graph), scan, counts, a, azs);
   io.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : formatCost(report));
   return 0;
+}
+
+const BEGIN = "<!-- sec-an cost --stack dev: begin (npm run docs:cost) -->";
+const END = "<!-- sec-an cost --stack dev: end -->";
+
+/** The report for the documented example stack, as docs/cost.md embeds it. */
+export async function devStackReport(root: string): Promise<string> {
+  const graph = (await runPrograms(root, "dev")).flatMap((r) => r.records);
+  const scan = scanSettings(projectConfig(root, "nmap", "dev"), projectConfig(root, "task-execution", "dev"));
+  const azs = Number(projectConfig(root, "shared-infra", "dev")?.azCount ?? 2);
+  return formatCost(
+    costReport("dev", inventory(graph), scan, [1000, 10_000, 100_000], DEFAULT_ASSUMPTIONS, azs),
+  );
+}
+
+/** The block docs/cost.md holds between its markers. */
+export function costDocBlock(doc: string): string | undefined {
+  const a = doc.indexOf(BEGIN);
+  const b = doc.indexOf(END);
+  if (a < 0 || b < a) return undefined;
+  return doc.slice(a + BEGIN.length, b);
+}
+
+/** Rewrites docs/cost.md's generated block from the dev stack (`npm run docs:cost`). */
+export async function updateCostDoc(root: string): Promise<void> {
+  const file = join(root, "docs", "cost.md");
+  const doc = readFileSync(file, "utf8");
+  if (costDocBlock(doc) === undefined) throw new Error(`${file}: markers ${BEGIN} … ${END} not found`);
+  const block = `\n\n\`\`\`text\n${await devStackReport(root)}\`\`\`\n\n`;
+  writeFileSync(file, doc.slice(0, doc.indexOf(BEGIN) + BEGIN.length) + block + doc.slice(doc.indexOf(END)));
 }
