@@ -33,6 +33,12 @@ describe("checkResources over mock-recorded resources", () => {
         name: "loose",
         message: "queue loose has no redrivePolicy to a dead-letter queue",
       },
+      {
+        policy: "cloudwatch-dlq-depth-alarmed",
+        type: "aws:sqs/queue:Queue",
+        name: "jobs-dlq",
+        message: "dead-letter queue jobs-dlq has no alarm on ApproximateNumberOfMessagesVisible",
+      },
     ]);
   });
 

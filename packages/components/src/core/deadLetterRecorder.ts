@@ -1,6 +1,14 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { Params, type Deployment } from "@sec-an/contracts";
+import {
+  alarmTargets,
+  checkAlarmActions,
+  deadLetterAlarm,
+  metricAlarm,
+  stuckDeadLettersAlarm,
+  type AlarmActions,
+} from "./alarms";
 import { sqsEventSource } from "./eventSource";
 import { LambdaFunction } from "./lambdaFunction";
 import { checkQueueName, DLQ_RETENTION_SECONDS, visibilityForConsumer } from "./names";
@@ -16,11 +24,11 @@ export interface DeadLetterRecorderArgs extends QueueSenders {
   /** Recorder handler (default: the runtime's `dead-letter-recorder`); for tests and custom recorders. */
   readonly handlerEntry?: string;
   /**
-   * Alarm targets (e.g. an SNS topic ARN) notified when a dead letter waits longer than
-   * `stuckAfterSeconds` (default 3600): the recorder normally drains the queue in seconds, so an old
-   * message means recording itself fails. No alarm is created without targets.
+   * Alarm targets (SNS topic ARNs; default the deployment's notifications topic). One alarm fires on
+   * any dead letter, another when one waits longer than `stuckAfterSeconds` (default 3600): the
+   * recorder normally drains the queue in seconds, so an old message means recording itself fails.
    */
-  readonly alarmActions?: readonly pulumi.Input<string>[];
+  readonly alarmActions?: AlarmActions;
   readonly stuckAfterSeconds?: number;
   /** Recorder timeout in seconds (default 30). */
   readonly timeout?: number;
@@ -42,7 +50,9 @@ export class DeadLetterRecorder extends pulumi.ComponentResource {
   public readonly queuePolicy?: aws.sqs.QueuePolicy;
   public readonly recorder: LambdaFunction;
   public readonly mapping: aws.lambda.EventSourceMapping;
-  public readonly stuckAlarm?: aws.cloudwatch.MetricAlarm;
+  /** Fires on any dead letter, waiting or recorded. */
+  public readonly alarm: aws.cloudwatch.MetricAlarm;
+  public readonly stuckAlarm: aws.cloudwatch.MetricAlarm;
   public readonly arn: pulumi.Output<string>;
   public readonly url: pulumi.Output<string>;
   public readonly name: pulumi.Output<string>;
@@ -50,6 +60,7 @@ export class DeadLetterRecorder extends pulumi.ComponentResource {
   public readonly queueName: string;
 
   constructor(name: string, args: DeadLetterRecorderArgs, opts?: pulumi.ComponentResourceOptions) {
+    checkAlarmActions(args.alarmActions);
     super("sec-an:core:DeadLetterRecorder", name, {}, opts);
     this.queueName = checkQueueName(args.queueName ?? name);
     const timeout = args.timeout ?? 30;
@@ -98,27 +109,15 @@ export class DeadLetterRecorder extends pulumi.ComponentResource {
       parent,
     ).mapping;
 
-    if (args.alarmActions?.length) {
-      this.stuckAlarm = new aws.cloudwatch.MetricAlarm(
-        `${name}-stuck`,
-        {
-          alarmDescription: `Dead letters in ${this.queueName} are not being recorded to the dead-letter bucket`,
-          namespace: "AWS/SQS",
-          metricName: "ApproximateAgeOfOldestMessage",
-          dimensions: { QueueName: this.queue.name },
-          statistic: "Maximum",
-          period: 300,
-          evaluationPeriods: 1,
-          threshold: args.stuckAfterSeconds ?? 3600,
-          comparisonOperator: "GreaterThanThreshold",
-          treatMissingData: "notBreaching",
-          alarmActions: [...args.alarmActions],
-          okActions: [...args.alarmActions],
-          tags: args.tags,
-        },
-        parent,
-      );
-    }
+    const actions = alarmTargets(args.deployment, args.alarmActions, parent);
+    this.alarm = metricAlarm(`${name}-alarm`, deadLetterAlarm(this.queue.name), actions, args.tags, parent);
+    this.stuckAlarm = metricAlarm(
+      `${name}-stuck`,
+      stuckDeadLettersAlarm(this.queue.name, args.stuckAfterSeconds ?? 3600),
+      actions,
+      args.tags,
+      parent,
+    );
     this.arn = this.queue.arn;
     this.url = this.queue.url;
     this.name = this.queue.name;

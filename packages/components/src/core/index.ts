@@ -1,6 +1,7 @@
 export * from "./bundle";
 export * from "./iam";
 export * from "./names";
+export * from "./alarms";
 export * from "./lambdaFunction";
 export * from "./eventSource";
 export * from "./queuePolicy";

@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { repoRelative } from "@sec-an/contracts/registry";
 import { Env, secretEnvProblem, type Deployment } from "@sec-an/contracts";
+import { alarmTargets, checkAlarmActions, functionAlarms, type AlarmActions } from "./alarms";
 import { bundleArchive } from "./bundle";
 import { assumeRolePolicy, policyDocument, type PolicyStatement, type Statements } from "./iam";
 
@@ -39,6 +40,8 @@ export interface LambdaFunctionArgs {
   /** Default `["arm64"]` (cheaper per GB-second, same Node runtime). */
   readonly architectures?: ("arm64" | "x86_64")[];
   readonly layers?: pulumi.Input<string>[];
+  /** Targets of the errors and throttles alarms (default the deployment's notifications topic; none without a deployment). */
+  readonly alarmActions?: AlarmActions;
   /** Inline a source map and enable it at run time (default off: it slows cold starts). */
   readonly sourcemap?: boolean;
   readonly tags?: Record<string, string>;
@@ -73,6 +76,7 @@ export function lambdaSettings(
   const age = args.asyncMaxEventAgeSeconds;
   if (age !== undefined && (!Number.isInteger(age) || age < 60 || age > 21600))
     throw new Error(`asyncMaxEventAgeSeconds must be 60..21600, got ${age}`);
+  checkAlarmActions(args.alarmActions);
   return { functionName, timeout };
 }
 
@@ -125,6 +129,7 @@ export class LambdaFunction extends pulumi.ComponentResource {
   public readonly entry: string;
   public readonly code: pulumi.asset.AssetArchive;
   public readonly asyncConfig?: aws.lambda.FunctionEventInvokeConfig;
+  public readonly alarms?: ReturnType<typeof functionAlarms>;
   /** The environment given at construction, e.g. for a queue to check its consumer was wired to it. */
   public readonly environment: Readonly<Record<string, pulumi.Input<string>>>;
   private readonly componentName: string;
@@ -236,6 +241,9 @@ export class LambdaFunction extends pulumi.ComponentResource {
         parent,
       );
     }
+    const alarmActions = alarmTargets(args.deployment, args.alarmActions, parent);
+    if (alarmActions.length > 0)
+      this.alarms = functionAlarms(name, this.function.name, alarmActions, args.tags, parent);
     this.arn = this.function.arn;
     this.name = this.function.name;
     this.registerOutputs({

@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { Env, type Deployment } from "@sec-an/contracts";
+import { checkAlarmActions, type AlarmActions } from "./alarms";
 import { DeadLetterRecorder } from "./deadLetterRecorder";
 import { sqsEventSource, type SqsEventSource } from "./eventSource";
 import type { PolicyStatement } from "./iam";
@@ -28,8 +29,8 @@ export interface ServiceQueueArgs {
   readonly deadLetterSenders?: QueueSenders;
   /** Dead-letter bucket ARN for the DLQ's recorder (default: shared-infra's SSM export). */
   readonly deadLetterBucketArn?: pulumi.Input<string>;
-  /** Alarm targets for the DLQ's "dead letters not recorded" alarm (see DeadLetterRecorder). */
-  readonly deadLetterAlarmActions?: readonly pulumi.Input<string>[];
+  /** Targets of the DLQ's alarms (default the deployment's notifications topic; see DeadLetterRecorder). */
+  readonly deadLetterAlarmActions?: AlarmActions;
   /** Recorder handler override (tests, custom recorders). */
   readonly deadLetterHandlerEntry?: string;
   readonly tags?: Record<string, string>;
@@ -45,6 +46,7 @@ export interface EventSourceOptions {
 export function queueSettings(name: string, args: ServiceQueueArgs) {
   const queueName = checkQueueName(args.queueName ?? name);
   checkQueueName(`${queueName}-dlq`);
+  checkAlarmActions(args.deadLetterAlarmActions);
   if (args.consumerTimeout !== undefined && args.visibilityTimeoutSeconds !== undefined) {
     throw new Error("only one of consumerTimeout or visibilityTimeoutSeconds can be given");
   }

@@ -21,6 +21,8 @@ describe("LambdaFunction", () => {
         .sort(),
     ).toEqual([
       "aws:cloudwatch/logGroup:LogGroup::scan-logs",
+      "aws:cloudwatch/metricAlarm:MetricAlarm::scan-errors",
+      "aws:cloudwatch/metricAlarm:MetricAlarm::scan-throttles",
       "aws:iam/role:Role::scan-role",
       "aws:iam/rolePolicy:RolePolicy::scan-policy",
       "aws:lambda/function:Function::scan-function",

@@ -23,6 +23,10 @@ describe("ServiceQueue", () => {
         .sort(),
     ).toEqual([
       "aws:cloudwatch/logGroup:LogGroup::work-dlq-recorder-logs",
+      "aws:cloudwatch/metricAlarm:MetricAlarm::work-dlq-alarm",
+      "aws:cloudwatch/metricAlarm:MetricAlarm::work-dlq-recorder-errors",
+      "aws:cloudwatch/metricAlarm:MetricAlarm::work-dlq-recorder-throttles",
+      "aws:cloudwatch/metricAlarm:MetricAlarm::work-dlq-stuck",
       "aws:iam/role:Role::work-dlq-recorder-role",
       "aws:iam/rolePolicy:RolePolicy::work-dlq-recorder-policy",
       "aws:iam/rolePolicy:RolePolicy::work-dlq-records-consume",
@@ -315,7 +319,7 @@ describe("DeadLetterRecorder", () => {
     expect(await checkResources(resources())).toEqual([]);
   });
 
-  it("alarms when dead letters stop being recorded, only when given alarm targets", async () => {
+  it("alarms on every dead letter and on dead letters left unrecorded, to given targets or the notifications topic", async () => {
     const alarmTopic = `arn:aws:sns:us-east-1:${ACCOUNT}:ops`;
     new DeadLetterRecorder("watched", {
       deployment,
@@ -324,7 +328,7 @@ describe("DeadLetterRecorder", () => {
       alarmActions: [alarmTopic],
       stuckAfterSeconds: 900,
     });
-    new DeadLetterRecorder("quiet", { deployment, bucketArn: BUCKET_ARN, handlerEntry: FIXTURE });
+    new DeadLetterRecorder("plain", { deployment, bucketArn: BUCKET_ARN, handlerEntry: FIXTURE });
     expect((await record("aws:cloudwatch/metricAlarm:MetricAlarm", "watched-stuck")).inputs).toEqual({
       alarmDescription: "Dead letters in watched are not being recorded to the dead-letter bucket",
       namespace: "AWS/SQS",
@@ -336,13 +340,40 @@ describe("DeadLetterRecorder", () => {
       threshold: 900,
       comparisonOperator: "GreaterThanThreshold",
       treatMissingData: "notBreaching",
+      actionsEnabled: true,
       alarmActions: [alarmTopic],
-      okActions: [alarmTopic],
     });
-    expect(resourcesOfType("aws:cloudwatch/metricAlarm:MetricAlarm").map((r) => r.name)).toEqual([
-      "watched-stuck",
-    ]);
+    const notifications = `arn:aws:sns:us-east-1:${ACCOUNT}:test-sec-an-notifications`;
+    const actions = Object.fromEntries(
+      resourcesOfType("aws:cloudwatch/metricAlarm:MetricAlarm").map((r) => [r.name, r.inputs.alarmActions]),
+    );
+    expect(actions).toEqual({
+      "watched-alarm": [alarmTopic],
+      "watched-stuck": [alarmTopic],
+      "watched-recorder-errors": [notifications],
+      "watched-recorder-throttles": [notifications],
+      "plain-alarm": [notifications],
+      "plain-stuck": [notifications],
+      "plain-recorder-errors": [notifications],
+      "plain-recorder-throttles": [notifications],
+    });
     expect(await checkResources(resources())).toEqual([]);
+  });
+
+  it("refuses empty alarm targets before registering anything", () => {
+    expect(
+      () =>
+        new DeadLetterRecorder("deaf", {
+          deployment,
+          bucketArn: BUCKET_ARN,
+          handlerEntry: FIXTURE,
+          alarmActions: [],
+        }),
+    ).toThrow("alarmActions is empty");
+    expect(() => new ServiceQueue("deaf", { deployment, deadLetterAlarmActions: [] })).toThrow(
+      "alarmActions is empty",
+    );
+    expect(resources()).toEqual([]);
   });
 
   it("rejects a source ARN of the wrong service (the original wired the wrong sender)", async () => {

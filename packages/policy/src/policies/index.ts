@@ -1,4 +1,5 @@
 import type { Policies } from "@pulumi/policy";
+import { cloudwatchDlqAlarmed } from "./cloudwatch";
 import { cognitoNoUnauthenticated } from "./cognito";
 import { dynamodbTableProtected } from "./dynamodb";
 import { ecsClusterContainerInsights, ecsTaskDefinitionHardened } from "./ecs";
@@ -21,6 +22,7 @@ import {
 } from "./sqs";
 
 export type { Loose, Props } from "./util";
+export * from "./cloudwatch";
 export * from "./cognito";
 export * from "./dynamodb";
 export * from "./ecs";
@@ -51,4 +53,5 @@ export const secAnPolicies: Policies = [
   cognitoNoUnauthenticated,
   iamNoWildcardActionOnAnyResource,
   dynamodbTableProtected,
+  cloudwatchDlqAlarmed,
 ];

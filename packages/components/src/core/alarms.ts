@@ -1,0 +1,279 @@
+/**
+ * Every CloudWatch alarm of the platform comes from here: pure functions describe an alarm (metric,
+ * statistic, threshold), and {@link metricAlarm} creates it with its actions, refusing an alarm that
+ * would notify nobody. Components alarm what they create (DLQs, functions, task stops), so no project
+ * writes an alarm by hand.
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { resourcePrefix, type Deployment } from "@sec-an/contracts";
+
+/** An alarm's definition without its actions and tags (what {@link metricAlarm} adds). */
+export type AlarmSpec = Omit<aws.cloudwatch.MetricAlarmArgs, "alarmActions" | "okActions" | "tags">;
+
+/** ARNs an alarm notifies (SNS topics). */
+export type AlarmActions = readonly pulumi.Input<string>[];
+
+/** Namespace of the metrics that metric filters derive from the platform's structured logs. */
+export const LOG_METRICS_NAMESPACE = "sec-an";
+
+/** Physical name of the platform notifications topic, which shared-infra creates. */
+export function notificationsTopicName(d: Deployment): string {
+  return `${resourcePrefix(d)}-notifications`;
+}
+
+/**
+ * ARN of the deployment's notifications topic in the deploying account and region. Derived from the
+ * topic's fixed name rather than read from SSM at deploy time: every stack already deploys after
+ * shared-infra, and a deploy-time read in every component that makes a DLQ would add an SSM lookup
+ * to every program (and to every test's mocked parameters) for a value that cannot differ.
+ */
+export function notificationsTopicArn(
+  d: Deployment,
+  opts?: pulumi.InvokeOutputOptions,
+): pulumi.Output<string> {
+  const partition = aws.getPartitionOutput({}, opts).partition;
+  const region = aws.getRegionOutput({}, opts).region;
+  const account = aws.getCallerIdentityOutput({}, opts).accountId;
+  return pulumi.interpolate`arn:${partition}:sns:${region}:${account}:${notificationsTopicName(d)}`;
+}
+
+/**
+ * Where a component's alarms go: the given targets, else the deployment's notifications topic. Given
+ * targets must not be empty (an alarm without actions is an alarm nobody hears); with neither targets
+ * nor a deployment there is nothing to notify and the result is empty.
+ */
+export function alarmTargets(
+  deployment: Deployment | undefined,
+  given: AlarmActions | undefined,
+  opts?: pulumi.InvokeOutputOptions,
+): AlarmActions {
+  if (checkAlarmActions(given)) return given;
+  return deployment ? [notificationsTopicArn(deployment, opts)] : [];
+}
+
+/** True when targets are given; throws when they are given but empty (call before registering anything). */
+export function checkAlarmActions(given: AlarmActions | undefined): given is AlarmActions {
+  if (given !== undefined && given.length === 0)
+    throw new Error("alarmActions is empty: leave it out to notify the deployment's notifications topic");
+  return given !== undefined;
+}
+
+/** One alarm from a spec, notifying `actions` (at least one) when it fires. */
+export function metricAlarm(
+  name: string,
+  spec: AlarmSpec,
+  actions: AlarmActions,
+  tags: Record<string, string> | undefined,
+  opts: pulumi.CustomResourceOptions,
+): aws.cloudwatch.MetricAlarm {
+  if (actions.length === 0) throw new Error(`alarm ${name} has no actions: nobody would hear it`);
+  return new aws.cloudwatch.MetricAlarm(
+    name,
+    { ...spec, actionsEnabled: true, alarmActions: [...actions], tags },
+    opts,
+  );
+}
+
+const sqsMetric = (queueName: pulumi.Input<string>, metricName: string, stat: string) => ({
+  namespace: "AWS/SQS",
+  metricName,
+  dimensions: { QueueName: queueName },
+  period: 60,
+  stat,
+});
+
+/**
+ * A dead-letter queue holds or received a message. Depth alone would miss most dead letters: a
+ * recorder drains its DLQ within seconds, between SQS's one-minute samples. Messages received count
+ * every one the recorder took; depth counts those waiting (a queue nobody consumes, or a recorder that
+ * fails). FILL keeps the sum defined when one of the two has no sample.
+ */
+export function deadLetterAlarm(queueName: pulumi.Input<string>): AlarmSpec {
+  return {
+    alarmDescription: pulumi.interpolate`Dead letters in ${queueName}: see the Dead Letters view, or the queue itself if nothing consumes it`,
+    metricQueries: [
+      { id: "waiting", metric: sqsMetric(queueName, "ApproximateNumberOfMessagesVisible", "Maximum") },
+      { id: "received", metric: sqsMetric(queueName, "NumberOfMessagesReceived", "Sum") },
+      {
+        id: "letters",
+        expression: "FILL(waiting, 0) + FILL(received, 0)",
+        label: "Dead letters waiting or received",
+        returnData: true,
+      },
+    ],
+    evaluationPeriods: 1,
+    threshold: 0,
+    comparisonOperator: "GreaterThanThreshold",
+    treatMissingData: "notBreaching",
+  };
+}
+
+/** The oldest dead letter waited longer than `seconds`: its recorder is failing to file it. */
+export function stuckDeadLettersAlarm(queueName: pulumi.Input<string>, seconds: number): AlarmSpec {
+  return {
+    alarmDescription: pulumi.interpolate`Dead letters in ${queueName} are not being recorded to the dead-letter bucket`,
+    namespace: "AWS/SQS",
+    metricName: "ApproximateAgeOfOldestMessage",
+    dimensions: { QueueName: queueName },
+    statistic: "Maximum",
+    period: 300,
+    evaluationPeriods: 1,
+    threshold: seconds,
+    comparisonOperator: "GreaterThanThreshold",
+    treatMissingData: "notBreaching",
+  };
+}
+
+/** A Lambda metric (`Errors`, `Throttles`) summed over 5 minutes is above 0. */
+export function functionMetricAlarm(
+  functionName: pulumi.Input<string>,
+  metricName: "Errors" | "Throttles",
+): AlarmSpec {
+  return {
+    alarmDescription: pulumi.interpolate`${functionName}: ${metricName === "Errors" ? "invocations failed" : "invocations were throttled"}`,
+    namespace: "AWS/Lambda",
+    metricName,
+    dimensions: { FunctionName: functionName },
+    statistic: "Sum",
+    period: 300,
+    evaluationPeriods: 1,
+    threshold: 0,
+    comparisonOperator: "GreaterThanThreshold",
+    treatMissingData: "notBreaching",
+  };
+}
+
+/** A count that a metric filter derives from log events is above 0 in 5 minutes. */
+export function logEventsAlarm(
+  metricName: pulumi.Input<string>,
+  description: pulumi.Input<string>,
+): AlarmSpec {
+  return {
+    alarmDescription: description,
+    namespace: LOG_METRICS_NAMESPACE,
+    metricName,
+    statistic: "Sum",
+    period: 300,
+    evaluationPeriods: 1,
+    threshold: 0,
+    comparisonOperator: "GreaterThanThreshold",
+    treatMissingData: "notBreaching",
+  };
+}
+
+/** Dimensions of an OpenSearch Service domain's metrics (the namespace is still `AWS/ES`). */
+const domainMetric = (domainName: pulumi.Input<string>, accountId: pulumi.Input<string>) => ({
+  namespace: "AWS/ES",
+  dimensions: { DomainName: domainName, ClientId: accountId },
+});
+
+/**
+ * A domain that is red (a primary shard unassigned: data missing, writes failing), yellow (a replica
+ * unassigned) for 5 minutes, or whose emptiest node has at most `lowStorageMiB` free.
+ */
+export function domainAlarms(
+  domainName: pulumi.Input<string>,
+  accountId: pulumi.Input<string>,
+  lowStorageMiB: number,
+): Record<"red" | "yellow" | "lowStorage", AlarmSpec> {
+  if (!(lowStorageMiB > 0)) throw new Error(`lowStorageMiB must be above 0, got ${lowStorageMiB}`);
+  const m = domainMetric(domainName, accountId);
+  const status = (color: "red" | "yellow", minutes: number, what: string): AlarmSpec => ({
+    alarmDescription: pulumi.interpolate`${domainName} is ${color}: ${what}`,
+    ...m,
+    metricName: `ClusterStatus.${color}`,
+    statistic: "Maximum",
+    period: 60,
+    evaluationPeriods: minutes,
+    threshold: 1,
+    comparisonOperator: "GreaterThanOrEqualToThreshold",
+    treatMissingData: "breaching",
+  });
+  return {
+    red: status("red", 1, "a primary shard is unassigned"),
+    yellow: status("yellow", 5, "a replica shard is unassigned"),
+    lowStorage: {
+      alarmDescription: pulumi.interpolate`${domainName}: a node has ${lowStorageMiB} MiB or less free storage`,
+      ...m,
+      metricName: "FreeStorageSpace",
+      statistic: "Minimum",
+      period: 300,
+      evaluationPeriods: 1,
+      threshold: lowStorageMiB,
+      comparisonOperator: "LessThanOrEqualToThreshold",
+      treatMissingData: "breaching",
+    },
+  };
+}
+
+/** Errors and throttles alarms of one function. */
+export function functionAlarms(
+  name: string,
+  functionName: pulumi.Input<string>,
+  actions: AlarmActions,
+  tags: Record<string, string> | undefined,
+  opts: pulumi.CustomResourceOptions,
+): { errors: aws.cloudwatch.MetricAlarm; throttles: aws.cloudwatch.MetricAlarm } {
+  return {
+    errors: metricAlarm(`${name}-errors`, functionMetricAlarm(functionName, "Errors"), actions, tags, opts),
+    throttles: metricAlarm(
+      `${name}-throttles`,
+      functionMetricAlarm(functionName, "Throttles"),
+      actions,
+      tags,
+      opts,
+    ),
+  };
+}
+
+export interface LogPatternAlarmArgs {
+  /** Log group whose events are counted. */
+  readonly logGroupName: pulumi.Input<string>;
+  /** CloudWatch Logs filter pattern, e.g. from {@link jsonLogPattern}. */
+  readonly pattern: string;
+  readonly description: pulumi.Input<string>;
+  readonly actions: AlarmActions;
+  readonly tags?: Record<string, string>;
+}
+
+/**
+ * A metric filter counting the log events that match a pattern (metric `name` in
+ * {@link LOG_METRICS_NAMESPACE}), and an alarm when any matched in 5 minutes. Lets a structured log
+ * line a handler already writes become an alert without touching the handler.
+ */
+export function logPatternAlarm(
+  name: string,
+  args: LogPatternAlarmArgs,
+  opts: pulumi.CustomResourceOptions,
+): { filter: aws.cloudwatch.LogMetricFilter; alarm: aws.cloudwatch.MetricAlarm } {
+  const filter = new aws.cloudwatch.LogMetricFilter(
+    `${name}-filter`,
+    {
+      logGroupName: args.logGroupName,
+      pattern: args.pattern,
+      metricTransformation: { namespace: LOG_METRICS_NAMESPACE, name, value: "1", unit: "Count" },
+    },
+    opts,
+  );
+  const alarm = metricAlarm(name, logEventsAlarm(name, args.description), args.actions, args.tags, {
+    ...opts,
+    dependsOn: [filter],
+  });
+  return { filter, alarm };
+}
+
+/**
+ * A CloudWatch Logs pattern matching JSON log events whose top-level string fields equal the given
+ * values (Powertools writes `message` and the extra keys at the top level).
+ */
+export function jsonLogPattern(fields: Record<string, string>): string {
+  const terms = Object.entries(fields).map(([k, v]) => {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k))
+      throw new Error(`log field ${JSON.stringify(k)} is not a plain key`);
+    if (/["\\]/.test(v)) throw new Error(`log value ${JSON.stringify(v)} cannot hold a quote or backslash`);
+    return `$.${k} = "${v}"`;
+  });
+  if (terms.length === 0) throw new Error("jsonLogPattern needs at least one field");
+  return `{ ${terms.join(" && ")} }`;
+}

@@ -1,0 +1,146 @@
+import { resources, resourcesOfType, settle, setupPulumiMocks, unwrap } from "@sec-an/testing";
+import {
+  alarmTargets,
+  deadLetterAlarm,
+  domainAlarms,
+  jsonLogPattern,
+  logPatternAlarm,
+  metricAlarm,
+  notificationsTopicArn,
+  notificationsTopicName,
+} from "../../src/core";
+import { ACCOUNT, deployment, record } from "./helpers";
+
+const TOPIC = `arn:aws:sns:us-east-1:${ACCOUNT}:ops`;
+
+describe("alarms", () => {
+  beforeEach(() => setupPulumiMocks());
+
+  it("names the notifications topic from the deployment and derives its ARN in this account and region", async () => {
+    expect(notificationsTopicName(deployment)).toBe("test-sec-an-notifications");
+    expect(await unwrap(notificationsTopicArn(deployment))).toBe(
+      `arn:aws:sns:us-east-1:${ACCOUNT}:test-sec-an-notifications`,
+    );
+    expect(await unwrap(alarmTargets(deployment, undefined)[0])).toBe(
+      `arn:aws:sns:us-east-1:${ACCOUNT}:test-sec-an-notifications`,
+    );
+    expect(alarmTargets(deployment, [TOPIC])).toEqual([TOPIC]);
+    expect(alarmTargets(undefined, undefined)).toEqual([]);
+    expect(() => alarmTargets(deployment, [])).toThrow("alarmActions is empty");
+  });
+
+  it("refuses an alarm nobody would hear", async () => {
+    expect(() => metricAlarm("deaf", deadLetterAlarm("q"), [], undefined, {})).toThrow(
+      "alarm deaf has no actions: nobody would hear it",
+    );
+    await settle();
+    expect(resources()).toEqual([]);
+  });
+
+  it("counts dead letters waiting or received, so a recorder draining its queue between samples still alarms", async () => {
+    metricAlarm("q-alarm", deadLetterAlarm("q"), [TOPIC], { app: "sec-an" }, {});
+    expect((await record("aws:cloudwatch/metricAlarm:MetricAlarm", "q-alarm")).inputs).toEqual({
+      alarmDescription:
+        "Dead letters in q: see the Dead Letters view, or the queue itself if nothing consumes it",
+      metricQueries: [
+        {
+          id: "waiting",
+          metric: {
+            namespace: "AWS/SQS",
+            metricName: "ApproximateNumberOfMessagesVisible",
+            dimensions: { QueueName: "q" },
+            period: 60,
+            stat: "Maximum",
+          },
+        },
+        {
+          id: "received",
+          metric: {
+            namespace: "AWS/SQS",
+            metricName: "NumberOfMessagesReceived",
+            dimensions: { QueueName: "q" },
+            period: 60,
+            stat: "Sum",
+          },
+        },
+        {
+          id: "letters",
+          expression: "FILL(waiting, 0) + FILL(received, 0)",
+          label: "Dead letters waiting or received",
+          returnData: true,
+        },
+      ],
+      evaluationPeriods: 1,
+      threshold: 0,
+      comparisonOperator: "GreaterThanThreshold",
+      treatMissingData: "notBreaching",
+      actionsEnabled: true,
+      alarmActions: [TOPIC],
+      tags: { app: "sec-an" },
+    });
+  });
+
+  it("watches a domain for red, a yellow lasting 5 minutes, and low storage on its emptiest node", async () => {
+    const specs = domainAlarms("search", ACCOUNT, 2560);
+    for (const [k, spec] of Object.entries(specs)) metricAlarm(`search-${k}`, spec, [TOPIC], undefined, {});
+    const inputs = async (n: string) => (await record("aws:cloudwatch/metricAlarm:MetricAlarm", n)).inputs;
+    const dims = { DomainName: "search", ClientId: ACCOUNT };
+    expect(await inputs("search-red")).toMatchObject({
+      namespace: "AWS/ES",
+      metricName: "ClusterStatus.red",
+      dimensions: dims,
+      statistic: "Maximum",
+      evaluationPeriods: 1,
+      threshold: 1,
+      comparisonOperator: "GreaterThanOrEqualToThreshold",
+    });
+    expect(await inputs("search-yellow")).toMatchObject({
+      metricName: "ClusterStatus.yellow",
+      dimensions: dims,
+      period: 60,
+      evaluationPeriods: 5,
+    });
+    expect(await inputs("search-lowStorage")).toMatchObject({
+      metricName: "FreeStorageSpace",
+      dimensions: dims,
+      statistic: "Minimum",
+      threshold: 2560,
+      comparisonOperator: "LessThanOrEqualToThreshold",
+      alarmActions: [TOPIC],
+    });
+    expect(() => domainAlarms("search", ACCOUNT, 0)).toThrow("lowStorageMiB must be above 0");
+  });
+
+  it("turns a structured log line into a metric filter and an alarm on its count", async () => {
+    const pattern = jsonLogPattern({ message: "input sent to the DLQ", code: "rejected" });
+    expect(pattern).toBe('{ $.message = "input sent to the DLQ" && $.code = "rejected" }');
+    logPatternAlarm(
+      "ingest-rejected",
+      { logGroupName: "/aws/lambda/ingest", pattern, description: "rejected", actions: [TOPIC] },
+      {},
+    );
+    await settle();
+    expect(resources().map((r) => `${r.type}::${r.name}`)).toEqual([
+      "aws:cloudwatch/logMetricFilter:LogMetricFilter::ingest-rejected-filter",
+      "aws:cloudwatch/metricAlarm:MetricAlarm::ingest-rejected",
+    ]);
+    const filter = await record("aws:cloudwatch/logMetricFilter:LogMetricFilter", "ingest-rejected-filter");
+    expect(filter.inputs).toEqual({
+      logGroupName: "/aws/lambda/ingest",
+      pattern,
+      metricTransformation: { namespace: "sec-an", name: "ingest-rejected", value: "1", unit: "Count" },
+    });
+    expect(resourcesOfType("aws:cloudwatch/metricAlarm:MetricAlarm")[0].inputs).toMatchObject({
+      namespace: "sec-an",
+      metricName: "ingest-rejected",
+      statistic: "Sum",
+      threshold: 0,
+      comparisonOperator: "GreaterThanThreshold",
+      alarmActions: [TOPIC],
+    });
+    // A quote would end the pattern's string early; a key with punctuation is not a JSON selector.
+    expect(() => jsonLogPattern({ message: 'say "hi"' })).toThrow("cannot hold a quote");
+    expect(() => jsonLogPattern({ "a.b": "x" })).toThrow("is not a plain key");
+    expect(() => jsonLogPattern({})).toThrow("at least one field");
+  });
+});
