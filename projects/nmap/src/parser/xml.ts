@@ -1,4 +1,4 @@
-import { XMLParser } from "fast-xml-parser";
+import { SaxTokenizer, XmlSyntaxError, decodeEntities, type SaxHandler } from "./sax";
 
 /**
  * nmap's XML report (`-oX`, DTD 1.05) read into plain typed objects. Pure: no I/O, no clocks. Missing
@@ -79,7 +79,11 @@ export interface NmapRun {
 }
 
 export class NmapXmlError extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    /** Byte offset of the fault in the report, when the XML itself is at fault. */
+    readonly offset?: number,
+  ) {
     super(message);
     this.name = "NmapXmlError";
   }
@@ -98,20 +102,6 @@ const ARRAYS = new Set([
   "cpe",
   "extraports",
 ]);
-
-const xmlParser = new XMLParser({
-  ignoreAttributes: false,
-  attributeNamePrefix: "",
-  attributesGroupName: "$",
-  textNodeName: "#text",
-  parseTagValue: false,
-  parseAttributeValue: false,
-  alwaysCreateTextNode: true,
-  ignorePiTags: true,
-  // nmap writes control characters and dashes as numeric character references (&#xa; &#45;).
-  htmlEntities: true,
-  isArray: (name) => ARRAYS.has(name),
-});
 
 type Node = { $?: Record<string, string>; "#text"?: string } & Record<string, unknown>;
 
@@ -208,7 +198,7 @@ function osMatch(n: Node): NmapOsMatch {
   };
 }
 
-function host(n: Node): NmapHost | undefined {
+export function host(n: Node): NmapHost | undefined {
   const addrs = list(n, "address");
   const ip = addrs.find((a) => attr(a, "addrtype") === "ipv4" || attr(a, "addrtype") === "ipv6");
   // A host entry without an IP address (e.g. only a MAC) has no parent key: nothing to report against.
@@ -242,25 +232,139 @@ function host(n: Node): NmapHost | undefined {
   };
 }
 
-/** Parse an nmap XML report. Throws NmapXmlError when the document is not an nmap report at all. */
-export function readNmapXml(xml: string | Buffer): NmapRun {
-  let doc: Record<string, unknown>;
-  try {
-    doc = xmlParser.parse(xml) as Record<string, unknown>;
-  } catch (e) {
-    throw new NmapXmlError(`not well-formed XML: ${(e as Error).message}`);
+/** What the report says about the run as a whole (everything but its hosts). */
+export type NmapRunHead = Omit<NmapRun, "hosts">;
+
+/** Elements whose text is read (NSE `<elem>` values and CPEs); every other text run is skipped. */
+const TEXT = new Set(["elem", "cpe"]);
+
+/**
+ * nmap XML read as a stream: each `<host>` is built into a small element tree while it is open and
+ * handed to `onHost` as an NmapHost when it closes, then dropped, so memory stays flat in the report's
+ * size. The tree has the shape the conversion functions above read: attributes under `$`, the text
+ * of `elem`/`cpe` under `#text` (trimmed, then decoded), children in a list for the names in ARRAYS
+ * and otherwise the first of that name.
+ */
+export class NmapXmlStream implements SaxHandler {
+  private readonly sax = new SaxTokenizer(this);
+  private readonly nodes: Node[] = [];
+  private depth = 0;
+  private hostDepth = -1;
+  private textNode?: Node;
+  private textRaw = "";
+  private inRunstats = 0;
+  private leaf = false;
+  private finished?: Record<string, string>;
+  private root?: Record<string, string>;
+
+  constructor(private readonly onHost: (host: NmapHost) => void) {}
+
+  /** Feed the next chunk; completed hosts reach `onHost` before this returns. Throws NmapXmlError. */
+  write(chunk: Buffer | string): void {
+    try {
+      this.sax.write(chunk);
+    } catch (e) {
+      throw asNmapError(e);
+    }
   }
-  const run = doc.nmaprun as Node | undefined;
-  if (!run || typeof run !== "object")
-    throw new NmapXmlError("no <nmaprun> root element: not an nmap XML report");
-  const finished = child(child(run, "runstats"), "finished");
-  return {
-    version: attr(run, "version"),
-    args: attr(run, "args"),
-    startTime: epoch(attr(run, "start")),
-    endTime: epoch(attr(finished, "time")),
-    hosts: list(run, "host")
-      .map(host)
-      .filter((h): h is NmapHost => h !== undefined),
-  };
+
+  /** The end of the report: throws NmapXmlError when it is cut short or is not an nmap report. */
+  end(): NmapRunHead {
+    try {
+      this.sax.end();
+    } catch (e) {
+      throw asNmapError(e);
+    }
+    if (!this.root) throw new NmapXmlError("no <nmaprun> root element: not an nmap XML report");
+    return this.head();
+  }
+
+  /** The run's attributes read so far (the end time only once `<runstats>` has been read). */
+  head(): NmapRunHead {
+    const run = { $: this.root } as Node;
+    return {
+      version: attr(run, "version"),
+      args: attr(run, "args"),
+      startTime: epoch(attr(run, "start")),
+      endTime: epoch(attr({ $: this.finished } as Node, "time")),
+    };
+  }
+
+  /** Bytes read so far. */
+  get offset(): number {
+    return this.sax.offset;
+  }
+
+  open(name: string, attrs: Record<string, string> | undefined, selfClosing: boolean): void {
+    const depth = this.depth++;
+    if (depth === 0) {
+      if (name !== "nmaprun") throw new NmapXmlError("no <nmaprun> root element: not an nmap XML report");
+      this.root = attrs ?? {};
+      return;
+    }
+    if (this.hostDepth < 0) {
+      if (depth === 1 && name === "host") {
+        this.hostDepth = depth;
+        this.nodes.push({ $: attrs } as Node);
+      } else if (depth === 1 && name === "runstats") this.inRunstats += 1;
+      else if (depth === 2 && name === "finished" && this.inRunstats === 1 && !this.finished)
+        this.finished = attrs ?? {};
+      return;
+    }
+    const node = (attrs ? { $: attrs } : {}) as Node;
+    const parent = this.nodes[this.nodes.length - 1];
+    if (ARRAYS.has(name)) {
+      const list = Object.hasOwn(parent, name) ? (parent[name] as Node[]) : ((parent[name] = []) as Node[]);
+      list.push(node);
+    } else if (!Object.hasOwn(parent, name)) parent[name] = node;
+    // A leaf closed in its own tag: close() follows at once and has nothing to pop.
+    if (selfClosing) {
+      this.leaf = true;
+      return;
+    }
+    this.nodes.push(node);
+    if (TEXT.has(name)) {
+      this.textNode = node;
+      this.textRaw = "";
+    }
+  }
+
+  close(name: string): void {
+    const depth = --this.depth;
+    if (this.hostDepth < 0 || depth < this.hostDepth) {
+      if (depth === 1 && name === "runstats") this.inRunstats = 2; // only the first runstats counts
+      return;
+    }
+    if (this.leaf) {
+      this.leaf = false;
+      return;
+    }
+    const node = this.nodes.pop()!;
+    if (node === this.textNode) {
+      const t = this.textRaw.trim();
+      if (t.length) node["#text"] = decodeEntities(t, () => this.sax.offset);
+      this.textNode = undefined;
+    }
+    if (depth === this.hostDepth) {
+      this.hostDepth = -1;
+      const h = host(node);
+      if (h) this.onHost(h);
+    }
+  }
+
+  text(raw: string): void {
+    if (this.textNode && this.nodes[this.nodes.length - 1] === this.textNode) this.textRaw += raw;
+  }
+}
+
+function asNmapError(e: unknown): unknown {
+  return e instanceof XmlSyntaxError ? new NmapXmlError(e.message, e.offset) : e;
+}
+
+/** Parse a whole nmap XML report held in memory. Throws NmapXmlError when it is not an nmap report at all. */
+export function readNmapXml(xml: string | Buffer): NmapRun {
+  const hosts: NmapHost[] = [];
+  const stream = new NmapXmlStream((h) => hosts.push(h));
+  stream.write(xml);
+  return { ...stream.end(), hosts };
 }

@@ -1,0 +1,229 @@
+import { StringDecoder } from "node:string_decoder";
+
+/**
+ * A streaming XML tokenizer for nmap's reports: chunks in, element events out, memory bounded by the
+ * largest single tag or text run (not by the report). Written for this parser instead of taking a
+ * general SAX library because the documents must stay byte-identical to the tree parser they replace:
+ * values are trimmed of literal whitespace BEFORE entities are decoded (so an output that ends in an
+ * encoded newline keeps it), which a spec-conforming SAX parser cannot report (it normalises literal
+ * whitespace in attribute values and hands back only decoded text). It checks what an nmap report
+ * needs to be trusted: balanced and matching tags, one root, quoted attributes, known entities; any
+ * violation is an XmlSyntaxError carrying the byte offset and the reason.
+ */
+
+export class XmlSyntaxError extends Error {
+  constructor(
+    readonly offset: number,
+    readonly reason: string,
+  ) {
+    super(`not well-formed XML at byte ${offset}: ${reason}`);
+    this.name = "XmlSyntaxError";
+  }
+}
+
+export interface SaxHandler {
+  open(name: string, attrs: Record<string, string> | undefined, selfClosing: boolean): void;
+  close(name: string): void;
+  /** Raw text between tags (entities not decoded, not trimmed); only called inside the root element. */
+  text(raw: string): void;
+}
+
+const NAMED: Readonly<Record<string, string>> = { lt: "<", gt: ">", amp: "&", quot: '"', apos: "'" };
+const ENTITY = /&(#[xX][0-9a-fA-F]+|#[0-9]+|[A-Za-z_][\w.-]*)?(;)?/g;
+
+/** Decode the five XML entities and character references; `at()` is the byte offset errors report. */
+export function decodeEntities(s: string, at: () => number): string {
+  if (s.indexOf("&") < 0) return s;
+  return s.replace(ENTITY, (m, ref: string | undefined, semi: string | undefined) => {
+    if (!ref || !semi) throw new XmlSyntaxError(at(), `a bare "&" (escape it as &amp;)`);
+    if (ref[0] !== "#") {
+      const v = NAMED[ref];
+      if (v === undefined) throw new XmlSyntaxError(at(), `undefined entity &${ref};`);
+      return v;
+    }
+    const code = ref[1] === "x" || ref[1] === "X" ? parseInt(ref.slice(2), 16) : parseInt(ref.slice(1), 10);
+    if (!(code > 0 && code <= 0x10ffff)) throw new XmlSyntaxError(at(), `invalid character reference ${m}`);
+    return String.fromCodePoint(code);
+  });
+}
+
+const NAME = /[^\s/>="'<&]+/y;
+const ATTR = /\s+([^\s/>="'<&]+)\s*=\s*(?:"([^"<]*)"|'([^'<]*)')/y;
+const TAG_END = /["'>]/g;
+const SPACE = /^\s*$/;
+
+/**
+ * Feed chunks with `write`, then `end`. The handler runs synchronously inside `write`, so a caller that
+ * awaits between writes (publishing what completed) applies back-pressure to the source.
+ */
+export class SaxTokenizer {
+  private readonly decoder = new StringDecoder("utf8");
+  private buf = "";
+  private pos = 0;
+  /** Bytes of the report before `buf[0]`. */
+  private base = 0;
+  private readonly stack: string[] = [];
+  private rootSeen = false;
+  /** An incomplete construct at `pos` is not looked at again until the buffer has grown past this. */
+  private waitFor = 0;
+
+  constructor(private readonly handler: SaxHandler) {}
+
+  /** Byte offset of index `i` of the current buffer. */
+  private byteAt(i: number): number {
+    return this.base + Buffer.byteLength(this.buf.slice(0, i));
+  }
+
+  private fail(i: number, reason: string): never {
+    throw new XmlSyntaxError(this.byteAt(i), reason);
+  }
+
+  write(chunk: Buffer | string): void {
+    const text = typeof chunk === "string" ? chunk : this.decoder.write(chunk);
+    if (this.pos > 0) {
+      this.base += Buffer.byteLength(this.buf.slice(0, this.pos));
+      this.buf = this.buf.slice(this.pos) + text;
+      this.pos = 0;
+    } else this.buf += text;
+    // A construct larger than one chunk (a multi-MB banner) is scanned again only once the buffer has
+    // doubled, so reading it costs linear time, not one pass per chunk.
+    if (this.buf.length >= this.waitFor) this.scan(false);
+  }
+
+  /** The end of the report: everything must have closed. */
+  end(): void {
+    this.buf += this.decoder.end();
+    this.scan(true);
+    if (this.pos < this.buf.length) this.fail(this.pos, "unexpected end of document inside markup");
+    if (this.stack.length)
+      this.fail(
+        this.buf.length,
+        `unexpected end of document: <${this.stack[this.stack.length - 1]}> is not closed`,
+      );
+  }
+
+  /** Bytes consumed so far. */
+  get offset(): number {
+    return this.byteAt(this.pos);
+  }
+
+  private scan(final: boolean): void {
+    const buf = this.buf;
+    const h = this.handler;
+    let pos = this.pos;
+    for (;;) {
+      const lt = buf.indexOf("<", pos);
+      const textEnd = lt < 0 ? buf.length : lt;
+      if (textEnd > pos) {
+        // Text is passed on whole, so an entity is never split: without a "<" after it, wait for one.
+        if (lt < 0 && !final) break;
+        const t = buf.slice(pos, textEnd);
+        if (this.stack.length) h.text(t);
+        else if (!SPACE.test(t)) this.fail(pos, "text outside the root element");
+        pos = textEnd;
+      }
+      if (lt < 0) break;
+      const next = buf.charCodeAt(lt + 1);
+      if (next !== next) break; // NaN: "<" is the last character so far
+      let end: number;
+      if (next === 0x2f /* / */) {
+        const gt = buf.indexOf(">", lt + 2);
+        if (gt < 0) break;
+        const name = buf.slice(lt + 2, gt).trimEnd();
+        const open = this.stack.pop();
+        if (open === undefined) this.fail(lt, `closing tag </${name}> without an open element`);
+        if (open !== name) this.fail(lt, `closing tag </${name}> does not match <${open}>`);
+        h.close(name);
+        end = gt + 1;
+      } else if (next === 0x3f /* ? */) {
+        const q = buf.indexOf("?>", lt + 2);
+        if (q < 0) break;
+        end = q + 2;
+      } else if (next === 0x21 /* ! */) {
+        const e = this.special(buf, lt);
+        if (e < 0) break;
+        end = e;
+      } else {
+        const e = this.openTag(buf, lt);
+        if (e < 0) break;
+        end = e;
+      }
+      pos = end;
+    }
+    if (pos < buf.length && !final) this.waitFor = buf.length * 2;
+    else this.waitFor = 0;
+    this.pos = pos;
+  }
+
+  /** Comments, CDATA and the DOCTYPE: the index after it, or -1 when it is not complete yet. */
+  private special(buf: string, lt: number): number {
+    if (buf.startsWith("<!--", lt)) {
+      const e = buf.indexOf("-->", lt + 4);
+      return e < 0 ? -1 : e + 3;
+    }
+    if (buf.startsWith("<![CDATA[", lt)) {
+      const e = buf.indexOf("]]>", lt + 9);
+      if (e < 0) return -1;
+      if (!this.stack.length) this.fail(lt, "CDATA outside the root element");
+      // CDATA is literal text: re-escape the one character decoding would otherwise read as markup.
+      this.handler.text(buf.slice(lt + 9, e).replace(/&/g, "&amp;"));
+      return e + 3;
+    }
+    if (buf.startsWith("<!DOCTYPE", lt)) {
+      if (this.rootSeen) this.fail(lt, "DOCTYPE after the root element");
+      const gt = buf.indexOf(">", lt);
+      const sub = buf.indexOf("[", lt);
+      if (sub >= 0 && (gt < 0 || sub < gt)) {
+        const close = buf.indexOf("]", sub);
+        const e = close < 0 ? -1 : buf.indexOf(">", close);
+        return e < 0 ? -1 : e + 1;
+      }
+      return gt < 0 ? -1 : gt + 1;
+    }
+    if (buf.length - lt < 9) return -1;
+    return this.fail(lt, "unknown markup declaration");
+  }
+
+  /** A start tag: the index after it, or -1 when it is not complete yet. */
+  private openTag(buf: string, lt: number): number {
+    // Find the tag's ">" outside quoted values before reading it, so a short read is told from an error.
+    TAG_END.lastIndex = lt + 1;
+    let gt = -1;
+    for (;;) {
+      const m = TAG_END.exec(buf);
+      if (!m) return -1;
+      if (m[0] === ">") {
+        gt = m.index;
+        break;
+      }
+      const close = buf.indexOf(m[0], m.index + 1);
+      if (close < 0) return -1;
+      TAG_END.lastIndex = close + 1;
+    }
+    NAME.lastIndex = lt + 1;
+    if (!NAME.test(buf)) this.fail(lt, "a tag without a name");
+    const name = buf.slice(lt + 1, NAME.lastIndex);
+    if (this.stack.length === 0 && this.rootSeen) this.fail(lt, `a second root element <${name}>`);
+    let i = NAME.lastIndex;
+    let attrs: Record<string, string> | undefined;
+    for (;;) {
+      ATTR.lastIndex = i;
+      const m = ATTR.exec(buf);
+      if (!m || m.index !== i || ATTR.lastIndex > gt) break;
+      const raw = (m[2] ?? m[3]).trim();
+      const at = i;
+      (attrs ??= {})[m[1]] = decodeEntities(raw, () => this.byteAt(at));
+      i = ATTR.lastIndex;
+    }
+    let rest = buf.slice(i, gt);
+    const selfClosing = rest.endsWith("/");
+    if (selfClosing) rest = rest.slice(0, -1);
+    if (!SPACE.test(rest))
+      this.fail(i, `malformed attribute in <${name}>: ${JSON.stringify(rest.slice(0, 40))}`);
+    this.rootSeen = true;
+    if (!selfClosing) this.stack.push(name);
+    this.handler.open(name, attrs, selfClosing);
+    if (selfClosing) this.handler.close(name);
+    return gt + 1;
+  }
+}

@@ -1,0 +1,146 @@
+import { Limits, type KeyFields, type ResultsContextApi } from "@sec-an/contracts";
+
+/**
+ * Everything a scanned host controls (banners, product strings, script output, reverse-DNS names, OS and
+ * cipher names) is sized by that host. These cuts keep one hostile host from costing the documents of the
+ * others in the same result, and keep every document under the ingestor's limit (`Limits.documentBytes`).
+ */
+
+/** A string field longer than this is cut and named in the document's `truncated_fields`. */
+export const MAX_FIELD_CHARS = 2 * 1024;
+/** Raw script output kept per script (the raw XML keeps everything): it is what a reader looks for. */
+export const MAX_SCRIPT_OUTPUT_CHARS = 8 * 1024;
+const fieldChars = (path: string) =>
+  path.endsWith("scripts.output") ? MAX_SCRIPT_OUTPUT_CHARS : MAX_FIELD_CHARS;
+/** Key values (port, cipher, OS names) are cut too: a key must stay small, and it carries no marker. */
+export const MAX_KEY_CHARS = 512;
+/** Cutting halves the per-field length until the document fits, but never below this. */
+const MIN_FIELD_CHARS = 64;
+/** The data a parser posts, after its key and summaries, must leave room for the ingestor's fields. */
+export const DOCUMENT_DATA_BYTES = Limits.documentBytes - Limits.ingestFieldsBytes;
+
+const bytes = (o: unknown) => Buffer.byteLength(JSON.stringify(o));
+
+/** The document could not be cut to size (e.g. thousands of host names): its host is reported instead. */
+export class DocumentTooLargeError extends Error {
+  constructor(docType: string, size: number, budget: number) {
+    super(
+      `${docType} document is ${size} bytes after truncation, over its ${budget}-byte share of the document limit`,
+    );
+    this.name = "DocumentTooLargeError";
+  }
+}
+
+/**
+ * Copy of `value` with every string cut to `shift` halvings of its field's length (never below the
+ * minimum); the dotted path of each cut field is added to `cut` (array indices are left out, so
+ * `scripts.output` names the field, not the element).
+ */
+function cutStrings(value: unknown, shift: number, path: string, cut: Set<string>): unknown {
+  if (typeof value === "string") {
+    const max = Math.max(MIN_FIELD_CHARS, fieldChars(path) >> shift);
+    if (value.length <= max) return value;
+    cut.add(path);
+    return value.slice(0, max);
+  }
+  if (Array.isArray(value)) return value.map((v) => cutStrings(v, shift, path, cut));
+  if (value && typeof value === "object") {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = cutStrings(v, shift, path ? `${path}.${k}` : k, cut);
+    return out;
+  }
+  return value;
+}
+
+/**
+ * Cut a document's strings to their field's length (`MAX_FIELD_CHARS`, or `MAX_SCRIPT_OUTPUT_CHARS` for
+ * script output), then shorter while it is over `budget` bytes; cut fields are listed in
+ * `truncated_fields`. Throws DocumentTooLargeError when even the shortest cut does not fit.
+ */
+export function fitDocument(
+  docType: string,
+  data: Record<string, unknown>,
+  budget: number,
+): Record<string, unknown> {
+  for (let shift = 0; ; shift++) {
+    const cut = new Set<string>();
+    const out = cutStrings(data, shift, "", cut) as Record<string, unknown>;
+    if (cut.size) out.truncated_fields = [...cut].sort();
+    const size = bytes(out);
+    if (size <= budget) return out;
+    if (MAX_SCRIPT_OUTPUT_CHARS >> shift <= MIN_FIELD_CHARS)
+      throw new DocumentTooLargeError(docType, size, budget);
+  }
+}
+
+export const fitKey = (fields: KeyFields): KeyFields =>
+  Object.fromEntries(
+    Object.entries(fields).map(([k, v]) => [k, typeof v === "string" ? v.slice(0, MAX_KEY_CHARS) : v]),
+  ) as KeyFields;
+
+type Op =
+  | { op: "push"; fields: KeyFields }
+  | { op: "pop" }
+  | { op: "post"; docType: string; data: Record<string, unknown>; includeSummaries: boolean }
+  | { op: "summary"; name: string; value: unknown };
+
+/**
+ * Stages one host's documents, cut to size, before any reaches the real results context: a host that
+ * fails half-way (a document that cannot fit, a value the context rejects) leaves nothing behind, so it
+ * can be reported while the other hosts are published whole.
+ */
+export class HostStage implements ResultsContextApi {
+  private readonly ops: Op[] = [];
+  private readonly keys: KeyFields[];
+  private readonly summaries = new Map<string, unknown>();
+
+  constructor(parentKey: KeyFields) {
+    this.keys = [parentKey];
+  }
+
+  pushContext(fields: KeyFields): void {
+    const key = fitKey(fields);
+    this.keys.push(key);
+    this.ops.push({ op: "push", fields: key });
+  }
+
+  popContext(): void {
+    if (this.keys.length <= 1)
+      throw new Error("popContext: only the parent key is left; it cannot be popped");
+    this.keys.pop();
+    this.ops.push({ op: "pop" });
+  }
+
+  postResults(
+    docType: string,
+    data: Record<string, unknown>,
+    opts: { includeSummaries?: boolean } = {},
+  ): void {
+    const includeSummaries = opts.includeSummaries === true;
+    // The document as stored is its key, its data and (on request) the summaries: the data gets what is left.
+    let budget = DOCUMENT_DATA_BYTES - bytes(Object.assign({}, ...this.keys));
+    if (includeSummaries)
+      budget -= bytes(Object.fromEntries([...this.summaries].map(([k, v]) => [`summary_${k}`, v])));
+    this.ops.push({ op: "post", docType, data: fitDocument(docType, data, budget), includeSummaries });
+  }
+
+  addSummary(name: string, value: unknown): void {
+    const v = value === undefined ? undefined : cutStrings(value, 0, name, new Set());
+    this.summaries.set(name, v);
+    this.ops.push({ op: "summary", name, value: v });
+  }
+
+  addSummaries(values: Record<string, unknown>): void {
+    for (const [k, v] of Object.entries(values)) this.addSummary(k, v);
+  }
+
+  /** Replay the staged calls onto the real context. */
+  commit(ctx: ResultsContextApi): void {
+    for (const o of this.ops) {
+      if (o.op === "push") ctx.pushContext(o.fields);
+      else if (o.op === "pop") ctx.popContext();
+      else if (o.op === "post") ctx.postResults(o.docType, o.data, { includeSummaries: o.includeSummaries });
+      else ctx.addSummary(o.name, o.value);
+    }
+  }
+}
