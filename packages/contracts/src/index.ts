@@ -14,3 +14,4 @@ export * from "./secrets";
 export * from "./targets";
 export * from "./scanner";
 export * from "./errors";
+export * from "./config-scanner";

@@ -158,6 +158,18 @@ export const Params = {
 
   // nmap (cascade source)
   portsTopicArn: p("/glue/port_detector/sns_target", "nmap", "Port-detected SNS topic ARN (cascade events)"),
+
+  // config-scanner
+  configAlertsTopicArn: p(
+    "/config_scanner/alerts_topic/arn",
+    "config-scanner",
+    "Config-scanner alerts SNS topic ARN (transitions of security-group findings)",
+  ),
+  configStateTableName: p(
+    "/config_scanner/dynamodb/state/id",
+    "config-scanner",
+    "Config-scanner findings-state table name",
+  ),
 } as const satisfies Record<string, ParamDef>;
 
 export type ParamKey = keyof typeof Params;
