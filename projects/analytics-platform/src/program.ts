@@ -9,10 +9,10 @@ import * as pulumi from "@pulumi/pulumi";
 import { DEAD_LETTER_OBJECT_SUFFIX, Params, resourcePrefix, type SecurityRoleSpec } from "@sec-an/contracts";
 import {
   ElasticIndex,
-  KibanaSavedObject,
   LambdaFunction,
   ServiceQueue,
   SsmExports,
+  Views,
   ssmParam,
   ssmReadStatement,
 } from "@sec-an/components";
@@ -27,12 +27,13 @@ import {
   rolePermissions,
   type HttpMethod,
 } from "./infra/access";
+import { AnalyticsAlarms, lowStorageMiB } from "./infra/alarms";
+import { dashboardsTunnel, domainClientTag } from "./infra/dashboards-access";
 import { SearchDomain, type DomainAccess } from "./infra/domain";
 import { MARKER_INDEX_BASE, MARKER_INDEX_MAPPINGS } from "./infra/marker-index";
 import { DEAD_LETTER_INDEX } from "./reporter";
 import { parseConfig, type AnalyticsConfig } from "./stack-config";
-import deadLetterMappings from "../views/dead-letter.mappings.json";
-import deadLettersVis from "../views/dead-letters.visualization.json";
+import { views } from "./views";
 
 const handler = (file: string) => path.join(__dirname, "handlers", file);
 
@@ -61,6 +62,7 @@ export function program(config: AnalyticsConfig, inputs: ProgramInputs = {}) {
   const prefix = resourcePrefix(d);
   const tags = { app: d.app, stage: d.stage, project: "analytics-platform" };
   const domainName = `${prefix}-search`.slice(0, 28);
+  const storageAlarmMiB = lowStorageMiB(config.volumeSize, config.lowStorageAlarmMiB);
 
   const account = aws.getCallerIdentityOutput({}).accountId;
   const region = aws.getRegionOutput({}).region;
@@ -79,8 +81,10 @@ export function program(config: AnalyticsConfig, inputs: ProgramInputs = {}) {
     egress: [
       { protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: ["0.0.0.0/0"], description: "HTTPS" },
     ],
-    tags,
+    tags: { ...tags, ...domainClientTag("analytics-lambdas") },
   });
+  // People reach Dashboards through Session Manager port forwarding via this host (`sec-an dashboards`).
+  const tunnel = dashboardsTunnel(`${prefix}-dashboards-tunnel`, { vpcId, subnetIds: privateSubnets, tags });
   const vpcConfig = { subnetIds: privateSubnets, securityGroupIds: [lambdaSg.id] };
   // The Lambdas' own IAM grants mirror their access-policy entries: same methods, same paths.
   const esHttp = (sid: string, http: DomainAccess["http"]) =>
@@ -168,7 +172,7 @@ export function program(config: AnalyticsConfig, inputs: ProgramInputs = {}) {
     maximumBatchingWindowInSeconds: config.ingestBatchWindow,
   });
 
-  // The reporter's own failures end here: a plain queue nobody consumes (an alarm watches it), never
+  // The reporter's own failures end here: a plain queue nobody consumes (AnalyticsAlarms watches it), never
   // the dead-letter bucket, so no failure can trigger the reporter again.
   const reporterFailed = new aws.sqs.Queue(`${prefix}-dead-letter-reporter-failed`, {
     name: `${prefix}-dead-letter-reporter-failed`,
@@ -225,20 +229,6 @@ export function program(config: AnalyticsConfig, inputs: ProgramInputs = {}) {
     },
     { dependsOn: [s3Invoke] },
   );
-  new aws.cloudwatch.MetricAlarm(`${prefix}-dead-letter-reporter-failed-alarm`, {
-    alarmDescription: "Dead letters the reporter could not index (see the queue; replay with sec-an tooling)",
-    namespace: "AWS/SQS",
-    metricName: "ApproximateNumberOfMessagesVisible",
-    dimensions: { QueueName: reporterFailed.name },
-    statistic: "Maximum",
-    period: 300,
-    evaluationPeriods: 1,
-    threshold: 0,
-    comparisonOperator: "GreaterThanThreshold",
-    treatMissingData: "notBreaching",
-    tags,
-  });
-
   const usersRoleArn = ssmParam(d, Params.usersRoleArn);
   const masterUserArn = config.masterUserArn ?? admin.role.arn;
   const search = new SearchDomain(`${prefix}-search`, {
@@ -250,7 +240,7 @@ export function program(config: AnalyticsConfig, inputs: ProgramInputs = {}) {
     volumeSize: config.volumeSize,
     vpcId,
     subnetIds: privateSubnets,
-    clientSecurityGroupIds: [lambdaSg.id],
+    clientSecurityGroupIds: [lambdaSg.id, tunnel.securityGroup.id],
     masterUserArn,
     access: [
       { principal: admin.role.arn, http: adminHttp },
@@ -265,6 +255,17 @@ export function program(config: AnalyticsConfig, inputs: ProgramInputs = {}) {
       identityPoolId: ssmParam(d, Params.cognitoIdentityPool),
     },
     logRetentionDays: config.logRetentionDays,
+    tags,
+  });
+
+  new AnalyticsAlarms(`${prefix}-analytics-alarms`, {
+    deployment: d,
+    domainName,
+    accountId: account,
+    instanceCount: config.instanceCount,
+    lowStorageMiB: storageAlarmMiB,
+    ingestLogGroupName: ingestor.logGroup.name,
+    reporterFailedQueueName: reporterFailed.name,
     tags,
   });
 
@@ -307,17 +308,21 @@ export function program(config: AnalyticsConfig, inputs: ProgramInputs = {}) {
     role("opensearch_dashboards_user", undefined, [usersRoleArn]),
   ];
 
-  const deadLetterIndex = new ElasticIndex(
-    `${prefix}-dead-letter-index`,
-    {
-      adminFunctionName: admin.name,
-      base: DEAD_LETTER_INDEX,
-      mappings: deadLetterMappings,
-      collection: false,
-      timeField: "sentTime",
+  // The dead letters' index and views, and the overview dashboard across every project (views/views.json).
+  const platformViews = new Views(`${prefix}-views`, {
+    adminFunctionName: admin.name,
+    indexes: views.indexes,
+    savedObjects: views.savedObjects,
+    after: [...adminReady, ...roles],
+    // Created at the top level before the one views component: aliases keep them in place.
+    formerParent: pulumi.rootStackResource,
+    formerNames: {
+      [`${prefix}-views-dead-letter-data`]: `${prefix}-dead-letter-index`,
+      [`${prefix}-views-visualization-dead-letters`]: `${prefix}-dead-letters-vis`,
     },
-    { dependsOn: [...adminReady, ...roles] },
-  );
+  });
+  const deadLetterIndex = platformViews.indexes[DEAD_LETTER_INDEX];
+  const deadLettersView = platformViews.object("visualization", "dead-letters");
   // The ingestor's latest-scan markers (docs/ingest-consistency.md); without this index it falls back
   // to its weaker document-based late-replay guard.
   const markerIndex = new ElasticIndex(
@@ -331,18 +336,6 @@ export function program(config: AnalyticsConfig, inputs: ProgramInputs = {}) {
     },
     { dependsOn: [...adminReady, ...roles] },
   );
-  const deadLettersView = new KibanaSavedObject(
-    `${prefix}-dead-letters-vis`,
-    {
-      adminFunctionName: admin.name,
-      type: "visualization",
-      logicalName: "dead-letters",
-      title: "Dead Letters",
-      template: deadLettersVis,
-      substitutions: { index: deadLetterIndex.indexPatternId! },
-    },
-    { dependsOn: [deadLetterIndex] },
-  );
 
   const ssmExports = new SsmExports(`${prefix}-analytics-exports`, {
     deployment: d,
@@ -353,6 +346,7 @@ export function program(config: AnalyticsConfig, inputs: ProgramInputs = {}) {
       esEndpointArn: { def: Params.esEndpointArn, value: search.arn },
       esAdminFunctionName: { def: Params.esAdminFunctionName, value: admin.name },
       deadLetterVisId: { def: Params.deadLetterVisId, value: deadLettersView.objectId },
+      dashboardsTunnelInstanceId: { def: Params.dashboardsTunnelInstanceId, value: tunnel.instance.id },
     },
   });
 

@@ -83,7 +83,11 @@ describe("analytics-platform program", () => {
     ]);
     const sg = resourceNamed("aws:ec2/securityGroup:SecurityGroup", "dev-sec-an-search-sg");
     expect(sg.inputs.ingress).toEqual([
-      expect.objectContaining({ fromPort: 443, toPort: 443, securityGroups: [expect.any(String)] }),
+      expect.objectContaining({
+        fromPort: 443,
+        toPort: 443,
+        securityGroups: ["dev-sec-an-analytics-lambdas-sg-id", "dev-sec-an-dashboards-tunnel-sg-id"],
+      }),
     ]);
     const logPolicy = JSON.parse(
       resourcesOfType("aws:cloudwatch/logResourcePolicy:LogResourcePolicy")[0].inputs.policyDocument,
@@ -194,7 +198,7 @@ describe("analytics-platform program", () => {
   });
 
   it("manages the dead-letter index, its index pattern, the Dead Letters visualisation and FGAC roles through the admin Lambda", () => {
-    const ix = invocationSpec("dev-sec-an-dead-letter-index-index");
+    const ix = invocationSpec("dev-sec-an-views-dead-letter-data-index");
     expect(ix).toMatchObject({ kind: "index", base: "dead_letter_data", forceDestroy: false });
     expect(ix.mappings.properties.sentTime).toEqual({ type: "date" });
     expect(ix.index).toBe(out.deadLetterIndex);
@@ -206,9 +210,9 @@ describe("analytics-platform program", () => {
     expect(
       resourcesOfType("aws:lambda/invocation:Invocation").filter((r) => r.name.includes("ingest-marker")),
     ).toHaveLength(1);
-    const pattern = invocationSpec("dev-sec-an-dead-letter-index-pattern-object");
+    const pattern = invocationSpec("dev-sec-an-views-dead-letter-data-pattern-object");
     expect(pattern.attributes).toEqual({ title: "dead_letter_data.read", timeFieldName: "sentTime" });
-    const vis = invocationSpec("dev-sec-an-dead-letters-vis-object");
+    const vis = invocationSpec("dev-sec-an-views-visualization-dead-letters-object");
     expect(vis.id).toBe(savedObjectId("visualization", "dead-letters"));
     expect(vis.attributes.title).toBe("Dead Letters");
     const visState = JSON.parse(vis.attributes.visState);

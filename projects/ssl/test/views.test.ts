@@ -7,7 +7,6 @@ import {
 } from "@sec-an/contracts";
 import { PARSER_VERSION, parse } from "../src/parser/parse";
 import { sslIndexes, sslViews } from "../src/views";
-import savedJson from "../views/saved-objects.json";
 import { scanTls } from "../src/scanner/scan";
 import { issue } from "./pki";
 import { startTlsServer } from "./servers";
@@ -80,25 +79,5 @@ describe("ssl views", () => {
       JSON.parse((a.kibanaSavedObjectMeta as { searchSourceJSON: string }).searchSourceJSON);
     }
   });
-
-  it("queries, columns and aggregations name fields of the right type in the index they read", () => {
-    const props = propsOf("endpoint");
-    const fieldsOf = (query: string) => [...query.matchAll(/([a-z_0-9]+)\s*(?::|<|>)/g)].map((m) => m[1]);
-    for (const s of savedJson.searches) {
-      for (const f of [...s.columns, ...s.sort.map((x) => x[0]), ...fieldsOf(s.query)])
-        expect(`${s.name}:${f}:${!!props[f]}`).toBe(`${s.name}:${f}:true`);
-    }
-    for (const v of savedJson.visualisations) {
-      for (const agg of v.visState.aggs as { type: string; params: { field?: string } }[]) {
-        if (!agg.params.field) continue;
-        const type = props[agg.params.field]?.type;
-        const ok =
-          agg.type === "histogram" ? type === "integer" : ["keyword", "boolean", "integer"].includes(type);
-        expect(`${v.name}:${agg.params.field}:${type}:${ok}`).toBe(
-          `${v.name}:${agg.params.field}:${type}:true`,
-        );
-      }
-      for (const f of fieldsOf(v.query ?? "")) expect(props[f]).toBeDefined();
-    }
-  });
+  // Fields against mappings, references, ids and titles: test/views.test.ts checks every project's views.
 });

@@ -1,37 +1,24 @@
 import { AddressInfo, renderTemplate, savedObjectId } from "@sec-an/contracts";
-import { INDICES, SAVED_OBJECTS, SYNCS, objectRef } from "../src/views/definitions";
-import { logicalName } from "../src/views/dns-views";
-
-const placeholders = (template: unknown) =>
-  [...JSON.stringify(template).matchAll(/\$\{([^}]*)\}/g)].map((m) => m[1]);
+import { INDICES, SAVED_OBJECTS, SYNCS } from "../src/views/definitions";
 
 describe("DNS view definitions", () => {
-  it("gives every saved object a distinct title (the original had several sharing one) and a distinct id", () => {
-    const titles = SAVED_OBJECTS.map((o) => o.title);
-    expect(new Set(titles).size).toBe(titles.length);
-    const ids = SAVED_OBJECTS.map((o) => savedObjectId(o.type, logicalName(o.key)));
-    expect(new Set(ids).size).toBe(ids.length);
-  });
-
-  it("defines every placeholder a template uses, from an index, an earlier object or SSM", () => {
-    const seen = new Set<string>();
-    const indexKeys = new Set(INDICES.map((i) => i.key));
-    for (const o of SAVED_OBJECTS) {
-      const used = new Set(placeholders(o.template));
-      used.delete("object_title");
-      expect([...used].sort()).toEqual(Object.keys(o.substitutions).sort());
-      for (const src of Object.values(o.substitutions)) {
-        if ("index" in src) expect(indexKeys.has(src.index)).toBe(true);
-        if ("object" in src) expect(seen.has(src.object)).toBe(true); // defined before use
-      }
-      seen.add(objectRef(o));
-    }
+  it("keeps the ids of the objects deployed before the one views format", () => {
+    const ids = new Set(SAVED_OBJECTS.map((o) => savedObjectId(o.type, o.logicalName)));
+    for (const [type, key] of [
+      ["search", "changed-address-resolution"],
+      ["visualization", "changed-address-resolution"],
+      ["search", "upcoming-scans"],
+      ["visualization", "recently-scanned"],
+      ["visualization", "host-filter"],
+      ["dashboard", "dns-ingestion"],
+      ["dashboard", "dns-actionable"],
+    ] as const)
+      expect(ids.has(savedObjectId(type, `task-execution.${key}`))).toBe(true);
   });
 
   it("renders to valid Dashboards JSON (visState, panelsJSON and searchSourceJSON parse)", () => {
     for (const o of SAVED_OBJECTS) {
-      const vars = Object.fromEntries(Object.keys(o.substitutions).map((k) => [k, `id-${k}`]));
-      const r = renderTemplate(o.template, { ...vars, object_title: o.title });
+      const r = renderTemplate(o.template, { ...o.substitutions, object_title: o.title });
       const a = r.attributes as Record<string, string> & {
         kibanaSavedObjectMeta: { searchSourceJSON: string };
       };
@@ -76,13 +63,14 @@ describe("DNS view definitions", () => {
     }
   });
 
-  it("dashboards hold the panels of reference §5.3", () => {
+  it("both dashboards embed the analytics platform's Dead Letters visualisation and the DNS changes", () => {
     const dash = (t: string) => SAVED_OBJECTS.find((o) => o.type === "dashboard" && o.title === t)!;
-    expect(Object.keys(dash("DNS Ingestion and Dead Letters").substitutions)).toHaveLength(10);
+    const deadLetters = savedObjectId("visualization", "dead-letters");
+    expect(Object.values(dash("DNS Ingestion and Dead Letters").substitutions)).toContain(deadLetters);
     expect(Object.values(dash("Actionable items: DNS changes and DLQs").substitutions)).toEqual([
-      { param: "deadLetterVisId" },
-      { object: "visualization:changed-address-resolution" },
-      { object: "visualization:changed-host-resolution" },
+      deadLetters,
+      savedObjectId("visualization", "task-execution.changed-address-resolution"),
+      savedObjectId("visualization", "task-execution.changed-host-resolution"),
     ]);
   });
 });

@@ -2,6 +2,7 @@
 // analytics-platform admin Lambda), and the DynamoDB → OpenSearch sync.
 export * from "./elastic-index";
 export * from "./kibana-saved-object";
+export * from "./views";
 export * from "./dynamo-elastic-sync";
 export {
   SyncEnv,

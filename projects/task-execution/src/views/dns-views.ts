@@ -1,51 +1,54 @@
 import type * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { type Deployment } from "@sec-an/contracts";
-import { DynamoElasticSync, ElasticIndex, KibanaSavedObject } from "@sec-an/components";
-import { INDICES, SAVED_OBJECTS, SYNCS, objectRef, type Source, type TableKey } from "./definitions";
+import { DynamoElasticSync, Views } from "@sec-an/components";
+import { SAVED_OBJECTS, SYNCS, logicalName, views } from "./definitions";
+
+export { logicalName };
 
 export interface DnsViewsArgs {
   readonly deployment: Deployment;
   /** Physical name prefix (`${stage}-${app}`). */
   readonly prefix: string;
   /** The synced tables (streams NEW_AND_OLD_IMAGES). */
-  readonly tables: Record<TableKey, aws.dynamodb.Table>;
+  readonly tables: Record<string, aws.dynamodb.Table>;
   /** Analytics-platform admin Lambda that manages indices and saved objects. */
   readonly adminFunctionName: pulumi.Input<string>;
-  /** Saved-object id of the analytics platform's Dead Letters visualisation. */
+  /** Saved-object id of the analytics platform's Dead Letters visualisation (read late, from SSM). */
   readonly deadLetterVisId: pulumi.Input<string>;
   readonly tags?: Record<string, string>;
 }
 
-/** Stable logical name of one of our saved objects (ids derive from type + this). */
-export const logicalName = (key: string) => `task-execution.${key}`;
-
 /**
  * The DNS data in OpenSearch: each synced table's stream feeds the ingest queue, into indices whose
- * mappings this project owns, with the searches, visualisations and dashboards of reference §5.3.
+ * mappings this project owns, with the views of views/views.json.
  */
 export class DnsViews extends pulumi.ComponentResource {
   public readonly syncs: DynamoElasticSync[];
-  public readonly indices: Record<string, ElasticIndex> = {};
-  public readonly objects: Record<string, KibanaSavedObject> = {};
+  public readonly views: Views;
 
   constructor(name: string, args: DnsViewsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("sec-an:task-execution:DnsViews", name, {}, opts);
-    const parent = { parent: this };
-    for (const ix of INDICES) {
-      this.indices[ix.key] = new ElasticIndex(
-        `${name}-${ix.base.replace(/_/g, "-")}`,
-        {
-          adminFunctionName: args.adminFunctionName,
-          base: ix.base,
-          mappings: ix.mappings,
-          ...(ix.timeField ? { timeField: ix.timeField } : {}),
-        },
-        parent,
-      );
-    }
+    this.views = new Views(
+      name,
+      {
+        adminFunctionName: args.adminFunctionName,
+        indexes: views.indexes,
+        savedObjects: views.savedObjects,
+        externalIds: { "visualization/dead-letters": args.deadLetterVisId },
+        // Indices and objects were this component's own children, objects named by their keys.
+        formerParent: this,
+        formerNames: Object.fromEntries(
+          SAVED_OBJECTS.map((o) => [
+            `${name}-${o.type}-${o.logicalName}`,
+            `${name}-${o.type}-${o.logicalName.slice(logicalName("").length)}`,
+          ]),
+        ),
+      },
+      { parent: this },
+    );
     // Indices exist before documents flow.
-    const allIndices = Object.values(this.indices);
+    const allIndices = Object.values(this.views.indexes);
     this.syncs = SYNCS.map(
       (s) =>
         new DynamoElasticSync(
@@ -63,37 +66,6 @@ export class DnsViews extends pulumi.ComponentResource {
           { parent: this, dependsOn: allIndices },
         ),
     );
-
-    const value = (src: Source): pulumi.Input<string> => {
-      if ("param" in src) return args.deadLetterVisId;
-      if ("index" in src) {
-        const id = this.indices[src.index]?.indexPatternId;
-        if (!id) throw new Error(`DNS views: no index pattern for ${src.index}`);
-        return id;
-      }
-      const o = this.objects[src.object];
-      if (!o) throw new Error(`DNS views: ${src.object} is used before it is defined`);
-      return o.objectId;
-    };
-    for (const def of SAVED_OBJECTS) {
-      const deps = Object.values(def.substitutions).flatMap((src): pulumi.Resource[] =>
-        "index" in src ? [this.indices[src.index]] : "object" in src ? [this.objects[src.object]] : [],
-      );
-      this.objects[objectRef(def)] = new KibanaSavedObject(
-        `${name}-${def.type}-${def.key}`,
-        {
-          adminFunctionName: args.adminFunctionName,
-          type: def.type,
-          logicalName: logicalName(def.key),
-          title: def.title,
-          template: def.template,
-          substitutions: Object.fromEntries(
-            Object.entries(def.substitutions).map(([k, src]) => [k, value(src)]),
-          ),
-        },
-        { parent: this, dependsOn: deps },
-      );
-    }
     this.registerOutputs({});
   }
 }
