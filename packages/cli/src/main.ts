@@ -32,6 +32,11 @@ const commands: Record<string, Command> = {
       "cost --stack <stack> [--addresses N,N,...] [--json]   price the stack: idle per month, scanning per day, batching",
     run: async (args, io) => (await import("./commands/cost")).run(args, io),
   },
+  "aws-scan": {
+    summary:
+      "aws-scan [--plugins p,...] --region r --input-stdin [--fail-on FAIL] | --event <file|-> | --list   run the config-scanner plugins on describe-security-groups output, or map a CloudTrail event",
+    run: async (args, io) => (await import("./commands/aws-scan")).run(args, io),
+  },
   local: {
     summary:
       "local [--target addr|cidr ...] [--allow-remote] [--scanners ...] [--data-dir d] [--keep-running] [--timeout s] [--json]   run the pipeline on this machine",
