@@ -42,6 +42,8 @@ export const configSchema = stackConfigSchema({
   /** Messages per ingestor invocation and how long to gather them (s). */
   ingestBatchSize: Type.Integer({ minimum: 1, maximum: 10, default: 10 }),
   ingestBatchWindow: Type.Integer({ minimum: 0, maximum: 300, default: 5 }),
+  /** Free storage (MiB) per node at or below which an alarm fires; default a quarter of `volumeSize`. */
+  lowStorageAlarmMiB: Type.Optional(Type.Integer({ minimum: 1 })),
   /** Days OpenSearch logs are kept: a CloudWatch retention period. */
   logRetentionDays: logRetentionDays(90),
 });
