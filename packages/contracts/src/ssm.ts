@@ -43,6 +43,11 @@ export const Params = {
     "shared-infra",
     "Role SNS uses for delivery-status logs",
   ),
+  notificationsTopicArn: p(
+    "/monitoring/notifications/arn",
+    "shared-infra",
+    "Platform notifications SNS topic ARN: every alarm's action; people subscribe by email or HTTPS",
+  ),
   vpcId: p("/vpc/id", "shared-infra", "VPC id"),
   vpcCidrBlock: p("/vpc/cidr_block", "shared-infra", "VPC CIDR block"),
   vpcNumAzs: p("/vpc/num_azs", "shared-infra", "Number of availability zones the VPC spans"),

@@ -52,6 +52,17 @@ export const configSchema = stackConfigSchema({
   apiLogRetentionDays: logRetentionDays(365),
   /** Cognito user pool deletion protection. */
   protectUserPool: bool(true),
+  /** Addresses that get every alarm by email (each confirms once, from the message SNS sends). */
+  notificationEmails: Type.Array(
+    Type.String({ pattern: "^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", errorMessage: "must be an email address" }),
+    { default: [], uniqueItems: true, errorMessage: "must be a list of distinct email addresses" },
+  ),
+  /** HTTPS endpoints that get every alarm as an SNS message (each confirms once). */
+  notificationHttpsEndpoints: Type.Array(Type.String({ pattern: "^https://[^\\s]+$" }), {
+    default: [],
+    uniqueItems: true,
+    errorMessage: "must be a list of distinct https:// URLs",
+  }),
   /** CIDRs `POST /scans` accepts besides the addresses and host names in the DNS tables. */
   scanAllowList: Type.Array(Type.String(), { default: [], errorMessage: "must be a list of CIDRs" }),
   /** Scanners `POST /scans` may start (they subscribe to the scan-initiator topic). */

@@ -6,11 +6,12 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { Params, resourcePrefix } from "@sec-an/contracts";
-import { SsmExports } from "@sec-an/components";
+import { SsmExports, notificationsTopicName } from "@sec-an/components";
 import { PublicApi } from "./api";
 import { parseConfig, type SharedInfraConfig } from "./config";
 import { DeadLetterStore, SnsLoggingRole } from "./deadLetters";
 import { Network } from "./network";
+import { Notifications } from "./notifications";
 import { scansFunction } from "./scans/function";
 import { UserDirectory } from "./users";
 
@@ -21,6 +22,12 @@ export function program(config: SharedInfraConfig) {
 
   const deadLetters = new DeadLetterStore(`${prefix}-dead-letters`, {
     expiryDays: config.deadLetterExpiryDays,
+    tags,
+  });
+  const notifications = new Notifications(`${prefix}-notifications`, {
+    topicName: notificationsTopicName(d),
+    emails: config.notificationEmails,
+    httpsEndpoints: config.notificationHttpsEndpoints,
     tags,
   });
   const snsLogging = new SnsLoggingRole(`${prefix}-sns-logging`, { roleName: `${prefix}-sns-logging`, tags });
@@ -82,6 +89,7 @@ export function program(config: SharedInfraConfig) {
       deadLettersBucketName: { def: Params.deadLettersBucketName, value: deadLetters.name },
       deadLettersBucketArn: { def: Params.deadLettersBucketArn, value: deadLetters.arn },
       snsLoggingRoleArn: { def: Params.snsLoggingRoleArn, value: snsLogging.arn },
+      notificationsTopicArn: { def: Params.notificationsTopicArn, value: notifications.arn },
       vpcId: { def: Params.vpcId, value: network.vpcId },
       vpcCidrBlock: { def: Params.vpcCidrBlock, value: config.vpcCidr },
       vpcNumAzs: { def: Params.vpcNumAzs, value: String(config.azCount) },

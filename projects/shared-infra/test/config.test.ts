@@ -22,6 +22,8 @@ describe("shared-infra config", () => {
       manageApiGatewayAccount: false,
       apiLogRetentionDays: 365,
       protectUserPool: true,
+      notificationEmails: [],
+      notificationHttpsEndpoints: [],
       scanAllowList: [],
       onDemandScanners: ["nmap"],
     });
