@@ -32,6 +32,16 @@ const commands: Record<string, Command> = {
       "cost --stack <stack> [--addresses N,N,...] [--json]   price the stack: idle per month, scanning per day, batching",
     run: async (args, io) => (await import("./commands/cost")).run(args, io),
   },
+  scan: {
+    summary:
+      "scan <target>... --stack <s> [--scanner s]... [--ports p] [--token t | --user email]   ask the platform to scan targets now (POST /scans)",
+    run: async (args, io) => (await import("./commands/scan")).run(args, io),
+  },
+  dashboards: {
+    summary:
+      "dashboards --stack <s> [--local-port p]   tunnel to OpenSearch Dashboards through Session Manager; prints the URL",
+    run: async (args, io) => (await import("./commands/dashboards")).run(args, io),
+  },
   "aws-scan": {
     summary:
       "aws-scan [--plugins p,...] --region r --input-stdin [--fail-on FAIL] | --event <file|-> | --list   run the config-scanner plugins on describe-security-groups output, or map a CloudTrail event",

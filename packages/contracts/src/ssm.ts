@@ -33,11 +33,7 @@ export const Params = {
   // shared-infra
   deadLettersBucketName: p("/s3/dead_letters/name", "shared-infra", "Dead-letter bucket name"),
   deadLettersBucketArn: p("/s3/dead_letters/arn", "shared-infra", "Dead-letter bucket ARN"),
-  errorsTopicArn: p(
-    "/monitoring/errors/arn",
-    "shared-infra",
-    "Errors SNS topic ARN (platform error events)",
-  ),
+  errorsTopicArn: p("/monitoring/errors/arn", "shared-infra", "Errors SNS topic ARN (platform error events)"),
   snsLoggingRoleArn: p(
     "/monitoring/sns_logging_role/arn",
     "shared-infra",
@@ -81,6 +77,12 @@ export const Params = {
   apiPublicId: p("/api/public/id", "shared-infra", "Public REST API id"),
   apiPublicRoot: p("/api/public/root", "shared-infra", "Public REST API root resource id"),
   apiPublicAuthorizer: p("/api/public/authorizer", "shared-infra", "Public REST API Cognito authorizer id"),
+  apiPublicUrl: p("/api/public/url", "shared-infra", "Public REST API invoke URL (with its stage)"),
+  cognitoCliClientId: p(
+    "/cognito/pool/client/cli",
+    "shared-infra",
+    "Cognito app client the sec-an CLI signs in with (user and password, no secret)",
+  ),
 
   // analytics-platform
   ingestQueueArn: p(
@@ -99,6 +101,11 @@ export const Params = {
     "/analytics/elastic/admin_function/name",
     "analytics-platform",
     "Lambda that manages indices and saved objects inside the VPC",
+  ),
+  dashboardsTunnelInstanceId: p(
+    "/analytics/dashboards/tunnel_instance/id",
+    "analytics-platform",
+    "EC2 instance that forwards Session Manager port-forwarding sessions to the domain",
   ),
   deadLetterVisId: p(
     "/analytics/kibana/dead_letter_vis/id",

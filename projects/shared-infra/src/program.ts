@@ -110,6 +110,8 @@ export function program(config: SharedInfraConfig) {
       apiPublicId: { def: Params.apiPublicId, value: api.api.id },
       apiPublicRoot: { def: Params.apiPublicRoot, value: api.api.rootResourceId },
       apiPublicAuthorizer: { def: Params.apiPublicAuthorizer, value: api.authorizer.id },
+      apiPublicUrl: { def: Params.apiPublicUrl, value: api.stage.invokeUrl },
+      cognitoCliClientId: { def: Params.cognitoCliClientId, value: users.cliClient.id },
     },
   });
 

@@ -21,6 +21,8 @@ export interface UserDirectoryArgs {
 export class UserDirectory extends pulumi.ComponentResource {
   public readonly userPool: aws.cognito.UserPool;
   public readonly client: aws.cognito.UserPoolClient;
+  /** For `sec-an scan`: user and password sent to Cognito over TLS (a CLI has no browser for SRP's hosted UI). */
+  public readonly cliClient: aws.cognito.UserPoolClient;
   public readonly domain: aws.cognito.UserPoolDomain;
   public readonly identityPool: aws.cognito.IdentityPool;
   public readonly userRole: aws.iam.Role;
@@ -77,6 +79,24 @@ export class UserDirectory extends pulumi.ComponentResource {
               logoutUrls: args.callbackUrls,
             }
           : {}),
+      },
+      parent,
+    );
+
+    this.cliClient = new aws.cognito.UserPoolClient(
+      `${name}-cli`,
+      {
+        name: `${args.prefix}-cli`,
+        userPoolId: this.userPool.id,
+        generateSecret: false,
+        preventUserExistenceErrors: "ENABLED",
+        enableTokenRevocation: true,
+        explicitAuthFlows: ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+        supportedIdentityProviders: ["COGNITO"],
+        idTokenValidity: 60,
+        accessTokenValidity: 60,
+        refreshTokenValidity: 1,
+        tokenValidityUnits: { accessToken: "minutes", idToken: "minutes", refreshToken: "hours" },
       },
       parent,
     );

@@ -329,6 +329,21 @@ describe("sec-an-shared-infra program (defaults)", () => {
     expect(resourcesOfType("aws:apigateway/account:Account")).toEqual([]);
   });
 
+  test("the CLI's Cognito client: password sign-in only, no secret, short-lived tokens, published for `sec-an scan`", () => {
+    const cli = resourceNamed("aws:cognito/userPoolClient:UserPoolClient", "dev-sec-an-users-cli");
+    expect(cli.inputs).toMatchObject({
+      generateSecret: false,
+      explicitAuthFlows: ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+      idTokenValidity: 60,
+      refreshTokenValidity: 1,
+    });
+    expect(cli.inputs.allowedOauthFlows).toBeUndefined();
+    expect(ssmValues()["/sec-an/dev/cognito/pool/client/cli"]).toBe(cli.id);
+    expect(ssmValues()["/sec-an/dev/api/public/url"]).toBe(
+      "https://dev-sec-an-api-stage.execute-api.us-east-1.amazonaws.com/v1",
+    );
+  });
+
   test("POST /scans: Cognito-authorized proxy to the scans function, invocable only by that route", () => {
     const resource = resourceNamed("aws:apigateway/resource:Resource", "dev-sec-an-api-scans");
     expect(resource.inputs).toMatchObject({ pathPart: "scans", parentId: "dev-sec-an-api-root" });
@@ -426,6 +441,7 @@ describe("sec-an-shared-infra program (defaults)", () => {
         "aws:cognito/identityPool:IdentityPool",
         "aws:cognito/identityPoolRoleAttachment:IdentityPoolRoleAttachment",
         "aws:cognito/userPool:UserPool",
+        "aws:cognito/userPoolClient:UserPoolClient",
         "aws:cognito/userPoolClient:UserPoolClient",
         "aws:cognito/userPoolDomain:UserPoolDomain",
         "aws:iam/role:Role",

@@ -1,4 +1,5 @@
 import type { Policies } from "@pulumi/policy";
+import { albListenerHttps, albPublicAuthenticated, domainReachLimited, ec2InstanceHardened } from "./alb";
 import { cloudwatchDlqAlarmed } from "./cloudwatch";
 import { cognitoNoUnauthenticated } from "./cognito";
 import { dynamodbTableProtected } from "./dynamodb";
@@ -22,6 +23,7 @@ import {
 } from "./sqs";
 
 export type { Loose, Props } from "./util";
+export * from "./alb";
 export * from "./cloudwatch";
 export * from "./cognito";
 export * from "./dynamodb";
@@ -54,4 +56,8 @@ export const secAnPolicies: Policies = [
   iamNoWildcardActionOnAnyResource,
   dynamodbTableProtected,
   cloudwatchDlqAlarmed,
+  albListenerHttps,
+  albPublicAuthenticated,
+  domainReachLimited,
+  ec2InstanceHardened,
 ];
