@@ -36,6 +36,11 @@ export const configSchema = stackConfigSchema({
   parseMemory: int(256, 10240, 1024),
   /** Days raw XML is kept; 0 (default) keeps it forever, archived (re-ingestion reads it). */
   rawExpireDays: int(0, 3650, 0),
+  /**
+   * `privileged`: SYN scan and OS detection through the image's file capabilities on nmap (non-root);
+   * `unprivileged`: a TCP connect scan, for hosts without NET_RAW (or a local run without it).
+   */
+  scanMode: Type.Union([Type.Literal("privileged"), Type.Literal("unprivileged")], { default: "privileged" }),
   /** Create the OpenSearch indices and Dashboards views (needs the analytics platform). */
   views: Type.Boolean({ default: true }),
   forceDestroy: Type.Boolean({ default: false }),

@@ -22,6 +22,7 @@ import {
 import type { ImageContext } from "../container/build";
 import { parseConfig, type NmapConfig } from "./config";
 import { nmapTask } from "./task";
+import { SCAN_MODE_ENV } from "./entrypoint/args";
 import { logicalName, savedObjects } from "./views/definitions";
 
 export interface ProgramInputs {
@@ -69,6 +70,7 @@ export function program(config: NmapConfig, inputs: ProgramInputs = {}) {
         environment: {
           [NmapEnv.timeoutSeconds]: String(config.timeoutSeconds),
           [NmapEnv.hostTimeoutSeconds]: String(config.hostTimeoutSeconds),
+          [SCAN_MODE_ENV]: config.scanMode,
         },
       },
     },

@@ -19,7 +19,31 @@ export function literalTargets(t: ValidTarget): ScanTargets {
 /** NSE scripts the image ships and the parser understands (Debian's nmap package includes all four). */
 export const NSE_SCRIPTS = ["ssl-enum-ciphers", "ssl-cert", "vulners", "http-server-header"] as const;
 
+/**
+ * How nmap gets at the network. `privileged`: the image gives the nmap binary file capabilities
+ * (cap_net_raw, cap_net_admin, cap_net_bind_service) while the container stays non-root, and
+ * `--privileged` tells nmap to use them: SYN scan and OS detection (`-O`). Fargate's default capability
+ * set includes NET_RAW, so this needs no added capability. `unprivileged`: a TCP connect scan with no
+ * raw sockets, for hosts that drop NET_RAW (or a local run as a user without it); no os documents.
+ */
+export const SCAN_MODES = ["privileged", "unprivileged"] as const;
+export type ScanMode = (typeof SCAN_MODES)[number];
+
+/** Environment variable carrying the stack's `scanMode` to the container. */
+export const SCAN_MODE_ENV = "NMAP_SCAN_MODE";
+
+/** The scan mode the container was given; unset means unprivileged, which works wherever nmap runs. */
+export function scanModeFromEnv(env: NodeJS.ProcessEnv = process.env): ScanMode {
+  const v = env[SCAN_MODE_ENV];
+  if (v === undefined || v === "") return "unprivileged";
+  if (!(SCAN_MODES as readonly string[]).includes(v))
+    throw new Error(`${SCAN_MODE_ENV} must be one of ${SCAN_MODES.join(", ")}, got ${JSON.stringify(v)}`);
+  return v as ScanMode;
+}
+
 export interface NmapArgsOptions {
+  /** Raw sockets (SYN scan, OS detection) or a connect scan; default: `scanModeFromEnv()`. */
+  readonly mode?: ScanMode;
   /** nmap port list; validated by the ScanRequest schema (`^[0-9][0-9,-]*$`). Default: every TCP port. */
   readonly ports?: string;
   /** Where nmap writes its XML report. */
@@ -34,14 +58,14 @@ const PORTS = /^[0-9][0-9,-]{0,200}$/;
 
 /**
  * The nmap argument vector. Why these options:
- * - `-sT --unprivileged`: a TCP connect scan needs no raw sockets, so the container runs as a non-root user
- *   with every capability dropped. A SYN scan (and OS detection, `-O`) needs raw sockets, i.e. root with
- *   NET_RAW; Fargate lets a task add no capability but SYS_PTRACE, so we would have to run nmap as root to
- *   get them. The cost is a full handshake per open port, and os documents appear only for XML from a
- *   privileged scan (e.g. one re-ingested or parsed with `sec-an parse`).
+ * - privileged mode: `--privileged -sS -O` — half-open SYN probes and OS fingerprints through the nmap
+ *   binary's file capabilities, never root (see `ScanMode`); `--osscan-limit` skips fingerprinting hosts
+ *   with no open and closed port, where it guesses badly and costs time.
+ * - unprivileged mode: `-sT --unprivileged` — a TCP connect scan needs no raw sockets; the cost is a full
+ *   handshake per open port, and no os documents.
  * - `-sV` service/version detection feeds vulners (CPEs) and the cascade attributes (service, tunnel, product).
- * - `-Pn` for single hosts: scheduled targets are known to exist, and unprivileged discovery (a connect to 80/443)
- *   would report firewalled hosts as down. CIDR blocks keep discovery so dark addresses cost nothing.
+ * - `-Pn` for single hosts: scheduled targets are known to exist, and discovery (unprivileged: a connect to
+ *   80/443) would report firewalled hosts as down. CIDR blocks keep discovery so dark addresses cost nothing.
  * - `-n`: nmap gets only addresses we resolved and validated ourselves, so it never resolves a name into an
  *   address nobody checked (nor spends time on reverse lookups).
  * - the targets are the LAST elements and have already been validated (no leading '-', see targets.ts).
@@ -54,9 +78,10 @@ export function nmapArgs(target: ScanTargets, opts: NmapArgsOptions): string[] {
     throw new Error(`invalid timing template ${timing}`);
   if (!Number.isInteger(opts.hostTimeoutSeconds) || opts.hostTimeoutSeconds < 1)
     throw new Error("invalid host timeout");
+  const mode = opts.mode ?? scanModeFromEnv();
+  if (!(SCAN_MODES as readonly string[]).includes(mode)) throw new Error(`invalid scan mode ${String(mode)}`);
   const args = [
-    "-sT",
-    "--unprivileged",
+    ...(mode === "privileged" ? ["--privileged", "-sS", "-O", "--osscan-limit"] : ["-sT", "--unprivileged"]),
     "-sV",
     "--script",
     NSE_SCRIPTS.join(","),
