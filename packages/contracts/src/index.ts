@@ -15,3 +15,4 @@ export * from "./targets";
 export * from "./scanner";
 export * from "./errors";
 export * from "./config-scanner";
+export * from "./threat-service";

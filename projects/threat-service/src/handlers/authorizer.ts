@@ -1,0 +1,67 @@
+import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { CtsEnv, Params } from "@sec-an/contracts";
+import { getParam, logger } from "@sec-an/runtime";
+import { CognitoJwtVerifier } from "aws-jwt-verify";
+import type { APIGatewayRequestAuthorizerEvent } from "aws-lambda";
+import { allowPolicy, authenticate, cached, type AuthDeps, type BasicCredentials } from "../auth";
+import { requiredEnv } from "../settings";
+
+/** The basic-auth secret: JSON `{"username": …, "password": …}`, read at run time, never from the environment. */
+export function parseSecret(text: string | undefined): BasicCredentials | undefined {
+  if (!text) return undefined;
+  try {
+    const v = JSON.parse(text) as Partial<BasicCredentials>;
+    return typeof v.username === "string" && typeof v.password === "string"
+      ? { username: v.username, password: v.password }
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+let sm: SecretsManagerClient | undefined;
+const SECRET_TTL_MS = 5 * 60_000;
+
+const defaultDeps = (): AuthDeps => {
+  const basicCredentials = cached(async () => {
+    sm ??= new SecretsManagerClient({});
+    const r = await sm.send(new GetSecretValueCommand({ SecretId: requiredEnv(CtsEnv.authSecretId) }));
+    return parseSecret(r.SecretString);
+  }, SECRET_TTL_MS);
+  let verifier: { verify(token: string): Promise<{ sub: string }> } | undefined;
+  return {
+    basicCredentials,
+    verifyCognito: async (token) => {
+      verifier ??= CognitoJwtVerifier.create({
+        userPoolId: await getParam(Params.cognitoUserPool),
+        tokenUse: null,
+        clientId: null,
+      }) as unknown as { verify(token: string): Promise<{ sub: string }> };
+      try {
+        return (await verifier.verify(token)).sub;
+      } catch {
+        return undefined;
+      }
+    },
+  };
+};
+
+let deps: AuthDeps | undefined;
+
+/** Builds the Lambda REQUEST authorizer over `deps` (tests inject a secret fetcher and a verifier). */
+export function authorizerHandler(get: () => AuthDeps) {
+  return async (event: APIGatewayRequestAuthorizerEvent) => {
+    const header = Object.entries(event.headers ?? {}).find(
+      ([k]) => k.toLowerCase() === "authorization",
+    )?.[1];
+    const caller = await authenticate(header ?? undefined, get());
+    if (!caller) {
+      logger.info("caller refused", { sourceIp: event.requestContext?.identity?.sourceIp });
+      // This exact message makes API Gateway answer 401 (anything else is a 500 or a 403).
+      throw new Error("Unauthorized");
+    }
+    return allowPolicy(caller, event.methodArn);
+  };
+}
+
+export const handler = authorizerHandler(() => (deps ??= defaultDeps()));

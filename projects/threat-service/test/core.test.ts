@@ -1,0 +1,204 @@
+import { CtsLimits, validate, CtsResponse } from "@sec-an/contracts";
+import { buildHit, keepHits } from "../src/hits";
+import { canonicalArtifact, searchId, uuidV5 } from "../src/id";
+import { parseArtifact, route, type CtsRequest } from "../src/request";
+import { CtsHttpError } from "../src/errors";
+
+const req = (over: Partial<CtsRequest>): CtsRequest => ({
+  method: "POST",
+  path: "/cts/sec-an",
+  headers: { "content-type": "application/json" },
+  body: Buffer.from(""),
+  ...over,
+});
+
+async function refused(r: CtsRequest): Promise<CtsHttpError> {
+  try {
+    await route(r, "sec-an");
+  } catch (e) {
+    if (e instanceof CtsHttpError) return e;
+    throw e;
+  }
+  throw new Error("the request was accepted");
+}
+
+/** A multipart body as SOAR sends one with file content: part 0 the artifact JSON, then the file. */
+export function multipart(artifactJson: string, file?: Buffer, asFilePart = false) {
+  const b = "----soarboundary7MA4YWxkTrZu0gW";
+  const part0 = asFilePart
+    ? `--${b}\r\nContent-Disposition: form-data; name="artifact"; filename="artifact.json"\r\nContent-Type: application/json\r\n\r\n${artifactJson}\r\n`
+    : `--${b}\r\nContent-Disposition: form-data; name="artifact"\r\nContent-Type: application/json\r\n\r\n${artifactJson}\r\n`;
+  const chunks: Buffer[] = [Buffer.from(part0)];
+  if (file)
+    chunks.push(
+      Buffer.from(
+        `--${b}\r\nContent-Disposition: form-data; name="file"; filename="sample.bin"\r\nContent-Type: application/octet-stream\r\n\r\n`,
+      ),
+      file,
+      Buffer.from("\r\n"),
+    );
+  chunks.push(Buffer.from(`--${b}--\r\n`));
+  return { body: Buffer.concat(chunks), contentType: `multipart/form-data; boundary=${b}` };
+}
+
+describe("search ids", () => {
+  test("uuidV5 matches the RFC 4122 reference vector", () => {
+    // Python: uuid.uuid5(uuid.NAMESPACE_DNS, "www.example.com")
+    expect(uuidV5("www.example.com", "6ba7b810-9dad-11d1-80b4-00c04fd430c8")).toBe(
+      "2ed6657d-e927-568b-95e1-2665a8aea6a2",
+    );
+  });
+
+  test("the same artifact gives the same id, whatever SOAR adds or how it spells it", () => {
+    const id = searchId({ type: "net.name", value: "Host.Example.com." });
+    expect(searchId({ type: "net.name", value: " host.example.com" })).toBe(id);
+    expect(searchId({ value: "host.example.com", type: "net.name", incident_id: 42 } as never)).toBe(id);
+    expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  });
+
+  test("type and value both count; IPv6 case does not", () => {
+    expect(searchId({ type: "net.ip", value: "127.0.0.1" })).not.toBe(
+      searchId({ type: "net.name", value: "127.0.0.1" }),
+    );
+    expect(searchId({ type: "net.ip", value: "127.0.0.1" })).not.toBe(
+      searchId({ type: "net.ip", value: "127.0.0.2" }),
+    );
+    expect(canonicalArtifact({ type: "net.ip", value: "::FFFF:7F00:1" }).value).toBe("::ffff:7f00:1");
+  });
+});
+
+describe("hits", () => {
+  test("null props are dropped, numbers stringified, names made unique", () => {
+    const hit = buildHit([
+      ["Address", "ip", "127.0.0.1"],
+      ["Port", "number", 443],
+      ["Port", "number", 8443],
+      ["Product", "string", null],
+      ["Version", "string", undefined],
+      ["Port (2)", "string", "taken"],
+    ]);
+    expect(hit.props).toEqual([
+      { type: "ip", name: "Address", value: "127.0.0.1" },
+      { type: "number", name: "Port", value: "443" },
+      { type: "number", name: "Port (2)", value: "8443" },
+      { type: "string", name: "Port (2) (2)", value: "taken" },
+    ]);
+    expect(new Set(hit.props.map((p) => p.name)).size).toBe(hit.props.length);
+  });
+
+  test("a value that is not its type is shown as a string; long values are cut", () => {
+    const hit = buildHit([
+      ["Address", "ip", "not-an-ip"],
+      ["Link", "uri", "https://example.com/x"],
+      ["Count", "number", "many"],
+      ["Banner", "string", "x".repeat(5000)],
+    ]);
+    expect(hit.props.map((p) => p.type)).toEqual(["string", "uri", "string", "string"]);
+    expect(hit.props[3].value).toHaveLength(CtsLimits.maxPropValueChars);
+  });
+
+  test("empty hits are left out and the answer validates as a ResponseDTO", () => {
+    const hits = keepHits([buildHit([["A", "string", null]]), buildHit([["A", "string", "x"]])]);
+    expect(hits).toHaveLength(1);
+    expect(() => validate(CtsResponse, { id: "x", hits })).not.toThrow();
+  });
+});
+
+describe("requests (the IBM guide's examples)", () => {
+  test("OPTIONS /cts/{name} and GET /cts/{name}/{id}", async () => {
+    expect(await route(req({ method: "OPTIONS" }), "sec-an")).toEqual({ kind: "options", name: "sec-an" });
+    const id = searchId({ type: "net.ip", value: "127.0.0.1" });
+    expect(await route(req({ method: "GET", path: `/cts/sec-an/${id}` }), "sec-an")).toEqual({
+      kind: "get",
+      name: "sec-an",
+      id,
+    });
+    // Not an id of ours: the unknown-id answer (200, no hits), never an error.
+    expect(await route(req({ method: "GET", path: "/cts/sec-an/'; DROP TABLE" }), "sec-an")).toMatchObject({
+      id: "",
+    });
+  });
+
+  test("POST with the artifact as JSON", async () => {
+    const r = await route(req({ body: Buffer.from('{"type": "net.ip", "value": "127.0.0.1"}') }), "sec-an");
+    expect(r).toEqual({ kind: "post", name: "sec-an", artifact: { type: "net.ip", value: "127.0.0.1" } });
+  });
+
+  test("POST as curl -d sends it (form encoding, JSON body)", async () => {
+    const r = await route(
+      req({
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: Buffer.from('{"type":"net.ip","value":"127.0.0.1"}'),
+      }),
+      "sec-an",
+    );
+    expect(r).toMatchObject({ kind: "post", artifact: { type: "net.ip", value: "127.0.0.1" } });
+  });
+
+  test("POST multipart: the JSON in part 0, file content after it (a field or a file part)", async () => {
+    const file = Buffer.alloc(10_000, 7);
+    for (const asFile of [false, true]) {
+      const m = multipart('{"type":"file.content","value":"sample.bin"}', file, asFile);
+      const r = await route(req({ headers: { "content-type": m.contentType }, body: m.body }), "sec-an");
+      expect(r).toEqual({
+        kind: "post",
+        name: "sec-an",
+        artifact: { type: "file.content", value: "sample.bin" },
+        fileBytes: file.length,
+      });
+    }
+  });
+
+  test("bad input is a 4xx with a clear JSON error", async () => {
+    const cases: Array<[Partial<CtsRequest>, number, string]> = [
+      [{ body: Buffer.from("{not json") }, 400, "malformed-json"],
+      [{ body: Buffer.from('{"type":"net.ip"}') }, 400, "invalid-artifact"],
+      [{ body: Buffer.from('{"type":"NET IP; rm -rf /","value":"x"}') }, 400, "invalid-artifact"],
+      [
+        {
+          body: Buffer.from(
+            JSON.stringify({ type: "net.uri", value: "x".repeat(CtsLimits.maxValueChars + 1) }),
+          ),
+        },
+        400,
+        "invalid-artifact",
+      ],
+      [{ body: Buffer.alloc(CtsLimits.maxBodyBytes + 1, 32) }, 413, "body-too-large"],
+      [
+        { headers: { "content-type": "application/xml" }, body: Buffer.from("<a/>") },
+        415,
+        "unsupported-media-type",
+      ],
+      [{ headers: {}, body: Buffer.from("{}") }, 415, "unsupported-media-type"],
+      [
+        { headers: { "content-type": "multipart/form-data" }, body: Buffer.from("x") },
+        400,
+        "malformed-multipart",
+      ],
+      [{ method: "DELETE" }, 405, "method-not-allowed"],
+      [{ path: "/cts/other" }, 404, "unknown-service"],
+      [{ path: "/etc/passwd" }, 404, "not-found"],
+    ];
+    for (const [over, status, code] of cases) {
+      const e = await refused(req(over));
+      expect([e.status, e.code]).toEqual([status, code]);
+      expect(e.body().error.message.length).toBeGreaterThan(0);
+    }
+    const empty = multipart("", undefined);
+    expect(
+      (await refused(req({ headers: { "content-type": empty.contentType }, body: empty.body }))).code,
+    ).toBe("malformed-json");
+    const big = multipart(
+      JSON.stringify({ type: "net.ip", value: "127.0.0.1", pad: "x".repeat(CtsLimits.maxArtifactJsonBytes) }),
+    );
+    expect(
+      (await refused(req({ headers: { "content-type": big.contentType }, body: big.body }))).status,
+    ).toBe(413);
+  });
+
+  test("parseArtifact keeps SOAR's extra fields", () => {
+    expect(parseArtifact('{"type":"net.ip","value":"127.0.0.1","incident":7}')).toMatchObject({
+      incident: 7,
+    });
+  });
+});

@@ -1,0 +1,97 @@
+import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBDocumentClient, PutCommand } from "@aws-sdk/lib-dynamodb";
+import { CtsTables, ResolvedAddresses, ResolvedHosts } from "@sec-an/contracts";
+import { dynamoClientConfig, uniqueName } from "@sec-an/testing";
+import { SearchState } from "../src/state";
+
+export function dynamo() {
+  const client = new DynamoDBClient(dynamoClientConfig());
+  return {
+    client,
+    doc: DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } }),
+  };
+}
+
+/** The service's two tables on dynalite, keyed as the program declares them. */
+export async function createStateTables(client: DynamoDBClient) {
+  const tables = { active: uniqueName("cts-active"), results: uniqueName("cts-results") };
+  for (const name of Object.values(tables))
+    await client.send(
+      new CreateTableCommand({
+        TableName: name,
+        BillingMode: "PAY_PER_REQUEST",
+        AttributeDefinitions: [{ AttributeName: CtsTables.id, AttributeType: "S" }],
+        KeySchema: [{ AttributeName: CtsTables.id, KeyType: "HASH" }],
+      }),
+    );
+  return tables;
+}
+
+/** task-execution's DNS tables (hash + DnsIngestTime range), as its program declares them. */
+export async function createDnsTables(client: DynamoDBClient) {
+  const t = {
+    resolvedHosts: uniqueName("resolved-hosts"),
+    resolvedAddresses: uniqueName("resolved-addresses"),
+  };
+  const ranged = (name: string, hash: string) =>
+    client.send(
+      new CreateTableCommand({
+        TableName: name,
+        BillingMode: "PAY_PER_REQUEST",
+        AttributeDefinitions: [
+          { AttributeName: hash, AttributeType: "S" },
+          { AttributeName: "DnsIngestTime", AttributeType: "N" },
+        ],
+        KeySchema: [
+          { AttributeName: hash, KeyType: "HASH" },
+          { AttributeName: "DnsIngestTime", KeyType: "RANGE" },
+        ],
+      }),
+    );
+  await ranged(t.resolvedHosts, ResolvedHosts.host);
+  await ranged(t.resolvedAddresses, ResolvedAddresses.address);
+  return t;
+}
+
+/** Records one DNS ingest: `host` resolving to `addresses`, as the plan writer stores it. */
+export async function ingestName(
+  doc: DynamoDBDocumentClient,
+  t: { resolvedHosts: string; resolvedAddresses: string },
+  host: string,
+  addresses: string[],
+  at = 1_700_000_000,
+) {
+  await doc.send(
+    new PutCommand({
+      TableName: t.resolvedHosts,
+      Item: {
+        [ResolvedHosts.host]: host,
+        [ResolvedHosts.dnsIngestTime]: at,
+        [ResolvedHosts.addresses]: new Set(addresses),
+      },
+    }),
+  );
+  for (const a of addresses)
+    await doc.send(
+      new PutCommand({
+        TableName: t.resolvedAddresses,
+        Item: {
+          [ResolvedAddresses.address]: a,
+          [ResolvedAddresses.dnsIngestTime]: at,
+          [ResolvedAddresses.hosts]: new Set([host]),
+        },
+      }),
+    );
+}
+
+/** A clock the test moves. */
+export function testClock(start = 1_800_000_000) {
+  let t = start;
+  return { now: () => t, advance: (s: number) => (t += s), set: (s: number) => (t = s) };
+}
+
+export async function stateOnDynalite() {
+  const { client, doc } = dynamo();
+  const tables = await createStateTables(client);
+  return { client, doc, tables, state: new SearchState(doc, tables) };
+}
