@@ -4,8 +4,21 @@ import * as pulumi from "@pulumi/pulumi";
 import { policyDocument } from "@sec-an/components";
 import type { FlowLogTraffic, NatStrategy } from "./config";
 
-/** Interface endpoints private subnets need to run sec-an without a NAT (service name suffixes). */
-export const INTERFACE_ENDPOINTS = ["sqs", "sns", "ssm", "ecr.api", "ecr.dkr", "logs", "sts"] as const;
+/**
+ * Interface endpoints private subnets need to run sec-an without a NAT (service name suffixes);
+ * ssmmessages and ec2messages carry the Session Manager sessions of the Dashboards tunnel host.
+ */
+export const INTERFACE_ENDPOINTS = [
+  "sqs",
+  "sns",
+  "ssm",
+  "ssmmessages",
+  "ec2messages",
+  "ecr.api",
+  "ecr.dkr",
+  "logs",
+  "sts",
+] as const;
 /** Gateway endpoints (free): S3 also serves ECR image layers. */
 export const GATEWAY_ENDPOINTS = ["s3", "dynamodb"] as const;
 

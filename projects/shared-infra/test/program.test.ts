@@ -188,6 +188,7 @@ describe("sec-an-shared-infra program (defaults)", () => {
     );
     expect(Object.keys(byService).sort()).toEqual([
       "dynamodb",
+      "ec2messages",
       "ecr.api",
       "ecr.dkr",
       "logs",
@@ -195,6 +196,7 @@ describe("sec-an-shared-infra program (defaults)", () => {
       "sns",
       "sqs",
       "ssm",
+      "ssmmessages",
       "sts",
     ]);
     expect(byService.s3).toMatchObject({
@@ -371,7 +373,8 @@ describe("sec-an-shared-infra program (defaults)", () => {
     });
     const grants = policyOf("aws:iam/rolePolicy:RolePolicy", "dev-sec-an-scans-policy").Statement;
     const arn = (service: string, res: string) => `arn:aws:${service}:us-east-1:${MOCK_ACCOUNT}:${res}`;
-    expect(grants.filter((g: { Sid: string }) => !["OwnLogGroup", "XRay"].includes(g.Sid))).toEqual([
+    const own = ["LookUpOwnership", "PublishScanRequests", "ReadOwnParameters"];
+    expect(grants.filter((g: { Sid: string }) => own.includes(g.Sid))).toEqual([
       {
         Sid: "LookUpOwnership",
         Effect: "Allow",
@@ -448,7 +451,7 @@ describe("sec-an-shared-infra program (defaults)", () => {
       ].sort(),
     );
     const network = types("sec-an:shared:Network", "dev-sec-an-vpc");
-    expect(network.filter((t) => t === "aws:ec2/vpcEndpoint:VpcEndpoint")).toHaveLength(9);
+    expect(network.filter((t) => t === "aws:ec2/vpcEndpoint:VpcEndpoint")).toHaveLength(11);
     expect(network).toContain("awsx:ec2:Vpc");
   });
 
