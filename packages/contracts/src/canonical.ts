@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash, type Hash } from "node:crypto";
 
 /**
  * Canonical JSON: object keys sorted at every depth, no whitespace. Two equal values always give the
@@ -6,42 +6,97 @@ import { createHash } from "node:crypto";
  * Rejects values JSON cannot carry faithfully (undefined inside arrays, non-finite numbers, bigint).
  */
 export function canonicalJson(value: unknown): string {
-  return serialise(value, "$");
-}
-
-function serialise(value: unknown, path: string): string {
-  if (value === null) return "null";
-  switch (typeof value) {
-    case "string":
-    case "boolean":
-      return JSON.stringify(value);
-    case "number":
-      if (!Number.isFinite(value)) throw new TypeError(`canonicalJson: ${path} is not a finite number`);
-      return JSON.stringify(value);
-    case "object": {
-      if (value instanceof Date) return JSON.stringify(value.toISOString());
-      if (Array.isArray(value)) {
-        return `[${value
-          .map((v, i) => {
-            if (v === undefined) throw new TypeError(`canonicalJson: ${path}[${i}] is undefined`);
-            return serialise(v, `${path}[${i}]`);
-          })
-          .join(",")}]`;
-      }
-      const entries = Object.keys(value as object)
-        .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
-        .sort()
-        .map(
-          (k) => `${JSON.stringify(k)}:${serialise((value as Record<string, unknown>)[k], `${path}.${k}`)}`,
-        );
-      return `{${entries.join(",")}}`;
-    }
-    default:
-      throw new TypeError(`canonicalJson: ${path} has unsupported type ${typeof value}`);
-  }
+  const w = new CanonicalWriter();
+  w.value(value);
+  return w.end();
 }
 
 /** sha256 hex of the canonical JSON of `value`: the id scheme for every key (parent, non-temporal, temporal). */
 export function keyHash(value: unknown): string {
-  return createHash("sha256").update(canonicalJson(value)).digest("hex");
+  const hash = createHash("sha256");
+  const w = new CanonicalWriter(hash);
+  w.value(value);
+  hash.update(w.end());
+  return hash.digest("hex");
+}
+
+/** Text is handed to the hash in pieces of about this size, so a large value is never held whole. */
+const FLUSH_CHARS = 16 * 1024;
+
+/**
+ * Writes canonical JSON into a string, or streams it into a hash in pieces. The path of a rejected value
+ * is built only when one is rejected: keys are pushed on a stack as the writer descends.
+ */
+class CanonicalWriter {
+  private out = "";
+  private readonly path: Array<string | number> = [];
+
+  constructor(private readonly sink?: Hash) {}
+
+  /** The text not yet handed to the sink (all of it without one). */
+  end(): string {
+    return this.out;
+  }
+
+  private fail(what: string): never {
+    let p = "$";
+    for (const s of this.path) p += typeof s === "number" ? `[${s}]` : `.${s}`;
+    throw new TypeError(`canonicalJson: ${p} ${what}`);
+  }
+
+  value(value: unknown): void {
+    if (value === null) {
+      this.out += "null";
+      return;
+    }
+    switch (typeof value) {
+      case "string":
+      case "boolean":
+        this.out += JSON.stringify(value);
+        return;
+      case "number":
+        if (!Number.isFinite(value)) this.fail("is not a finite number");
+        this.out += JSON.stringify(value);
+        return;
+      case "object":
+        break;
+      default:
+        this.fail(`has unsupported type ${typeof value}`);
+    }
+    if (this.sink && this.out.length > FLUSH_CHARS) {
+      this.sink.update(this.out);
+      this.out = "";
+    }
+    if (value instanceof Date) {
+      this.out += JSON.stringify(value.toISOString());
+      return;
+    }
+    if (Array.isArray(value)) {
+      this.out += "[";
+      for (let i = 0; i < value.length; i++) {
+        this.path.push(i);
+        if (value[i] === undefined) this.fail("is undefined");
+        if (i) this.out += ",";
+        this.value(value[i]);
+        this.path.pop();
+      }
+      this.out += "]";
+      return;
+    }
+    const o = value as Record<string, unknown>;
+    const keys = Object.keys(o).sort();
+    this.out += "{";
+    let first = true;
+    for (const k of keys) {
+      const v = o[k];
+      if (v === undefined) continue;
+      this.out += first ? JSON.stringify(k) : `,${JSON.stringify(k)}`;
+      this.out += ":";
+      first = false;
+      this.path.push(k);
+      this.value(v);
+      this.path.pop();
+    }
+    this.out += "}";
+  }
 }

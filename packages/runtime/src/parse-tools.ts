@@ -31,6 +31,12 @@ export interface TrackedParseTools extends ParseTools {
   contexts(): ResultsContext[];
   messages(): OutgoingMessage<DocumentCollection>[];
   publishAll(): Promise<OutgoingMessage<DocumentCollection>[]>;
+  /**
+   * Every document of this parent has been posted: build its messages and forget its context, so a
+   * streamed parse holds one parent at a time. A later `results` for the same parent starts a new
+   * collection (the ingestor keeps both: same generation, neither deletes the other's documents).
+   */
+  complete(parentKey: KeyFields): OutgoingMessage<DocumentCollection>[];
 }
 
 /** Provenance of a raw result: its own scan, plus where the cascade started if the request says so. */
@@ -83,6 +89,13 @@ export function createParseTools(opts: ParseToolsOptions): TrackedParseTools {
       return ctx;
     },
     contexts: () => [...byParent.values()],
+    complete(parentKey) {
+      const id = keyHash(parentKey);
+      const ctx = byParent.get(id);
+      if (!ctx) return [];
+      byParent.delete(id);
+      return ctx.messages();
+    },
     messages: () => tools.contexts().flatMap((c) => c.messages()),
     async publishAll() {
       if (!opts.publisher) throw new Error("publishAll: no publisher was given");

@@ -15,7 +15,16 @@ import {
   weakestGrade,
 } from "./scripts";
 import { HostStage, MAX_SCRIPT_OUTPUT_CHARS } from "./limits";
-import { readNmapXml, type NmapHost, type NmapPort, type NmapRun, type NmapScript } from "./xml";
+import {
+  NmapXmlError,
+  NmapXmlStream,
+  readNmapXml,
+  type NmapHost,
+  type NmapPort,
+  type NmapRun,
+  type NmapRunHead,
+  type NmapScript,
+} from "./xml";
 
 export * from "./xml";
 export * from "./scripts";
@@ -241,8 +250,11 @@ export function postHost(ctx: ResultsContextApi, host: NmapHost, scanEnd: Date):
   );
 }
 
+/** A raw result without its body (a streamed parse never holds the whole body). */
+export type RawResultHead = Omit<RawResult, "body">;
+
 /** When the scan ended: nmap's own record (runstats), else the raw result's metadata. */
-export function scanEndOf(run: NmapRun, raw: RawResult): Date {
+export function scanEndOf(run: Pick<NmapRun, "endTime">, raw: RawResultHead): Date {
   return run.endTime ?? new Date(raw.metadata.scanEndTime);
 }
 
@@ -263,7 +275,7 @@ export interface ParsedNmapRun extends NmapRun {
  * The host name the scan was asked for, if any. The entrypoint resolves names itself and runs nmap with
  * `-n` on the addresses, so nmap's report no longer carries the name as a `user` host name.
  */
-function requestedHostName(raw: RawResult): string | undefined {
+function requestedHostName(raw: RawResultHead): string | undefined {
   const target = (raw.metadata.request as { target?: unknown } | undefined)?.target;
   try {
     return validateTarget(target).type === "hostname" ? (target as string) : undefined;
@@ -277,6 +289,25 @@ function withRequestedName(host: NmapHost, name: string | undefined): NmapHost {
   return { ...host, hostnames: [{ name, type: "user" }, ...host.hostnames] };
 }
 
+/** Stage one host's documents and commit them whole, or record why it could not be built. */
+function postStaged(
+  tools: ParseTools,
+  host: NmapHost,
+  requested: string | undefined,
+  scanEnd: Date,
+  failedHosts: HostFailure[],
+): boolean {
+  const stage = new HostStage(parentKeyOf(host));
+  try {
+    postHost(stage, withRequestedName(host, requested), scanEnd);
+  } catch (e) {
+    failedHosts.push({ address: host.address, reason: (e as Error).message });
+    return false;
+  }
+  stage.commit(tools.results(parentKeyOf(host)));
+  return true;
+}
+
 /**
  * Parse one raw nmap result into document collections (the task's ParseFn). Each host is staged and cut
  * to the document limit on its own, so one hostile host (a multi-MB banner) is truncated, or at worst
@@ -287,15 +318,85 @@ export function parseNmapResult(raw: RawResult, tools: ParseTools): ParsedNmapRu
   const scanEnd = scanEndOf(run, raw);
   const requested = requestedHostName(raw);
   const failedHosts: HostFailure[] = [];
-  for (const host of run.hosts) {
-    const stage = new HostStage(parentKeyOf(host));
-    try {
-      postHost(stage, withRequestedName(host, requested), scanEnd);
-    } catch (e) {
-      failedHosts.push({ address: host.address, reason: (e as Error).message });
-      continue;
-    }
-    stage.commit(tools.results(parentKeyOf(host)));
-  }
+  for (const host of run.hosts) postStaged(tools, host, requested, scanEnd, failedHosts);
   return { ...run, failedHosts };
+}
+
+/** How far from the end of a report its `<runstats>` is looked for: nothing but `</nmaprun>` follows it. */
+export const RUNSTATS_TAIL_BYTES = 64 * 1024;
+
+/**
+ * The run's end time (`runstats/finished@time`) from the last bytes of a report. A streamed parse needs
+ * it before the first host (certificate expiry is measured from it), and nmap writes it last.
+ */
+export function endTimeFromTail(tail: Buffer | string): Date | undefined {
+  const text = typeof tail === "string" ? tail : tail.toString("utf8");
+  const at = text.lastIndexOf("<runstats");
+  if (at < 0) return undefined;
+  let head: NmapRunHead | undefined;
+  // Parsed by the same reader as the report itself, inside a stand-in root, so the value is read alike.
+  const s = new NmapXmlStream(() => undefined);
+  try {
+    s.write(`<nmaprun>${text.slice(at).replace(/<\/nmaprun>[\s\S]*$/, "")}</nmaprun>`);
+    head = s.end();
+  } catch {
+    return undefined;
+  }
+  return head.endTime;
+}
+
+/** A streamed parse: the run's attributes, the hosts' addresses and failures; the documents went out as it read. */
+export interface StreamedNmapRun extends NmapRunHead {
+  readonly failedHosts: readonly HostFailure[];
+  /** Each host's address once, in report order. */
+  readonly addresses: readonly string[];
+  readonly hostCount: number;
+}
+
+export interface NmapStreamOptions {
+  /** The report's last bytes (at least RUNSTATS_TAIL_BYTES of them, or all of a shorter report). */
+  readonly tail: Buffer | string;
+  /** Runs for each host after its documents are posted (none if it failed), before the next chunk is read. */
+  readonly onHost?: (host: NmapHost) => void | Promise<void>;
+}
+
+/**
+ * Parse a report from a stream of chunks (an S3 object body), host by host: each host's documents are
+ * posted when its `</host>` is read and `onHost` runs, so memory stays flat in the report's size. The
+ * documents equal `parseNmapResult`'s; the end time comes from the tail and is checked against the
+ * report's own when it is reached. Malformed XML throws NmapXmlError with the byte offset, after the
+ * hosts before it were posted whole (never a host cut short).
+ */
+export async function parseNmapStream(
+  raw: RawResultHead,
+  chunks: AsyncIterable<Uint8Array | string>,
+  tools: ParseTools,
+  opts: NmapStreamOptions,
+): Promise<StreamedNmapRun> {
+  const endTime = endTimeFromTail(opts.tail);
+  const scanEnd = endTime ?? new Date(raw.metadata.scanEndTime);
+  const requested = requestedHostName(raw);
+  const failedHosts: HostFailure[] = [];
+  const addresses = new Set<string>();
+  const ready: NmapHost[] = [];
+  let hostCount = 0;
+  const stream = new NmapXmlStream((host) => {
+    hostCount += 1;
+    addresses.add(host.address);
+    postStaged(tools, host, requested, scanEnd, failedHosts);
+    ready.push(host);
+  });
+  for await (const chunk of chunks) {
+    stream.write(
+      typeof chunk === "string" ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength),
+    );
+    for (const host of ready.splice(0)) await opts.onHost?.(host);
+  }
+  const head = stream.end();
+  for (const host of ready.splice(0)) await opts.onHost?.(host);
+  if (head.endTime?.getTime() !== endTime?.getTime())
+    throw new NmapXmlError(
+      `<runstats> is not within the report's last ${RUNSTATS_TAIL_BYTES} bytes: its end time was not known before the hosts`,
+    );
+  return { ...head, failedHosts, addresses: [...addresses], hostCount };
 }

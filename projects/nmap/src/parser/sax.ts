@@ -64,7 +64,7 @@ export class SaxTokenizer {
   private base = 0;
   private readonly stack: string[] = [];
   private rootSeen = false;
-  /** An incomplete construct at `pos` is not looked at again until the buffer has grown past this. */
+  /** An incomplete construct at `pos` is not looked at again until this many characters follow `pos`. */
   private waitFor = 0;
 
   constructor(private readonly handler: SaxHandler) {}
@@ -87,7 +87,7 @@ export class SaxTokenizer {
     } else this.buf += text;
     // A construct larger than one chunk (a multi-MB banner) is scanned again only once the buffer has
     // doubled, so reading it costs linear time, not one pass per chunk.
-    if (this.buf.length >= this.waitFor) this.scan(false);
+    if (this.buf.length - this.pos >= this.waitFor) this.scan(false);
   }
 
   /** The end of the report: everything must have closed. */
@@ -150,8 +150,7 @@ export class SaxTokenizer {
       }
       pos = end;
     }
-    if (pos < buf.length && !final) this.waitFor = buf.length * 2;
-    else this.waitFor = 0;
+    this.waitFor = final ? 0 : 2 * (buf.length - pos);
     this.pos = pos;
   }
 
