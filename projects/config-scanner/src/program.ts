@@ -239,13 +239,11 @@ export class RegionForwarder extends pulumi.ComponentResource {
       {
         role: role.id,
         policy: policyDocument([
-          pulumi
-            .output(args.busArn)
-            .apply((arn): PolicyStatement => ({
-              Sid: "ForwardToHomeBus",
-              Action: "events:PutEvents",
-              Resource: arn,
-            })),
+          pulumi.output(args.busArn).apply((arn): PolicyStatement => ({
+            Sid: "ForwardToHomeBus",
+            Action: "events:PutEvents",
+            Resource: arn,
+          })),
         ]),
       },
       parent,

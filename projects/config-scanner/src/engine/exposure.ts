@@ -62,16 +62,24 @@ function openings(perms: IpPermission[] | undefined): Opening[] {
   return out;
 }
 
-const memo = new WeakMap<SecurityGroup, Exposure>();
-
-/** Memoised per group object: every plugin in a run shares one analysis of each group. */
+/** What the group opens. Plugins call it through `exposuresOf`, which shares the result between them. */
 export function exposureOf(group: SecurityGroup): Exposure {
-  let e = memo.get(group);
-  if (!e) {
-    e = { ingress: openings(group.IpPermissions), egress: openings(group.IpPermissionsEgress) };
-    memo.set(group, e);
-  }
-  return e;
+  return { ingress: openings(group.IpPermissions), egress: openings(group.IpPermissionsEgress) };
+}
+
+// One memo entry per collected group list, not per group: a WeakMap with a key per group makes the
+// garbage collector's ephemeron pass dominate a large run.
+const memo = new WeakMap<SecurityGroup[], { groups: SecurityGroup[]; exposures: Exposure[] }>();
+
+/** The exposure of each group of a collected list, computed once for every plugin that reads the list. */
+export function exposuresOf(groups: SecurityGroup[]): Exposure[] {
+  const hit = memo.get(groups);
+  // A list changed in place since (same array, other groups) is analysed afresh.
+  if (hit && hit.groups.length === groups.length && hit.groups.every((g, i) => g === groups[i]))
+    return hit.exposures;
+  const exposures = groups.map(exposureOf);
+  memo.set(groups, { groups: [...groups], exposures });
+  return exposures;
 }
 
 /** Whether the opening reaches `port` over `protocol`. */

@@ -1,4 +1,4 @@
-import { evidenceOf, exposureOf, reaches, reachesEverything, type Opening } from "./exposure";
+import { evidenceOf, exposuresOf, reaches, reachesEverything, type Exposure, type Opening } from "./exposure";
 import { describePorts, PORT_CHECKS, type PortCheck } from "./ports";
 import type {
   Cache,
@@ -50,6 +50,7 @@ interface Verdict {
 
 interface GroupContext {
   group: SecurityGroup;
+  exposure: Exposure;
   label: string;
   /** Network interfaces using the group, or undefined when no interface data was collected. */
   attachments: number | undefined;
@@ -114,6 +115,7 @@ function groupPlugin(def: PluginDef): Plugin {
         ];
       }
       const usage = usageOf(cache, region);
+      const exposures = exposuresOf(collected.data);
       const out: Finding[] = new Array(collected.data.length);
       for (let i = 0; i < collected.data.length; i++) {
         const group = collected.data[i];
@@ -121,7 +123,7 @@ function groupPlugin(def: PluginDef): Plugin {
         const account = group.OwnerId ?? cache.account;
         const label = group.GroupName ? `${groupId} (${group.GroupName})` : groupId;
         const attachments = usage ? (usage.get(groupId) ?? 0) : undefined;
-        const v = judge({ group, label, attachments, settings: merged });
+        const v = judge({ group, exposure: exposures[i], label, attachments, settings: merged });
         out[i] = {
           plugin: def.name,
           title: def.title,
@@ -172,7 +174,7 @@ function openVerdict(ctx: GroupContext, what: string, offending: Opening[]): Ver
 function ingressVerdict(ctx: GroupContext, what: string, matches: (o: Opening) => boolean): Verdict {
   let world: Opening[] | undefined;
   let viaList: Opening[] | undefined;
-  for (const o of exposureOf(ctx.group).ingress) {
+  for (const o of ctx.exposure.ingress) {
     if (!matches(o)) continue;
     if (o.world.length) (world ??= []).push(o);
     else (viaList ??= []).push(o);
@@ -227,7 +229,7 @@ const allPortsEgress = groupPlugin({
   realtime_triggers: EGRESS_TRIGGERS,
   settings: {},
   judge(ctx) {
-    const offending = exposureOf(ctx.group).egress.filter((o) => o.world.length && reachesEverything(o));
+    const offending = ctx.exposure.egress.filter((o) => o.world.length && reachesEverything(o));
     return offending.length
       ? {
           status: "WARN",

@@ -16,6 +16,12 @@ import { transition } from "./transitions";
  * once published: a handler that dies in between leaves it pending, and its redelivery publishes it.
  */
 
+/**
+ * How long a stored alert belongs to the attempt that wrote it. Publishing takes well under a second;
+ * a redelivery after a crash comes after the queue's visibility timeout, minutes later.
+ */
+export const PENDING_LEASE_MS = 60_000;
+
 export interface StateEntry {
   readonly plugin: string;
   readonly resource: string;
@@ -40,7 +46,7 @@ interface Item {
   severity?: string;
   region?: string;
   account?: string;
-  alert_pending?: { token: string; transition: AlertTransition; before?: StateStatus };
+  alert_pending?: { token: string; transition: AlertTransition; since: string; before?: StateStatus };
 }
 
 export class FindingsState {
@@ -58,12 +64,17 @@ export class FindingsState {
     const key = { [T.partitionKey]: entry.plugin, [T.sortKey]: entry.resource };
     for (let attempt = 0; attempt < 5; attempt += 1) {
       const cur = await this.item(entry.plugin, entry.resource);
-      if (cur?.status === entry.status) return pendingOf(entry, cur);
+      if (cur?.status === entry.status) return this.takeOver(entry, cur, now);
       // A group deleted before it was ever seen has nothing to resolve.
       if (!cur && entry.status === REMOVED) return undefined;
       const kind = transition(cur?.status, entry.status);
       const alert = kind
-        ? { token: randomUUID(), transition: kind, ...(cur?.status ? { before: cur.status } : {}) }
+        ? {
+            token: randomUUID(),
+            transition: kind,
+            since: now.toISOString(),
+            ...(cur?.status ? { before: cur.status } : {}),
+          }
         : undefined;
       try {
         await this.doc().send(
@@ -142,6 +153,33 @@ export class FindingsState {
     return found.filter((e): e is StateEntry => e !== undefined && e.status !== REMOVED);
   }
 
+  /**
+   * The alert an earlier attempt stored with this very status and did not clear, once it is older
+   * than the lease: younger, its writer may still be publishing it (a concurrent event); older, the
+   * writer died, and exactly one redelivery claims it (a conditional swap of its token).
+   */
+  private async takeOver(entry: StateEntry, cur: Item, now: Date): Promise<PendingAlert | undefined> {
+    const p = cur.alert_pending;
+    if (!p || now.getTime() - Date.parse(p.since) < PENDING_LEASE_MS) return undefined;
+    const token = randomUUID();
+    try {
+      await this.doc().send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { [T.partitionKey]: entry.plugin, [T.sortKey]: entry.resource },
+          UpdateExpression: "SET #p.#t = :new, #p.#since = :now",
+          ConditionExpression: "#p.#t = :old",
+          ExpressionAttributeNames: { "#p": T.alertPending, "#t": "token", "#since": "since" },
+          ExpressionAttributeValues: { ":new": token, ":old": p.token, ":now": now.toISOString() },
+        }),
+      );
+    } catch (e) {
+      if ((e as Error).name === "ConditionalCheckFailedException") return undefined;
+      throw e;
+    }
+    return { entry, before: p.before, transition: p.transition, token };
+  }
+
   private async item(plugin: string, resource: string): Promise<Item | undefined> {
     const r = await this.doc().send(
       new GetCommand({
@@ -162,12 +200,6 @@ export class FindingsState {
       [T.updatedAt]: now.toISOString(),
     };
   }
-}
-
-/** The alert an earlier attempt stored with this very status and did not clear. */
-function pendingOf(entry: StateEntry, i: Item): PendingAlert | undefined {
-  const p = i.alert_pending;
-  return p && { entry, before: p.before, transition: p.transition, token: p.token };
 }
 
 const entryOf = (i: Item): StateEntry => ({

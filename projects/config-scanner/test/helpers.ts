@@ -1,0 +1,181 @@
+import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import {
+  DescribeNetworkInterfacesCommand,
+  DescribeSecurityGroupsCommand,
+  EC2Client,
+  type NetworkInterface,
+  type SecurityGroup,
+} from "@aws-sdk/client-ec2";
+import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
+import { CreateTopicCommand, SNSClient, SubscribeCommand } from "@aws-sdk/client-sns";
+import {
+  CreateQueueCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SQSClient,
+  type Message,
+} from "@aws-sdk/client-sqs";
+import { ConfigStateTable } from "@sec-an/contracts";
+import { awsClientConfig, dynamoClientConfig, s3ClientConfig, uniqueName } from "@sec-an/testing";
+import type { SQSRecord } from "aws-lambda";
+import { mockClient } from "aws-sdk-client-mock";
+
+/** Real clients against the emulators (fauxqs for SQS/SNS/S3, dynalite for DynamoDB). */
+export function emulatorClients() {
+  return {
+    sqs: new SQSClient(awsClientConfig()),
+    sns: new SNSClient(awsClientConfig()),
+    s3: new S3Client(s3ClientConfig()),
+    dynamo: new DynamoDBClient(dynamoClientConfig()),
+  };
+}
+export type Clients = ReturnType<typeof emulatorClients>;
+
+export async function createQueue(sqs: SQSClient, prefix = "q") {
+  const name = uniqueName(prefix);
+  const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: name }));
+  const a = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ["QueueArn"] }));
+  return { url: QueueUrl!, arn: a.Attributes!.QueueArn! };
+}
+
+/** The state table as the program defines it: (plugin, resource). */
+export async function createStateTable(dynamo: DynamoDBClient): Promise<string> {
+  const TableName = uniqueName("config-state");
+  await dynamo.send(
+    new CreateTableCommand({
+      TableName,
+      BillingMode: "PAY_PER_REQUEST",
+      AttributeDefinitions: [
+        { AttributeName: ConfigStateTable.partitionKey, AttributeType: "S" },
+        { AttributeName: ConfigStateTable.sortKey, AttributeType: "S" },
+      ],
+      KeySchema: [
+        { AttributeName: ConfigStateTable.partitionKey, KeyType: "HASH" },
+        { AttributeName: ConfigStateTable.sortKey, KeyType: "RANGE" },
+      ],
+    }),
+  );
+  return TableName;
+}
+
+export async function createBucket(s3: S3Client): Promise<string> {
+  const name = uniqueName("cfg").toLowerCase().slice(0, 60);
+  await s3.send(new CreateBucketCommand({ Bucket: name }));
+  return name;
+}
+
+/** The alerts topic with a raw-delivery queue, so a test reads each alert with its attributes. */
+export async function alertsTopic(c: Clients) {
+  const { TopicArn } = await c.sns.send(new CreateTopicCommand({ Name: uniqueName("alerts") }));
+  const queue = await createQueue(c.sqs, "alerts");
+  await c.sns.send(
+    new SubscribeCommand({
+      TopicArn,
+      Protocol: "sqs",
+      Endpoint: queue.arn,
+      Attributes: { RawMessageDelivery: "false" },
+    }),
+  );
+  return { topicArn: TopicArn!, queue };
+}
+
+/** Receive until `count` messages arrived or `maxPolls` empty polls passed (bounded in time). */
+export async function drain(sqs: SQSClient, url: string, count: number, maxPolls = 2): Promise<Message[]> {
+  const out: Message[] = [];
+  let empty = 0;
+  while (out.length < count && empty < maxPolls) {
+    const r = await sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: url,
+        MaxNumberOfMessages: 10,
+        WaitTimeSeconds: 1,
+        MessageAttributeNames: ["All"],
+        MessageSystemAttributeNames: ["All"],
+      }),
+    );
+    if (!r.Messages?.length) empty += 1;
+    else out.push(...r.Messages);
+  }
+  return out;
+}
+
+let seq = 0;
+/** The SQS record Lambda would deliver for a message body (EventBridge → SQS puts the event as the body). */
+export function sqsRecord(body: unknown, receiveCount = 1): SQSRecord {
+  seq += 1;
+  return {
+    messageId: `m-${process.pid}-${seq}`,
+    receiptHandle: "rh",
+    body: typeof body === "string" ? body : JSON.stringify(body),
+    attributes: {
+      ApproximateReceiveCount: String(receiveCount),
+      SentTimestamp: String(Date.now()),
+      SenderId: "AIDATEST",
+      ApproximateFirstReceiveTimestamp: String(Date.now()),
+    },
+    messageAttributes: {},
+    md5OfBody: "",
+    eventSource: "aws:sqs",
+    eventSourceARN: "arn:aws:sqs:us-east-1:123456789012:dev-sec-an-config-scanner-tasks",
+    awsRegion: "us-east-1",
+  };
+}
+
+/** A group with the given ingress from anywhere (IPv4), as DescribeSecurityGroups returns it. */
+export function group(id: string, openPorts: number[] = [], name = `web-${id.slice(-4)}`): SecurityGroup {
+  return {
+    GroupId: id,
+    GroupName: name,
+    OwnerId: "123456789012",
+    VpcId: "vpc-0abc",
+    Description: "test",
+    IpPermissions: openPorts.map((p) => ({
+      IpProtocol: "tcp",
+      FromPort: p,
+      ToPort: p,
+      IpRanges: [{ CidrIp: "0.0.0.0/0" }],
+      Ipv6Ranges: [],
+      PrefixListIds: [],
+      UserIdGroupPairs: [],
+    })),
+    IpPermissionsEgress: [],
+  };
+}
+
+export function eni(groupId: string, publicIp: string, privateIp: string): NetworkInterface {
+  return {
+    NetworkInterfaceId: `eni-${groupId.slice(3)}`,
+    Groups: [{ GroupId: groupId, GroupName: "x" }],
+    PrivateIpAddress: privateIp,
+    PrivateIpAddresses: [{ PrivateIpAddress: privateIp, Primary: true, Association: { PublicIp: publicIp } }],
+    Association: { PublicIp: publicIp },
+  };
+}
+
+/**
+ * EC2 stubbed at the SDK boundary: every client answers Describe calls from `world` (the groups and
+ * interfaces that exist), filtering by group-id as EC2 does; `fail` makes a call reject instead.
+ */
+export function stubEc2(world: { groups: SecurityGroup[]; enis: NetworkInterface[] }) {
+  const ec2 = mockClient(EC2Client);
+  const ids = (input: { Filters?: { Name?: string; Values?: string[] }[] }) =>
+    input.Filters?.find((f) => f.Name === "group-id")?.Values;
+  ec2.on(DescribeSecurityGroupsCommand).callsFake((input) => {
+    const want = ids(input);
+    return { SecurityGroups: world.groups.filter((g) => !want || want.includes(g.GroupId!)) };
+  });
+  ec2.on(DescribeNetworkInterfacesCommand).callsFake((input) => {
+    const want = ids(input);
+    return {
+      NetworkInterfaces: world.enis.filter(
+        (n) => !want || (n.Groups ?? []).some((g) => want.includes(g.GroupId!)),
+      ),
+    };
+  });
+  return ec2;
+}
+
+/** An AWS service error as the SDK throws it. */
+export function awsError(name: string, message: string, status = 400) {
+  return Object.assign(new Error(message), { name, $fault: "client", $metadata: { httpStatusCode: status } });
+}
