@@ -1,0 +1,162 @@
+import { generateKeyPairSync, createSign, type KeyObject } from "node:crypto";
+import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { mockClient } from "aws-sdk-client-mock";
+import { CognitoJwtVerifier } from "aws-jwt-verify";
+import { CtsEnv } from "@sec-an/contracts";
+import type { APIGatewayRequestAuthorizerEvent } from "aws-lambda";
+import { authenticate, cached, ctsResourceArn, type AuthDeps } from "../src/auth";
+import { authorizerHandler, handler, parseSecret } from "../src/handlers/authorizer";
+
+const METHOD_ARN = "arn:aws:execute-api:us-east-1:123456789012:abc123/threat/POST/cts/sec-an";
+const POOL = "us-east-1_TestPool1";
+const ISSUER = `https://cognito-idp.us-east-1.amazonaws.com/${POOL}`;
+
+const basic = (user: string, pass: string) => `Basic ${Buffer.from(`${user}:${pass}`).toString("base64")}`;
+const event = (authorization?: string): APIGatewayRequestAuthorizerEvent =>
+  ({
+    type: "REQUEST",
+    methodArn: METHOD_ARN,
+    headers: authorization === undefined ? {} : { Authorization: authorization },
+    requestContext: { identity: { sourceIp: "127.0.0.1" } },
+  }) as unknown as APIGatewayRequestAuthorizerEvent;
+
+/** A user pool's signing key and a token signer, as Cognito issues them (RS256, `kid` in the JWKS). */
+function pool() {
+  const { publicKey, privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+  const jwk = {
+    ...(publicKey.export({ format: "jwk" }) as Record<string, string>),
+    kid: "k1",
+    alg: "RS256",
+    use: "sig",
+  };
+  const b64 = (v: object) => Buffer.from(JSON.stringify(v)).toString("base64url");
+  const sign = (claims: Record<string, unknown>, key: KeyObject = privateKey) => {
+    const head = `${b64({ alg: "RS256", kid: "k1" })}.${b64(claims)}`;
+    return `${head}.${createSign("RSA-SHA256").update(head).sign(key).toString("base64url")}`;
+  };
+  const verifier = CognitoJwtVerifier.create({ userPoolId: POOL, tokenUse: null, clientId: null });
+  verifier.cacheJwks({ keys: [jwk as never] });
+  return { sign, verifier, otherKey: generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey };
+}
+
+describe("the CTS authorizer", () => {
+  const p = pool();
+  const now = Math.floor(Date.now() / 1000);
+  const claims = {
+    sub: "user-1",
+    iss: ISSUER,
+    token_use: "access",
+    client_id: "c1",
+    exp: now + 600,
+    iat: now,
+  };
+  let fetches = 0;
+  const deps: AuthDeps = {
+    basicCredentials: async () => {
+      fetches += 1;
+      return { username: "soar", password: "s3cret:with:colons" };
+    },
+    verifyCognito: async (token) => {
+      try {
+        return (await p.verifier.verify(token)).sub;
+      } catch {
+        return undefined;
+      }
+    },
+  };
+  const authorize = authorizerHandler(() => deps);
+
+  test("SOAR's basic auth against the secret: allowed on every /cts/ method of the stage", async () => {
+    const r = await authorize(event(basic("soar", "s3cret:with:colons")));
+    expect(r.principalId).toBe("basic:soar");
+    expect(r.policyDocument.Statement).toEqual([
+      {
+        Action: "execute-api:Invoke",
+        Effect: "Allow",
+        Resource: "arn:aws:execute-api:us-east-1:123456789012:abc123/threat/*/cts/*",
+      },
+    ]);
+  });
+
+  test("a wrong user or password, no header, or another scheme: 401 (Unauthorized)", async () => {
+    for (const h of [
+      basic("soar", "wrong"),
+      basic("other", "s3cret:with:colons"),
+      undefined,
+      "Basic !!!",
+      "Digest x",
+      basic("soar", ""),
+    ])
+      await expect(authorize(event(h))).rejects.toThrow(/^Unauthorized$/);
+  });
+
+  test("basic auth is refused when the secret is not set up, whatever is sent", async () => {
+    const none = { ...deps, basicCredentials: async () => undefined };
+    await expect(authenticate(basic("", ""), none)).resolves.toBeUndefined();
+    expect(parseSecret("not json")).toBeUndefined();
+    expect(parseSecret('{"username":"u"}')).toBeUndefined();
+    expect(parseSecret('{"username":"u","password":"p"}')).toEqual({ username: "u", password: "p" });
+  });
+
+  test("a platform user's Cognito token is allowed; expired, forged or foreign tokens are not", async () => {
+    expect((await authorize(event(`Bearer ${p.sign(claims)}`))).principalId).toBe("cognito:user-1");
+    for (const bad of [
+      p.sign({ ...claims, exp: now - 10 }),
+      p.sign(claims, p.otherKey),
+      p.sign({ ...claims, iss: "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Other" }),
+      "not.a.jwt",
+    ])
+      await expect(authorize(event(`Bearer ${bad}`))).rejects.toThrow(/^Unauthorized$/);
+  });
+
+  test("the secret is fetched once per TTL, and a failed fetch is not kept", async () => {
+    let t = 0;
+    let calls = 0;
+    let fail = true;
+    const get = cached(
+      async () => {
+        calls += 1;
+        if (fail) throw new Error("throttled");
+        return "v";
+      },
+      1000,
+      () => t,
+    );
+    await expect(get()).rejects.toThrow("throttled");
+    fail = false;
+    expect(await get()).toBe("v");
+    expect(await get()).toBe("v");
+    expect(calls).toBe(2);
+    t = 1000;
+    await get();
+    expect(calls).toBe(3);
+  });
+
+  test("the deployed handler reads the secret from Secrets Manager (by the ARN in its environment)", async () => {
+    const sm = mockClient(SecretsManagerClient);
+    const arn =
+      "arn:aws:secretsmanager:us-east-1:123456789012:secret:dev-sec-an/threat-service/basic-auth-AbCdEf";
+    sm.on(GetSecretValueCommand, { SecretId: arn }).resolves({
+      SecretString: '{"username":"soar","password":"pw"}',
+    });
+    process.env[CtsEnv.authSecretId] = arn;
+    try {
+      expect((await handler(event(basic("soar", "pw")))).principalId).toBe("basic:soar");
+      await expect(handler(event(basic("soar", "nope")))).rejects.toThrow(/^Unauthorized$/);
+      expect(sm.commandCalls(GetSecretValueCommand)).toHaveLength(1);
+    } finally {
+      delete process.env[CtsEnv.authSecretId];
+      sm.restore();
+    }
+  });
+
+  test("the policy resource is the stage's /cts/ methods, from any method ARN", () => {
+    expect(
+      ctsResourceArn(
+        "arn:aws:execute-api:eu-west-2:1:api/dev/GET/cts/sec-an/5f358b94-b329-59a4-a316-b22cc24ef2a5",
+      ),
+    ).toBe("arn:aws:execute-api:eu-west-2:1:api/dev/*/cts/*");
+    expect(() => ctsResourceArn("garbage")).toThrow();
+    expect(fetches).toBeGreaterThan(0);
+  });
+});

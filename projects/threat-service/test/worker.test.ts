@@ -1,0 +1,256 @@
+import {
+  CreateQueueCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SQSClient,
+} from "@aws-sdk/client-sqs";
+import { CreateTopicCommand, SNSClient, SubscribeCommand } from "@aws-sdk/client-sns";
+import { Attr, ScanRequest, validate, type ArtifactHit, type SearchJob } from "@sec-an/contracts";
+import { PermanentFailure } from "@sec-an/runtime";
+import { awsClientConfig, uniqueName } from "@sec-an/testing";
+import { DynamoDnsReader, TopicScanRequester } from "../src/adapters";
+import { searchId } from "../src/id";
+import { searcherRegistry } from "../src/searchers";
+import { getSearch, postArtifact } from "../src/service";
+import type { SearchState } from "../src/state";
+import { runSearch, type WorkerDeps } from "../src/worker";
+import { createDnsTables, dynamo, ingestName, stateOnDynalite, testClock } from "./helpers";
+import { scannedHost, snapshotStore } from "./store";
+
+const sqs = new SQSClient(awsClientConfig());
+const sns = new SNSClient(awsClientConfig());
+const T0 = 1_800_000_000;
+const DAY = 86_400;
+
+let store: Awaited<ReturnType<typeof snapshotStore>>;
+let scanQueue: string;
+let topicArn: string;
+let dns: Awaited<ReturnType<typeof createDnsTables>>;
+
+beforeAll(async () => {
+  store = await snapshotStore();
+  // 127.0.0.1: ours, scanned an hour before the searches start. 127.0.0.4: ours, scanned 3 days before.
+  await scannedHost(store.put, "127.0.0.1", new Date((T0 - 3600) * 1000));
+  await scannedHost(store.put, "127.0.0.4", new Date((T0 - 3 * DAY) * 1000));
+  const { client, doc } = dynamo();
+  dns = await createDnsTables(client);
+  await ingestName(doc, dns, "app.sec-an.test", ["127.0.0.1"]);
+  await ingestName(doc, dns, "new.sec-an.test", ["127.0.0.2"]);
+  await ingestName(doc, dns, "old.sec-an.test", ["127.0.0.4"]);
+  // The scan-initiator topic, with a queue standing in for the scanners' subscriptions.
+  topicArn = (await sns.send(new CreateTopicCommand({ Name: uniqueName("scan-initiator") }))).TopicArn!;
+  scanQueue = (await sqs.send(new CreateQueueCommand({ QueueName: uniqueName("scans") }))).QueueUrl!;
+  const arn = (
+    await sqs.send(new GetQueueAttributesCommand({ QueueUrl: scanQueue, AttributeNames: ["QueueArn"] }))
+  ).Attributes!.QueueArn;
+  await sns.send(
+    new SubscribeCommand({
+      TopicArn: topicArn,
+      Protocol: "sqs",
+      Endpoint: arn,
+      Attributes: { RawMessageDelivery: "true" },
+    }),
+  );
+}, 60_000);
+afterAll(() => store.close());
+
+async function scanRequests(): Promise<Array<{ request: ScanRequest; attributes: Record<string, string> }>> {
+  const out = [];
+  for (;;) {
+    const r = await sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: scanQueue,
+        MaxNumberOfMessages: 10,
+        WaitTimeSeconds: 0,
+        MessageAttributeNames: ["All"],
+      }),
+    );
+    if (!r.Messages?.length) return out;
+    for (const m of r.Messages)
+      out.push({
+        request: validate(ScanRequest, JSON.parse(m.Body!)),
+        attributes: Object.fromEntries(
+          Object.entries(m.MessageAttributes ?? {}).map(([k, v]) => [k, v.StringValue!]),
+        ),
+      });
+  }
+}
+
+describe("searches over the snapshot indices and the DNS tables", () => {
+  let state: SearchState;
+  let clock: ReturnType<typeof testClock>;
+  let queued: Array<{ job: SearchJob; delay: number }>;
+  let deps: WorkerDeps;
+  const searchers = searcherRegistry();
+
+  beforeEach(async () => {
+    ({ state } = await stateOnDynalite());
+    clock = testClock(T0);
+    queued = [];
+    deps = {
+      state,
+      searchers,
+      context: {
+        snapshots: store.reader,
+        dns: new DynamoDnsReader(dynamo().doc, dns),
+        scans: new TopicScanRequester(
+          sns,
+          async () => topicArn,
+          () => new Date(clock.now() * 1000),
+        ),
+        scanMaxAgeSecs: DAY,
+      },
+      requeue: async (job, delay) => {
+        queued.push({ job, delay });
+      },
+      now: clock.now,
+      hitTtlSecs: DAY,
+      recheckSecs: 60,
+    };
+    await scanRequests();
+  });
+
+  /** POST the artifact, then run the job the POST queued. */
+  async function search(type: string, value: string) {
+    const svc = {
+      state,
+      supports: (t: string) => searchers.has(t),
+      now: clock.now,
+      startSearch: async (job: SearchJob) => void queued.push({ job, delay: 0 }),
+    };
+    const posted = await postArtifact({ type, value }, svc);
+    const job = queued.shift()!.job;
+    return { posted, result: await runSearch(job, deps), answer: await getSearch(job.id, svc), job, svc };
+  }
+  const names = (h: ArtifactHit) => Object.fromEntries(h.props.map((p) => [p.name, p.value]));
+
+  test("net.ip of a scanned address: ports, CVEs worst first, TLS, last scan; no scan asked for", async () => {
+    const { posted, result, answer } = await search("net.ip", "127.0.0.1");
+    expect(posted.status).toBe(303);
+    expect(result).toBe("completed");
+    expect(answer.status).toBe(200);
+    const hits = answer.body.hits.map(names);
+    expect(hits[0]).toMatchObject({
+      Address: "127.0.0.1",
+      "Last scan": new Date((T0 - 3600) * 1000).toISOString(),
+      "Open ports": "2",
+      "Highest CVE severity": "9.8",
+      "Weakest TLS protocol": "TLSv1",
+      "Soonest certificate expiry (days)": "-30",
+    });
+    expect(hits.filter((h) => h.Port && h.Service).map((h) => [h.Port, h.Service, h.Product])).toEqual([
+      ["22", "ssh", "OpenSSH"],
+      ["443", "https", "nginx"],
+    ]);
+    expect(hits.filter((h) => h.CVE).map((h) => h.CVE)).toEqual(["CVE-2023-38408", "CVE-2021-23017"]);
+    expect(hits.find((h) => h["TLS port"])).toMatchObject({
+      "TLS host name": "app.sec-an.test",
+      "Certificate chain": "self-signed",
+    });
+    const types = answer.body.hits[0].props.map((p) => [p.name, p.type]);
+    expect(types).toContainEqual(["Address", "ip"]);
+    expect(types).toContainEqual(["Open ports", "number"]);
+    expect(await scanRequests()).toEqual([]);
+  });
+
+  test("an owned address with no data is scanned once; the search waits, then completes when the documents arrive", async () => {
+    const { result, answer, job } = await search("net.ip", "127.0.0.2");
+    expect(result).toBe("waiting");
+    expect(answer).toMatchObject({ status: 303, body: { hits: [] } });
+    const requests = await scanRequests();
+    expect(requests).toHaveLength(1);
+    expect(requests[0].request).toMatchObject({ target: "127.0.0.2", targetType: "ipv4" });
+    expect(requests[0].attributes).toEqual({ [Attr.addressType]: "ipv4", [Attr.depth]: "0" });
+    expect(queued).toEqual([{ job: { ...job, attempt: 2 }, delay: 60 }]);
+    // A minute on, still no documents: it waits again without asking for a second scan.
+    clock.advance(60);
+    expect(await runSearch(queued.shift()!.job, deps)).toBe("waiting");
+    expect(await scanRequests()).toEqual([]);
+    await scannedHost(store.put, "127.0.0.2", new Date(clock.now() * 1000));
+    clock.advance(60);
+    expect(await runSearch(queued.shift()!.job, deps)).toBe("completed");
+    const done = await getSearch(job.id, { state, now: clock.now });
+    expect(done.status).toBe(200);
+    expect(names(done.body.hits[0])).toMatchObject({ Address: "127.0.0.2", "Open ports": "2" });
+  });
+
+  test("an address we do not own is never scanned: the answer is what we know (nothing)", async () => {
+    const { result, answer } = await search("net.ip", "127.0.0.3");
+    expect(result).toBe("completed");
+    expect(answer).toEqual({
+      status: 200,
+      body: { id: searchId({ type: "net.ip", value: "127.0.0.3" }), hits: [] },
+    });
+    expect(await scanRequests()).toEqual([]);
+  });
+
+  test("an owned address with an old scan is rescanned, and SOAR sees the old facts while it waits", async () => {
+    const { result, answer } = await search("net.ip", "127.0.0.4");
+    expect(result).toBe("waiting");
+    expect(answer.status).toBe(303);
+    expect(names(answer.body.hits[0])).toMatchObject({ Address: "127.0.0.4" });
+    expect((await scanRequests()).map((r) => r.request.target)).toEqual(["127.0.0.4"]);
+  });
+
+  test("a search still waiting when it runs out of time completes with what it has", async () => {
+    const { job } = await search("net.ip", "127.0.0.4");
+    clock.advance(3600 - 30);
+    expect(await runSearch(queued.shift()!.job, deps)).toBe("completed");
+    const done = await getSearch(job.id, { state, now: clock.now });
+    expect(done.status).toBe(200);
+    expect(done.body.hits.length).toBeGreaterThan(0);
+  });
+
+  test("hostile values reach no scan and no query: nothing found", async () => {
+    for (const [type, value] of [
+      ["net.ip", "127.0.0.2; rm -rf /"],
+      ["net.ip", "$(curl 127.0.0.1)"],
+      ["net.name", "new.sec-an.test && id"],
+      ["net.uri", "javascript:alert(1)"],
+      ["net.port", "443 OR 1=1"],
+      ["net.cidr", "127.0.0.0/8"],
+    ]) {
+      const { result, answer } = await search(type, value);
+      expect([type, value, result, answer.body.hits]).toEqual([type, value, "completed", []]);
+    }
+    expect(await scanRequests()).toEqual([]);
+  });
+
+  test("net.name: the name's addresses from the DNS tables, then each address's facts", async () => {
+    const { answer } = await search("net.name", "App.Sec-An.Test.");
+    const hits = answer.body.hits.map(names);
+    expect(hits[0]).toMatchObject({ "Host name": "app.sec-an.test", Addresses: "127.0.0.1" });
+    expect(hits[1]).toMatchObject({ Address: "127.0.0.1", "Open ports": "2" });
+    expect((await search("net.name", "unknown.sec-an.test")).answer.body.hits).toEqual([]);
+  });
+
+  test("net.uri: the host's name and address facts plus the certificates served for that name", async () => {
+    const { answer } = await search("net.uri", "https://app.sec-an.test:443/login?x=1");
+    const hits = answer.body.hits.map(names);
+    expect(hits[0]).toMatchObject({ "Host name": "app.sec-an.test" });
+    expect(hits.filter((h) => h["TLS host name"] === "app.sec-an.test").length).toBeGreaterThanOrEqual(2);
+    const byAddress = await search("net.uri", "http://127.0.0.1:8080/");
+    expect(names(byAddress.answer.body.hits[0])).toMatchObject({ Address: "127.0.0.1" });
+  });
+
+  test("net.port and net.cidr: which of our addresses have the port open; the scanned addresses of a network", async () => {
+    const port = (await search("net.port", "22")).answer.body.hits.map(names);
+    // (127.0.0.2 is there too once the waiting search's scan has landed, above.)
+    expect(port.map((h) => h.Address)).toEqual(expect.arrayContaining(["127.0.0.1", "127.0.0.4"]));
+    expect(port.every((h) => h.Port === "22" && h.Service === "ssh")).toBe(true);
+    expect((await search("net.port", "25")).answer.body.hits).toEqual([]);
+    const cidr = (await search("net.cidr", "127.0.0.0/30")).answer.body.hits.map(names);
+    expect(cidr.map((h) => h.Address)).toEqual(expect.arrayContaining(["127.0.0.1"]));
+    expect(cidr.every((h) => ["127.0.0.1", "127.0.0.2"].includes(h.Address))).toBe(true);
+  });
+
+  test("a job for a type no searcher answers fails for good (dead-lettered, not retried)", async () => {
+    const job: SearchJob = {
+      id: searchId({ type: "hash.md5", value: "x" }),
+      artifact: { type: "hash.md5", value: "x" },
+      startedAt: T0,
+      attempt: 1,
+    };
+    await expect(runSearch(job, deps)).rejects.toBeInstanceOf(PermanentFailure);
+  });
+});
