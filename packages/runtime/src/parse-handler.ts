@@ -21,6 +21,7 @@ import { getParam } from "./params";
 import { createParseTools } from "./parse-tools";
 import { SnsPublisher, batches, messageBytes, type OutgoingMessage, type Publisher } from "./publisher";
 import { getRawResult, isSidecarKey } from "./raw-store";
+import type { ResultsContext } from "./results-context";
 import { makeScanHandler, s3EventKey } from "./task-kit";
 
 /**
@@ -112,14 +113,23 @@ async function parseOnce<R>(
   const result = await scanner.parse(raw, tools);
   // Build every message first: an invalid or oversize document fails the result before anything is sent.
   const messages = base.messages();
+  checkOwned(scanner, base.contexts());
+  return { messages, cascades, result };
+}
+
+/** Documents of a type the module does not declare would have no index: the result fails instead. */
+function checkOwned(
+  scanner: Pick<Parsable<unknown>, "name" | "docTypes">,
+  contexts: readonly ResultsContext[],
+) {
   const owned = scanner.docTypes && new Set(scanner.docTypes);
-  for (const m of messages)
-    for (const docType of Object.keys(m.message.docs))
-      if (owned && !owned.has(docType))
+  if (!owned) return;
+  for (const ctx of contexts)
+    for (const docType of ctx.docTypesPosted())
+      if (!owned.has(docType))
         throw new Error(
           `${scanner.name}: the parser posted ${docType} documents, but the module declares only [${[...owned].join(", ")}]: they would have no index`,
         );
-  return { messages, cascades, result };
 }
 
 export interface ParserOptions {

@@ -50,7 +50,8 @@ export interface ResultsContextOptions {
 }
 
 interface Posted {
-  data: Record<string, unknown>;
+  /** The document as stored (key fields, then data), serialised once when posted. */
+  source: string;
   includeSummaries: boolean;
 }
 
@@ -58,8 +59,10 @@ const iso = (t: string | Date) => (typeof t === "string" ? new Date(t) : t).toIS
 
 /**
  * Collects the documents a parser produces for one parent key and publishes them as DocumentCollection
- * messages. Keys are sha256 of canonical JSON (stable across languages and versions), documents are deep-copied when posted (later mutation of the caller's object cannot
- * leak in or be lost), and a collection larger than one message is split into parts instead of failing.
+ * messages. Keys are sha256 of canonical JSON (stable across languages and versions); a document is
+ * serialised once, when posted, and that text is what is sent (so later mutation of the caller's object
+ * cannot leak in or be lost, and the caller's object is never copied); a collection larger than one
+ * message is split into parts instead of failing.
  */
 export class ResultsContext implements ResultsContextApi {
   readonly task: string;
@@ -77,6 +80,8 @@ export class ResultsContext implements ResultsContextApi {
   private readonly history?: boolean;
   private readonly docTypes?: readonly string[];
   private readonly parsedAt?: string;
+  /** The merged current key and its hash, while the stack is unchanged. */
+  private key?: { fields: KeyFields; id: string };
 
   constructor(opts: ResultsContextOptions) {
     this.task = opts.task;
@@ -98,17 +103,27 @@ export class ResultsContext implements ResultsContextApi {
 
   pushContext(fields: KeyFields): void {
     this.stack.push({ ...validate(KeyFields, fields, "context key") });
+    this.key = undefined;
   }
 
   popContext(): void {
     if (this.stack.length <= 1)
       throw new Error("popContext: only the parent key is left; it cannot be popped");
     this.stack.pop();
+    this.key = undefined;
   }
 
   /** The current key: the parent key merged with every pushed level (later levels win). */
   currentKey(): KeyFields {
-    return Object.assign({}, ...this.stack) as KeyFields;
+    return { ...this.current().fields };
+  }
+
+  private current(): { fields: KeyFields; id: string } {
+    if (!this.key) {
+      const fields = Object.assign({}, ...this.stack) as KeyFields;
+      this.key = { fields, id: keyHash(fields) };
+    }
+    return this.key;
   }
 
   postResults(
@@ -120,18 +135,22 @@ export class ResultsContext implements ResultsContextApi {
       throw new Error(`invalid doc type ${JSON.stringify(docType)}: lower-case letters, digits and _ only`);
     if (typeof data !== "object" || data === null || Array.isArray(data))
       throw new Error(`postResults(${docType}): data must be an object`);
-    const key = this.currentKey();
-    let copy: Record<string, unknown>;
+    const key = this.current();
+    let source: string;
     try {
-      // A JSON round trip is the deep copy that stores exactly what will be sent.
-      copy = JSON.parse(JSON.stringify({ ...key, ...data }));
+      source = JSON.stringify(Object.assign({}, key.fields, data));
     } catch (e) {
       throw new Error(`postResults(${docType}): document is not JSON-serialisable: ${(e as Error).message}`);
     }
     let byKey = this.docs.get(docType);
     if (!byKey) this.docs.set(docType, (byKey = new Map()));
     // Same key posted twice: the later document wins, as one snapshot document per key would.
-    byKey.set(keyHash(key), { data: copy, includeSummaries: opts.includeSummaries === true });
+    byKey.set(key.id, { source, includeSummaries: opts.includeSummaries === true });
+  }
+
+  /** The doc types posted so far. */
+  docTypesPosted(): string[] {
+    return [...this.docs.keys()];
   }
 
   addSummary(name: string, value: unknown): void {
@@ -159,17 +178,22 @@ export class ResultsContext implements ResultsContextApi {
     };
   }
 
-  /** Build the validated messages (one, or several parts each within the budget) without sending them. */
+  /**
+   * Build the messages (one, or several parts each within the budget) without sending them. The
+   * envelope is validated against the schema; each part's body is assembled from the documents' text,
+   * and its `message` is read back from that body only if someone asks for it.
+   */
   messages(): OutgoingMessage<DocumentCollection>[] {
-    const summaryFields: Record<string, unknown> = {};
-    for (const [k, v] of this.summaries) if (v !== undefined) summaryFields[`summary_${k}`] = v;
-    const entries: Array<[string, CollectionDoc]> = [];
+    let summaryFields: Record<string, unknown> | undefined;
+    for (const [k, v] of this.summaries) if (v !== undefined) (summaryFields ??= {})[`summary_${k}`] = v;
+    const entries: SerialisedDoc[] = [];
     for (const [docType, byKey] of this.docs) {
       for (const [nonTemporalKey, p] of byKey) {
-        entries.push([
-          docType,
-          { nonTemporalKey, data: p.includeSummaries ? { ...p.data, ...summaryFields } : p.data },
-        ]);
+        const data =
+          p.includeSummaries && summaryFields
+            ? JSON.stringify({ ...(JSON.parse(p.source) as Record<string, unknown>), ...summaryFields })
+            : p.source;
+        entries.push([docType, `{"nonTemporalKey":"${nonTemporalKey}","data":${data}}`]);
       }
     }
     const head = {
@@ -185,14 +209,16 @@ export class ResultsContext implements ResultsContextApi {
       ...(this.docTypes ? { docTypes: [...new Set([...this.docTypes, ...this.docs.keys()])].sort() } : {}),
       ...(this.parsedAt ? { parsedAt: this.parsedAt } : {}),
     };
+    validate(DocumentCollection, {
+      ...head,
+      docs: Object.fromEntries([...this.docs.keys()].map((t) => [t, []])),
+    });
     const attributes = this.attributes();
-    return splitCollection(head, entries, attributes, this.budget).map((message) => {
-      validate(DocumentCollection, message);
-      const body = JSON.stringify(message);
+    return splitSerialised(head, entries, attributes, this.budget).map((body) => {
       const bytes = messageBytes(body, attributes);
       if (bytes > this.budget)
         throw new Error(`internal: part of ${bytes} bytes exceeds the ${this.budget}-byte budget`);
-      return { message, body, attributes };
+      return lazyMessage(body, attributes);
     });
   }
 
@@ -207,39 +233,81 @@ export class ResultsContext implements ResultsContextApi {
 
 type Head = Omit<DocumentCollection, "docs" | "part">;
 
+/** A document of a collection as its doc type and its JSON text (`{"nonTemporalKey":…,"data":…}`). */
+type SerialisedDoc = readonly [docType: string, json: string];
+
+/** A message whose object form is parsed from its body on first use (publishing needs only the body). */
+function lazyMessage(body: string, attributes: Record<string, string>): OutgoingMessage<DocumentCollection> {
+  let message: DocumentCollection | undefined;
+  return {
+    body,
+    attributes,
+    get message() {
+      return (message ??= JSON.parse(body) as DocumentCollection);
+    },
+  };
+}
+
 /**
  * Greedy split by exact byte counts: the size of a part is its head (measured with the largest `part`
- * field it could carry) plus each document's JSON and separators, plus the attributes.
+ * field it could carry) plus each document's JSON and separators, plus the attributes. Returns each
+ * part's body, the same text as JSON.stringify of the part.
  */
-export function splitCollection(
+function splitSerialised(
   head: Head,
-  entries: ReadonlyArray<readonly [string, CollectionDoc]>,
+  entries: readonly SerialisedDoc[],
   attributes: Readonly<Record<string, string>>,
   budget: number,
-): DocumentCollection[] {
+): string[] {
   const base = messageBytes(
     JSON.stringify({ ...head, docs: {}, part: { index: entries.length, count: entries.length + 1 } }),
     attributes,
   );
   if (base > budget)
     throw new Error(`collection envelope alone is ${base} bytes, over the ${budget}-byte budget`);
-  const parts: Array<Record<string, CollectionDoc[]>> = [];
-  let cur: Record<string, CollectionDoc[]> = {};
+  const parts: Array<Map<string, string[]>> = [];
+  let cur = new Map<string, string[]>();
   let bytes = base;
-  for (const [docType, doc] of entries) {
-    const docBytes = Buffer.byteLength(JSON.stringify(doc)) + 1; // + separating comma
+  for (const [docType, json] of entries) {
+    const docBytes = Buffer.byteLength(json) + 1; // + separating comma
     const typeBytes = Buffer.byteLength(JSON.stringify(docType)) + 4; // + `:[]` and a comma
     if (base + typeBytes + docBytes > budget) throw new OversizeDocumentError(docType, docBytes - 1, budget);
-    const add = (cur[docType] ? 0 : typeBytes) + docBytes;
-    if (bytes + add > budget) {
+    let list = cur.get(docType);
+    if (bytes + (list ? 0 : typeBytes) + docBytes > budget) {
       parts.push(cur);
-      cur = {};
+      cur = new Map();
       bytes = base;
+      list = undefined;
     }
-    bytes += (cur[docType] ? 0 : typeBytes) + docBytes;
-    (cur[docType] ??= []).push(doc);
+    bytes += (list ? 0 : typeBytes) + docBytes;
+    if (list) list.push(json);
+    else cur.set(docType, [json]);
   }
   parts.push(cur);
-  if (parts.length === 1) return [{ ...head, docs: parts[0] }];
-  return parts.map((docs, index) => ({ ...head, docs, part: { index, count: parts.length } }));
+  const docsText = (docs: Map<string, string[]>) =>
+    `{${[...docs].map(([t, list]) => `${JSON.stringify(t)}:[${list.join(",")}]`).join(",")}}`;
+  const assemble = (docs: Map<string, string[]>, part?: { index: number; count: number }) => {
+    const shell = JSON.stringify({ ...head, docs: {}, ...(part ? { part } : {}) });
+    // `"docs":{}` cannot occur inside a string of the head (its quotes would be escaped), and only
+    // `part` follows it: the last occurrence is the field itself.
+    const at = shell.lastIndexOf(`"docs":{}`) + `"docs":`.length;
+    return `${shell.slice(0, at)}${docsText(docs)}${shell.slice(at + 2)}`;
+  };
+  if (parts.length === 1) return [assemble(parts[0])];
+  return parts.map((docs, index) => assemble(docs, { index, count: parts.length }));
+}
+
+/** Greedy split of documents into parts within `budget` (the messages' split, on document objects). */
+export function splitCollection(
+  head: Head,
+  entries: ReadonlyArray<readonly [string, CollectionDoc]>,
+  attributes: Readonly<Record<string, string>>,
+  budget: number,
+): DocumentCollection[] {
+  return splitSerialised(
+    head,
+    entries.map(([t, d]) => [t, JSON.stringify(d)] as const),
+    attributes,
+    budget,
+  ).map((body) => JSON.parse(body) as DocumentCollection);
 }
