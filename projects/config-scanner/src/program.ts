@@ -15,7 +15,9 @@ import {
   SsmExports,
   Topic,
   assumeRolePolicy,
+  deadLetterAlarm,
   eventRuleArn,
+  metricAlarm,
   policyDocument,
   readStackConfig,
   senderQueuePolicy,
@@ -162,13 +164,25 @@ export function program(config: Config) {
     });
   const forwarders = others.map(
     (region) =>
-      new RegionForwarder(`${name}-${region}`, {
-        region,
-        ruleName: ruleName(`forward-${region}`),
-        busArn,
-        patterns,
-        tags,
-      }),
+      new RegionForwarder(
+        `${name}-${region}`,
+        {
+          region,
+          ruleName: ruleName(`forward-${region}`),
+          busArn,
+          account,
+          partition,
+          patterns,
+          alertEmail: config.alertEmail,
+          tags,
+        },
+        // Every child of a forwarder lives in its region.
+        {
+          providers: {
+            aws: new aws.Provider(`${name}-${region}-provider`, { region: region as aws.Region }),
+          },
+        },
+      ),
   );
 
   new SsmExports(`${name}-exports`, {
@@ -208,7 +222,11 @@ export interface RegionForwarderArgs {
   readonly ruleName: string;
   /** The home region's default event bus. */
   readonly busArn: pulumi.Input<string>;
+  readonly account: pulumi.Input<string>;
+  readonly partition: pulumi.Input<string>;
   readonly patterns: readonly { source: string; pattern: Record<string, unknown> }[];
+  /** Also told when the region's forwarding DLQ fills (alarms notify a topic of their own region). */
+  readonly alertEmail?: string;
   readonly tags?: Record<string, string>;
 }
 
@@ -259,11 +277,14 @@ export class RegionForwarder extends pulumi.ComponentResource {
       },
       parent,
     );
-    const rules = args.patterns.map((p, i) => {
+    const ruleNames = args.patterns.map((_, i) =>
+      args.patterns.length > 1 ? `${args.ruleName}-${i}` : args.ruleName,
+    );
+    args.patterns.forEach((p, i) => {
       const rule = new aws.cloudwatch.EventRule(
         `${name}-rule-${i}`,
         {
-          name: args.patterns.length > 1 ? `${args.ruleName}-${i}` : args.ruleName,
+          name: ruleNames[i],
           description: `Forwards ${p.source} CloudTrail calls to the config-scanner's home bus`,
           eventPattern: JSON.stringify(p.pattern),
           tags: args.tags,
@@ -281,9 +302,25 @@ export class RegionForwarder extends pulumi.ComponentResource {
         },
         parent,
       );
-      return rule;
     });
-    senderQueuePolicy(`${name}-dlq-policy`, dlq, { eventRuleArns: rules.map((r) => r.arn) }, parent);
+    // Rule ARNs from their names: the DLQ's policy must name them before they exist.
+    const ruleArns = ruleNames.map((n) =>
+      pulumi.all([args.partition, args.account]).apply(([p, a]) => eventRuleArn(p, args.region, a, n)),
+    );
+    senderQueuePolicy(`${name}-dlq-policy`, dlq, { eventRuleArns: ruleArns }, parent);
+    // CloudWatch alarms notify topics of their own region only: the region gets its notifications topic.
+    const notify = new Topic(
+      `${name}-notifications`,
+      { topicName: `${args.ruleName}-notifications`, tags: args.tags },
+      parent,
+    );
+    if (args.alertEmail)
+      new aws.sns.TopicSubscription(
+        `${name}-notifications-email`,
+        { topic: notify.arn, protocol: "email", endpoint: args.alertEmail },
+        parent,
+      );
+    metricAlarm(`${name}-dlq-alarm`, deadLetterAlarm(dlq.name), [notify.arn], args.tags, parent);
     this.registerOutputs({ region: args.region });
   }
 }

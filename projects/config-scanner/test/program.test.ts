@@ -1,0 +1,167 @@
+import { checkResources } from "@sec-an/policy";
+import { readStackConfig } from "@sec-an/components";
+import { ConfigFindingsIndex, ConfigScannerEnv, Params, paramName } from "@sec-an/contracts";
+import { MOCK_ACCOUNT, resources, resourcesOfType, runProgram, setupPulumiMocks } from "@sec-an/testing";
+import { realtimeTriggers } from "../src/engine";
+import { program } from "../src/program";
+import { configSchema } from "../src/stack-config";
+
+const d = { app: "sec-an", stage: "dev" };
+/** What the other stacks export, as the mock answers the program's deploy-time SSM reads. */
+const ssm = {
+  [paramName(d, Params.deadLettersBucketArn)]: "arn:aws:s3:::dev-sec-an-dead-letters",
+  [paramName(d, Params.ingestQueueArn)]: `arn:aws:sqs:us-east-1:${MOCK_ACCOUNT}:dev-sec-an-ingest`,
+  [paramName(d, Params.esAdminFunctionName)]: "dev-sec-an-opensearch-admin",
+};
+const values: Record<string, string> = {
+  regions: JSON.stringify(["us-east-1", "eu-west-1", "ap-southeast-2"]),
+  memberAccounts: JSON.stringify(["111122223333", "444455556666"]),
+  memberRoleName: "sec-an-config-reader",
+  alertEmail: "security@example.com",
+};
+
+const pattern = (r: { inputs: { eventPattern?: string } }) => JSON.parse(r.inputs.eventPattern ?? "null");
+const policyOf = (r: { inputs: { policy?: string } }) => JSON.parse(r.inputs.policy ?? "null");
+
+describe("sec-an-config-scanner program", () => {
+  beforeAll(async () => {
+    setupPulumiMocks({ project: "sec-an-config-scanner", stack: "dev", ssm });
+    const config = readStackConfig({ get: (k) => values[k] }, "sec-an-config-scanner", configSchema, "dev");
+    await runProgram(() => program(config));
+  }, 120_000);
+
+  test("event rules match exactly the plugins' realtime triggers, home and forwarded regions alike", () => {
+    const expected = realtimeTriggers().map((t) => ({
+      source: [t.source],
+      "detail-type": ["AWS API Call via CloudTrail"],
+      detail: { eventSource: ["ec2.amazonaws.com"], eventName: [...t.eventNames].sort() },
+    }));
+    const rules = resourcesOfType("aws:cloudwatch/eventRule:EventRule").filter((r) => r.inputs.eventPattern);
+    // Home (us-east-1, the mock's region) plus eu-west-1 and ap-southeast-2.
+    expect(rules).toHaveLength(3 * expected.length);
+    for (const r of rules) expect(pattern(r)).toEqual(expected[0]);
+    const names = expected[0].detail.eventName;
+    for (const e of [
+      "AuthorizeSecurityGroupIngress",
+      "AuthorizeSecurityGroupEgress",
+      "RevokeSecurityGroupIngress",
+      "ModifySecurityGroupRules",
+      "CreateSecurityGroup",
+    ])
+      expect(names).toContain(e);
+  });
+
+  test("home rules target the task queue with a DLQ and retries; forwarders target the home bus through a put-only role", () => {
+    const targets = resourcesOfType("aws:cloudwatch/eventTarget:EventTarget");
+    for (const t of targets) {
+      expect(t.inputs.deadLetterConfig?.arn).toBeTruthy();
+      expect(t.inputs.retryPolicy).toEqual({ maximumEventAgeInSeconds: 86400, maximumRetryAttempts: 185 });
+    }
+    const forwards = targets.filter((t) => String(t.inputs.arn).includes(":event-bus/default"));
+    expect(forwards).toHaveLength(2);
+    for (const f of forwards)
+      expect(f.inputs.arn).toBe(`arn:aws:events:us-east-1:${MOCK_ACCOUNT}:event-bus/default`);
+    // One provider per forwarding region (the mock engine reports a provider's registration twice).
+    const providers = [
+      ...new Set(resourcesOfType("pulumi:providers:aws").map((p) => p.inputs.region)),
+    ].sort();
+    expect(providers).toEqual(["ap-southeast-2", "eu-west-1"]);
+    const putOnly = resourcesOfType("aws:iam/rolePolicy:RolePolicy")
+      .map(policyOf)
+      .filter((p) => p.Statement.some((s: { Sid?: string }) => s.Sid === "ForwardToHomeBus"));
+    expect(putOnly).toHaveLength(2);
+    for (const p of putOnly)
+      expect(p.Statement).toEqual([
+        expect.objectContaining({
+          Action: "events:PutEvents",
+          Resource: `arn:aws:events:us-east-1:${MOCK_ACCOUNT}:event-bus/default`,
+        }),
+      ]);
+  });
+
+  test("the home bus lets exactly the member accounts put events", () => {
+    const [bus] = resourcesOfType("aws:cloudwatch/eventBusPolicy:EventBusPolicy");
+    expect(policyOf(bus).Statement).toEqual([
+      expect.objectContaining({
+        Principal: { AWS: ["111122223333", "444455556666"] },
+        Action: "events:PutEvents",
+      }),
+    ]);
+  });
+
+  test("a daily sweep of every region and account the handler can read", () => {
+    const inputs = resourcesOfType("aws:cloudwatch/eventTarget:EventTarget")
+      .filter((t) => t.inputs.input)
+      .map((t) => JSON.parse(t.inputs.input))
+      .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+    expect(inputs).toHaveLength(9);
+    expect(inputs).toContainEqual({ sweep: true, region: "eu-west-1", account: "111122223333" });
+    expect(inputs).toContainEqual({ sweep: true, region: "us-east-1" });
+    for (const r of resourcesOfType("aws:cloudwatch/eventRule:EventRule").filter(
+      (x) => x.inputs.scheduleExpression,
+    ))
+      expect(r.inputs.scheduleExpression).toBe("cron(15 3 * * ? *)");
+  });
+
+  test("the handler may describe groups and interfaces, keep state, alert and assume the member role, nothing else", () => {
+    const fn = resourcesOfType("aws:lambda/function:Function").find(
+      (f) => f.inputs.environment?.variables?.[ConfigScannerEnv.stateTable],
+    )!;
+    const env = fn.inputs.environment.variables;
+    expect(JSON.parse(env[ConfigScannerEnv.memberRoles])).toEqual({
+      "111122223333": "arn:aws:iam::111122223333:role/sec-an-config-reader",
+      "444455556666": "arn:aws:iam::444455556666:role/sec-an-config-reader",
+    });
+    const statements = resourcesOfType("aws:iam/rolePolicy:RolePolicy")
+      .map(policyOf)
+      .find((p) => p.Statement.some((s: { Sid?: string }) => s.Sid === "DescribeSecurityGroups"))!.Statement;
+    const bySid = Object.fromEntries(
+      statements.filter((s: { Sid?: string }) => s.Sid).map((s: { Sid: string }) => [s.Sid, s]),
+    );
+    expect(bySid.DescribeSecurityGroups).toMatchObject({
+      Action: ["ec2:DescribeSecurityGroups", "ec2:DescribeNetworkInterfaces"],
+      Resource: "*",
+    });
+    expect(bySid.FindingsState.Action).toEqual([
+      "dynamodb:GetItem",
+      "dynamodb:PutItem",
+      "dynamodb:UpdateItem",
+      "dynamodb:Query",
+    ]);
+    expect(bySid.Alerts.Action).toBe("sns:Publish");
+    expect(bySid.MemberAccounts).toMatchObject({ Action: "sts:AssumeRole" });
+    for (const s of statements) expect([s.Action].flat().some((a: string) => a.includes("*"))).toBe(false);
+  });
+
+  test("state table: on demand, encrypted, point-in-time recovery; alerts topic encrypted with an email subscription", () => {
+    const [table] = resourcesOfType("aws:dynamodb/table:Table");
+    expect(table.inputs).toMatchObject({
+      billingMode: "PAY_PER_REQUEST",
+      hashKey: "plugin",
+      rangeKey: "resource",
+      serverSideEncryption: { enabled: true },
+      pointInTimeRecovery: { enabled: true },
+    });
+    const topic = resourcesOfType("aws:sns/topic:Topic").find((t) =>
+      String(t.inputs.name).endsWith("-alerts"),
+    )!;
+    expect(topic.inputs.kmsMasterKeyId).toBeTruthy();
+    const email = resourcesOfType("aws:sns/topicSubscription:TopicSubscription").find(
+      (s) => s.inputs.protocol === "email",
+    );
+    expect(email?.inputs.endpoint).toBe("security@example.com");
+  });
+
+  test("config_findings snapshot and history indices", () => {
+    const indices = resourcesOfType("aws:lambda/invocation:Invocation")
+      .map((r) => JSON.parse(r.inputs.input))
+      .filter((spec) => spec.kind === "index")
+      .map((spec) => spec.base)
+      .sort();
+    expect(indices).toEqual([ConfigFindingsIndex.history, ConfigFindingsIndex.snapshot]);
+  });
+
+  test("zero policy violations", async () => {
+    expect(await checkResources(resources())).toEqual([]);
+  });
+});
