@@ -11,7 +11,8 @@ import {
   uniqueName,
   type OpenSearchUnderTest,
 } from "@sec-an/testing";
-import { BULK_REJECTED_PATTERN, lowStorageMiB } from "../src/infra/alarms";
+import { jsonLogPattern, matchesJsonLogPattern } from "@sec-an/components";
+import { BULK_REJECTED_LOG, lowStorageMiB } from "../src/infra/alarms";
 import { ingestBatch } from "../src/ingest";
 import { OpenSearchStore } from "../src/store/opensearch";
 import { createIndices, sqsRecord } from "./helpers";
@@ -41,18 +42,6 @@ async function alarmsOf(config: Record<string, unknown>) {
   return new Map(resourcesOfType("aws:cloudwatch/metricAlarm:MetricAlarm").map((r) => [r.name, r.inputs]));
 }
 
-/** Evaluates the `{ $.a = "x" && $.b = "y" }` patterns jsonLogPattern writes, as CloudWatch Logs would. */
-function matches(pattern: string, line: string): boolean {
-  let event: Record<string, unknown>;
-  try {
-    event = JSON.parse(line);
-  } catch {
-    return false;
-  }
-  const terms = [...pattern.matchAll(/\$\.(\w+) = "([^"]*)"/g)];
-  return terms.length > 0 && terms.every(([, k, v]) => event[k] === v);
-}
-
 describe("analytics-platform alarms", () => {
   it("alarms the domain, bulk rejections and the reporter's terminal queue to the notifications topic, with 0 violations", async () => {
     const alarms = await alarmsOf({
@@ -76,7 +65,7 @@ describe("analytics-platform alarms", () => {
     const [filter] = resourcesOfType("aws:cloudwatch/logMetricFilter:LogMetricFilter");
     expect(filter.inputs).toMatchObject({
       logGroupName: "/aws/lambda/dev-sec-an-analytics-ingestor",
-      pattern: BULK_REJECTED_PATTERN,
+      pattern: jsonLogPattern(BULK_REJECTED_LOG),
     });
     // Every function of the stack is watched for errors and throttles.
     for (const fn of resourcesOfType("aws:lambda/function:Function")) {
@@ -149,7 +138,7 @@ describe("the bulk-rejection metric filter", () => {
     } finally {
       for (const spy of spies) spy.mockRestore();
     }
-    const hits = lines.filter((l) => matches(BULK_REJECTED_PATTERN, l)).map((l) => JSON.parse(l));
+    const hits = lines.filter((l) => matchesJsonLogPattern(BULK_REJECTED_LOG, l)).map((l) => JSON.parse(l));
     expect(hits).toEqual([expect.objectContaining({ requestId: rejected.messageId, code: "rejected" })]);
     // The malformed record was dead-lettered too, on a line the filter must not count.
     expect(lines.some((l) => l.includes('"code":"malformed"'))).toBe(true);

@@ -277,3 +277,16 @@ export function jsonLogPattern(fields: Record<string, string>): string {
   if (terms.length === 0) throw new Error("jsonLogPattern needs at least one field");
   return `{ ${terms.join(" && ")} }`;
 }
+
+/** Whether CloudWatch Logs counts `line` under {@link jsonLogPattern}`(fields)`: a JSON event holding every value. */
+export function matchesJsonLogPattern(fields: Record<string, string>, line: string): boolean {
+  let event: unknown;
+  try {
+    event = JSON.parse(line);
+  } catch {
+    return false;
+  }
+  if (typeof event !== "object" || event === null) return false;
+  const e = event as Record<string, unknown>;
+  return Object.entries(fields).every(([k, v]) => e[k] === v);
+}

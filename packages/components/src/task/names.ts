@@ -8,6 +8,9 @@ export const TaskStopEnv = {
   taskQueueArn: "TASK_QUEUE_ARN",
 } as const;
 
+/** What the stop handler logs for each failed scan task (a metric filter counts it for the alarm). */
+export const TASK_STOP_FAILED_LOG = "scan task stopped without success: dead-lettered";
+
 /** Physical names of one task's resources, `${stage}-${app}-${task}-…` as the original named them. */
 export function taskNames(deployment: Deployment, task: string) {
   if (!TASK.test(task))

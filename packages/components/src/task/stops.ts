@@ -1,13 +1,16 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { Env, type Deployment } from "@sec-an/contracts";
-import { LambdaFunction } from "../core";
-import { TaskStopEnv } from "./names";
+import { alarmTargets, jsonLogPattern, LambdaFunction, logPatternAlarm } from "../core";
+import { TASK_STOP_FAILED_LOG, TaskStopEnv } from "./names";
 
 /** Path of the stop handler, beside the component that deploys it. */
 export function taskStopHandlerEntry(): string {
   return require.resolve("./task-stop-handler");
 }
+
+/** The stop handler's log events for failed scan tasks, which the failed-tasks alarm counts. */
+export const TASK_FAILED_LOG = { message: TASK_STOP_FAILED_LOG };
 
 /** ARN of a rule with a physical name, known before the rule exists (its DLQ's policy must name it). */
 export function eventRuleArn(partition: string, region: string, account: string, ruleName: string): string {
@@ -58,6 +61,7 @@ export class TaskStopRecorder extends pulumi.ComponentResource {
   public readonly handler: LambdaFunction;
   public readonly rule: aws.cloudwatch.EventRule;
   public readonly target: aws.cloudwatch.EventTarget;
+  public readonly failedAlarm: aws.cloudwatch.MetricAlarm;
 
   constructor(name: string, args: TaskStopRecorderArgs, opts?: pulumi.ComponentResourceOptions) {
     super("sec-an:task:TaskStopRecorder", name, {}, opts);
@@ -111,6 +115,19 @@ export class TaskStopRecorder extends pulumi.ComponentResource {
       },
       { parent: this, dependsOn: [permission] },
     );
+    // Counted from the handler's log, not the rule's TriggeredRules metric: the rule matches every stop,
+    // successful scans included, and only the handler tells a failure.
+    this.failedAlarm = logPatternAlarm(
+      `${name}-failed`,
+      {
+        logGroupName: this.handler.logGroup.name,
+        pattern: jsonLogPattern(TASK_FAILED_LOG),
+        description: `${args.task} scan tasks stopped without success (each is a dead letter of the task queue)`,
+        actions: alarmTargets(args.deployment, undefined, parent),
+        tags: args.tags,
+      },
+      parent,
+    ).alarm;
     this.registerOutputs({ functionName: this.handler.name, ruleName: this.rule.name });
   }
 }

@@ -10,7 +10,7 @@
 import type { SQSClient } from "@aws-sdk/client-sqs";
 import { Attr, Env } from "@sec-an/contracts";
 import { cutReason, dlqBody, logger, sendDeadLetter, sqsClient } from "@sec-an/runtime";
-import { TaskStopEnv } from "./names";
+import { TASK_STOP_FAILED_LOG, TaskStopEnv } from "./names";
 
 export const TASK_STOPPED = "task-stopped";
 export const TASK_FAILED_TO_START = "task-failed-to-start";
@@ -133,7 +133,7 @@ export async function handleTaskStop(
 ): Promise<StopDeadLetter | undefined> {
   const dl = stopToDeadLetter(event);
   if (!dl) return undefined;
-  logger.warn("scan task stopped without success: dead-lettered", {
+  logger.warn(TASK_STOP_FAILED_LOG, {
     code: dl.code,
     reason: dl.reason,
     requestId: dl.requestId,

@@ -5,6 +5,7 @@ import {
   domainAlarms,
   jsonLogPattern,
   logPatternAlarm,
+  matchesJsonLogPattern,
   metricAlarm,
   notificationsTopicArn,
   notificationsTopicName,
@@ -142,5 +143,14 @@ describe("alarms", () => {
     expect(() => jsonLogPattern({ message: 'say "hi"' })).toThrow("cannot hold a quote");
     expect(() => jsonLogPattern({ "a.b": "x" })).toThrow("is not a plain key");
     expect(() => jsonLogPattern({})).toThrow("at least one field");
+    const fields = { message: "input sent to the DLQ", code: "rejected" };
+    expect(
+      matchesJsonLogPattern(fields, '{"level":"WARN","message":"input sent to the DLQ","code":"rejected"}'),
+    ).toBe(true);
+    expect(matchesJsonLogPattern(fields, '{"message":"input sent to the DLQ","code":"malformed"}')).toBe(
+      false,
+    );
+    expect(matchesJsonLogPattern(fields, "input sent to the DLQ rejected")).toBe(false);
+    expect(matchesJsonLogPattern(fields, "null")).toBe(false);
   });
 });

@@ -17,7 +17,8 @@ import {
   handleTaskStop,
   stopToDeadLetter,
 } from "../../src/task/task-stop-handler";
-import { TaskStopEnv, taskStopHandlerEntry } from "../../src/task";
+import { TASK_FAILED_LOG, TaskStopEnv, taskStopHandlerEntry } from "../../src/task";
+import { matchesJsonLogPattern } from "../../src/core";
 import { loadBundle } from "./helpers";
 
 const ACCOUNT = "123456789012";
@@ -125,6 +126,26 @@ describe("the ECS task-stop handler, against SQS (fauxqs)", () => {
       handleTaskStop(stopped({ containers: [{ name: "nmap", exitCode: 0 }] }), deps()),
     ).resolves.toBe(undefined);
     expect(await dead()).toEqual([]);
+  });
+
+  it("logs each failed task on the one line the failed-tasks alarm counts, and nothing for a clean exit", async () => {
+    const lines: string[] = [];
+    // Powertools writes warnings to stderr, the rest to stdout.
+    const spies = [process.stdout, process.stderr].map((stream) =>
+      jest.spyOn(stream, "write").mockImplementation((chunk: string | Uint8Array) => {
+        lines.push(...String(chunk).split("\n").filter(Boolean));
+        return true;
+      }),
+    );
+    try {
+      await handleTaskStop(stopped({ containers: [{ name: "nmap", exitCode: 0 }] }), deps());
+      await handleTaskStop(stopped({ containers: [{ name: "nmap", exitCode: 3 }] }), deps());
+    } finally {
+      for (const spy of spies) spy.mockRestore();
+    }
+    const counted = lines.filter((l) => matchesJsonLogPattern(TASK_FAILED_LOG, l)).map((l) => JSON.parse(l));
+    expect(counted).toEqual([expect.objectContaining({ code: TASK_STOPPED, requestId: TASK_ARN })]);
+    expect(await dead()).toHaveLength(1);
   });
 
   it("dead-letters a non-zero exit with the request as body and the stop reason as attributes", async () => {

@@ -21,7 +21,7 @@ const DEAD_LETTERED = "input sent to the DLQ";
 const BULK_REJECTED: IngestRejected["code"] = "rejected";
 
 /** Log events of the ingestor for bulk items the store rejected (each then dead-lettered with the reason). */
-export const BULK_REJECTED_PATTERN = jsonLogPattern({ message: DEAD_LETTERED, code: BULK_REJECTED });
+export const BULK_REJECTED_LOG = { message: DEAD_LETTERED, code: BULK_REJECTED };
 
 /**
  * Free storage (MiB) at or below which a node alarms: the configured value, else a quarter of the
@@ -70,7 +70,7 @@ export class AnalyticsAlarms extends pulumi.ComponentResource {
       `${name}-ingest-rejected`,
       {
         logGroupName: args.ingestLogGroupName,
-        pattern: BULK_REJECTED_PATTERN,
+        pattern: jsonLogPattern(BULK_REJECTED_LOG),
         description: "The store rejected bulk items for good; they are in the ingest DLQ with the reason",
         actions,
         tags: args.tags,
