@@ -143,6 +143,8 @@ describe("sec-an-nmap program", () => {
       expect.arrayContaining([
         { name: "NMAP_TIMEOUT_SECONDS", value: "14400" },
         { name: "NMAP_HOST_TIMEOUT_SECONDS", value: "3600" },
+        // SYN scan and OS detection through the image's file capabilities (stack key scanMode).
+        { name: "NMAP_SCAN_MODE", value: "privileged" },
       ]),
     );
     expect(td.inputs).toMatchObject({ cpu: "1024", memory: "2048", requiresCompatibilities: ["FARGATE"] });
@@ -198,7 +200,7 @@ describe("sec-an-nmap program", () => {
         lifecycleScope: "CRUD",
       });
     }
-    expect(out.dashboards).toHaveLength(4);
+    expect(out.dashboards).toHaveLength(7);
   });
 
   test("a prebuilt image skips the build; bad config names the key", async () => {

@@ -4,10 +4,15 @@ import type { AddressInfo } from "node:net";
 import forge from "node-forge";
 
 /**
- * Services the local run scans by default, all on 127.0.0.1: a plain HTTP server and a TLS server with
- * a deliberately bad certificate (self-signed, 1024-bit RSA, expired) that also accepts TLS 1.0, so a
- * first run shows real findings without touching any other host.
+ * Services the local run scans by default: a plain HTTP server and a TLS server with a deliberately bad
+ * certificate (self-signed, 1024-bit RSA, expired) that also accepts TLS 1.0, so a first run shows real
+ * findings without touching any other host. They listen on a loopback address of their own
+ * (`DEMO_HOST`), and the run scans only that address, so the emulators the run starts on 127.0.0.1 are
+ * not reported as unknown open ports.
  */
+export const DEMO_HOST = "127.0.0.2";
+/** Where the demo services listen when `DEMO_HOST` cannot be bound (macOS configures only 127.0.0.1). */
+export const FALLBACK_DEMO_HOST = "127.0.0.1";
 export interface DemoServices {
   readonly host: string;
   readonly httpPort: number;
@@ -17,7 +22,10 @@ export interface DemoServices {
   close(): Promise<void>;
 }
 
-export function weakCertificate(now = new Date()): { key: string; cert: string; notAfter: Date } {
+export function weakCertificate(
+  now = new Date(),
+  host = DEMO_HOST,
+): { key: string; cert: string; notAfter: Date } {
   const keys = forge.pki.rsa.generateKeyPair({ bits: 1024, e: 0x10001 });
   const cert = forge.pki.createCertificate();
   cert.publicKey = keys.publicKey;
@@ -36,7 +44,7 @@ export function weakCertificate(now = new Date()): { key: string; cert: string; 
       name: "subjectAltName",
       altNames: [
         { type: 2, value: "localhost" },
-        { type: 7, ip: "127.0.0.1" },
+        { type: 7, ip: host },
       ],
     },
   ]);
@@ -54,7 +62,35 @@ const listen = (s: Server | TlsServer, host: string) =>
     s.listen(0, host, () => resolve((s.address() as AddressInfo).port));
   });
 
-export async function startDemoServices(host = "127.0.0.1"): Promise<DemoServices> {
+/** True when this machine lets a process listen on `host`. */
+export async function canBind(host: string): Promise<boolean> {
+  const probe = createHttpServer();
+  try {
+    await listen(probe, host);
+    return true;
+  } catch {
+    return false;
+  } finally {
+    if (probe.listening) await new Promise((r) => probe.close(r));
+  }
+}
+
+/** The demo services' address: `preferred` where it can be bound, else the fallback (and a log line saying so). */
+export async function demoHost(
+  preferred: string,
+  log: (line: string) => void,
+  bindable: (host: string) => Promise<boolean> = canBind,
+): Promise<string> {
+  if (await bindable(preferred)) return preferred;
+  log(`${preferred} cannot be bound here; the demo services share ${FALLBACK_DEMO_HOST} with the emulators`);
+  return FALLBACK_DEMO_HOST;
+}
+
+export async function startDemoServices(
+  preferred = DEMO_HOST,
+  log: (line: string) => void = () => undefined,
+): Promise<DemoServices> {
+  const host = await demoHost(preferred, log);
   // A common server banner, so nmap's service detection names the service (it does not know ours).
   const body = "sec-an local demo\n";
   const http = createHttpServer((_req, res) => {
@@ -65,7 +101,7 @@ export async function startDemoServices(host = "127.0.0.1"): Promise<DemoService
     });
     res.end(body);
   });
-  const { key, cert, notAfter } = weakCertificate();
+  const { key, cert, notAfter } = weakCertificate(new Date(), host);
   const tls = createTlsServer(
     // SECLEVEL=0 lets OpenSSL 3 serve a 1024-bit key and TLS 1.0: the weaknesses we want found.
     { key, cert, minVersion: "TLSv1", ciphers: "DEFAULT:@SECLEVEL=0" },
