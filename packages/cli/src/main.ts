@@ -24,7 +24,7 @@ const commands: Record<string, Command> = {
   },
   new: {
     summary:
-      "new scanner <name> [--container] [--from <topic> --filter <json>]   generate a scanner project and its stacks",
+      "new scanner <name> [--container] [--from <topic> --filter <json>]   generate a scanner project and its stacks; new searcher <artifact-type>   a threat-service searcher and its test",
     run: async (args, io) => (await import("./new/command")).run(args, io, Object.keys(commands)),
   },
   cost: {

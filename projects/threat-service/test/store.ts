@@ -18,9 +18,15 @@ export async function snapshotStore() {
       index: `${os.prefix}-${alias.replace(".read", "")}.v1`,
       body: { aliases: { [alias]: {} } },
     });
+  const created = new Set<string>(Object.values(INDEX));
   let n = 0;
+  /** Indexes one document through `alias`, creating its index on first use (a searcher's own indices). */
   const put = async (alias: string, doc: Record<string, unknown>) => {
     const index = `${os.prefix}-${alias.replace(".read", "")}.v1`;
+    if (!created.has(alias)) {
+      await client.indices.create({ index, body: { aliases: { [alias]: {} } } });
+      created.add(alias);
+    }
     await client.bulk({ refresh: true, body: [{ index: { _index: index, _id: `d${++n}` } }, doc] });
   };
   return { os, client, reader: new OpenSearchSnapshots(client as never), put, close: () => os.close() };

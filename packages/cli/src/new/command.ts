@@ -12,9 +12,11 @@ import {
   checkSource,
   scannerVars,
 } from "./scanner";
+import { runSearcher } from "./searcher";
 import { TemplateError, formatFiles, renderTemplateSet, writeFiles } from "./template";
 
-export const USAGE = "new scanner <name> [--container] [--from <topic> --filter <json>]";
+export const USAGE =
+  "new scanner <name> [--container] [--from <topic> --filter <json>] | new searcher <artifact-type>";
 
 /** Names a new project may not take, and why: the platform's own projects, packages and CLI commands. */
 export function reservedNames(root: string, commands: readonly string[]): Map<string, string> {
@@ -91,6 +93,7 @@ export async function run(
   commands: readonly string[],
   root = repoRoot(),
 ): Promise<number> {
+  if (args[0] === "searcher") return runSearcher(args, io, root);
   try {
     const written = await newScanner(root, args, commands);
     // The deployment-order diagram is derived from the registry: keep it true with the new project in it.
