@@ -29,6 +29,7 @@ import {
 } from "./infra/access";
 import { AnalyticsAlarms, lowStorageMiB } from "./infra/alarms";
 import { dashboardsTunnel, domainClientTag } from "./infra/dashboards-access";
+import { publicDashboards } from "./infra/dashboards-public";
 import { SearchDomain, type DomainAccess } from "./infra/domain";
 import { MARKER_INDEX_BASE, MARKER_INDEX_MAPPINGS } from "./infra/marker-index";
 import { DEAD_LETTER_INDEX } from "./reporter";
@@ -85,6 +86,15 @@ export function program(config: AnalyticsConfig, inputs: ProgramInputs = {}) {
   });
   // People reach Dashboards through Session Manager port forwarding via this host (`sec-an dashboards`).
   const tunnel = dashboardsTunnel(`${prefix}-dashboards-tunnel`, { vpcId, subnetIds: privateSubnets, tags });
+  // Optional: a Cognito-authenticated public load balancer in front of a proxy host.
+  const publicEntry = config.publicDashboards
+    ? publicDashboards(`${prefix}-dashboards-public`, config.publicDashboards, {
+        deployment: d,
+        vpcId,
+        privateSubnetIds: privateSubnets,
+        tags,
+      })
+    : undefined;
   const vpcConfig = { subnetIds: privateSubnets, securityGroupIds: [lambdaSg.id] };
   // The Lambdas' own IAM grants mirror their access-policy entries: same methods, same paths.
   const esHttp = (sid: string, http: DomainAccess["http"]) =>
@@ -240,7 +250,11 @@ export function program(config: AnalyticsConfig, inputs: ProgramInputs = {}) {
     volumeSize: config.volumeSize,
     vpcId,
     subnetIds: privateSubnets,
-    clientSecurityGroupIds: [lambdaSg.id, tunnel.securityGroup.id],
+    clientSecurityGroupIds: [
+      lambdaSg.id,
+      tunnel.securityGroup.id,
+      ...(publicEntry ? [publicEntry.entry.proxy.securityGroup.id] : []),
+    ],
     masterUserArn,
     access: [
       { principal: admin.role.arn, http: adminHttp },
@@ -257,6 +271,7 @@ export function program(config: AnalyticsConfig, inputs: ProgramInputs = {}) {
     logRetentionDays: config.logRetentionDays,
     tags,
   });
+  publicEntry?.setDomainHost(search.domain.endpoint);
 
   new AnalyticsAlarms(`${prefix}-analytics-alarms`, {
     deployment: d,
@@ -352,6 +367,7 @@ export function program(config: AnalyticsConfig, inputs: ProgramInputs = {}) {
 
   return {
     domainEndpoint: search.endpoint,
+    ...(publicEntry ? { publicDashboardsLoadBalancer: publicEntry.entry.loadBalancer.dnsName } : {}),
     domainArn: search.arn,
     ingestQueueUrl: ingestQueue.url,
     ingestorFunction: ingestor.name,

@@ -46,6 +46,26 @@ export const configSchema = stackConfigSchema({
   lowStorageAlarmMiB: Type.Optional(Type.Integer({ minimum: 1 })),
   /** Days OpenSearch logs are kept: a CloudWatch retention period. */
   logRetentionDays: logRetentionDays(90),
+  /** A public, Cognito-authenticated entry to Dashboards (off unless set); see docs/dashboards.md. */
+  publicDashboards: Type.Optional(
+    Type.Object(
+      {
+        /** DNS name people open; point it (CNAME/alias) at the load balancer. */
+        domainName: Type.String({
+          pattern: "^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]{2,63}$",
+        }),
+        /** ACM certificate for domainName, in the stack's region. */
+        certificateArn: Type.String({
+          pattern: "^arn:aws[a-z-]*:acm:[a-z0-9-]+:\\d{12}:certificate/[0-9a-f-]+$",
+        }),
+        /** Attach a WAF web ACL with AWS managed rule groups (default false). */
+        waf: Type.Optional(Type.Boolean()),
+        /** Default t4g.nano. */
+        proxyInstanceType: Type.Optional(Type.String({ pattern: "^[a-z][a-z0-9]*\\.[a-z0-9]+$" })),
+      },
+      { additionalProperties: false },
+    ),
+  ),
 });
 
 export type AnalyticsConfig = Omit<StackConfig<typeof configSchema>, "zoneCount"> & {
