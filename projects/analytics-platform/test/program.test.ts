@@ -126,6 +126,7 @@ describe("analytics-platform program", () => {
       SEC_AN_APP: "sec-an",
       SEC_AN_STAGE: "dev",
       POWERTOOLS_SERVICE_NAME: "dev-sec-an-analytics-ingestor",
+      SEC_AN_ERRORS_TOPIC_ARN: "arn:aws:sns:us-east-1:123456789012:dev-sec-an-errors",
       SEC_AN_DLQ_URL: "https://sqs.us-east-1.amazonaws.com/123456789012/dev-sec-an-analytics-ingest-dlq",
       SEC_AN_MAX_RECEIVE_COUNT: "5",
       // The ingest role's index patterns: the alias lookup asks for these only.

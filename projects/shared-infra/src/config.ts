@@ -12,6 +12,7 @@ import {
   type StackConfig,
 } from "@sec-an/components/config";
 
+import { RedisBridgeSettings } from "@sec-an/contracts";
 import { parseAllowList } from "./scans/logic";
 
 const NAMESPACE = "sec-an-shared-infra";
@@ -71,6 +72,17 @@ export const configSchema = stackConfigSchema({
     minItems: 1,
     errorMessage: "must be a non-empty list of task names",
   }),
+  /** Republish platform error events to this Redis (ElastiCache or an existing server); unset = topic only. */
+  redis: Type.Optional(
+    Type.Object(
+      {
+        ...RedisBridgeSettings.properties,
+        /** IPv4 CIDR holding the Redis endpoint; default the VPC's. */
+        cidr: Type.Optional(Type.String({ pattern: "^\\d{1,3}(\\.\\d{1,3}){3}/\\d{1,2}$" })),
+      },
+      { additionalProperties: false },
+    ),
+  ),
 });
 
 type Read = StackConfig<typeof configSchema>;

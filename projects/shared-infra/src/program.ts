@@ -10,6 +10,7 @@ import { SsmExports, notificationsTopicName } from "@sec-an/components";
 import { PublicApi } from "./api";
 import { parseConfig, type SharedInfraConfig } from "./config";
 import { DeadLetterStore, SnsLoggingRole } from "./deadLetters";
+import { ErrorChannel } from "./errors";
 import { Network } from "./network";
 import { Notifications } from "./notifications";
 import { scansFunction } from "./scans/function";
@@ -38,6 +39,16 @@ export function program(config: SharedInfraConfig) {
     interfaceEndpoints: config.interfaceEndpoints,
     flowLogTraffic: config.flowLogTraffic,
     flowLogRetentionDays: config.flowLogRetentionDays,
+    tags,
+  });
+  const errors = new ErrorChannel(`${prefix}-errors`, {
+    deployment: d,
+    redis: config.redis,
+    vpcId: network.vpcId,
+    vpcCidr: config.vpcCidr,
+    subnetIds: network.privateSubnetIds,
+    endpointSecurityGroupId: network.endpointSecurityGroup.id,
+    deadLetterBucketArn: deadLetters.arn,
     tags,
   });
   const users = new UserDirectory(`${prefix}-users`, {
@@ -90,6 +101,7 @@ export function program(config: SharedInfraConfig) {
       deadLettersBucketArn: { def: Params.deadLettersBucketArn, value: deadLetters.arn },
       snsLoggingRoleArn: { def: Params.snsLoggingRoleArn, value: snsLogging.arn },
       notificationsTopicArn: { def: Params.notificationsTopicArn, value: notifications.arn },
+      errorsTopicArn: { def: Params.errorsTopicArn, value: errors.arn },
       vpcId: { def: Params.vpcId, value: network.vpcId },
       vpcCidrBlock: { def: Params.vpcCidrBlock, value: config.vpcCidr },
       vpcNumAzs: { def: Params.vpcNumAzs, value: String(config.azCount) },

@@ -136,12 +136,14 @@ describe("sec-an-task-execution program", () => {
       SEC_AN_APP: "sec-an",
       SEC_AN_STAGE: "dev",
       POWERTOOLS_SERVICE_NAME: "dev-sec-an-scan-initiator-glue-function",
+      SEC_AN_ERRORS_TOPIC_ARN: "arn:aws:sns:us-east-1:123456789012:dev-sec-an-errors",
       SEC_AN_GLUE_TOPIC_ARN: out.scanInitiatorTopicArn,
       // Unpublishable records, and those failing on their last attempt, go to the DLQ with the reason.
       SEC_AN_DLQ_URL: "https://sqs.us-east-1.amazonaws.com/123456789012/dev-sec-an-scan-delay-queue-dlq",
       SEC_AN_MAX_RECEIVE_COUNT: "3",
     });
-    expect(statements("dev-sec-an-scan-initiator-glue-function-policy").slice(2)).toEqual([
+    // After its logs, X-Ray and the errors-topic grant every platform function has.
+    expect(statements("dev-sec-an-scan-initiator-glue-function-policy").slice(3)).toEqual([
       { Sid: "PublishToTopic", Effect: "Allow", Action: "sns:Publish", Resource: out.scanInitiatorTopicArn },
       {
         Sid: "DeadLetterFailures",

@@ -1,3 +1,4 @@
+import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 
 type Conditions = Record<string, Record<string, string | string[]>>;
@@ -68,6 +69,21 @@ export function policyDocument(statements: Statements): pulumi.Output<string> {
   return resolveStatements(statements).apply((Statement) =>
     JSON.stringify({ Version: "2012-10-17", Statement }),
   );
+}
+
+/**
+ * ARN of a resource in the deploying account and region, for grants on a resource whose physical name
+ * is fixed by convention (it may belong to a stack deployed later, so no deploy-time lookup).
+ */
+export function accountArn(
+  service: string,
+  resource: string,
+  opts?: pulumi.InvokeOutputOptions,
+): pulumi.Output<string> {
+  const partition = aws.getPartitionOutput({}, opts).partition;
+  const region = aws.getRegionOutput({}, opts).region;
+  const account = aws.getCallerIdentityOutput({}, opts).accountId;
+  return pulumi.interpolate`arn:${partition}:${service}:${region}:${account}:${resource}`;
 }
 
 /** Trust policy letting one AWS service assume a role. */

@@ -1,10 +1,10 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { repoRelative } from "@sec-an/contracts/registry";
-import { Env, secretEnvProblem, type Deployment } from "@sec-an/contracts";
+import { Env, ErrorChannelEnv, errorsTopicName, secretEnvProblem, type Deployment } from "@sec-an/contracts";
 import { alarmTargets, checkAlarmActions, functionAlarms, type AlarmActions } from "./alarms";
 import { bundleArchive } from "./bundle";
-import { assumeRolePolicy, policyDocument, type PolicyStatement, type Statements } from "./iam";
+import { accountArn, assumeRolePolicy, policyDocument, type PolicyStatement, type Statements } from "./iam";
 
 export interface LambdaFunctionArgs {
   /** Absolute path of the TypeScript handler file; it must export `handler`. */
@@ -22,6 +22,11 @@ export interface LambdaFunctionArgs {
   readonly environment?: Record<string, pulumi.Input<string>>;
   /** Sets `SEC_AN_APP`/`SEC_AN_STAGE` so the handler can look SSM parameters up late. */
   readonly deployment?: Deployment;
+  /**
+   * Publish the function's handled failures to the deployment's errors topic (default: with a
+   * deployment). Off only for the error channel's own consumers.
+   */
+  readonly errorChannel?: boolean;
   /** The role's permissions: ONLY these, plus writing to its own log group and X-Ray. */
   readonly statements?: Statements;
   /** Days (default 90). */
@@ -185,6 +190,12 @@ export class LambdaFunction extends pulumi.ComponentResource {
         Resource: "*",
       });
     }
+    // The errors topic has a fixed name in shared-infra, so its ARN needs no deploy-time lookup.
+    const errorsTopic =
+      args.deployment && args.errorChannel !== false
+        ? accountArn("sns", errorsTopicName(args.deployment), parent)
+        : undefined;
+    if (errorsTopic) statements.push({ Sid: "PublishErrors", Action: "sns:Publish", Resource: errorsTopic });
     if (args.deadLetterTargetArn !== undefined)
       statements.push(pulumi.output(args.deadLetterTargetArn).apply(deadLetterStatement));
     statements.push(...(args.statements ?? []));
@@ -200,6 +211,7 @@ export class LambdaFunction extends pulumi.ComponentResource {
       environment[Env.stage] = args.deployment.stage;
     }
     environment.POWERTOOLS_SERVICE_NAME = functionName;
+    if (errorsTopic) environment[ErrorChannelEnv.topicArn] = errorsTopic;
     if (args.sourcemap) environment.NODE_OPTIONS = "--enable-source-maps";
     Object.assign(environment, args.environment ?? {});
     const variables = pulumi.output(environment).apply((env) => {

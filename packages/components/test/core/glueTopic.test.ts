@@ -97,6 +97,7 @@ describe("SqsSnsGlue", () => {
       [Env.app]: "sec-an",
       [Env.stage]: "test",
       POWERTOOLS_SERVICE_NAME: "delay-glue-function",
+      SEC_AN_ERRORS_TOPIC_ARN: "arn:aws:sns:us-east-1:123456789012:test-sec-an-errors",
       [GLUE_TOPIC_ENV]: `arn:aws:sns:us-east-1:${ACCOUNT}:initiator`,
       // The handler dead-letters a record itself on its last attempt (3 receives), with the error.
       [Env.deadLetterQueueUrl]: `https://sqs.us-east-1.amazonaws.com/${ACCOUNT}/delay-dlq`,
@@ -106,7 +107,8 @@ describe("SqsSnsGlue", () => {
     const policy = json(
       (await record("aws:iam/rolePolicy:RolePolicy", "delay-glue-function-policy")).inputs.policy,
     ) as { Statement: Record<string, unknown>[] };
-    expect(policy.Statement.slice(2)).toEqual([
+    // After its logs, X-Ray and the errors-topic grant every platform function has.
+    expect(policy.Statement.slice(3)).toEqual([
       {
         Sid: "PublishToTopic",
         Effect: "Allow",

@@ -57,6 +57,12 @@ describe("LambdaFunction", () => {
           Action: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
           Resource: "*",
         },
+        {
+          Sid: "PublishErrors",
+          Effect: "Allow",
+          Action: "sns:Publish",
+          Resource: `arn:aws:sns:us-east-1:${ACCOUNT}:test-sec-an-errors`,
+        },
         { Effect: "Allow", Action: "s3:PutObject", Resource: "arn:aws:s3:::raw/*" },
       ],
     });

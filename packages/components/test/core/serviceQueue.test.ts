@@ -283,6 +283,12 @@ describe("DeadLetterRecorder", () => {
     const policy = await record("aws:iam/rolePolicy:RolePolicy", "ingest-dead-recorder-policy");
     expect((json(policy.inputs.policy) as { Statement: unknown[] }).Statement.slice(2)).toEqual([
       {
+        Sid: "PublishErrors",
+        Effect: "Allow",
+        Action: "sns:Publish",
+        Resource: `arn:aws:sns:us-east-1:${ACCOUNT}:test-sec-an-errors`,
+      },
+      {
         Sid: "FileDeadLetters",
         Effect: "Allow",
         Action: "s3:PutObject",

@@ -354,6 +354,7 @@ describe("EcsTask", () => {
           "RESULTS_BUCKET",
           "SEC_AN_APP",
           "SEC_AN_DLQ_URL",
+          "SEC_AN_ERRORS_TOPIC_ARN",
           "SEC_AN_LAUNCHER_CONFIG",
           "SEC_AN_MAX_RECEIVE_COUNT",
           "SEC_AN_STAGE",

@@ -62,6 +62,13 @@ export const LOG_AND_TRACE = (logGroup: string) => [
     Action: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
     Resource: "*",
   },
+  // Every function of a deployment reports its handled failures on the errors topic.
+  {
+    Sid: "PublishErrors",
+    Effect: "Allow",
+    Action: "sns:Publish",
+    Resource: `arn:aws:sns:us-east-1:${ACCOUNT}:test-sec-an-errors`,
+  },
 ];
 
 /** Every resource a Task creates whatever its options (the two DLQ recorders' insides included). */

@@ -92,6 +92,7 @@ describe("Task", () => {
       });
       expect(scan.inputs.environment.variables).toEqual({
         POWERTOOLS_SERVICE_NAME: "test-sec-an-nmap-scan",
+        SEC_AN_ERRORS_TOPIC_ARN: `arn:aws:sns:us-east-1:${ACCOUNT}:test-sec-an-errors`,
         SEC_AN_APP: "sec-an",
         SEC_AN_STAGE: "test",
         SEC_AN_TASK: "nmap",
