@@ -1,14 +1,10 @@
-import { existsSync } from "node:fs";
-import { join } from "node:path";
 import {
   DOC_FIELD_MAPPINGS,
   savedObjectId,
-  scannerViews,
   type ProjectViews,
   type SavedObjectDecl,
-  type ScannerModule,
 } from "@sec-an/contracts";
-import { discoverProjects, loadProjectSync, repoRoot } from "@sec-an/contracts/registry";
+import { registeredViews } from "../packages/cli/src/local/report";
 
 /**
  * Loading and checking every project's views (test/views.test.ts and test/views-parity.test.ts).
@@ -16,29 +12,13 @@ import { discoverProjects, loadProjectSync, repoRoot } from "@sec-an/contracts/r
  * search or visualisation reads is in its index's mappings (and aggregatable where it is aggregated),
  * every reference resolves, ids are unique, and no two objects share a title.
  */
-const root = repoRoot(__dirname)!;
-
 export interface Loaded {
   readonly project: string;
   readonly views: ProjectViews;
 }
 
-/**
- * The views of every registered project that has a views/ folder: exported as `views` from src/views,
- * or, for a scanner that does not, its scanner module's views.
- */
-export function loadAllViews(): Loaded[] {
-  return discoverProjects(root)
-    .filter((p) => existsSync(join(p.dir, "views")))
-    .map((p) => {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const mod = require(join(p.dir, "src", "views")) as { views?: ProjectViews };
-      const scanner = mod.views ? undefined : (loadProjectSync(p).scanner as ScannerModule | undefined);
-      const views = mod.views ?? (scanner && scannerViews(scanner.name, scanner.views));
-      if (!views) throw new Error(`${p.name}: src/views exports no views (the one views format)`);
-      return { project: p.name, views };
-    });
-}
+/** The views of every registered project that has a views/ folder (as the local report loads them). */
+export const loadAllViews = (): Loaded[] => registeredViews();
 
 type Mapping = { type?: string; properties?: Record<string, Mapping>; fields?: Record<string, Mapping> };
 

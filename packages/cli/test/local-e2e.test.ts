@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { SqliteStore } from "../src/local/sqlite-store";
 
 /**
  * The local run end to end, as a user runs it: `sec-an local` in a child process (it starts its own
@@ -52,6 +53,13 @@ describe("sec-an local (end to end)", () => {
     expect(ports).toEqual(expect.arrayContaining([out.demo.httpPort, out.demo.tlsPort]));
   });
 
+  it("scans only the demo services' own address, where the emulators (on 127.0.0.1) do not listen", () => {
+    expect(out.demo.host).toBe("127.0.0.2");
+    expect(out.targets).toEqual([out.demo.host]);
+    // Services listening on every address (0.0.0.0) may still answer there; 127.0.0.1-only ones do not.
+    expect(out.openPorts.filter((p: any) => p.address !== out.demo.host)).toEqual([]);
+  });
+
   it("reports the weak certificate through the nmap → ssl cascade", () => {
     const tls = out.tls.find((t: any) => t.port === out.demo.tlsPort);
     expect(tls).toBeDefined();
@@ -79,14 +87,42 @@ describe("sec-an local (end to end)", () => {
         "--disable-sync",
         "--no-first-run",
         `--user-data-dir=${join(dataDir, "chromium")}`,
+        "--virtual-time-budget=20000",
         "--dump-dom",
         `file://${out.report}`,
       ],
-      { timeout: 60_000, maxBuffer: 10 * 1024 * 1024 },
+      { timeout: 90_000, maxBuffer: 64 * 1024 * 1024 },
     );
     expect(stdout).toContain(`${out.demo.host}:${out.demo.tlsPort}`);
     expect(stdout).toMatch(/<b id="n-ports">\d+<\/b>/);
     expect(stdout).toMatch(/expired/);
+    // Every dashboard's panels drawn, and the open-services chart's points are the store's open ports by service.
+    const figures = [
+      ...stdout.matchAll(/<figure class="panel" data-panel="[^"]+" data-chart="[^"]+"([^>]*)>/g),
+    ];
+    const summary = JSON.parse(readFileSync(join(dataDir, "summary.json"), "utf8"));
+    expect(figures).toHaveLength(summary.dashboards.reduce((n: number, d: any) => n + d.panels.length, 0));
+    expect(figures.filter((f) => !/data-rendered="true"/.test(f[1]))).toEqual([]);
+    const store = await SqliteStore.open(join(dataDir, "analytics.sqlite"));
+    const open = (store.dump()["nmap_ports_snapshot.read"] ?? [])
+      .map((d) => d.source as any)
+      .filter((d) => d.state === "open");
+    store.close();
+    const direct = new Map<string, number>();
+    for (const d of open) direct.set(String(d.service), (direct.get(String(d.service)) ?? 0) + 1);
+    const services = figures.find((f) =>
+      f[0].includes(
+        `data-panel="${summary.dashboards.flatMap((d: any) => d.panels).find((p: any) => p.title === "nmap: open services").id}"`,
+      ),
+    )!;
+    const points = JSON.parse(
+      /data-points="([^"]*)"/
+        .exec(services[1])![1]
+        .replace(/&quot;/g, '"')
+        .replace(/&amp;/g, "&"),
+    );
+    expect(points.map((p: any) => [p.service, p.value]).sort()).toEqual([...direct].sort());
+    expect(open.length).toBeGreaterThan(0);
   });
 });
 

@@ -79,7 +79,7 @@ const all: Record<string, StoredDoc[]> = {
 };
 
 describe("report dashboards", () => {
-  const views = registeredViews();
+  const views = registeredViews().map((r) => r.views);
   const dashboards = reportDashboards(all, views);
 
   it("reads saved queries the way Dashboards does", () => {

@@ -51,7 +51,7 @@ function docs(all: Record<string, StoredDoc[]>, task: string, docType: string): 
 
 export function summarise(
   all: Record<string, StoredDoc[]>,
-  views: readonly ProjectViews[] = registeredViews(),
+  views: readonly ProjectViews[] = registeredViews().map((r) => r.views),
 ): RunSummary {
   const hosts = docs(all, "nmap", "data").map((d) => ({
     address: String(pick(d, "address") ?? "?"),
@@ -260,16 +260,19 @@ export interface ReportDashboard {
  * The views of every registered project with a views/ folder: exported as `views` from its src/views,
  * or, for a scanner that does not, its scanner module's views.
  */
-export function registeredViews(root = repoRoot(__dirname)): ProjectViews[] {
+export function registeredViews(
+  root = repoRoot(__dirname),
+): { readonly project: string; readonly views: ProjectViews }[] {
   if (!root) return [];
   return discoverProjects(root)
     .filter((p) => existsSync(join(p.dir, "views")))
-    .flatMap((p) => {
+    .map((p) => {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const mod = require(join(p.dir, "src", "views")) as { views?: ProjectViews };
-      if (mod.views) return [mod.views];
-      const scanner = loadProjectSync(p).scanner as ScannerModule | undefined;
-      return scanner ? [scannerViews(scanner.name, scanner.views)] : [];
+      const scanner = mod.views ? undefined : (loadProjectSync(p).scanner as ScannerModule | undefined);
+      const views = mod.views ?? (scanner && scannerViews(scanner.name, scanner.views));
+      if (!views) throw new Error(`${p.name}: src/views exports no views (the one views format)`);
+      return { project: p.name, views };
     });
 }
 
