@@ -49,8 +49,11 @@ const commands: Record<string, Command> = {
   },
   local: {
     summary:
-      "local [--target addr|cidr ...] [--allow-remote] [--scanners ...] [--data-dir d] [--keep-running] [--timeout s] [--json]   run the pipeline on this machine",
-    run: async (args, io) => (await import("./commands/local-entry")).run(args, io),
+      "local [--target addr|cidr ...] [--allow-remote] [--scanners ...] [--data-dir d] [--keep-running] [--timeout s] [--json]   run the pipeline on this machine; local --event <cloudtrail.json> --resources <describe-security-groups.json> [--json]   the config-scanner handler on one event",
+    run: async (args, io) =>
+      args.includes("--event")
+        ? (await import("./local/config-event")).run(args, io)
+        : (await import("./commands/local-entry")).run(args, io),
   },
 };
 
