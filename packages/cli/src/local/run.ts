@@ -20,6 +20,7 @@ import { LocalEcs } from "./ecs";
 import { LocalInvoker } from "./invoker";
 import { runPrograms } from "./programs";
 import { provision, type LocalClients } from "./provision";
+import { localErrorsTopic, startErrorsFeed } from "./errors-feed";
 import { htmlReport, summarise, terminalSummary, type RunSummary } from "./report";
 import { serveCtsLocally } from "./cts-server";
 import { installStore, replayInvocations, seedScans } from "./seed";
@@ -146,6 +147,12 @@ export async function runLocal(opts: LocalOptions): Promise<LocalResult> {
 
     const translation = await provision(topology, clients);
     setParamOverrides(translation.applyAll(topology.parameters));
+    const topicArn = localErrorsTopic(topology, translation, {
+      app: env.SEC_AN_APP,
+      stage: env.SEC_AN_STAGE,
+    });
+    const errorsFeed = await startErrorsFeed({ clients, topicArn, log });
+    cleanups.push(() => errorsFeed.stop());
     const localEcs = (ecs = new LocalEcs(topology.taskDefinitions, root, env, log, {
       allowRemote: opts.allowRemote,
       tmpRoot: join(dataDir, "tmp"),
