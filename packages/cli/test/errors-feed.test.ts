@@ -4,8 +4,10 @@ import { Attr, ErrorChannelEnv, type PlatformErrorEvent } from "@sec-an/contract
 import { logger, resetClients, sendDeadLetter, setClients } from "@sec-an/runtime";
 import { awsClientConfig, uniqueName } from "@sec-an/testing";
 import { formatErrorEvent, localErrorsTopic, startErrorsFeed } from "../src/local/errors-feed";
+import { runPrograms } from "../src/local/programs";
 import { Translation } from "../src/local/provision";
-import { emptyTopology } from "../src/local/topology";
+import { repoRoot } from "../src/local/run";
+import { emptyTopology, readTopology } from "../src/local/topology";
 
 logger.setLogLevel("SILENT");
 const sqs = new SQSClient(awsClientConfig());
@@ -77,6 +79,16 @@ describe("sec-an local error feed", () => {
       "error channel: no errors topic in the local topology; error events are not shown",
     ]);
   });
+
+  it("every function of the local run publishes to the errors topic the feed reads", async () => {
+    const topology = emptyTopology();
+    for (const r of await runPrograms(repoRoot(), "local")) readTopology(r.records, topology);
+    const errors = topology.topics.find((t) => t.name === "local-sec-an-errors");
+    expect(errors).toBeDefined();
+    const fns = topology.functions.filter((f) => f.entry);
+    expect(fns.length).toBeGreaterThan(5);
+    for (const f of fns) expect([f.name, f.env[ErrorChannelEnv.topicArn]]).toEqual([f.name, errors!.mockArn]);
+  }, 240_000);
 
   it("formats an event on one line", () => {
     const e: PlatformErrorEvent = {
