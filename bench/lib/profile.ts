@@ -24,6 +24,8 @@ export async function profileSummary(fn: () => Promise<unknown>, top = 10): Prom
   (profile.samples ?? []).forEach((id, i) => {
     const n = byNode.get(id)!;
     const f = n.callFrame;
+    // The profiler's own stop call (native "dispatch") is not the work measured.
+    if (f.functionName === "dispatch" && !f.url) return;
     const where = f.url
       ? `${relative(process.cwd(), f.url.replace(/^file:\/\//, ""))}:${f.lineNumber + 1}`
       : "";

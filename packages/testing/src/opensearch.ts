@@ -13,10 +13,62 @@ import type { AddressInfo } from "node:net";
  */
 
 type Doc = { source: Record<string, unknown>; version: number; seqNo: number };
+
+/**
+ * An index's documents by id, with the ids of each value of a field kept for the fields term queries
+ * have asked about (built on first use, kept current on every write and delete): a query with a term
+ * filter reads only the documents holding that term, as OpenSearch's inverted index would, instead of
+ * every document of the index.
+ */
+class DocMap extends Map<string, Doc> {
+  private readonly terms = new Map<string, Map<string, Set<string>>>();
+
+  private static keys(src: Record<string, unknown>, field: string): string[] {
+    return valuesAt(src, field).map((v) => String(v));
+  }
+
+  override set(id: string, doc: Doc): this {
+    const old = super.get(id);
+    for (const [field, byValue] of this.terms ?? []) {
+      if (old) for (const k of DocMap.keys(old.source, field)) byValue.get(k)?.delete(id);
+      for (const k of DocMap.keys(doc.source, field)) {
+        let ids = byValue.get(k);
+        if (!ids) byValue.set(k, (ids = new Set()));
+        ids.add(id);
+      }
+    }
+    return super.set(id, doc);
+  }
+
+  override delete(id: string): boolean {
+    const old = super.get(id);
+    if (old)
+      for (const [field, byValue] of this.terms)
+        for (const k of DocMap.keys(old.source, field)) byValue.get(k)?.delete(id);
+    return super.delete(id);
+  }
+
+  /** Ids of the documents where `field` has a value whose text is `text`. */
+  withTerm(field: string, text: string): ReadonlySet<string> {
+    let byValue = this.terms.get(field);
+    if (!byValue) {
+      byValue = new Map();
+      for (const [id, doc] of this)
+        for (const k of DocMap.keys(doc.source, field)) {
+          let ids = byValue.get(k);
+          if (!ids) byValue.set(k, (ids = new Set()));
+          ids.add(id);
+        }
+      this.terms.set(field, byValue);
+    }
+    return byValue.get(text) ?? new Set();
+  }
+}
+
 interface Index {
   settings: Record<string, unknown>;
   mappings: Record<string, unknown>;
-  docs: Map<string, Doc>;
+  docs: DocMap;
 }
 interface SavedObject {
   type: string;
@@ -94,52 +146,100 @@ function valuesAt(src: Record<string, unknown>, field: string): unknown[] {
 }
 
 export function matches(id: string, src: Record<string, unknown>, q: Query | undefined): boolean {
-  if (!q || Object.keys(q).length === 0) return true;
+  return compileQuery(q)(id, src);
+}
+
+type Predicate = (id: string, src: Record<string, unknown>) => boolean;
+
+/**
+ * A term every match must hold (top level, or in a bool's must/filter): field and the value's text. A
+ * term matches a value when their texts are equal (`v === want` implies it).
+ */
+function requiredTerm(q: Query | undefined): [string, string] | undefined {
+  if (!q || Object.keys(q).length === 0) return undefined;
+  const [kind, body] = Object.entries(q)[0] as [string, Record<string, unknown>];
+  if (kind === "term") {
+    const [field, spec] = Object.entries(body)[0];
+    const want = spec !== null && typeof spec === "object" ? (spec as { value: unknown }).value : spec;
+    return [field, String(want)];
+  }
+  if (kind !== "bool") return undefined;
+  for (const k of ["must", "filter"]) {
+    const x = body[k];
+    for (const c of x === undefined ? [] : Array.isArray(x) ? (x as Query[]) : [x as Query]) {
+      const t = requiredTerm(c);
+      if (t) return t;
+    }
+  }
+  return undefined;
+}
+const always: Predicate = () => true;
+const RANGE_OPS = [
+  ["gt", (a: number | string, b: number | string) => a > b],
+  ["gte", (a: number | string, b: number | string) => a >= b],
+  ["lt", (a: number | string, b: number | string) => a < b],
+  ["lte", (a: number | string, b: number | string) => a <= b],
+] as const;
+
+/**
+ * A query as a predicate, read once for a whole search rather than once per document (a delete-by-query
+ * per parent over a large index made the double the slowest part of an ingest). An unknown query kind
+ * throws when it is evaluated, as it did when matching read the query per document.
+ */
+export function compileQuery(q: Query | undefined): Predicate {
+  if (!q || Object.keys(q).length === 0) return always;
   const [kind, body] = Object.entries(q)[0] as [string, Record<string, unknown>];
   switch (kind) {
     case "match_all":
-      return true;
+      return always;
     case "term": {
       const [field, spec] = Object.entries(body)[0];
       const want = spec !== null && typeof spec === "object" ? (spec as { value: unknown }).value : spec;
-      return valuesAt(src, field).some((v) => v === want || String(v) === String(want));
+      const wantText = String(want);
+      return (_, src) => valuesAt(src, field).some((v) => v === want || String(v) === wantText);
     }
     case "terms": {
       const [field, wanted] = Object.entries(body)[0] as [string, unknown[]];
-      return valuesAt(src, field).some((v) => wanted.some((w) => String(w) === String(v)));
+      const texts = wanted.map((w) => String(w));
+      return (_, src) => valuesAt(src, field).some((v) => texts.includes(String(v)));
     }
-    case "ids":
-      return ((body as { values: string[] }).values ?? []).includes(id);
-    case "exists":
-      return valuesAt(src, (body as { field: string }).field).length > 0;
+    case "ids": {
+      const values = (body as { values: string[] }).values ?? [];
+      return (id) => values.includes(id);
+    }
+    case "exists": {
+      const field = (body as { field: string }).field;
+      return (_, src) => valuesAt(src, field).length > 0;
+    }
     case "range": {
       const [field, r] = Object.entries(body)[0] as [string, Record<string, unknown>];
-      return valuesAt(src, field).some((raw) => {
-        const v = comparable(raw);
-        const ok = (op: string, f: (a: number | string, b: number | string) => boolean) =>
-          r[op] === undefined || f(v, comparable(r[op]));
-        return (
-          ok("gt", (a, b) => a > b) &&
-          ok("gte", (a, b) => a >= b) &&
-          ok("lt", (a, b) => a < b) &&
-          ok("lte", (a, b) => a <= b)
-        );
-      });
+      const bounds = RANGE_OPS.filter(([op]) => r[op] !== undefined).map(
+        ([op, f]) => [comparable(r[op]), f] as const,
+      );
+      return (_, src) =>
+        valuesAt(src, field).some((raw) => {
+          const v = comparable(raw);
+          return bounds.every(([b, f]) => f(v, b));
+        });
     }
     case "bool": {
-      const list = (k: string): Query[] => {
+      const list = (k: string): Predicate[] => {
         const x = body[k];
-        return x === undefined ? [] : Array.isArray(x) ? (x as Query[]) : [x as Query];
+        const qs = x === undefined ? [] : Array.isArray(x) ? (x as Query[]) : [x as Query];
+        return qs.map(compileQuery);
       };
+      const all = [...list("must"), ...list("filter")];
+      const none = list("must_not");
       const should = list("should");
-      return (
-        [...list("must"), ...list("filter")].every((c) => matches(id, src, c)) &&
-        list("must_not").every((c) => !matches(id, src, c)) &&
-        (should.length === 0 || should.some((c) => matches(id, src, c)))
-      );
+      return (id, src) =>
+        all.every((c) => c(id, src)) &&
+        none.every((c) => !c(id, src)) &&
+        (should.length === 0 || should.some((c) => c(id, src)));
     }
     default:
-      throw new HttpError(400, "parsing_exception", `unknown query [${kind}]`);
+      return () => {
+        throw new HttpError(400, "parsing_exception", `unknown query [${kind}]`);
+      };
   }
 }
 
@@ -286,7 +386,8 @@ export class OpenSearchDouble {
     if (first === "_refresh" || second === "_refresh")
       return [200, { _shards: { total: 1, successful: 1, failed: 0 } }];
     if (second === "_search") return [200, this.search(first, json())];
-    if (second === "_count") return [200, { count: this.find(first, json().query as Query).length }];
+    if (second === "_count")
+      return [200, { count: this.find(first, json().query as Query, { anyOrder: true }).length }];
     if (second === "_delete_by_query") return [200, this.deleteByQuery(first, json())];
     if (second === "_doc" && parts[2] && method === "GET") return this.getDoc(first, parts[2]);
     if (parts.length === 1 && method === "PUT") return [200, this.createIndex(first, json())];
@@ -307,7 +408,7 @@ export class OpenSearchDouble {
     this.indices.set(name, {
       settings: (spec.settings ?? {}) as Record<string, unknown>,
       mappings: (spec.mappings ?? {}) as Record<string, unknown>,
-      docs: new Map(),
+      docs: new DocMap(),
     });
     for (const [alias, def] of Object.entries(
       (spec.aliases ?? {}) as Record<string, { is_write_index?: boolean }>,
@@ -544,17 +645,34 @@ export class OpenSearchDouble {
     return { took: 1, errors: items.some((it) => Object.values(it as object)[0].error), items };
   }
 
-  private find(expr: string, query: Query | undefined): Array<{ index: string; id: string; doc: Doc }> {
+  /**
+   * The documents matching `query`. With `anyOrder` (callers that sort or only count or delete), a
+   * required term narrows the candidates to the documents holding it; otherwise index order.
+   */
+  private find(
+    expr: string,
+    query: Query | undefined,
+    opts: { anyOrder?: boolean } = {},
+  ): Array<{ index: string; id: string; doc: Doc }> {
     const out: Array<{ index: string; id: string; doc: Doc }> = [];
+    const match = compileQuery(query);
+    const term = opts.anyOrder ? requiredTerm(query) : undefined;
     for (const index of this.resolve(expr)) {
-      for (const [id, doc] of this.indices.get(index)!.docs)
-        if (matches(id, doc.source, query)) out.push({ index, id, doc });
+      const docs = this.indices.get(index)!.docs;
+      if (term) {
+        for (const id of docs.withTerm(...term)) {
+          const doc = docs.get(id)!;
+          if (match(id, doc.source)) out.push({ index, id, doc });
+        }
+      } else for (const [id, doc] of docs) if (match(id, doc.source)) out.push({ index, id, doc });
     }
     return out;
   }
 
   private search(expr: string, spec: Record<string, unknown>): unknown {
-    const all = this.find(expr, spec.query as Query).sort((a, b) => a.doc.seqNo - b.doc.seqNo);
+    const all = this.find(expr, spec.query as Query, { anyOrder: true }).sort(
+      (a, b) => a.doc.seqNo - b.doc.seqNo,
+    );
     const sort = (spec.sort ?? []) as Array<Record<string, "asc" | "desc" | { order: "asc" | "desc" }>>;
     for (const s of [...sort].reverse()) {
       const [field, o] = Object.entries(s)[0];
@@ -611,7 +729,7 @@ export class OpenSearchDouble {
   }
 
   private deleteByQuery(expr: string, spec: Record<string, unknown>): unknown {
-    const hits = this.find(expr, spec.query as Query);
+    const hits = this.find(expr, spec.query as Query, { anyOrder: true });
     for (const h of hits) this.indices.get(h.index)!.docs.delete(h.id);
     return {
       took: 1,
