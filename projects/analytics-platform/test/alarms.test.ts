@@ -58,7 +58,10 @@ describe("analytics-platform alarms", () => {
     expect(a("domain-yellow")).toMatchObject({ metricName: "ClusterStatus.yellow", alarmActions: [NOTIFY] });
     // A quarter of the 100 GiB volume.
     expect(a("domain-low-storage")).toMatchObject({ metricName: "FreeStorageSpace", threshold: 25600 });
-    expect(a("ingest-rejected")).toMatchObject({ metricName: "dev-sec-an-analytics-alarms-ingest-rejected" });
+    expect(a("ingest-rejected")).toMatchObject({
+      namespace: "sec-an/aws/lambda/dev-sec-an-analytics-ingestor",
+      metricName: "BulkItemsRejected",
+    });
     expect(JSON.stringify(a("reporter-failed")?.metricQueries)).toContain(
       '"QueueName":"dev-sec-an-dead-letter-reporter-failed"',
     );

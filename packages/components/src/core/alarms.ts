@@ -14,8 +14,13 @@ export type AlarmSpec = Omit<aws.cloudwatch.MetricAlarmArgs, "alarmActions" | "o
 /** ARNs an alarm notifies (SNS topics). */
 export type AlarmActions = readonly pulumi.Input<string>[];
 
-/** Namespace of the metrics that metric filters derive from the platform's structured logs. */
-export const LOG_METRICS_NAMESPACE = "sec-an";
+/**
+ * Namespace of the metrics a metric filter derives from a log group: `sec-an` + the group's name.
+ * Log group names are unique per account and region, so two stages in one account never share a count.
+ */
+export function logMetricsNamespace(logGroupName: pulumi.Input<string>): pulumi.Output<string> {
+  return pulumi.interpolate`sec-an${logGroupName}`;
+}
 
 /** Physical name of the platform notifications topic, which shared-infra creates. */
 export function notificationsTopicName(d: Deployment): string {
@@ -146,12 +151,13 @@ export function functionMetricAlarm(
 
 /** A count that a metric filter derives from log events is above 0 in 5 minutes. */
 export function logEventsAlarm(
-  metricName: pulumi.Input<string>,
+  namespace: pulumi.Input<string>,
+  metricName: string,
   description: pulumi.Input<string>,
 ): AlarmSpec {
   return {
     alarmDescription: description,
-    namespace: LOG_METRICS_NAMESPACE,
+    namespace,
     metricName,
     statistic: "Sum",
     period: 300,
@@ -232,14 +238,16 @@ export interface LogPatternAlarmArgs {
   readonly logGroupName: pulumi.Input<string>;
   /** CloudWatch Logs filter pattern, e.g. from {@link jsonLogPattern}. */
   readonly pattern: string;
+  /** Name of the count, in {@link logMetricsNamespace} of the log group. */
+  readonly metricName: string;
   readonly description: pulumi.Input<string>;
   readonly actions: AlarmActions;
   readonly tags?: Record<string, string>;
 }
 
 /**
- * A metric filter counting the log events that match a pattern (metric `name` in
- * {@link LOG_METRICS_NAMESPACE}), and an alarm when any matched in 5 minutes. Lets a structured log
+ * A metric filter counting the log events that match a pattern (in the log group's
+ * {@link logMetricsNamespace}), and an alarm when any matched in 5 minutes. Lets a structured log
  * line a handler already writes become an alert without touching the handler.
  */
 export function logPatternAlarm(
@@ -247,19 +255,18 @@ export function logPatternAlarm(
   args: LogPatternAlarmArgs,
   opts: pulumi.CustomResourceOptions,
 ): { filter: aws.cloudwatch.LogMetricFilter; alarm: aws.cloudwatch.MetricAlarm } {
+  const namespace = logMetricsNamespace(args.logGroupName);
   const filter = new aws.cloudwatch.LogMetricFilter(
     `${name}-filter`,
     {
       logGroupName: args.logGroupName,
       pattern: args.pattern,
-      metricTransformation: { namespace: LOG_METRICS_NAMESPACE, name, value: "1", unit: "Count" },
+      metricTransformation: { namespace, name: args.metricName, value: "1", unit: "Count" },
     },
     opts,
   );
-  const alarm = metricAlarm(name, logEventsAlarm(name, args.description), args.actions, args.tags, {
-    ...opts,
-    dependsOn: [filter],
-  });
+  const spec = logEventsAlarm(namespace, args.metricName, args.description);
+  const alarm = metricAlarm(name, spec, args.actions, args.tags, { ...opts, dependsOn: [filter] });
   return { filter, alarm };
 }
 

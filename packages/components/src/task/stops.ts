@@ -122,6 +122,7 @@ export class TaskStopRecorder extends pulumi.ComponentResource {
       {
         logGroupName: this.handler.logGroup.name,
         pattern: jsonLogPattern(TASK_FAILED_LOG),
+        metricName: "ScanTasksFailed",
         description: `${args.task} scan tasks stopped without success (each is a dead letter of the task queue)`,
         actions: alarmTargets(args.deployment, undefined, parent),
         tags: args.tags,

@@ -117,7 +117,13 @@ describe("alarms", () => {
     expect(pattern).toBe('{ $.message = "input sent to the DLQ" && $.code = "rejected" }');
     logPatternAlarm(
       "ingest-rejected",
-      { logGroupName: "/aws/lambda/ingest", pattern, description: "rejected", actions: [TOPIC] },
+      {
+        logGroupName: "/aws/lambda/ingest",
+        pattern,
+        metricName: "Rejected",
+        description: "rejected",
+        actions: [TOPIC],
+      },
       {},
     );
     await settle();
@@ -129,11 +135,16 @@ describe("alarms", () => {
     expect(filter.inputs).toEqual({
       logGroupName: "/aws/lambda/ingest",
       pattern,
-      metricTransformation: { namespace: "sec-an", name: "ingest-rejected", value: "1", unit: "Count" },
+      metricTransformation: {
+        namespace: "sec-an/aws/lambda/ingest",
+        name: "Rejected",
+        value: "1",
+        unit: "Count",
+      },
     });
     expect(resourcesOfType("aws:cloudwatch/metricAlarm:MetricAlarm")[0].inputs).toMatchObject({
-      namespace: "sec-an",
-      metricName: "ingest-rejected",
+      namespace: "sec-an/aws/lambda/ingest",
+      metricName: "Rejected",
       statistic: "Sum",
       threshold: 0,
       comparisonOperator: "GreaterThanThreshold",

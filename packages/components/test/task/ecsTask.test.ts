@@ -4,12 +4,14 @@ import { LAUNCHER_CONFIG_ENV, readLauncherConfig } from "@sec-an/runtime";
 import {
   ENTRY_TAG,
   EcsTask,
+  TASK_FAILED_LOG,
   checkFargateSize,
   repoRelative,
   containerDefinition,
   pickDefaultProvider,
   type EcsTaskArgs,
 } from "../../src/task";
+import { jsonLogPattern } from "../../src/core";
 import {
   ACCOUNT,
   BUCKET_ARN,
@@ -111,6 +113,28 @@ describe("EcsTask", () => {
           ...STOPS,
         ].sort(),
       );
+    });
+
+    it("alarms the notifications topic on failed scan tasks, counted from the stop handler's log", async () => {
+      const filter = await record(
+        "aws:cloudwatch/logMetricFilter:LogMetricFilter",
+        "nmap-stops-failed-filter",
+      );
+      const namespace = "sec-an/aws/lambda/test-sec-an-nmap-task-stops";
+      expect(filter.inputs).toEqual({
+        logGroupName: "/aws/lambda/test-sec-an-nmap-task-stops",
+        pattern: jsonLogPattern(TASK_FAILED_LOG),
+        metricTransformation: { namespace, name: "ScanTasksFailed", value: "1", unit: "Count" },
+      });
+      expect(
+        (await record("aws:cloudwatch/metricAlarm:MetricAlarm", "nmap-stops-failed")).inputs,
+      ).toMatchObject({
+        namespace,
+        metricName: "ScanTasksFailed",
+        statistic: "Sum",
+        threshold: 0,
+        alarmActions: [`arn:aws:sns:us-east-1:${ACCOUNT}:test-sec-an-notifications`],
+      });
     });
 
     it("dead-letters tasks that stop without success: a rule on its cluster and families, a Lambda target", async () => {

@@ -71,6 +71,7 @@ export class AnalyticsAlarms extends pulumi.ComponentResource {
       {
         logGroupName: args.ingestLogGroupName,
         pattern: jsonLogPattern(BULK_REJECTED_LOG),
+        metricName: "BulkItemsRejected",
         description: "The store rejected bulk items for good; they are in the ingest DLQ with the reason",
         actions,
         tags: args.tags,
