@@ -30,6 +30,7 @@ import { profileSummary } from "./lib/profile";
 const HOSTS = Number(process.env.BENCH_NMAP_HOSTS ?? 10_000);
 const RUNS = Number(process.env.BENCH_NMAP_RUNS ?? 3);
 const CHUNK = 64 * 1024;
+const NTK = '"nonTemporalKey":';
 const TARGET_MBS = 50;
 const TARGET_RATIO = 1.5;
 const SHAPE = { portsPerHost: 5, cvesPerPort: 2, tlsEvery: 5 };
@@ -66,7 +67,8 @@ async function fullParse(chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array
       onHost: (host) => {
         for (const m of tools.complete({ address: host.address, address_type: host.addressType })) {
           messages += 1;
-          for (const d of Object.values(m.message.docs)) docs += d.length;
+          // Counted in the body: reading `message` back would parse every body, which publishing never does.
+          for (let i = m.body.indexOf(NTK); i >= 0; i = m.body.indexOf(NTK, i + 1)) docs += 1;
         }
       },
     },

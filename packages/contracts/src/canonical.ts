@@ -1,4 +1,4 @@
-import { createHash, type Hash } from "node:crypto";
+import { createHash, hash, type Hash } from "node:crypto";
 
 /**
  * Canonical JSON: object keys sorted at every depth, no whitespace. Two equal values always give the
@@ -13,25 +13,28 @@ export function canonicalJson(value: unknown): string {
 
 /** sha256 hex of the canonical JSON of `value`: the id scheme for every key (parent, non-temporal, temporal). */
 export function keyHash(value: unknown): string {
-  const hash = createHash("sha256");
-  const w = new CanonicalWriter(hash);
+  const w = new CanonicalWriter(true);
   w.value(value);
-  hash.update(w.end());
-  return hash.digest("hex");
+  // Keys are small: one-shot hashing of the whole text is several times cheaper than a Hash object.
+  if (!w.hash) return hash("sha256", w.end(), "hex");
+  w.hash.update(w.end());
+  return w.hash.digest("hex");
 }
 
 /** Text is handed to the hash in pieces of about this size, so a large value is never held whole. */
 const FLUSH_CHARS = 16 * 1024;
 
 /**
- * Writes canonical JSON into a string, or streams it into a hash in pieces. The path of a rejected value
+ * Writes canonical JSON into a string, or (hashing) streams it into a hash in pieces once it is large. The path of a rejected value
  * is built only when one is rejected: keys are pushed on a stack as the writer descends.
  */
 class CanonicalWriter {
   private out = "";
   private readonly path: Array<string | number> = [];
+  /** Where text goes once it outgrows one piece (hashing only). */
+  hash?: Hash;
 
-  constructor(private readonly sink?: Hash) {}
+  constructor(private readonly hashing = false) {}
 
   /** The text not yet handed to the sink (all of it without one). */
   end(): string {
@@ -63,8 +66,8 @@ class CanonicalWriter {
       default:
         this.fail(`has unsupported type ${typeof value}`);
     }
-    if (this.sink && this.out.length > FLUSH_CHARS) {
-      this.sink.update(this.out);
+    if (this.hashing && this.out.length > FLUSH_CHARS) {
+      (this.hash ??= createHash("sha256")).update(this.out);
       this.out = "";
     }
     if (value instanceof Date) {

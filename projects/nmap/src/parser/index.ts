@@ -43,7 +43,9 @@ const DAY_MS = 86_400_000;
 
 /** Drop undefined fields so documents carry only what nmap reported. */
 function clean<T extends Record<string, unknown>>(o: T): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+  const out: Record<string, unknown> = {};
+  for (const k in o) if (Object.hasOwn(o, k) && o[k] !== undefined) out[k] = o[k];
+  return out;
 }
 
 function rawScript(s: NmapScript): Record<string, unknown> {

@@ -53,15 +53,50 @@ function cutStrings(value: unknown, shift: number, path: string, cut: Set<string
 }
 
 /**
+ * Whether `value` fits as it is: no string over its field's length, and JSON of at most `budget` bytes
+ * by an upper bound (6 bytes per UTF-16 unit, the longest escape). Nearly every document passes, and
+ * then needs neither a copy nor a trial serialisation.
+ */
+function fitsAsIs(value: unknown, path: string, budget: { left: number }): boolean {
+  if (typeof value === "string") {
+    budget.left -= 6 * value.length + 3;
+    return value.length <= fieldChars(path) && budget.left >= 0;
+  }
+  if (Array.isArray(value)) {
+    for (const v of value) if (!fitsAsIs(v, path, budget)) return false;
+    budget.left -= 2;
+    return budget.left >= 0;
+  }
+  if (value && typeof value === "object") {
+    // Dates and other toJSON objects serialise unlike their fields: measure them the slow way.
+    if (typeof (value as { toJSON?: unknown }).toJSON === "function") return false;
+    for (const k in value) {
+      if (!Object.hasOwn(value, k)) continue;
+      budget.left -= 6 * k.length + 4;
+      if (!fitsAsIs((value as Record<string, unknown>)[k], path ? `${path}.${k}` : k, budget)) return false;
+    }
+    budget.left -= 2;
+    return budget.left >= 0;
+  }
+  // Numbers (at most 24 characters as JSON), booleans, null, undefined; anything else the slow way.
+  const t = typeof value;
+  if (t !== "number" && t !== "boolean" && value !== null && value !== undefined) return false;
+  budget.left -= 25;
+  return budget.left >= 0;
+}
+
+/**
  * Cut a document's strings to their field's length (`MAX_FIELD_CHARS`, or `MAX_SCRIPT_OUTPUT_CHARS` for
  * script output), then shorter while it is over `budget` bytes; cut fields are listed in
- * `truncated_fields`. Throws DocumentTooLargeError when even the shortest cut does not fit.
+ * `truncated_fields`. Throws DocumentTooLargeError when even the shortest cut does not fit. A document
+ * that fits as it is comes back as the same object.
  */
 export function fitDocument(
   docType: string,
   data: Record<string, unknown>,
   budget: number,
 ): Record<string, unknown> {
+  if (fitsAsIs(data, "", { left: budget })) return data;
   for (let shift = 0; ; shift++) {
     const cut = new Set<string>();
     const out = cutStrings(data, shift, "", cut) as Record<string, unknown>;
@@ -87,12 +122,16 @@ type Op =
 /**
  * Stages one host's documents, cut to size, before any reaches the real results context: a host that
  * fails half-way (a document that cannot fit, a value the context rejects) leaves nothing behind, so it
- * can be reported while the other hosts are published whole.
+ * can be reported while the other hosts are published whole. It takes ownership of what is posted (the
+ * parser builds every document fresh and never touches it again): a document that fits is kept as it
+ * is, not copied, until `commit` hands it to the context, which serialises it.
  */
 export class HostStage implements ResultsContextApi {
   private readonly ops: Op[] = [];
   private readonly keys: KeyFields[];
   private readonly summaries = new Map<string, unknown>();
+  /** JSON bytes of the merged key, while the key stack is unchanged. */
+  private keyBytes?: number;
 
   constructor(parentKey: KeyFields) {
     this.keys = [parentKey];
@@ -101,6 +140,7 @@ export class HostStage implements ResultsContextApi {
   pushContext(fields: KeyFields): void {
     const key = fitKey(fields);
     this.keys.push(key);
+    this.keyBytes = undefined;
     this.ops.push({ op: "push", fields: key });
   }
 
@@ -108,6 +148,7 @@ export class HostStage implements ResultsContextApi {
     if (this.keys.length <= 1)
       throw new Error("popContext: only the parent key is left; it cannot be popped");
     this.keys.pop();
+    this.keyBytes = undefined;
     this.ops.push({ op: "pop" });
   }
 
@@ -118,7 +159,8 @@ export class HostStage implements ResultsContextApi {
   ): void {
     const includeSummaries = opts.includeSummaries === true;
     // The document as stored is its key, its data and (on request) the summaries: the data gets what is left.
-    let budget = DOCUMENT_DATA_BYTES - bytes(Object.assign({}, ...this.keys));
+    this.keyBytes ??= bytes(Object.assign({}, ...this.keys));
+    let budget = DOCUMENT_DATA_BYTES - this.keyBytes;
     if (includeSummaries)
       budget -= bytes(Object.fromEntries([...this.summaries].map(([k, v]) => [`summary_${k}`, v])));
     this.ops.push({ op: "post", docType, data: fitDocument(docType, data, budget), includeSummaries });

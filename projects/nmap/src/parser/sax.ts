@@ -50,6 +50,7 @@ export function decodeEntities(s: string, at: () => number): string {
 const NAME = /[^\s/>="'<&]+/y;
 const ATTR = /\s+([^\s/>="'<&]+)\s*=\s*(?:"([^"<]*)"|'([^'<]*)')/y;
 const TAG_END = /["'>]/g;
+const CLOSE = /\s*(\/?)>/y;
 const SPACE = /^\s*$/;
 
 /**
@@ -185,20 +186,6 @@ export class SaxTokenizer {
 
   /** A start tag: the index after it, or -1 when it is not complete yet. */
   private openTag(buf: string, lt: number): number {
-    // Find the tag's ">" outside quoted values before reading it, so a short read is told from an error.
-    TAG_END.lastIndex = lt + 1;
-    let gt = -1;
-    for (;;) {
-      const m = TAG_END.exec(buf);
-      if (!m) return -1;
-      if (m[0] === ">") {
-        gt = m.index;
-        break;
-      }
-      const close = buf.indexOf(m[0], m.index + 1);
-      if (close < 0) return -1;
-      TAG_END.lastIndex = close + 1;
-    }
     NAME.lastIndex = lt + 1;
     if (!NAME.test(buf)) this.fail(lt, "a tag without a name");
     const name = buf.slice(lt + 1, NAME.lastIndex);
@@ -208,21 +195,39 @@ export class SaxTokenizer {
     for (;;) {
       ATTR.lastIndex = i;
       const m = ATTR.exec(buf);
-      if (!m || m.index !== i || ATTR.lastIndex > gt) break;
+      if (!m) break;
       const raw = (m[2] ?? m[3]).trim();
       const at = i;
       (attrs ??= {})[m[1]] = decodeEntities(raw, () => this.byteAt(at));
       i = ATTR.lastIndex;
     }
-    let rest = buf.slice(i, gt);
-    const selfClosing = rest.endsWith("/");
-    if (selfClosing) rest = rest.slice(0, -1);
-    if (!SPACE.test(rest))
-      this.fail(i, `malformed attribute in <${name}>: ${JSON.stringify(rest.slice(0, 40))}`);
+    CLOSE.lastIndex = i;
+    const close = CLOSE.exec(buf);
+    if (!close) {
+      // Either the tag is not all here yet (a chunk ended inside it) or it is malformed: tell which by
+      // looking for its ">" outside quoted values.
+      if (this.tagEnd(buf, lt) < 0) return -1;
+      this.fail(i, `malformed attribute in <${name}>: ${JSON.stringify(buf.slice(i, i + 40))}`);
+    }
+    const selfClosing = close[1] === "/";
+    const end = CLOSE.lastIndex;
     this.rootSeen = true;
     if (!selfClosing) this.stack.push(name);
     this.handler.open(name, attrs, selfClosing);
     if (selfClosing) this.handler.close(name);
-    return gt + 1;
+    return end;
+  }
+
+  /** The index of the ">" ending the tag at `lt` (outside quoted values), or -1 when it is not here yet. */
+  private tagEnd(buf: string, lt: number): number {
+    TAG_END.lastIndex = lt + 1;
+    for (;;) {
+      const m = TAG_END.exec(buf);
+      if (!m) return -1;
+      if (m[0] === ">") return m.index;
+      const close = buf.indexOf(m[0], m.index + 1);
+      if (close < 0) return -1;
+      TAG_END.lastIndex = close + 1;
+    }
   }
 }
