@@ -369,11 +369,13 @@ describe("sec-an-shared-infra program (defaults)", () => {
     expect(fn.inputs.environment.variables).toMatchObject({
       SEC_AN_SCAN_ALLOW_LIST: "",
       SEC_AN_SCAN_SCANNERS: "nmap",
-      SEC_AN_STAGE: "dev",
+      SEC_AN_RESOLVED_ADDRESSES_TABLE: "dev-sec-an-resolved-addresses",
+      SEC_AN_RESOLVED_HOSTS_TABLE: "dev-sec-an-resolved-hosts",
+      SEC_AN_SCAN_INITIATOR_TOPIC_ARN: `arn:aws:sns:us-east-1:${MOCK_ACCOUNT}:dev-sec-an-scan-initiator`,
     });
     const grants = policyOf("aws:iam/rolePolicy:RolePolicy", "dev-sec-an-scans-policy").Statement;
     const arn = (service: string, res: string) => `arn:aws:${service}:us-east-1:${MOCK_ACCOUNT}:${res}`;
-    const own = ["LookUpOwnership", "PublishScanRequests", "ReadOwnParameters"];
+    const own = ["LookUpOwnership", "PublishScanRequests"];
     expect(grants.filter((g: { Sid: string }) => own.includes(g.Sid))).toEqual([
       {
         Sid: "LookUpOwnership",
@@ -390,17 +392,9 @@ describe("sec-an-shared-infra program (defaults)", () => {
         Action: "sns:Publish",
         Resource: arn("sns", "dev-sec-an-scan-initiator"),
       },
-      {
-        Sid: "ReadOwnParameters",
-        Effect: "Allow",
-        Action: ["ssm:GetParameter", "ssm:GetParameters"],
-        Resource: [
-          arn("ssm", "parameter/sec-an/dev/scheduler/dynamodb/resolved_addresses/id"),
-          arn("ssm", "parameter/sec-an/dev/scheduler/dynamodb/resolved_hosts/id"),
-          arn("ssm", "parameter/sec-an/dev/scheduler/scan_initiator_topic/arn"),
-        ],
-      },
     ]);
+    // Nothing else beyond its own logs and traces (and grants every function gets).
+    expect(grants.some((g: { Action: string | string[] }) => String(g.Action).includes("ssm:"))).toBe(false);
     // The deployment snapshot includes the route, so adding it redeploys the stage.
     expect(out.apiScansUrl).toBe("https://dev-sec-an-api-stage.execute-api.us-east-1.amazonaws.com/v1/scans");
   });

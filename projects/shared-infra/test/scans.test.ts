@@ -15,14 +15,12 @@ import {
 } from "@aws-sdk/client-sqs";
 import { PutCommand, DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { APIGatewayProxyEvent } from "aws-lambda";
-import { Env, Params, ScanRequest, isValid, paramName, type ParamDef } from "@sec-an/contracts";
-import { resetClients, setClients, setParamOverrides } from "@sec-an/runtime";
+import { ScanRequest, isValid } from "@sec-an/contracts";
+import { resetClients, setClients } from "@sec-an/runtime";
 import { awsClientConfig, dynamoClientConfig, uniqueName } from "@sec-an/testing";
 import { handler } from "../src/scans/handler";
 import { ScansEnv } from "../src/scans/logic";
 
-const deployment = { app: "sec-an", stage: "scanstest" };
-const full = (d: ParamDef) => paramName(deployment, d);
 const dynamo = new DynamoDBClient(dynamoClientConfig());
 const doc = DynamoDBDocumentClient.from(dynamo);
 const sqs = new SQSClient(awsClientConfig());
@@ -72,12 +70,10 @@ const post = (body: unknown, extra: Partial<APIGatewayProxyEvent> = {}) =>
     ...extra,
   } as unknown as APIGatewayProxyEvent).then((r) => ({ status: r.statusCode, body: JSON.parse(r.body) }));
 
-function params(topic = topicArn) {
-  setParamOverrides({
-    [full(Params.resolvedAddressesTableId)]: tables.addresses,
-    [full(Params.resolvedHostsTableId)]: tables.hosts,
-    [full(Params.scanInitiatorTopicArn)]: topic,
-  });
+function names(o: { topic?: string; addresses?: string } = {}) {
+  process.env[ScansEnv.addressesTable] = o.addresses ?? tables.addresses;
+  process.env[ScansEnv.hostsTable] = tables.hosts;
+  process.env[ScansEnv.topicArn] = o.topic ?? topicArn;
 }
 
 beforeAll(async () => {
@@ -107,22 +103,18 @@ beforeAll(async () => {
   );
   topicArn = (await sns.send(new CreateTopicCommand({ Name: uniqueName("scan-initiator") }))).TopicArn!;
   all = await queueOn();
-  process.env[Env.stage] = deployment.stage;
   process.env[ScansEnv.allowList] = "127.0.0.64/28";
   process.env[ScansEnv.scanners] = "nmap,ssl";
   setClients({ dynamo, sns });
-  params();
+  names();
 });
 afterEach(async () => {
-  params();
+  names();
   // Every test leaves the topic's queue as it found it: a test that publishes drains what it expects.
   expect(await drain(all)).toEqual([]);
 });
 afterAll(async () => {
-  delete process.env[Env.stage];
-  delete process.env[ScansEnv.allowList];
-  delete process.env[ScansEnv.scanners];
-  setParamOverrides(undefined);
+  for (const key of Object.values(ScansEnv)) delete process.env[key];
   resetClients();
   for (const t of Object.values(tables))
     await dynamo.send(new DeleteTableCommand({ TableName: t })).catch(() => undefined);
@@ -247,18 +239,14 @@ describe("POST /scans refuses bad input with a 400 and publishes nothing", () =>
 
 describe("POST /scans when our side fails", () => {
   test("a topic that cannot be published to: 503 to retry, never a 2xx", async () => {
-    params(topicArn.replace(/[^:]+$/, uniqueName("missing-topic")));
+    names({ topic: topicArn.replace(/[^:]+$/, uniqueName("missing-topic")) });
     const res = await post({ targets: ["127.0.0.5"] });
     expect(res.status).toBe(503);
     expect(res.body.error).toMatch(/unavailable|partly-queued/);
   });
 
   test("a DNS table that is missing: 503, nothing published", async () => {
-    setParamOverrides({
-      [full(Params.resolvedAddressesTableId)]: uniqueName("no-such-table"),
-      [full(Params.resolvedHostsTableId)]: tables.hosts,
-      [full(Params.scanInitiatorTopicArn)]: topicArn,
-    });
+    names({ addresses: uniqueName("no-such-table") });
     const res = await post({ targets: ["127.0.0.5"] });
     expect(res.status).toBe(503);
   });

@@ -1,8 +1,8 @@
 import * as path from "node:path";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { Params, ResolvedAddresses, ResolvedHosts, resourcePrefix, type Deployment } from "@sec-an/contracts";
-import { LambdaFunction, ssmReadStatement } from "@sec-an/components";
+import { ResolvedAddresses, ResolvedHosts, resourcePrefix, type Deployment } from "@sec-an/contracts";
+import { LambdaFunction } from "@sec-an/components";
 import { ScansEnv } from "./logic";
 
 export interface ScansFunctionArgs {
@@ -16,8 +16,9 @@ export interface ScansFunctionArgs {
 
 /**
  * The `POST /scans` function. The tables and the topic it uses belong to task-execution, which deploys
- * after this stack: its grants name them by the deployment's physical-name convention, and it reads
- * their names from SSM at run time.
+ * after this stack and reads this stack's parameters: reading its parameters back here would make the
+ * two depend on each other, so their names come from the deployment's physical-name convention, in the
+ * function's environment and its grants alike.
  */
 export function scansFunction(name: string, args: ScansFunctionArgs, opts?: pulumi.ComponentResourceOptions) {
   const d = args.deployment;
@@ -25,8 +26,11 @@ export function scansFunction(name: string, args: ScansFunctionArgs, opts?: pulu
   const partition = aws.getPartitionOutput({}, opts).partition;
   const region = aws.getRegionOutput({}, opts).region;
   const account = aws.getCallerIdentityOutput({}, opts).accountId;
+  const tableName = (logical: string) => `${prefix}-${logical}`;
   const table = (logical: string) =>
-    pulumi.interpolate`arn:${partition}:dynamodb:${region}:${account}:table/${prefix}-${logical}`;
+    pulumi.interpolate`arn:${partition}:dynamodb:${region}:${account}:table/${tableName(logical)}`;
+  // Named by task-execution as `${prefix}-scan-initiator`.
+  const topicArn = pulumi.interpolate`arn:${partition}:sns:${region}:${account}:${prefix}-scan-initiator`;
   return new LambdaFunction(
     name,
     {
@@ -38,6 +42,9 @@ export function scansFunction(name: string, args: ScansFunctionArgs, opts?: pulu
       environment: {
         [ScansEnv.allowList]: args.allowList.join(","),
         [ScansEnv.scanners]: args.scanners.join(","),
+        [ScansEnv.addressesTable]: tableName(ResolvedAddresses.table),
+        [ScansEnv.hostsTable]: tableName(ResolvedHosts.table),
+        [ScansEnv.topicArn]: topicArn,
       },
       statements: [
         {
@@ -45,17 +52,7 @@ export function scansFunction(name: string, args: ScansFunctionArgs, opts?: pulu
           Action: "dynamodb:Query",
           Resource: [table(ResolvedAddresses.table), table(ResolvedHosts.table)],
         },
-        {
-          Sid: "PublishScanRequests",
-          Action: "sns:Publish",
-          // Named by task-execution as `${prefix}-scan-initiator`.
-          Resource: pulumi.interpolate`arn:${partition}:sns:${region}:${account}:${prefix}-scan-initiator`,
-        },
-        ssmReadStatement(
-          d,
-          [Params.resolvedAddressesTableId, Params.resolvedHostsTableId, Params.scanInitiatorTopicArn],
-          opts,
-        ),
+        { Sid: "PublishScanRequests", Action: "sns:Publish", Resource: topicArn },
       ],
       tags: args.tags,
     },

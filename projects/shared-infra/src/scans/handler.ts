@@ -2,8 +2,8 @@ import { randomUUID } from "node:crypto";
 import { PublishBatchCommand } from "@aws-sdk/client-sns";
 import { QueryCommand } from "@aws-sdk/lib-dynamodb";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
-import { Params, ResolvedAddresses, ResolvedHosts } from "@sec-an/contracts";
-import { dynamoDocClient, getParam, logger, snsClient } from "@sec-an/runtime";
+import { ResolvedAddresses, ResolvedHosts } from "@sec-an/contracts";
+import { dynamoDocClient, logger, snsClient } from "@sec-an/runtime";
 import {
   RequestRefused,
   checkOwnership,
@@ -14,7 +14,15 @@ import {
   type Ownership,
   type PublishEntry,
   type ScanPolicy,
+  ScansEnv,
 } from "./logic";
+
+/** A resource name the program put in the environment; missing means a broken deploy, not bad input. */
+function env(key: string): string {
+  const v = process.env[key];
+  if (!v) throw new Error(`environment variable ${key} is not set`);
+  return v;
+}
 
 /** True when the table holds at least one row for the key (any ingest time). */
 async function hasRow(table: string, key: string, value: string): Promise<boolean> {
@@ -31,18 +39,17 @@ async function hasRow(table: string, key: string, value: string): Promise<boolea
   return (out.Items?.length ?? 0) > 0;
 }
 
-/** Ownership from task-execution's DNS tables, their names read late (that stack deploys after this one). */
+/** Ownership from task-execution's DNS tables (created after this stack; named by the deployment's convention). */
 const dnsOwnership: Ownership = {
-  ownsAddress: async (a) =>
-    hasRow(await getParam(Params.resolvedAddressesTableId), ResolvedAddresses.address, a),
-  ownsHost: async (h) => hasRow(await getParam(Params.resolvedHostsTableId), ResolvedHosts.host, h),
+  ownsAddress: (a) => hasRow(env(ScansEnv.addressesTable), ResolvedAddresses.address, a),
+  ownsHost: (h) => hasRow(env(ScansEnv.hostsTable), ResolvedHosts.host, h),
 };
 
 /** Publishes every entry; returns the ids SNS did not take (each may be retried by the caller). */
 async function publish(entries: PublishEntry[]): Promise<Array<{ id: string; reason: string }>> {
   const out = await snsClient().send(
     new PublishBatchCommand({
-      TopicArn: await getParam(Params.scanInitiatorTopicArn),
+      TopicArn: env(ScansEnv.topicArn),
       PublishBatchRequestEntries: entries,
     }),
   );
@@ -96,7 +103,7 @@ export async function handleScans(event: APIGatewayProxyEvent, deps: ScansDeps):
       });
       return e.toResult();
     }
-    // Our side (SSM, DynamoDB, SNS) failed: nothing of this request was published before the failure
+    // Our side (DynamoDB, SNS) failed: nothing of this request was published before the failure
     // except what the log above names, so the caller may simply retry.
     logger.error("scan request failed", { requestedBy, reason: (e as Error).message });
     return {

@@ -44,8 +44,12 @@ export type OnDemandScanBody = Static<typeof OnDemandScanBody>;
 export const ScansEnv = {
   /** Comma-separated CIDRs that may be scanned even when the DNS tables do not hold them. */
   allowList: "SEC_AN_SCAN_ALLOW_LIST",
-  /** Comma-separated scanners a request may name; the first is never implied, all are the default. */
+  /** Comma-separated scanners a request may name; a request naming none gets all of them. */
   scanners: "SEC_AN_SCAN_SCANNERS",
+  /** task-execution's resolved-addresses and resolved-hosts tables, and its scan-initiator topic. */
+  addressesTable: "SEC_AN_RESOLVED_ADDRESSES_TABLE",
+  hostsTable: "SEC_AN_RESOLVED_HOSTS_TABLE",
+  topicArn: "SEC_AN_SCAN_INITIATOR_TOPIC_ARN",
 } as const;
 
 /** The rule that produced an on-demand request, as carried in its lineage. */
