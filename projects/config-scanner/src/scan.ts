@@ -1,4 +1,3 @@
-import { PublishCommand } from "@aws-sdk/client-sns";
 import { ConfigScannerEnv, type ConfigScanRequest, type ScanFn } from "@sec-an/contracts";
 import { dynamoDocClient, snsClient } from "@sec-an/runtime";
 import type { AlertMessage } from "./alerts/message";
@@ -14,6 +13,8 @@ function required(name: string): string {
 
 /** Publishes an alert to the alerts topic, with its filterable attributes. */
 export async function publishAlert(topicArn: string, a: AlertMessage): Promise<void> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { PublishCommand } = require("@aws-sdk/client-sns") as typeof import("@aws-sdk/client-sns");
   await snsClient().send(
     new PublishCommand({
       TopicArn: topicArn,

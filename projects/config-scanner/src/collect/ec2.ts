@@ -1,11 +1,4 @@
-import {
-  DescribeNetworkInterfacesCommand,
-  DescribeSecurityGroupsCommand,
-  EC2Client,
-  type Filter,
-  type NetworkInterface,
-  type SecurityGroup,
-} from "@aws-sdk/client-ec2";
+import type { EC2Client, Filter, NetworkInterface, SecurityGroup } from "@aws-sdk/client-ec2";
 import { ConfigScannerEnv } from "@sec-an/contracts";
 import { PermanentFailure } from "@sec-an/runtime";
 
@@ -22,6 +15,10 @@ export interface LiveState {
 
 /** An EC2 client for a region and account (a member account's through its assumed role). */
 export type Ec2For = (region: string, account: string | undefined) => EC2Client;
+
+// The EC2 client package takes most of a second to load: loaded on the first Describe, not at init.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const sdk = () => require("@aws-sdk/client-ec2") as typeof import("@aws-sdk/client-ec2");
 
 /** Filter values per request: EC2 takes at most 200 values per filter. */
 const FILTER_VALUES = 200;
@@ -56,7 +53,7 @@ async function allGroups(ec2: EC2Client, filters: Filter[] | undefined): Promise
   let NextToken: string | undefined;
   do {
     const r = await ec2.send(
-      new DescribeSecurityGroupsCommand({
+      new (sdk().DescribeSecurityGroupsCommand)({
         Filters: filters,
         NextToken,
         MaxResults: filters ? undefined : 1000,
@@ -73,7 +70,7 @@ async function allInterfaces(ec2: EC2Client, filters: Filter[] | undefined): Pro
   let NextToken: string | undefined;
   do {
     const r = await ec2.send(
-      new DescribeNetworkInterfacesCommand({ Filters: filters, NextToken, MaxResults: 1000 }),
+      new (sdk().DescribeNetworkInterfacesCommand)({ Filters: filters, NextToken, MaxResults: 1000 }),
     );
     out.push(...(r.NetworkInterfaces ?? []));
     NextToken = r.NextToken;
@@ -166,7 +163,7 @@ export const defaultEc2For: Ec2For = (region, account) => {
   const key = `${region}|${role ?? ""}`;
   let c = clients.get(key);
   if (!c) {
-    c = new EC2Client({
+    c = new (sdk().EC2Client)({
       region,
       // Throttling is retried by the SDK with backoff before the record is redelivered.
       maxAttempts: 5,

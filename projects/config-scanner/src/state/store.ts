@@ -1,10 +1,4 @@
-import {
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  UpdateCommand,
-  type DynamoDBDocumentClient,
-} from "@aws-sdk/lib-dynamodb";
+import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { ConfigStateTable as T, REMOVED, type AlertTransition, type StateStatus } from "@sec-an/contracts";
 import { randomUUID } from "node:crypto";
 import { transition } from "./transitions";
@@ -20,6 +14,10 @@ import { transition } from "./transitions";
  * How long a stored alert belongs to the attempt that wrote it. Publishing takes well under a second;
  * a redelivery after a crash comes after the queue's visibility timeout, minutes later.
  */
+// Loaded on first use, with the client itself: a cold start pays only for what an invocation touches.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const ddb = () => require("@aws-sdk/lib-dynamodb") as typeof import("@aws-sdk/lib-dynamodb");
+
 export const PENDING_LEASE_MS = 60_000;
 
 export interface StateEntry {
@@ -78,7 +76,7 @@ export class FindingsState {
         : undefined;
       try {
         await this.doc().send(
-          new PutCommand({
+          new (ddb().PutCommand)({
             TableName: this.table,
             // The alert is stored with the status it belongs to, in one write.
             Item: { ...key, ...this.fields(entry, now), ...(alert ? { [T.alertPending]: alert } : {}) },
@@ -100,7 +98,7 @@ export class FindingsState {
   async published(a: PendingAlert): Promise<void> {
     await this.doc()
       .send(
-        new UpdateCommand({
+        new (ddb().UpdateCommand)({
           TableName: this.table,
           Key: { [T.partitionKey]: a.entry.plugin, [T.sortKey]: a.entry.resource },
           UpdateExpression: "REMOVE #p",
@@ -120,7 +118,7 @@ export class FindingsState {
     let ExclusiveStartKey: Record<string, unknown> | undefined;
     do {
       const r = await this.doc().send(
-        new QueryCommand({
+        new (ddb().QueryCommand)({
           TableName: this.table,
           KeyConditionExpression: "#pk = :pk",
           FilterExpression: "#r = :r AND #a = :a AND #s <> :removed",
@@ -164,7 +162,7 @@ export class FindingsState {
     const token = randomUUID();
     try {
       await this.doc().send(
-        new UpdateCommand({
+        new (ddb().UpdateCommand)({
           TableName: this.table,
           Key: { [T.partitionKey]: entry.plugin, [T.sortKey]: entry.resource },
           UpdateExpression: "SET #p.#t = :new, #p.#since = :now",
@@ -182,7 +180,7 @@ export class FindingsState {
 
   private async item(plugin: string, resource: string): Promise<Item | undefined> {
     const r = await this.doc().send(
-      new GetCommand({
+      new (ddb().GetCommand)({
         TableName: this.table,
         Key: { [T.partitionKey]: plugin, [T.sortKey]: resource },
         ConsistentRead: true,
