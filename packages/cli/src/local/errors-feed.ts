@@ -29,7 +29,6 @@ export interface ErrorsFeed {
 }
 
 // Terminal control characters in a hostile value (a target, a reason) must not reach the operator's terminal.
-// eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
 const clean = (v: string, max = 300) => {
   const s = v.replace(CONTROL, " ");
