@@ -34,8 +34,8 @@ setup({});
 const { runFromConfig } = require("../src/program") as typeof import("../src/program");
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { parseConfig } = require("../src/stack-config") as typeof import("../src/stack-config");
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { proxyUserData } =
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
   require("../src/infra/dashboards-public") as typeof import("../src/infra/dashboards-public");
 
 const N = "dev-sec-an-dashboards-public";
