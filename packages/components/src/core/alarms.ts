@@ -73,6 +73,13 @@ export function metricAlarm(
   opts: pulumi.CustomResourceOptions,
 ): aws.cloudwatch.MetricAlarm {
   if (actions.length === 0) throw new Error(`alarm ${name} has no actions: nobody would hear it`);
+  // PutMetricAlarm refuses metric math unless exactly one query returns data (the default is true).
+  const queries = spec.metricQueries;
+  if (Array.isArray(queries)) {
+    const returned = queries.filter((q) => (q as { returnData?: unknown }).returnData !== false).length;
+    if (returned !== 1)
+      throw new Error(`alarm ${name}: exactly one metric query must return data, ${returned} do`);
+  }
   return new aws.cloudwatch.MetricAlarm(
     name,
     { ...spec, actionsEnabled: true, alarmActions: [...actions], tags },
@@ -98,8 +105,13 @@ export function deadLetterAlarm(queueName: pulumi.Input<string>): AlarmSpec {
   return {
     alarmDescription: pulumi.interpolate`Dead letters in ${queueName}: see the Dead Letters view, or the queue itself if nothing consumes it`,
     metricQueries: [
-      { id: "waiting", metric: sqsMetric(queueName, "ApproximateNumberOfMessagesVisible", "Maximum") },
-      { id: "received", metric: sqsMetric(queueName, "NumberOfMessagesReceived", "Sum") },
+      // CloudWatch takes exactly one returned series as the alarm's; ReturnData defaults to true.
+      {
+        id: "waiting",
+        metric: sqsMetric(queueName, "ApproximateNumberOfMessagesVisible", "Maximum"),
+        returnData: false,
+      },
+      { id: "received", metric: sqsMetric(queueName, "NumberOfMessagesReceived", "Sum"), returnData: false },
       {
         id: "letters",
         expression: "FILL(waiting, 0) + FILL(received, 0)",

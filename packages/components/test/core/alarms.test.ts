@@ -1,5 +1,6 @@
 import { resources, resourcesOfType, settle, setupPulumiMocks, unwrap } from "@sec-an/testing";
 import {
+  type AlarmSpec,
   alarmTargets,
   deadLetterAlarm,
   domainAlarms,
@@ -34,6 +35,15 @@ describe("alarms", () => {
     expect(() => metricAlarm("deaf", deadLetterAlarm("q"), [], undefined, {})).toThrow(
       "alarm deaf has no actions: nobody would hear it",
     );
+    const spec = deadLetterAlarm("q");
+    const queries = spec.metricQueries as { returnData?: boolean }[];
+    const everyOneReturns = {
+      ...spec,
+      metricQueries: queries.map((q) => ({ ...q, returnData: undefined })),
+    } as AlarmSpec;
+    expect(() => metricAlarm("noisy", everyOneReturns, [TOPIC], undefined, {})).toThrow(
+      "alarm noisy: exactly one metric query must return data, 3 do",
+    );
     await settle();
     expect(resources()).toEqual([]);
   });
@@ -53,6 +63,7 @@ describe("alarms", () => {
             period: 60,
             stat: "Maximum",
           },
+          returnData: false,
         },
         {
           id: "received",
@@ -63,6 +74,7 @@ describe("alarms", () => {
             period: 60,
             stat: "Sum",
           },
+          returnData: false,
         },
         {
           id: "letters",
