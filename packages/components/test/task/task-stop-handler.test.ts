@@ -6,8 +6,9 @@ import {
   SQSClient,
   type Message,
 } from "@aws-sdk/client-sqs";
-import { Attr, Env } from "@sec-an/contracts";
-import { deadLetterRecord } from "@sec-an/runtime";
+import { CreateTopicCommand, SNSClient, SubscribeCommand } from "@aws-sdk/client-sns";
+import { Attr, Env, ErrorChannelEnv } from "@sec-an/contracts";
+import { deadLetterRecord, resetClients, setClients } from "@sec-an/runtime";
 import { awsClientConfig, emulatorEndpoints, uniqueName } from "@sec-an/testing";
 import type { SQSRecord } from "aws-lambda";
 import {
@@ -194,6 +195,49 @@ describe("the ECS task-stop handler, against SQS (fauxqs)", () => {
       requestId: TASK_ARN,
       sourceQueue: TASK_QUEUE,
     });
+  });
+
+  it("reports a failed scan task on the error channel with its task, scan id and container", async () => {
+    const sns = new SNSClient(awsClientConfig());
+    const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: uniqueName("errors") }));
+    const { QueueUrl: feed } = await sqs.send(new CreateQueueCommand({ QueueName: uniqueName("feed") }));
+    const feedArn = (
+      await sqs.send(new GetQueueAttributesCommand({ QueueUrl: feed, AttributeNames: ["QueueArn"] }))
+    ).Attributes!.QueueArn!;
+    await sns.send(
+      new SubscribeCommand({
+        TopicArn,
+        Protocol: "sqs",
+        Endpoint: feedArn,
+        Attributes: { RawMessageDelivery: "true" },
+      }),
+    );
+    setClients({ sns });
+    process.env[ErrorChannelEnv.topicArn] = TopicArn;
+    process.env.AWS_LAMBDA_FUNCTION_NAME = "test-sec-an-nmap-task-stops";
+    process.env[Env.task] = "nmap"; // as TaskStopRecorder sets it
+    try {
+      await handleTaskStop(stopped({ containers: [{ name: "nmap", exitCode: 3 }] }), deps());
+    } finally {
+      delete process.env[ErrorChannelEnv.topicArn];
+      delete process.env.AWS_LAMBDA_FUNCTION_NAME;
+      delete process.env[Env.task];
+      resetClients();
+    }
+    expect(await dead()).toHaveLength(1);
+    const r = await sqs.send(new ReceiveMessageCommand({ QueueUrl: feed, WaitTimeSeconds: 2 }));
+    expect(JSON.parse(r.Messages![0].Body!)).toMatchObject({
+      service: "test-sec-an-nmap-task-stops",
+      task: "nmap",
+      code: TASK_STOPPED,
+      requestId: TASK_ARN,
+      scanId: "scan-42",
+      container: "nmap",
+      dlq: dlq.url,
+      source: TASK_QUEUE,
+    });
+    await sqs.send(new DeleteQueueCommand({ QueueUrl: feed }));
+    sns.destroy();
   });
 
   it("dead-letters a task that failed to start (no exit code at all)", async () => {
