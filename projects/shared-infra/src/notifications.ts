@@ -36,9 +36,10 @@ const PUBLISHERS = [
 
 /**
  * Key policy: the account administers the key through IAM (without that statement no IAM policy could
- * grant use of it), and the publishing services may use it only on behalf of this account. A topic
- * under the AWS-managed `alias/aws/sns` key cannot take alarms: its key policy cannot be changed to
- * let CloudWatch encrypt.
+ * grant use of it), and the publishing services may use it to encrypt what they publish. No condition
+ * here, as AWS documents the statement: CloudWatch's publish is known to fail under a caller-account
+ * condition, and the topic policy already decides who may publish. A topic under the AWS-managed
+ * `alias/aws/sns` key cannot take alarms: its key policy cannot be changed to let CloudWatch encrypt.
  */
 export function notificationsKeyPolicy(s: PublisherScope): string {
   return JSON.stringify({
@@ -57,7 +58,6 @@ export function notificationsKeyPolicy(s: PublisherScope): string {
         Principal: { Service: p.service },
         Action: ["kms:GenerateDataKey*", "kms:Decrypt"],
         Resource: "*",
-        Condition: { StringEquals: { "aws:SourceAccount": s.account } },
       })),
     ],
   });
