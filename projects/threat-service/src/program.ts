@@ -84,12 +84,27 @@ export function program(config: Config) {
   });
 
   const dnsArns = [ssmParam(d, Params.resolvedHostsTableArn), ssmParam(d, Params.resolvedAddressesTableArn)];
+  // The search domain is VPC-only, so the worker runs in the private subnets; it reaches DynamoDB, SQS,
+  // SNS and SSM through the VPC's endpoints. No inbound traffic: the worker is only ever invoked.
+  const workerSg = new aws.ec2.SecurityGroup(`${prefix}-search-sg`, {
+    vpcId: ssmParam(d, Params.vpcId),
+    description: "threat-service search worker: HTTPS out only (the search domain, AWS APIs via endpoints)",
+    ingress: [],
+    egress: [
+      { protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: ["0.0.0.0/0"], description: "HTTPS" },
+    ],
+    tags: { ...tags, Name: `${prefix}-search` },
+  });
   const worker = new LambdaFunction(`${prefix}-search`, {
     entry: handlerEntry("search"),
     description: "SOAR custom threat service: runs searches over the platform's data",
     deployment: d,
     timeout: config.searchTimeout,
     memorySize: config.searchMemory,
+    vpcConfig: {
+      subnetIds: ssmParam(d, Params.vpcSubnetsPrivate).apply((v) => v.split(",").filter(Boolean)),
+      securityGroupIds: [workerSg.id],
+    },
     environment: {
       ...tableEnv,
       ...searches.consumerEnvironment,

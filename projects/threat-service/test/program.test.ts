@@ -23,6 +23,8 @@ const ssm = {
   [paramName(d, Params.resolvedAddressesTableArn)]: arn("dynamodb", "table/dev-sec-an-resolved-addresses"),
   [paramName(d, Params.scanInitiatorTopicArn)]: arn("sns", "dev-sec-an-scan-initiator"),
   [paramName(d, Params.esEndpointArn)]: arn("es", "domain/dev-sec-an"),
+  [paramName(d, Params.vpcId)]: "vpc-1",
+  [paramName(d, Params.vpcSubnetsPrivate)]: "subnet-a,subnet-b",
 };
 const statements = (policyName: string) =>
   JSON.parse(resourceNamed("aws:iam/rolePolicy:RolePolicy", policyName).inputs.policy).Statement as Array<{
@@ -150,6 +152,16 @@ describe("sec-an-threat-service program", () => {
     expect(env("dev-sec-an-cts-authorizer-function")[CtsEnv.authSecretId]).toMatch(
       /^arn:aws:secretsmanager:/,
     );
+  });
+
+  test("the search worker runs in the private subnets, HTTPS out only; the API and the authorizer outside the VPC", () => {
+    const fn = (name: string) => resourceNamed("aws:lambda/function:Function", name).inputs;
+    expect(fn("dev-sec-an-cts-search-function").vpcConfig.subnetIds).toEqual(["subnet-a", "subnet-b"]);
+    expect(fn("dev-sec-an-cts-api-function").vpcConfig).toBeUndefined();
+    expect(fn("dev-sec-an-cts-authorizer-function").vpcConfig).toBeUndefined();
+    const sg = resourceNamed("aws:ec2/securityGroup:SecurityGroup", "dev-sec-an-cts-search-sg").inputs;
+    expect(sg.ingress).toEqual([]);
+    expect(sg.egress).toEqual([expect.objectContaining({ protocol: "tcp", fromPort: 443, toPort: 443 })]);
   });
 
   test("the search queue has a dead-letter queue and feeds the worker with partial batch failures", () => {
