@@ -65,7 +65,9 @@ async function fullParse(chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array
     {
       tail,
       onHost: (host) => {
-        for (const m of tools.complete({ address: host.address, address_type: host.addressType })) {
+        for (const m of tools
+          .complete({ address: host.address, address_type: host.addressType })
+          ?.messages() ?? []) {
           messages += 1;
           // Counted in the body: reading `message` back would parse every body, which publishing never does.
           for (let i = m.body.indexOf(NTK); i >= 0; i = m.body.indexOf(NTK, i + 1)) docs += 1;

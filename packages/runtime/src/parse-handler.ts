@@ -7,6 +7,7 @@ import {
   type CascadeEvent,
   type CascadeTopic,
   type DocumentCollection,
+  type KeyFields,
   type ParseFn,
   type RawResult,
   type ScannerModule,
@@ -19,8 +20,15 @@ import { snsClient } from "./aws";
 import { logger } from "./batch";
 import { getParam } from "./params";
 import { createParseTools } from "./parse-tools";
-import { SnsPublisher, batches, messageBytes, type OutgoingMessage, type Publisher } from "./publisher";
-import { getRawResult, isSidecarKey } from "./raw-store";
+import {
+  BatchQueue,
+  SnsPublisher,
+  batches,
+  messageBytes,
+  type OutgoingMessage,
+  type Publisher,
+} from "./publisher";
+import { getRawResult, isSidecarKey, openRawResult, type RawResultStream } from "./raw-store";
 import type { ResultsContext } from "./results-context";
 import { makeScanHandler, s3EventKey } from "./task-kit";
 
@@ -30,19 +38,37 @@ import { makeScanHandler, s3EventKey } from "./task-kit";
  * the project's hook (if any) with what the parser returned. A scanner's parse handler file is one line.
  */
 
-/** What one parse produced, nothing published yet. */
+/** What one parse produced (a streamed parse: nothing here, its messages went out as they filled). */
 export interface ParsedResult<R = unknown> {
   readonly messages: OutgoingMessage<DocumentCollection>[];
   readonly cascades: CascadeEvent[];
-  /** What the module's `parse` returned. */
+  /** What the module's `parse` (or `parseStream`) returned. */
   readonly result: R;
 }
+
+/** The parse tools of a streamed parse: a parent's messages are queued as soon as it is complete. */
+export interface StreamingParseTools extends ScannerParseTools {
+  /**
+   * Every document of this parent has been posted: its messages are queued, and sent once a batch
+   * fills (awaiting this is the back-pressure). Cascade events emitted so far go out the same way.
+   */
+  complete(parentKey: KeyFields): Promise<void>;
+}
+
+/**
+ * A parser that reads the raw result as a stream, so memory does not grow with its size. It posts
+ * each parent's documents and then calls `complete` for it; a parent never completed is sent at the end.
+ */
+export type StreamParseFn<R> = (raw: RawResultStream, tools: StreamingParseTools) => Promise<R>;
 
 type Parsable<R> = Pick<ScannerModule<TSchema, TSchema, R>, "name" | "parserVersion" | "parse"> & {
   readonly cascades?: readonly CascadeTopic[];
   /** The doc types the parser may post; when absent, those contracts declare for the task, unchecked. */
   readonly docTypes?: readonly string[];
 };
+
+/** A scanner whose Lambda parse reads the raw result as a stream (`parse` stays for in-memory callers). */
+type StreamParsable<R> = Parsable<R> & { readonly parseStream?: StreamParseFn<R> };
 
 /** A cascade event as checked against its topic's declaration (types, names, schema, size). */
 export function cascadeEvent(
@@ -220,8 +246,68 @@ export interface ScannerParseHandlerOptions<R> {
   readonly publisher?: Publisher;
   readonly cascadePublisher?: CascadePublisher;
   /** Runs after everything was published, with what the parser returned (e.g. nmap records parse times). */
-  readonly afterPublish?: (raw: RawResult, parsed: ParsedResult<R>) => Promise<void>;
+  readonly afterPublish?: (raw: Omit<RawResult, "body">, parsed: ParsedResult<R>) => Promise<void>;
   readonly budgetBytes?: number;
+}
+
+/**
+ * A streamed parse of one raw result: parents' messages and cascade events are published a batch at a
+ * time while the parser reads on. If the parse fails, what was already sent stays (each message is a
+ * whole parent's collection or part of one, all of whose parts were sent together; ids are
+ * deterministic, so the retry overwrites it) and nothing queued after the failure is sent.
+ */
+async function streamScannerParser<R>(
+  bucket: string,
+  key: string,
+  scanner: StreamParsable<R> & { parseStream: StreamParseFn<R> },
+  publisher: Publisher,
+  cascadePublisher: CascadePublisher,
+  budgetBytes: number | undefined,
+): Promise<{ raw: RawResultStream; result: R; messages: number; cascades: number }> {
+  const raw = await openRawResult(bucket, key);
+  const base = createParseTools({
+    task: scanner.name,
+    metadata: raw.metadata,
+    rawKey: raw.key,
+    parserVersion: scanner.parserVersion,
+    budgetBytes,
+    docTypes: scanner.docTypes,
+  });
+  const messages = new BatchQueue<OutgoingMessage<DocumentCollection>>((batch) => publisher.publish(batch));
+  const topics = scanner.cascades ?? [];
+  const events = new Map(topics.map((t) => [t.name, [] as CascadeEvent[]]));
+  let cascades = 0;
+  const sendEvents = async (all: boolean) => {
+    for (const topic of topics) {
+      const queued = events.get(topic.name)!;
+      while (queued.length >= Limits.batchEntries || (all && queued.length)) {
+        const batch = queued.splice(0, Limits.batchEntries);
+        await cascadePublisher.publish(topic, batch);
+        cascades += batch.length;
+      }
+    }
+  };
+  const send = async (ctx: ResultsContext) => {
+    checkOwned(scanner, [ctx]);
+    await messages.add(ctx.messages());
+  };
+  const tools: StreamingParseTools = {
+    results: (parentKey) => base.results(parentKey),
+    emit: (topic, event, attributes) => {
+      const e = cascadeEvent(scanner.name, topics, topic, event, attributes);
+      events.get(e.topic)!.push(e);
+    },
+    async complete(parentKey) {
+      const ctx = base.complete(parentKey);
+      if (ctx) await send(ctx);
+      await sendEvents(false);
+    },
+  };
+  const result = await scanner.parseStream(raw, tools);
+  for (const ctx of base.completeAll()) await send(ctx);
+  await messages.flush();
+  await sendEvents(true);
+  return { raw, result, messages: messages.sent, cascades };
 }
 
 export interface ParseOutcome {
@@ -236,7 +322,7 @@ export interface ParseOutcome {
  * harmless: document ids are deterministic, and cascaded scans of the same port overwrite each other.
  */
 export function makeScannerParseHandler<R>(
-  scanner: Parsable<R>,
+  scanner: StreamParsable<R>,
   opts: ScannerParseHandlerOptions<R> = {},
 ): (event: S3Event, context?: Context) => Promise<ParseOutcome[]> {
   const publisher =
@@ -251,16 +337,30 @@ export function makeScannerParseHandler<R>(
       const key = s3EventKey(r.s3.object.key);
       if (isSidecarKey(key)) continue;
       try {
-        const raw = await getRawResult(bucket, key);
-        const parsed = await runScannerParser(raw, scanner, { budgetBytes: opts.budgetBytes });
-        await publisher.publish(parsed.messages);
-        for (const topic of scanner.cascades ?? [])
-          await cascadePublisher.publish(
-            topic,
-            parsed.cascades.filter((c) => c.topic === topic.name),
+        let outcome: ParseOutcome;
+        if (scanner.parseStream) {
+          const s = await streamScannerParser(
+            bucket,
+            key,
+            { ...scanner, parseStream: scanner.parseStream },
+            publisher,
+            cascadePublisher,
+            opts.budgetBytes,
           );
-        await opts.afterPublish?.(raw, parsed);
-        const outcome = { key, messages: parsed.messages.length, cascades: parsed.cascades.length };
+          await opts.afterPublish?.(s.raw, { messages: [], cascades: [], result: s.result });
+          outcome = { key, messages: s.messages, cascades: s.cascades };
+        } else {
+          const raw = await getRawResult(bucket, key);
+          const parsed = await runScannerParser(raw, scanner, { budgetBytes: opts.budgetBytes });
+          await publisher.publish(parsed.messages);
+          for (const topic of scanner.cascades ?? [])
+            await cascadePublisher.publish(
+              topic,
+              parsed.cascades.filter((c) => c.topic === topic.name),
+            );
+          await opts.afterPublish?.(raw, parsed);
+          outcome = { key, messages: parsed.messages.length, cascades: parsed.cascades.length };
+        }
         logger.info("raw result parsed", { task: scanner.name, ...outcome });
         outcomes.push(outcome);
       } catch (e) {

@@ -32,11 +32,13 @@ export interface TrackedParseTools extends ParseTools {
   messages(): OutgoingMessage<DocumentCollection>[];
   publishAll(): Promise<OutgoingMessage<DocumentCollection>[]>;
   /**
-   * Every document of this parent has been posted: build its messages and forget its context, so a
-   * streamed parse holds one parent at a time. A later `results` for the same parent starts a new
+   * Every document of this parent has been posted: hand over its context (to build its messages) and
+   * forget it, so a streamed parse holds one parent at a time. A later `results` for the same parent starts a new
    * collection (the ingestor keeps both: same generation, neither deletes the other's documents).
    */
-  complete(parentKey: KeyFields): OutgoingMessage<DocumentCollection>[];
+  complete(parentKey: KeyFields): ResultsContext | undefined;
+  /** Hand over every context not completed yet, and forget them. */
+  completeAll(): ResultsContext[];
 }
 
 /** Provenance of a raw result: its own scan, plus where the cascade started if the request says so. */
@@ -92,9 +94,13 @@ export function createParseTools(opts: ParseToolsOptions): TrackedParseTools {
     complete(parentKey) {
       const id = keyHash(parentKey);
       const ctx = byParent.get(id);
-      if (!ctx) return [];
       byParent.delete(id);
-      return ctx.messages();
+      return ctx;
+    },
+    completeAll() {
+      const all = [...byParent.values()];
+      byParent.clear();
+      return all;
     },
     messages: () => tools.contexts().flatMap((c) => c.messages()),
     async publishAll() {

@@ -106,3 +106,35 @@ export class CollectingPublisher implements Publisher {
     this.messages.push(...messages);
   }
 }
+
+/**
+ * Hands messages to a send function a full batch at a time (`Limits.batchEntries` messages, or fewer
+ * when the next would pass SNS's aggregate size), as a streamed parse produces them; `flush` sends the
+ * rest. Awaiting `add` is the back-pressure: the producer reads on only once a full batch is out.
+ */
+export class BatchQueue<T extends OutgoingMessage> {
+  private pending: T[] = [];
+  private bytes = 0;
+  sent = 0;
+
+  constructor(private readonly send: (batch: T[]) => Promise<void>) {}
+
+  async add(messages: readonly T[]): Promise<void> {
+    for (const m of messages) {
+      const b = messageBytes(m.body, m.attributes);
+      if (this.pending.length && this.bytes + b > Limits.snsMessageBytes) await this.flush();
+      this.pending.push(m);
+      this.bytes += b;
+      if (this.pending.length >= Limits.batchEntries) await this.flush();
+    }
+  }
+
+  async flush(): Promise<void> {
+    if (!this.pending.length) return;
+    const batch = this.pending;
+    this.pending = [];
+    this.bytes = 0;
+    await this.send(batch);
+    this.sent += batch.length;
+  }
+}

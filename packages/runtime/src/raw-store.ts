@@ -105,6 +105,59 @@ export async function getRawResult(
 ): Promise<RawResult> {
   if (isSidecarKey(key)) throw new RawResultError(key, "is a request sidecar, not a raw result");
   const { body, metadata: m } = await readBody(s3, bucket, key);
+  return { key, body, metadata: await decodeMetadata(s3, bucket, key, m) };
+}
+
+/** A raw result whose body is read as it arrives: a parser holds a chunk at a time, not the object. */
+export interface RawResultStream extends Omit<RawResult, "body"> {
+  /** The object's size in bytes. */
+  readonly size: number;
+  /** The body, chunk by chunk, as S3 sends it (read it once). */
+  readonly body: AsyncIterable<Uint8Array>;
+  /** The object's last `bytes` bytes (the whole object when it is shorter), by a ranged read. */
+  tail(bytes: number): Promise<Buffer>;
+}
+
+/** Open a raw result for streaming: its metadata decoded (a RawResultError when unusable), its body not yet read. */
+export async function openRawResult(
+  bucket: string,
+  key: string,
+  s3: S3Client = s3Client(),
+): Promise<RawResultStream> {
+  if (isSidecarKey(key)) throw new RawResultError(key, "is a request sidecar, not a raw result");
+  const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  if (!out.Body) throw new RawResultError(key, "object has no body");
+  const body = out.Body as unknown as AsyncIterable<Uint8Array> & { destroy?: () => void };
+  let metadata: RawResult["metadata"];
+  try {
+    metadata = await decodeMetadata(s3, bucket, key, out.Metadata ?? {});
+  } catch (e) {
+    body.destroy?.(); // nobody will read it: free the connection
+    throw e;
+  }
+  const size = out.ContentLength ?? 0;
+  return {
+    key,
+    metadata,
+    size,
+    body,
+    async tail(bytes) {
+      if (size === 0) return Buffer.alloc(0);
+      const t = await s3.send(
+        new GetObjectCommand({ Bucket: bucket, Key: key, Range: `bytes=-${Math.min(bytes, size)}` }),
+      );
+      if (!t.Body) throw new RawResultError(key, "ranged read has no body");
+      return Buffer.from(await t.Body.transformToByteArray());
+    },
+  };
+}
+
+async function decodeMetadata(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+  m: Record<string, string>,
+): Promise<RawResult["metadata"]> {
   const meta = Object.fromEntries(Object.entries(m).map(([k, v]) => [k.toLowerCase(), v]));
   const missing: string[] = [RawMeta.scanId, RawMeta.task, RawMeta.scanStartTime, RawMeta.scanEndTime].filter(
     (k) => !meta[k],
@@ -130,7 +183,7 @@ export async function getRawResult(
     throw new RawResultError(key, `request metadata is not JSON: ${(e as Error).message}`);
   }
   try {
-    const metadata = validate(
+    return validate(
       RawResultMetadata,
       {
         scanId: meta[RawMeta.scanId],
@@ -141,7 +194,6 @@ export async function getRawResult(
       },
       "raw result metadata",
     );
-    return { key, body, metadata };
   } catch (e) {
     if (e instanceof SchemaError) throw new RawResultError(key, e.message);
     throw e;
