@@ -324,7 +324,7 @@ export function program(config: AnalyticsConfig, inputs: ProgramInputs = {}) {
   ];
 
   // The dead letters' index and views, and the overview dashboard across every project (views/views.json).
-  const platformViews = new Views(`${prefix}-views`, {
+  const platformViews = new Views(`${prefix}-platform-views`, {
     adminFunctionName: admin.name,
     indexes: views.indexes,
     savedObjects: views.savedObjects,
@@ -332,8 +332,8 @@ export function program(config: AnalyticsConfig, inputs: ProgramInputs = {}) {
     // Created at the top level before the one views component: aliases keep them in place.
     formerParent: pulumi.rootStackResource,
     formerNames: {
-      [`${prefix}-views-dead-letter-data`]: `${prefix}-dead-letter-index`,
-      [`${prefix}-views-visualization-dead-letters`]: `${prefix}-dead-letters-vis`,
+      [`${prefix}-platform-views-dead-letter-data`]: `${prefix}-dead-letter-index`,
+      [`${prefix}-platform-views-visualization-dead-letters`]: `${prefix}-dead-letters-vis`,
     },
   });
   const deadLetterIndex = platformViews.indexes[DEAD_LETTER_INDEX];

@@ -199,7 +199,7 @@ describe("analytics-platform program", () => {
   });
 
   it("manages the dead-letter index, its index pattern, the Dead Letters visualisation and FGAC roles through the admin Lambda", () => {
-    const ix = invocationSpec("dev-sec-an-views-dead-letter-data-index");
+    const ix = invocationSpec("dev-sec-an-platform-views-dead-letter-data-index");
     expect(ix).toMatchObject({ kind: "index", base: "dead_letter_data", forceDestroy: false });
     expect(ix.mappings.properties.sentTime).toEqual({ type: "date" });
     expect(ix.index).toBe(out.deadLetterIndex);
@@ -211,9 +211,9 @@ describe("analytics-platform program", () => {
     expect(
       resourcesOfType("aws:lambda/invocation:Invocation").filter((r) => r.name.includes("ingest-marker")),
     ).toHaveLength(1);
-    const pattern = invocationSpec("dev-sec-an-views-dead-letter-data-pattern-object");
+    const pattern = invocationSpec("dev-sec-an-platform-views-dead-letter-data-pattern-object");
     expect(pattern.attributes).toEqual({ title: "dead_letter_data.read", timeFieldName: "sentTime" });
-    const vis = invocationSpec("dev-sec-an-views-visualization-dead-letters-object");
+    const vis = invocationSpec("dev-sec-an-platform-views-visualization-dead-letters-object");
     expect(vis.id).toBe(savedObjectId("visualization", "dead-letters"));
     expect(vis.attributes.title).toBe("Dead Letters");
     const visState = JSON.parse(vis.attributes.visState);
