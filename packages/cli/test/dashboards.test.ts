@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { mockClient } from "aws-sdk-client-mock";
+import { captureIo } from "./capture-io";
 import {
   dashboardsUrl,
   domainHost,
@@ -37,17 +38,6 @@ beforeEach(() => {
     .on(GetParameterCommand, { Name: "/sec-an/dev/analytics/elastic/es_endpoint/url" })
     .resolves({ Parameter: { Value: `https://${HOST}` } });
 });
-
-const capture = () => {
-  const out = { stdout: "", stderr: "" };
-  return {
-    out,
-    io: {
-      stdout: { write: (s: string) => (out.stdout += s) },
-      stderr: { write: (s: string) => (out.stderr += s) },
-    },
-  };
-};
 
 describe("sec-an dashboards: pure parts", () => {
   test("arguments: stack required, port 443 by default, region checked", () => {
@@ -111,7 +101,7 @@ describe("sec-an dashboards: pure parts", () => {
 describe("sec-an dashboards: run", () => {
   test("starts `aws ssm start-session` with the vector, prints the URL and the hosts line", async () => {
     const argvOut = path.join(bin, "argv.txt");
-    const { io, out } = capture();
+    const { io, out } = captureIo();
     const code = await run(["--stack", "dev"], io, {
       ssm: new SSMClient({ region: "us-east-1" }),
       env: { PATH: bin, ARGV_OUT: argvOut },
@@ -126,7 +116,7 @@ describe("sec-an dashboards: run", () => {
   });
 
   test("no hosts-file advice once the name already points at loopback", async () => {
-    const { io, out } = capture();
+    const { io, out } = captureIo();
     await run(["--stack", "dev", "--local-port", "8443"], io, {
       ssm: new SSMClient({ region: "us-east-1" }),
       env: { PATH: bin, ARGV_OUT: path.join(bin, "argv2.txt") },
@@ -137,7 +127,7 @@ describe("sec-an dashboards: run", () => {
   });
 
   test("without the tools on PATH: a clear error, no session, no AWS call", async () => {
-    const { io, out } = capture();
+    const { io, out } = captureIo();
     expect(
       await run(["--stack", "dev"], io, { ssm: new SSMClient({ region: "us-east-1" }), env: { PATH: "" } }),
     ).toBe(2);
@@ -148,7 +138,7 @@ describe("sec-an dashboards: run", () => {
   test("a stack without the tunnel: names the parameter and the stack", async () => {
     ssm.reset();
     ssm.on(GetParameterCommand).rejects(Object.assign(new Error("x"), { name: "ParameterNotFound" }));
-    const { io, out } = capture();
+    const { io, out } = captureIo();
     expect(
       await run(["--stack", "dev"], io, { ssm: new SSMClient({ region: "us-east-1" }), env: { PATH: bin } }),
     ).toBe(1);

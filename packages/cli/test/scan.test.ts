@@ -7,6 +7,7 @@ import {
 } from "@aws-sdk/client-cognito-identity-provider";
 import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { mockClient } from "aws-sdk-client-mock";
+import { captureIo } from "./capture-io";
 import { parseScanArgs, postScan, run, scanRequest, signIn } from "../src/commands/scan";
 
 const ssm = mockClient(SSMClient);
@@ -43,16 +44,6 @@ beforeEach(() => {
     .resolves({ Parameter: { Value: "client-123" } });
 });
 
-const io = () => {
-  const out = { stdout: "", stderr: "" };
-  return {
-    out,
-    io: {
-      stdout: { write: (s: string) => (out.stdout += s) },
-      stderr: { write: (s: string) => (out.stderr += s) },
-    },
-  };
-};
 const deps = (env: NodeJS.ProcessEnv = {}) => ({
   ssm: new SSMClient({ region: "us-east-1" }),
   cognito: new CognitoIdentityProviderClient({ region: "us-east-1" }),
@@ -137,7 +128,7 @@ describe("sec-an scan: end to end against a loopback API", () => {
       status: 202,
       body: JSON.stringify({ scanners: ["nmap"], scans: [{ target: "127.0.0.5", scanId: "s-1" }] }),
     };
-    const { io: o, out } = io();
+    const { io: o, out } = captureIo();
     expect(await run(["127.0.0.5", "--stack", "dev"], o, deps({ SEC_AN_TOKEN: "tok" }))).toBe(0);
     expect(out.stdout).toBe("queued for nmap:\n127.0.0.5\ts-1\n");
     expect(seen[0].headers.authorization).toBe("tok");
@@ -152,7 +143,7 @@ describe("sec-an scan: end to end against a loopback API", () => {
         targets: [{ target: "127.0.0.9", reason: "not an address of ours" }],
       }),
     };
-    const { io: o, out } = io();
+    const { io: o, out } = captureIo();
     expect(await run(["127.0.0.9", "--stack", "dev", "--token", "tok"], o, deps())).toBe(1);
     expect(out.stderr).toBe(
       "HTTP 403 not-owned: some targets are neither ours nor allow-listed\n  127.0.0.9: not an address of ours\n",
@@ -163,7 +154,7 @@ describe("sec-an scan: end to end against a loopback API", () => {
     reply = { status: 202, body: JSON.stringify({ scanners: ["nmap"], scans: [] }) };
     cognito.on(InitiateAuthCommand).resolves({ ChallengeName: "SOFTWARE_TOKEN_MFA", Session: "sess" });
     cognito.on(RespondToAuthChallengeCommand).resolves({ AuthenticationResult: { IdToken: "id-token" } });
-    const { io: o } = io();
+    const { io: o } = captureIo();
     expect(
       await run(
         ["127.0.0.5", "--stack", "dev", "--user", "ops@corp.test", "--mfa-code", "123456"],
@@ -184,7 +175,7 @@ describe("sec-an scan: end to end against a loopback API", () => {
   });
 
   test("sign-in problems are named: no password, MFA without a code, a first login", async () => {
-    const { io: o, out } = io();
+    const { io: o, out } = captureIo();
     expect(await run(["127.0.0.5", "--stack", "dev", "--user", "u@corp.test"], o, deps())).toBe(2);
     expect(out.stderr).toMatch(/set SEC_AN_PASSWORD/);
     const c = new CognitoIdentityProviderClient({ region: "us-east-1" });
@@ -198,7 +189,7 @@ describe("sec-an scan: end to end against a loopback API", () => {
   test("a stack without the API deployed: names the parameter and the stack to deploy", async () => {
     ssm.reset();
     ssm.on(GetParameterCommand).rejects(Object.assign(new Error("nope"), { name: "ParameterNotFound" }));
-    const { io: o, out } = io();
+    const { io: o, out } = captureIo();
     expect(await run(["127.0.0.5", "--stack", "dev", "--token", "t"], o, deps())).toBe(1);
     expect(out.stderr).toMatch(
       /\/sec-an\/dev\/api\/public\/url not found: is the shared-infra stack of dev deployed/,

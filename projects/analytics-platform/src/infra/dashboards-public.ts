@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { Params, resourcePrefix, type Deployment } from "@sec-an/contracts";
-import { ssmParam } from "@sec-an/components";
+import { ssmParam, tlsOnlyPolicy } from "@sec-an/components";
 import { PrivateHost } from "./dashboards-access";
 
 /** TLS 1.2 and 1.3, forward-secret ciphers only. */
@@ -354,14 +354,7 @@ export function accessLogBucketPolicy(bucketArn: string, account: string, elbAcc
   return {
     Version: "2012-10-17",
     Statement: [
-      {
-        Sid: "DenyInsecureTransport",
-        Effect: "Deny",
-        Principal: "*",
-        Action: "s3:*",
-        Resource: [bucketArn, `${bucketArn}/*`],
-        Condition: { Bool: { "aws:SecureTransport": "false" } },
-      },
+      ...(JSON.parse(tlsOnlyPolicy(bucketArn)) as { Statement: object[] }).Statement,
       {
         Sid: "ElbAccountDelivers",
         Effect: "Allow",
