@@ -11,6 +11,10 @@ export interface Opening {
   world: string[];
   prefixLists: string[];
   permission: IpPermission;
+  /** The offending sources, for messages: "0.0.0.0/0, ::/0" or the prefix list ids. */
+  sources: string;
+  /** The permission as evidence, built once and shared by every finding that names it, so frozen. */
+  evidence: Readonly<Record<string, unknown>>;
 }
 
 /** What a group opens to the world (and through prefix lists), computed once per group. */
@@ -19,23 +23,39 @@ export interface Exposure {
   egress: Opening[];
 }
 
-const PROTOCOLS: Record<string, Protocol> = {
-  "-1": "all",
-  all: "all",
-  tcp: "tcp",
-  "6": "tcp",
-  udp: "udp",
-  "17": "udp",
-};
-
 export const LOWEST_PORT = 0;
 export const HIGHEST_PORT = 65535;
 
-// Any prefix length of 0 covers every address, whatever the address is written as.
-const isWorld = (cidr: string | undefined): cidr is string => !!cidr && /\/0+$/.test(cidr.trim());
+// Any prefix length of 0 covers every address, whatever the address is written as ("::0/0", "0.0.0.0/00").
+function isWorld(cidr: string | undefined): cidr is string {
+  if (!cidr) return false;
+  if (cidr.endsWith("/0")) return true;
+  return /\/0+\s*$/.test(cidr);
+}
 
+/** The API writes "tcp", "udp", "-1"; protocol numbers ("6", "17") and other cases mean the same. */
 export function protocolOf(ipProtocol: string | undefined): Protocol {
-  return PROTOCOLS[(ipProtocol ?? "").toLowerCase()] ?? "other";
+  switch (ipProtocol) {
+    case "tcp":
+      return "tcp";
+    case "udp":
+      return "udp";
+    case "-1":
+      return "all";
+  }
+  switch ((ipProtocol ?? "").trim().toLowerCase()) {
+    case "tcp":
+    case "6":
+      return "tcp";
+    case "udp":
+    case "17":
+      return "udp";
+    case "-1":
+    case "all":
+      return "all";
+    default:
+      return "other";
+  }
 }
 
 /** One permission as an Opening, or undefined when it grants nothing to the world or a prefix list. */
@@ -50,7 +70,21 @@ export function openingOf(p: IpPermission): Opening | undefined {
   // -1 (or absent) port bounds mean every port of the protocol.
   const from = protocol === "all" || p.FromPort == null || p.FromPort < 0 ? LOWEST_PORT : p.FromPort;
   const to = protocol === "all" || p.ToPort == null || p.ToPort < 0 ? HIGHEST_PORT : p.ToPort;
-  return { protocol, from, to, world: world ?? [], prefixLists: prefixLists ?? [], permission: p };
+  const evidence: Record<string, unknown> = { IpProtocol: p.IpProtocol };
+  if (p.FromPort != null) evidence.FromPort = p.FromPort;
+  if (p.ToPort != null) evidence.ToPort = p.ToPort;
+  if (world) evidence.sources = world;
+  if (prefixLists) evidence.PrefixListIds = prefixLists;
+  return {
+    protocol,
+    from,
+    to,
+    world: world ?? [],
+    prefixLists: prefixLists ?? [],
+    permission: p,
+    sources: (world ?? prefixLists ?? []).join(", "),
+    evidence: Object.freeze(evidence),
+  };
 }
 
 function openings(perms: IpPermission[] | undefined): Opening[] {
@@ -62,24 +96,9 @@ function openings(perms: IpPermission[] | undefined): Opening[] {
   return out;
 }
 
-/** What the group opens. Plugins call it through `exposuresOf`, which shares the result between them. */
+/** What the group opens to the world or to prefix lists, ingress and egress. */
 export function exposureOf(group: SecurityGroup): Exposure {
   return { ingress: openings(group.IpPermissions), egress: openings(group.IpPermissionsEgress) };
-}
-
-// One memo entry per collected group list, not per group: a WeakMap with a key per group makes the
-// garbage collector's ephemeron pass dominate a large run.
-const memo = new WeakMap<SecurityGroup[], { groups: SecurityGroup[]; exposures: Exposure[] }>();
-
-/** The exposure of each group of a collected list, computed once for every plugin that reads the list. */
-export function exposuresOf(groups: SecurityGroup[]): Exposure[] {
-  const hit = memo.get(groups);
-  // A list changed in place since (same array, other groups) is analysed afresh.
-  if (hit && hit.groups.length === groups.length && hit.groups.every((g, i) => g === groups[i]))
-    return hit.exposures;
-  const exposures = groups.map(exposureOf);
-  memo.set(groups, { groups: [...groups], exposures });
-  return exposures;
 }
 
 /** Whether the opening reaches `port` over `protocol`. */
@@ -90,16 +109,4 @@ export function reaches(o: Opening, protocol: "tcp" | "udp", port: number): bool
 /** Whether the opening is every protocol, or every TCP/UDP port (1-65535: port 0 is not a real port). */
 export function reachesEverything(o: Opening): boolean {
   return o.protocol === "all" || (o.protocol !== "other" && o.from <= 1 && o.to >= HIGHEST_PORT);
-}
-
-/** The permission as evidence: only the world-wide and prefix-list sources, which are what offend. */
-export function evidenceOf(o: Opening): Record<string, unknown> {
-  const p = o.permission;
-  return {
-    IpProtocol: p.IpProtocol,
-    ...(p.FromPort != null ? { FromPort: p.FromPort } : {}),
-    ...(p.ToPort != null ? { ToPort: p.ToPort } : {}),
-    ...(o.world.length ? { sources: o.world } : {}),
-    ...(o.prefixLists.length ? { PrefixListIds: o.prefixLists } : {}),
-  };
 }

@@ -1,4 +1,5 @@
-import { evidenceOf, exposuresOf, reaches, reachesEverything, type Exposure, type Opening } from "./exposure";
+import { exposureOf, reachesEverything, type Exposure, type Opening } from "./exposure";
+import { ALL_PORTS, ingressHits, type Hits } from "./port-index";
 import { describePorts, PORT_CHECKS, type PortCheck } from "./ports";
 import type {
   Cache,
@@ -41,20 +42,76 @@ const INGRESS_SETTINGS = {
   },
 };
 
-/** What a plugin decides about one group. */
+/** What a plugin decides about a group that is not OK. */
 interface Verdict {
-  status: Status;
+  status: Exclude<Status, "OK">;
   message: string;
-  offending?: Opening[];
+  offending: Opening[];
 }
 
-interface GroupContext {
+/** One group as every plugin of a run sees it: analysed, named and counted once. */
+interface GroupView {
   group: SecurityGroup;
   exposure: Exposure;
+  account: string | undefined;
+  arn: string;
   label: string;
   /** Network interfaces using the group, or undefined when no interface data was collected. */
   attachments: number | undefined;
-  settings: Record<string, string>;
+  /** Per check, the ingress openings that reach it; undefined when none reaches any. */
+  hits: Hits | undefined;
+  /** The evidence of every OK finding on the group: shared between plugins, so frozen. */
+  okEvidence: Readonly<Record<string, unknown>>;
+}
+
+// One entry per collected group list (not per group: a WeakMap keyed by each of many groups makes the
+// garbage collector's ephemeron pass dominate a large run).
+const viewMemo = new WeakMap<
+  SecurityGroup[],
+  { key: string; usage: Map<string, number> | undefined; groups: SecurityGroup[]; views: GroupView[] }
+>();
+
+function viewsOf(
+  groups: SecurityGroup[],
+  region: string,
+  account: string | undefined,
+  usage: Map<string, number> | undefined,
+): GroupView[] {
+  const key = `${region}|${account ?? ""}`;
+  const hit = viewMemo.get(groups);
+  // A list changed in place since (same array, other groups) is analysed afresh.
+  if (
+    hit &&
+    hit.key === key &&
+    hit.usage === usage &&
+    hit.groups.length === groups.length &&
+    hit.groups.every((g, i) => g === groups[i])
+  ) {
+    return hit.views;
+  }
+  const views = groups.map((group): GroupView => {
+    const groupId = group.GroupId ?? "";
+    const owner = group.OwnerId ?? account;
+    const attachments = usage ? (usage.get(groupId) ?? 0) : undefined;
+    const exposure = exposureOf(group);
+    return {
+      group,
+      exposure,
+      hits: ingressHits(exposure.ingress),
+      account: owner,
+      arn: groupArn(region, owner, groupId),
+      label: group.GroupName ? `${groupId} (${group.GroupName})` : groupId,
+      attachments,
+      okEvidence: Object.freeze({
+        groupId,
+        ...(group.GroupName ? { groupName: group.GroupName } : {}),
+        ...(group.VpcId ? { vpcId: group.VpcId } : {}),
+        ...(attachments !== undefined ? { networkInterfaces: attachments } : {}),
+      }),
+    };
+  });
+  viewMemo.set(groups, { key, usage, groups: [...groups], views });
+  return views;
 }
 
 const usageMemo = new WeakMap<Collected<NetworkInterface>, Map<string, number>>();
@@ -84,12 +141,15 @@ interface PluginDef {
   severity: Severity;
   realtime_triggers: string[];
   settings: Plugin["settings"];
-  judge(ctx: GroupContext): Verdict;
+  /** The message of every OK finding: the resource names the group, so it need not. */
+  okMessage: string;
+  /** undefined when the group is OK. */
+  judge(view: GroupView, settings: Record<string, string>): Verdict | undefined;
 }
 
 /** A plugin that judges each security group of the region on its own. */
 function groupPlugin(def: PluginDef): Plugin {
-  const { judge, ...meta } = def;
+  const { judge, okMessage, ...meta } = def;
   const defaults = Object.fromEntries(Object.entries(def.settings).map(([k, s]) => [k, s.default]));
   return {
     ...meta,
@@ -114,32 +174,23 @@ function groupPlugin(def: PluginDef): Plugin {
           },
         ];
       }
-      const usage = usageOf(cache, region);
-      const exposures = exposuresOf(collected.data);
-      const out: Finding[] = new Array(collected.data.length);
-      for (let i = 0; i < collected.data.length; i++) {
-        const group = collected.data[i];
-        const groupId = group.GroupId ?? "";
-        const account = group.OwnerId ?? cache.account;
-        const label = group.GroupName ? `${groupId} (${group.GroupName})` : groupId;
-        const attachments = usage ? (usage.get(groupId) ?? 0) : undefined;
-        const v = judge({ group, exposure: exposures[i], label, attachments, settings: merged });
+      const views = viewsOf(collected.data, region, cache.account, usageOf(cache, region));
+      const out: Finding[] = new Array(views.length);
+      for (let i = 0; i < views.length; i++) {
+        const view = views[i];
+        const v = judge(view, merged);
+        // Most findings are OK: each of those is one object, with a constant message and the group's
+        // shared evidence, so a run over every plugin allocates little beyond its output.
         out[i] = {
           plugin: def.name,
           title: def.title,
-          status: v.status,
+          status: v ? v.status : "OK",
           severity: def.severity,
           region,
-          ...(account ? { account } : {}),
-          resource: groupArn(region, account, groupId),
-          message: v.message,
-          evidence: {
-            groupId,
-            ...(group.GroupName ? { groupName: group.GroupName } : {}),
-            ...(group.VpcId ? { vpcId: group.VpcId } : {}),
-            ...(attachments !== undefined ? { networkInterfaces: attachments } : {}),
-            ...(v.offending ? { permissions: v.offending.map(evidenceOf) } : {}),
-          },
+          account: view.account,
+          resource: view.arn,
+          message: v ? v.message : okMessage,
+          evidence: v ? offendingEvidence(view, v.offending) : view.okEvidence,
         };
       }
       return out;
@@ -154,13 +205,30 @@ function errorText(err: unknown): string {
   return err === undefined ? "no data" : JSON.stringify(err);
 }
 
-const sourcesOf = (os: Opening[]) =>
-  [...new Set(os.flatMap((o) => (o.world.length ? o.world : o.prefixLists)))].join(", ");
+/** The group's evidence and the offending permissions, as the API wrote them. */
+function offendingEvidence(view: GroupView, offending: Opening[]): Record<string, unknown> {
+  const e: Record<string, unknown> = { groupId: view.group.GroupId };
+  if (view.group.GroupName) e.groupName = view.group.GroupName;
+  if (view.group.VpcId) e.vpcId = view.group.VpcId;
+  if (view.attachments !== undefined) e.networkInterfaces = view.attachments;
+  e.permissions = offending.map((o) => o.evidence);
+  return e;
+}
+
+function sourcesOf(os: Opening[]): string {
+  if (os.length === 1) return os[0].sources;
+  return [...new Set(os.map((o) => o.sources))].join(", ");
+}
 
 /** FAIL, or WARN when the group is known to be attached to nothing and the setting allows it. */
-function openVerdict(ctx: GroupContext, what: string, offending: Opening[]): Verdict {
+function openVerdict(
+  ctx: GroupView,
+  settings: Record<string, string>,
+  what: string,
+  offending: Opening[],
+): Verdict {
   const where = `${what} open to ${sourcesOf(offending)}`;
-  if (ctx.attachments === 0 && ctx.settings[SKIP_UNUSED] !== "false") {
+  if (ctx.attachments === 0 && settings[SKIP_UNUSED] !== "false") {
     return {
       status: "WARN",
       message: `Security group ${ctx.label} has ${where}, but is attached to no network interface`,
@@ -171,33 +239,28 @@ function openVerdict(ctx: GroupContext, what: string, offending: Opening[]): Ver
 }
 
 /** The verdict of an ingress check given which openings match it. */
-function ingressVerdict(ctx: GroupContext, what: string, matches: (o: Opening) => boolean): Verdict {
-  let world: Opening[] | undefined;
-  let viaList: Opening[] | undefined;
-  for (const o of ctx.exposure.ingress) {
-    if (!matches(o)) continue;
-    if (o.world.length) (world ??= []).push(o);
-    else (viaList ??= []).push(o);
-  }
-  if (world) return openVerdict(ctx, what, world);
+/** The verdict of an ingress check (its index in the port table, or ALL_PORTS) on a group. */
+function ingressVerdict(
+  view: GroupView,
+  settings: Record<string, string>,
+  what: string,
+  check: number,
+): Verdict | undefined {
+  const reaching = view.hits?.[check];
+  if (!reaching) return undefined;
+  const world = reaching.filter((o) => o.world.length);
+  if (world.length) return openVerdict(view, settings, what, world);
   // A prefix list may hold 0.0.0.0/0; its entries are not in the group data, so this cannot be called OK.
-  if (viaList) {
-    return {
-      status: "UNKNOWN",
-      message: `Security group ${ctx.label} grants ${what} through prefix list ${sourcesOf(viaList)}, whose entries were not checked`,
-      offending: viaList,
-    };
-  }
-  return { status: "OK", message: `Security group ${ctx.label} has no ${what} open to the world` };
+  return {
+    status: "UNKNOWN",
+    message: `Security group ${view.label} grants ${what} through prefix list ${sourcesOf(reaching)}, whose entries were not checked`,
+    offending: reaching,
+  };
 }
 
-function portPlugin(check: PortCheck): Plugin {
-  const tcp = check.tcp ?? [];
-  const udp = check.udp ?? [];
+function portPlugin(check: PortCheck, index: number): Plugin {
   const ports = describePorts(check);
   const what = `${check.service} (${ports})`;
-  const matches = (o: Opening) =>
-    tcp.some((p) => reaches(o, "tcp", p)) || udp.some((p) => reaches(o, "udp", p));
   return groupPlugin({
     name: check.name,
     title: `Open ${check.service}`,
@@ -205,7 +268,8 @@ function portPlugin(check: PortCheck): Plugin {
     severity: check.severity,
     realtime_triggers: INGRESS_TRIGGERS,
     settings: INGRESS_SETTINGS,
-    judge: (ctx) => ingressVerdict(ctx, what, matches),
+    okMessage: `No ${what} open to the world`,
+    judge: (view, settings) => ingressVerdict(view, settings, what, index),
   });
 }
 
@@ -217,7 +281,8 @@ const allPorts = groupPlugin({
   severity: "critical",
   realtime_triggers: INGRESS_TRIGGERS,
   settings: INGRESS_SETTINGS,
-  judge: (ctx) => ingressVerdict(ctx, "all ports", reachesEverything),
+  okMessage: "No protocol or port range open to the world in full",
+  judge: (view, settings) => ingressVerdict(view, settings, "all ports", ALL_PORTS),
 });
 
 // Every group is created with all egress open to the world, so this is a WARN at most, never an alert.
@@ -228,18 +293,15 @@ const allPortsEgress = groupPlugin({
   severity: "low",
   realtime_triggers: EGRESS_TRIGGERS,
   settings: {},
+  okMessage: "Outbound traffic to the world is not open in full",
   judge(ctx) {
     const offending = ctx.exposure.egress.filter((o) => o.world.length && reachesEverything(o));
-    return offending.length
-      ? {
-          status: "WARN",
-          message: `Security group ${ctx.label} allows all outbound traffic to ${sourcesOf(offending)}`,
-          offending,
-        }
-      : {
-          status: "OK",
-          message: `Security group ${ctx.label} does not allow all outbound traffic to the world`,
-        };
+    if (!offending.length) return undefined;
+    return {
+      status: "WARN",
+      message: `Security group ${ctx.label} allows all outbound traffic to ${sourcesOf(offending)}`,
+      offending,
+    };
   },
 });
 
