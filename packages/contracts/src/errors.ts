@@ -11,6 +11,10 @@ import { resourcePrefix, type Deployment } from "./projects";
 
 /** Names a container or service may take inside a Redis channel name (no `:` so the channel splits cleanly). */
 const ChannelPart = Type.String({ minLength: 1, maxLength: 128, pattern: "^[A-Za-z0-9._-]+$" });
+
+/** `v` made into a valid channel part: other characters become `-`, cut to 128. */
+export const toChannelPart = (v: string): string =>
+  v.replace(/[^A-Za-z0-9._-]/g, "-").slice(0, 128) || "unknown";
 const IsoTime = Type.String({ format: "date-time", pattern: "^\\d{4}-\\d{2}-\\d{2}T", maxLength: 40 });
 
 export const PlatformErrorEvent = Type.Object(

@@ -8,6 +8,7 @@ import {
   PLATFORM_TASK,
   isValid,
   PlatformErrorEvent,
+  toChannelPart,
 } from "@sec-an/contracts";
 import { snsClient } from "./aws";
 import { cutReason, logger } from "./batch";
@@ -32,10 +33,6 @@ export interface FailureReport {
 /** A publish that has not answered by then is abandoned: the failure path it reports on must not stall. */
 const PUBLISH_TIMEOUT_MS = 3000;
 
-const CHANNEL_PART = /[^A-Za-z0-9._-]/g;
-/** A name that is safe inside a Redis channel name (`container:service`): no `:`, bounded. */
-export const channelPart = (v: string): string => v.replace(CHANNEL_PART, "-").slice(0, 128) || "unknown";
-
 /** The errors topic named by `SEC_AN_ERRORS_TOPIC_ARN`, or undefined when the function reports no errors. */
 export function errorChannelFromEnv(env: NodeJS.ProcessEnv = process.env): ErrorChannelTarget | undefined {
   const topicArn = env[ErrorChannelEnv.topicArn];
@@ -51,13 +48,13 @@ export function errorEvent(
   const service = env.AWS_LAMBDA_FUNCTION_NAME || env.POWERTOOLS_SERVICE_NAME || "sec-an";
   const scanId = report.scanId && report.scanId.length <= 128 ? report.scanId : undefined;
   return {
-    service: channelPart(service),
+    service: toChannelPart(service),
     task: cutReason(report.task || env[Env.task] || PLATFORM_TASK, 64, { ascii: true }),
     code: cutReason(report.code || "unknown", 64, { ascii: true }),
     message: cutReason(report.message || "(no message)", Limits.reasonBytes),
     requestId: cutReason(report.requestId || "unknown", 256),
     ...(scanId ? { scanId } : {}),
-    ...(report.container ? { container: channelPart(report.container) } : {}),
+    ...(report.container ? { container: toChannelPart(report.container) } : {}),
     ...(report.dlq ? { dlq: cutReason(report.dlq, 1024) } : {}),
     ...(report.source ? { source: cutReason(report.source, 1024) } : {}),
     time: now.toISOString(),
