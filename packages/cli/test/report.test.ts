@@ -131,22 +131,26 @@ describe("report dashboards", () => {
       expect(html).not.toMatch(/<script[^>]+src=/); // inlined: nothing fetched
       const file = join(dir, "report.html");
       writeFileSync(file, html);
-      const { stdout } = await promisify(execFile)(
-        CHROMIUM!,
-        [
-          "--headless",
-          "--no-sandbox",
-          "--disable-gpu",
-          "--disable-extensions",
-          "--disable-sync",
-          "--no-first-run",
-          `--user-data-dir=${join(dir, "chromium")}`,
-          "--virtual-time-budget=20000",
-          "--dump-dom",
-          `file://${file}`,
-        ],
-        { timeout: 90_000, maxBuffer: 64 * 1024 * 1024 },
-      );
+      const dump = async (url: string) =>
+        (
+          await promisify(execFile)(
+            CHROMIUM!,
+            [
+              "--headless",
+              "--no-sandbox",
+              "--disable-gpu",
+              "--disable-extensions",
+              "--disable-sync",
+              "--no-first-run",
+              `--user-data-dir=${join(dir, "chromium")}`,
+              "--virtual-time-budget=20000",
+              "--dump-dom",
+              url,
+            ],
+            { timeout: 90_000, maxBuffer: 64 * 1024 * 1024 },
+          )
+        ).stdout;
+      const stdout = await dump(`file://${file}`);
       const figures = [
         ...stdout.matchAll(/<figure class="panel" data-panel="([^"]+)" data-chart="([^"]+)"([^>]*)>/g),
       ].map((m) => ({
@@ -171,6 +175,18 @@ describe("report dashboards", () => {
           .replace(/&lt;/g, "<")
           .replace(/&gt;/g, ">");
       expect(JSON.parse(unescape(drawn.points!))).toEqual(panelPoints(services, services.docs));
+
+      // A filter control (preset by the link) narrows every panel of its dashboard, and only of its own.
+      const filtered = await dump(`file://${file}#service=https`);
+      const pointsIn = (title: string) => {
+        const dash = summary.dashboards!.find((d) => d.title === title)!;
+        const section = filtered.slice(filtered.indexOf(`data-dashboard="${dash.id}"`));
+        const m = new RegExp(`data-panel="${services.id}"[^>]*data-points="([^"]*)"`).exec(section)!;
+        return JSON.parse(unescape(m[1]));
+      };
+      expect(pointsIn("nmap: open ports")).toEqual([{ service: "https", value: 2 }]);
+      // The attack-surface overview has no service control: unfiltered.
+      expect(pointsIn("nmap: attack surface overview")).toEqual(panelPoints(services, services.docs));
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

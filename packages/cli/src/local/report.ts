@@ -619,6 +619,11 @@ function drawDashboards(dashboards: readonly ReportDashboard[]): void {
     const grid = el("div", { class: "grid" });
     section.appendChild(grid);
     root.appendChild(section);
+    // A link may preset the controls: report.html#service=https&address=127.0.0.2
+    const preset = Object.fromEntries(new w.URLSearchParams(String(w.location.hash).slice(1))) as Record<
+      string,
+      string
+    >;
     const filters: Record<string, string> = {};
     const figures: { panel: ReportPanel; fig: any }[] = [];
     const draw = async (panel: ReportPanel, fig: any) => {
@@ -668,6 +673,10 @@ function drawDashboards(dashboards: readonly ReportDashboard[]): void {
           select.appendChild(el("option", { value: "" }, "(all)"));
           const values = [...new Set(panel.docs.flatMap((d) => read(d, f)))].sort();
           for (const v of values) select.appendChild(el("option", { value: v }, v));
+          if (preset[f] !== undefined) {
+            filters[f] = preset[f];
+            select.value = preset[f];
+          }
           select.addEventListener("change", () => {
             filters[f] = select.value;
             void redraw();
