@@ -27,7 +27,7 @@ import {
 } from "../../../projects/threat-service/test/helpers";
 import { scannedHost, snapshotStore } from "../../../projects/threat-service/test/store";
 import { sqsPoller, type Loop } from "../src/local/bridges";
-import { startCtsServer, type CtsServer } from "../src/local/cts-server";
+import { ctsExample, startCtsServer, type CtsServer } from "../src/local/cts-server";
 import type { LocalClients } from "../src/local/provision";
 import type { LocalInvoker } from "../src/local/invoker";
 
@@ -208,4 +208,12 @@ describe("the CTS on loopback, driven like SOAR", () => {
     expect(answer.hits).toEqual([]);
     expect(await scanRequests()).toEqual([]);
   }, 60_000);
+
+  test("the local run's hint names the artifact type that fits its target", () => {
+    expect(ctsExample("http://127.0.0.1:1/cts/sec-an", "127.0.0.2")).toBe(
+      `curl -X POST http://127.0.0.1:1/cts/sec-an -d '{"type":"net.ip","value":"127.0.0.2"}'`,
+    );
+    expect(ctsExample("u", "localhost")).toContain('"type":"net.name"');
+    expect(ctsExample("u", "127.0.0.0/30")).toContain('"type":"net.cidr"');
+  });
 });

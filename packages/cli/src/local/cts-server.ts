@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { isIP, type AddressInfo } from "node:net";
 import { CTS_DEFAULT_NAME, CtsEnv, CtsLimits } from "@sec-an/contracts";
 import type * as ThreatService from "@sec-an/project-threat-service";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
@@ -101,6 +101,12 @@ export async function startCtsServer(
         server.close(() => resolve());
       }),
   };
+}
+
+/** A curl command asking the CTS about one of the run's targets, with the artifact type that fits it. */
+export function ctsExample(url: string, target = "127.0.0.1"): string {
+  const type = isIP(target) ? "net.ip" : target.includes("/") ? "net.cidr" : "net.name";
+  return `curl -X POST ${url} -d '${JSON.stringify({ type, value: target })}'`;
 }
 
 /**

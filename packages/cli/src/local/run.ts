@@ -22,7 +22,7 @@ import { runPrograms } from "./programs";
 import { provision, type LocalClients } from "./provision";
 import { localErrorsTopic, startErrorsFeed } from "./errors-feed";
 import { htmlReport, summarise, terminalSummary, type RunSummary } from "./report";
-import { serveCtsLocally } from "./cts-server";
+import { ctsExample, serveCtsLocally } from "./cts-server";
 import { installStore, replayInvocations, seedScans } from "./seed";
 import { SqliteStore } from "./sqlite-store";
 import { TargetError, expandTargets, loopbackGuard } from "./targets";
@@ -221,10 +221,7 @@ export async function runLocal(opts: LocalOptions): Promise<LocalResult> {
     // --keep-running also serves the threat service (SOAR CTS) on loopback, over the local store.
     const cts = opts.keepRunning ? await serveCtsLocally({ topology, invoker, store }) : undefined;
     if (cts) cleanups.push(() => cts.close());
-    if (cts)
-      log(
-        `threat service (SOAR CTS): ${cts.url}  (curl -X POST ${cts.url} -d '{"type":"net.ip","value":"127.0.0.1"}')`,
-      );
+    if (cts) log(`threat service (SOAR CTS): ${cts.url}  (try: ${ctsExample(cts.url, targets[0])})`);
 
     // Interrupted while starting up: nothing is queued, and the report says what there is.
     const seeded = interrupted
