@@ -67,8 +67,17 @@ type Parsable<R> = Pick<ScannerModule<TSchema, TSchema, R>, "name" | "parserVers
   readonly docTypes?: readonly string[];
 };
 
-/** A scanner whose Lambda parse reads the raw result as a stream (`parse` stays for in-memory callers). */
-type StreamParsable<R> = Parsable<R> & { readonly parseStream?: StreamParseFn<R> };
+/**
+ * A scanner whose Lambda parse reads the raw result as a stream; its in-memory `parse` (whatever it
+ * returns) stays for the CLI and re-ingestion. The handler's hook gets what `parseStream` returned.
+ */
+type StreamParsable<R> = Omit<Parsable<unknown>, "parse"> & {
+  readonly parse: Parsable<unknown>["parse"];
+  readonly parseStream: StreamParseFn<R>;
+};
+
+const streams = <R>(s: Parsable<R> | StreamParsable<R>): s is StreamParsable<R> =>
+  typeof (s as { parseStream?: unknown }).parseStream === "function";
 
 /** A cascade event as checked against its topic's declaration (types, names, schema, size). */
 export function cascadeEvent(
@@ -259,7 +268,7 @@ export interface ScannerParseHandlerOptions<R> {
 async function streamScannerParser<R>(
   bucket: string,
   key: string,
-  scanner: StreamParsable<R> & { parseStream: StreamParseFn<R> },
+  scanner: StreamParsable<R>,
   publisher: Publisher,
   cascadePublisher: CascadePublisher,
   budgetBytes: number | undefined,
@@ -322,7 +331,7 @@ export interface ParseOutcome {
  * harmless: document ids are deterministic, and cascaded scans of the same port overwrite each other.
  */
 export function makeScannerParseHandler<R>(
-  scanner: StreamParsable<R>,
+  scanner: Parsable<R> | StreamParsable<R>,
   opts: ScannerParseHandlerOptions<R> = {},
 ): (event: S3Event, context?: Context) => Promise<ParseOutcome[]> {
   const publisher =
@@ -338,11 +347,11 @@ export function makeScannerParseHandler<R>(
       if (isSidecarKey(key)) continue;
       try {
         let outcome: ParseOutcome;
-        if (scanner.parseStream) {
+        if (streams(scanner)) {
           const s = await streamScannerParser(
             bucket,
             key,
-            { ...scanner, parseStream: scanner.parseStream },
+            scanner,
             publisher,
             cascadePublisher,
             opts.budgetBytes,

@@ -6,11 +6,6 @@ import { OpenSearchDouble, matches } from "../src/opensearch";
  * any sequence of writes, overwrites (a document's term changing), deletes and deletes-by-query, each
  * answer equals a scan of every document with `matches`.
  */
-type Op =
-  | { op: "index"; id: string; parent: string | number | string[] }
-  | { op: "delete"; id: string }
-  | { op: "dbq"; parent: string | number };
-
 const parent = fc.oneof(fc.constantFrom("a", "b", "c"), fc.constantFrom(1, 2), fc.constant(["a", "2"]));
 const id = fc.constantFrom("d1", "d2", "d3", "d4", "d5");
 const ops = fc.array(

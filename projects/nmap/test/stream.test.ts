@@ -15,6 +15,7 @@ import type { S3Event } from "aws-lambda";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { parseStream } from "../src/handlers/parse";
+import type { StreamedNmapRun } from "../src/parser";
 import { nmapTask } from "../src/task";
 import { fixture, rawResult } from "./helpers";
 import { syntheticNmapXml } from "./synthetic";
@@ -59,7 +60,7 @@ async function streamed(xml: string | Buffer, request: unknown = { target: "127.
   });
   const publisher = new CollectingPublisher();
   const cascades = new Cascades();
-  const handler = makeScannerParseHandler(
+  const handler = makeScannerParseHandler<StreamedNmapRun>(
     { ...nmapTask, parseStream },
     { publisher, cascadePublisher: cascades },
   );
