@@ -89,6 +89,7 @@ describe("report dashboards", () => {
     expect(matchesQuery('list:"q" and missing:*', d)).toBe(false);
     expect(matchesQuery("when:[now TO now+1d}", d, Date.parse("2026-11-27T00:00:00Z"))).toBe(true);
     expect(matchesQuery("when:[now TO now+1d}", d, Date.parse("2026-11-28T00:00:00Z"))).toBe(false);
+    expect(() => matchesQuery("a:x and ~fuzzy", d)).toThrow(/cannot read the query/);
   });
 
   it("has every project's dashboards, each panel an object the views define", () => {
@@ -103,6 +104,27 @@ describe("report dashboards", () => {
     for (const d of dashboards)
       for (const p of d.panels)
         expect(`${d.title}: ${p.title}: ${p.missing ?? "ok"}`).toBe(`${d.title}: ${p.title}: ok`);
+  });
+
+  it("loses only the panel whose query it cannot read", () => {
+    const odd = views.map((v) => ({
+      ...v,
+      savedObjects: v.savedObjects.map((o) =>
+        o.logicalName === "nmap.open-services"
+          ? {
+              ...o,
+              template: JSON.parse(JSON.stringify(o.template).replace("state:open", "state:open and ~x")),
+            }
+          : o,
+      ),
+    }));
+    const panels = reportDashboards(all, odd).flatMap((d) => d.panels);
+    expect(panels.filter((p) => p.missing).map((p) => [p.title, p.missing])).toEqual(
+      expect.arrayContaining([["nmap: open services", expect.stringMatching(/cannot read the query/)]]),
+    );
+    expect(new Set(panels.filter((p) => p.missing).map((p) => p.title))).toEqual(
+      new Set(["nmap: open services"]),
+    );
   });
 
   it("computes a chart's points as a direct query of the store gives them", () => {

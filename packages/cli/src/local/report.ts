@@ -391,7 +391,21 @@ export function reportDashboards(
     if (!docs)
       return { id, title: o.title, chart: "missing", aggs: [], fields: [], docs: [], missing: "no index" };
     const queries = [queryOf(o), search ? queryOf(search) : ""].filter(Boolean);
-    const matching = docs.filter((d) => queries.every((q) => matchesQuery(q, d)));
+    let matching: Record<string, unknown>[];
+    try {
+      matching = docs.filter((d) => queries.every((q) => matchesQuery(q, d)));
+    } catch (e) {
+      // One query this reader does not understand loses that panel, not the report.
+      return {
+        id,
+        title: o.title,
+        chart: "missing",
+        aggs: [],
+        fields: [],
+        docs: [],
+        missing: (e as Error).message,
+      };
+    }
     if (o.type === "search")
       return {
         id,
