@@ -11,6 +11,7 @@ import { awsClientConfig, uniqueName } from "@sec-an/testing";
 import { DynamoDnsReader, TopicScanRequester } from "../src/adapters";
 import { searchId } from "../src/id";
 import { searcherRegistry } from "../src/searchers";
+import { INDEX } from "../src/searchers/facts";
 import { getSearch, postArtifact } from "../src/service";
 import type { SearchState } from "../src/state";
 import { runSearch, type WorkerDeps } from "../src/worker";
@@ -32,6 +33,35 @@ beforeAll(async () => {
   // 127.0.0.1: ours, scanned an hour before the searches start. 127.0.0.4: ours, scanned 3 days before.
   await scannedHost(store.put, "127.0.0.1", new Date((T0 - 3600) * 1000));
   await scannedHost(store.put, "127.0.0.4", new Date((T0 - 3 * DAY) * 1000));
+  // config-scanner's findings on the security group of the interface holding 127.0.0.1.
+  const finding = {
+    region: "eu-west-2",
+    account: "111122223333",
+    resource: "sg-1",
+    group_id: "sg-1",
+    public_ips: ["127.0.0.1"],
+    private_ips: [],
+  };
+  await store.put(INDEX.config, {
+    ...finding,
+    plugin: "openSSH",
+    title: "Open SSH",
+    status: "FAIL",
+    severity: "high",
+    open_to_world: true,
+    ports: [22],
+    message: "22/tcp open to 0.0.0.0/0",
+  });
+  await store.put(INDEX.config, {
+    ...finding,
+    plugin: "openRDP",
+    title: "Open RDP",
+    status: "OK",
+    severity: "high",
+    open_to_world: false,
+    ports: [],
+    message: "ok",
+  });
   const { client, doc } = dynamo();
   dns = await createDnsTables(client);
   await ingestName(doc, dns, "app.sec-an.test", ["127.0.0.1"]);
@@ -143,6 +173,15 @@ describe("searches over the snapshot indices and the DNS tables", () => {
       ["443", "https", "nginx"],
     ]);
     expect(hits.filter((h) => h.CVE).map((h) => h.CVE)).toEqual(["CVE-2023-38408", "CVE-2021-23017"]);
+    expect(hits[0]["Configuration findings"]).toBe("1");
+    expect(hits.filter((h) => h["Configuration finding"])).toEqual([
+      expect.objectContaining({
+        "Configuration finding": "Open SSH",
+        "Finding status": "FAIL",
+        Ports: "22",
+        "Open to the internet": "true",
+      }),
+    ]);
     expect(hits.find((h) => h["TLS port"])).toMatchObject({
       "TLS host name": "app.sec-an.test",
       "Certificate chain": "self-signed",

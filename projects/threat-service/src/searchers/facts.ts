@@ -1,5 +1,6 @@
 import { isIP } from "node:net";
 import {
+  ConfigFindingsIndex,
   DocFields,
   NmapDocType,
   SslDocType,
@@ -19,10 +20,11 @@ export const INDEX = {
   ports: snapshotIndex("nmap", NmapDocType.ports),
   cves: snapshotIndex("nmap", NmapDocType.cves),
   tls: snapshotIndex("ssl", SslDocType.endpoint),
+  config: readAlias(ConfigFindingsIndex.snapshot),
 } as const;
 
 /** Most ports, CVEs and TLS endpoints reported per address (the worst CVEs first). */
-const MAX = { ports: 50, cves: 20, tls: 20 } as const;
+const MAX = { ports: 50, cves: 20, tls: 20, config: 20 } as const;
 
 const str = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
 const num = (v: unknown): number | undefined => (typeof v === "number" && Number.isFinite(v) ? v : undefined);
@@ -46,17 +48,21 @@ export interface AddressFacts {
  */
 export async function addressFacts(address: string, ctx: SearchContext): Promise<AddressFacts> {
   const byAddress: SnapshotFilter = { term: { address } };
-  const [hosts, ports, cves, tls] = await Promise.all([
+  const [hosts, ports, cves, tls, publicFindings, privateFindings] = await Promise.all([
     ctx.snapshots.search(INDEX.hosts, byAddress, 1),
     ctx.snapshots.search(INDEX.ports, { term: { address, state: "open" } }, MAX.ports),
     ctx.snapshots.search(INDEX.cves, byAddress, 200),
     ctx.snapshots.search(INDEX.tls, byAddress, MAX.tls),
+    // Security-group findings of the interfaces holding the address (config-scanner).
+    ctx.snapshots.search(INDEX.config, { term: { public_ips: address } }, 100),
+    ctx.snapshots.search(INDEX.config, { term: { private_ips: address } }, 100),
   ]);
+  const findings = configFindings([...publicFindings, ...privateFindings]);
   const host = hosts[0]?.source;
   const scanTimes = [...hosts, ...tls].map((d) => epochSecs(d.source[DocFields.scanEndTime]));
   const known = scanTimes.filter((t): t is number => t !== undefined);
   const lastScan = known.length ? Math.max(...known) : undefined;
-  if (!host && ports.length === 0 && tls.length === 0) return { hits: [], lastScan };
+  if (!host && ports.length === 0 && tls.length === 0 && findings.length === 0) return { hits: [], lastScan };
 
   const weakest = tls
     .map((d) => str(d.source.weakest_protocol))
@@ -80,6 +86,7 @@ export async function addressFacts(address: string, ctx: SearchContext): Promise
         expiries.length ? Math.min(...expiries) : num(host?.soonest_cert_expiry_days),
       ],
       ["Most likely OS", "string", str(host?.most_likely_os)],
+      ["Configuration findings", "number", findings.length || undefined],
     ]),
   ];
   for (const { source: p } of ports)
@@ -109,7 +116,44 @@ export async function addressFacts(address: string, ctx: SearchContext): Promise
       ]),
     );
   hits.push(...tls.map(({ source }) => tlsHit(source)));
+  for (const f of findings.slice(0, MAX.config))
+    hits.push(
+      buildHit([
+        ["Address", "ip", address],
+        ["Configuration finding", "string", str(f.title)],
+        ["Finding status", "string", str(f.status)],
+        ["Finding severity", "string", str(f.severity)],
+        [
+          "Open to the internet",
+          "string",
+          typeof f.open_to_world === "boolean" ? String(f.open_to_world) : undefined,
+        ],
+        ["Ports", "string", Array.isArray(f.ports) && f.ports.length ? f.ports.join(", ") : undefined],
+        ["Security group", "string", str(f.group_id)],
+        ["AWS account", "string", str(f.account)],
+        ["Region", "string", str(f.region)],
+        ["Detail", "string", str(f.message)],
+      ]),
+    );
   return { hits, lastScan };
+}
+
+const SEVERITY_ORDER = ["critical", "high", "medium", "low"];
+
+/** Failing and warning findings, once each (an address may be both public and private), worst first. */
+function configFindings(docs: ReadonlyArray<{ source: Record<string, unknown> }>): Record<string, unknown>[] {
+  const seen = new Set<string>();
+  const out: Record<string, unknown>[] = [];
+  for (const { source } of docs) {
+    if (source.status !== "FAIL" && source.status !== "WARN") continue;
+    const key = `${String(source.plugin)}|${String(source.resource)}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(source);
+  }
+  const rank = (f: Record<string, unknown>) =>
+    (f.status === "FAIL" ? 0 : 10) + Math.max(0, SEVERITY_ORDER.indexOf(String(f.severity)));
+  return out.sort((a, b) => rank(a) - rank(b));
 }
 
 /** One TLS endpoint (address, port, SNI name): protocols, chain and the leaf certificate's expiry. */
