@@ -161,6 +161,32 @@ describe("sec-an-config-scanner program", () => {
     expect(indices).toEqual([ConfigFindingsIndex.history, ConfigFindingsIndex.snapshot]);
   });
 
+  test("each forwarding DLQ alarms to a topic of its region that CloudWatch may encrypt for", () => {
+    const queueOf = (a: {
+      inputs: { metricQueries?: { metric?: { dimensions?: { QueueName?: string } } }[] };
+    }) =>
+      a.inputs.metricQueries?.find((q) => q.metric?.dimensions?.QueueName)?.metric?.dimensions?.QueueName ??
+      "";
+    const alarms = resourcesOfType("aws:cloudwatch/metricAlarm:MetricAlarm").filter((a) =>
+      /-forward-[a-z0-9-]+-dlq$/.test(queueOf(a)),
+    );
+    expect(alarms.map(queueOf).sort()).toEqual([
+      "dev-sec-an-config-scanner-forward-ap-southeast-2-dlq",
+      "dev-sec-an-config-scanner-forward-eu-west-1-dlq",
+    ]);
+    const topics = resourcesOfType("aws:sns/topic:Topic").filter((t) =>
+      /-forward-.*-notifications$/.test(t.inputs.name),
+    );
+    expect(topics).toHaveLength(2);
+    for (const t of topics) expect(t.inputs.kmsMasterKeyId).toBeTruthy();
+    const keys = resourcesOfType("aws:kms/key:Key").map((k) => JSON.parse(k.inputs.policy));
+    expect(keys).toHaveLength(2);
+    for (const k of keys)
+      expect(k.Statement).toContainEqual(
+        expect.objectContaining({ Principal: { Service: "cloudwatch.amazonaws.com" } }),
+      );
+  });
+
   test("zero policy violations", async () => {
     expect(await checkResources(resources())).toEqual([]);
   });

@@ -1,5 +1,5 @@
 import { ConfigAlertAttr, REMOVED, type AlertTransition, type StateStatus } from "@sec-an/contracts";
-import { PORT_CHECKS, type Finding } from "../engine";
+import { PORT_CHECKS } from "../engine";
 
 /**
  * The alert for one transition, as a person reads it in a mail: a subject naming the group and what
@@ -116,13 +116,3 @@ export function alertMessage(a: AlertSubject): AlertMessage {
     },
   };
 }
-
-/** The fields of a finding an alert shows. */
-export const findingFields = (f: Finding) => ({
-  plugin: f.plugin,
-  title: f.title,
-  severity: f.severity,
-  message: f.message,
-  evidence: f.evidence,
-  ports: findingPorts(f.plugin, f.evidence),
-});
