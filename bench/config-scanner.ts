@@ -110,7 +110,7 @@ function throughput(label: string, plugins = Object.values(PLUGINS)) {
   }
   const rate = GROUPS / (median(cpu) / 1000);
   console.log(
-    `${label.padEnd(20)} ${median(cpu).toFixed(1).padStart(7)} ms CPU (${median(wall).toFixed(1)} ms wall)  ${Math.round(rate).toLocaleString("en").padStart(10)} groups/s  ${findings.length.toLocaleString("en").padStart(7)} findings (${mix(findings)})   target ≥ ${TARGET_GROUPS_PER_S.toLocaleString("en")} groups/s: ${rate >= TARGET_GROUPS_PER_S ? "met" : "MISSED"}`,
+    `${label.padEnd(20)} ${median(cpu).toFixed(1).padStart(7)} ms CPU (${median(wall).toFixed(1)} ms wall)  ${Math.round(rate).toLocaleString("en").padStart(10)} groups/s (${Math.round(findings.length / (median(cpu) / 1000)).toLocaleString("en")} findings/s)  ${findings.length.toLocaleString("en").padStart(7)} findings (${mix(findings)})   target ≥ ${TARGET_GROUPS_PER_S.toLocaleString("en")} groups/s: ${rate >= TARGET_GROUPS_PER_S ? "met" : "MISSED"}`,
   );
 }
 

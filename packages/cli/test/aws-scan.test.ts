@@ -43,6 +43,24 @@ describe("sec-an aws-scan", () => {
     expect(rdp.status).toBe("WARN");
   });
 
+  it("takes a CloudSploit-style cache over several regions", async () => {
+    const cache = {
+      ec2: {
+        describeSecurityGroups: {
+          "us-east-1": { data: JSON.parse(sgs).SecurityGroups },
+          "eu-west-1": { err: { message: "UnauthorizedOperation" } },
+        },
+      },
+    };
+    const r = await awsScan(
+      ["--plugins", "openSsh", "--region", "us-east-1,eu-west-1", "--input-stdin"],
+      JSON.stringify(cache),
+    );
+    const findings: Finding[] = JSON.parse(r.stdout);
+    expect(findings).toHaveLength(13);
+    expect(findings[12]).toMatchObject({ region: "eu-west-1", status: "UNKNOWN" });
+  });
+
   it("is a CI gate with --fail-on: exit 1 at or above the status, 0 below it", async () => {
     const open = await awsScan(["--plugins", "openSsh", "--fail-on", "FAIL", ...scan], sgs);
     expect(open.code).toBe(1);
