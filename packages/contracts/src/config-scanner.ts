@@ -81,6 +81,18 @@ export const ConfigStateTable = {
   updatedAt: "updated_at",
 } as const;
 
+/** The table's key as DynamoDB's CreateTable takes it (the program, `sec-an local` and tests create it). */
+export const ConfigStateTableKeys = {
+  AttributeDefinitions: [
+    { AttributeName: ConfigStateTable.partitionKey, AttributeType: "S" as const },
+    { AttributeName: ConfigStateTable.sortKey, AttributeType: "S" as const },
+  ],
+  KeySchema: [
+    { AttributeName: ConfigStateTable.partitionKey, KeyType: "HASH" as const },
+    { AttributeName: ConfigStateTable.sortKey, KeyType: "RANGE" as const },
+  ],
+};
+
 /** Message attributes of every alert (String), for subscription filter policies. */
 export const ConfigAlertAttr = {
   plugin: "plugin",

@@ -8,7 +8,13 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigScannerEnv, Params, resourcePrefix } from "@sec-an/contracts";
+import {
+  ConfigScannerEnv,
+  ConfigStateTable,
+  ConfigStateTableKeys,
+  Params,
+  resourcePrefix,
+} from "@sec-an/contracts";
 import {
   DeadLetterRecorder,
   Scanner,
@@ -40,12 +46,12 @@ export function program(config: Config) {
   const state = new aws.dynamodb.Table(`${name}-state`, {
     name: `${name}-state`,
     billingMode: "PAY_PER_REQUEST",
-    hashKey: "plugin",
-    rangeKey: "resource",
-    attributes: [
-      { name: "plugin", type: "S" },
-      { name: "resource", type: "S" },
-    ],
+    hashKey: ConfigStateTable.partitionKey,
+    rangeKey: ConfigStateTable.sortKey,
+    attributes: ConfigStateTableKeys.AttributeDefinitions.map((a) => ({
+      name: a.AttributeName,
+      type: a.AttributeType,
+    })),
     serverSideEncryption: { enabled: true },
     pointInTimeRecovery: { enabled: true },
     deletionProtectionEnabled: !config.forceDestroy,

@@ -15,7 +15,7 @@ import {
   SQSClient,
   type Message,
 } from "@aws-sdk/client-sqs";
-import { ConfigStateTable } from "@sec-an/contracts";
+import { ConfigStateTableKeys } from "@sec-an/contracts";
 import { awsClientConfig, dynamoClientConfig, s3ClientConfig, uniqueName } from "@sec-an/testing";
 import type { SQSRecord } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
@@ -45,14 +45,7 @@ export async function createStateTable(dynamo: DynamoDBClient): Promise<string> 
     new CreateTableCommand({
       TableName,
       BillingMode: "PAY_PER_REQUEST",
-      AttributeDefinitions: [
-        { AttributeName: ConfigStateTable.partitionKey, AttributeType: "S" },
-        { AttributeName: ConfigStateTable.sortKey, AttributeType: "S" },
-      ],
-      KeySchema: [
-        { AttributeName: ConfigStateTable.partitionKey, KeyType: "HASH" },
-        { AttributeName: ConfigStateTable.sortKey, KeyType: "RANGE" },
-      ],
+      ...ConfigStateTableKeys,
     }),
   );
   return TableName;

@@ -14,7 +14,7 @@ import {
 import {
   CONFIG_SCANNER_TASK,
   ConfigScannerEnv,
-  ConfigStateTable,
+  ConfigStateTableKeys,
   Env,
   type RawResult,
   type ScannerModule,
@@ -139,14 +139,7 @@ export async function runConfigEvent(opts: {
       new CreateTableCommand({
         TableName: table,
         BillingMode: "PAY_PER_REQUEST",
-        AttributeDefinitions: [
-          { AttributeName: ConfigStateTable.partitionKey, AttributeType: "S" },
-          { AttributeName: ConfigStateTable.sortKey, AttributeType: "S" },
-        ],
-        KeySchema: [
-          { AttributeName: ConfigStateTable.partitionKey, KeyType: "HASH" },
-          { AttributeName: ConfigStateTable.sortKey, KeyType: "RANGE" },
-        ],
+        ...ConfigStateTableKeys,
       }),
     );
     const queue = async (name: string) => {

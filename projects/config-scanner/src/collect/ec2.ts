@@ -155,6 +155,17 @@ export function roleFor(
   );
 }
 
+/** Credentials of a member account's role, refreshed before they expire (loaded only when configured). */
+function assumed(roleArn: string, region: string) {
+  type Providers = typeof import("@aws-sdk/credential-providers");
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { fromTemporaryCredentials } = require("@aws-sdk/credential-providers") as Providers;
+  return fromTemporaryCredentials({
+    params: { RoleArn: roleArn, RoleSessionName: "sec-an-config-scanner", DurationSeconds: 900 },
+    clientConfig: { region },
+  });
+}
+
 const clients = new Map<string, EC2Client>();
 
 /** The default client factory: one client per region and role, kept for the container's life. */
@@ -169,13 +180,7 @@ export const defaultEc2For: Ec2For = (region, account) => {
       maxAttempts: 5,
       ...(role
         ? {
-            // eslint-disable-next-line @typescript-eslint/no-require-imports
-            credentials: (
-              require("@aws-sdk/credential-providers") as typeof import("@aws-sdk/credential-providers")
-            ).fromTemporaryCredentials({
-              params: { RoleArn: role, RoleSessionName: "sec-an-config-scanner", DurationSeconds: 900 },
-              clientConfig: { region },
-            }),
+            credentials: assumed(role, region),
           }
         : {}),
     });
