@@ -6,13 +6,12 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { Params, resourcePrefix } from "@sec-an/contracts";
-import { SsmExports, notificationsTopicName } from "@sec-an/components";
+import { AlarmTopic, SsmExports, notificationsTopicName } from "@sec-an/components";
 import { PublicApi } from "./api";
 import { parseConfig, type SharedInfraConfig } from "./config";
 import { DeadLetterStore, SnsLoggingRole } from "./deadLetters";
 import { ErrorChannel } from "./errors";
 import { Network } from "./network";
-import { Notifications } from "./notifications";
 import { scansFunction } from "./scans/function";
 import { UserDirectory } from "./users";
 
@@ -25,10 +24,12 @@ export function program(config: SharedInfraConfig) {
     expiryDays: config.deadLetterExpiryDays,
     tags,
   });
-  const notifications = new Notifications(`${prefix}-notifications`, {
+  // Every alarm of every project notifies this topic (components derive its ARN from its name).
+  const notifications = new AlarmTopic(`${prefix}-notifications`, {
     topicName: notificationsTopicName(d),
     emails: config.notificationEmails,
     httpsEndpoints: config.notificationHttpsEndpoints,
+    publishers: ["alarms", "eventRules"],
     tags,
   });
   const snsLogging = new SnsLoggingRole(`${prefix}-sns-logging`, { roleName: `${prefix}-sns-logging`, tags });

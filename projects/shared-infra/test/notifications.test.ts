@@ -19,7 +19,7 @@ const run = (values: Record<string, string> = {}) => {
   return runProgram(() => program(parseConfig(cfg(values), "dev")));
 };
 const TOPIC = `arn:aws:sns:us-east-1:${MOCK_ACCOUNT}:dev-sec-an-notifications`;
-const NOTIFICATIONS = { type: "sec-an:shared:Notifications", name: "dev-sec-an-notifications" };
+const NOTIFICATIONS = { type: "sec-an:core:AlarmTopic", name: "dev-sec-an-notifications" };
 const policy = (type: string, name: string) => JSON.parse(resourceNamed(type, name).inputs.policy);
 
 describe("notifications topic", () => {

@@ -4,6 +4,7 @@
  * would notify nobody. Components alarm what they create (DLQs, functions, task stops), so no project
  * writes an alarm by hand.
  */
+import { createHash } from "node:crypto";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { resourcePrefix, type Deployment } from "@sec-an/contracts";
@@ -308,4 +309,163 @@ export function matchesJsonLogPattern(fields: Record<string, string>, line: stri
   if (typeof event !== "object" || event === null) return false;
   const e = event as Record<string, unknown>;
   return Object.entries(fields).every(([k, v]) => e[k] === v);
+}
+
+/** Where a topic's publishers live: this account, this region. */
+export interface PublisherScope {
+  readonly partition: string;
+  readonly region: string;
+  readonly account: string;
+}
+
+/** Services that may publish to an alarm topic, each only on behalf of this account's resources. */
+export const ALARM_TOPIC_PUBLISHERS = {
+  alarms: {
+    sid: "Alarms",
+    service: "cloudwatch.amazonaws.com",
+    source: (s: PublisherScope) => `arn:${s.partition}:cloudwatch:${s.region}:${s.account}:alarm:*`,
+  },
+  eventRules: {
+    sid: "EventRules",
+    service: "events.amazonaws.com",
+    source: (s: PublisherScope) => `arn:${s.partition}:events:${s.region}:${s.account}:rule/*`,
+  },
+} as const;
+export type AlarmTopicPublisher = keyof typeof ALARM_TOPIC_PUBLISHERS;
+
+/**
+ * Key policy: the account administers the key through IAM (without that statement no IAM policy could
+ * grant use of it), and the publishing services may use it to encrypt what they publish. No condition
+ * here, as AWS documents the statement: CloudWatch's publish is known to fail under a caller-account
+ * condition, and the topic policy already decides who may publish. A topic under the AWS-managed
+ * `alias/aws/sns` key cannot take alarms: its key policy cannot be changed to let CloudWatch encrypt.
+ */
+export function alarmTopicKeyPolicy(s: PublisherScope, publishers: readonly AlarmTopicPublisher[]): string {
+  return JSON.stringify({
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Sid: "AccountAdministersKey",
+        Effect: "Allow",
+        Principal: { AWS: `arn:${s.partition}:iam::${s.account}:root` },
+        Action: "kms:*",
+        Resource: "*",
+      },
+      ...publishers
+        .map((k) => ALARM_TOPIC_PUBLISHERS[k])
+        .map((p) => ({
+          Sid: `${p.sid}EncryptForTopic`,
+          Effect: "Allow",
+          Principal: { Service: p.service },
+          Action: ["kms:GenerateDataKey*", "kms:Decrypt"],
+          Resource: "*",
+        })),
+    ],
+  });
+}
+
+/** Topic policy: the publishers' resources of this account and region may publish; nothing else is opened. */
+export function alarmTopicPolicy(
+  topicArn: string,
+  s: PublisherScope,
+  publishers: readonly AlarmTopicPublisher[],
+): string {
+  return JSON.stringify({
+    Version: "2012-10-17",
+    Statement: publishers
+      .map((k) => ALARM_TOPIC_PUBLISHERS[k])
+      .map((p) => ({
+        Sid: `${p.sid}Publish`,
+        Effect: "Allow",
+        Principal: { Service: p.service },
+        Action: "sns:Publish",
+        Resource: topicArn,
+        Condition: {
+          StringEquals: { "aws:SourceAccount": s.account },
+          ArnLike: { "aws:SourceArn": p.source(s) },
+        },
+      })),
+  });
+}
+
+export interface AlarmTopicArgs {
+  /** Physical topic name (alarms name their actions by ARN, so it is fixed). */
+  readonly topicName: string;
+  /** Addresses and endpoints subscribed; each confirms once, from the message SNS sends. */
+  readonly emails?: readonly string[];
+  readonly httpsEndpoints?: readonly string[];
+  /** Who may publish (default CloudWatch alarms only). */
+  readonly publishers?: readonly AlarmTopicPublisher[];
+  readonly tags?: Record<string, string>;
+}
+
+/**
+ * An SNS topic alarms can notify: encrypted under its own rotated KMS key that CloudWatch may use,
+ * publishable only by this account's alarms (and, if asked, EventBridge rules) in its region, with
+ * email and HTTPS subscriptions. Alarms notify only topics of their own region.
+ */
+export class AlarmTopic extends pulumi.ComponentResource {
+  public readonly key: aws.kms.Key;
+  public readonly topic: aws.sns.Topic;
+  public readonly arn: pulumi.Output<string>;
+  public readonly subscriptions: aws.sns.TopicSubscription[];
+
+  constructor(name: string, args: AlarmTopicArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("sec-an:core:AlarmTopic", name, {}, opts);
+    const publishers = args.publishers ?? ["alarms"];
+    const parent = { parent: this };
+    const scope = pulumi
+      .all([
+        aws.getPartitionOutput({}, parent).partition,
+        aws.getRegionOutput({}, parent).region,
+        aws.getCallerIdentityOutput({}, parent).accountId,
+      ])
+      .apply(([partition, region, account]) => ({ partition, region, account }));
+
+    this.key = new aws.kms.Key(
+      `${name}-key`,
+      {
+        description: `Encrypts ${args.topicName}`,
+        enableKeyRotation: true,
+        deletionWindowInDays: 30,
+        policy: scope.apply((s) => alarmTopicKeyPolicy(s, publishers)),
+        tags: args.tags,
+      },
+      parent,
+    );
+    new aws.kms.Alias(
+      `${name}-key-alias`,
+      { name: `alias/${args.topicName}`, targetKeyId: this.key.keyId },
+      parent,
+    );
+    this.topic = new aws.sns.Topic(
+      name,
+      { name: args.topicName, kmsMasterKeyId: this.key.arn, tags: args.tags },
+      parent,
+    );
+    new aws.sns.TopicPolicy(
+      `${name}-policy`,
+      {
+        arn: this.topic.arn,
+        policy: pulumi.all([this.topic.arn, scope]).apply(([arn, s]) => alarmTopicPolicy(arn, s, publishers)),
+      },
+      parent,
+    );
+    // Email and HTTPS subscriptions stay pending until their owner confirms them from the message SNS
+    // sends. Named by their endpoint, so reordering the config replaces none (and re-asks nobody).
+    const endpointKey = (e: string) => createHash("sha256").update(e).digest("hex").slice(0, 12);
+    this.subscriptions = [
+      ...(args.emails ?? []).map((endpoint) => ({ protocol: "email", endpoint })),
+      ...(args.httpsEndpoints ?? []).map((endpoint) => ({ protocol: "https", endpoint })),
+    ].map(
+      (s) =>
+        new aws.sns.TopicSubscription(
+          `${name}-${s.protocol}-${endpointKey(s.endpoint)}`,
+          { topic: this.topic.arn, protocol: s.protocol, endpoint: s.endpoint },
+          parent,
+        ),
+    );
+    this.arn = this.topic.arn;
+    this.registerOutputs({ arn: this.arn });
+  }
 }

@@ -1,5 +1,6 @@
 import { resources, resourcesOfType, settle, setupPulumiMocks, unwrap } from "@sec-an/testing";
 import {
+  AlarmTopic,
   type AlarmSpec,
   alarmTargets,
   deadLetterAlarm,
@@ -122,6 +123,37 @@ describe("alarms", () => {
       alarmActions: [TOPIC],
     });
     expect(() => domainAlarms("search", ACCOUNT, 0)).toThrow("lowStorageMiB must be above 0");
+  });
+
+  it("makes a topic alarms can notify: own rotated key, only this account's alarms in its region publish", async () => {
+    const t = new AlarmTopic("ops", { topicName: "ops-alarms", emails: ["a@example.com"] });
+    await settle();
+    expect(
+      resources()
+        .map((r) => `${r.type}::${r.name}`)
+        .sort(),
+    ).toEqual([
+      "aws:kms/alias:Alias::ops-key-alias",
+      "aws:kms/key:Key::ops-key",
+      "aws:sns/topic:Topic::ops",
+      "aws:sns/topicPolicy:TopicPolicy::ops-policy",
+      // Named by its endpoint's hash, so reordering the list replaces no subscription.
+      expect.stringMatching(/^aws:sns\/topicSubscription:TopicSubscription::ops-email-[0-9a-f]{12}$/),
+      "sec-an:core:AlarmTopic::ops",
+    ]);
+    const policy = JSON.parse((await record("aws:sns/topicPolicy:TopicPolicy", "ops-policy")).inputs.policy);
+    expect(policy.Statement.map((x: { Principal: unknown }) => x.Principal)).toEqual([
+      { Service: "cloudwatch.amazonaws.com" },
+    ]);
+    expect(policy.Statement[0].Condition.ArnLike["aws:SourceArn"]).toBe(
+      `arn:aws:cloudwatch:us-east-1:${ACCOUNT}:alarm:*`,
+    );
+    const key = JSON.parse((await record("aws:kms/key:Key", "ops-key")).inputs.policy);
+    expect(key.Statement.map((x: { Sid: string }) => x.Sid)).toEqual([
+      "AccountAdministersKey",
+      "AlarmsEncryptForTopic",
+    ]);
+    expect(await unwrap(t.arn)).toBe(`arn:aws:sns:us-east-1:${ACCOUNT}:ops-alarms`);
   });
 
   it("turns a structured log line into a metric filter and an alarm on its count", async () => {
