@@ -11,10 +11,9 @@ export interface Opening {
   world: string[];
   prefixLists: string[];
   permission: IpPermission;
-  /** The offending sources, for messages: "0.0.0.0/0, ::/0" or the prefix list ids. */
-  sources: string;
-  /** The permission as evidence, built once and shared by every finding that names it, so frozen. */
-  evidence: Readonly<Record<string, unknown>>;
+  /** Built on first use by sourcesText / permissionEvidence: most openings never reach a finding. */
+  sources?: string;
+  evidence?: Readonly<Record<string, unknown>>;
 }
 
 /** What a group opens to the world (and through prefix lists), computed once per group. */
@@ -70,21 +69,7 @@ export function openingOf(p: IpPermission): Opening | undefined {
   // -1 (or absent) port bounds mean every port of the protocol.
   const from = protocol === "all" || p.FromPort == null || p.FromPort < 0 ? LOWEST_PORT : p.FromPort;
   const to = protocol === "all" || p.ToPort == null || p.ToPort < 0 ? HIGHEST_PORT : p.ToPort;
-  const evidence: Record<string, unknown> = { IpProtocol: p.IpProtocol };
-  if (p.FromPort != null) evidence.FromPort = p.FromPort;
-  if (p.ToPort != null) evidence.ToPort = p.ToPort;
-  if (world) evidence.sources = world;
-  if (prefixLists) evidence.PrefixListIds = prefixLists;
-  return {
-    protocol,
-    from,
-    to,
-    world: world ?? [],
-    prefixLists: prefixLists ?? [],
-    permission: p,
-    sources: (world ?? prefixLists ?? []).join(", "),
-    evidence: Object.freeze(evidence),
-  };
+  return { protocol, from, to, world: world ?? [], prefixLists: prefixLists ?? [], permission: p };
 }
 
 function openings(perms: IpPermission[] | undefined): Opening[] {
@@ -109,4 +94,23 @@ export function reaches(o: Opening, protocol: "tcp" | "udp", port: number): bool
 /** Whether the opening is every protocol, or every TCP/UDP port (1-65535: port 0 is not a real port). */
 export function reachesEverything(o: Opening): boolean {
   return o.protocol === "all" || (o.protocol !== "other" && o.from <= 1 && o.to >= HIGHEST_PORT);
+}
+
+/** The offending sources, for messages: "0.0.0.0/0, ::/0", or the prefix list ids. */
+export function sourcesText(o: Opening): string {
+  return (o.sources ??= (o.world.length ? o.world : o.prefixLists).join(", "));
+}
+
+/** The permission as evidence, built once and shared by every finding that names it, so frozen. */
+export function permissionEvidence(o: Opening): Readonly<Record<string, unknown>> {
+  if (!o.evidence) {
+    const p = o.permission;
+    const e: Record<string, unknown> = { IpProtocol: p.IpProtocol };
+    if (p.FromPort != null) e.FromPort = p.FromPort;
+    if (p.ToPort != null) e.ToPort = p.ToPort;
+    if (o.world.length) e.sources = o.world;
+    if (o.prefixLists.length) e.PrefixListIds = o.prefixLists;
+    o.evidence = Object.freeze(e);
+  }
+  return o.evidence;
 }

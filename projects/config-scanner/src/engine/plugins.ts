@@ -1,4 +1,11 @@
-import { exposureOf, reachesEverything, type Exposure, type Opening } from "./exposure";
+import {
+  exposureOf,
+  permissionEvidence,
+  sourcesText,
+  reachesEverything,
+  type Exposure,
+  type Opening,
+} from "./exposure";
 import { ALL_PORTS, ingressHits, type Hits } from "./port-index";
 import { describePorts, PORT_CHECKS, type PortCheck } from "./ports";
 import type {
@@ -212,13 +219,13 @@ function groupEvidence(group: SecurityGroup, attachments: number | undefined): R
 /** The group's evidence and the offending permissions, as the API wrote them. */
 function offendingEvidence(view: GroupView, offending: Opening[]): Record<string, unknown> {
   const e = groupEvidence(view.group, view.attachments);
-  e.permissions = offending.map((o) => o.evidence);
+  e.permissions = offending.map(permissionEvidence);
   return e;
 }
 
 function sourcesOf(os: Opening[]): string {
-  if (os.length === 1) return os[0].sources;
-  return [...new Set(os.map((o) => o.sources))].join(", ");
+  if (os.length === 1) return sourcesText(os[0]);
+  return [...new Set(os.map(sourcesText))].join(", ");
 }
 
 /** FAIL, or WARN when the group is known to be attached to nothing and the setting allows it. */

@@ -36,22 +36,25 @@ function firstAtOrAbove(table: PortEntry[], port: number): number {
 /** Which checks each ingress opening reaches; undefined when it reaches none (the common case). */
 export function ingressHits(ingress: Opening[]): Hits | undefined {
   let hits: Hits | undefined;
-  const add = (check: number, o: Opening) => {
-    hits ??= new Array<Opening[] | undefined>(ALL_PORTS + 1);
-    const list = (hits[check] ??= []);
-    // A check with several ports in one range (FTP 20-21) still names the opening once.
-    if (list[list.length - 1] !== o) list.push(o);
-  };
   for (const o of ingress) {
     if (o.protocol === "other") continue;
     if (o.protocol === "all") {
-      for (let check = 0; check <= ALL_PORTS; check++) add(check, o);
+      for (let check = 0; check <= ALL_PORTS; check++) hits = add(hits, check, o);
       continue;
     }
-    if (reachesEverything(o)) add(ALL_PORTS, o);
+    if (reachesEverything(o)) hits = add(hits, ALL_PORTS, o);
     const table = o.protocol === "tcp" ? TCP : UDP;
     for (let k = firstAtOrAbove(table, o.from); k < table.length && table[k].port <= o.to; k++)
-      add(table[k].check, o);
+      hits = add(hits, table[k].check, o);
   }
+  return hits;
+}
+
+// Module-level rather than a closure per call: no allocation per group.
+function add(hits: Hits | undefined, check: number, o: Opening): Hits {
+  hits ??= new Array<Opening[] | undefined>(ALL_PORTS + 1);
+  const list = (hits[check] ??= []);
+  // A check with several ports in one range (FTP 20-21) still names the opening once.
+  if (list[list.length - 1] !== o) list.push(o);
   return hits;
 }
