@@ -38,7 +38,13 @@ const graph = (over: { nat?: string; instanceType?: string; nodes?: number } = {
     ebsOptions: { volumeSize: 10 },
   }),
   r("aws:cloudwatch/metricAlarm:MetricAlarm", "a1", {}),
-  r("aws:cloudwatch/metricAlarm:MetricAlarm", "a2", {}),
+  r("aws:cloudwatch/metricAlarm:MetricAlarm", "a2", {
+    metricQueries: [
+      { id: "e", expression: "m1+m2" },
+      { id: "m1", metric: {} },
+      { id: "m2", metric: {} },
+    ],
+  }),
   r("aws:ecs/taskDefinition:TaskDefinition", "nmap", {
     cpu: "1024",
     memory: "2048",
@@ -75,7 +81,7 @@ describe("inventory", () => {
         volumeGiB: 10,
       },
     ]);
-    expect(inv.alarms).toBe(2);
+    expect(inv.alarms).toBe(3);
     expect(inv.scanTask).toEqual({ vcpu: 1, memoryGiB: 2, arch: "X86_64" });
     expect(inventory(graph({ nat: "Single" })).natGateways).toBe(1);
     expect(inventory(graph()).natGateways).toBe(0);
@@ -89,7 +95,7 @@ describe("idle cost", () => {
     expect(by("OpenSearch data nodes")).toBeCloseTo(2 * 0.036 * HOURS_PER_MONTH, 6);
     expect(by("OpenSearch storage (gp3)")).toBeCloseTo(2 * 10 * PRICES.openSearchGp3GbMonth, 6);
     expect(by("Interface VPC endpoints")).toBeCloseTo(4 * 0.01 * HOURS_PER_MONTH, 6);
-    expect(by("CloudWatch alarms")).toBeCloseTo(0.2, 6);
+    expect(by("CloudWatch alarms")).toBeCloseTo(0.3, 6);
     expect(lines.find((l) => l.item === "NAT gateways")).toBeUndefined();
   });
 

@@ -40,6 +40,7 @@ export interface Inventory {
   webAcls: { name: string; rules: number }[];
   kmsKeys: number;
   secrets: number;
+  /** Alarm metrics (a metric-math alarm counts each metric it reads). */
   alarms: number;
   dynamoProvisioned: string[];
   functions: { name: string; memoryMb: number; arch: string }[];
@@ -93,7 +94,11 @@ export function inventory(graph: readonly GraphResource[]): Inventory {
     })),
     kmsKeys: of("aws:kms/key:Key").length,
     secrets: of("aws:secretsmanager/secret:Secret").length,
-    alarms: of("aws:cloudwatch/metricAlarm:MetricAlarm").length,
+    // CloudWatch bills a metric-math alarm per metric it reads.
+    alarms: of("aws:cloudwatch/metricAlarm:MetricAlarm").reduce((n, a) => {
+      const queries = Array.isArray(a.inputs.metricQueries) ? (a.inputs.metricQueries as unknown[]) : [];
+      return n + (queries.length ? queries.filter((q) => obj(q).metric !== undefined).length : 1);
+    }, 0),
     dynamoProvisioned: of("aws:dynamodb/table:Table")
       .filter((t) => t.inputs.billingMode === "PROVISIONED")
       .map((t) => t.name),
@@ -184,7 +189,11 @@ export function idleMonthly(inv: Inventory, prices: Prices = PRICES): Line[] {
       usd: prices.wafAclMonth + w.rules * prices.wafRuleMonth,
     });
   if (inv.alarms)
-    lines.push({ item: "CloudWatch alarms", detail: `${inv.alarms}`, usd: inv.alarms * prices.alarmMonth });
+    lines.push({
+      item: "CloudWatch alarms",
+      detail: `${inv.alarms} alarm metrics`,
+      usd: inv.alarms * prices.alarmMonth,
+    });
   if (inv.kmsKeys)
     lines.push({ item: "KMS keys", detail: `${inv.kmsKeys}`, usd: inv.kmsKeys * prices.kmsKeyMonth });
   if (inv.secrets)

@@ -1,5 +1,6 @@
 import type { PolicyResource } from "@pulumi/policy";
 import { asArray, ofType, refersTo, resourceRule, stackRule, statements } from "./util";
+import { deadLetterTargetArns } from "./cloudwatch";
 
 type Redrive = { deadLetterTargetArn?: string; maxReceiveCount?: number };
 
@@ -35,28 +36,11 @@ function parseRedrive(v: unknown): Redrive | undefined {
   }
 }
 
-/** ARNs some resource in the stack uses as a dead-letter target (queues, SNS subscriptions, Lambda, EventBridge, Scheduler). */
-function deadLetterTargets(resources: PolicyResource[]): Set<string> {
-  const arns = new Set<string>();
-  for (const r of resources) {
-    const p = r.props;
-    const redrive = parseRedrive(p.redrivePolicy);
-    if (redrive?.deadLetterTargetArn) arns.add(redrive.deadLetterTargetArn);
-    if (p.deadLetterConfig?.targetArn) arns.add(p.deadLetterConfig.targetArn);
-    if (p.deadLetterConfig?.arn) arns.add(p.deadLetterConfig.arn);
-    if (p.target?.deadLetterConfig?.arn) arns.add(p.target.deadLetterConfig.arn);
-    if (p.destinationConfig?.onFailure?.destination) arns.add(p.destinationConfig.onFailure.destination);
-    if (p.destinationConfig?.onFailure?.destinationArn)
-      arns.add(p.destinationConfig.onFailure.destinationArn);
-  }
-  return arns;
-}
-
 export const sqsRedriveAndDlqRetention = stackRule(
   "sqs-redrive-and-dlq-retention",
   `Queues that are not dead-letter queues redrive to a DLQ with maxReceiveCount <= ${MAX_RECEIVE_COUNT}; DLQs keep messages ${DLQ_RETENTION_SECONDS} s (14 days).`,
   (resources, report) => {
-    const dlqArns = deadLetterTargets(resources);
+    const dlqArns = deadLetterTargetArns(resources);
     for (const q of ofType(resources, QUEUE)) {
       const isDlq = (q.props.arn && dlqArns.has(q.props.arn)) || q.props.redriveAllowPolicy !== undefined;
       if (isDlq) {
