@@ -213,9 +213,9 @@ async function main() {
         `  peak RSS streaming a ${(r.size / 1e6).toFixed(0)} MB report from disk: ${r.rssMB.toFixed(0)} MB (${r.hosts} hosts, ${(r.size / 1e6 / r.seconds).toFixed(1)} MB/s)`,
       );
     }
-    if (!process.argv.includes("--large"))
+    if (!large)
       console.log(
-        "  (the 500 MB report runs with `npx tsx bench/nmap.ts --large`: about half a minute more)",
+        "  (the 500 MB report: BENCH_NMAP_LARGE=1 npm run bench -- nmap, ten times the 50 MB run's time)",
       );
   } finally {
     rmSync(dir, { recursive: true, force: true });
