@@ -86,11 +86,6 @@ export function exposureOf(group: SecurityGroup): Exposure {
   return { ingress: openings(group.IpPermissions), egress: openings(group.IpPermissionsEgress) };
 }
 
-/** Whether the opening reaches `port` over `protocol`. */
-export function reaches(o: Opening, protocol: "tcp" | "udp", port: number): boolean {
-  return o.protocol === "all" || (o.protocol === protocol && o.from <= port && port <= o.to);
-}
-
 /** Whether the opening is every protocol, or every TCP/UDP port (1-65535: port 0 is not a real port). */
 export function reachesEverything(o: Opening): boolean {
   return o.protocol === "all" || (o.protocol !== "other" && o.from <= 1 && o.to >= HIGHEST_PORT);
