@@ -1,20 +1,6 @@
-import {
-  CreateQueueCommand,
-  GetQueueAttributesCommand,
-  ReceiveMessageCommand,
-  SQSClient,
-} from "@aws-sdk/client-sqs";
-import { CreateTopicCommand, SNSClient, SubscribeCommand } from "@aws-sdk/client-sns";
+import { CreateQueueCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import {
-  CtsEnv,
-  OPENSEARCH_URL_ENV,
-  Params,
-  ScanRequest,
-  paramName,
-  validate,
-  type CtsResponse,
-} from "@sec-an/contracts";
+import { CtsEnv, OPENSEARCH_URL_ENV, Params, paramName, type CtsResponse } from "@sec-an/contracts";
 import { resetClients, setClients, setParamOverrides } from "@sec-an/runtime";
 import { awsClientConfig, dynamoClientConfig, uniqueName } from "@sec-an/testing";
 import { handler as apiHandler } from "../../../projects/threat-service/src/handlers/api";
@@ -24,6 +10,7 @@ import {
   createStateTables,
   dynamo,
   ingestName,
+  scanInitiatorStandIn,
 } from "../../../projects/threat-service/test/helpers";
 import { scannedHost, snapshotStore } from "../../../projects/threat-service/test/store";
 import { sqsPoller, type Loop } from "../src/local/bridges";
@@ -39,7 +26,6 @@ import type { LocalInvoker } from "../src/local/invoker";
  * minutes to a test about the service.)
  */
 const sqs = new SQSClient(awsClientConfig());
-const sns = new SNSClient(awsClientConfig());
 const stage = { app: "sec-an", stage: "ctstest" };
 const ENV_KEYS = [
   CtsEnv.activeTable,
@@ -54,7 +40,7 @@ const ENV_KEYS = [
 let server: CtsServer;
 let poller: Loop;
 let store: Awaited<ReturnType<typeof snapshotStore>>;
-let scanQueue: string;
+let scans: Awaited<ReturnType<typeof scanInitiatorStandIn>>;
 const saved: Record<string, string | undefined> = {};
 
 beforeAll(async () => {
@@ -67,19 +53,8 @@ beforeAll(async () => {
   await ingestName(doc, dns, "new.sec-an.test", ["127.0.0.2"]);
   const searchQueue = (await sqs.send(new CreateQueueCommand({ QueueName: uniqueName("cts-searches") })))
     .QueueUrl!;
-  const topicArn = (await sns.send(new CreateTopicCommand({ Name: uniqueName("scan-initiator") }))).TopicArn!;
-  scanQueue = (await sqs.send(new CreateQueueCommand({ QueueName: uniqueName("nmap-tasks") }))).QueueUrl!;
-  const arn = (
-    await sqs.send(new GetQueueAttributesCommand({ QueueUrl: scanQueue, AttributeNames: ["QueueArn"] }))
-  ).Attributes!.QueueArn;
-  await sns.send(
-    new SubscribeCommand({
-      TopicArn: topicArn,
-      Protocol: "sqs",
-      Endpoint: arn,
-      Attributes: { RawMessageDelivery: "true" },
-    }),
-  );
+  scans = await scanInitiatorStandIn();
+  const topicArn = scans.topicArn;
 
   for (const k of ENV_KEYS) saved[k] = process.env[k];
   Object.assign(process.env, {
@@ -96,7 +71,7 @@ beforeAll(async () => {
     [paramName(stage, Params.resolvedAddressesTableId)]: dns.resolvedAddresses,
     [paramName(stage, Params.scanInitiatorTopicArn)]: topicArn,
   });
-  setClients({ sqs, sns, dynamo: new DynamoDBClient(dynamoClientConfig()) });
+  setClients({ sqs, sns: scans.sns, dynamo: new DynamoDBClient(dynamoClientConfig()) });
 
   const invoker = {
     invoke: async (_ref: string, event: unknown) => ({
@@ -151,12 +126,7 @@ async function soar(
   return { polls, answer: body };
 }
 
-async function scanRequests(): Promise<ScanRequest[]> {
-  const r = await sqs.send(
-    new ReceiveMessageCommand({ QueueUrl: scanQueue, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
-  );
-  return (r.Messages ?? []).map((m) => validate(ScanRequest, JSON.parse(m.Body!)));
-}
+const scanRequests = async () => (await scans.requests(1)).map((r) => r.request);
 
 const props = (hit: CtsResponse["hits"][number]) =>
   Object.fromEntries(hit.props.map((p) => [p.name, p.value]));

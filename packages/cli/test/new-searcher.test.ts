@@ -6,6 +6,7 @@ import { repoRoot } from "@sec-an/contracts/registry";
 import { run } from "../src/new/command";
 import { registerSearcher, searcherNames } from "../src/new/searcher";
 import { runBounded, succeeded } from "./bounded-process";
+import { captureIo } from "./capture-io";
 
 /**
  * `sec-an new searcher` into a scratch copy of the threat-service project (with the repository's root
@@ -23,17 +24,6 @@ function scratchCopy(): void {
   symlinkSync(join(root, "node_modules"), join(ws, "node_modules"));
 }
 
-function io() {
-  const out = { stdout: "", stderr: "" };
-  return {
-    out,
-    io: {
-      stdout: { write: (s: string) => (out.stdout += s) },
-      stderr: { write: (s: string) => (out.stderr += s) },
-    },
-  };
-}
-
 describe("sec-an new searcher", () => {
   beforeAll(() => scratchCopy());
 
@@ -46,7 +36,7 @@ describe("sec-an new searcher", () => {
       [["searcher", "net.ip"], /already has a net.ip searcher/],
       [["searcher", "hash.md5", "--extra"], /unexpected --extra/],
     ] as const) {
-      const { out, io: o } = io();
+      const { out, io: o } = captureIo();
       expect(await run([...args], o, [], ws)).toBe(2);
       expect(out.stderr).toMatch(message);
     }
@@ -72,7 +62,7 @@ describe("sec-an new searcher", () => {
     expect(index).toBe(registerSearcher(before, "threatReportCve", "threat-report-cve"));
     expect(index).toContain('import { threatReportCve } from "./threat-report-cve";');
     // Generating it twice is refused, leaving everything as it was.
-    expect(await run(["searcher", "threat.report.cve"], io().io, [], ws)).toBe(2);
+    expect(await run(["searcher", "threat.report.cve"], captureIo().io, [], ws)).toBe(2);
     expect(readFileSync(join(ws, "projects/threat-service/src/searchers/index.ts"), "utf8")).toBe(index);
 
     succeeded(

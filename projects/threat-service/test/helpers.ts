@@ -1,7 +1,14 @@
 import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, PutCommand } from "@aws-sdk/lib-dynamodb";
-import { CtsTables, ResolvedAddresses, ResolvedHosts } from "@sec-an/contracts";
-import { dynamoClientConfig, uniqueName } from "@sec-an/testing";
+import {
+  CreateQueueCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SQSClient,
+} from "@aws-sdk/client-sqs";
+import { CreateTopicCommand, SNSClient, SubscribeCommand } from "@aws-sdk/client-sns";
+import { CtsTables, ResolvedAddresses, ResolvedHosts, ScanRequest, validate } from "@sec-an/contracts";
+import { awsClientConfig, dynamoClientConfig, uniqueName } from "@sec-an/testing";
 import { SearchState } from "../src/state";
 
 export function dynamo() {
@@ -94,4 +101,49 @@ export async function stateOnDynalite() {
   const { client, doc } = dynamo();
   const tables = await createStateTables(client);
   return { client, doc, tables, state: new SearchState(doc, tables) };
+}
+
+/**
+ * A scan-initiator topic on fauxqs with a queue subscribed (raw delivery), standing in for the scanners'
+ * task queues; `requests(waitSecs)` drains what was published, waiting up to `waitSecs` for the first.
+ */
+export async function scanInitiatorStandIn() {
+  const sqs = new SQSClient(awsClientConfig());
+  const sns = new SNSClient(awsClientConfig());
+  const topicArn = (await sns.send(new CreateTopicCommand({ Name: uniqueName("scan-initiator") }))).TopicArn!;
+  const queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: uniqueName("scans") }))).QueueUrl!;
+  const arn = (
+    await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ["QueueArn"] }))
+  ).Attributes!.QueueArn;
+  await sns.send(
+    new SubscribeCommand({
+      TopicArn: topicArn,
+      Protocol: "sqs",
+      Endpoint: arn,
+      Attributes: { RawMessageDelivery: "true" },
+    }),
+  );
+  type Published = { request: ScanRequest; attributes: Record<string, string> };
+  const requests = async (waitSecs = 0): Promise<Published[]> => {
+    const out: Published[] = [];
+    for (;;) {
+      const r = await sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: queueUrl,
+          MaxNumberOfMessages: 10,
+          WaitTimeSeconds: out.length ? 0 : waitSecs,
+          MessageAttributeNames: ["All"],
+        }),
+      );
+      if (!r.Messages?.length) return out;
+      for (const m of r.Messages)
+        out.push({
+          request: validate(ScanRequest, JSON.parse(m.Body!)),
+          attributes: Object.fromEntries(
+            Object.entries(m.MessageAttributes ?? {}).map(([k, v]) => [k, v.StringValue!]),
+          ),
+        });
+    }
+  };
+  return { sns, topicArn, requests };
 }

@@ -1,13 +1,5 @@
-import {
-  CreateQueueCommand,
-  GetQueueAttributesCommand,
-  ReceiveMessageCommand,
-  SQSClient,
-} from "@aws-sdk/client-sqs";
-import { CreateTopicCommand, SNSClient, SubscribeCommand } from "@aws-sdk/client-sns";
-import { Attr, ScanRequest, validate, type ArtifactHit, type SearchJob } from "@sec-an/contracts";
+import { Attr, type ArtifactHit, type SearchJob } from "@sec-an/contracts";
 import { PermanentFailure } from "@sec-an/runtime";
-import { awsClientConfig, uniqueName } from "@sec-an/testing";
 import { DynamoDnsReader, TopicScanRequester } from "../src/adapters";
 import { searchId } from "../src/id";
 import { searcherRegistry } from "../src/searchers";
@@ -15,17 +7,22 @@ import { INDEX } from "../src/searchers/facts";
 import { getSearch, postArtifact } from "../src/service";
 import type { SearchState } from "../src/state";
 import { runSearch, type WorkerDeps } from "../src/worker";
-import { createDnsTables, dynamo, ingestName, stateOnDynalite, testClock } from "./helpers";
+import {
+  createDnsTables,
+  dynamo,
+  ingestName,
+  scanInitiatorStandIn,
+  stateOnDynalite,
+  testClock,
+} from "./helpers";
 import { scannedHost, snapshotStore } from "./store";
 
-const sqs = new SQSClient(awsClientConfig());
-const sns = new SNSClient(awsClientConfig());
 const T0 = 1_800_000_000;
 const DAY = 86_400;
 
 let store: Awaited<ReturnType<typeof snapshotStore>>;
-let scanQueue: string;
-let topicArn: string;
+let scans: Awaited<ReturnType<typeof scanInitiatorStandIn>>;
+const scanRequests = () => scans.requests();
 let dns: Awaited<ReturnType<typeof createDnsTables>>;
 
 beforeAll(async () => {
@@ -67,44 +64,9 @@ beforeAll(async () => {
   await ingestName(doc, dns, "app.sec-an.test", ["127.0.0.1"]);
   await ingestName(doc, dns, "new.sec-an.test", ["127.0.0.2"]);
   await ingestName(doc, dns, "old.sec-an.test", ["127.0.0.4"]);
-  // The scan-initiator topic, with a queue standing in for the scanners' subscriptions.
-  topicArn = (await sns.send(new CreateTopicCommand({ Name: uniqueName("scan-initiator") }))).TopicArn!;
-  scanQueue = (await sqs.send(new CreateQueueCommand({ QueueName: uniqueName("scans") }))).QueueUrl!;
-  const arn = (
-    await sqs.send(new GetQueueAttributesCommand({ QueueUrl: scanQueue, AttributeNames: ["QueueArn"] }))
-  ).Attributes!.QueueArn;
-  await sns.send(
-    new SubscribeCommand({
-      TopicArn: topicArn,
-      Protocol: "sqs",
-      Endpoint: arn,
-      Attributes: { RawMessageDelivery: "true" },
-    }),
-  );
+  scans = await scanInitiatorStandIn();
 }, 60_000);
 afterAll(() => store.close());
-
-async function scanRequests(): Promise<Array<{ request: ScanRequest; attributes: Record<string, string> }>> {
-  const out = [];
-  for (;;) {
-    const r = await sqs.send(
-      new ReceiveMessageCommand({
-        QueueUrl: scanQueue,
-        MaxNumberOfMessages: 10,
-        WaitTimeSeconds: 0,
-        MessageAttributeNames: ["All"],
-      }),
-    );
-    if (!r.Messages?.length) return out;
-    for (const m of r.Messages)
-      out.push({
-        request: validate(ScanRequest, JSON.parse(m.Body!)),
-        attributes: Object.fromEntries(
-          Object.entries(m.MessageAttributes ?? {}).map(([k, v]) => [k, v.StringValue!]),
-        ),
-      });
-  }
-}
 
 describe("searches over the snapshot indices and the DNS tables", () => {
   let state: SearchState;
@@ -124,8 +86,8 @@ describe("searches over the snapshot indices and the DNS tables", () => {
         snapshots: store.reader,
         dns: new DynamoDnsReader(dynamo().doc, dns),
         scans: new TopicScanRequester(
-          sns,
-          async () => topicArn,
+          scans.sns,
+          async () => scans.topicArn,
           () => new Date(clock.now() * 1000),
         ),
         scanMaxAgeSecs: DAY,
