@@ -125,7 +125,11 @@ function addedPermissions(rp: Json): IpPermission[] {
   ];
 }
 
-/** Non-OK findings for the rules the request adds, judged as if they were the group's only rules. */
+/**
+ * Non-OK findings for the rules an Authorize call adds, judged as if they were the group's only rules
+ * (an added rule can make a group worse, never prove it OK). ModifySecurityGroupRules is left to the
+ * live state: its request does not say whether the rule it rewrites is ingress or egress.
+ */
 function immediateOf(
   eventName: string,
   rp: Json,
