@@ -253,6 +253,7 @@ describe("analytics-platform program", () => {
         Params.esEndpointArn,
         Params.esAdminFunctionName,
         Params.deadLetterVisId,
+        Params.dashboardsTunnelInstanceId,
       ]
         .map((p) => paramName(d, p))
         .sort(),
