@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { run } from "../src/commands/aws-scan";
+import { captureIo } from "./capture-io";
 import type { Finding } from "@sec-an/project-config-scanner/engine";
 
 const root = join(__dirname, "../../..");
@@ -15,14 +16,9 @@ const withEnis = JSON.stringify({
 
 /** The command in-process, with `text` as stdin (or the file named by --event/--input). */
 async function awsScan(args: string[], text = "") {
-  let stdout = "";
-  let stderr = "";
-  const io = {
-    stdout: { write: (s: string) => (stdout += s) },
-    stderr: { write: (s: string) => (stderr += s) },
-  };
+  const { out, io } = captureIo();
   const code = await run(args, io, async () => text);
-  return { code, stdout, stderr };
+  return { code, ...out };
 }
 const scan = ["--region", "us-east-1", "--input-stdin"];
 
