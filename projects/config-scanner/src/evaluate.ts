@@ -18,7 +18,7 @@ import {
   type Finding,
   type Plugin,
 } from "./engine";
-import type { FindingsState, PendingAlert } from "./state/store";
+import type { FindingsState, PendingAlert, StoredEntry } from "./state/store";
 
 /**
  * One evaluation: a CloudTrail event (or a sweep) → the groups it names → their live state → the
@@ -185,10 +185,10 @@ async function sweep(region: string, account: string | undefined, deps: Evaluate
   const live = await describeAll(deps.ec2For(region, account), { region, account });
   const present = new Set(live.groups.map((g) => g.GroupId));
   // Groups the state still holds that the region no longer has: drift no event reported.
-  const known = new Set<string>();
+  const stored = new Map<string, StoredEntry>();
   for (const p of all)
-    for (const e of await deps.state.resources(p.name, region, account ?? ""))
-      known.add(groupIdOf(e.resource) ?? e.resource);
+    for (const e of await deps.state.resources(p.name, region, account ?? "")) stored.set(stateKey(e), e);
+  const known = new Set([...stored.values()].map((e) => groupIdOf(e.resource) ?? e.resource));
   const removed = [...known].filter((id) => !present.has(id)).sort();
   return finish(
     {
@@ -204,7 +204,26 @@ async function sweep(region: string, account: string | undefined, deps: Evaluate
     live,
     removed,
     deps,
+    stored,
   );
+}
+
+const stateKey = (e: { plugin: string; resource: string }) => `${e.plugin}\u0000${e.resource}`;
+/** State writes in flight at once: a sweep records thousands of findings, an event a few dozen. */
+const WRITES_AT_ONCE = 16;
+
+/** `fn` over `xs`, at most `n` at a time, results in order. */
+async function pooled<T, R>(xs: readonly T[], n: number, fn: (x: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(xs.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < xs.length) {
+      const i = next++;
+      out[i] = await fn(xs[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(n, xs.length) }, worker));
+  return out;
 }
 
 type Head = Pick<Evaluation, "kind" | "trigger" | "reason" | "region" | "account" | "groupIds" | "immediate">;
@@ -215,6 +234,8 @@ async function finish(
   live: LiveState,
   removed: string[],
   deps: EvaluateDeps,
+  /** The region's stored entries, when already read (the sweep): unchanged ones need no write. */
+  stored?: ReadonlyMap<string, StoredEntry>,
 ): Promise<Evaluation> {
   const { region } = head;
   const account = head.account ?? "";
@@ -229,8 +250,12 @@ async function finish(
   const now = deps.now();
 
   const pending: { alert: PendingAlert; finding?: Finding }[] = [];
-  for (const f of findings) {
-    const alert = await deps.state.record(
+  const changed = findings.filter((f) => {
+    const known = stored?.get(stateKey(f));
+    return !known || known.status !== f.status || known.pending;
+  });
+  const recorded = await pooled(changed, WRITES_AT_ONCE, (f) =>
+    deps.state.record(
       {
         plugin: f.plugin,
         resource: f.resource,
@@ -240,9 +265,9 @@ async function finish(
         account: f.account ?? account,
       },
       now,
-    );
-    if (alert) pending.push({ alert, finding: f });
-  }
+    ),
+  );
+  recorded.forEach((alert, i) => alert && pending.push({ alert, finding: changed[i] }));
   // A deleted group resolves whatever any plugin held against it.
   const gone = new Set(removed);
   if (gone.size)

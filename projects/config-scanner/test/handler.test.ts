@@ -234,6 +234,25 @@ describe("config-scanner handler", () => {
         .map((a) => `${a.attrs.plugin}:${a.attrs.status}:${a.subject.includes(open) ? "open" : "gone"}`)
         .sort(),
     ).toEqual(["openRedis:REMOVED:gone", "openTelnet:FAIL:open"]);
+
+    // Nothing changed since: the next sweep reads the state once per plugin and writes nothing.
+    // (Counted in the DynamoDB client's middleware, which the runtime's document client shares.)
+    const sent: string[] = [];
+    c.dynamo.middlewareStack.add(
+      (next, context) => (args) => {
+        sent.push(String(context.commandName));
+        return next(args);
+      },
+      { step: "initialize", name: "countStateCalls" },
+    );
+    try {
+      const again = await run({ sweep: true, region: "us-east-1" });
+      expect(again.failures).toEqual([]);
+      expect(sent.length).toBeGreaterThan(0);
+      expect(sent.filter((k) => !/^Query/.test(k))).toEqual([]);
+    } finally {
+      c.dynamo.middlewareStack.remove("countStateCalls");
+    }
   });
 
   test.each(readdirSync(join(__dirname, "fixtures/engine/events")).filter((f) => f.endsWith(".json")))(

@@ -29,6 +29,11 @@ export interface StateEntry {
   readonly account: string;
 }
 
+/** An entry as stored: with whether an alert of its status still waits to be published. */
+export interface StoredEntry extends StateEntry {
+  readonly pending: boolean;
+}
+
 /** An alert to publish for one state change; `token` clears it once sent. */
 export interface PendingAlert {
   readonly entry: StateEntry;
@@ -113,8 +118,8 @@ export class FindingsState {
   }
 
   /** The resources of a plugin in a region and account that are not removed: what a sweep compares against. */
-  async resources(plugin: string, region: string, account: string): Promise<StateEntry[]> {
-    const out: StateEntry[] = [];
+  async resources(plugin: string, region: string, account: string): Promise<StoredEntry[]> {
+    const out: StoredEntry[] = [];
     let ExclusiveStartKey: Record<string, unknown> | undefined;
     do {
       const r = await this.doc().send(
@@ -140,15 +145,9 @@ export class FindingsState {
   }
 
   /** The stored entry of a (plugin, resource), if any. */
-  async get(plugin: string, resource: string): Promise<StateEntry | undefined> {
+  async get(plugin: string, resource: string): Promise<StoredEntry | undefined> {
     const i = await this.item(plugin, resource);
     return i && entryOf(i);
-  }
-
-  /** Resources of any plugin (for a deleted group): one query per plugin name given. */
-  async forResource(plugins: readonly string[], resource: string): Promise<StateEntry[]> {
-    const found = await Promise.all(plugins.map((p) => this.get(p, resource)));
-    return found.filter((e): e is StateEntry => e !== undefined && e.status !== REMOVED);
   }
 
   /**
@@ -200,11 +199,12 @@ export class FindingsState {
   }
 }
 
-const entryOf = (i: Item): StateEntry => ({
+const entryOf = (i: Item): StoredEntry => ({
   plugin: i.plugin,
   resource: i.resource,
   status: i.status,
   severity: i.severity ?? "",
   region: i.region ?? "",
   account: i.account ?? "",
+  pending: i.alert_pending !== undefined,
 });
