@@ -1,7 +1,7 @@
-import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { run } from "../src/commands/aws-scan";
+import { runBounded } from "./bounded-process";
 import { captureIo } from "./capture-io";
 import type { Finding } from "@sec-an/project-config-scanner/engine";
 
@@ -115,24 +115,8 @@ describe("sec-an aws-scan", () => {
 });
 
 /** The real command: stdin piped in, bounded in time. */
-function secAn(
-  args: string[],
-  stdin: string,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(root, "packages/cli/bin/sec-an.js"), ...args], { cwd: root });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (b) => (stdout += b));
-    child.stderr.on("data", (b) => (stderr += b));
-    const killer = setTimeout(() => child.kill("SIGKILL"), 30_000);
-    child.on("exit", (code) => {
-      clearTimeout(killer);
-      resolve({ code, stdout, stderr });
-    });
-    child.stdin.end(stdin);
-  });
-}
+const secAn = (args: string[], stdin: string) =>
+  runBounded(process.execPath, [join(root, "packages/cli/bin/sec-an.js"), ...args], root, 30_000, stdin);
 
 describe("sec-an aws-scan as a process", () => {
   it("reads describe-security-groups output on stdin, prints findings, and exits 1 under --fail-on FAIL", async () => {

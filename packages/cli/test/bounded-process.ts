@@ -6,12 +6,16 @@ export interface ProcessResult {
   stderr: string;
 }
 
-/** Run a command to completion, killing it after `timeoutMs` so a test can never hang on it. */
+/**
+ * Run a command to completion, killing it after `timeoutMs` so a test can never hang on it. With
+ * `stdin`, that text is piped in and the input closed.
+ */
 export function runBounded(
   cmd: string,
   args: readonly string[],
   cwd: string,
   timeoutMs: number,
+  stdin?: string,
 ): Promise<ProcessResult> {
   return new Promise((resolve) => {
     const child = spawn(cmd, args, { cwd, env: { ...process.env, FORCE_COLOR: "0" } });
@@ -24,6 +28,7 @@ export function runBounded(
       clearTimeout(killer);
       resolve({ code, stdout, stderr });
     });
+    if (stdin !== undefined) child.stdin.end(stdin);
   });
 }
 
