@@ -125,13 +125,13 @@ export function runScannerParser<R>(
   );
 }
 
-async function parseOnce<R>(
-  raw: RawResult,
-  scanner: Parsable<R>,
+/** The tracked parse tools of one raw result, for one scanner. */
+function toolsFor(
+  raw: Pick<RawResult, "key" | "metadata">,
+  scanner: Pick<Parsable<unknown>, "name" | "parserVersion" | "docTypes">,
   budgetBytes: number | undefined,
-  toEvent: ((...a: Parameters<ScannerParseTools["emit"]>) => CascadeEvent) | undefined,
-): Promise<ParsedResult<R>> {
-  const base = createParseTools({
+) {
+  return createParseTools({
     task: scanner.name,
     metadata: raw.metadata,
     rawKey: raw.key,
@@ -140,6 +140,15 @@ async function parseOnce<R>(
     // Every collection lists all owned types, so the ingestor clears ones a rescan no longer finds.
     docTypes: scanner.docTypes,
   });
+}
+
+async function parseOnce<R>(
+  raw: RawResult,
+  scanner: Parsable<R>,
+  budgetBytes: number | undefined,
+  toEvent: ((...a: Parameters<ScannerParseTools["emit"]>) => CascadeEvent) | undefined,
+): Promise<ParsedResult<R>> {
+  const base = toolsFor(raw, scanner, budgetBytes);
   const cascades: CascadeEvent[] = [];
   const tools: ScannerParseTools = {
     results: (parentKey) => base.results(parentKey),
@@ -274,14 +283,7 @@ async function streamScannerParser<R>(
   budgetBytes: number | undefined,
 ): Promise<{ raw: RawResultStream; result: R; messages: number; cascades: number }> {
   const raw = await openRawResult(bucket, key);
-  const base = createParseTools({
-    task: scanner.name,
-    metadata: raw.metadata,
-    rawKey: raw.key,
-    parserVersion: scanner.parserVersion,
-    budgetBytes,
-    docTypes: scanner.docTypes,
-  });
+  const base = toolsFor(raw, scanner, budgetBytes);
   const messages = new BatchQueue<OutgoingMessage<DocumentCollection>>((batch) => publisher.publish(batch));
   const topics = scanner.cascades ?? [];
   const events = new Map(topics.map((t) => [t.name, [] as CascadeEvent[]]));

@@ -298,16 +298,15 @@ function postStaged(
   requested: string | undefined,
   scanEnd: Date,
   failedHosts: HostFailure[],
-): boolean {
+): void {
   const stage = new HostStage(parentKeyOf(host));
   try {
     postHost(stage, withRequestedName(host, requested), scanEnd);
   } catch (e) {
     failedHosts.push({ address: host.address, reason: (e as Error).message });
-    return false;
+    return;
   }
   stage.commit(tools.results(parentKeyOf(host)));
-  return true;
 }
 
 /**
