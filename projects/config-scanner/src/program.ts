@@ -16,6 +16,7 @@ import {
   resourcePrefix,
 } from "@sec-an/contracts";
 import {
+  AlarmTopic,
   DeadLetterRecorder,
   Scanner,
   SsmExports,
@@ -314,92 +315,19 @@ export class RegionForwarder extends pulumi.ComponentResource {
       pulumi.all([args.partition, args.account]).apply(([p, a]) => eventRuleArn(p, args.region, a, n)),
     );
     senderQueuePolicy(`${name}-dlq-policy`, dlq, { eventRuleArns: ruleArns }, parent);
-    // CloudWatch alarms notify topics of their own region only: the region gets a topic of its own,
-    // under a key CloudWatch may use (the AWS-managed SNS key's policy cannot let it encrypt).
-    const scope = pulumi.all([args.partition, args.account]);
-    const key = new aws.kms.Key(
-      `${name}-notifications-key`,
+    // CloudWatch alarms notify topics of their own region only: the region gets an alarm topic of its own.
+    const notify = new AlarmTopic(
+      `${name}-notifications`,
       {
-        description: `Encrypts ${args.ruleName}-notifications`,
-        enableKeyRotation: true,
-        deletionWindowInDays: 30,
-        policy: scope.apply(([p, a]) => alarmTopicKeyPolicy(p, a)),
+        topicName: `${args.ruleName}-notifications`,
+        emails: args.alertEmail ? [args.alertEmail] : [],
         tags: args.tags,
       },
       parent,
     );
-    const notify = new aws.sns.Topic(
-      `${name}-notifications`,
-      { name: `${args.ruleName}-notifications`, kmsMasterKeyId: key.arn, tags: args.tags },
-      parent,
-    );
-    new aws.sns.TopicPolicy(
-      `${name}-notifications-policy`,
-      {
-        arn: notify.arn,
-        policy: pulumi
-          .all([notify.arn, scope])
-          .apply(([arn, [p, a]]) => alarmTopicPolicy(arn, p, args.region, a)),
-      },
-      parent,
-    );
-    if (args.alertEmail)
-      new aws.sns.TopicSubscription(
-        `${name}-notifications-email`,
-        { topic: notify.arn, protocol: "email", endpoint: args.alertEmail },
-        parent,
-      );
     metricAlarm(`${name}-dlq-alarm`, deadLetterAlarm(dlq.name), [notify.arn], args.tags, parent);
     this.registerOutputs({ region: args.region });
   }
-}
-
-/** The account administers the key through IAM; CloudWatch may encrypt what its alarms publish. */
-export function alarmTopicKeyPolicy(partition: string, account: string): string {
-  return JSON.stringify({
-    Version: "2012-10-17",
-    Statement: [
-      {
-        Sid: "AccountAdministersKey",
-        Effect: "Allow",
-        Principal: { AWS: `arn:${partition}:iam::${account}:root` },
-        Action: "kms:*",
-        Resource: "*",
-      },
-      {
-        Sid: "AlarmsEncryptForTopic",
-        Effect: "Allow",
-        Principal: { Service: "cloudwatch.amazonaws.com" },
-        Action: ["kms:GenerateDataKey*", "kms:Decrypt"],
-        Resource: "*",
-      },
-    ],
-  });
-}
-
-/** Only this account's alarms in the region may publish to the topic. */
-export function alarmTopicPolicy(
-  topicArn: string,
-  partition: string,
-  region: string,
-  account: string,
-): string {
-  return JSON.stringify({
-    Version: "2012-10-17",
-    Statement: [
-      {
-        Sid: "AlarmsPublish",
-        Effect: "Allow",
-        Principal: { Service: "cloudwatch.amazonaws.com" },
-        Action: "sns:Publish",
-        Resource: topicArn,
-        Condition: {
-          StringEquals: { "aws:SourceAccount": account },
-          ArnLike: { "aws:SourceArn": `arn:${partition}:cloudwatch:${region}:${account}:alarm:*` },
-        },
-      },
-    ],
-  });
 }
 
 /** The program as `pulumi up` runs it: the stack config read and checked first. */
