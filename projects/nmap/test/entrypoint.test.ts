@@ -8,6 +8,7 @@ import { Env, NmapEnv } from "@sec-an/contracts";
 import { createParseTools, getRawResult } from "@sec-an/runtime";
 import { s3ClientConfig, uniqueName } from "@sec-an/testing";
 import {
+  DEFAULT_PORTS_ENV,
   ExitCode,
   configFromEnv,
   main,
@@ -323,6 +324,27 @@ describe("SIGTERM stops nmap and removes its working directory", () => {
       await slow.close();
       rmSync(tmp, { recursive: true, force: true });
     }
+  });
+});
+
+describe("a default port list (the local run's demo services)", () => {
+  it("scans only those ports when the request names none, and the request's own list wins", async () => {
+    const req = { target: "127.0.0.1", requestedAt: "2026-11-23T10:00:00Z" };
+    const ports: string[] = [];
+    const scanned = async (request: object, id: string) => {
+      const config = configFromEnv({
+        ...env(request),
+        [Env.scanRequestId]: id,
+        [DEFAULT_PORTS_ENV]: String(servers.httpPort),
+      });
+      const r = await scan(config, { s3 });
+      const raw = await getRawResult(bucket, r.key, s3);
+      ports.push(/-p (\S+)/.exec(raw.body.toString("utf8"))?.[1] ?? "none");
+    };
+    await scanned(req, "msg-default-ports");
+    await scanned({ ...req, ports: String(closed) }, "msg-own-ports");
+    expect(ports).toEqual([String(servers.httpPort), String(closed)]);
+    expect(() => configFromEnv({ ...env(req), [DEFAULT_PORTS_ENV]: "1;rm" })).toThrow(DEFAULT_PORTS_ENV);
   });
 });
 

@@ -33,7 +33,15 @@ export interface EntrypointConfig {
   readonly bucket: string;
   readonly timeoutSeconds: number;
   readonly hostTimeoutSeconds: number;
+  /** Ports scanned when the request names none (default every TCP port). */
+  readonly defaultPorts?: string;
 }
+
+/**
+ * Port list for requests that name none. The local run sets it to its demo services' ports, so a first
+ * run scans two ports instead of 65,535 (`sec-an local --full` leaves it unset).
+ */
+export const DEFAULT_PORTS_ENV = "NMAP_DEFAULT_PORTS";
 
 export const DEFAULT_TIMEOUT_SECONDS = 4 * 3600;
 export const DEFAULT_HOST_TIMEOUT_SECONDS = 3600;
@@ -60,7 +68,11 @@ export function configFromEnv(env: NodeJS.ProcessEnv): EntrypointConfig {
     positiveInt(env, NmapEnv.hostTimeoutSeconds, DEFAULT_HOST_TIMEOUT_SECONDS),
     timeoutSeconds,
   );
-  return { request, scanId, bucket, timeoutSeconds, hostTimeoutSeconds };
+  const defaultPorts = env[DEFAULT_PORTS_ENV] || undefined;
+  // Checked here so a bad value fails the task before any scan, naming the variable.
+  if (defaultPorts !== undefined && !/^[0-9][0-9,-]{0,200}$/.test(defaultPorts))
+    throw new Error(`${DEFAULT_PORTS_ENV} must be an nmap port list, got ${JSON.stringify(defaultPorts)}`);
+  return { request, scanId, bucket, timeoutSeconds, hostTimeoutSeconds, defaultPorts };
 }
 
 export type Lookup = (name: string, opts: { all: true; verbatim: true }) => Promise<LookupAddress[]>;
@@ -230,7 +242,7 @@ export async function scan(config: EntrypointConfig, deps: ScanDeps = {}): Promi
   try {
     const xmlOut = join(dir, "result.xml");
     const args = nmapArgs(targets, {
-      ports: config.request.ports,
+      ports: config.request.ports ?? config.defaultPorts,
       xmlOut,
       hostTimeoutSeconds: config.hostTimeoutSeconds,
     });
