@@ -1,27 +1,29 @@
 import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
-import {
-  cacheFromInput,
-  InputError,
-  mapEvent,
-  PLUGINS,
-  runPlugins,
-  selectPlugins,
-  STATUS_ORDER,
-  UnknownPluginError,
-  type EventMapping,
-  type Finding,
-  type Plugin,
-  type Status,
-} from "@sec-an/project-config-scanner/engine";
+import { discoverProjects, findProject, loadProject, repoRoot } from "@sec-an/contracts/registry";
+import type * as Engine from "@sec-an/project-config-scanner/engine";
 import type { Io } from "../main";
 
-export const USAGE = `usage: sec-an aws-scan [--plugins p1,p2] --region r[,r2] (--input-stdin | --input <file>) [--account id] [--setting k=v ...] [--fail-on FAIL|WARN|UNKNOWN]
+let engine: typeof Engine;
+
+/** The config-scanner's engine, loaded through the registry: the CLI names no project statically. */
+async function loadEngine(): Promise<typeof Engine> {
+  if (!engine) {
+    const registered = findProject(discoverProjects(repoRoot()), "config-scanner");
+    const m = (await loadProject(registered)) as unknown as { engine?: typeof Engine };
+    if (!m.engine) throw new Error(`${registered.packageName}: its index does not export its engine`);
+    engine = m.engine;
+  }
+  return engine;
+}
+
+export const usage =
+  () => `usage: sec-an aws-scan [--plugins p1,p2] --region r[,r2] (--input-stdin | --input <file>) [--account id] [--setting k=v ...] [--fail-on FAIL|WARN|UNKNOWN]
        sec-an aws-scan --event <file|->  [--fail-on ...]
        sec-an aws-scan --list
 Input: the output of \`aws ec2 describe-security-groups\` ({"SecurityGroups": [...]}), optionally with the
 "NetworkInterfaces" of describe-network-interfaces beside it, or a CloudSploit cache. Output: a JSON array of findings.
-Exit: 0, 1 when a finding is at or above --fail-on (order ${STATUS_ORDER.join(" < ")}), 2 on bad usage or input.
+Exit: 0, 1 when a finding is at or above --fail-on (order ${engine.STATUS_ORDER.join(" < ")}), 2 on bad usage or input.
 `;
 
 /** Bad usage or input: the message goes to stderr with exit code 2. */
@@ -29,15 +31,15 @@ export class UsageError extends Error {}
 
 export type AwsScanOptions =
   | { mode: "list" }
-  | { mode: "event"; source: string; failOn?: Status }
+  | { mode: "event"; source: string; failOn?: Engine.Status }
   | {
       mode: "scan";
       source: string;
-      plugins: Plugin[];
+      plugins: Engine.Plugin[];
       regions: string[];
       account?: string;
       settings: Record<string, string>;
-      failOn?: Status;
+      failOn?: Engine.Status;
     };
 
 const list = (v: string | undefined) =>
@@ -70,12 +72,12 @@ export function parseAwsScanArgs(args: string[]): AwsScanOptions {
   }
   if (values.list) return { mode: "list" };
   const failOn = values["fail-on"]?.toUpperCase();
-  if (failOn !== undefined && !(STATUS_ORDER as readonly string[]).includes(failOn)) {
+  if (failOn !== undefined && !(engine.STATUS_ORDER as readonly string[]).includes(failOn)) {
     throw new UsageError(
-      `--fail-on must be one of ${STATUS_ORDER.join(", ")}, not ${JSON.stringify(values["fail-on"])}`,
+      `--fail-on must be one of ${engine.STATUS_ORDER.join(", ")}, not ${JSON.stringify(values["fail-on"])}`,
     );
   }
-  const gate = failOn ? { failOn: failOn as Status } : {};
+  const gate = failOn ? { failOn: failOn as Engine.Status } : {};
   if (values.event !== undefined) return { mode: "event", source: values.event, ...gate };
   if (values["input-stdin"] && values.input !== undefined)
     throw new UsageError("give --input-stdin or --input <file>, not both");
@@ -91,8 +93,9 @@ export function parseAwsScanArgs(args: string[]): AwsScanOptions {
     if (eq < 1) throw new UsageError(`--setting takes key=value, not ${JSON.stringify(s)}`);
     settings[s.slice(0, eq)] = s.slice(eq + 1);
   }
-  // Unknown plugin names throw UnknownPluginError, naming every one.
-  const plugins = values.plugins === undefined ? Object.values(PLUGINS) : selectPlugins(list(values.plugins));
+  // Unknown plugin names throw engine.UnknownPluginError, naming every one.
+  const plugins =
+    values.plugins === undefined ? Object.values(engine.PLUGINS) : engine.selectPlugins(list(values.plugins));
   if (!plugins.length) throw new UsageError("--plugins names no plugin");
   return {
     mode: "scan",
@@ -114,24 +117,24 @@ function parseJson(text: string, what: string): unknown {
 }
 
 /** The findings for the input text: describe-security-groups output or a CloudSploit cache. */
-export function scanText(text: string, o: Extract<AwsScanOptions, { mode: "scan" }>): Finding[] {
-  const cache = cacheFromInput(parseJson(text, "the input"), o.regions, o.account);
-  return runPlugins(o.plugins, cache, o.regions, o.settings);
+export function scanText(text: string, o: Extract<AwsScanOptions, { mode: "scan" }>): Engine.Finding[] {
+  const cache = engine.cacheFromInput(parseJson(text, "the input"), o.regions, o.account);
+  return engine.runPlugins(o.plugins, cache, o.regions, o.settings);
 }
 
-export function eventText(text: string): EventMapping {
-  return mapEvent(parseJson(text, "the event"));
+export function eventText(text: string): Engine.EventMapping {
+  return engine.mapEvent(parseJson(text, "the event"));
 }
 
 /** Whether any finding is at or above the gate's status. */
-export function tripsGate(findings: Finding[], failOn: Status | undefined): boolean {
+export function tripsGate(findings: Engine.Finding[], failOn: Engine.Status | undefined): boolean {
   if (!failOn) return false;
-  const bar = STATUS_ORDER.indexOf(failOn);
-  return findings.some((f) => STATUS_ORDER.indexOf(f.status) >= bar);
+  const bar = engine.STATUS_ORDER.indexOf(failOn);
+  return findings.some((f) => engine.STATUS_ORDER.indexOf(f.status) >= bar);
 }
 
 export function pluginTable(): string {
-  return Object.values(PLUGINS)
+  return Object.values(engine.PLUGINS)
     .map((p) => `${p.name.padEnd(30)} ${p.severity.padEnd(8)} ${p.description}`)
     .join("\n");
 }
@@ -149,6 +152,7 @@ export async function run(
   read: (source: string) => Promise<string> = readSource,
 ): Promise<number> {
   try {
+    await loadEngine();
     const o = parseAwsScanArgs(args);
     if (o.mode === "list") {
       io.stdout.write(`${pluginTable()}\n`);
@@ -167,10 +171,14 @@ export async function run(
     return tripsGate(findings, o.failOn) ? 1 : 0;
   } catch (e) {
     const err = e as Error;
-    // UsageError, InputError (bad resource data) and UnknownPluginError are the user's to fix; anything else is a bug.
-    if (!(err instanceof UsageError || err instanceof InputError || err instanceof UnknownPluginError))
+    // UsageError, engine.InputError (bad resource data) and engine.UnknownPluginError are the user's to fix; anything else is a bug.
+    if (!(
+      err instanceof UsageError ||
+      err instanceof engine.InputError ||
+      err instanceof engine.UnknownPluginError
+    ))
       throw e;
-    io.stderr.write(`sec-an aws-scan: ${err.message}\n${err instanceof UsageError ? USAGE : ""}`);
+    io.stderr.write(`sec-an aws-scan: ${err.message}\n${err instanceof UsageError ? usage() : ""}`);
     return 2;
   }
 }
