@@ -13,6 +13,11 @@ export interface LambdaFunctionArgs {
   readonly handler?: string;
   /** Physical function name (default: the component name). Unique per account and region. */
   readonly functionName?: string;
+  /**
+   * Physical name of the execution role (default: generated). A fixed name lets another project refer
+   * to the role's ARN by convention, e.g. in a domain access policy, without a deploy-time lookup.
+   */
+  readonly roleName?: string;
   readonly description?: string;
   /** Seconds (default 30). Queues consumed by this function derive their visibility timeout from it. */
   readonly timeout?: number;
@@ -63,6 +68,8 @@ export interface InvokePermissionArgs {
 
 export const LAMBDA_RUNTIME = "nodejs22.x";
 const FUNCTION_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+/** IAM role names: 1..64 of letters, digits and `+=,.@_-`. */
+const ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
 
 /** Checked physical name and timeout of a function (throws naming the bad argument). */
 export function lambdaSettings(
@@ -72,6 +79,8 @@ export function lambdaSettings(
   const functionName = args.functionName ?? name;
   if (!FUNCTION_NAME.test(functionName))
     throw new Error(`invalid Lambda function name ${JSON.stringify(functionName)}`);
+  if (args.roleName !== undefined && !ROLE_NAME.test(args.roleName))
+    throw new Error(`invalid IAM role name ${JSON.stringify(args.roleName)}`);
   const timeout = args.timeout ?? 30;
   if (!Number.isInteger(timeout) || timeout < 1 || timeout > 900)
     throw new Error(`Lambda timeout must be 1..900 s, got ${timeout}`);
@@ -159,6 +168,7 @@ export class LambdaFunction extends pulumi.ComponentResource {
     this.role = new aws.iam.Role(
       `${name}-role`,
       {
+        name: args.roleName,
         assumeRolePolicy: assumeRolePolicy("lambda.amazonaws.com"),
         description: `Execution role of ${functionName}`,
         tags: args.tags,

@@ -184,6 +184,23 @@ describe("LambdaFunction", () => {
     await settle();
   });
 
+  it("names the execution role only when asked, and rejects a bad role name before registering", async () => {
+    new LambdaFunction("fixed", { entry: FIXTURE, roleName: "sec-an-dev-search-reader" });
+    new LambdaFunction("generated", { entry: FIXTURE });
+    await settle();
+    expect((await record("aws:iam/role:Role", "fixed-role")).inputs.name).toBe("sec-an-dev-search-reader");
+    expect((await record("aws:iam/role:Role", "generated-role")).inputs.name).toBeUndefined();
+    setupPulumiMocks();
+    expect(() => new LambdaFunction("r", { entry: FIXTURE, roleName: "has space" })).toThrow(
+      "invalid IAM role name",
+    );
+    expect(() => new LambdaFunction("r2", { entry: FIXTURE, roleName: "x".repeat(65) })).toThrow(
+      "invalid IAM role name",
+    );
+    await settle();
+    expect(resources()).toEqual([]);
+  });
+
   it("maps dead-letter targets to the one action they need", () => {
     expect(deadLetterStatement("arn:aws:sns:eu-west-2:1:t")).toEqual({
       Action: "sns:Publish",
