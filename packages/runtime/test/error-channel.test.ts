@@ -17,9 +17,12 @@ import {
   resetClients,
   sendDeadLetter,
   setClients,
+  setParamOverrides,
   sqsBatchHandler,
 } from "../src";
+import { handler as recorder, queueUrlOf } from "../src/handlers/dead-letter-recorder";
 import {
+  createBucket,
   createQueue,
   drain,
   emulatorClients,
@@ -191,5 +194,45 @@ describe("dead letters on the error channel", () => {
     );
     expect(await drain(c.sqs, dlq.url, 1)).toHaveLength(1);
     expect(await drain(c.sqs, errors.queue.url, 1, 1)).toHaveLength(0);
+  });
+
+  it("the recorder reports a dead letter Lambda wrote after async retries, and not one already reported", async () => {
+    const dlq = await createQueue(c.sqs, "async-dlq");
+    const errors = await errorsTopic();
+    const bucket = await createBucket(c.s3, "dead");
+    setClients({ sqs: c.sqs, sns: c.sns, s3: c.s3 });
+    process.env[Env.stage] = "test";
+    setParamOverrides({ "/sec-an/test/s3/dead_letters/name": bucket });
+    try {
+      // What Lambda sends to a function's DLQ: the event, and RequestID/ErrorCode/ErrorMessage attributes.
+      const send = (code: string, message: string) =>
+        c.sqs.send(
+          new SendMessageCommand({
+            QueueUrl: dlq.url,
+            MessageBody: JSON.stringify({ scanId: "scan-7" }),
+            MessageAttributes: {
+              [Attr.requestId]: { DataType: "String", StringValue: "req-async" },
+              [Attr.errorCode]: { DataType: "String", StringValue: code },
+              [Attr.errorMessage]: { DataType: "String", StringValue: message },
+            },
+          }),
+        );
+      await send("200", "Task timed out after 30.00 seconds");
+      await send("malformed", "already reported by sendDeadLetter");
+      const records = (await drain(c.sqs, dlq.url, 2)).map((m) => toSqsRecord(m, dlq.arn));
+      process.env.AWS_LAMBDA_FUNCTION_NAME = "dev-sec-an-nmap-parser-dlq-recorder-function";
+      expect((await recorder(sqsEvent(records), lambdaContext())).batchItemFailures).toEqual([]);
+      const [event, extra] = await drain(c.sqs, errors.queue.url, 2, 2);
+      expect(extra).toBeUndefined();
+      expect(JSON.parse(event!.Body!)).toMatchObject({
+        code: "async-invocation-failed",
+        message: "Task timed out after 30.00 seconds",
+        requestId: "req-async",
+        scanId: "scan-7",
+        dlq: queueUrlOf(dlq.arn),
+      });
+    } finally {
+      setParamOverrides(undefined);
+    }
   });
 });

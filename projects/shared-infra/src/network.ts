@@ -27,6 +27,8 @@ export interface NetworkArgs {
   azCount: number;
   natStrategy: NatStrategy;
   interfaceEndpoints: boolean;
+  /** Further interface endpoints a configured feature needs (e.g. `secretsmanager` for the Redis bridge's token). */
+  extraInterfaceEndpoints?: readonly string[];
   /** VPC flow logs to CloudWatch: REJECT (default; small), ALL (scanner traffic makes this large) or NONE. */
   flowLogTraffic: FlowLogTraffic;
   flowLogRetentionDays: number;
@@ -118,7 +120,7 @@ export class Network extends pulumi.ComponentResource {
       );
     }
     if (args.interfaceEndpoints) {
-      for (const svc of INTERFACE_ENDPOINTS) {
+      for (const svc of [...INTERFACE_ENDPOINTS, ...(args.extraInterfaceEndpoints ?? [])]) {
         new aws.ec2.VpcEndpoint(
           `${name}-${svc.replace(".", "-")}`,
           {

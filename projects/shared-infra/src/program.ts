@@ -38,6 +38,8 @@ export function program(config: SharedInfraConfig) {
     azCount: config.azCount,
     natStrategy: config.natStrategy,
     interfaceEndpoints: config.interfaceEndpoints,
+    // The Redis bridge reads its AUTH token from Secrets Manager, from the private subnets.
+    extraInterfaceEndpoints: config.redis?.authSecretArn ? ["secretsmanager"] : [],
     flowLogTraffic: config.flowLogTraffic,
     flowLogRetentionDays: config.flowLogRetentionDays,
     tags,

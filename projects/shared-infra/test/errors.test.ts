@@ -41,6 +41,7 @@ describe("error channel without Redis (defaults)", () => {
     );
     expect(param?.inputs.insecureValue ?? param?.inputs.value).toBe(ERRORS_ARN);
     expect(resources().filter((r) => r.name.startsWith("dev-sec-an-errors-redis"))).toEqual([]);
+    expect(resources().filter((r) => r.name === "dev-sec-an-vpc-secretsmanager")).toEqual([]);
   });
 
   test("every platform function may publish to the errors topic, and only there, and is told its ARN", () => {
@@ -59,6 +60,12 @@ describe("error channel without Redis (defaults)", () => {
 
 describe("error channel with a Redis bridge", () => {
   beforeAll(() => run({ redis: JSON.stringify(redis) }), 180_000);
+
+  test("a Secrets Manager endpoint lets the private bridge read its token", () => {
+    const ep = resourceNamed("aws:ec2/vpcEndpoint:VpcEndpoint", "dev-sec-an-vpc-secretsmanager");
+    expect(ep.inputs).toMatchObject({ vpcEndpointType: "Interface", privateDnsEnabled: true });
+    expect(String(ep.inputs.serviceName)).toMatch(/\.secretsmanager$/);
+  });
 
   test("errors topic → queue (raw delivery, with its DLQ) → bridge function", () => {
     const sub = resourceNamed(

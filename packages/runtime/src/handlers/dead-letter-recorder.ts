@@ -4,6 +4,8 @@ import { Attr, DeadLetterRecord, Limits, Params, validate } from "@sec-an/contra
 import type { SQSRecord } from "aws-lambda";
 import { s3Client } from "../aws";
 import { cutReason, sqsBatchHandler } from "../batch";
+import { recordLetter } from "../dlq";
+import { reportDeadLetter } from "../error-channel";
 import { metadataBytes } from "../raw-store";
 import { getParam } from "../params";
 
@@ -97,11 +99,36 @@ export async function recordDeadLetter(
   return record;
 }
 
+/** The queue URL of an SQS ARN (`arn:aws:sqs:<region>:<account>:<name>`). */
+export function queueUrlOf(arn: string): string {
+  const [, , , region, account, name] = arn.split(":");
+  return `https://sqs.${region}.amazonaws.com/${account}/${name}`;
+}
+
+/**
+ * A dead letter Lambda itself wrote after an asynchronous invocation's retries (its DLQ message carries a
+ * numeric `ErrorCode`: the invoke's status) never passed through `sendDeadLetter`, so nothing has told
+ * the error channel yet: the recorder does, once the letter is filed.
+ */
+export function isAsyncInvokeFailure(record: DeadLetterRecord): boolean {
+  return /^\d+$/.test(record.errorCode ?? "");
+}
+
 export const handler = sqsBatchHandler(
   async (record) => {
     // Read late (and cached): the bucket belongs to shared-infra, deployed independently of this function.
     const bucket = await getParam(Params.deadLettersBucketName);
-    await recordDeadLetter(record, bucket);
+    const filed = await recordDeadLetter(record, bucket);
+    if (isAsyncInvokeFailure(filed))
+      await reportDeadLetter(
+        // The failed invocation's request id (Lambda's RequestID attribute) finds its logs.
+        { ...recordLetter(record), requestId: filed.requestId ?? record.messageId },
+        {
+          code: "async-invocation-failed",
+          message: filed.reason ?? `asynchronous invocation failed with status ${filed.errorCode}`,
+        },
+        { queueUrl: queueUrlOf(record.eventSourceARN) },
+      );
   },
   // Its queue is itself a DLQ, without redrive: a dead letter it cannot file stays there (the stuck
   // alarm fires) and is retried; sending it anywhere else could only loop or lose it.
