@@ -1,4 +1,5 @@
 import { keyHash } from "./canonical";
+import { resourcePrefix, type Deployment } from "./projects";
 
 /**
  * Index and alias naming. OpenSearch (and Elasticsearch since 7) rejects ':' in index and alias names,
@@ -28,6 +29,12 @@ export function versionedIndexName(base: string, mappingAndSettings: unknown): s
 }
 /** Dashboards index pattern covering both physical versions and the read alias. */
 export const indexPattern = (base: string) => `${base}.read`;
+
+/**
+ * IAM role of the functions that only read the search domain (the threat-service search worker). Fixed,
+ * so analytics-platform maps and admits its ARN by name without waiting for the role to exist.
+ */
+export const searchReaderRoleName = (d: Deployment) => `${resourcePrefix(d)}-search-reader`;
 
 /** Fields the ingestor adds to every document of a collection. */
 export const DocFields = {

@@ -107,6 +107,11 @@ export const Params = {
     "analytics-platform",
     "EC2 instance that forwards Session Manager port-forwarding sessions to the domain",
   ),
+  esReaderSecurityGroupId: p(
+    "/analytics/elastic/reader_security_group/id",
+    "analytics-platform",
+    "Security group admitted to the domain's HTTPS for other projects' read-only search functions",
+  ),
   deadLetterVisId: p(
     "/analytics/kibana/dead_letter_vis/id",
     "analytics-platform",

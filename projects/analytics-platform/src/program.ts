@@ -6,7 +6,13 @@
 import * as path from "node:path";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { DEAD_LETTER_OBJECT_SUFFIX, Params, resourcePrefix, type SecurityRoleSpec } from "@sec-an/contracts";
+import {
+  DEAD_LETTER_OBJECT_SUFFIX,
+  Params,
+  resourcePrefix,
+  searchReaderRoleName,
+  type SecurityRoleSpec,
+} from "@sec-an/contracts";
 import {
   ElasticIndex,
   LambdaFunction,
@@ -28,7 +34,7 @@ import {
   type HttpMethod,
 } from "./infra/access";
 import { AnalyticsAlarms, lowStorageMiB } from "./infra/alarms";
-import { dashboardsTunnel, domainClientTag } from "./infra/dashboards-access";
+import { dashboardsTunnel, domainClientTag, searchReadersGroup } from "./infra/dashboards-access";
 import { publicDashboards } from "./infra/dashboards-public";
 import { SearchDomain, type DomainAccess } from "./infra/domain";
 import { MARKER_INDEX_BASE, MARKER_INDEX_MAPPINGS } from "./infra/marker-index";
@@ -84,6 +90,10 @@ export function program(config: AnalyticsConfig, inputs: ProgramInputs = {}) {
     ],
     tags: { ...tags, ...domainClientTag("analytics-lambdas") },
   });
+  // Other projects' read-only search functions (the threat-service worker) join this group to reach the domain.
+  const readersSg = searchReadersGroup(`${prefix}-search-readers-sg`, { vpcId, tags });
+  // Their role has a fixed name, so it is mapped and admitted here whether or not it exists yet.
+  const readerRoleArn = pulumi.interpolate`arn:${partition}:iam::${account}:role/${searchReaderRoleName(d)}`;
   // People reach Dashboards through Session Manager port forwarding via this host (`sec-an dashboards`).
   const tunnel = dashboardsTunnel(`${prefix}-dashboards-tunnel`, { vpcId, subnetIds: privateSubnets, tags });
   // Optional: a Cognito-authenticated public load balancer in front of a proxy host.
@@ -108,6 +118,7 @@ export function program(config: AnalyticsConfig, inputs: ProgramInputs = {}) {
   const adminHttp = adminHttpAccess(scannerTasks);
   const ingestHttp = roleHttpAccess(roleCalls.sec_an_ingest);
   const reporterHttp = roleHttpAccess(roleCalls.sec_an_reporter);
+  const readerHttp = roleHttpAccess(roleCalls.sec_an_search_reader);
 
   const ingestQueue = new ServiceQueue(`${prefix}-analytics-ingest`, {
     deployment: d,
@@ -253,6 +264,7 @@ export function program(config: AnalyticsConfig, inputs: ProgramInputs = {}) {
     clientSecurityGroupIds: [
       lambdaSg.id,
       tunnel.securityGroup.id,
+      readersSg.id,
       ...(publicEntry ? [publicEntry.entry.proxy.securityGroup.id] : []),
     ],
     masterUserArn,
@@ -260,6 +272,7 @@ export function program(config: AnalyticsConfig, inputs: ProgramInputs = {}) {
       { principal: admin.role.arn, http: adminHttp },
       { principal: ingestor.role.arn, http: ingestHttp },
       { principal: reporter.role.arn, http: reporterHttp },
+      { principal: readerRoleArn, http: readerHttp },
       { principal: usersRoleArn, http: USER_HTTP },
       // A configured master user is a person's break-glass role: every method on every path.
       ...(config.masterUserArn ? [{ principal: config.masterUserArn, http: ALL_HTTP }] : []),
@@ -319,6 +332,7 @@ export function program(config: AnalyticsConfig, inputs: ProgramInputs = {}) {
   const roles = [
     role("sec_an_ingest", rolePermissions(roleCalls.sec_an_ingest), [ingestor.role.arn]),
     role("sec_an_reporter", rolePermissions(roleCalls.sec_an_reporter), [reporter.role.arn]),
+    role("sec_an_search_reader", rolePermissions(roleCalls.sec_an_search_reader), [readerRoleArn]),
     role("readall", undefined, [usersRoleArn]),
     role("opensearch_dashboards_user", undefined, [usersRoleArn]),
   ];
@@ -362,6 +376,7 @@ export function program(config: AnalyticsConfig, inputs: ProgramInputs = {}) {
       esAdminFunctionName: { def: Params.esAdminFunctionName, value: admin.name },
       deadLetterVisId: { def: Params.deadLetterVisId, value: deadLettersView.objectId },
       dashboardsTunnelInstanceId: { def: Params.dashboardsTunnelInstanceId, value: tunnel.instance.id },
+      esReaderSecurityGroupId: { def: Params.esReaderSecurityGroupId, value: readersSg.id },
     },
   });
 

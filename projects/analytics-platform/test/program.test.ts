@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { checkResources } from "@sec-an/policy";
 import {
+  ConfigFindingsIndex,
   IngestFields,
   IngestMarkerIndex,
   NMAP_TASK,
@@ -86,9 +87,17 @@ describe("analytics-platform program", () => {
       expect.objectContaining({
         fromPort: 443,
         toPort: 443,
-        securityGroups: ["dev-sec-an-analytics-lambdas-sg-id", "dev-sec-an-dashboards-tunnel-sg-id"],
+        securityGroups: [
+          "dev-sec-an-analytics-lambdas-sg-id",
+          "dev-sec-an-dashboards-tunnel-sg-id",
+          "dev-sec-an-search-readers-sg-id",
+        ],
       }),
     ]);
+    // The readers' group only names its members as domain clients: no rules of its own.
+    const readers = resourceNamed("aws:ec2/securityGroup:SecurityGroup", "dev-sec-an-search-readers-sg");
+    expect(readers.inputs).toMatchObject({ vpcId: "vpc-123", ingress: [], egress: [] });
+    expect(readers.inputs.tags["sec-an:domain-client"]).toBe("search-readers");
     const logPolicy = JSON.parse(
       resourcesOfType("aws:cloudwatch/logResourcePolicy:LogResourcePolicy")[0].inputs.policyDocument,
     );
@@ -254,10 +263,15 @@ describe("analytics-platform program", () => {
         Params.esAdminFunctionName,
         Params.deadLetterVisId,
         Params.dashboardsTunnelInstanceId,
+        Params.esReaderSecurityGroupId,
       ]
         .map((p) => paramName(d, p))
         .sort(),
     );
+    const readers = resourcesOfType("aws:ssm/parameter:Parameter").find(
+      (p) => p.inputs.name === paramName(d, Params.esReaderSecurityGroupId),
+    )!;
+    expect(readers.inputs.insecureValue).toBe("dev-sec-an-search-readers-sg-id");
     const vis = resourcesOfType("aws:ssm/parameter:Parameter").find(
       (p) => p.inputs.name === paramName(d, Params.deadLetterVisId),
     )!;
@@ -314,6 +328,12 @@ describe("analytics-platform program", () => {
         allow(role("analytics-ingestor"), ["Get"], writeAliasLookups),
         allow(role("analytics-ingestor"), ["Post"], [`${arn}/_bulk`, `${arn}/_msearch`, ...deleteByQuery]),
         allow(role("dead-letter-reporter"), ["Post"], [`${arn}/_bulk`]),
+        // The search reader's role is named by convention: queries of the scanner tasks' indices only.
+        allow(
+          "arn:aws:iam::123456789012:role/dev-sec-an-search-reader",
+          ["Post"],
+          sorted(registeredTasks()).map((t) => `${arn}/${t}_*/_search`),
+        ),
         allow(users, ["Get", "Head", "Post"], [`${arn}/*`]),
         allow(users, ["Put", "Delete"], [`${arn}/_dashboards/*`]),
       ],
@@ -333,15 +353,18 @@ describe("analytics-platform program", () => {
     );
   });
 
-  it("maps the ingestor and the reporter to their own FGAC roles, each with exactly its calls' actions", () => {
-    for (const [name, fn] of [
-      ["sec-an-ingest", "analytics-ingestor"],
-      ["sec-an-reporter", "dead-letter-reporter"],
+  it("maps the ingestor, the reporter and the search reader to their own FGAC roles, each with exactly its calls' actions", () => {
+    for (const [name, roleArn] of [
+      ["sec-an-ingest", resourceNamed("aws:iam/role:Role", "dev-sec-an-analytics-ingestor-role").state.arn],
+      [
+        "sec-an-reporter",
+        resourceNamed("aws:iam/role:Role", "dev-sec-an-dead-letter-reporter-role").state.arn,
+      ],
+      // A fixed role name (contracts' searchReaderRoleName), so no lookup of another project's role.
+      ["sec-an-search-reader", "arn:aws:iam::123456789012:role/dev-sec-an-search-reader"],
     ] as const) {
       const spec = invocationSpec(`dev-sec-an-fgac-${name}`);
-      expect(spec.backendRoles).toEqual([
-        resourceNamed("aws:iam/role:Role", `dev-sec-an-${fn}-role`).state.arn,
-      ]);
+      expect(spec.backendRoles).toEqual([roleArn]);
       const role = access.platformRoles(registeredTasks())[name.replace(/-/g, "_") as RoleName];
       expect(spec.permissions).toEqual(access.rolePermissions(role));
       expect(groups.permissionProblems(spec.permissions, access.roleNeeds(role))).toEqual([]);
@@ -477,6 +500,28 @@ describe("FGAC roles against the security plugin's action groups", () => {
     expect([...called(["reporter.ts", "handlers/dead-letter-reporter.ts"])].sort()).toEqual(
       [...ROLE_CALLS.sec_an_reporter].sort(),
     );
+  });
+
+  it("names every search-client method the threat-service worker calls, and its role reads only the scanners' indices", () => {
+    const adapters = readFileSync(join(__dirname, "../../threat-service/src/adapters.ts"), "utf8");
+    const called = new Set([...adapters.matchAll(/\bthis\.client\.(\w+)\(/g)].map((m) => m[1]));
+    expect([...called].sort()).toEqual([...ROLE_CALLS.sec_an_search_reader].sort());
+    const reader = roles.sec_an_search_reader.indexPatterns;
+    const covered = (index: string) => reader.some((p) => indexMatches(p, index));
+    for (const idx of [
+      readAlias(indexBase(NMAP_TASK, "ports", "snapshot")),
+      readAlias(indexBase(SSL_TASK, "endpoint", "snapshot")),
+      readAlias(ConfigFindingsIndex.snapshot),
+      readAlias(ConfigFindingsIndex.history),
+    ])
+      expect([idx, covered(idx)]).toEqual([idx, true]);
+    for (const idx of [
+      readAlias(indexBase(PlatformIndex.deadLetter.task, PlatformIndex.deadLetter.docType, "")),
+      readAlias(indexBase(PlatformIndex.resolvedHosts.task, PlatformIndex.resolvedHosts.docType, "")),
+      readAlias(indexBase(IngestMarkerIndex.task, IngestMarkerIndex.docType, "")),
+      ".kibana_1",
+    ])
+      expect([idx, covered(idx)]).toEqual([idx, false]);
   });
 
   it("names every store method the admin Lambda calls, so its access-policy paths cover them", () => {

@@ -25,8 +25,9 @@ export interface StoreCall {
 }
 
 /**
- * Every `OpenSearchStore` method the ingestor and the reporter use. delete_by_query runs as the
- * caller: it searches and scrolls, deletes in bulk, clears the scroll and (refresh=true) refreshes.
+ * Every `OpenSearchStore` method the ingestor and the reporter use, and the threat-service search
+ * worker's one call (`OpenSearchSnapshots.search`). delete_by_query runs as the caller: it searches and
+ * scrolls, deletes in bulk, clears the scroll and (refresh=true) refreshes.
  */
 export const STORE_CALLS = {
   // One request naming each of the role's patterns: `/_alias/nmap_*.write,ssl_*.write,…` (see
@@ -41,6 +42,13 @@ export const STORE_CALLS = {
     method: "POST",
     path: "/_msearch",
     cluster: ["indices:data/read/msearch"],
+    index: ["indices:data/read/search"],
+  },
+  // A query of one read alias, e.g. `POST /nmap_ports_snapshot.read/_search`.
+  search: {
+    method: "POST",
+    path: "/{index}/_search",
+    cluster: [],
     index: ["indices:data/read/search"],
   },
   bulk: {
@@ -99,12 +107,15 @@ export interface RoleCalls {
 export const ROLE_CALLS = {
   sec_an_ingest: ["writeAliases", "countMany", "bulk", "deleteByQuery"],
   sec_an_reporter: ["bulk"],
+  sec_an_search_reader: ["search"],
 } as const satisfies Record<string, readonly StoreCallName[]>;
 export type RoleName = keyof typeof ROLE_CALLS;
 
 /**
  * Each role with its calls and indices: the ingestor writes every scanner task's collections, the
- * platform's DynamoDB views and its own latest-scan markers; the reporter writes dead letters only. `scannerTasks` are the registered
+ * platform's DynamoDB views and its own latest-scan markers; the reporter writes dead letters only; the
+ * search reader (other projects' read-only functions) queries the scanner tasks' snapshot and history
+ * indices and nothing else. `scannerTasks` are the registered
  * tasks (`@sec-an/contracts/registry`), so a new scanner's indices are covered by the next deploy.
  */
 export function platformRoles(scannerTasks: readonly string[]): Record<RoleName, RoleCalls> {
@@ -124,6 +135,10 @@ export function platformRoles(scannerTasks: readonly string[]): Record<RoleName,
     sec_an_reporter: {
       calls: ROLE_CALLS.sec_an_reporter,
       indexPatterns: [taskIndexPattern(PlatformIndex.deadLetter.task)],
+    },
+    sec_an_search_reader: {
+      calls: ROLE_CALLS.sec_an_search_reader,
+      indexPatterns: [...new Set(scannerTasks)].sort().map(taskIndexPattern),
     },
   };
 }

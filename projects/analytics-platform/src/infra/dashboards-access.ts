@@ -7,8 +7,32 @@ import { policyDocument } from "@sec-an/components";
  * admits only these roles, so a new client of the domain is a visible, reviewed change.
  */
 export const DOMAIN_CLIENT_TAG = "sec-an:domain-client";
-export type DomainClientRole = "analytics-lambdas" | "dashboards-tunnel" | "dashboards-proxy";
+export type DomainClientRole =
+  "analytics-lambdas" | "dashboards-tunnel" | "dashboards-proxy" | "search-readers";
 export const domainClientTag = (role: DomainClientRole) => ({ [DOMAIN_CLIENT_TAG]: role });
+
+/**
+ * The group other projects' read-only search functions join (its id is published in SSM) so the
+ * domain admits them. It has no rules of its own: it only names its members as domain clients, and
+ * each member's own group decides where it may connect. What they may read is the FGAC reader role's.
+ */
+export function searchReadersGroup(
+  name: string,
+  args: { vpcId: pulumi.Input<string>; tags: Record<string, string> },
+  opts?: pulumi.CustomResourceOptions,
+): aws.ec2.SecurityGroup {
+  return new aws.ec2.SecurityGroup(
+    name,
+    {
+      vpcId: args.vpcId,
+      description: "Read-only search functions of other projects: admitted to the domain's HTTPS",
+      ingress: [],
+      egress: [],
+      tags: { ...args.tags, ...domainClientTag("search-readers"), Name: name },
+    },
+    opts,
+  );
+}
 
 /**
  * Latest Amazon Linux 2023 for Graviton, which ships the SSM agent. EC2 resolves the public parameter

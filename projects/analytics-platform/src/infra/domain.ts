@@ -20,7 +20,7 @@ export interface SearchDomainArgs {
   vpcId: pulumi.Input<string>;
   /** Private subnets (at least `zoneCount`); the first `zoneCount` are used. */
   subnetIds: pulumi.Input<string[]>;
-  /** Security groups of the clients (our Lambdas) allowed to reach HTTPS. */
+  /** Security groups of the clients (tagged domain clients) allowed to reach HTTPS. */
   clientSecurityGroupIds: pulumi.Input<string>[];
   masterUserArn: pulumi.Input<string>;
   /** Each principal allowed through the domain policy, with only the methods and paths it uses. */
@@ -59,14 +59,14 @@ export class SearchDomain extends pulumi.ComponentResource {
       `${name}-sg`,
       {
         vpcId: args.vpcId,
-        description: `HTTPS to ${args.domainName} from the analytics Lambdas only`,
+        description: `HTTPS to ${args.domainName} from its tagged clients only`,
         ingress: [
           {
             protocol: "tcp",
             fromPort: 443,
             toPort: 443,
             securityGroups: args.clientSecurityGroupIds,
-            description: "HTTPS from the analytics Lambdas",
+            description: "HTTPS from the domain clients",
           },
         ],
         egress: [],
