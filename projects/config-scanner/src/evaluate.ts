@@ -148,7 +148,10 @@ export async function evaluate(request: ConfigScanRequest, deps: EvaluateDeps): 
   if (!m.relevant) return empty("event", trigger, m.reason, { immediate: m.immediate });
   if (!m.region) throw new PermanentFailure("malformed", `event ${trigger} names no region`);
   const account = m.account ?? deps.homeAccount;
-  const selected = plugins(m.plugins);
+  plugins(m.plugins); // an unknown name is the engine's error: dead-letter it, whatever runs below
+  // Every plugin judges the named groups (in-process, microseconds each): a group's findings are then
+  // always complete, so its documents form one collection per group and state never goes stale.
+  const selected = Object.values(PLUGINS);
   if (m.groupIds.length === 0)
     return empty("event", trigger, `${m.reason}; no security group ids to describe`, {
       relevant: true,

@@ -1,6 +1,5 @@
 import { ConfigDocType, type ConfigFindingDoc, type ScannerParseFn } from "@sec-an/contracts";
 import { findingPorts } from "./alerts/message";
-import { PLUGINS } from "./engine";
 import { groupIdOf, type Evaluation } from "./evaluate";
 
 /** Bump when documents change, so a re-ingest shows which parser produced what. */
@@ -10,8 +9,9 @@ export const PARSER_VERSION = "1.0.0";
 const EVIDENCE_CHARS = 4000;
 
 /**
- * One document per finding, each (account, region, group, plugin) its own parent: an event that ran
- * some plugins replaces only their documents, and a deleted group's empty collections clear them all.
+ * One document per finding, each (account, region, group) a parent: every evaluation runs every plugin
+ * on the groups it names, so a group's collection replaces all its documents, and a deleted group's
+ * empty collection clears them.
  */
 export const parse: ScannerParseFn<Evaluation> = (raw, tools) => {
   const r = JSON.parse(raw.body.toString("utf8")) as Evaluation;
@@ -42,11 +42,12 @@ export const parse: ScannerParseFn<Evaluation> = (raw, tools) => {
       trigger: r.trigger,
       evidence: JSON.stringify(f.evidence).slice(0, EVIDENCE_CHARS),
     };
-    tools
-      .results({ account: doc.account, region: doc.region, group_id: groupId, plugin: f.plugin })
-      .postResults(ConfigDocType.findings, doc);
+    // The plugin keys the document within its group's collection.
+    const ctx = tools.results({ account: doc.account, region: doc.region, group_id: groupId });
+    ctx.pushContext({ plugin: f.plugin });
+    ctx.postResults(ConfigDocType.findings, doc);
+    ctx.popContext();
   }
-  for (const groupId of r.removed)
-    for (const plugin of Object.keys(PLUGINS)) tools.results({ account, region, group_id: groupId, plugin });
+  for (const groupId of r.removed) tools.results({ account, region, group_id: groupId });
   return r;
 };

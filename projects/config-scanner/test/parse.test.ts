@@ -1,6 +1,6 @@
 import { ConfigDocType, ConfigFindingDoc, validate, type RawResult } from "@sec-an/contracts";
 import { runScannerParser } from "@sec-an/runtime";
-import { cacheFromDescribe, runPlugins, selectPlugins, PLUGINS } from "../src/engine";
+import { cacheFromDescribe, runPlugins, selectPlugins } from "../src/engine";
 import { groupRecords, type Evaluation } from "../src/evaluate";
 import { scanner } from "../src/scanner";
 import { eni, group } from "./helpers";
@@ -41,7 +41,7 @@ const raw = (e: Evaluation): RawResult => ({
   },
 });
 
-test("one document per finding, with the group's interfaces and addresses, each plugin its own parent", async () => {
+test("one document per finding, with the group's interfaces and addresses, one collection per group", async () => {
   const { messages } = await runScannerParser(raw(evaluation), scanner);
   const docs = messages.flatMap((m) => m.message.docs[ConfigDocType.findings] ?? []).map((d) => d.data);
   expect(docs).toHaveLength(4);
@@ -64,11 +64,12 @@ test("one document per finding, with the group's interfaces and addresses, each 
     in_use: false,
     public_ips: [],
   });
-  // Parents: (account, region, group, plugin) for the evaluated ones, plus one per plugin of a deleted group.
+  // Parents: (account, region, group) for the two evaluated groups and the deleted one, whose empty
+  // collection clears its documents.
   const parents = new Set(messages.map((m) => m.message.parentKey));
-  expect(parents.size).toBe(4 + Object.keys(PLUGINS).length);
+  expect(parents.size).toBe(3);
   const empties = messages.filter((m) => Object.values(m.message.docs).every((d) => d.length === 0));
-  expect(empties).toHaveLength(Object.keys(PLUGINS).length);
+  expect(empties).toHaveLength(1);
   for (const m of empties) expect(m.message.docTypes).toEqual([ConfigDocType.findings]);
 });
 
