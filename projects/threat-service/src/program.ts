@@ -12,7 +12,14 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
-import { CtsEnv, CtsTables, Params, resourcePrefix, type Deployment } from "@sec-an/contracts";
+import {
+  CtsEnv,
+  CtsTables,
+  Params,
+  resourcePrefix,
+  searchReaderRoleName,
+  type Deployment,
+} from "@sec-an/contracts";
 import {
   LambdaFunction,
   ServiceQueue,
@@ -85,7 +92,8 @@ export function program(config: Config) {
 
   const dnsArns = [ssmParam(d, Params.resolvedHostsTableArn), ssmParam(d, Params.resolvedAddressesTableArn)];
   // The search domain is VPC-only, so the worker runs in the private subnets; it reaches DynamoDB, SQS,
-  // SNS and SSM through the VPC's endpoints. No inbound traffic: the worker is only ever invoked.
+  // SNS and SSM through the VPC's endpoints. No inbound traffic: the worker is only ever invoked. Its
+  // own group says where it may connect; analytics-platform's readers group is what the domain admits.
   const workerSg = new aws.ec2.SecurityGroup(`${prefix}-search-sg`, {
     vpcId: ssmParam(d, Params.vpcId),
     description: "threat-service search worker: HTTPS out only (the search domain, AWS APIs via endpoints)",
@@ -101,9 +109,11 @@ export function program(config: Config) {
     deployment: d,
     timeout: config.searchTimeout,
     memorySize: config.searchMemory,
+    // The name analytics-platform maps to its read-only FGAC role and admits in the domain policy.
+    roleName: searchReaderRoleName(d),
     vpcConfig: {
       subnetIds: ssmParam(d, Params.vpcSubnetsPrivate).apply((v) => v.split(",").filter(Boolean)),
-      securityGroupIds: [workerSg.id],
+      securityGroupIds: [workerSg.id, ssmParam(d, Params.esReaderSecurityGroupId)],
     },
     environment: {
       ...tableEnv,
@@ -121,11 +131,11 @@ export function program(config: Config) {
       ),
       tableStatement("ReadDnsInventory", ["Query"], dnsArns),
       { Sid: "RequestScans", Action: "sns:Publish", Resource: ssmParam(d, Params.scanInitiatorTopicArn) },
-      // Reads only: `_search` is a POST; the analytics-platform access list grants the same call.
+      // Its one call, `POST /<read alias>/_search`; the domain policy admits the same call.
       {
         Sid: "SearchSnapshots",
-        Action: ["es:ESHttpGet", "es:ESHttpPost"],
-        Resource: pulumi.interpolate`${ssmParam(d, Params.esEndpointArn)}/*`,
+        Action: "es:ESHttpPost",
+        Resource: pulumi.interpolate`${ssmParam(d, Params.esEndpointArn)}/*/_search`,
       },
       sendJob,
       searches.deadLetterStatement(),

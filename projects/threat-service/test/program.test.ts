@@ -25,6 +25,7 @@ const ssm = {
   [paramName(d, Params.esEndpointArn)]: arn("es", "domain/dev-sec-an"),
   [paramName(d, Params.vpcId)]: "vpc-1",
   [paramName(d, Params.vpcSubnetsPrivate)]: "subnet-a,subnet-b",
+  [paramName(d, Params.esReaderSecurityGroupId)]: "sg-readers",
 };
 const statements = (policyName: string) =>
   JSON.parse(resourceNamed("aws:iam/rolePolicy:RolePolicy", policyName).inputs.policy).Statement as Array<{
@@ -130,8 +131,8 @@ describe("sec-an-threat-service program", () => {
       Resource: ssm[paramName(d, Params.scanInitiatorTopicArn)],
     });
     expect(worker.SearchSnapshots).toMatchObject({
-      Action: ["es:ESHttpGet", "es:ESHttpPost"],
-      Resource: `${arn("es", "domain/dev-sec-an")}/*`,
+      Action: "es:ESHttpPost",
+      Resource: `${arn("es", "domain/dev-sec-an")}/*/_search`,
     });
     const auth = bySid("dev-sec-an-cts-authorizer-policy");
     const secret = resourcesOfType("aws:secretsmanager/secret:Secret");
@@ -160,8 +161,21 @@ describe("sec-an-threat-service program", () => {
     expect(fn("dev-sec-an-cts-api-function").vpcConfig).toBeUndefined();
     expect(fn("dev-sec-an-cts-authorizer-function").vpcConfig).toBeUndefined();
     const sg = resourceNamed("aws:ec2/securityGroup:SecurityGroup", "dev-sec-an-cts-search-sg").inputs;
+    // Its own group, and analytics-platform's search-readers group (from SSM), which the domain admits.
+    expect(fn("dev-sec-an-cts-search-function").vpcConfig.securityGroupIds).toEqual([
+      "dev-sec-an-cts-search-sg-id",
+      "sg-readers",
+    ]);
     expect(sg.ingress).toEqual([]);
     expect(sg.egress).toEqual([expect.objectContaining({ protocol: "tcp", fromPort: 443, toPort: 443 })]);
+  });
+
+  test("the search worker's role has the fixed name analytics-platform maps to its read-only FGAC role", () => {
+    const role = resourceNamed("aws:iam/role:Role", "dev-sec-an-cts-search-role").inputs;
+    expect(role.name).toBe("dev-sec-an-search-reader");
+    // Only the worker: the API and the authorizer keep generated names and never reach the domain.
+    for (const other of ["dev-sec-an-cts-api-role", "dev-sec-an-cts-authorizer-role"])
+      expect(resourceNamed("aws:iam/role:Role", other).inputs.name).toBeUndefined();
   });
 
   test("the search queue has a dead-letter queue and feeds the worker with partial batch failures", () => {
