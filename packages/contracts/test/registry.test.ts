@@ -33,6 +33,10 @@ const EXPECTED: Record<string, ProjectDeps> = {
       P.usersRoleArn,
       P.deadLettersBucketName,
       P.deadLettersBucketArn,
+      // the optional public Dashboards entry
+      P.vpcSubnetsPublic,
+      P.cognitoUserPoolArn,
+      P.cognitoUserPoolDomain,
     ],
   },
   "task-execution": {
