@@ -1,13 +1,7 @@
 import { S3Client, CreateBucketCommand } from "@aws-sdk/client-s3";
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from "@aws-sdk/client-sns";
-import {
-  CreateQueueCommand,
-  GetQueueAttributesCommand,
-  ReceiveMessageCommand,
-  SQSClient,
-  type Message,
-} from "@aws-sdk/client-sqs";
-import { awsClientConfig, s3ClientConfig, uniqueName } from "@sec-an/testing";
+import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient, type Message } from "@aws-sdk/client-sqs";
+import { awsClientConfig, drainQueue, s3ClientConfig, toSqsRecord, uniqueName } from "@sec-an/testing";
 import type { Context, SQSEvent, SQSRecord } from "aws-lambda";
 
 /** Real clients against fauxqs. */
@@ -49,54 +43,10 @@ export async function topicWithQueue(
 }
 
 /** Receive until `count` messages arrived or `maxPolls` empty polls passed (bounded in time). */
-export async function drain(sqs: SQSClient, url: string, count: number, maxPolls = 3): Promise<Message[]> {
-  const out: Message[] = [];
-  let empty = 0;
-  while (out.length < count && empty < maxPolls) {
-    const r = await sqs.send(
-      new ReceiveMessageCommand({
-        QueueUrl: url,
-        MaxNumberOfMessages: 10,
-        WaitTimeSeconds: 1,
-        MessageAttributeNames: ["All"],
-        MessageSystemAttributeNames: ["All"],
-      }),
-    );
-    if (!r.Messages?.length) empty += 1;
-    else out.push(...r.Messages);
-  }
-  return out;
-}
+export const drain = (sqs: SQSClient, url: string, count: number, maxPolls = 3): Promise<Message[]> =>
+  drainQueue(sqs, url, { count, maxEmptyPolls: maxPolls });
 
-/** The Lambda event record SQS would deliver for a received message. */
-export function toSqsRecord(m: Message, queueArn: string): SQSRecord {
-  const messageAttributes: SQSRecord["messageAttributes"] = {};
-  for (const [k, v] of Object.entries(m.MessageAttributes ?? {})) {
-    messageAttributes[k] = {
-      dataType: v.DataType!,
-      stringValue: v.StringValue,
-      binaryValue: v.BinaryValue ? Buffer.from(v.BinaryValue).toString("base64") : undefined,
-      stringListValues: [],
-      binaryListValues: [],
-    };
-  }
-  return {
-    messageId: m.MessageId!,
-    receiptHandle: m.ReceiptHandle!,
-    body: m.Body!,
-    attributes: {
-      ApproximateReceiveCount: m.Attributes?.ApproximateReceiveCount ?? "1",
-      SentTimestamp: m.Attributes?.SentTimestamp ?? String(Date.now()),
-      SenderId: m.Attributes?.SenderId ?? "AIDATEST",
-      ApproximateFirstReceiveTimestamp: m.Attributes?.ApproximateFirstReceiveTimestamp ?? String(Date.now()),
-    },
-    messageAttributes,
-    md5OfBody: m.MD5OfBody ?? "",
-    eventSource: "aws:sqs",
-    eventSourceARN: queueArn,
-    awsRegion: "us-east-1",
-  };
-}
+export { toSqsRecord };
 
 export const sqsEvent = (records: SQSRecord[]): SQSEvent => ({ Records: records });
 

@@ -8,15 +8,9 @@ import {
 } from "@aws-sdk/client-ec2";
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from "@aws-sdk/client-sns";
-import {
-  CreateQueueCommand,
-  GetQueueAttributesCommand,
-  ReceiveMessageCommand,
-  SQSClient,
-  type Message,
-} from "@aws-sdk/client-sqs";
+import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient, type Message } from "@aws-sdk/client-sqs";
 import { ConfigStateTableKeys } from "@sec-an/contracts";
-import { awsClientConfig, dynamoClientConfig, s3ClientConfig, uniqueName } from "@sec-an/testing";
+import { awsClientConfig, drainQueue, dynamoClientConfig, s3ClientConfig, uniqueName } from "@sec-an/testing";
 import type { SQSRecord } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 
@@ -73,24 +67,8 @@ export async function alertsTopic(c: Clients) {
 }
 
 /** Receive until `count` messages arrived or `maxPolls` empty polls passed (bounded in time). */
-export async function drain(sqs: SQSClient, url: string, count: number, maxPolls = 2): Promise<Message[]> {
-  const out: Message[] = [];
-  let empty = 0;
-  while (out.length < count && empty < maxPolls) {
-    const r = await sqs.send(
-      new ReceiveMessageCommand({
-        QueueUrl: url,
-        MaxNumberOfMessages: 10,
-        WaitTimeSeconds: 1,
-        MessageAttributeNames: ["All"],
-        MessageSystemAttributeNames: ["All"],
-      }),
-    );
-    if (!r.Messages?.length) empty += 1;
-    else out.push(...r.Messages);
-  }
-  return out;
-}
+export const drain = (sqs: SQSClient, url: string, count: number, maxPolls = 2): Promise<Message[]> =>
+  drainQueue(sqs, url, { count, maxEmptyPolls: maxPolls });
 
 let seq = 0;
 /** The SQS record Lambda would deliver for a message body (EventBridge → SQS puts the event as the body). */

@@ -3,21 +3,25 @@
  * with a queue subscribed to it, so what the handler publishes is read back off the queue. Accepted
  * targets are loopback only; nothing here is scanned.
  */
-import { CreateTableCommand, DeleteTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DeleteTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from "@aws-sdk/client-sns";
 import {
   CreateQueueCommand,
   DeleteQueueCommand,
   GetQueueAttributesCommand,
-  ReceiveMessageCommand,
   SQSClient,
-  type Message,
 } from "@aws-sdk/client-sqs";
 import { PutCommand, DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { APIGatewayProxyEvent } from "aws-lambda";
 import { ScanRequest, isValid } from "@sec-an/contracts";
 import { resetClients, setClients } from "@sec-an/runtime";
-import { awsClientConfig, dynamoClientConfig, uniqueName } from "@sec-an/testing";
+import {
+  awsClientConfig,
+  createDnsTables,
+  drainQueue,
+  dynamoClientConfig,
+  uniqueName,
+} from "@sec-an/testing";
 import { handler } from "../src/scans/handler";
 import { ScansEnv } from "../src/scans/logic";
 
@@ -46,21 +50,7 @@ async function queueOn(): Promise<string> {
 }
 
 /** Everything on the queue now (short polls until one comes back empty). */
-async function drain(url: string): Promise<Message[]> {
-  const out: Message[] = [];
-  for (;;) {
-    const r = await sqs.send(
-      new ReceiveMessageCommand({
-        QueueUrl: url,
-        MaxNumberOfMessages: 10,
-        WaitTimeSeconds: 0,
-        MessageAttributeNames: ["All"],
-      }),
-    );
-    if (!r.Messages?.length) return out;
-    out.push(...r.Messages);
-  }
-}
+const drain = (url: string) => drainQueue(sqs, url, { waitSeconds: 0, maxEmptyPolls: 1 });
 
 const post = (body: unknown, extra: Partial<APIGatewayProxyEvent> = {}) =>
   handler({
@@ -77,23 +67,7 @@ function names(o: { topic?: string; addresses?: string } = {}) {
 }
 
 beforeAll(async () => {
-  const ranged = (name: string, hash: string) =>
-    dynamo.send(
-      new CreateTableCommand({
-        TableName: name,
-        BillingMode: "PAY_PER_REQUEST",
-        AttributeDefinitions: [
-          { AttributeName: hash, AttributeType: "S" },
-          { AttributeName: "DnsIngestTime", AttributeType: "N" },
-        ],
-        KeySchema: [
-          { AttributeName: hash, KeyType: "HASH" },
-          { AttributeName: "DnsIngestTime", KeyType: "RANGE" },
-        ],
-      }),
-    );
-  await ranged(tables.addresses, "Address");
-  await ranged(tables.hosts, "Host");
+  await createDnsTables(dynamo, { resolvedAddresses: tables.addresses, resolvedHosts: tables.hosts });
   await doc.send(
     new PutCommand({ TableName: tables.addresses, Item: { Address: "127.0.0.5", DnsIngestTime: 1 } }),
   );

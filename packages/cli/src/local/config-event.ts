@@ -4,13 +4,7 @@ import { parseArgs } from "node:util";
 import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from "@aws-sdk/client-sns";
-import {
-  CreateQueueCommand,
-  GetQueueAttributesCommand,
-  ReceiveMessageCommand,
-  SQSClient,
-  type Message,
-} from "@aws-sdk/client-sqs";
+import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import {
   CONFIG_SCANNER_TASK,
   ConfigScannerEnv,
@@ -20,6 +14,7 @@ import {
   type ScannerModule,
 } from "@sec-an/contracts";
 import { discoverProjects, findProject, loadProject, repoRoot } from "@sec-an/contracts/registry";
+import { drainQueue } from "@sec-an/testing";
 import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
 import type { Io } from "../main";
 
@@ -76,23 +71,6 @@ const readJson = (file: string, what: string): unknown => {
 };
 
 export class UsageError extends Error {}
-
-async function drain(sqs: SQSClient, url: string): Promise<Message[]> {
-  const out: Message[] = [];
-  for (let empty = 0; empty < 2;) {
-    const r = await sqs.send(
-      new ReceiveMessageCommand({
-        QueueUrl: url,
-        MaxNumberOfMessages: 10,
-        WaitTimeSeconds: 1,
-        MessageAttributeNames: ["All"],
-      }),
-    );
-    if (r.Messages?.length) out.push(...r.Messages);
-    else empty += 1;
-  }
-  return out;
-}
 
 export async function runConfigEvent(opts: {
   event: string;
@@ -198,7 +176,7 @@ export async function runConfigEvent(opts: {
       ],
     });
 
-    const alerts = (await drain(sqs, inbox.url)).map((m): Alert => {
+    const alerts = (await drainQueue(sqs, inbox.url)).map((m): Alert => {
       const n = JSON.parse(m.Body!) as {
         Subject: string;
         Message: string;
@@ -212,7 +190,7 @@ export async function runConfigEvent(opts: {
         ),
       };
     });
-    const deadLetters = (await drain(sqs, dlq.url)).map((m) => ({
+    const deadLetters = (await drainQueue(sqs, dlq.url)).map((m) => ({
       code: m.MessageAttributes?.[`ErrorCode`]?.StringValue ?? "",
       reason: m.MessageAttributes?.[`ErrorMessage`]?.StringValue ?? "",
     }));
