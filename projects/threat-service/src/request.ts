@@ -124,8 +124,9 @@ async function parseMultipart(
   });
   bb.on("file", (_n: string, stream: Readable) => {
     const p = collect(stream, index++ === 0);
+    // When busboy fails, `done` rejects before part 0 is awaited: its rejection must not go unhandled.
+    p.catch(() => undefined);
     if (!first) first = p;
-    else p.catch(() => undefined);
   });
   const done = new Promise<void>((resolve, reject) => {
     bb.on("finish", resolve);

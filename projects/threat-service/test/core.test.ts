@@ -196,6 +196,25 @@ describe("requests (the IBM guide's examples)", () => {
     ).toBe(413);
   });
 
+  test("a truncated multipart POST with a file part 0 is a 400 and leaves no unhandled rejection", async () => {
+    const unhandled: unknown[] = [];
+    const listen = (e: unknown) => unhandled.push(e);
+    process.on("unhandledRejection", listen);
+    try {
+      const m = multipart('{"type":"net.ip","value":"127.0.0.1"}', undefined, true);
+      // Cut inside part 0: busboy fails the whole request and that part's stream together.
+      const cut = m.body.subarray(0, m.body.indexOf("127.0.0.1"));
+      const e = await refused(req({ headers: { "content-type": m.contentType }, body: cut }));
+      expect([e.status, e.code]).toEqual([400, "malformed-multipart"]);
+      // Rejections are reported after the microtask queue drains: give them a turn of the event loop.
+      await new Promise((r) => setImmediate(r));
+      await new Promise((r) => setTimeout(r, 20));
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off("unhandledRejection", listen);
+    }
+  });
+
   test("parseArtifact keeps SOAR's extra fields", () => {
     expect(parseArtifact('{"type":"net.ip","value":"127.0.0.1","incident":7}')).toMatchObject({
       incident: 7,
