@@ -5,7 +5,8 @@ import { CognitoJwtVerifier } from "aws-jwt-verify";
 import { CtsEnv } from "@sec-an/contracts";
 import type { APIGatewayRequestAuthorizerEvent } from "aws-lambda";
 import { authenticate, cached, ctsResourceArn, type AuthDeps } from "../src/auth";
-import { authorizerHandler, handler, parseSecret } from "../src/handlers/authorizer";
+import { ResourceNotFoundException } from "@aws-sdk/client-secrets-manager";
+import { authorizerHandler, defaultDeps, handler, parseSecret } from "../src/handlers/authorizer";
 
 const METHOD_ARN = "arn:aws:execute-api:us-east-1:123456789012:abc123/threat/POST/cts/sec-an";
 const POOL = "us-east-1_TestPool1";
@@ -148,6 +149,37 @@ describe("the CTS authorizer", () => {
       delete process.env[CtsEnv.authSecretId];
       sm.restore();
     }
+  });
+
+  test("a secret with no value yet is 401, not 500, and that answer is cached like a value", async () => {
+    const sm = mockClient(SecretsManagerClient);
+    sm.on(GetSecretValueCommand).rejects(
+      new ResourceNotFoundException({ message: "no value for staging label AWSCURRENT", $metadata: {} }),
+    );
+    process.env[CtsEnv.authSecretId] = "arn:aws:secretsmanager:us-east-1:1:secret:none";
+    try {
+      const d = defaultDeps();
+      const authorize = authorizerHandler(() => d);
+      await expect(authorize(event(basic("soar", "pw")))).rejects.toThrow(/^Unauthorized$/);
+      await expect(authorize(event(basic("soar", "pw")))).rejects.toThrow(/^Unauthorized$/);
+      expect(sm.commandCalls(GetSecretValueCommand)).toHaveLength(1);
+    } finally {
+      delete process.env[CtsEnv.authSecretId];
+      sm.restore();
+    }
+  });
+
+  test("any other failure while authenticating (secret or Cognito parameter read) is 401 and logged", async () => {
+    const failing = authorizerHandler(() => ({
+      basicCredentials: async () => {
+        throw new Error("AccessDenied");
+      },
+      verifyCognito: async () => {
+        throw new Error("ParameterNotFound");
+      },
+    }));
+    await expect(failing(event(basic("soar", "pw")))).rejects.toThrow(/^Unauthorized$/);
+    await expect(failing(event(`Bearer ${p.sign(claims)}`))).rejects.toThrow(/^Unauthorized$/);
   });
 
   test("the policy resource is the stage's /cts/ methods, from any method ARN", () => {

@@ -22,11 +22,18 @@ export function parseSecret(text: string | undefined): BasicCredentials | undefi
 let sm: SecretsManagerClient | undefined;
 const SECRET_TTL_MS = 5 * 60_000;
 
-const defaultDeps = (): AuthDeps => {
+/** The deployed dependencies: the secret from Secrets Manager, tokens checked against the platform's pool. */
+export const defaultDeps = (): AuthDeps => {
   const basicCredentials = cached(async () => {
     sm ??= new SecretsManagerClient({});
-    const r = await sm.send(new GetSecretValueCommand({ SecretId: requiredEnv(CtsEnv.authSecretId) }));
-    return parseSecret(r.SecretString);
+    try {
+      const r = await sm.send(new GetSecretValueCommand({ SecretId: requiredEnv(CtsEnv.authSecretId) }));
+      return parseSecret(r.SecretString);
+    } catch (e) {
+      // The secret is created empty and its value set by an operator: until then basic auth is not set up.
+      if ((e as Error).name === "ResourceNotFoundException") return undefined;
+      throw e;
+    }
   }, SECRET_TTL_MS);
   let verifier: { verify(token: string): Promise<{ sub: string }> } | undefined;
   return {
@@ -54,7 +61,14 @@ export function authorizerHandler(get: () => AuthDeps) {
     const header = Object.entries(event.headers ?? {}).find(
       ([k]) => k.toLowerCase() === "authorization",
     )?.[1];
-    const caller = await authenticate(header ?? undefined, get());
+    let caller: Awaited<ReturnType<typeof authenticate>>;
+    try {
+      caller = await authenticate(header ?? undefined, get());
+    } catch (e) {
+      // Anything else thrown here would make API Gateway answer 500: a caller we cannot check is refused.
+      logger.error("authentication failed", { error: (e as Error).message });
+      caller = undefined;
+    }
     if (!caller) {
       logger.info("caller refused", { sourceIp: event.requestContext?.identity?.sourceIp });
       // This exact message makes API Gateway answer 401 (anything else is a 500 or a 403).
