@@ -44,7 +44,7 @@ describe("Dashboards tunnel host (the default way in)", () => {
     );
   });
 
-  test("its security group admits nothing, and it alone (with the analytics Lambdas) reaches the domain", () => {
+  test("its security group admits nothing, and it alone (with the analytics Lambdas and the search readers) reaches the domain", () => {
     const sg = resourceNamed("aws:ec2/securityGroup:SecurityGroup", `${HOST}-sg`).inputs;
     expect(sg.ingress).toEqual([]);
     expect(sg.egress).toEqual([
@@ -55,6 +55,7 @@ describe("Dashboards tunnel host (the default way in)", () => {
     expect(domainSg.ingress.flatMap((r: any) => r.securityGroups)).toEqual([
       "dev-sec-an-analytics-lambdas-sg-id",
       `${HOST}-sg-id`,
+      "dev-sec-an-search-readers-sg-id",
     ]);
   });
 

@@ -104,7 +104,7 @@ describe("public Dashboards entry (optional)", () => {
       });
     });
 
-    test("the proxy: private, admits only the load balancer, is the third client the domain admits", () => {
+    test("the proxy: private, admits only the load balancer, is one more client the domain admits", () => {
       const sg = resourceNamed("aws:ec2/securityGroup:SecurityGroup", `${N}-proxy-sg`).inputs;
       expect(sg.ingress).toEqual([
         expect.objectContaining({ fromPort: 443, toPort: 443, securityGroups: [`${N}-alb-sg-id`] }),
@@ -114,6 +114,7 @@ describe("public Dashboards entry (optional)", () => {
       expect(domainSg.ingress.flatMap((r: any) => r.securityGroups)).toEqual([
         "dev-sec-an-analytics-lambdas-sg-id",
         "dev-sec-an-dashboards-tunnel-sg-id",
+        "dev-sec-an-search-readers-sg-id",
         `${N}-proxy-sg-id`,
       ]);
       const host = resourceNamed("aws:ec2/instance:Instance", `${N}-proxy`).inputs;
