@@ -1,6 +1,6 @@
 import { CreateTableCommand, DeleteTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { dynamoClientConfig, uniqueName } from "@sec-an/testing";
+import { createDnsTables, dynamoClientConfig, uniqueName } from "@sec-an/testing";
 import type { SchedulerTables } from "../src/util";
 
 // dns2 ships no type declarations.
@@ -41,23 +41,7 @@ export async function createTables(client: DynamoDBClient): Promise<SchedulerTab
       ],
     }),
   );
-  const ranged = (name: string, hash: string) =>
-    client.send(
-      new CreateTableCommand({
-        TableName: name,
-        BillingMode: "PAY_PER_REQUEST",
-        AttributeDefinitions: [
-          { AttributeName: hash, AttributeType: "S" },
-          { AttributeName: "DnsIngestTime", AttributeType: "N" },
-        ],
-        KeySchema: [
-          { AttributeName: hash, KeyType: "HASH" },
-          { AttributeName: "DnsIngestTime", KeyType: "RANGE" },
-        ],
-      }),
-    );
-  await ranged(t.resolvedHosts, "Host");
-  await ranged(t.resolvedAddresses, "Address");
+  await createDnsTables(client, t);
   await client.send(
     new CreateTableCommand({
       TableName: t.addressInfo,

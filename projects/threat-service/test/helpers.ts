@@ -1,4 +1,4 @@
-import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { CreateTableCommand, DynamoDBClient, waitUntilTableExists } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, PutCommand } from "@aws-sdk/lib-dynamodb";
 import {
   CreateQueueCommand,
@@ -19,10 +19,13 @@ export function dynamo() {
   };
 }
 
-/** The service's two tables on dynalite, keyed as the program declares them. */
+/**
+ * The service's two tables on dynalite, keyed as the program declares them, returned once ACTIVE: a
+ * table is CREATING for a while after CreateTable, and reads or writes on it fail until then.
+ */
 export async function createStateTables(client: DynamoDBClient) {
   const tables = { active: uniqueName("cts-active"), results: uniqueName("cts-results") };
-  for (const name of Object.values(tables))
+  for (const name of Object.values(tables)) {
     await client.send(
       new CreateTableCommand({
         TableName: name,
@@ -31,34 +34,13 @@ export async function createStateTables(client: DynamoDBClient) {
         KeySchema: [{ AttributeName: CtsTables.id, KeyType: "HASH" }],
       }),
     );
+    //XX await waitUntilTableExists({ client, maxWaitTime: 30, minDelay: 1, maxDelay: 1 }, { TableName: name });
+  }
   return tables;
 }
 
-/** task-execution's DNS tables (hash + DnsIngestTime range), as its program declares them. */
-export async function createDnsTables(client: DynamoDBClient) {
-  const t = {
-    resolvedHosts: uniqueName("resolved-hosts"),
-    resolvedAddresses: uniqueName("resolved-addresses"),
-  };
-  const ranged = (name: string, hash: string) =>
-    client.send(
-      new CreateTableCommand({
-        TableName: name,
-        BillingMode: "PAY_PER_REQUEST",
-        AttributeDefinitions: [
-          { AttributeName: hash, AttributeType: "S" },
-          { AttributeName: "DnsIngestTime", AttributeType: "N" },
-        ],
-        KeySchema: [
-          { AttributeName: hash, KeyType: "HASH" },
-          { AttributeName: "DnsIngestTime", KeyType: "RANGE" },
-        ],
-      }),
-    );
-  await ranged(t.resolvedHosts, ResolvedHosts.host);
-  await ranged(t.resolvedAddresses, ResolvedAddresses.address);
-  return t;
-}
+/** task-execution's DNS tables, from the one helper every project's tests share. */
+export { createDnsTables } from "@sec-an/testing";
 
 /** Records one DNS ingest: `host` resolving to `addresses`, as the plan writer stores it. */
 export async function ingestName(
