@@ -34,7 +34,7 @@ export async function createStateTables(client: DynamoDBClient) {
         KeySchema: [{ AttributeName: CtsTables.id, KeyType: "HASH" }],
       }),
     );
-    //XX await waitUntilTableExists({ client, maxWaitTime: 30, minDelay: 1, maxDelay: 1 }, { TableName: name });
+    await waitUntilTableExists({ client, maxWaitTime: 30, minDelay: 1, maxDelay: 1 }, { TableName: name });
   }
   return tables;
 }
