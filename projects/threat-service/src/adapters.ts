@@ -10,6 +10,7 @@ import {
   ScanRequest,
   type SearchJob,
 } from "@sec-an/contracts";
+import { logger } from "@sec-an/runtime";
 import type { DnsReader, ScanRequester, SnapshotFilter, SnapshotReader } from "./searchers/types";
 
 /** The DNS ingest tables of task-execution, read with the latest ingest first. */
@@ -48,17 +49,32 @@ export class DynamoDnsReader implements DnsReader {
   }
 }
 
-/** Scan requests on the scan-initiator topic, as the initiator sends them (root depth, address type). */
+/**
+ * Scan requests on the scan-initiator topic, as the initiator sends them (root depth, address type).
+ * The requester is the one gate every searcher goes through, so it refuses (logs, sends nothing,
+ * answers false) any value that is not a valid target or not an address we own.
+ */
 export class TopicScanRequester implements ScanRequester {
   constructor(
     private readonly sns: SNSClient,
     private readonly topicArn: () => Promise<string>,
+    private readonly dns: Pick<DnsReader, "isOwned">,
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  async requestScan(address: string): Promise<void> {
-    // Checked like every scanner checks it: a hostile value never becomes a request.
-    const t = validateTarget(address);
+  async requestScan(address: string): Promise<boolean> {
+    let t: ReturnType<typeof validateTarget>;
+    try {
+      // Checked like every scanner checks it: a hostile value never becomes a request.
+      t = validateTarget(address);
+    } catch (e) {
+      logger.warn("scan refused: not a valid target", { reason: (e as Error).message.slice(0, 200) });
+      return false;
+    }
+    if ((t.type !== "ipv4" && t.type !== "ipv6") || !(await this.dns.isOwned(t.target))) {
+      logger.warn("scan refused: not an address we own", { target: t.target });
+      return false;
+    }
     const request = validate(ScanRequest, {
       target: t.target,
       targetType: t.type,
@@ -74,6 +90,7 @@ export class TopicScanRequester implements ScanRequester {
         },
       }),
     );
+    return true;
   }
 }
 

@@ -74,6 +74,13 @@ describe("searches over the snapshot indices and the DNS tables", () => {
   let queued: Array<{ job: SearchJob; delay: number }>;
   let deps: WorkerDeps;
   const searchers = searcherRegistry();
+  const requester = () =>
+    new TopicScanRequester(
+      scans.sns,
+      async () => scans.topicArn,
+      new DynamoDnsReader(dynamo().doc, dns),
+      () => new Date(clock.now() * 1000),
+    );
 
   beforeEach(async () => {
     ({ state } = await stateOnDynalite());
@@ -85,11 +92,7 @@ describe("searches over the snapshot indices and the DNS tables", () => {
       context: {
         snapshots: store.reader,
         dns: new DynamoDnsReader(dynamo().doc, dns),
-        scans: new TopicScanRequester(
-          scans.sns,
-          async () => scans.topicArn,
-          () => new Date(clock.now() * 1000),
-        ),
+        scans: requester(),
         scanMaxAgeSecs: DAY,
       },
       requeue: async (job, delay) => {
@@ -200,6 +203,15 @@ describe("searches over the snapshot indices and the DNS tables", () => {
     const done = await getSearch(job.id, { state, now: clock.now });
     expect(done.status).toBe(200);
     expect(done.body.hits.length).toBeGreaterThan(0);
+  });
+
+  test("the scan requester itself refuses what is not an address we own, whoever calls it", async () => {
+    const r = requester();
+    for (const refused of ["127.0.0.3", "127.0.0.2; rm -rf /", "new.sec-an.test", "127.0.0.0/30", ""])
+      expect([refused, await r.requestScan(refused)]).toEqual([refused, false]);
+    expect(await scanRequests()).toEqual([]);
+    expect(await r.requestScan("127.0.0.2")).toBe(true);
+    expect((await scanRequests()).map((q) => q.request.target)).toEqual(["127.0.0.2"]);
   });
 
   test("hostile values reach no scan and no query: nothing found", async () => {

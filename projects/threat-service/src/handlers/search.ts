@@ -48,13 +48,14 @@ export async function workerDeps(env: NodeJS.ProcessEnv = process.env): Promise<
     getParam(Params.resolvedHostsTableId),
     getParam(Params.resolvedAddressesTableId),
   ]);
+  const dns = new DynamoDnsReader(doc, { resolvedHosts, resolvedAddresses });
   return {
     state: new SearchState(doc, tablesFromEnv(env)),
     searchers,
     context: {
       snapshots: await snapshots(env),
-      dns: new DynamoDnsReader(doc, { resolvedHosts, resolvedAddresses }),
-      scans: new TopicScanRequester(snsClient(), () => getParam(Params.scanInitiatorTopicArn)),
+      dns,
+      scans: new TopicScanRequester(snsClient(), () => getParam(Params.scanInitiatorTopicArn), dns),
       scanMaxAgeSecs: secondsEnv(CtsEnv.scanMaxAgeSecs, 86_400, env),
     },
     requeue: (job, delay) => queue.send(job, delay),

@@ -26,7 +26,8 @@ export interface DnsReader {
 
 /** Asks the platform to scan one address (a scan request on the scan-initiator topic). */
 export interface ScanRequester {
-  requestScan(address: string): Promise<void>;
+  /** True when the request was sent; false (nothing sent) for a value that is not an address we own. */
+  requestScan(address: string): Promise<boolean>;
 }
 
 export interface SearchContext {
