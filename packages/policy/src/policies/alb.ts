@@ -12,7 +12,12 @@ export const MODERN_TLS_POLICY = /^ELBSecurityPolicy-TLS13-1-[23]-(Res-|Ext[12]-
 
 /** Tag naming why a security group may reach an OpenSearch domain, and the roles admitted. */
 export const DOMAIN_CLIENT_TAG = "sec-an:domain-client";
-export const DOMAIN_CLIENT_ROLES = ["analytics-lambdas", "dashboards-tunnel", "dashboards-proxy"] as const;
+export const DOMAIN_CLIENT_ROLES = [
+  "analytics-lambdas",
+  "dashboards-tunnel",
+  "dashboards-proxy",
+  "search-readers",
+] as const;
 
 const isRedirectToHttps = (actions: Loose[]) =>
   actions.length > 0 &&
