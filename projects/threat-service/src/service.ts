@@ -6,6 +6,7 @@ import {
   type ThreatServiceArtifact,
 } from "@sec-an/contracts";
 import { canonicalArtifact, searchId } from "./id";
+import type { Searcher } from "./searchers/types";
 import type { ActiveSearch, SearchState } from "./state";
 
 export interface Answer<T> {
@@ -15,8 +16,8 @@ export interface Answer<T> {
 
 export interface ServiceDeps {
   readonly state: SearchState;
-  /** Artifact types a searcher answers. */
-  readonly supports: (type: string) => boolean;
+  /** The searchers by artifact type (any other type is answered with no hits). */
+  readonly searchers: ReadonlyMap<string, Pick<Searcher, "accepts">>;
   /** Queues the search the caller just claimed. */
   readonly startSearch: (job: SearchJob) => Promise<void>;
   /** Epoch seconds (injected, so expiry is testable). */
@@ -40,7 +41,8 @@ function activeAnswer(id: string, active: ActiveSearch, now: number): Answer<Cts
 
 /**
  * POST: a stored answer at once (200); otherwise start the search (one caller wins the conditional
- * claim, whatever the concurrency) and tell SOAR when to ask again (303). Unsupported types: 200, no hits.
+ * claim, whatever the concurrency) and tell SOAR when to ask again (303). Unsupported types and values
+ * their searcher does not accept: 200, no hits.
  */
 export async function postArtifact(
   artifact: ThreatServiceArtifact,
@@ -48,7 +50,11 @@ export async function postArtifact(
 ): Promise<Answer<CtsResponse>> {
   const a = canonicalArtifact(artifact);
   const id = searchId(a);
-  if (!d.supports(a.type)) return { status: 200, body: { id, hits: [] } };
+  const searcher = d.searchers.get(a.type);
+  // An unsupported type, or a value that can never be found (`resutil threatservicetest` sends
+  // `localhost`): answered at once, with no claim, queued search or poll.
+  if (!searcher || (searcher.accepts && !searcher.accepts(a.value)))
+    return { status: 200, body: { id, hits: [] } };
   const now = d.now();
   const done = await d.state.result(id, now);
   if (done) return { status: 200, body: { id, hits: done.hits } };

@@ -1,5 +1,6 @@
 import type { SearchJob } from "@sec-an/contracts";
 import { searchId } from "../src/id";
+import { searcherRegistry } from "../src/searchers";
 import { getSearch, postArtifact, type ServiceDeps } from "../src/service";
 import type { SearchState } from "../src/state";
 import { stateOnDynalite, testClock } from "./helpers";
@@ -18,7 +19,10 @@ describe("search state on DynamoDB (dynalite)", () => {
     started = [];
     deps = {
       state,
-      supports: (t) => ["net.ip", "net.name"].includes(t),
+      searchers: new Map([
+        ["net.ip", {}],
+        ["net.name", {}],
+      ]),
       startSearch: async (job) => {
         started.push(job);
       },
@@ -80,6 +84,33 @@ describe("search state on DynamoDB (dynalite)", () => {
     const hash = { type: "hash.md5", value: "d41d8cd98f00b204e9800998ecf8427e" };
     expect(await postArtifact(hash, deps)).toEqual({ status: 200, body: { id: searchId(hash), hits: [] } });
     expect(started).toHaveLength(0);
+  });
+
+  test("a value its searcher cannot find is answered 200 with no hits at once: no claim, nothing queued", async () => {
+    const real: ServiceDeps = { ...deps, searchers: searcherRegistry() };
+    for (const [type, value] of [
+      ["net.name", "localhost"],
+      ["net.ip", "not-an-ip"],
+      ["net.port", "0"],
+      ["net.port", "65536"],
+      ["net.cidr", "10.0.0.0/23"],
+      ["net.cidr", "10.0.0.0/33"],
+      ["net.uri", "not a uri"],
+    ]) {
+      const a = { type, value };
+      expect(await postArtifact(a, real)).toEqual({ status: 200, body: { id: searchId(a), hits: [] } });
+      expect(await state.active(searchId(a))).toBeUndefined();
+    }
+    expect(started).toHaveLength(0);
+    for (const [type, value] of [
+      ["net.name", "host.example.com"],
+      ["net.ip", "::1"],
+      ["net.port", "65535"],
+      ["net.cidr", "10.0.0.0/24"],
+      ["net.uri", "https://[::1]:8443/x"],
+    ])
+      expect((await postArtifact({ type, value }, real)).status).toBe(303);
+    expect(started).toHaveLength(5);
   });
 
   test("a search that could not be queued is given back: the next POST starts it", async () => {

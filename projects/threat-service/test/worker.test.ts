@@ -109,7 +109,7 @@ describe("searches over the snapshot indices and the DNS tables", () => {
   async function search(type: string, value: string) {
     const svc = {
       state,
-      supports: (t: string) => searchers.has(t),
+      searchers,
       now: clock.now,
       startSearch: async (job: SearchJob) => void queued.push({ job, delay: 0 }),
     };
@@ -223,8 +223,16 @@ describe("searches over the snapshot indices and the DNS tables", () => {
       ["net.port", "443 OR 1=1"],
       ["net.cidr", "127.0.0.0/8"],
     ]) {
-      const { result, answer } = await search(type, value);
-      expect([type, value, result, answer.body.hits]).toEqual([type, value, "completed", []]);
+      const posted = await postArtifact(
+        { type, value },
+        { state, searchers, now: clock.now, startSearch: () => Promise.reject(new Error("queued")) },
+      );
+      expect([type, value, posted.status, posted.body.hits]).toEqual([type, value, 200, []]);
+      // A job that reached the searcher anyway (queued by hand) finds nothing either.
+      const outcome = await searchers
+        .get(type)!
+        .search(value, { ...deps.context, startedAt: T0, attempt: 1 });
+      expect([type, value, outcome]).toEqual([type, value, { hits: [], pending: false }]);
     }
     expect(await scanRequests()).toEqual([]);
   });

@@ -15,7 +15,7 @@ export function apiDeps(env: NodeJS.ProcessEnv = process.env): ServiceDeps {
   const queue = new SearchQueue(sqsClient(), requiredEnv(CtsEnv.searchQueueUrl, env));
   return {
     state: new SearchState(dynamoDocClient(), tablesFromEnv(env)),
-    supports: (type) => searchers.has(type),
+    searchers,
     startSearch: (job) => queue.send(job),
     now: epochNow,
   };

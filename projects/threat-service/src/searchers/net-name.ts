@@ -20,10 +20,16 @@ export async function lookUpName(name: string, ctx: SearchContext): Promise<Sear
   return { hits: [nameHit, ...each.flatMap((o) => o.hits)], pending: each.some((o) => o.pending) };
 }
 
+/** A DNS name of two labels or more (a single label such as `localhost` is never one of ours). */
+export function isHostName(value: string): boolean {
+  return value.length <= 254 && /^[A-Za-z0-9-]{1,63}(\.[A-Za-z0-9-]{1,63})+\.?$/.test(value);
+}
+
 /** net.name: what our DNS inventory and scans know about a host name. */
 export const netName: Searcher = {
   type: "net.name",
+  accepts: isHostName,
   async search(value, ctx) {
-    return /^[A-Za-z0-9.-]{1,253}$/.test(value) ? lookUpName(value, ctx) : nothing;
+    return isHostName(value) ? lookUpName(value, ctx) : nothing;
   },
 };

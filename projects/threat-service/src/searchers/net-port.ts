@@ -5,11 +5,14 @@ import { nothing, type Searcher } from "./types";
 /** Addresses listed for one port. */
 const MAX_ADDRESSES = 50;
 
+const isPort = (value: string) => /^\d{1,5}$/.test(value) && Number(value) >= 1 && Number(value) <= 65535;
+
 /** net.port: which of our addresses have the port open, with the service found there. */
 export const netPort: Searcher = {
   type: "net.port",
+  accepts: isPort,
   async search(value, ctx) {
-    if (!/^\d{1,5}$/.test(value) || Number(value) < 1 || Number(value) > 65535) return nothing;
+    if (!isPort(value)) return nothing;
     const docs = await ctx.snapshots.search(
       INDEX.ports,
       { term: { port_id: Number(value), state: "open" } },

@@ -3,17 +3,23 @@ import { INDEX, lookUpAddress, tlsHit } from "./facts";
 import { lookUpName } from "./net-name";
 import { nothing, type Searcher } from "./types";
 
+/** The host of a URI (an IPv6 address without its brackets); undefined when it does not parse or has none. */
+function uriHost(value: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return undefined;
+  }
+  return url.hostname.replace(/^\[(.*)\]$/, "$1") || undefined;
+}
+
 /** net.uri: the URI's host as net.ip or net.name, plus the TLS certificate facts served for that host name. */
 export const netUri: Searcher = {
   type: "net.uri",
+  accepts: (value) => uriHost(value) !== undefined,
   async search(value, ctx) {
-    let url: URL;
-    try {
-      url = new URL(value);
-    } catch {
-      return nothing;
-    }
-    const host = url.hostname.replace(/^\[(.*)\]$/, "$1");
+    const host = uriHost(value);
     if (!host) return nothing;
     if (isIP(host) !== 0) return lookUpAddress(host, ctx);
     const [named, certs] = await Promise.all([

@@ -50,6 +50,11 @@ export interface SearchOutcome {
 /** Answers one SOAR artifact type from the platform's data. */
 export interface Searcher {
   readonly type: SoarArtifactType;
+  /**
+   * A cheap shape check of a value, made before a search is started: a value it rejects (one that can
+   * never be found) is answered at once with no hits. Absent: every value is searched.
+   */
+  readonly accepts?: (value: string) => boolean;
   search(value: string, ctx: SearchContext): Promise<SearchOutcome>;
 }
 
