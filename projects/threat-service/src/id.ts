@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
-import { isIP } from "node:net";
 import { canonicalJson, type ThreatServiceArtifact } from "@sec-an/contracts";
+import { canonicalCidr, canonicalIp } from "./addresses";
 
 /** UUID namespace of search ids (a fixed random UUID: ids are stable across deployments and releases). */
 export const CTS_NAMESPACE = "4f1b7a52-3f0e-4c8e-9d0b-6a1e2c7d9b35";
@@ -15,19 +15,37 @@ export function uuidV5(name: string, namespace: string = CTS_NAMESPACE): string 
   return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
 }
 
+/** The URL's own serialisation (scheme and host lower-cased, default port and empty path settled). */
+function canonicalUri(value: string): string | undefined {
+  try {
+    return new URL(value).href;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * The part of an artifact a search depends on, in one spelling: type and value only (SOAR adds fields,
- * such as incident ids, that differ between sends of the same artifact), the value trimmed, and names
- * and addresses lower-cased (DNS and IPv6 hex are case-insensitive).
+ * such as incident ids, that differ between sends of the same artifact), the value trimmed, names
+ * lower-cased (DNS is case-insensitive), addresses in RFC 5952 text, networks by their network address,
+ * URIs as the URL parser writes them. A value that is none of these is kept as sent.
  */
 export function canonicalArtifact(a: Pick<ThreatServiceArtifact, "type" | "value">): {
   type: string;
   value: string;
 } {
-  let value = a.value.trim();
-  if (a.type === "net.name") value = value.toLowerCase().replace(/\.$/, "");
-  if (a.type === "net.ip" && isIP(value) === 6) value = value.toLowerCase();
-  return { type: a.type, value };
+  const trimmed = a.value.trim();
+  const value =
+    a.type === "net.name"
+      ? trimmed.toLowerCase().replace(/\.$/, "")
+      : a.type === "net.ip"
+        ? canonicalIp(trimmed)
+        : a.type === "net.cidr"
+          ? canonicalCidr(trimmed)
+          : a.type === "net.uri"
+            ? canonicalUri(trimmed)
+            : undefined;
+  return { type: a.type, value: value ?? trimmed };
 }
 
 /** The search id of an artifact: the same artifact always gives the same id. */

@@ -63,7 +63,29 @@ describe("search ids", () => {
     expect(searchId({ type: "net.ip", value: "127.0.0.1" })).not.toBe(
       searchId({ type: "net.ip", value: "127.0.0.2" }),
     );
-    expect(canonicalArtifact({ type: "net.ip", value: "::FFFF:7F00:1" }).value).toBe("::ffff:7f00:1");
+    // RFC 5952: IPv4-mapped addresses are written with the dotted quad.
+    expect(canonicalArtifact({ type: "net.ip", value: "::FFFF:7F00:1" }).value).toBe("::ffff:127.0.0.1");
+  });
+
+  test("every spelling of one address, network or URI gives one id", () => {
+    const same = (type: string, values: string[]) =>
+      expect(new Set(values.map((value) => searchId({ type, value })))).toEqual(
+        new Set([searchId({ type, value: values[0] })]),
+      );
+    same("net.ip", ["2001:db8::1", "2001:DB8:0:0::1", "2001:0db8:0000:0000:0000:0000:0000:0001"]);
+    expect(canonicalArtifact({ type: "net.ip", value: "2001:DB8:0:0:1:0:0:1" }).value).toBe(
+      "2001:db8::1:0:0:1",
+    );
+    expect(canonicalArtifact({ type: "net.ip", value: "FE80:0:0:0:0:0:0:0" }).value).toBe("fe80::");
+    same("net.cidr", ["10.0.0.0/24", "10.0.0.77/24", " 10.0.0.255/24"]);
+    same("net.cidr", ["2001:db8::/120", "2001:DB8:0::ff/120"]);
+    expect(canonicalArtifact({ type: "net.cidr", value: "10.1.2.3/8" }).value).toBe("10.0.0.0/8");
+    same("net.uri", ["https://app.example.com/", "HTTPS://App.Example.COM:443", "https://app.example.com"]);
+    expect(searchId({ type: "net.cidr", value: "10.0.0.0/24" })).not.toBe(
+      searchId({ type: "net.cidr", value: "10.0.1.0/24" }),
+    );
+    // What is not an address, network or URI is kept as sent (its searcher answers it with no hits).
+    expect(canonicalArtifact({ type: "net.uri", value: "not a uri" }).value).toBe("not a uri");
   });
 });
 
