@@ -13,6 +13,8 @@ export interface RecordedResource {
   inputs: Props;
   /** Mock outputs merged over inputs; preferred when present so cross-references (ARNs, names) resolve as after `up`. */
   state?: Props;
+  /** The id the engine (or mock) gave it. */
+  id?: string;
   parent?: { type: string; name: string };
 }
 
@@ -30,7 +32,9 @@ const typeMatcher = (type: string) => (cls: { new (...rest: Loose[]): Loose }) =
   (cls as Loose).__pulumiType === type;
 
 function toPolicyResource(r: RecordedResource): PolicyResource {
-  const props = r.state ?? r.inputs ?? {};
+  // The id rides along (as on a real stack) so rules can match resources referred to by id, e.g. a
+  // security group named in another group's rules.
+  const props = { ...(r.state ?? r.inputs ?? {}), ...(r.id ? { id: r.id } : {}) };
   return {
     type: r.type,
     name: r.name,
