@@ -1,5 +1,11 @@
 import { isIP } from "node:net";
-import { CtsLimits, type ArtifactHit, type HitProp, type HitPropType } from "@sec-an/contracts";
+import {
+  CtsLimits,
+  canonicalJson,
+  type ArtifactHit,
+  type HitProp,
+  type HitPropType,
+} from "@sec-an/contracts";
 
 /** One prop as a searcher states it; null and undefined values are dropped. */
 export type PropInput = readonly [
@@ -38,4 +44,15 @@ export function buildHit(props: readonly PropInput[]): ArtifactHit {
 /** Hits with at least one prop, at most the answer's limit. */
 export function keepHits(hits: readonly ArtifactHit[]): ArtifactHit[] {
   return hits.filter((h) => h.props.length > 0).slice(0, CtsLimits.maxHits);
+}
+
+/** Hits once each, first seen kept: two lookups that reach one document (by address, by name) give one hit. */
+export function uniqueHits(hits: readonly ArtifactHit[]): ArtifactHit[] {
+  const seen = new Set<string>();
+  return hits.filter((h) => {
+    const key = canonicalJson(h.props);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }

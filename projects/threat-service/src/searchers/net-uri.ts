@@ -1,4 +1,5 @@
 import { isIP } from "node:net";
+import { uniqueHits } from "../hits";
 import { INDEX, lookUpAddress, tlsHit } from "./facts";
 import { lookUpName } from "./net-name";
 import { nothing, type Searcher } from "./types";
@@ -26,6 +27,9 @@ export const netUri: Searcher = {
       lookUpName(host, ctx),
       ctx.snapshots.search(INDEX.tls, { term: { hostname: host.toLowerCase() } }, 20),
     ]);
-    return { hits: [...named.hits, ...certs.map((c) => tlsHit(c.source))], pending: named.pending };
+    return {
+      hits: uniqueHits([...named.hits, ...certs.map((c) => tlsHit(c.source))]),
+      pending: named.pending,
+    };
   },
 };
