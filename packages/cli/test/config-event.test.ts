@@ -102,6 +102,19 @@ test("the real handler on an event, EC2 from the file: findings, the alert as ma
   expect(report).toContain("alert: [sec-an] FAIL openRdp");
 }, 60_000);
 
+test("a resources file without NetworkInterfaces: groups are assumed attached, so FAIL and one alert", async () => {
+  const r = await runConfigEvent({
+    event: file("event3.json", event),
+    resources: file("sgs-only.json", { SecurityGroups: resources.SecurityGroups }),
+    emulators: emulators(),
+  });
+  expect(r.assumedAttached).toBe(true);
+  expect(r.findings.filter((f) => f.status === "FAIL").map((f) => f.plugin)).toEqual(["openRdp"]);
+  expect(r.findings.filter((f) => f.status === "WARN")).toEqual([]);
+  expect(r.alerts).toHaveLength(1);
+  expect(configEventReport(r)).toContain("assumed attached");
+}, 60_000);
+
 test("a group the file does not hold is resolved as deleted, not an error", async () => {
   const r = await runConfigEvent({
     event: file("event2.json", event),

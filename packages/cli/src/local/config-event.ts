@@ -54,6 +54,8 @@ export interface ConfigEventResult {
   alerts: Alert[];
   deadLetters: { code: string; reason: string }[];
   documents: number;
+  /** The resources file had no NetworkInterfaces: each group was assumed attached to one interface. */
+  assumedAttached: boolean;
 }
 
 const readJson = (file: string, what: string): unknown => {
@@ -85,9 +87,9 @@ export async function runConfigEvent(opts: {
   const project = (await loadProject(
     findProject(discoverProjects(root), CONFIG_SCANNER_TASK),
   )) as unknown as ConfigScannerModule;
-  let resources: unknown;
+  let resources: { assumedAttached?: boolean };
   try {
-    resources = project.describeFile(readJson(opts.resources, "--resources"));
+    resources = project.describeFile(readJson(opts.resources, "--resources")) as typeof resources;
   } catch (e) {
     throw e instanceof UsageError ? e : new UsageError(`--resources: ${(e as Error).message}`);
   }
@@ -208,6 +210,7 @@ export async function runConfigEvent(opts: {
         alerts,
         deadLetters,
         documents: 0,
+        assumedAttached: !!resources.assumedAttached,
       };
     const body = Buffer.from(
       await (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body!.transformToByteArray(),
@@ -232,6 +235,7 @@ export async function runConfigEvent(opts: {
       alerts,
       deadLetters,
       documents,
+      assumedAttached: !!resources.assumedAttached,
     };
   } finally {
     project.setEc2For(undefined);
@@ -244,6 +248,9 @@ export async function runConfigEvent(opts: {
 export function configEventReport(r: ConfigEventResult): string {
   const lines = [
     `event: ${r.trigger || "?"}: ${r.relevant ? "relevant" : "not relevant"} (${r.reason})`,
+    ...(r.assumedAttached
+      ? ["note: the resources file has no NetworkInterfaces: each group is assumed attached (in use)"]
+      : []),
     `findings: ${r.findings.length}   alerts: ${r.alerts.length}   documents for the config-scanner_findings indices: ${r.documents}`,
     ...r.findings
       .filter((f) => f.status !== "OK")

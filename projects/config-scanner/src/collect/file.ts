@@ -9,6 +9,8 @@ import type { Ec2For } from "./ec2";
 export interface DescribeFile {
   SecurityGroups: SecurityGroup[];
   NetworkInterfaces?: NetworkInterface[];
+  /** True when the file gave no interfaces and each group was taken as attached to one. */
+  assumedAttached?: boolean;
 }
 
 /** Checks a parsed file; throws naming what is wrong. */
@@ -18,7 +20,17 @@ export function describeFile(value: unknown): DescribeFile {
     throw new Error('expected the output of `aws ec2 describe-security-groups`: {"SecurityGroups": [...]}');
   if (v.NetworkInterfaces !== undefined && !Array.isArray(v.NetworkInterfaces))
     throw new Error('"NetworkInterfaces", when given, must be a list (describe-network-interfaces output)');
-  return { SecurityGroups: v.SecurityGroups, NetworkInterfaces: v.NetworkInterfaces ?? [] };
+  if (v.NetworkInterfaces)
+    return { SecurityGroups: v.SecurityGroups, NetworkInterfaces: v.NetworkInterfaces };
+  // No interface data is not "attached to nothing": an open group is taken as in use (FAIL, alerted),
+  // since under-reporting an exposure is the worse mistake; the report says it was assumed.
+  return {
+    SecurityGroups: v.SecurityGroups,
+    NetworkInterfaces: v.SecurityGroups.flatMap((g) =>
+      g.GroupId ? [{ NetworkInterfaceId: `eni-assumed-${g.GroupId}`, Groups: [{ GroupId: g.GroupId }] }] : [],
+    ),
+    assumedAttached: true,
+  };
 }
 
 type Filters = { Filters?: { Name?: string; Values?: string[] }[] };
