@@ -235,4 +235,85 @@ describe("dead letters on the error channel", () => {
       setParamOverrides(undefined);
     }
   });
+
+  describe("the recorder reports letters nothing else reported", () => {
+    /** Files the given letters through the recorder; returns the error events published. */
+    async function recordAll(letters: { body: string; attrs?: Record<string, string> }[]) {
+      const dlq = await createQueue(c.sqs, "other-dlq");
+      const errors = await errorsTopic();
+      const bucket = await createBucket(c.s3, "dead");
+      setClients({ sqs: c.sqs, sns: c.sns, s3: c.s3 });
+      process.env[Env.stage] = "test";
+      setParamOverrides({ "/sec-an/test/s3/dead_letters/name": bucket });
+      try {
+        for (const l of letters)
+          await c.sqs.send(
+            new SendMessageCommand({
+              QueueUrl: dlq.url,
+              MessageBody: l.body,
+              MessageAttributes: Object.fromEntries(
+                Object.entries(l.attrs ?? {}).map(([k, v]) => [k, { DataType: "String", StringValue: v }]),
+              ),
+            }),
+          );
+        const records = (await drain(c.sqs, dlq.url, letters.length)).map((m) => toSqsRecord(m, dlq.arn));
+        expect((await recorder(sqsEvent(records), lambdaContext())).batchItemFailures).toEqual([]);
+        const events = await drain(c.sqs, errors.queue.url, letters.length + 1, 2);
+        return { events: events.map((m) => JSON.parse(m.Body!)), dlq };
+      } finally {
+        setParamOverrides(undefined);
+      }
+    }
+
+    it("an SQS-native redrive (handler timed out or ran out of memory) is published as redriven", async () => {
+      const { events, dlq } = await recordAll([
+        { body: JSON.stringify({ scanId: "scan-9" }), attrs: { [Attr.task]: "nmap" } },
+      ]);
+      expect(events).toHaveLength(1);
+      expect(events[0]).toMatchObject({
+        code: "redriven",
+        task: "nmap",
+        scanId: "scan-9",
+        dlq: queueUrlOf(dlq.arn),
+      });
+      expect(events[0].message).toMatch(/without a recorded error/);
+    });
+
+    it("an EventBridge target dead letter is published with its ERROR_CODE and ERROR_MESSAGE", async () => {
+      const { events } = await recordAll([
+        {
+          body: JSON.stringify({ "detail-type": "ECS Task State Change", detail: {} }),
+          attrs: {
+            ERROR_CODE: "SDK_CLIENT_ERROR",
+            ERROR_MESSAGE: "Lambda function not found",
+            RULE_ARN: "arn:aws:events:eu-west-1:123456789012:rule/x",
+          },
+        },
+      ]);
+      expect(events).toHaveLength(1);
+      expect(events[0]).toMatchObject({ code: "SDK_CLIENT_ERROR", message: "Lambda function not found" });
+    });
+
+    it("a DynamoDB stream on-failure record is published as redriven", async () => {
+      const onFailure = {
+        requestContext: {
+          requestId: "r-ddb",
+          condition: "RetryAttemptsExhausted",
+          approximateInvokeCount: 3,
+        },
+        DDBStreamBatchInfo: { shardId: "shardId-1", batchSize: 1 },
+      };
+      const { events } = await recordAll([{ body: JSON.stringify(onFailure) }]);
+      expect(events).toHaveLength(1);
+      expect(events[0].code).toBe("redriven");
+    });
+
+    it("an error event that was itself dead-lettered, or a letter sendDeadLetter reported, is not published", async () => {
+      const { events } = await recordAll([
+        { body: "{}", attrs: { [ErrorAttr.service]: "redis-bridge" } },
+        { body: "{}", attrs: { [Attr.errorCode]: "malformed", [Attr.errorMessage]: "reported already" } },
+      ]);
+      expect(events).toHaveLength(0);
+    });
+  });
 });

@@ -114,19 +114,45 @@ export function isAsyncInvokeFailure(record: DeadLetterRecord): boolean {
   return /^\d+$/.test(record.errorCode ?? "");
 }
 
+/** EventBridge's target-DLQ letters carry these attributes instead of `ErrorCode`/`ErrorMessage`. */
+const EventBridgeAttr = { code: "ERROR_CODE", message: "ERROR_MESSAGE" } as const;
+
+/**
+ * The error-channel failure of a filed letter nobody has reported yet, or undefined when `sendDeadLetter`
+ * already did (it always sets a non-numeric `ErrorCode`). Unreported are: Lambda's async-invoke letters,
+ * SQS's own redrives (a handler that timed out, ran out of memory or could not reach its DLQ on the last
+ * attempt), EventBridge target DLQ letters and DynamoDB stream on-failure records.
+ */
+export function unreportedFailure(filed: DeadLetterRecord): { code: string; message: string } | undefined {
+  if (isAsyncInvokeFailure(filed))
+    return {
+      code: "async-invocation-failed",
+      message: filed.reason ?? `asynchronous invocation failed with status ${filed.errorCode}`,
+    };
+  if (filed.errorCode) return undefined;
+  const ebCode = filed.attributes[EventBridgeAttr.code];
+  const ebMessage = filed.attributes[EventBridgeAttr.message];
+  return {
+    code: ebCode ? cutReason(ebCode, 64) : "redriven",
+    message:
+      filed.reason ??
+      ebMessage ??
+      `dead-lettered without a recorded error after ${filed.receiveCount ?? "unknown"} receives`,
+  };
+}
+
 export const handler = sqsBatchHandler(
   async (record) => {
     // Read late (and cached): the bucket belongs to shared-infra, deployed independently of this function.
     const bucket = await getParam(Params.deadLettersBucketName);
     const filed = await recordDeadLetter(record, bucket);
-    if (isAsyncInvokeFailure(filed))
+    const failure = unreportedFailure(filed);
+    // Error events that were themselves dead-lettered carry `Service`: reportDeadLetter skips them (no loop).
+    if (failure)
       await reportDeadLetter(
         // The failed invocation's request id (Lambda's RequestID attribute) finds its logs.
         { ...recordLetter(record), requestId: filed.requestId ?? record.messageId },
-        {
-          code: "async-invocation-failed",
-          message: filed.reason ?? `asynchronous invocation failed with status ${filed.errorCode}`,
-        },
+        failure,
         { queueUrl: queueUrlOf(record.eventSourceARN) },
       );
   },
