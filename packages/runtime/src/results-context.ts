@@ -52,6 +52,8 @@ export interface ResultsContextOptions {
 interface Posted {
   /** The document as stored (key fields, then data), serialised once when posted. */
   source: string;
+  /** UTF-8 bytes of `source`, counted from its pieces (counting the joined text would copy it). */
+  bytes: number;
   includeSummaries: boolean;
 }
 
@@ -80,8 +82,8 @@ export class ResultsContext implements ResultsContextApi {
   private readonly history?: boolean;
   private readonly docTypes?: readonly string[];
   private readonly parsedAt?: string;
-  /** The merged current key and its hash, while the stack is unchanged. */
-  private key?: { fields: KeyFields; id: string };
+  /** The merged current key, its hash and its JSON, while the stack is unchanged. */
+  private key?: CurrentKey;
 
   constructor(opts: ResultsContextOptions) {
     this.task = opts.task;
@@ -118,10 +120,17 @@ export class ResultsContext implements ResultsContextApi {
     return { ...this.current().fields };
   }
 
-  private current(): { fields: KeyFields; id: string } {
+  private current(): CurrentKey {
     if (!this.key) {
       const fields = Object.assign({}, ...this.stack) as KeyFields;
-      this.key = { fields, id: keyHash(fields) };
+      const json = JSON.stringify(fields);
+      this.key = {
+        fields,
+        names: Object.keys(fields),
+        id: keyHash(fields),
+        json,
+        bytes: Buffer.byteLength(json),
+      };
     }
     return this.key;
   }
@@ -136,16 +145,16 @@ export class ResultsContext implements ResultsContextApi {
     if (typeof data !== "object" || data === null || Array.isArray(data))
       throw new Error(`postResults(${docType}): data must be an object`);
     const key = this.current();
-    let source: string;
+    let stored: { source: string; bytes: number };
     try {
-      source = JSON.stringify(Object.assign({}, key.fields, data));
+      stored = storedJson(key, data);
     } catch (e) {
       throw new Error(`postResults(${docType}): document is not JSON-serialisable: ${(e as Error).message}`);
     }
     let byKey = this.docs.get(docType);
     if (!byKey) this.docs.set(docType, (byKey = new Map()));
     // Same key posted twice: the later document wins, as one snapshot document per key would.
-    byKey.set(key.id, { source, includeSummaries: opts.includeSummaries === true });
+    byKey.set(key.id, { ...stored, includeSummaries: opts.includeSummaries === true });
   }
 
   /** The doc types posted so far. */
@@ -186,14 +195,19 @@ export class ResultsContext implements ResultsContextApi {
   messages(): OutgoingMessage<DocumentCollection>[] {
     let summaryFields: Record<string, unknown> | undefined;
     for (const [k, v] of this.summaries) if (v !== undefined) (summaryFields ??= {})[`summary_${k}`] = v;
+    const summaryJson = summaryFields && JSON.stringify(summaryFields);
     const entries: SerialisedDoc[] = [];
     for (const [docType, byKey] of this.docs) {
       for (const [nonTemporalKey, p] of byKey) {
-        const data =
-          p.includeSummaries && summaryFields
-            ? JSON.stringify({ ...(JSON.parse(p.source) as Record<string, unknown>), ...summaryFields })
-            : p.source;
-        entries.push([docType, `{"nonTemporalKey":"${nonTemporalKey}","data":${data}}`]);
+        let data = p.source;
+        let bytes = p.bytes;
+        if (p.includeSummaries && summaryFields) {
+          data = withSummaries(p.source, summaryFields, summaryJson!);
+          bytes = Buffer.byteLength(data);
+        }
+        // The key hash is hex: its characters are its bytes.
+        const json = `{"nonTemporalKey":"${nonTemporalKey}","data":${data}}`;
+        entries.push([docType, json, bytes + nonTemporalKey.length + 29]);
       }
     }
     const head = {
@@ -233,8 +247,59 @@ export class ResultsContext implements ResultsContextApi {
 
 type Head = Omit<DocumentCollection, "docs" | "part">;
 
-/** A document of a collection as its doc type and its JSON text (`{"nonTemporalKey":…,"data":…}`). */
-type SerialisedDoc = readonly [docType: string, json: string];
+interface CurrentKey {
+  fields: KeyFields;
+  names: string[];
+  id: string;
+  /** JSON.stringify(fields), made once per key: every document under the key starts with it. */
+  json: string;
+  bytes: number;
+}
+
+const isDigit = (c: number) => c >= 0x30 && c <= 0x39;
+
+/**
+ * Spread, not Object.assign: assigning an own `__proto__` (a host-sent field name) would set the copy's
+ * prototype and drop the field.
+ */
+const merged = (key: CurrentKey, data: Record<string, unknown>) => {
+  const source = JSON.stringify({ ...key.fields, ...data });
+  return { source, bytes: Buffer.byteLength(source) };
+};
+
+/**
+ * JSON.stringify({ ...key.fields, ...data }), without the merged copy: the key's JSON joined
+ * to the data's. The two texts are the same whenever the data shares no name with the key (a shared
+ * name keeps the key's position), has no integer-like name (those sort first in an object) and no
+ * toJSON (the merged copy would call it with another `this`, or not at all); otherwise it merges.
+ */
+function storedJson(key: CurrentKey, data: Record<string, unknown>): { source: string; bytes: number } {
+  if (typeof data.toJSON === "function") return merged(key, data);
+  for (const n of key.names) if (Object.hasOwn(data, n)) return merged(key, data);
+  const d = JSON.stringify(data);
+  // Integer-like names come first in an object's own order, so checking the first name is enough.
+  if (isDigit(d.charCodeAt(2))) return merged(key, data);
+  if (d.length === 2) return { source: key.json, bytes: key.bytes };
+  const bytes = Buffer.byteLength(d);
+  if (key.json.length === 2) return { source: d, bytes };
+  return { source: `${key.json.slice(0, -1)},${d.slice(1)}`, bytes: key.bytes + bytes - 1 };
+}
+
+/**
+ * JSON.stringify({ ...JSON.parse(source), ...summaries }) without the round trip: `source` is
+ * JSON.stringify output, so parsing and re-serialising it gives it back, and the summaries (no
+ * integer-like names) follow its fields unless it already has one of their names (then it merges).
+ */
+function withSummaries(source: string, summaries: Record<string, unknown>, summaryJson: string): string {
+  if (source.includes('"summary_'))
+    return JSON.stringify({ ...(JSON.parse(source) as Record<string, unknown>), ...summaries });
+  if (summaryJson.length === 2) return source;
+  if (source.length === 2) return summaryJson;
+  return `${source.slice(0, -1)},${summaryJson.slice(1)}`;
+}
+
+/** A document of a collection as its doc type, its JSON text (`{"nonTemporalKey":…,"data":…}`) and its UTF-8 bytes. */
+type SerialisedDoc = readonly [docType: string, json: string, bytes: number];
 
 /** A message whose object form is parsed from its body on first use (publishing needs only the body). */
 function lazyMessage(body: string, attributes: Record<string, string>): OutgoingMessage<DocumentCollection> {
@@ -268,9 +333,12 @@ function splitSerialised(
   const parts: Array<Map<string, string[]>> = [];
   let cur = new Map<string, string[]>();
   let bytes = base;
-  for (const [docType, json] of entries) {
-    const docBytes = Buffer.byteLength(json) + 1; // + separating comma
-    const typeBytes = Buffer.byteLength(JSON.stringify(docType)) + 4; // + `:[]` and a comma
+  let lastType: string | undefined;
+  let typeBytes = 0;
+  for (const [docType, json, jsonBytes] of entries) {
+    const docBytes = jsonBytes + 1; // + separating comma
+    // Entries come grouped by doc type: its bytes (quoted, + `:[]` and a comma) are counted once per run.
+    if (docType !== lastType) typeBytes = Buffer.byteLength(JSON.stringify((lastType = docType))) + 4;
     if (base + typeBytes + docBytes > budget) throw new OversizeDocumentError(docType, docBytes - 1, budget);
     let list = cur.get(docType);
     if (bytes + (list ? 0 : typeBytes) + docBytes > budget) {
@@ -306,7 +374,10 @@ export function splitCollection(
 ): DocumentCollection[] {
   return splitSerialised(
     head,
-    entries.map(([t, d]) => [t, JSON.stringify(d)] as const),
+    entries.map(([t, d]) => {
+      const json = JSON.stringify(d);
+      return [t, json, Buffer.byteLength(json)] as const;
+    }),
     attributes,
     budget,
   ).map((body) => JSON.parse(body) as DocumentCollection);

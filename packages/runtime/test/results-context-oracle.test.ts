@@ -87,6 +87,26 @@ describe("ResultsContext = the deep-copying one it replaced", () => {
     );
   });
 
+  // The document text is the key's JSON joined to the data's; each case below is one where joining
+  // would differ from serialising the merged object, so it must take the merging path.
+  it.each<[string, Record<string, unknown>]>([
+    ["a name shared with the key", { port_id: 9, state: "open" }],
+    ["a shared name set to undefined", { port_id: undefined, state: "open" }],
+    ["an integer-like name", { state: "open", 7: "seven" }],
+    ["an own __proto__", JSON.parse('{"state":"open","__proto__":{"x":1}}') as Record<string, unknown>],
+    ["a toJSON", { state: "open", toJSON: () => ({ replaced: true }) }],
+    ["no fields", {}],
+    ["a summary's name, with summaries", { state: "open", summary_x: 1 }],
+  ])("on data with %s", (_, data) => {
+    const ops: Op[] = [
+      { op: "summary", name: "x", value: 2 },
+      { op: "push", fields: { port_id: 80, protocol: "tcp" } },
+      { op: "post", docType: "ports", data, includeSummaries: true },
+      { op: "post", docType: "data", data, includeSummaries: false },
+    ];
+    expect(run(ResultsContext, ops, base)).toEqual(run(OracleContext, ops, base));
+  });
+
   it("keeps what was posted when the caller mutates its object afterwards", () => {
     const ctx = new ResultsContext(base);
     const data = { scripts: [{ id: "a", output: "x" }] };
