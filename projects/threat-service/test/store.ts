@@ -1,8 +1,33 @@
 import { Client } from "@opensearch-project/opensearch";
-import { DocFields } from "@sec-an/contracts";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { ConfigDocType, DocFields, NmapDocType, SslDocType, withDocFieldMappings } from "@sec-an/contracts";
 import { openSearchForTests, type OpenSearchUnderTest } from "@sec-an/testing";
 import { INDEX } from "../src/searchers/facts";
 import { OpenSearchSnapshots } from "../src/adapters";
+
+/** A project's index mappings by document type, as its views declare them to the ingestor. */
+const projectMappings = (project: string): Record<string, Record<string, unknown>> =>
+  JSON.parse(readFileSync(join(__dirname, "../..", project, "views/mappings.json"), "utf8"));
+
+/** Each index the searchers read, with its producing project's real mappings (so a field of the wrong type shows). */
+export const SNAPSHOT_MAPPINGS: Record<keyof typeof INDEX, Record<string, unknown>> = {
+  hosts: withDocFieldMappings(projectMappings("nmap")[NmapDocType.data]),
+  ports: withDocFieldMappings(projectMappings("nmap")[NmapDocType.ports]),
+  cves: withDocFieldMappings(projectMappings("nmap")[NmapDocType.cves]),
+  tls: withDocFieldMappings(projectMappings("ssl")[SslDocType.endpoint]),
+  config: withDocFieldMappings(projectMappings("config-scanner")[ConfigDocType.findings]),
+};
+
+/**
+ * Top-level fields of `doc` its mappings do not declare, where they declare no dynamic templates: a
+ * fixture field the producer never writes would make a searcher look right against data that never exists.
+ */
+function undeclared(mappings: Record<string, unknown> | undefined, doc: Record<string, unknown>): string[] {
+  if (!mappings || mappings.dynamic_templates) return [];
+  const props = (mappings.properties ?? {}) as Record<string, unknown>;
+  return Object.keys(doc).filter((k) => !(k in props));
+}
 
 /**
  * Snapshot indices as the ingestor leaves them (a physical index behind its `.read` alias), on the
@@ -13,12 +38,18 @@ export async function snapshotStore() {
   const os: OpenSearchUnderTest = await openSearchForTests();
   const client = new Client({ node: os.url });
   // Read aliases are fixed names: on a shared real cluster they would collide, so the prefix goes on the physical index.
-  for (const alias of Object.values(INDEX))
+  for (const [key, alias] of Object.entries(INDEX))
     await client.indices.create({
       index: `${os.prefix}-${alias.replace(".read", "")}.v1`,
-      body: { aliases: { [alias]: {} } },
+      body: { aliases: { [alias]: {} }, mappings: SNAPSHOT_MAPPINGS[key as keyof typeof INDEX] },
     });
   const created = new Set<string>(Object.values(INDEX));
+  const mappingsOf = new Map(
+    Object.entries(INDEX).map(([key, alias]) => [
+      alias as string,
+      SNAPSHOT_MAPPINGS[key as keyof typeof INDEX],
+    ]),
+  );
   let n = 0;
   /** Indexes one document through `alias`, creating its index on first use (a searcher's own indices). */
   const put = async (alias: string, doc: Record<string, unknown>) => {
@@ -27,7 +58,11 @@ export async function snapshotStore() {
       await client.indices.create({ index, body: { aliases: { [alias]: {} } } });
       created.add(alias);
     }
-    await client.bulk({ refresh: true, body: [{ index: { _index: index, _id: `d${++n}` } }, doc] });
+    const unknown = undeclared(mappingsOf.get(alias), doc);
+    if (unknown.length) throw new Error(`${alias} does not map ${unknown.join(", ")}`);
+    const r = await client.bulk({ refresh: true, body: [{ index: { _index: index, _id: `d${++n}` } }, doc] });
+    // A document its index's mappings refuse is a broken fixture: fail here, not as a missing hit later.
+    if (r.body.errors) throw new Error(`${alias} refused a document: ${JSON.stringify(r.body.items)}`);
   };
   return { os, client, reader: new OpenSearchSnapshots(client as never), put, close: () => os.close() };
 }
@@ -43,11 +78,11 @@ export async function scannedHost(
     ...t,
     status: "up",
     open_port_count: 2,
-    highest_cve_severity: 9.8,
-    highest_cve_severity_label: "critical",
-    cve_count: 2,
-    lowest_ssl_proto: "TLSv1",
-    most_likely_os: "Linux 5.X",
+    summary_highest_cve_severity: 9.8,
+    summary_highest_cve_severity_label: "critical",
+    summary_cve_count: 2,
+    summary_lowest_ssl_proto: "TLSv1",
+    summary_most_likely_os: "Linux 5.X",
     host_names: [{ host_name: "app.sec-an.test", host_name_type: "user" }],
   });
   await put(INDEX.ports, {

@@ -1,4 +1,4 @@
-import { Attr, type ArtifactHit, type SearchJob } from "@sec-an/contracts";
+import { Attr, DocFields, type ArtifactHit, type SearchJob } from "@sec-an/contracts";
 import { PermanentFailure } from "@sec-an/runtime";
 import { DynamoDnsReader, TopicScanRequester } from "../src/adapters";
 import { searchId } from "../src/id";
@@ -267,6 +267,18 @@ describe("searches over the snapshot indices and the DNS tables", () => {
     const cidr = (await search("net.cidr", "127.0.0.0/30")).answer.body.hits.map(names);
     expect(cidr.map((h) => h.Address)).toEqual(expect.arrayContaining(["127.0.0.1"]));
     expect(cidr.every((h) => ["127.0.0.1", "127.0.0.2"].includes(h.Address))).toBe(true);
+  });
+
+  test("the snapshot indices carry their projects' real mappings: a mistyped field is refused", async () => {
+    const index = await store.client.indices.get({ index: INDEX.hosts });
+    const mappings = Object.values(index.body as Record<string, { mappings: { properties: object } }>)[0];
+    expect(mappings.mappings.properties).toMatchObject({ address: { type: "ip" } });
+    await expect(
+      store.put(INDEX.hosts, { address: "127.0.0.9", [DocFields.scanEndTime]: "yesterday" }),
+    ).rejects.toThrow(/mapper_parsing_exception/);
+    await expect(store.put(INDEX.ports, { address: "127.0.0.9", port_id: "ssh" })).rejects.toThrow(
+      /mapper_parsing_exception/,
+    );
   });
 
   test("a job for a type no searcher answers fails for good (dead-lettered, not retried)", async () => {

@@ -40,7 +40,7 @@ export const netCidr: Searcher = {
         [
           "Highest CVE severity",
           "number",
-          typeof h.highest_cve_severity === "number" ? h.highest_cve_severity : undefined,
+          typeof h.summary_highest_cve_severity === "number" ? h.summary_highest_cve_severity : undefined,
         ],
       ]);
     });
