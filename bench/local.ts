@@ -12,17 +12,29 @@ import { join } from "node:path";
 (async () => {
   const dataDir = mkdtempSync(join(tmpdir(), "sec-an-bench-"));
   try {
-    const r = await runLocal({ dataDir, timeoutSeconds: 300, log: () => undefined });
-    const { totalMs, nmapMs, tlsMs } = r.timings;
-    const overhead = totalMs - nmapMs - tlsMs;
-    console.log(`open ports found:        ${r.summary.openPorts.length}`);
-    console.log(`TLS findings:            ${r.summary.tls.reduce((n, t) => n + t.findings.length, 0)}`);
-    console.log(`total wall time:         ${(totalMs / 1000).toFixed(1)} s`);
-    console.log(`inside nmap:             ${(nmapMs / 1000).toFixed(1)} s`);
-    console.log(`inside the TLS scanner:  ${(tlsMs / 1000).toFixed(1)} s`);
-    console.log(
-      `pipeline overhead:       ${(overhead / 1000).toFixed(1)} s (${((overhead / totalMs) * 100).toFixed(0)}% of wall time)`,
-    );
+    // First as on a fresh clone (an empty topology cache), then again with the cache filled.
+    for (const pass of ["first run (no topology cache)", "second run (topology cached)"]) {
+      const r = await runLocal({
+        dataDir,
+        timeoutSeconds: 300,
+        topologyCacheDir: join(dataDir, "cache"),
+        log: () => undefined,
+      });
+      const { totalMs, nmapMs, tlsMs, topologyMs } = r.timings;
+      const overhead = totalMs - nmapMs - tlsMs - topologyMs;
+      console.log(`${pass}, demo services' ports only (sec-an local --full scans all 65,535):`);
+      console.log(`  open ports found:        ${r.summary.openPorts.length}`);
+      console.log(`  TLS findings:            ${r.summary.tls.reduce((n, t) => n + t.findings.length, 0)}`);
+      console.log(
+        `  total wall time:         ${(totalMs / 1000).toFixed(1)} s   target ≤ 20 s (first run): ${totalMs <= 20_000 ? "met" : "MISSED"}`,
+      );
+      console.log(`  reading the topology:    ${(topologyMs / 1000).toFixed(1)} s`);
+      console.log(`  inside nmap:             ${(nmapMs / 1000).toFixed(1)} s`);
+      console.log(`  inside the TLS scanner:  ${(tlsMs / 1000).toFixed(1)} s`);
+      console.log(
+        `  pipeline overhead:       ${(overhead / 1000).toFixed(1)} s (the rest: emulators, queues, handlers, settling)   target ≤ 2 s: ${overhead <= 2000 ? "met" : "MISSED"}`,
+      );
+    }
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
   }

@@ -300,7 +300,8 @@ export function streamBridge(
       l.pending -= records.length;
       return records.length;
     },
-    1000,
+    // Short, so the local run settles soon after the last record (run.ts SETTLE_QUIET_MS).
+    250,
   );
   return l;
 }

@@ -1,5 +1,6 @@
-import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { join, relative } from "node:path";
 import { parse } from "yaml";
 import { deploymentOrder, type ProjectName } from "@sec-an/contracts";
 import { discoverProjects, findProject, loadProject, projectDeps } from "@sec-an/contracts/registry";
@@ -76,4 +77,57 @@ export async function runPrograms(
     runs.push({ project, records, ssm: { ...ssm }, reads: [...new Set(reads)] });
   }
   return runs;
+}
+
+/** Folders whose files decide what the programs register (their sources, stack configs, manifests). */
+const PROGRAM_INPUTS = ["packages", "projects", "stacks"];
+const SKIP_DIRS = new Set(["node_modules", "test", "bench", "dist", ".sec-an", "container"]);
+
+/**
+ * A hash of every file the programs' output can depend on: sources under packages/ and projects/
+ * (tests excluded), stack configs and package manifests. Any edit there misses the cache.
+ */
+export function programsHash(repoRoot: string, stack: string): string {
+  const h = createHash("sha256").update(`${stack}\0`);
+  const walk = (dir: string): void => {
+    for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const p = join(dir, e.name);
+      if (e.isDirectory()) {
+        if (!SKIP_DIRS.has(e.name) && !e.name.startsWith(".")) walk(p);
+      } else if (/\.(ts|js|mjs|json|ya?ml|tmpl)$/.test(e.name)) {
+        h.update(relative(repoRoot, p)).update("\0").update(readFileSync(p)).update("\0");
+      }
+    }
+  };
+  for (const top of PROGRAM_INPUTS) walk(join(repoRoot, top));
+  return h.digest("hex");
+}
+
+/**
+ * `runPrograms`, cached on disk under `cacheDir` keyed by `programsHash`: running every program under
+ * the mock engine costs seconds, and its output changes only when one of those files does. Returns
+ * whether the cache answered. Bundled code (asset archives) is not kept: the topology never reads it.
+ */
+export async function runProgramsCached(
+  repoRoot: string,
+  stack: string,
+  cacheDir: string,
+): Promise<{ runs: ProgramRun[]; cached: boolean }> {
+  const file = join(cacheDir, `topology-${stack}-${programsHash(repoRoot, stack)}.json`);
+  if (existsSync(file)) {
+    try {
+      return { runs: JSON.parse(readFileSync(file, "utf8")) as ProgramRun[], cached: true };
+    } catch {
+      // A torn or foreign file: run the programs and rewrite it.
+    }
+  }
+  const runs = await runPrograms(repoRoot, stack);
+  mkdirSync(cacheDir, { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(
+    tmp,
+    JSON.stringify(runs, (_, v) => (v && typeof v === "object" && "assets" in v ? undefined : v)),
+  );
+  renameSync(tmp, file); // whole or absent, even when two runs race
+  return { runs, cached: false };
 }

@@ -18,7 +18,7 @@ import {
 import { startDemoServices, type DemoServices } from "./demo-services";
 import { LocalEcs } from "./ecs";
 import { LocalInvoker } from "./invoker";
-import { runPrograms } from "./programs";
+import { runProgramsCached } from "./programs";
 import { provision, type LocalClients } from "./provision";
 import { localErrorsTopic, startErrorsFeed } from "./errors-feed";
 import { htmlReport, summarise, terminalSummary, type RunSummary } from "./report";
@@ -37,6 +37,13 @@ export interface LocalOptions {
   dataDir?: string;
   keepRunning?: boolean;
   json?: boolean;
+  /**
+   * Scan every TCP port of the demo services' host (slow). By default only the demo services' own
+   * ports are scanned; with explicit targets nmap always scans every port.
+   */
+  full?: boolean;
+  /** Where the topology cache lives (default node_modules/.cache/sec-an). */
+  topologyCacheDir?: string;
   /** Upper bound on the whole run in seconds (default 240). */
   timeoutSeconds?: number;
   log?: (line: string) => void;
@@ -49,10 +56,13 @@ export interface LocalResult {
   /** The demo services' ports, when the run started them. */
   demo?: { host: string; httpPort: number; tlsPort: number };
   /** Wall time, and the parts spent inside nmap and inside the TLS scanner (for the overhead benchmark). */
-  timings: { totalMs: number; nmapMs: number; tlsMs: number };
+  timings: { totalMs: number; nmapMs: number; tlsMs: number; topologyMs: number; topologyCached: boolean };
 }
 
 const run = promisify(execFile);
+const SETTLE_POLL_MS = 100;
+/** Longer than the slowest bridge's idle poll (see bridges.ts) plus one of its cycles. */
+const SETTLE_QUIET_MS = 1000;
 
 /** The repository root (one definition: the registry's). */
 export { repoRoot };
@@ -67,8 +77,10 @@ export async function nmapAvailable(): Promise<boolean> {
 }
 
 export async function runLocal(opts: LocalOptions): Promise<LocalResult> {
-  const log = opts.log ?? ((l: string) => process.stderr.write(`${l}\n`));
   const started = new Date();
+  // Every line carries the elapsed time, so the stage a slow run is in shows on stderr.
+  const write = opts.log ?? ((l: string) => process.stderr.write(`${l}\n`));
+  const log = (l: string) => write(`[${((Date.now() - started.getTime()) / 1000).toFixed(1)}s] ${l}`);
   const root = repoRoot();
   const dataDir = resolve(opts.dataDir ?? join(root, ".sec-an", "local"));
   mkdirSync(dataDir, { recursive: true });
@@ -135,10 +147,17 @@ export async function runLocal(opts: LocalOptions): Promise<LocalResult> {
       dynamo: new DynamoDBClient({ ...cfg, endpoint: emulators.dynamoEndpoint }),
     };
 
-    log("running the Pulumi programs under the mock engine to read the topology");
+    log("reading the topology (the Pulumi programs under the mock engine, cached by their sources' hash)");
     // Every program, whichever scanners run: the ssl scanner subscribes to nmap's ports topic even
     // when nmap itself does not scan.
-    const runs = await runPrograms(root, "local");
+    const topologyStarted = Date.now();
+    const { runs, cached } = await runProgramsCached(
+      root,
+      "local",
+      opts.topologyCacheDir ?? join(root, "node_modules", ".cache", "sec-an"),
+    );
+    const topologyMs = Date.now() - topologyStarted;
+    if (cached) log("topology: from the cache (no program source changed)");
     const topology = emptyTopology();
     for (const r of runs) readTopology(r.records, topology);
     log(
@@ -153,7 +172,11 @@ export async function runLocal(opts: LocalOptions): Promise<LocalResult> {
     });
     const errorsFeed = await startErrorsFeed({ clients, topicArn, log });
     cleanups.push(() => errorsFeed.stop());
-    const localEcs = (ecs = new LocalEcs(topology.taskDefinitions, root, env, log, {
+    // The demo services listen on two known ports: scanning only those takes seconds, not minutes.
+    // (The nmap entrypoint's DEFAULT_PORTS_ENV; the CLI loads no project code statically.)
+    const taskEnv =
+      demo && !opts.full ? { ...env, NMAP_DEFAULT_PORTS: `${demo.httpPort},${demo.tlsPort}` } : env;
+    const localEcs = (ecs = new LocalEcs(topology.taskDefinitions, root, taskEnv, log, {
       allowRemote: opts.allowRemote,
       tmpRoot: join(dataDir, "tmp"),
     }));
@@ -233,21 +256,24 @@ export async function runLocal(opts: LocalOptions): Promise<LocalResult> {
       );
     if (seeded !== undefined) log(`queued ${seeded} scan request(s); waiting for the pipeline to settle`);
 
-    // Settled = nothing in flight anywhere for a few consecutive checks, after the first results.
-    let quiet = 0;
+    // Settled = nothing queued, in a handler or in a task for SETTLE_QUIET_MS on end. Checked every
+    // SETTLE_POLL_MS; the quiet window outlasts every bridge's idle poll, so work a bridge has yet to
+    // notice (a new S3 object, a stream record) is never mistaken for the end.
+    let quietSince: number | undefined;
     let lastProgress = "";
     while (Date.now() < deadline && !interrupted) {
-      await new Promise((r) => setTimeout(r, 1000));
+      await new Promise((r) => setTimeout(r, SETTLE_POLL_MS));
       const depth = await queueDepth(
         clients,
         topology.queues.map((q) => translation.apply(q.mockUrl)),
       );
-      const busy = loops.reduce((n, l) => n + l.inFlight(), 0) + localEcs.running() + depth;
-      const progress = `in flight: ${depth} queued, ${loops.reduce((n, l) => n + l.inFlight(), 0)} in handlers, ${localEcs.running()} tasks running`;
+      const handlers = loops.reduce((n, l) => n + l.inFlight(), 0);
+      const busy = handlers + localEcs.running() + depth;
+      const progress = `in flight: ${depth} queued, ${handlers} in handlers, ${localEcs.running()} tasks running`;
       if (progress !== lastProgress) log(progress);
       lastProgress = progress;
-      quiet = busy === 0 ? quiet + 1 : 0;
-      if (quiet >= 4 && !opts.keepRunning) break;
+      quietSince = busy === 0 ? (quietSince ?? Date.now()) : undefined;
+      if (quietSince !== undefined && Date.now() - quietSince >= SETTLE_QUIET_MS && !opts.keepRunning) break;
     }
     if (interrupted) log("interrupted: reporting what has arrived so far");
     else if (Date.now() >= deadline) log("deadline reached: reporting what has arrived so far");
@@ -269,7 +295,13 @@ export async function runLocal(opts: LocalOptions): Promise<LocalResult> {
       reportPath,
       targets,
       demo: demo && { host: demo.host, httpPort: demo.httpPort, tlsPort: demo.tlsPort },
-      timings: { totalMs: finished.getTime() - started.getTime(), nmapMs, tlsMs },
+      timings: {
+        totalMs: finished.getTime() - started.getTime(),
+        nmapMs,
+        tlsMs,
+        topologyMs,
+        topologyCached: cached,
+      },
     };
   } finally {
     for (const c of cleanups.reverse()) {
@@ -284,27 +316,29 @@ export async function runLocal(opts: LocalOptions): Promise<LocalResult> {
   }
 }
 
+/** Messages waiting, in flight or delayed across the work queues (dead-letter queues are not work). */
 async function queueDepth(sqs: LocalClients, urls: string[]): Promise<number> {
-  let n = 0;
-  for (const QueueUrl of urls) {
-    const a = await sqs.sqs.send(
-      new GetQueueAttributesCommand({
-        QueueUrl,
-        AttributeNames: [
-          "ApproximateNumberOfMessages",
-          "ApproximateNumberOfMessagesNotVisible",
-          "ApproximateNumberOfMessagesDelayed",
-        ],
-      }),
-    );
-    // Dead-letter queues hold what failed for good: not work in flight.
-    if (/dlq|dead/i.test(QueueUrl)) continue;
-    n +=
-      Number(a.Attributes?.ApproximateNumberOfMessages ?? 0) +
-      Number(a.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0) +
-      Number(a.Attributes?.ApproximateNumberOfMessagesDelayed ?? 0);
-  }
-  return n;
+  const work = urls.filter((u) => !/dlq|dead/i.test(u));
+  const depths = await Promise.all(
+    work.map(async (QueueUrl) => {
+      const { Attributes: a } = await sqs.sqs.send(
+        new GetQueueAttributesCommand({
+          QueueUrl,
+          AttributeNames: [
+            "ApproximateNumberOfMessages",
+            "ApproximateNumberOfMessagesNotVisible",
+            "ApproximateNumberOfMessagesDelayed",
+          ],
+        }),
+      );
+      return (
+        Number(a?.ApproximateNumberOfMessages ?? 0) +
+        Number(a?.ApproximateNumberOfMessagesNotVisible ?? 0) +
+        Number(a?.ApproximateNumberOfMessagesDelayed ?? 0)
+      );
+    }),
+  );
+  return depths.reduce((a, b) => a + b, 0);
 }
 
 export { terminalSummary };
