@@ -57,6 +57,8 @@ export const CtsLimits = {
   maxHits: 200,
   maxPropsPerHit: 60,
   maxPropValueChars: 1024,
+  /** A GET's id echoed back when it is not one of ours (an answer never carries more of a caller's text). */
+  maxEchoedIdChars: 128,
 } as const;
 
 /** SOAR's polling defaults: the first retry soon (a cached search is quick), later ones a minute apart. */

@@ -10,9 +10,11 @@ export function fromApiGateway(event: APIGatewayProxyEvent): CtsRequest {
   const headers: Record<string, string | undefined> = {};
   for (const [k, v] of Object.entries(event.headers ?? {})) headers[k.toLowerCase()] = v ?? undefined;
   const raw = event.body ?? "";
+  // The path parameters, not `event.path`: behind a custom domain the path carries its base path too.
+  const { name, id } = event.pathParameters ?? {};
   return {
     method: event.httpMethod,
-    path: event.path,
+    path: name ? `/cts/${name}${id === undefined ? "" : `/${id}`}` : event.path,
     headers,
     body: event.isBase64Encoded ? Buffer.from(raw, "base64") : Buffer.from(raw, "utf8"),
   };

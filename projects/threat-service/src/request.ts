@@ -21,6 +21,9 @@ export type CtsRoute =
 const NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 const ID = new RegExp(CTS_ID_PATTERN);
 
+/** True for an id the service could have given (a v5 UUID): any other cannot name a search. */
+export const isSearchId = (id: string): boolean => ID.test(id);
+
 /** Which route a request is for, with its input checked; throws CtsHttpError (4xx) for anything else. */
 export async function route(req: CtsRequest, serviceName: string): Promise<CtsRoute> {
   const parts = req.path.split("/").filter(Boolean);
@@ -33,8 +36,8 @@ export async function route(req: CtsRequest, serviceName: string): Promise<CtsRo
   if (parts.length === 3) {
     if (method !== "GET")
       throw new CtsHttpError(405, "method-not-allowed", `${method} is not allowed on a search`);
-    // Not one of our ids cannot be a search we know: SOAR gets the "unknown id" answer, 200 with no hits.
-    return { kind: "get", name, id: ID.test(parts[2]) ? parts[2] : "" };
+    // Echoed as asked (cut to a bound); one that is not ours gets the "unknown id" answer, 200 with no hits.
+    return { kind: "get", name, id: parts[2].slice(0, CtsLimits.maxEchoedIdChars) };
   }
   if (method === "OPTIONS") return { kind: "options", name };
   if (method !== "POST") throw new CtsHttpError(405, "method-not-allowed", `${method} is not allowed here`);

@@ -6,6 +6,7 @@ import {
   type ThreatServiceArtifact,
 } from "@sec-an/contracts";
 import { canonicalArtifact, searchId } from "./id";
+import { isSearchId } from "./request";
 import type { Searcher } from "./searchers/types";
 import type { ActiveSearch, SearchState } from "./state";
 
@@ -77,7 +78,7 @@ export async function getSearch(
   id: string,
   d: Pick<ServiceDeps, "state" | "now">,
 ): Promise<Answer<CtsResponse>> {
-  if (!id) return { status: 200, body: { id, hits: [] } };
+  if (!isSearchId(id)) return { status: 200, body: { id, hits: [] } };
   const now = d.now();
   const done = await d.state.result(id, now);
   if (done) return { status: 200, body: { id, hits: done.hits } };

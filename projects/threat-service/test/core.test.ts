@@ -2,7 +2,9 @@ import { CtsLimits, validate, CtsResponse } from "@sec-an/contracts";
 import { buildHit, keepHits } from "../src/hits";
 import { canonicalArtifact, searchId, uuidV5 } from "../src/id";
 import { parseArtifact, route, type CtsRequest } from "../src/request";
+import type { APIGatewayProxyEvent } from "aws-lambda";
 import { CtsHttpError } from "../src/errors";
+import { fromApiGateway, serve } from "../src/http";
 
 const req = (over: Partial<CtsRequest>): CtsRequest => ({
   method: "POST",
@@ -135,10 +137,32 @@ describe("requests (the IBM guide's examples)", () => {
       name: "sec-an",
       id,
     });
-    // Not an id of ours: the unknown-id answer (200, no hits), never an error.
+    // Not an id of ours: echoed as asked, cut to a bound (its answer is the unknown id's, below).
     expect(await route(req({ method: "GET", path: "/cts/sec-an/'; DROP TABLE" }), "sec-an")).toMatchObject({
-      id: "",
+      id: "'; DROP TABLE",
     });
+    const long = "x".repeat(CtsLimits.maxEchoedIdChars + 50);
+    expect(await route(req({ method: "GET", path: `/cts/sec-an/${long}` }), "sec-an")).toMatchObject({
+      id: long.slice(0, CtsLimits.maxEchoedIdChars),
+    });
+  });
+
+  test("through API Gateway: routed by path parameters (a custom domain's base path is ignored); a foreign id is echoed with no hits", async () => {
+    // A state with no methods: a foreign id must be answered without reading any.
+    const noState = () => ({ state: {}, now: () => 0 });
+    const event = (id: string) =>
+      ({
+        httpMethod: "GET",
+        path: `/threat/cts/sec-an/${id}`,
+        resource: "/cts/{name}/{id}",
+        pathParameters: { name: "sec-an", id },
+        headers: {},
+        body: null,
+        isBase64Encoded: false,
+      }) as unknown as APIGatewayProxyEvent;
+    expect(fromApiGateway(event("abc")).path).toBe("/cts/sec-an/abc");
+    const r = await serve(fromApiGateway(event("not-a-uuid")), "sec-an", noState as never);
+    expect([r.statusCode, JSON.parse(r.body)]).toEqual([200, { id: "not-a-uuid", hits: [] }]);
   });
 
   test("POST with the artifact as JSON", async () => {
