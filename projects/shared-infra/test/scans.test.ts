@@ -13,7 +13,7 @@ import {
 } from "@aws-sdk/client-sqs";
 import { PutCommand, DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { APIGatewayProxyEvent } from "aws-lambda";
-import { ScanRequest, isValid } from "@sec-an/contracts";
+import { ErrorChannelEnv, ScanRequest, isValid } from "@sec-an/contracts";
 import { resetClients, setClients } from "@sec-an/runtime";
 import {
   awsClientConfig,
@@ -34,13 +34,13 @@ let topicArn: string;
 const queues: string[] = [];
 let all: string;
 
-async function queueOn(): Promise<string> {
+async function queueOn(topic = topicArn): Promise<string> {
   const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: uniqueName("scans") }));
   queues.push(QueueUrl!);
   const attrs = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ["QueueArn"] }));
   await sns.send(
     new SubscribeCommand({
-      TopicArn: topicArn,
+      TopicArn: topic,
       Protocol: "sqs",
       Endpoint: attrs.Attributes!.QueueArn,
       Attributes: { RawMessageDelivery: "true" },
@@ -211,17 +211,47 @@ describe("POST /scans refuses bad input with a 400 and publishes nothing", () =>
   });
 });
 
-describe("POST /scans when our side fails", () => {
+describe("POST /scans when our side fails: 503, reported on the error channel", () => {
+  let errors: string;
+  beforeAll(async () => {
+    const t = (await sns.send(new CreateTopicCommand({ Name: uniqueName("errors") }))).TopicArn!;
+    errors = await queueOn(t);
+    process.env[ErrorChannelEnv.topicArn] = t;
+  });
+  afterAll(() => {
+    delete process.env[ErrorChannelEnv.topicArn];
+  });
+  const reported = async () => (await drain(errors)).map((m) => JSON.parse(m.Body!));
+  const withRequestId = { requestContext: { requestId: "api-req-1", authorizer: { claims: { sub: "u" } } } };
+
   test("a topic that cannot be published to: 503 to retry, never a 2xx", async () => {
     names({ topic: topicArn.replace(/[^:]+$/, uniqueName("missing-topic")) });
-    const res = await post({ targets: ["127.0.0.5"] });
+    const res = await post({ targets: ["127.0.0.5"] }, withRequestId as Partial<APIGatewayProxyEvent>);
     expect(res.status).toBe(503);
     expect(res.body.error).toMatch(/unavailable|partly-queued/);
+    expect(await reported()).toEqual([
+      expect.objectContaining({ code: res.body.error, requestId: "api-req-1" }),
+    ]);
   });
 
   test("a DNS table that is missing: 503, nothing published", async () => {
     names({ addresses: uniqueName("no-such-table") });
     const res = await post({ targets: ["127.0.0.5"] });
     expect(res.status).toBe(503);
+    expect(await reported()).toEqual([expect.objectContaining({ code: "unavailable" })]);
+  });
+
+  test("a broken allow-list in the environment: 503 and reported, not a crash", async () => {
+    const saved = process.env[ScansEnv.allowList];
+    process.env[ScansEnv.allowList] = "127.0.0.64/28,not-a-network";
+    try {
+      const res = await post({ targets: ["127.0.0.5"] });
+      expect(res).toMatchObject({ status: 503, body: { error: "unavailable" } });
+      expect(await reported()).toEqual([
+        expect.objectContaining({ code: "unavailable", message: expect.stringContaining("not-a-network") }),
+      ]);
+    } finally {
+      process.env[ScansEnv.allowList] = saved;
+    }
   });
 });

@@ -3,7 +3,7 @@ import { PublishBatchCommand } from "@aws-sdk/client-sns";
 import { QueryCommand } from "@aws-sdk/lib-dynamodb";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
 import { ResolvedAddresses, ResolvedHosts } from "@sec-an/contracts";
-import { dynamoDocClient, logger, snsClient } from "@sec-an/runtime";
+import { dynamoDocClient, logger, reportFailure, snsClient } from "@sec-an/runtime";
 import {
   RequestRefused,
   checkOwnership,
@@ -60,7 +60,8 @@ async function publish(entries: PublishEntry[]): Promise<Array<{ id: string; rea
 }
 
 export interface ScansDeps {
-  policy: ScanPolicy;
+  /** Read per request inside the handler's guard: a broken allow-list is a 503 that is reported, not a crash. */
+  policy: () => ScanPolicy;
   owned: Ownership;
   publish: typeof publish;
   now: () => Date;
@@ -70,18 +71,25 @@ export interface ScansDeps {
 /** Validate, check ownership, publish: 202 with the scan ids, 400/403 with the reason, 503 to retry. */
 export async function handleScans(event: APIGatewayProxyEvent, deps: ScansDeps): Promise<HttpResult> {
   const requestedBy = (event.requestContext?.authorizer?.claims as Record<string, string> | undefined)?.sub;
+  const requestId = event.requestContext?.requestId ?? "unknown";
   try {
+    const policy = deps.policy();
     const text = event.isBase64Encoded
       ? Buffer.from(event.body ?? "", "base64").toString("utf8")
       : event.body;
-    const req = parseBody(text, deps.policy);
-    const via = await checkOwnership(req.targets, deps.policy, deps.owned);
+    const req = parseBody(text, policy);
+    const via = await checkOwnership(req.targets, policy, deps.owned);
     const { entries, scans } = publishEntries(req, { now: deps.now(), newId: deps.newId, requestedBy });
     const failed = await deps.publish(entries);
     const failedIds = new Set(failed.map((f) => f.id));
     const queued = scans.filter((_, i) => !failedIds.has(entries[i].Id));
     logger.info("on-demand scans", { requestedBy, queued, via, failed });
-    if (failed.length)
+    if (failed.length) {
+      await reportFailure({
+        code: "partly-queued",
+        message: `${failed.length} of ${entries.length} scans not queued: ${failed[0].reason}`,
+        requestId,
+      });
       return {
         statusCode: 503,
         body: {
@@ -91,6 +99,7 @@ export async function handleScans(event: APIGatewayProxyEvent, deps: ScansDeps):
           notQueued: scans.filter((_, i) => failedIds.has(entries[i].Id)).map((s) => s.target),
         },
       };
+    }
     return { statusCode: 202, body: { scanners: req.scanners, scans: queued } };
   } catch (e) {
     if (e instanceof RequestRefused) {
@@ -106,6 +115,7 @@ export async function handleScans(event: APIGatewayProxyEvent, deps: ScansDeps):
     // Our side (DynamoDB, SNS) failed: nothing of this request was published before the failure
     // except what the log above names, so the caller may simply retry.
     logger.error("scan request failed", { requestedBy, reason: (e as Error).message });
+    await reportFailure({ code: "unavailable", message: (e as Error).message, requestId });
     return {
       statusCode: 503,
       body: { error: "unavailable", message: "could not queue the scans now; retry" },
@@ -115,7 +125,7 @@ export async function handleScans(event: APIGatewayProxyEvent, deps: ScansDeps):
 
 export const handler = async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
   const result = await handleScans(event, {
-    policy: policyFromEnv(),
+    policy: () => policyFromEnv(),
     owned: dnsOwnership,
     publish,
     now: () => new Date(),
