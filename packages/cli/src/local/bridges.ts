@@ -117,7 +117,8 @@ export function sqsPoller(
 ): Loop {
   const l = loop(
     `sqs ${queueUrl.split("/").pop()}`,
-    async () => {
+    async (signal) => {
+      // Aborted on stop, so the run ends without waiting out every poller's long poll.
       const got = await c.sqs.send(
         new ReceiveMessageCommand({
           QueueUrl: queueUrl,
@@ -126,6 +127,7 @@ export function sqsPoller(
           MessageAttributeNames: ["All"],
           MessageSystemAttributeNames: ["All"],
         }),
+        { abortSignal: signal },
       );
       const received = got.Messages ?? [];
       if (!received.length) return 0;
