@@ -31,6 +31,13 @@ export function versionedIndexName(base: string, mappingAndSettings: unknown): s
 export const indexPattern = (base: string) => `${base}.read`;
 
 /**
+ * Physical names task-execution gives its scan-initiator topic and DNS tables (`prefix` is
+ * `resourcePrefix(d)`), for projects that deploy before it and so cannot read its SSM exports.
+ */
+export const scanInitiatorTopicName = (prefix: string) => `${prefix}-scan-initiator`;
+export const dnsTableName = (prefix: string, logical: string) => `${prefix}-${logical}`;
+
+/**
  * IAM role of the functions that only read the search domain (the threat-service search worker). Fixed,
  * so analytics-platform maps and admits its ARN by name without waiting for the role to exist.
  */

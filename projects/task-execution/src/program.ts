@@ -6,7 +6,7 @@
  */
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { Params, ScanPlan, SchedulerEnv, resourcePrefix } from "@sec-an/contracts";
+import { Params, ScanPlan, SchedulerEnv, resourcePrefix, scanInitiatorTopicName } from "@sec-an/contracts";
 import {
   DeadLetterRecorder,
   LambdaFunction,
@@ -51,7 +51,7 @@ export function program(config: TaskExecutionConfig) {
   const tables = new DnsTables(`${prefix}-dns`, { prefix, tags });
 
   // Scan requests wait on the delay queue until their planned time, then the glue publishes them.
-  const topic = new Topic(`${prefix}-scan-initiator`, { topicName: `${prefix}-scan-initiator`, tags });
+  const topic = new Topic(`${prefix}-scan-initiator`, { topicName: scanInitiatorTopicName(prefix), tags });
   const delayQueue = new ServiceQueue(`${prefix}-scan-delay-queue`, {
     deployment: d,
     consumerTimeout: 30,

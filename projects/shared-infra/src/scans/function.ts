@@ -1,7 +1,14 @@
 import * as path from "node:path";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { ResolvedAddresses, ResolvedHosts, resourcePrefix, type Deployment } from "@sec-an/contracts";
+import {
+  ResolvedAddresses,
+  ResolvedHosts,
+  dnsTableName,
+  resourcePrefix,
+  scanInitiatorTopicName,
+  type Deployment,
+} from "@sec-an/contracts";
 import { LambdaFunction } from "@sec-an/components";
 import { ScansEnv } from "./logic";
 
@@ -26,11 +33,10 @@ export function scansFunction(name: string, args: ScansFunctionArgs, opts?: pulu
   const partition = aws.getPartitionOutput({}, opts).partition;
   const region = aws.getRegionOutput({}, opts).region;
   const account = aws.getCallerIdentityOutput({}, opts).accountId;
-  const tableName = (logical: string) => `${prefix}-${logical}`;
+  const tableName = (logical: string) => dnsTableName(prefix, logical);
   const table = (logical: string) =>
     pulumi.interpolate`arn:${partition}:dynamodb:${region}:${account}:table/${tableName(logical)}`;
-  // Named by task-execution as `${prefix}-scan-initiator`.
-  const topicArn = pulumi.interpolate`arn:${partition}:sns:${region}:${account}:${prefix}-scan-initiator`;
+  const topicArn = pulumi.interpolate`arn:${partition}:sns:${region}:${account}:${scanInitiatorTopicName(prefix)}`;
   return new LambdaFunction(
     name,
     {

@@ -1,6 +1,13 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { AddressInfo, AddressInfoTable, ResolvedAddresses, ResolvedHosts, ScanPlan } from "@sec-an/contracts";
+import {
+  AddressInfo,
+  AddressInfoTable,
+  ResolvedAddresses,
+  ResolvedHosts,
+  ScanPlan,
+  dnsTableName,
+} from "@sec-an/contracts";
 
 export interface DnsTablesArgs {
   /** Physical name prefix (`${stage}-${app}`). */
@@ -30,7 +37,7 @@ export class DnsTables extends pulumi.ComponentResource {
     const table = (logical: string, props: Partial<aws.dynamodb.TableArgs>) =>
       new aws.dynamodb.Table(
         `${name}-${logical}`,
-        { name: `${args.prefix}-${logical}`, ...common, ...props },
+        { name: dnsTableName(args.prefix, logical), ...common, ...props },
         { parent: this },
       );
 
