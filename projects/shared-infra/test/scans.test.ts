@@ -226,7 +226,10 @@ describe("POST /scans when our side fails: 503, reported on the error channel", 
 
   test("a topic that cannot be published to: 503 to retry, never a 2xx", async () => {
     names({ topic: topicArn.replace(/[^:]+$/, uniqueName("missing-topic")) });
-    const res = await post({ targets: ["127.0.0.5"] }, withRequestId as Partial<APIGatewayProxyEvent>);
+    const res = await post(
+      { targets: ["127.0.0.5"] },
+      withRequestId as unknown as Partial<APIGatewayProxyEvent>,
+    );
     expect(res.status).toBe(503);
     expect(res.body.error).toMatch(/unavailable|partly-queued/);
     expect(await reported()).toEqual([
