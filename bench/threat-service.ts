@@ -95,7 +95,8 @@ async function main() {
     const artifact = { type: "net.ip", value: "127.0.0.1" };
     const state = new SearchState(DynamoDBDocumentClient.from(dynamo), tables);
     const hits = [{ props: [{ type: "ip" as const, name: "Address", value: "127.0.0.1" }] }];
-    await state.complete(searchId(artifact), artifact, hits, Math.floor(Date.now() / 1000), 3600);
+    const now = Math.floor(Date.now() / 1000);
+    await state.complete(searchId(artifact), artifact, hits, now, 3600, now);
     const body = JSON.stringify(artifact);
     const once = async () => {
       const t0 = performance.now();

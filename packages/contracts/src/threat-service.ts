@@ -155,6 +155,8 @@ export const CtsTables = {
   /** JSON of the hits (partial ones on an active search). */
   hits: "Hits",
   completedAt: "CompletedAt",
+  /** On an active search: true once a look asked for a scan (a redelivered look does not ask again). */
+  scanRequested: "ScanRequested",
 } as const;
 
 /** Environment of the threat-service functions (never secrets: the basic-auth secret is read from Secrets Manager). */

@@ -13,6 +13,8 @@ export interface ActiveSearch {
   readonly expiresAt: number;
   /** Hits found so far (a search waiting for a scan keeps what it already knows). */
   readonly hits: ArtifactHit[];
+  /** A look of this search has asked for a scan. */
+  readonly scanRequested: boolean;
 }
 
 export interface StoredResult {
@@ -57,6 +59,7 @@ export class SearchState {
       startedAt: Number(item[T.startedAt]),
       expiresAt: Number(item[T.expiresAt]),
       hits: parseHits(item[T.hits]),
+      scanRequested: item[T.scanRequested] === true,
     };
   }
 
@@ -95,46 +98,53 @@ export class SearchState {
 
   /** Gives a claim back (the search could not be queued), so the next request starts it again. */
   async release(id: string, startedAt: number): Promise<void> {
-    await this.doc
-      .send(
-        new DeleteCommand({
-          TableName: this.tables.active,
-          Key: { [T.id]: id },
-          ConditionExpression: "#s = :s",
-          ExpressionAttributeNames: { "#s": T.startedAt },
-          ExpressionAttributeValues: { ":s": startedAt },
-        }),
-      )
-      .catch((e: Error) => {
-        if (e.name !== "ConditionalCheckFailedException") throw e;
-      });
+    await this.ifStillClaimed(
+      new DeleteCommand({ TableName: this.tables.active, Key: { [T.id]: id }, ...sameClaim(startedAt) }),
+    );
   }
 
-  /** Keeps the hits found so far on a search that is still waiting (for a scan). */
-  async savePartial(id: string, hits: readonly ArtifactHit[]): Promise<void> {
-    await this.doc
-      .send(
-        new UpdateCommand({
-          TableName: this.tables.active,
-          Key: { [T.id]: id },
-          UpdateExpression: "SET #h = :h",
-          ConditionExpression: "attribute_exists(#id)",
-          ExpressionAttributeNames: { "#h": T.hits, "#id": T.id },
-          ExpressionAttributeValues: { ":h": JSON.stringify(hits) },
-        }),
-      )
-      .catch((e: Error) => {
-        if (e.name !== "ConditionalCheckFailedException") throw e;
-      });
+  /**
+   * Keeps the hits found so far on a search that is still waiting (for a scan), and that a scan was
+   * asked for; a claim that has been replaced since (a newer search) is left alone.
+   */
+  async savePartial(
+    id: string,
+    startedAt: number,
+    hits: readonly ArtifactHit[],
+    scanRequested: boolean,
+  ): Promise<void> {
+    const claim = sameClaim(startedAt);
+    await this.ifStillClaimed(
+      new UpdateCommand({
+        TableName: this.tables.active,
+        Key: { [T.id]: id },
+        UpdateExpression: scanRequested ? "SET #h = :h, #r = :r" : "SET #h = :h",
+        ...claim,
+        ExpressionAttributeNames: {
+          ...claim.ExpressionAttributeNames,
+          "#h": T.hits,
+          ...(scanRequested ? { "#r": T.scanRequested } : {}),
+        },
+        ExpressionAttributeValues: {
+          ...claim.ExpressionAttributeValues,
+          ":h": JSON.stringify(hits),
+          ...(scanRequested ? { ":r": true } : {}),
+        },
+      }),
+    );
   }
 
-  /** Stores the answer (kept `ttlSecs`), then ends the active search. */
+  /**
+   * Stores the answer (kept `ttlSecs`), then ends the active search that started at `startedAt`: a
+   * worker finishing late must not end a newer search of the same artifact.
+   */
   async complete(
     id: string,
     artifact: Artifact,
     hits: readonly ArtifactHit[],
     now: number,
     ttlSecs: number,
+    startedAt: number,
   ): Promise<void> {
     await this.doc.send(
       new PutCommand({
@@ -149,8 +159,26 @@ export class SearchState {
         },
       }),
     );
-    await this.doc.send(new DeleteCommand({ TableName: this.tables.active, Key: { [T.id]: id } }));
+    await this.ifStillClaimed(
+      new DeleteCommand({ TableName: this.tables.active, Key: { [T.id]: id }, ...sameClaim(startedAt) }),
+    );
   }
+
+  /** Sends a write conditioned on the claim; a claim gone or replaced meanwhile is not an error. */
+  private async ifStillClaimed(command: DeleteCommand | UpdateCommand): Promise<void> {
+    await this.doc.send(command as DeleteCommand).catch((e: Error) => {
+      if (e.name !== "ConditionalCheckFailedException") throw e;
+    });
+  }
+}
+
+/** The condition that the active item is still the claim that started at `startedAt`. */
+function sameClaim(startedAt: number) {
+  return {
+    ConditionExpression: "#s = :s",
+    ExpressionAttributeNames: { "#s": T.startedAt } as Record<string, string>,
+    ExpressionAttributeValues: { ":s": startedAt } as Record<string, unknown>,
+  };
 }
 
 function parseHits(v: unknown): ArtifactHit[] {

@@ -29,19 +29,29 @@ export async function runSearch(job: SearchJob, d: WorkerDeps): Promise<LookResu
   const active = await d.state.active(job.id);
   // Completed (or given up) by an earlier delivery of this job: nothing to do.
   if (!active || active.startedAt !== job.startedAt) return "gone";
+  let requested = false;
   const outcome = await searcher.search(job.artifact.value, {
     ...d.context,
+    // Noted, so a redelivered look (the queue retries a look that failed after asking) does not ask again.
+    scans: {
+      requestScan: async (address) => {
+        const sent = await d.context.scans.requestScan(address);
+        requested ||= sent;
+        return sent;
+      },
+    },
     startedAt: job.startedAt,
     attempt: job.attempt,
+    scanRequested: active.scanRequested,
   });
   const hits = keepHits(outcome.hits);
   const now = d.now();
   const recheck = d.recheckSecs ?? CtsRetry.laterRetrySecs;
   if (!outcome.pending || now + recheck >= active.expiresAt) {
-    await d.state.complete(job.id, job.artifact, hits, now, d.hitTtlSecs);
+    await d.state.complete(job.id, job.artifact, hits, now, d.hitTtlSecs, job.startedAt);
     return "completed";
   }
-  await d.state.savePartial(job.id, hits);
+  await d.state.savePartial(job.id, job.startedAt, hits, requested || active.scanRequested);
   await d.requeue({ ...job, attempt: job.attempt + 1 }, recheck);
   return "waiting";
 }

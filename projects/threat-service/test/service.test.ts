@@ -49,7 +49,7 @@ describe("search state on DynamoDB (dynalite)", () => {
     clock.advance(60);
     expect((await getSearch(id, deps)).body.retry_secs).toBe(60);
     const hits = [{ props: [{ type: "ip" as const, name: "Address", value: "127.0.0.1" }] }];
-    await state.complete(id, IP, hits, clock.now(), 600);
+    await state.complete(id, IP, hits, clock.now(), 600, started[0].startedAt);
     expect(await getSearch(id, deps)).toEqual({ status: 200, body: { id, hits } });
     expect(await postArtifact(IP, deps)).toEqual({ status: 200, body: { id, hits } });
     expect(started).toHaveLength(1);
@@ -57,7 +57,7 @@ describe("search state on DynamoDB (dynalite)", () => {
 
   test("hits expire with the hit TTL (injected clock): the next POST searches again", async () => {
     const { body } = await postArtifact(IP, deps);
-    await state.complete(body.id, IP, [], clock.now(), 600);
+    await state.complete(body.id, IP, [], clock.now(), 600, started[0].startedAt);
     clock.advance(599);
     expect((await postArtifact(IP, deps)).status).toBe(200);
     clock.advance(1);
@@ -69,7 +69,7 @@ describe("search state on DynamoDB (dynalite)", () => {
   test("a search that never completes expires: GET answers with what it has, and a POST starts it again", async () => {
     const { body } = await postArtifact(IP, deps);
     const partial = [{ props: [{ type: "string" as const, name: "Host status", value: "up" }] }];
-    await state.savePartial(body.id, partial);
+    await state.savePartial(body.id, started[0].startedAt, partial, false);
     clock.advance(3599);
     expect(await getSearch(body.id, deps)).toMatchObject({ status: 303, body: { hits: partial } });
     clock.advance(1);
@@ -111,6 +111,19 @@ describe("search state on DynamoDB (dynalite)", () => {
     ])
       expect((await postArtifact({ type, value }, real)).status).toBe(303);
     expect(started).toHaveLength(5);
+  });
+
+  test("a stale worker completing an expired claim leaves the newer claim in place", async () => {
+    const id = searchId(IP);
+    const first = clock.now();
+    expect(await state.claim(id, IP, first, first + 10)).toBe(true);
+    clock.advance(20);
+    expect(await state.claim(id, IP, clock.now(), clock.now() + 3600)).toBe(true);
+    // The first claim's worker finishes late: its answer is stored, but the running search is not ended.
+    await state.complete(id, IP, [], clock.now(), 3600, first);
+    expect(await state.active(id)).toMatchObject({ startedAt: clock.now() });
+    await state.complete(id, IP, [], clock.now(), 3600, clock.now());
+    expect(await state.active(id)).toBeUndefined();
   });
 
   test("a search that could not be queued is given back: the next POST starts it", async () => {

@@ -64,6 +64,7 @@ beforeAll(async () => {
   await ingestName(doc, dns, "app.sec-an.test", ["127.0.0.1"]);
   await ingestName(doc, dns, "new.sec-an.test", ["127.0.0.2"]);
   await ingestName(doc, dns, "old.sec-an.test", ["127.0.0.4"]);
+  await ingestName(doc, dns, "twice.sec-an.test", ["127.0.0.5"]);
   scans = await scanInitiatorStandIn();
 }, 60_000);
 afterAll(() => store.close());
@@ -176,6 +177,16 @@ describe("searches over the snapshot indices and the DNS tables", () => {
     const done = await getSearch(job.id, { state, now: clock.now });
     expect(done.status).toBe(200);
     expect(names(done.body.hits[0])).toMatchObject({ Address: "127.0.0.2", "Open ports": "2" });
+  });
+
+  test("a first look delivered twice asks for the scan once (recorded on the search, not by attempt)", async () => {
+    const { result, job } = await search("net.ip", "127.0.0.5");
+    expect(result).toBe("waiting");
+    expect(await scanRequests()).toHaveLength(1);
+    // The queue redelivers the same first look (its function timed out after the scan was asked for).
+    expect(await runSearch(job, deps)).toBe("waiting");
+    expect(await scanRequests()).toEqual([]);
+    expect(await state.active(job.id)).toMatchObject({ scanRequested: true });
   });
 
   test("an address we do not own is never scanned: the answer is what we know (nothing)", async () => {

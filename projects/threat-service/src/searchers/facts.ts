@@ -179,7 +179,7 @@ export function tlsHit(t: Record<string, unknown>): ArtifactHit {
 
 /**
  * Scan on a miss: an address we own (it resolved from one of our names) whose newest scan is older
- * than the allowed age gets one scan request, on the search's first look. An address we do not own is
+ * than the allowed age gets one scan request, unless a look of this search already asked. An address we do not own is
  * never scanned. True when the search should wait for that scan's documents.
  */
 export async function scanIfStale(
@@ -190,7 +190,7 @@ export async function scanIfStale(
   if (isIP(address) === 0) return false;
   const fresh = lastScan !== undefined && lastScan >= ctx.startedAt - ctx.scanMaxAgeSecs;
   if (fresh || !(await ctx.dns.isOwned(address))) return false;
-  if (ctx.attempt === 1) await ctx.scans.requestScan(address);
+  if (!ctx.scanRequested) await ctx.scans.requestScan(address);
   return true;
 }
 

@@ -37,6 +37,8 @@ export interface SearchContext {
   /** Epoch seconds the search started, and this look's number (the first is 1). */
   readonly startedAt: number;
   readonly attempt: number;
+  /** An earlier look of this search asked for a scan: do not ask again (absent: none has). */
+  readonly scanRequested?: boolean;
   /** An owned address whose last scan is older than this (seconds) before the search is scanned. */
   readonly scanMaxAgeSecs: number;
 }
