@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
-import { logger } from "@sec-an/runtime";
+import { logger, reportFailure } from "@sec-an/runtime";
 import { CtsHttpError } from "./errors";
 import type { CtsRequest } from "./request";
 import { route } from "./request";
@@ -48,6 +48,8 @@ export async function serve(
       path: req.path.slice(0, 200),
       reason: (e as Error).message,
     });
+    // The caller only sees "try again later": the cause goes to whoever watches the error channel.
+    await reportFailure({ code: "internal", message: (e as Error).message, requestId: "" });
     return json(500, {
       error: { code: "internal", message: "the request could not be served; try again later" },
     });

@@ -1,0 +1,46 @@
+import { CreateTopicCommand, SNSClient, SubscribeCommand } from "@aws-sdk/client-sns";
+import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { ErrorChannelEnv } from "@sec-an/contracts";
+import { logger, resetClients, setClients } from "@sec-an/runtime";
+import { awsClientConfig, drainQueue, uniqueName } from "@sec-an/testing";
+import { serve } from "../src/http";
+import type { ServiceDeps } from "../src/service";
+
+logger.setLogLevel("SILENT");
+const sqs = new SQSClient(awsClientConfig());
+const sns = new SNSClient(awsClientConfig());
+afterAll(() => {
+  resetClients();
+  delete process.env[ErrorChannelEnv.topicArn];
+  sqs.destroy();
+  sns.destroy();
+});
+
+test("a request that fails on our side is a 500 to the caller and an `internal` error event", async () => {
+  const topic = (await sns.send(new CreateTopicCommand({ Name: uniqueName("errors") }))).TopicArn!;
+  const url = (await sqs.send(new CreateQueueCommand({ QueueName: uniqueName("errors") }))).QueueUrl!;
+  const arn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ["QueueArn"] })))
+    .Attributes!.QueueArn!;
+  await sns.send(
+    new SubscribeCommand({
+      TopicArn: topic,
+      Protocol: "sqs",
+      Endpoint: arn,
+      Attributes: { RawMessageDelivery: "true" },
+    }),
+  );
+  process.env[ErrorChannelEnv.topicArn] = topic;
+  setClients({ sns });
+  const deps = (): ServiceDeps => {
+    throw new Error("state table unreachable");
+  };
+  const res = await serve(
+    { method: "GET", path: "/cts/sec-an/some-id", headers: {}, body: Buffer.alloc(0) },
+    "sec-an",
+    deps,
+  );
+  expect(res.statusCode).toBe(500);
+  expect(res.body).not.toContain("unreachable");
+  const events = (await drainQueue(sqs, url, { maxEmptyPolls: 2 })).map((m) => JSON.parse(m.Body!));
+  expect(events).toEqual([expect.objectContaining({ code: "internal", message: "state table unreachable" })]);
+});
