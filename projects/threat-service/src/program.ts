@@ -28,6 +28,7 @@ import {
   ssmReadStatement,
   type PolicyStatement,
 } from "@sec-an/components";
+import { INDEX } from "./searchers/facts";
 import { configSchema, type Config } from "./stack-config";
 
 const handlerEntry = (name: string) => join(__dirname, "handlers", `${name}.ts`);
@@ -103,6 +104,7 @@ export function program(config: Config) {
     ],
     tags: { ...tags, Name: `${prefix}-search` },
   });
+  const esArn = ssmParam(d, Params.esEndpointArn);
   const worker = new LambdaFunction(`${prefix}-search`, {
     entry: handlerEntry("search"),
     description: "SOAR custom threat service: runs searches over the platform's data",
@@ -124,18 +126,17 @@ export function program(config: Config) {
       [CtsEnv.recheckSecs]: String(config.recheckSecs),
     },
     statements: [
-      tableStatement(
-        "SearchState",
-        ["GetItem", "PutItem", "UpdateItem", "DeleteItem"],
-        [active.arn, results.arn],
-      ),
+      // A look reads, updates and ends its active search, and stores the answer; it never reads results.
+      tableStatement("SearchState", ["GetItem", "UpdateItem", "DeleteItem"], [active.arn]),
+      tableStatement("StoreResults", ["PutItem"], [results.arn]),
       tableStatement("ReadDnsInventory", ["Query"], dnsArns),
       { Sid: "RequestScans", Action: "sns:Publish", Resource: ssmParam(d, Params.scanInitiatorTopicArn) },
-      // Its one call, `POST /<read alias>/_search`; the domain policy admits the same call.
+      // Its one call, `POST /<read alias>/_search`, on the snapshot aliases the searchers read (the
+      // domain policy admits the same call).
       {
         Sid: "SearchSnapshots",
         Action: "es:ESHttpPost",
-        Resource: pulumi.interpolate`${ssmParam(d, Params.esEndpointArn)}/*/_search`,
+        Resource: Object.values(INDEX).map((alias) => pulumi.interpolate`${esArn}/${alias}/_search`),
       },
       sendJob,
       searches.deadLetterStatement(),

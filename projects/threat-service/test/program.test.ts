@@ -10,6 +10,7 @@ import {
   setupPulumiMocks,
 } from "@sec-an/testing";
 import { program } from "../src/program";
+import { INDEX } from "../src/searchers/facts";
 import { configSchema } from "../src/stack-config";
 
 const d = { app: "sec-an", stage: "dev" };
@@ -132,7 +133,15 @@ describe("sec-an-threat-service program", () => {
     });
     expect(worker.SearchSnapshots).toMatchObject({
       Action: "es:ESHttpPost",
-      Resource: `${arn("es", "domain/dev-sec-an")}/*/_search`,
+      Resource: Object.values(INDEX).map((alias) => `${arn("es", "domain/dev-sec-an")}/${alias}/_search`),
+    });
+    expect(worker.SearchState).toMatchObject({
+      Action: ["dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
+      Resource: [expect.stringContaining("dev-sec-an-cts-active-searches")],
+    });
+    expect(worker.StoreResults).toMatchObject({
+      Action: ["dynamodb:PutItem"],
+      Resource: [expect.stringContaining("dev-sec-an-cts-results")],
     });
     const auth = bySid("dev-sec-an-cts-authorizer-policy");
     const secret = resourcesOfType("aws:secretsmanager/secret:Secret");
