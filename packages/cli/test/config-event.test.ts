@@ -94,7 +94,11 @@ test("the real handler on an event, EC2 from the file: findings, the alert as ma
   expect(r).toMatchObject({ relevant: true, trigger: "AuthorizeSecurityGroupIngress", deadLetters: [] });
   expect(r.findings.filter((f) => f.status === "FAIL").map((f) => f.plugin)).toEqual(["openRdp"]);
   expect(r.alerts).toHaveLength(1);
-  expect(r.alerts[0].attributes).toMatchObject({ plugin: "openRdp", status: "FAIL", region: "eu-west-2" });
+  expect(r.alerts[0].attributes).toMatchObject({
+    plugin: '["openRdp"]',
+    status: "FAIL",
+    region: "eu-west-2",
+  });
   expect(r.alerts[0].text).toContain("public 198.51.100.44");
   expect(r.documents).toBe(r.findings.length);
   const report = configEventReport(r);

@@ -7,18 +7,19 @@ import {
   type StateStatus,
 } from "@sec-an/contracts";
 import { PermanentFailure } from "@sec-an/runtime";
-import { alertMessage, findingPorts, type AlertMessage } from "./alerts/message";
+import { alertMessage, findingPorts, type AlertCheck, type AlertMessage } from "./alerts/message";
 import { describeAll, describeGroups, type Ec2For, type LiveState } from "./collect/ec2";
 import {
   PLUGINS,
   cacheFromDescribe,
+  groupArn,
   mapEvent,
   runPlugins,
   selectPlugins,
   type Finding,
   type Plugin,
 } from "./engine";
-import type { FindingsState, PendingAlert, StoredEntry } from "./state/store";
+import type { FindingsState, PendingAlert, StateEntry, StoredEntry } from "./state/store";
 
 /**
  * One evaluation: a CloudTrail event (or a sweep) → the groups it names → their live state → the
@@ -46,8 +47,9 @@ export interface GroupRecord {
   readonly privateIps: string[];
 }
 
+/** One alert published: a group's transition, for every plugin that made it in this evaluation. */
 export interface AlertRecord {
-  readonly plugin: string;
+  readonly plugins: string[];
   readonly resource: string;
   readonly status: StateStatus;
   readonly transition: AlertTransition;
@@ -72,6 +74,8 @@ export interface Evaluation {
   /** The engine's evaluation of the change the request itself carried. */
   readonly immediate: Finding[];
   readonly alerts: AlertRecord[];
+  /** A first sweep of a region and account: its findings were recorded with no alert. */
+  readonly silent?: boolean;
   /** The Describe output the plugins ran on, as AWS returned it. */
   readonly live: { SecurityGroups: SecurityGroup[]; NetworkInterfaces: NetworkInterface[] };
 }
@@ -229,6 +233,17 @@ async function pooled<T, R>(xs: readonly T[], n: number, fn: (x: T) => Promise<R
   return out;
 }
 
+type Pending = { alert: PendingAlert; finding?: Finding };
+/** Pending alerts per (group, transition, status), in first-seen order: one message each. */
+function byGroupTransition(pending: readonly Pending[]): Pending[][] {
+  const out = new Map<string, Pending[]>();
+  for (const p of pending) {
+    const k = `${p.alert.entry.resource}\u0000${p.alert.transition}\u0000${p.alert.entry.status}`;
+    out.set(k, [...(out.get(k) ?? []), p]);
+  }
+  return [...out.values()];
+}
+
 type Head = Pick<Evaluation, "kind" | "trigger" | "reason" | "region" | "account" | "groupIds" | "immediate">;
 
 async function finish(
@@ -252,7 +267,7 @@ async function finish(
   const groups = groupRecords(live);
   const now = deps.now();
 
-  const pending: { alert: PendingAlert; finding?: Finding }[] = [];
+  const pending: Pending[] = [];
   const changed = findings.filter((f) => {
     const known = stored?.get(stateKey(f));
     return !known || known.status !== f.status || known.pending;
@@ -271,52 +286,70 @@ async function finish(
     ),
   );
   recorded.forEach((alert, i) => alert && pending.push({ alert, finding: changed[i] }));
-  // A deleted group resolves whatever any plugin held against it.
-  const gone = new Set(removed);
-  if (gone.size)
-    for (const p of Object.values(PLUGINS))
-      for (const e of await deps.state.resources(p.name, region, account)) {
-        const id = groupIdOf(e.resource);
-        if (!id || !gone.has(id)) continue;
-        const alert = await deps.state.record({ ...e, status: REMOVED }, now);
-        if (alert) pending.push({ alert });
-      }
+  // A deleted group resolves whatever any plugin held against it: the sweep already holds the
+  // region's entries; an event records REMOVED per (plugin, group), one keyed read each, never a scan.
+  const gone: StateEntry[] = stored
+    ? [...stored.values()].filter((e) => removed.includes(groupIdOf(e.resource) ?? ""))
+    : removed.flatMap((id) =>
+        Object.values(PLUGINS).map((p) => ({
+          plugin: p.name,
+          resource: groupArn(region, head.account, id),
+          status: REMOVED,
+          severity: p.severity,
+          region,
+          account,
+        })),
+      );
+  const resolved = await pooled(gone, WRITES_AT_ONCE, (e) =>
+    deps.state.record({ ...e, status: REMOVED }, now),
+  );
+  for (const alert of resolved) if (alert) pending.push({ alert });
 
+  // The first sweep of a region and account (nothing stored) finds every existing exposure at once:
+  // it records them without mailing each; later changes alert as usual.
+  const silent = head.kind === "sweep" && stored?.size === 0;
   const alerts: AlertRecord[] = [];
-  for (const { alert, finding } of pending) {
-    const g = groups.find((x) => x.groupId === groupIdOf(alert.entry.resource));
-    const plugin = PLUGINS[alert.entry.plugin];
-    const evidence = finding?.evidence ?? {};
+  for (const batch of silent ? [] : byGroupTransition(pending)) {
+    const first = batch[0].alert;
+    const groupId = groupIdOf(first.entry.resource) ?? first.entry.resource;
+    const g = groups.find((x) => x.groupId === groupId);
+    const checks: AlertCheck[] = batch.map(({ alert, finding }) => {
+      const evidence = finding?.evidence ?? {};
+      return {
+        plugin: alert.entry.plugin,
+        title: finding?.title ?? PLUGINS[alert.entry.plugin]?.title ?? alert.entry.plugin,
+        severity: alert.entry.severity,
+        message: finding?.message ?? "the security group no longer exists",
+        ports: findingPorts(alert.entry.plugin, evidence),
+        evidence,
+      };
+    });
     const msg = alertMessage({
-      plugin: alert.entry.plugin,
-      title: finding?.title ?? plugin?.title ?? alert.entry.plugin,
-      status: alert.entry.status,
-      before: alert.before,
-      transition: alert.transition,
-      severity: alert.entry.severity,
-      region: alert.entry.region,
-      account: alert.entry.account,
-      resource: alert.entry.resource,
-      groupId: groupIdOf(alert.entry.resource) ?? alert.entry.resource,
+      checks,
+      status: first.entry.status,
+      before: first.before,
+      transition: first.transition,
+      region: first.entry.region,
+      account: first.entry.account,
+      resource: first.entry.resource,
+      groupId,
       groupName: g?.groupName,
       vpcId: g?.vpcId,
-      message: finding?.message ?? "the security group no longer exists",
-      ports: findingPorts(alert.entry.plugin, evidence),
-      evidence,
       publicIps: g?.publicIps ?? [],
       privateIps: g?.privateIps ?? [],
       trigger: head.trigger,
     });
     await deps.publish(msg);
-    await deps.state.published(alert);
     alerts.push({
-      plugin: alert.entry.plugin,
-      resource: alert.entry.resource,
-      status: alert.entry.status,
-      transition: alert.transition,
+      plugins: checks.map((c) => c.plugin),
+      resource: first.entry.resource,
+      status: first.entry.status,
+      transition: first.transition,
       subject: msg.subject,
     });
+    for (const { alert } of batch) await deps.state.published(alert);
   }
+  if (silent) await pooled(pending, WRITES_AT_ONCE, ({ alert }) => deps.state.published(alert));
   return {
     ...head,
     relevant: true,
@@ -325,6 +358,7 @@ async function finish(
     removed,
     findings,
     alerts,
+    ...(silent ? { silent } : {}),
     live: { SecurityGroups: live.groups, NetworkInterfaces: live.interfaces },
   };
 }

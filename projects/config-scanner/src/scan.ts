@@ -21,7 +21,12 @@ export async function publishAlert(topicArn: string, a: AlertMessage): Promise<v
       Subject: a.subject,
       Message: a.text,
       MessageAttributes: Object.fromEntries(
-        Object.entries(a.attributes).map(([k, v]) => [k, { DataType: "String", StringValue: v }]),
+        Object.entries(a.attributes).map(([k, v]) => [
+          k,
+          Array.isArray(v)
+            ? { DataType: "String.Array", StringValue: JSON.stringify(v) }
+            : { DataType: "String", StringValue: v },
+        ]),
       ),
     }),
   );

@@ -137,7 +137,7 @@ describe("config-scanner handler", () => {
     const [opened, ...more] = await alertsOf(2);
     expect(more).toEqual([]);
     expect(opened.attrs).toEqual({
-      [ConfigAlertAttr.plugin]: "openSsh",
+      [ConfigAlertAttr.plugin]: JSON.stringify(["openSsh"]),
       [ConfigAlertAttr.status]: "FAIL",
       [ConfigAlertAttr.severity]: "high",
       [ConfigAlertAttr.account]: ACCOUNT,
@@ -168,8 +168,60 @@ describe("config-scanner handler", () => {
     await run(authorize(id));
     const [resolved, ...rest] = await alertsOf(2);
     expect(rest).toEqual([]);
-    expect(resolved.attrs).toMatchObject({ plugin: "openSsh", status: "OK", transition: "resolved" });
+    expect(resolved.attrs).toMatchObject({ plugin: '["openSsh"]', status: "OK", transition: "resolved" });
     expect(resolved.subject).toMatch(/^\[sec-an\] RESOLVED openSsh/);
+  });
+
+  test("one rule open on every port is one alert per transition, naming every plugin, at the highest severity", async () => {
+    const id = newGroupId();
+    world.groups = [
+      { ...group(id), IpPermissions: [{ IpProtocol: "-1", IpRanges: [{ CidrIp: "0.0.0.0/0" }] }] },
+    ];
+    world.enis = [eni(id, "198.51.100.12", "10.0.0.12")];
+    await run(authorize(id));
+    const got = await alertsOf(3);
+    expect(got).toHaveLength(1);
+    const plugins = JSON.parse(got[0].attrs.plugin) as string[];
+    expect(plugins.length).toBeGreaterThan(10);
+    expect(plugins).toEqual(expect.arrayContaining(["openSsh", "openRdp", "openAllPortsProtocols"]));
+    expect(got[0].attrs).toMatchObject({ severity: "critical", transition: "opened", status: "FAIL" });
+    expect(got[0].text).toContain("openRdp");
+
+    // Deleted: every plugin's FAIL resolves in one message, found by keyed reads, not partition queries.
+    world.groups = [];
+    const sent: string[] = [];
+    c.dynamo.middlewareStack.add(
+      (next, context) => (args) => {
+        sent.push(String(context.commandName));
+        return next(args);
+      },
+      { step: "initialize", name: "countRemovalCalls" },
+    );
+    try {
+      await run(authorize(id));
+    } finally {
+      c.dynamo.middlewareStack.remove("countRemovalCalls");
+    }
+    expect(sent.filter((k) => /^Query/.test(k))).toEqual([]);
+    const resolved = await alertsOf(3);
+    expect(resolved.map((a) => `${a.attrs.status}:${a.attrs.transition}`)).toEqual(["REMOVED:resolved"]);
+    expect(JSON.parse(resolved[0].attrs.plugin)).toEqual(plugins);
+  });
+
+  test("the first sweep of a region records its FAILs without mailing them; a later change alerts", async () => {
+    const id = newGroupId();
+    world.groups = [group(id, [22])];
+    world.enis = [eni(id, "198.51.100.13", "10.0.0.13")];
+    const first = await run({ sweep: true, region: "eu-north-1" });
+    expect(first.failures).toEqual([]);
+    const ev = await stored(first.id);
+    expect(ev.findings.find((f) => f.plugin === "openSsh")?.status).toBe("FAIL");
+    expect(ev).toMatchObject({ silent: true, alerts: [] });
+    expect(await alertsOf(1)).toEqual([]);
+
+    world.groups = [group(id, [22, 3389])];
+    await run({ sweep: true, region: "eu-north-1" });
+    expect((await alertsOf(2)).map((a) => a.attrs.plugin)).toEqual(['["openRdp"]']);
   });
 
   test("concurrent events over the same change alert exactly once", async () => {
@@ -179,7 +231,7 @@ describe("config-scanner handler", () => {
     const res = await Promise.all([1, 2, 3, 4].map(() => run(authorize(id, 3389))));
     expect(res.flatMap((r) => r.failures)).toEqual([]);
     const got = await alertsOf(5);
-    expect(got.map((a) => `${a.attrs.plugin}:${a.attrs.transition}`)).toEqual(["openRdp:opened"]);
+    expect(got.map((a) => `${a.attrs.plugin}:${a.attrs.transition}`)).toEqual(['["openRdp"]:opened']);
   });
 
   test("a deleted group resolves its findings and leaves nothing to describe: not an error", async () => {
@@ -194,7 +246,7 @@ describe("config-scanner handler", () => {
     expect(gone.failures).toEqual([]);
     const [resolved] = await alertsOf(2);
     expect(resolved.attrs).toMatchObject({
-      plugin: "openPostgreSql",
+      plugin: '["openPostgreSql"]',
       status: "REMOVED",
       transition: "resolved",
     });
@@ -233,7 +285,7 @@ describe("config-scanner handler", () => {
       mine
         .map((a) => `${a.attrs.plugin}:${a.attrs.status}:${a.subject.includes(open) ? "open" : "gone"}`)
         .sort(),
-    ).toEqual(["openRedis:REMOVED:gone", "openTelnet:FAIL:open"]);
+    ).toEqual(['["openRedis"]:REMOVED:gone', '["openTelnet"]:FAIL:open']);
 
     // Nothing changed since: the next sweep reads the state once per plugin and writes nothing.
     // (Counted in the DynamoDB client's middleware, which the runtime's document client shares.)

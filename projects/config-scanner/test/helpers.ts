@@ -27,7 +27,11 @@ export type Clients = ReturnType<typeof emulatorClients>;
 
 export async function createQueue(sqs: SQSClient, prefix = "q") {
   const name = uniqueName(prefix);
-  const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: name }));
+  // Tests read a message once and never delete it: a 12-hour visibility keeps it from coming back
+  // into a later case's drain.
+  const { QueueUrl } = await sqs.send(
+    new CreateQueueCommand({ QueueName: name, Attributes: { VisibilityTimeout: "43200" } }),
+  );
   const a = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ["QueueArn"] }));
   return { url: QueueUrl!, arn: a.Attributes!.QueueArn! };
 }

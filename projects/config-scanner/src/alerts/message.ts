@@ -7,23 +7,31 @@ import { PORT_CHECKS } from "../engine";
  * it; and the message attributes subscribers filter on.
  */
 
-/** The group and what the evaluation knew about it, for the message. */
-export interface AlertSubject {
+/** One plugin's part of an alert: what it found on the group. */
+export interface AlertCheck {
   readonly plugin: string;
   readonly title: string;
+  readonly severity: string;
+  readonly message: string;
+  readonly ports: readonly number[];
+  readonly evidence: Record<string, unknown>;
+}
+
+/**
+ * The group and what the evaluation knew about it, for the message: every plugin whose status made the
+ * same transition on it in one evaluation, so one rule open to the world is one mail, not one per port.
+ */
+export interface AlertSubject {
+  readonly checks: readonly AlertCheck[];
   readonly status: StateStatus;
   readonly before: StateStatus | undefined;
   readonly transition: AlertTransition;
-  readonly severity: string;
   readonly region: string;
   readonly account: string;
   readonly resource: string;
   readonly groupId: string;
   readonly groupName?: string;
   readonly vpcId?: string;
-  readonly message: string;
-  readonly ports: readonly number[];
-  readonly evidence: Record<string, unknown>;
   readonly publicIps: readonly string[];
   readonly privateIps: readonly string[];
   readonly trigger: string;
@@ -32,7 +40,15 @@ export interface AlertSubject {
 export interface AlertMessage {
   readonly subject: string;
   readonly text: string;
-  readonly attributes: Record<string, string>;
+  /** Filterable attributes; a list is published as an SNS `String.Array`. */
+  readonly attributes: Record<string, string | string[]>;
+}
+
+const SEVERITY_RANK = ["critical", "high", "medium", "low"];
+/** The highest of the severities (unknown ones rank lowest). */
+export function highestSeverity(severities: readonly string[]): string {
+  const rank = (s: string) => (SEVERITY_RANK.includes(s) ? SEVERITY_RANK.indexOf(s) : SEVERITY_RANK.length);
+  return [...severities].sort((a, b) => rank(a) - rank(b))[0] ?? "";
 }
 
 /** SNS subjects: at most 100 printable ASCII characters, no line breaks. */
@@ -69,7 +85,8 @@ const group = (a: AlertSubject) => `${a.groupId}${a.groupName ? ` (${a.groupName
 
 function fix(a: AlertSubject): string[] {
   if (a.transition !== "opened") return [];
-  const ports = a.ports.length ? ` on port ${a.ports.join(", ")}` : "";
+  const all = [...new Set(a.checks.flatMap((c) => c.ports))].sort((x, y) => x - y);
+  const ports = all.length ? ` on port ${all.join(", ")}` : "";
   return [
     "How to fix:",
     `  Remove the rule that lets 0.0.0.0/0 or ::/0 in${ports}, or narrow it to the addresses that need it`,
@@ -79,27 +96,37 @@ function fix(a: AlertSubject): string[] {
   ];
 }
 
+const checkLines = (c: AlertCheck): string[] => [
+  `${c.title} (${c.plugin}, severity ${c.severity})`,
+  ...(c.ports.length ? [`  Port(s): ${c.ports.join(", ")}`] : []),
+  `  Finding: ${c.message}`,
+  ...(Object.keys(c.evidence).length ? [`  Rule evidence: ${JSON.stringify(c.evidence)}`] : []),
+];
+
 export function alertMessage(a: AlertSubject): AlertMessage {
   const where = `${a.account}/${a.region}`;
+  const plugins = a.checks.map((c) => c.plugin);
+  // Subjects are short: a long list of names would push the group out of them.
+  const names = plugins.length <= 2 ? plugins.join(", ") : `${plugins[0]} +${plugins.length - 1} more`;
+  const what = a.checks.length === 1 ? a.checks[0].title : `${a.checks.length} checks`;
   const subject = subjectSafe(
     a.transition === "resolved" && a.status === REMOVED
-      ? `[sec-an] RESOLVED ${a.plugin}: ${group(a)} deleted (${where})`
-      : `[sec-an] ${VERB[a.transition]} ${a.plugin}: ${group(a)} ${a.transition === "opened" ? a.title : `now ${a.status}`} (${where})`,
+      ? `[sec-an] RESOLVED ${names}: ${group(a)} deleted (${where})`
+      : `[sec-an] ${VERB[a.transition]} ${names}: ${group(a)} ${a.transition === "opened" ? what : `now ${a.status}`} (${where})`,
   );
+  const severity = highestSeverity(a.checks.map((c) => c.severity));
   const lines = [
-    `${a.title} (${a.plugin}, severity ${a.severity})`,
-    `Status: ${a.before ?? "new"} -> ${a.status}`,
+    `Status: ${a.before ?? "new"} -> ${a.status}   Severity: ${severity || "unknown"}`,
     "",
     `Security group: ${group(a)}${a.vpcId ? ` in ${a.vpcId}` : ""}`,
     `Account: ${a.account}   Region: ${a.region}`,
     `Resource: ${a.resource}`,
-    ...(a.ports.length ? [`Port(s): ${a.ports.join(", ")}`] : []),
-    `Finding: ${a.message}`,
-    ...(Object.keys(a.evidence).length ? [`Rule evidence: ${JSON.stringify(a.evidence)}`] : []),
     `Attached addresses: ${a.publicIps.length ? `public ${a.publicIps.join(", ")}` : "no public address"}${
       a.privateIps.length ? `; private ${a.privateIps.join(", ")}` : ""
     }`,
     `Triggered by: ${a.trigger}`,
+    "",
+    ...a.checks.flatMap(checkLines),
     "",
     ...fix(a),
   ];
@@ -107,9 +134,9 @@ export function alertMessage(a: AlertSubject): AlertMessage {
     subject,
     text: lines.join("\n").trimEnd() + "\n",
     attributes: {
-      [ConfigAlertAttr.plugin]: a.plugin,
+      [ConfigAlertAttr.plugin]: plugins,
       [ConfigAlertAttr.status]: a.status,
-      [ConfigAlertAttr.severity]: a.severity || "unknown",
+      [ConfigAlertAttr.severity]: severity || "unknown",
       [ConfigAlertAttr.account]: a.account || "unknown",
       [ConfigAlertAttr.region]: a.region,
       [ConfigAlertAttr.transition]: a.transition,
