@@ -10,7 +10,8 @@ const queue = (name: string, props: Record<string, unknown> = {}) =>
 const work = queue("work", {
   redrivePolicy: JSON.stringify({ deadLetterTargetArn: qArn("work-dlq"), maxReceiveCount: 3 }),
 });
-const workDlq = queue("work-dlq", { messageRetentionSeconds: 1209600 });
+const MARK = { redriveAllowPolicy: JSON.stringify({ redrivePermission: "allowAll" }) };
+const workDlq = queue("work-dlq", { messageRetentionSeconds: 1209600, ...MARK });
 const depthAlarm = (queueName: string, props: Record<string, unknown> = {}) =>
   r(ALARM, `${queueName}-alarm`, {
     namespace: "AWS/SQS",
@@ -79,8 +80,8 @@ describe(P, () => {
   });
 
   test("finds DLQs by every way they are named: Lambda and EventBridge dead-letter configs, redrive-allow marks", async () => {
-    const fnDlq = queue("fn-failed", { messageRetentionSeconds: 1209600 });
-    const ruleDlq = queue("rule-failed", { messageRetentionSeconds: 1209600 });
+    const fnDlq = queue("fn-failed", { messageRetentionSeconds: 1209600, ...MARK });
+    const ruleDlq = queue("rule-failed", { messageRetentionSeconds: 1209600, ...MARK });
     const marked = queue("marked-dlq", {
       messageRetentionSeconds: 1209600,
       redriveAllowPolicy: JSON.stringify({ redrivePermission: "allowAll" }),
@@ -108,5 +109,37 @@ describe(P, () => {
         depthAlarm("marked-dlq"),
       ]),
     ).toEqual([]);
+  });
+
+  test("a queue known to be a dead-letter target must carry a redriveAllowPolicy", async () => {
+    const bare = queue("work-dlq", { messageRetentionSeconds: 1209600 });
+    expect(await violationsOf(P, [work, bare, depthAlarm("work-dlq")])).toEqual([
+      "work-dlq: dead-letter queue work-dlq has no redriveAllowPolicy: before deployment nothing else marks it as one",
+    ]);
+  });
+
+  describe("in a preview, where the ARNs of new resources are unknown", () => {
+    // What a preview shows: no queue ARN, and a redrive policy or dead-letter config whose ARN is unknown.
+    const UNKNOWN_STRING = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+    const preview = (q: ReturnType<typeof queue>) => ({ ...q, inputs: { ...q.inputs, arn: undefined } });
+    const newWork = preview(queue("work", { redrivePolicy: UNKNOWN_STRING }));
+    const fn = r("aws:lambda/function:Function", "fn", { deadLetterConfig: { targetArn: UNKNOWN_STRING } });
+
+    test("marked DLQs are still found and checked for an alarm", async () => {
+      expect(await violationsOf(P, [newWork, preview(workDlq), fn])).toEqual([
+        "work-dlq: dead-letter queue work-dlq has no alarm on ApproximateNumberOfMessagesVisible",
+      ]);
+      expect(await violationsOf(P, [newWork, preview(workDlq), fn, depthAlarm("work-dlq")])).toEqual([]);
+    });
+
+    test("an unknown target while some queue is unmarked is flagged on the resource naming it", async () => {
+      const unmarked = preview(queue("fn-failed", { messageRetentionSeconds: 1209600 }));
+      expect(
+        await violationsOf(P, [newWork, preview(workDlq), fn, unmarked, depthAlarm("work-dlq")]),
+      ).toEqual([
+        "work: work's dead-letter target is not known yet and queue(s) fn-failed have no redriveAllowPolicy: mark every dead-letter queue with one so its alarm can be checked",
+        "fn: fn's dead-letter target is not known yet and queue(s) fn-failed have no redriveAllowPolicy: mark every dead-letter queue with one so its alarm can be checked",
+      ]);
+    });
   });
 });

@@ -11,6 +11,7 @@ describe("checkResources over mock-recorded resources", () => {
       const dlq = new aws.sqs.Queue("jobs-dlq", {
         sqsManagedSseEnabled: true,
         messageRetentionSeconds: 1209600,
+        redriveAllowPolicy: JSON.stringify({ redrivePermission: "allowAll" }),
       });
       new aws.sqs.Queue("jobs", {
         sqsManagedSseEnabled: true,

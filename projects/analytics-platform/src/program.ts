@@ -199,6 +199,8 @@ export function program(config: AnalyticsConfig, inputs: ProgramInputs = {}) {
     name: `${prefix}-dead-letter-reporter-failed`,
     sqsManagedSseEnabled: true,
     messageRetentionSeconds: 14 * 24 * 3600,
+    // Marks it as a dead-letter queue where its ARN is not known yet (previews), so its alarm is checked.
+    redriveAllowPolicy: JSON.stringify({ redrivePermission: "allowAll" }),
     tags,
   });
   const reporter = new LambdaFunction(`${prefix}-dead-letter-reporter`, {

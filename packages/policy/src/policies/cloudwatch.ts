@@ -14,23 +14,38 @@ function parseJson(v: unknown): Loose {
 }
 
 /**
- * ARNs some resource uses as a dead-letter target: a queue's redrive policy, a Lambda function's
- * dead-letter config, an EventBridge target's, a subscription's redrive, an event source's on-failure
- * destination.
+ * The dead-letter references of one resource: a queue's redrive policy, a Lambda function's dead-letter
+ * config, an EventBridge target's, a subscription's redrive, an event source's on-failure destination.
+ * Each is the target it names, or `unknown` when the reference is there but its ARN is not yet known (in
+ * a preview every ARN of a resource being created is, and a redrive policy holding one is unknown whole).
  */
+function deadLetterRefs(p: Loose): Array<string | typeof UNKNOWN> {
+  const redrive =
+    p.redrivePolicy == null ? undefined : (parseJson(p.redrivePolicy)?.deadLetterTargetArn ?? UNKNOWN);
+  const refs = [
+    redrive,
+    p.deadLetterConfig == null
+      ? undefined
+      : (p.deadLetterConfig.targetArn ?? p.deadLetterConfig.arn ?? UNKNOWN),
+    p.target?.deadLetterConfig == null ? undefined : (p.target.deadLetterConfig.arn ?? UNKNOWN),
+    p.destinationConfig?.onFailure == null
+      ? undefined
+      : (p.destinationConfig.onFailure.destination ??
+        p.destinationConfig.onFailure.destinationArn ??
+        UNKNOWN),
+  ];
+  return refs.filter((r) => r !== undefined).map((r) => (r !== UNKNOWN && isKnownArn(r) ? r : UNKNOWN));
+}
+
+const UNKNOWN = Symbol("unknown");
+/** Unknown values reach a policy as sentinels (or nothing): a known ARN is a string that looks like one. */
+const isKnownArn = (v: unknown): v is string => typeof v === "string" && v.startsWith("arn:");
+
+/** ARNs some resource uses as a dead-letter target (those known at this point). */
 export function deadLetterTargetArns(resources: readonly PolicyResource[]): Set<string> {
   const arns = new Set<string>();
-  for (const { props: p } of resources) {
-    const candidates = [
-      parseJson(p.redrivePolicy)?.deadLetterTargetArn,
-      p.deadLetterConfig?.targetArn,
-      p.deadLetterConfig?.arn,
-      p.target?.deadLetterConfig?.arn,
-      p.destinationConfig?.onFailure?.destination,
-      p.destinationConfig?.onFailure?.destinationArn,
-    ];
-    for (const c of candidates) if (typeof c === "string" && c) arns.add(c);
-  }
+  for (const { props } of resources)
+    for (const ref of deadLetterRefs(props)) if (ref !== UNKNOWN) arns.add(ref);
   return arns;
 }
 
@@ -38,8 +53,7 @@ export function deadLetterTargetArns(resources: readonly PolicyResource[]): Set<
 export function deadLetterQueues(resources: readonly PolicyResource[]): PolicyResource[] {
   const targets = deadLetterTargetArns(resources);
   return ofType([...resources], QUEUE).filter(
-    (q) =>
-      (typeof q.props.arn === "string" && targets.has(q.props.arn)) || q.props.redriveAllowPolicy != null,
+    (q) => (isKnownArn(q.props.arn) && targets.has(q.props.arn)) || q.props.redriveAllowPolicy != null,
   );
 }
 
@@ -60,6 +74,27 @@ export const cloudwatchDlqAlarmed = stackRule(
   "cloudwatch-dlq-depth-alarmed",
   `Every dead-letter queue has a CloudWatch alarm on its depth (${DEPTH}) with at least one alarm action, so a dead letter reaches a person.`,
   (resources, report) => {
+    // In a preview ARNs are unknown, so a DLQ is only recognisable by its redrive-allow policy: every
+    // queue known to be a target must carry one, so that the check below holds when ARNs are not known.
+    const targets = deadLetterTargetArns(resources);
+    const queues = ofType(resources, QUEUE);
+    for (const q of queues)
+      if (isKnownArn(q.props.arn) && targets.has(q.props.arn) && q.props.redriveAllowPolicy == null)
+        report(
+          `dead-letter queue ${q.props.name ?? q.name} has no redriveAllowPolicy: before deployment nothing else marks it as one`,
+          q.urn,
+        );
+    // A target not known yet may be any queue that is neither marked nor redriving elsewhere itself.
+    const unmarked = queues.filter(
+      (q) => q.props.redriveAllowPolicy == null && q.props.redrivePolicy == null,
+    );
+    if (unmarked.length)
+      for (const r of resources)
+        if (deadLetterRefs(r.props).includes(UNKNOWN))
+          report(
+            `${r.name}'s dead-letter target is not known yet and queue(s) ${unmarked.map((q) => q.props.name ?? q.name).join(", ")} have no redriveAllowPolicy: mark every dead-letter queue with one so its alarm can be checked`,
+            r.urn,
+          );
     const alarms = ofType(resources, METRIC_ALARM).map((r) => r.props);
     for (const q of deadLetterQueues(resources)) {
       const name = q.props.name;
