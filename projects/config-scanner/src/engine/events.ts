@@ -18,11 +18,13 @@ const str = (v: unknown): string | undefined => (typeof v === "string" ? v : und
 const num = (v: unknown): number | undefined =>
   typeof v === "number" ? v : typeof v === "string" && /^-?\d+$/.test(v) ? Number(v) : undefined;
 
-/** ec2:EventName → the plugins that name it, precomputed. */
-const byTrigger = new Map<string, string[]>();
-for (const p of Object.values(PLUGINS)) {
-  for (const t of p.realtime_triggers) byTrigger.set(t, [...(byTrigger.get(t) ?? []), p.name]);
+/** service:EventName → the plugins that name it. */
+function triggerIndex(plugins: readonly Plugin[]): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const p of plugins) for (const t of p.realtime_triggers) out.set(t, [...(out.get(t) ?? []), p.name]);
+  return out;
 }
+const ALL_TRIGGERS = triggerIndex(Object.values(PLUGINS));
 
 /** The triggers of the given plugins grouped by EventBridge source, e.g. `{ source: "aws.ec2", eventNames }`. */
 export function realtimeTriggers(
@@ -156,7 +158,8 @@ function immediateOf(
 }
 
 /** Which plugins and resources a CloudTrail API call concerns; irrelevant input is reported, never thrown. */
-export function mapEvent(event: unknown): EventMapping {
+export function mapEvent(event: unknown, plugins?: Plugin[]): EventMapping {
+  const byTrigger = plugins ? triggerIndex(plugins) : ALL_TRIGGERS;
   const e = obj(event);
   if (!e) return notRelevant("the event is not a JSON object");
   const { record, reason, ...envelope } = recordOf(e);
@@ -170,7 +173,10 @@ export function mapEvent(event: unknown): EventMapping {
     ...(account ? { account } : {}),
   };
   if (!eventName) return notRelevant("the event has no eventName (not a CloudTrail record)", ctx);
-  if (record.eventSource !== "ec2.amazonaws.com")
+  // `ec2.amazonaws.com` → `ec2`: triggers are named `service:EventName`, EventBridge sources `aws.service`.
+  const service = str(record.eventSource)?.split(".")[0] ?? "";
+  const sources = new Set(realtimeTriggers(plugins).map((t) => t.source));
+  if (!sources.has(`aws.${service.toLowerCase()}`))
     return notRelevant(`eventSource ${JSON.stringify(record.eventSource)} is not watched by any plugin`, ctx);
   const errorCode = str(record.errorCode);
   if (errorCode)
@@ -178,22 +184,23 @@ export function mapEvent(event: unknown): EventMapping {
       `the call failed (${errorCode}${record.errorMessage ? `: ${String(record.errorMessage)}` : ""}), so nothing changed`,
       ctx,
     );
-  const plugins = byTrigger.get(`ec2:${eventName}`);
-  if (!plugins) return notRelevant(`no plugin watches ec2:${eventName}`, ctx);
+  const trigger = `${service}:${eventName}`;
+  const watching = byTrigger.get(trigger);
+  if (!watching) return notRelevant(`no plugin watches ${trigger}`, ctx);
   if (!region) return notRelevant("the event names no region", ctx);
   const rp = obj(record.requestParameters) ?? {};
   const re = obj(record.responseElements) ?? {};
   const groupIds = groupIdsOf(rp, re);
   const ruleIds = ruleIdsOf(rp, re);
   if (!groupIds.length && !ruleIds.length)
-    return notRelevant(`ec2:${eventName} names no security group or rule id`, ctx);
+    return notRelevant(`${trigger} names no security group or rule id`, ctx);
   return {
     relevant: true,
-    reason: `ec2:${eventName} is watched by ${plugins.length} plugin${plugins.length > 1 ? "s" : ""}`,
+    reason: `${trigger} is watched by ${watching.length} plugin${watching.length > 1 ? "s" : ""}`,
     ...ctx,
-    plugins: [...plugins],
+    plugins: [...watching],
     groupIds,
     ruleIds,
-    immediate: immediateOf(eventName, rp, groupIds[0], plugins, region, account),
+    immediate: immediateOf(eventName, rp, groupIds[0], watching, region, account),
   };
 }

@@ -29,6 +29,9 @@ const INGRESS_TRIGGERS = [
   "ec2:RunInstances",
   "ec2:CreateNetworkInterface",
   "ec2:ModifyNetworkInterfaceAttribute",
+  // Replaces a running instance's groups (requestParameters.groupSet). Detaching a group needs no
+  // event of its own: FAIL→WARN is caught by the daily sweep.
+  "ec2:ModifyInstanceAttribute",
 ];
 const EGRESS_TRIGGERS = [
   "ec2:CreateSecurityGroup",

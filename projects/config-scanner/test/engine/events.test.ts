@@ -150,6 +150,22 @@ describe("mapEvent", () => {
     );
     expect([...mapped].sort()).toEqual(realtimeTriggers()[0].eventNames);
   });
+
+  it("maps ModifyInstanceAttribute (new groups on a running instance) to every ingress plugin and the groups", () => {
+    const m = mapEvent(event("modify-instance-attribute"));
+    expect(m).toMatchObject({ relevant: true, eventName: "ModifyInstanceAttribute", groupIds: [id(8)] });
+    expect([...m.plugins!].sort()).toEqual([...ingressPlugins].sort());
+  });
+
+  it("maps events of any service a plugin watches, by the service its eventSource names", () => {
+    const s3Plugin = { ...PLUGINS.openSsh, name: "s3Watcher", realtime_triggers: ["s3:PutBucketPolicy"] };
+    const s3 = event("s3-put-bucket-policy");
+    // Watched service, no group in the request: relevant to the plugin, nothing to describe.
+    expect(mapEvent(s3, [s3Plugin]).reason).toBe("s3:PutBucketPolicy names no security group or rule id");
+    expect(mapEvent(event("authorize-ingress"), [s3Plugin]).reason).toBe(
+      'eventSource "ec2.amazonaws.com" is not watched by any plugin',
+    );
+  });
 });
 
 describe("realtimeTriggers", () => {
@@ -163,6 +179,7 @@ describe("realtimeTriggers", () => {
           "CreateNetworkInterface",
           "CreateSecurityGroup",
           "DeleteSecurityGroup",
+          "ModifyInstanceAttribute",
           "ModifyNetworkInterfaceAttribute",
           "ModifySecurityGroupRules",
           "RevokeSecurityGroupEgress",
