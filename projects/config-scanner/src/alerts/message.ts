@@ -63,15 +63,36 @@ const VERB: Record<AlertTransition, string> = { opened: "FAIL", resolved: "RESOL
 /** Port ranges wider than this are "every port" to a reader, not a list. */
 const LISTED_RANGE = 64;
 
+type PermissionEvidence = { IpProtocol?: unknown; FromPort?: unknown; ToPort?: unknown };
+const PROTOCOL_NUMBER: Record<string, string> = { tcp: "6", udp: "17" };
+
+/** Whether an offending permission lets `port` of `protocol` in: `-1` is every protocol and port. */
+function covers(p: PermissionEvidence, protocol: "tcp" | "udp", port: number): boolean {
+  const proto = String(p.IpProtocol ?? "").toLowerCase();
+  if (proto === "-1" || proto === "all") return true;
+  if (proto !== protocol && proto !== PROTOCOL_NUMBER[protocol]) return false;
+  const from = typeof p.FromPort === "number" && p.FromPort >= 0 ? p.FromPort : 0;
+  const to = typeof p.ToPort === "number" && p.ToPort >= 0 ? p.ToPort : 65535;
+  return from <= port && port <= to;
+}
+
 /**
- * The ports a finding is about: those the plugin checks (from the engine's port table), else the
- * narrow port ranges of the offending permissions in its evidence.
+ * The ports a finding is about. A port plugin's ports that its offending permissions actually open
+ * (27017 open is not 27017-27019), or all its ports when the finding carries no permissions (an OK);
+ * any other plugin's narrow port ranges of the offending permissions.
  */
 export function findingPorts(plugin: string, evidence: Record<string, unknown>): number[] {
   const check = PORT_CHECKS.find((c) => c.name === plugin);
-  const out = new Set<number>(check ? [...(check.tcp ?? []), ...(check.udp ?? [])] : []);
-  if (!check && Array.isArray(evidence.permissions))
-    for (const p of evidence.permissions as { FromPort?: unknown; ToPort?: unknown }[]) {
+  const perms = Array.isArray(evidence.permissions)
+    ? (evidence.permissions as PermissionEvidence[])
+    : undefined;
+  const out = new Set<number>();
+  if (check) {
+    for (const protocol of ["tcp", "udp"] as const)
+      for (const port of check[protocol] ?? [])
+        if (!perms || perms.some((p) => covers(p, protocol, port))) out.add(port);
+  } else
+    for (const p of perms ?? []) {
       const from = p.FromPort;
       const to = p.ToPort ?? from;
       if (typeof from !== "number" || typeof to !== "number" || from < 0 || to - from >= LISTED_RANGE)
