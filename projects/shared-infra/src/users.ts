@@ -118,7 +118,9 @@ export class UserDirectory extends pulumi.ComponentResource {
         ],
         tags: args.tags,
       },
-      parent,
+      // OpenSearch adds its own app client to this list when Dashboards use Cognito: replacing the list
+      // with ours on the next update would remove it and break Dashboards login.
+      { ...parent, ignoreChanges: ["cognitoIdentityProviders"] },
     );
 
     this.userRole = new aws.iam.Role(

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import * as pulumi from "@pulumi/pulumi";
 import { checkResources } from "@sec-an/policy";
 import {
   MOCK_ACCOUNT,
@@ -542,5 +543,25 @@ describe("sec-an-shared-infra program (variants)", () => {
     const pool = resourceNamed("aws:cognito/userPool:UserPool", "dev-sec-an-users-pool").inputs;
     expect(pool.mfaConfiguration).toBe("OFF");
     expect(pool.softwareTokenMfaConfiguration).toBeUndefined();
+  }, 180_000);
+});
+
+describe("the identity pool's providers", () => {
+  test("are left to OpenSearch after creation: its Dashboards app client must survive our updates", async () => {
+    setupPulumiMocks({ project: "sec-an-shared-infra", stack: "dev" });
+    const ignored = new Map<string, string[] | undefined>();
+    // Resource options are not recorded by the mocks: a stack transformation sees them as registered.
+    await runProgram(() =>
+      pulumi.runtime.runInPulumiStack(async () => {
+        pulumi.runtime.registerStackTransformation((a) => {
+          ignored.set(`${a.type}::${a.name}`, a.opts.ignoreChanges);
+          return undefined;
+        });
+        return program(parseConfig(cfg({}), "dev"));
+      }),
+    );
+    expect(ignored.get("aws:cognito/identityPool:IdentityPool::dev-sec-an-users-identities")).toEqual([
+      "cognitoIdentityProviders",
+    ]);
   }, 180_000);
 });
