@@ -248,12 +248,8 @@ export class RegionForwarder extends pulumi.ComponentResource {
   constructor(name: string, args: RegionForwarderArgs, opts?: pulumi.ComponentResourceOptions) {
     super("sec-an:config-scanner:RegionForwarder", name, {}, opts);
     this.region = args.region;
-    const provider = new aws.Provider(
-      `${name}-provider`,
-      { region: args.region as aws.Region },
-      { parent: this },
-    );
-    const parent = { parent: this, provider };
+    // Children inherit the region's provider the caller passes in `providers`.
+    const parent = { parent: this };
     const role = new aws.iam.Role(
       `${name}-role`,
       { assumeRolePolicy: assumeRolePolicy("events.amazonaws.com"), tags: args.tags },
