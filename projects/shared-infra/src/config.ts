@@ -156,6 +156,14 @@ export function parseConfig(cfg: ConfigLike, stackName: string): SharedInfraConf
       "needs natStrategy Single or OnePerAz: scanners in private subnets must reach their targets",
     );
   }
+  if (c.redis && !c.interfaceEndpoints) {
+    // The bridge's security group allows 443 only to the interface endpoints' group: without them it
+    // could reach neither SQS nor Secrets Manager.
+    throw new ConfigError(
+      "redis",
+      "needs interfaceEndpoints: true (the Redis bridge reaches AWS only through them)",
+    );
+  }
   try {
     checkCidr(c.vpcCidr);
   } catch (err) {

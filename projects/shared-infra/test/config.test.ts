@@ -94,4 +94,18 @@ describe("shared-infra config", () => {
     expect(() => checkCidr("10.0.1.0/16")).toThrow(/not aligned/);
     expect(() => checkCidr("10.300.0.0/16")).toThrow(/octet above 255/);
   });
+
+  test("redis needs the interface endpoints: the bridge's security group reaches AWS only through them", () => {
+    const redis = JSON.stringify({
+      host: "redis.internal.test",
+      port: 6379,
+      tls: true,
+      container: "sec-an",
+      authSecretArn: "arn:aws:secretsmanager:us-east-1:123456789012:secret:redis-auth-AbCdEf",
+    });
+    expect(() => parseConfig(cfg({ redis, interfaceEndpoints: "false" }), "dev")).toThrow(
+      /redis.*needs interfaceEndpoints: true/,
+    );
+    expect(parseConfig(cfg({ redis }), "dev").redis).toMatchObject({ host: "redis.internal.test" });
+  });
 });
