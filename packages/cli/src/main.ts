@@ -49,7 +49,7 @@ const commands: Record<string, Command> = {
   },
   local: {
     summary:
-      "local [--target addr|cidr ...] [--allow-remote] [--scanners ...] [--data-dir d] [--keep-running] [--timeout s] [--json]   run the pipeline on this machine; local --event <cloudtrail.json> --resources <describe-security-groups.json> [--json]   the config-scanner handler on one event",
+      "local [--target addr|cidr ...] [--allow-remote] [--scanners ...] [--data-dir d] [--keep-running] [--full] [--timeout s] [--json]   run the pipeline on this machine; local --event <cloudtrail.json> --resources <describe-security-groups.json> [--json]   the config-scanner handler on one event",
     run: async (args, io) =>
       args.includes("--event")
         ? (await import("./local/config-event")).run(args, io)

@@ -13,6 +13,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
         scanners: { type: "string" },
         "data-dir": { type: "string" },
         "keep-running": { type: "boolean", default: false },
+        full: { type: "boolean", default: false },
         json: { type: "boolean", default: false },
         timeout: { type: "string" },
       },
@@ -51,6 +52,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
       scanners,
       dataDir: values["data-dir"],
       keepRunning: values["keep-running"],
+      full: values.full,
       timeoutSeconds: timeout,
       log: (l) => io.stderr.write(`${l}\n`),
     });
