@@ -306,12 +306,21 @@ const allPortsEgress = groupPlugin({
   settings: {},
   okMessage: "Outbound traffic to the world is not open in full",
   judge(ctx) {
-    const offending = ctx.exposure.egress.filter((o) => o.world.length && reachesEverything(o));
-    if (!offending.length) return undefined;
+    const everything = ctx.exposure.egress.filter(reachesEverything);
+    const offending = everything.filter((o) => o.world.length);
+    if (offending.length)
+      return {
+        status: "WARN",
+        message: `Security group ${ctx.label} allows all outbound traffic to ${sourcesOf(offending)}`,
+        offending,
+      };
+    // A prefix list may hold 0.0.0.0/0; its entries are not in the group data, so this is not OK.
+    const listed = everything.filter((o) => o.prefixLists.length);
+    if (!listed.length) return undefined;
     return {
-      status: "WARN",
-      message: `Security group ${ctx.label} allows all outbound traffic to ${sourcesOf(offending)}`,
-      offending,
+      status: "UNKNOWN",
+      message: `Security group ${ctx.label} allows all outbound traffic to prefix list ${sourcesOf(listed)}, whose entries were not checked`,
+      offending: listed,
     };
   },
 });

@@ -112,6 +112,48 @@ describe("the port-open-to-the-world family", () => {
     ]);
   });
 
+  const handMade = (
+    perms: SecurityGroup["IpPermissions"],
+    egress: SecurityGroup["IpPermissionsEgress"] = [],
+  ) =>
+    cacheFromDescribe(
+      region,
+      {
+        SecurityGroups: [
+          { GroupId: id(90), GroupName: "hand", IpPermissions: perms, IpPermissionsEgress: egress },
+        ],
+      },
+      undefined,
+      "123456789012",
+    );
+
+  it("FAILs a port open to the world and through a prefix list, with only the world permission as evidence", () => {
+    const cache = handMade([
+      {
+        IpProtocol: "tcp",
+        FromPort: 22,
+        ToPort: 22,
+        PrefixListIds: [{ PrefixListId: "pl-0123456789abcdef0" }],
+      },
+      { IpProtocol: "tcp", FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: "0.0.0.0/0" }] },
+    ]);
+    const [f] = runPlugins([PLUGINS.openSsh], cache, [region]);
+    expect(f.status).toBe("FAIL");
+    expect(f.evidence.permissions).toEqual([
+      { IpProtocol: "tcp", FromPort: 22, ToPort: 22, sources: ["0.0.0.0/0"] },
+    ]);
+  });
+
+  it("reports all egress through a prefix list as UNKNOWN, not OK", () => {
+    const cache = handMade(
+      [],
+      [{ IpProtocol: "-1", PrefixListIds: [{ PrefixListId: "pl-0123456789abcdef0" }] }],
+    );
+    const [f] = runPlugins([PLUGINS.openAllPortsProtocolsEgress], cache, [region]);
+    expect(f.status).toBe("UNKNOWN");
+    expect(f.message).toContain("pl-0123456789abcdef0");
+  });
+
   it("does not call a self-referencing group, an egress-only group, an office CIDR or ICMP open", () => {
     for (const n of [5, 6, 8, 10]) expect(only(statuses(withEnis, n), "FAIL")).toEqual([]);
     for (const n of [5, 8, 10])
