@@ -1,14 +1,22 @@
 import { Client } from "@opensearch-project/opensearch";
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { ConfigDocType, DocFields, NmapDocType, SslDocType, withDocFieldMappings } from "@sec-an/contracts";
 import { openSearchForTests, type OpenSearchUnderTest } from "@sec-an/testing";
 import { INDEX } from "../src/searchers/facts";
 import { OpenSearchSnapshots } from "../src/adapters";
 
-/** A project's index mappings by document type, as its views declare them to the ingestor. */
+/**
+ * A project's index mappings by document type, as its views declare them to the ingestor; found through
+ * its workspace package (its entry is `src/index.ts`), so a copy of this project alone still finds them.
+ */
 const projectMappings = (project: string): Record<string, Record<string, unknown>> =>
-  JSON.parse(readFileSync(join(__dirname, "../..", project, "views/mappings.json"), "utf8"));
+  JSON.parse(
+    readFileSync(
+      join(dirname(require.resolve(`@sec-an/project-${project}`)), "../views/mappings.json"),
+      "utf8",
+    ),
+  );
 
 /** Each index the searchers read, with its producing project's real mappings (so a field of the wrong type shows). */
 export const SNAPSHOT_MAPPINGS: Record<keyof typeof INDEX, Record<string, unknown>> = {
