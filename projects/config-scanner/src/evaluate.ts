@@ -1,7 +1,10 @@
 import type { NetworkInterface, SecurityGroup } from "@aws-sdk/client-ec2";
 import {
   REMOVED,
+  SchemaError,
+  SweepRequest,
   isSweep,
+  validate,
   type AlertTransition,
   type ConfigScanRequest,
   type StateStatus,
@@ -146,7 +149,16 @@ function plugins(names: string[]): Plugin[] {
 }
 
 export async function evaluate(request: ConfigScanRequest, deps: EvaluateDeps): Promise<Evaluation> {
-  if (isSweep(request)) return sweep(request.region, request.account ?? deps.homeAccount, deps);
+  if (isSweep(request)) {
+    // The request union lets any object through as an event; a sweep must be a whole SweepRequest.
+    try {
+      validate(SweepRequest, request);
+    } catch (e) {
+      if (e instanceof SchemaError) throw new PermanentFailure("malformed", e.message, { cause: e });
+      throw e;
+    }
+    return sweep(request.region, request.account ?? deps.homeAccount, deps);
+  }
   const m = mapEvent(request);
   const trigger = m.eventName ?? "unknown";
   if (!m.relevant) return empty("event", trigger, m.reason, { immediate: m.immediate });

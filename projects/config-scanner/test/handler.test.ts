@@ -368,6 +368,29 @@ describe("bad input", () => {
     expect((await stored(good.messageId)).findings.length).toBeGreaterThan(0);
   });
 
+  test("a sweep request that is not a SweepRequest goes to the DLQ at once, code malformed", async () => {
+    const r = await run({ sweep: true, region: "bogus" });
+    expect(r.failures).toEqual([]);
+    const [letter, ...more] = await deadLetters(2);
+    expect(more).toEqual([]);
+    expect(letter).toMatchObject({ code: "malformed" });
+    expect(letter.reason).toContain("region");
+    expect(ec2.calls()).toHaveLength(0);
+  });
+
+  test.each(["[]", '{"detail":"x"}'])(
+    "JSON that is no event (%s) is dead-lettered as malformed, never a crash",
+    async (body) => {
+      const record = sqsRecord(body);
+      const res = await handler({ Records: [record] });
+      expect(res.batchItemFailures).toEqual([]);
+      const letters = await deadLetters(1);
+      if (letters.length) expect(letters[0]).toMatchObject({ code: "malformed" });
+      else expect(await stored(record.messageId)).toMatchObject({ relevant: false, findings: [] });
+      expect(ec2.calls()).toHaveLength(0);
+    },
+  );
+
   test("an event that is not relevant is reported as such, not as an error", async () => {
     const event = JSON.parse(
       readFileSync(join(__dirname, "fixtures/engine/events/s3-put-bucket-policy.json"), "utf8"),
