@@ -77,6 +77,7 @@ describe("sec-an aws-scan", () => {
     [scan, '{"Reservations": []}', /expected \{"SecurityGroups"/],
     [["--input-stdin"], sgs, /--region is required/],
     [["--region", "us-east-1"], sgs, /give --input-stdin/],
+    [["--region", "bogus", "--input-stdin"], sgs, /--region: "bogus" is not an AWS region name/],
     [["--fail-on", "BAD", ...scan], sgs, /--fail-on must be one of OK, UNKNOWN, WARN, FAIL/],
     [["--bogus", ...scan], sgs, /Unknown option '--bogus'/],
     [["--event", "-"], "[1,", /the event is not valid JSON/],
@@ -99,11 +100,12 @@ describe("sec-an aws-scan", () => {
     ).toBe(1);
   });
 
-  it("--event reports an irrelevant event as such, not as an error", async () => {
-    expect(await awsScan(["--event", "x.json"], fixture("events/authorize-failed.json"))).toMatchObject({
-      code: 0,
-      stdout: expect.stringMatching(/^not relevant: the call failed \(InvalidPermission\.Duplicate/),
-      stderr: "",
+  it("--event reports an irrelevant event as such, as JSON, not as an error", async () => {
+    const r = await awsScan(["--event", "x.json"], fixture("events/authorize-failed.json"));
+    expect(r).toMatchObject({ code: 0, stderr: "" });
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      relevant: false,
+      reason: expect.stringMatching(/^the call failed \(InvalidPermission\.Duplicate/),
     });
   });
 

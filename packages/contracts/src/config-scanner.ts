@@ -116,10 +116,13 @@ export const ConfigScannerEnv = {
 } as const;
 
 /** The daily sweep of one region (and account): every group, every plugin. */
+/** An AWS region name (us-east-1, us-gov-west-1, eu-central-2): sweep requests and `sec-an aws-scan --region`. */
+export const AWS_REGION_PATTERN = "^[a-z]{2}(-[a-z]+)+-\\d$";
+
 export const SweepRequest = Type.Object(
   {
     sweep: Type.Literal(true),
-    region: Type.String({ pattern: "^[a-z]{2}(-[a-z]+)+-\\d$" }),
+    region: Type.String({ pattern: AWS_REGION_PATTERN }),
     account: Type.Optional(Type.String({ pattern: "^\\d{12}$" })),
   },
   { title: "SweepRequest", additionalProperties: false },

@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
+import { AWS_REGION_PATTERN } from "@sec-an/contracts";
 import { discoverProjects, findProject, loadProject, repoRoot } from "@sec-an/contracts/registry";
 import type * as Engine from "@sec-an/project-config-scanner/engine";
 import type { Io } from "../main";
@@ -87,6 +88,12 @@ export function parseAwsScanArgs(args: string[]): AwsScanOptions {
   const regions = list(values.region);
   if (!regions.length)
     throw new UsageError("--region is required (the region the security groups belong to)");
+  const region = new RegExp(AWS_REGION_PATTERN);
+  const bad = regions.filter((r) => !region.test(r));
+  if (bad.length)
+    throw new UsageError(
+      `--region: ${bad.map((r) => JSON.stringify(r)).join(", ")} is not an AWS region name`,
+    );
   const settings: Record<string, string> = {};
   for (const s of values.setting ?? []) {
     const eq = s.indexOf("=");
@@ -163,7 +170,8 @@ export async function run(
     });
     if (o.mode === "event") {
       const m = eventText(text);
-      io.stdout.write(m.relevant ? `${JSON.stringify(m, null, 2)}\n` : `not relevant: ${m.reason}\n`);
+      // Always JSON, irrelevant events too (relevant: false and the reason), so scripts parse one shape.
+      io.stdout.write(`${JSON.stringify(m, null, 2)}\n`);
       return tripsGate(m.immediate, o.failOn) ? 1 : 0;
     }
     const findings = scanText(text, o);
