@@ -224,6 +224,21 @@ describe("config-scanner handler", () => {
     expect((await alertsOf(2)).map((a) => a.attrs.plugin)).toEqual(['["openRdp"]']);
   });
 
+  test("FAIL→WARN (the group detached from its last interface) is one 'changed' alert", async () => {
+    const id = newGroupId();
+    world.groups = [group(id, [22])];
+    world.enis = [eni(id, "198.51.100.14", "10.0.0.14")];
+    await run(authorize(id));
+    expect((await alertsOf(2)).map((a) => a.attrs.transition)).toEqual(["opened"]);
+    world.enis = [];
+    await run(authorize(id));
+    const got = await alertsOf(2);
+    expect(got.map((a) => `${a.attrs.plugin}:${a.attrs.status}:${a.attrs.transition}`)).toEqual([
+      '["openSsh"]:WARN:changed',
+    ]);
+    expect(got[0].subject).toMatch(/^\[sec-an\] CHANGED openSsh: .* now WARN/);
+  });
+
   test("concurrent events over the same change alert exactly once", async () => {
     const id = newGroupId();
     world.groups = [group(id, [3389])];

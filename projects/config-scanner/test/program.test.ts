@@ -150,7 +150,7 @@ describe("sec-an-config-scanner program", () => {
     expect(email?.inputs.endpoint).toBe("security@example.com");
   });
 
-  test("config_findings snapshot and history indices", () => {
+  test("config-scanner_findings_snapshot and _history indices", () => {
     const indices = resourcesOfType("aws:lambda/invocation:Invocation")
       .map((r) => JSON.parse(r.inputs.input))
       .filter((spec) => spec.kind === "index")
