@@ -8,6 +8,7 @@ const ssm = {
   [paramName(d, Params.vpcId)]: "vpc-123",
   [paramName(d, Params.vpcSubnetsPrivate)]: "subnet-a,subnet-b",
   [paramName(d, Params.vpcSubnetsPublic)]: "subnet-pa,subnet-pb",
+  [paramName(d, Params.vpcUsingPrivateSubnets)]: "true",
   [paramName(d, Params.deadLettersBucketArn)]: "arn:aws:s3:::dev-sec-an-dead-letters",
   [paramName(d, Params.deadLettersBucketName)]: "dev-sec-an-dead-letters",
   [paramName(d, Params.usersRoleArn)]: "arn:aws:iam::123456789012:role/dev-sec-an-users",
@@ -34,7 +35,7 @@ setup({});
 const { runFromConfig } = require("../src/program") as typeof import("../src/program");
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { parseConfig } = require("../src/stack-config") as typeof import("../src/stack-config");
-const { proxyUserData } =
+const { proxyUserData, requireNat } =
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   require("../src/infra/dashboards-public") as typeof import("../src/infra/dashboards-public");
 
@@ -215,5 +216,16 @@ describe("public Dashboards: config and proxy configuration", () => {
     expect(() =>
       proxyUserData({ domainHost: "a.example", cognitoHost: "c$(id)", publicHost: "p.example" }),
     ).toThrow(/not a host name/);
+  });
+
+  // In the program this runs on shared-infra's published parameter where the proxy's subnets are used, so
+  // a preview fails before planning the proxy. (Under the mocks a failing input stalls the run, so the
+  // check is exercised here and the program tests run with the parameter "true".)
+  test("refused unless shared-infra's private subnets have a NAT: the proxy could not reach Cognito", () => {
+    expect(() => requireNat("false")).toThrow(
+      /publicDashboards: needs shared-infra's private subnets behind a NAT/,
+    );
+    expect(() => requireNat("")).toThrow(/behind a NAT/);
+    expect(() => requireNat("true")).not.toThrow();
   });
 });

@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { Params, resourcePrefix, type Deployment } from "@sec-an/contracts";
 import { ssmParam, tlsOnlyPolicy } from "@sec-an/components";
+import { ConfigError } from "../stack-config";
 import { PrivateHost } from "./dashboards-access";
 
 /** TLS 1.2 and 1.3, forward-secret ciphers only. */
@@ -382,6 +383,18 @@ export interface PublicDashboardsConfig {
 }
 
 /**
+ * The proxy fetches Cognito's hosted UI from a private subnet, so those subnets need a NAT. shared-infra
+ * refuses private subnets for workloads without one, so its "using private subnets" parameter says there is.
+ */
+export function requireNat(usingPrivateSubnets: string): void {
+  if (usingPrivateSubnets !== "true")
+    throw new ConfigError(
+      "publicDashboards",
+      "needs shared-infra's private subnets behind a NAT (its natStrategy Single or OnePerAz, usePrivateSubnets true): the proxy reaches Cognito's hosted UI through it",
+    );
+}
+
+/**
  * The public entry as the program builds it: reads the shared VPC and user-pool parameters, and
  * returns the setter that hands it the domain's endpoint once the domain exists.
  */
@@ -405,7 +418,13 @@ export function publicDashboards(
     proxyInstanceType: cfg.proxyInstanceType ?? "t4g.nano",
     vpcId: ctx.vpcId,
     publicSubnetIds: ssmParam(d, Params.vpcSubnetsPublic).apply((s) => s.split(",").filter(Boolean)),
-    privateSubnetIds: ctx.privateSubnetIds,
+    // Checked where the subnets are used: a preview fails here before any resource is planned on them.
+    privateSubnetIds: pulumi
+      .all([ctx.privateSubnetIds, ssmParam(d, Params.vpcUsingPrivateSubnets)])
+      .apply(([ids, using]) => {
+        requireNat(using);
+        return ids;
+      }),
     domainHost,
     userPoolId: ssmParam(d, Params.cognitoUserPool),
     userPoolArn: ssmParam(d, Params.cognitoUserPoolArn),
