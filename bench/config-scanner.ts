@@ -162,7 +162,10 @@ function spawnMs(cmd: string[], input?: string): number {
 
 const bundle = buildSync({
   stdin: {
-    contents: `import { run } from "./packages/cli/src/commands/aws-scan";
+    // The command with the engine bundled in: a bundle has no project registry to load it from.
+    contents: `import { run, setEngine } from "./packages/cli/src/commands/aws-scan";
+import * as engine from "./projects/config-scanner/src/engine";
+setEngine(engine);
 run(process.argv.slice(2), process).then((c) => { process.exitCode = c; });`,
     resolveDir: root,
     loader: "ts",

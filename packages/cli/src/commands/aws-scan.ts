@@ -18,6 +18,11 @@ async function loadEngine(): Promise<typeof Engine> {
   return engine;
 }
 
+/** Use this engine instead of the registry's (a bundle of the command, where no project is discovered). */
+export function setEngine(e: typeof Engine): void {
+  engine = e;
+}
+
 export const usage =
   () => `usage: sec-an aws-scan [--plugins p1,p2] --region r[,r2] (--input-stdin | --input <file>) [--account id] [--setting k=v ...] [--fail-on FAIL|WARN|UNKNOWN]
        sec-an aws-scan --event <file|->  [--fail-on ...]
@@ -182,8 +187,7 @@ export async function run(
     // UsageError, engine.InputError (bad resource data) and engine.UnknownPluginError are the user's to fix; anything else is a bug.
     if (!(
       err instanceof UsageError ||
-      err instanceof engine.InputError ||
-      err instanceof engine.UnknownPluginError
+      (engine && (err instanceof engine.InputError || err instanceof engine.UnknownPluginError))
     ))
       throw e;
     io.stderr.write(`sec-an aws-scan: ${err.message}\n${err instanceof UsageError ? usage() : ""}`);
