@@ -95,6 +95,7 @@ export const ConfigStateTableKeys = {
 
 /** Message attributes of every alert (String), for subscription filter policies. */
 export const ConfigAlertAttr = {
+  /** A `String.Array`: every plugin whose status made the alert's transition on the group. */
   plugin: "plugin",
   status: "status",
   severity: "severity",
