@@ -186,7 +186,7 @@ describe("the report", () => {
     expect(text).toContain("100,000 addr");
     expect(text).toMatch(/targetsPerTask 1 +1,000 \/ /);
     expect(text).toMatch(/targetsPerTask 16 +96 \/ /);
-    expect(report.batching.map((b) => b.targetsPerTask)).toEqual([1, 16]);
+    expect(report.batching.map((b) => b.targetsPerTask)).toEqual([1, 8, 16]);
   });
 });
 

@@ -86,7 +86,8 @@ export function costReport(
 ): CostReport {
   const idle = idleMonthly(inv);
   const days = addresses.map((n) => dayCost(inv, scan, n, a));
-  const ks = [...new Set([1, scan.targetsPerTask])];
+  // The configured batch size beside 8 and 16, so the model shows what batching is worth.
+  const ks = [...new Set([1, scan.targetsPerTask, 8, 16])].sort((a, b) => a - b);
   return {
     stack,
     region: PRICES.region,
@@ -136,7 +137,7 @@ export function formatCost(r: CostReport): string {
   row("days until volumes 75 % full", (_d, i) => String(r.historyDaysFull[i] ?? "n/a"));
   out.push(
     "",
-    `Batching: Fargate tasks / dollars per day ${"".padEnd(5)}${r.days.map((d) => `${int(d.addresses)} addr`.padStart(20)).join("")}`,
+    `Batching (modelled): Fargate tasks / $ per day${"".padEnd(2)}${r.days.map((d) => `${int(d.addresses)} addr`.padStart(20)).join("")}`,
   );
   for (const b of r.batching)
     out.push(
