@@ -1,3 +1,4 @@
+import type { Profiler } from "node:inspector";
 import { Session } from "node:inspector/promises";
 import { relative } from "node:path";
 
@@ -11,12 +12,14 @@ export async function profileSummary(fn: () => Promise<unknown>, top = 10): Prom
   await session.post("Profiler.enable");
   await session.post("Profiler.setSamplingInterval", { interval: 200 });
   await session.post("Profiler.start");
+  let stopped: Profiler.StopReturnType;
   try {
     await fn();
   } finally {
-    var { profile } = await session.post("Profiler.stop");
+    stopped = await session.post("Profiler.stop");
     session.disconnect();
   }
+  const { profile } = stopped;
   const byNode = new Map(profile.nodes.map((n) => [n.id, n]));
   const self = new Map<string, number>();
   const deltas = profile.timeDeltas ?? [];
