@@ -37,6 +37,8 @@ const EXPECTED: Record<string, ProjectDeps> = {
       P.vpcSubnetsPublic,
       P.cognitoUserPoolArn,
       P.cognitoUserPoolDomain,
+      // the public entry's proxy needs a NAT
+      P.vpcUsingPrivateSubnets,
     ],
   },
   "task-execution": {
