@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from "node:crypto";
 import { createServer as createHttpServer, type Server } from "node:http";
 import { createServer as createTlsServer, type Server as TlsServer } from "node:tls";
 import type { AddressInfo } from "node:net";
@@ -26,9 +27,14 @@ export function weakCertificate(
   now = new Date(),
   host = DEMO_HOST,
 ): { key: string; cert: string; notAfter: Date } {
-  const keys = forge.pki.rsa.generateKeyPair({ bits: 1024, e: 0x10001 });
+  // The key comes from OpenSSL, not forge: forge's PEM encoding of some keys has integer padding that
+  // OpenSSL 3 refuses ("illegal padding"), which made the demo TLS server fail now and then.
+  const pair = generateKeyPairSync("rsa", { modulusLength: 1024, publicExponent: 0x10001 });
+  const keyPem = pair.privateKey.export({ type: "pkcs1", format: "pem" }).toString();
   const cert = forge.pki.createCertificate();
-  cert.publicKey = keys.publicKey;
+  cert.publicKey = forge.pki.publicKeyFromPem(
+    pair.publicKey.export({ type: "spki", format: "pem" }).toString(),
+  );
   cert.serialNumber = "0" + forge.util.bytesToHex(forge.random.getBytesSync(8));
   cert.validity.notBefore = new Date(now.getTime() - 400 * 86400_000);
   cert.validity.notAfter = new Date(now.getTime() - 30 * 86400_000);
@@ -48,9 +54,9 @@ export function weakCertificate(
       ],
     },
   ]);
-  cert.sign(keys.privateKey, forge.md.sha256.create());
+  cert.sign(forge.pki.privateKeyFromPem(keyPem), forge.md.sha256.create());
   return {
-    key: forge.pki.privateKeyToPem(keys.privateKey),
+    key: keyPem,
     cert: forge.pki.certificateToPem(cert),
     notAfter: cert.validity.notAfter,
   };
