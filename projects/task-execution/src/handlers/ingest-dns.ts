@@ -1,8 +1,7 @@
 import { Params, SchedulerEnv } from "@sec-an/contracts";
 import { dynamoDocClient, getParam } from "@sec-an/runtime";
-import { ingestDns, type IngestStats } from "../dns/ingest";
+import type { IngestStats } from "../dns/ingest";
 import { DnsResolver } from "../dns/resolver";
-import { route53Client } from "../dns/route53";
 import { log, settingsFromSsm, tablesFromSsm } from "./settings";
 
 /**
@@ -20,6 +19,12 @@ export const handler = async (): Promise<IngestStats> => {
     .split(",")
     .map((s) => s.trim())
     .filter(Boolean);
+  // The Route53 client and its credential provider are the heaviest modules this handler loads (about
+  // two thirds of its init): loaded with the code that uses them, after the parameters are read.
+  const [{ ingestDns }, { route53Client }] = await Promise.all([
+    import("../dns/ingest"),
+    import("../dns/route53"),
+  ]);
   const resolver = new DnsResolver({ servers });
   try {
     return await ingestDns({
