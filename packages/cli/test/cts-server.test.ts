@@ -14,7 +14,7 @@ import {
 } from "../../../projects/threat-service/test/helpers";
 import { scannedHost, snapshotStore } from "../../../projects/threat-service/test/store";
 import { sqsPoller, type Loop } from "../src/local/bridges";
-import { ctsExample, startCtsServer, type CtsServer } from "../src/local/cts-server";
+import { ctsExample, startCtsServer, toApiGatewayEvent, type CtsServer } from "../src/local/cts-server";
 import type { LocalClients } from "../src/local/provision";
 import type { LocalInvoker } from "../src/local/invoker";
 
@@ -185,5 +185,20 @@ describe("the CTS on loopback, driven like SOAR", () => {
     );
     expect(ctsExample("u", "localhost")).toContain('"type":"net.name"');
     expect(ctsExample("u", "127.0.0.0/30")).toContain('"type":"net.cidr"');
+  });
+});
+
+describe("toApiGatewayEvent", () => {
+  const ev = (path: string) =>
+    toApiGatewayEvent("GET", new URL(path, "http://127.0.0.1"), {}, Buffer.alloc(0));
+  test("fills the path parameters of both routes, decoded, as API Gateway does", () => {
+    expect(ev("/cts/net.ip").pathParameters).toEqual({ name: "net.ip" });
+    expect(ev("/cts/net.ip/ab%2Fc").pathParameters).toEqual({ name: "net.ip", id: "ab/c" });
+    expect(ev("/cts/net.ip/abc").resource).toBe("/cts/{name}/{id}");
+    expect(ev("/cts/net.ip").resource).toBe("/cts/{name}");
+  });
+  test("no parameters for a path neither route matches", () => {
+    for (const p of ["/", "/cts", "/cts/", "/other/x", "/cts/a/b/c", "/cts//x"])
+      expect(ev(p).pathParameters).toBeNull();
   });
 });

@@ -46,18 +46,33 @@ export function toApiGatewayEvent(
   headers: IncomingMessage["headers"],
   body: Buffer,
 ): APIGatewayProxyEvent {
+  // The two routes API Gateway maps, /cts/{name} and /cts/{name}/{id}, with their parameters filled
+  // (decoded, as API Gateway hands them over) so the handler reads the same event it reads there.
+  const segments = url.pathname.split("/");
+  const parts = segments[1] === "cts" ? segments.slice(2) : [];
+  const dec = (v: string) => {
+    try {
+      return decodeURIComponent(v);
+    } catch {
+      return v;
+    }
+  };
+  const pathParameters =
+    parts.length >= 1 && parts.length <= 2 && parts.every(Boolean)
+      ? { name: dec(parts[0]), ...(parts[1] === undefined ? {} : { id: dec(parts[1]) }) }
+      : null;
   const h: Record<string, string> = {};
   for (const [k, v] of Object.entries(headers))
     if (v !== undefined) h[k] = Array.isArray(v) ? v.join(", ") : v;
   return {
     httpMethod: method,
     path: url.pathname,
-    resource: url.pathname.split("/").length > 3 ? "/cts/{name}/{id}" : "/cts/{name}",
+    resource: parts.length > 1 ? "/cts/{name}/{id}" : "/cts/{name}",
     headers: h,
     multiValueHeaders: {},
     queryStringParameters: url.searchParams.size ? Object.fromEntries(url.searchParams) : null,
     multiValueQueryStringParameters: null,
-    pathParameters: null,
+    pathParameters,
     stageVariables: null,
     body: body.length ? body.toString("base64") : null,
     isBase64Encoded: body.length > 0,
