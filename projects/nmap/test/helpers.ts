@@ -1,8 +1,11 @@
-import { readFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { RawResult, RawResultMetadata } from "@sec-an/contracts";
 import { createParseTools } from "@sec-an/runtime";
 import { PARSER_VERSION, parseNmapResult } from "../src/parser";
+import { hostileNmapXml } from "./hostile";
+import { syntheticNmapXml } from "./synthetic";
 
 export const fixture = (name: string) => readFileSync(join(__dirname, "fixtures", name));
 
@@ -49,4 +52,41 @@ export function parseDocs(raw: RawResult) {
     }
   }
   return { run, byHost, messages, tools };
+}
+
+/** The reports the golden ids cover: every fixture, a synthetic report and a hostile one, by name. */
+export function goldenCases(): Record<string, RawResult> {
+  const cases: Record<string, RawResult> = {};
+  for (const f of readdirSync(join(__dirname, "fixtures"))
+    .filter((n) => n.endsWith(".xml"))
+    .sort())
+    cases[f] = rawResult(fixture(f));
+  cases["loopback-http-tls.xml by host name"] = rawResult(fixture("loopback-http-tls.xml"), {
+    request: { target: "www.example.test" },
+  });
+  cases["synthetic 30 hosts"] = rawResult(
+    syntheticNmapXml({ hosts: 30, portsPerHost: 4, cvesPerPort: 3, tlsEvery: 2 }),
+  );
+  cases["hostile 64 KiB banners"] = rawResult(hostileNmapXml({ bannerBytes: 64 * 1024, hostnames: 3 }));
+  return cases;
+}
+
+/** Every document id (doc type and non-temporal key, in message order) and a hash of the message bodies. */
+export function goldenOf(name: string): { ids: string[]; bodiesSha256: string } {
+  const raw = goldenCases()[name];
+  const tools = createParseTools({
+    task: "nmap",
+    metadata: raw.metadata,
+    rawKey: raw.key,
+    parserVersion: PARSER_VERSION,
+    parsedAt: new Date("2026-11-23T11:00:00.000Z"),
+  });
+  parseNmapResult(raw, tools);
+  const messages = tools.messages();
+  const ids = messages.flatMap((m) =>
+    Object.entries(m.message.docs).flatMap(([type, docs]) => docs.map((d) => `${type} ${d.nonTemporalKey}`)),
+  );
+  const h = createHash("sha256");
+  for (const m of messages) h.update(m.body).update("\n");
+  return { ids, bodiesSha256: h.digest("hex") };
 }

@@ -7,7 +7,9 @@ import {
   severityLabel,
   weakestGrade,
 } from "../src/parser";
-import { fixture, parseDocs, rawResult, type Doc } from "./helpers";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { fixture, goldenOf, parseDocs, rawResult, type Doc } from "./helpers";
 
 const one = (docs: Doc[] | undefined, pred: (d: Doc) => boolean): Doc => {
   const found = (docs ?? []).filter(pred);
@@ -293,5 +295,17 @@ describe("errors and helpers", () => {
     const { byHost } = parseDocs(rawResult(fixture("os-down-unknown.xml")));
     const types = new Set([...byHost.values()].flatMap((h) => Object.keys(h)));
     for (const t of types) expect(Object.values(NmapDocType)).toContain(t);
+  });
+});
+
+describe("golden documents (ids and message bodies byte-identical to the parser before its one-pass rewrite)", () => {
+  // Generated once from the tree-building parser, before the hot path was rewritten; regenerate only
+  // when a document's shape changes on purpose (and bump PARSER_VERSION).
+  const golden = JSON.parse(readFileSync(join(__dirname, "golden-ids.json"), "utf8")) as Record<
+    string,
+    { ids: string[]; bodiesSha256: string }
+  >;
+  it.each(Object.keys(golden))("%s", (name) => {
+    expect(goldenOf(name)).toEqual(golden[name]);
   });
 });
