@@ -140,6 +140,16 @@ export const Env = {
   scanRequestId: "SCAN_REQUEST_ID",
   resultsBucket: "RESULTS_BUCKET",
   scanRequest: "SCAN_REQUEST",
+  /** A task that scans several targets: JSON `[{ scanId, request }, …]` instead of SCAN_REQUEST(_ID). */
+  scanRequests: "SCAN_REQUESTS",
+} as const;
+
+/** Fargate tasks that scan several targets (EcsTask `targetsPerTask`, nmap's stack config key). */
+export const TaskBatch = {
+  /** Targets one task may carry: keeps a task's requests well inside ECS's 8 KB of overrides. */
+  maxTargets: 16,
+  /** Scans a task runs at the same time: bounded so one task's processes share its vCPUs. */
+  scansAtOnce: 4,
 } as const;
 
 /** Fields of the task-execution `address-info` table, agreed between the planner and the parsers. */

@@ -1,5 +1,5 @@
 import { Type, type Static } from "@sinclair/typebox";
-import { parseJson } from "@sec-an/contracts";
+import { TaskBatch, parseJson } from "@sec-an/contracts";
 
 /**
  * What the launcher needs to start a Fargate task. The EcsTask component writes it, as JSON, into one
@@ -31,6 +31,8 @@ export const LauncherConfig = Type.Object(
     deadLetterQueueUrl: NonEmpty,
     providers: Type.Record(Name, LauncherProvider, { minProperties: 1 }),
     defaultProvider: Name,
+    /** Requests one task scans (absent: 1, one task per request). */
+    targetsPerTask: Type.Optional(Type.Integer({ minimum: 1, maximum: TaskBatch.maxTargets })),
   },
   { title: "LauncherConfig" },
 );

@@ -6,7 +6,7 @@ import type { ScanRequest } from "@sec-an/contracts";
 import { ecsClient, sqsClient } from "../aws";
 import { sqsBatchHandler, type SqsBatchHandler } from "../batch";
 import { readLauncherConfig, type LauncherConfig } from "./config";
-import { launchRecord, type LauncherDeps, type LauncherOptions } from "./launch";
+import { launchBatch, type LauncherDeps, type LauncherOptions } from "./launch";
 
 export interface LauncherHandlerOptions<S extends TSchema> extends LauncherOptions<S> {
   /** Injected for tests and local runs; by default read from the environment / runtime clients on first use. */
@@ -16,8 +16,9 @@ export interface LauncherHandlerOptions<S extends TSchema> extends LauncherOptio
 }
 
 /**
- * An SQS handler that starts one Fargate task per record, with partial batch failures so one bad
- * record never fails its siblings. A task's own launcher entry file is one line:
+ * An SQS handler that starts Fargate tasks for a batch of records, `targetsPerTask` records per task,
+ * with partial batch failures so one bad record (or one failed RunTask) never fails the others. A task's
+ * own launcher entry file is one line:
  * `export const handler = makeLauncherHandler({ requestSchema, toEnvironment })`.
  */
 export function makeLauncherHandler<S extends TSchema = typeof ScanRequest>(
@@ -31,12 +32,18 @@ export function makeLauncherHandler<S extends TSchema = typeof ScanRequest>(
       ecs: opts.ecs?.() ?? ecsClient(),
       sqs: opts.sqs?.() ?? sqsClient(),
     });
-  // The queue's maxReceiveCount comes from the environment (EcsTask sets the queue's consumer environment).
-  return sqsBatchHandler((record: SQSRecord) => launchRecord(record, resolve(), opts), {
-    deadLetter: () => ({
-      sqs: resolve().sqs,
-      queueUrl: resolve().config.deadLetterQueueUrl,
-      task: resolve().config.task,
-    }),
+  const deadLetter = () => ({
+    sqs: resolve().sqs,
+    queueUrl: resolve().config.deadLetterQueueUrl,
+    task: resolve().config.task,
   });
+  return (event, context) => {
+    // The whole batch is grouped first; the batch layer then settles each record from its task's
+    // outcome, so dead letters, retries and the last-attempt rule stay in one place.
+    const outcomes = launchBatch(event.Records, resolve, opts);
+    const settle = (record: SQSRecord) =>
+      outcomes.get(record.messageId) ??
+      Promise.reject(new Error(`record ${record.messageId} was not launched`));
+    return sqsBatchHandler(settle, { deadLetter })(event, context);
+  };
 }

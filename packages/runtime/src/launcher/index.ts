@@ -1,3 +1,4 @@
 export * from "./config";
 export * from "./launch";
 export * from "./handler";
+export * from "./task-requests";

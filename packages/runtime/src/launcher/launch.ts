@@ -22,13 +22,15 @@ import { scanIdFor } from "../task-kit";
 import type { LauncherConfig, LauncherProvider } from "./config";
 
 /**
- * The launcher: one SQS record in, one Fargate task started (or a clear, recorded reason why not).
+ * The launcher: SQS records in, Fargate tasks started, each scanning up to `targetsPerTask` of them (or
+ * a clear, recorded reason why not).
  * Two kinds of failure, handled differently on purpose:
  * - permanent (malformed body, schema miss, invalid target, unknown provider, oversize request):
  *   retrying cannot help, so the batch layer sends the record straight to the task queue's DLQ with the
  *   code and reason (the dead-letter recorder stores them) and the record counts as done — nothing
  *   lost, no wasted retries, and no Fargate task paid for a target the container would refuse;
- * - transient (RunTask error or `failures`, no task returned): the record FAILS, so SQS redelivers it;
+ * - transient (RunTask error or `failures`, no task returned): the records of that task FAIL, so SQS
+ *   redelivers them (their siblings in other tasks stand);
  *   on its last attempt the batch layer dead-letters it with code "retries-exhausted" and the error.
  */
 export type LaunchErrorCode =
@@ -126,6 +128,67 @@ export function parseRequest<S extends TSchema>(body: string, schema: S): Static
   return request;
 }
 
+/** One request a task carries, with the scan id its results are stored under. */
+export interface TaskEntry {
+  readonly scanId: string;
+  readonly request: unknown;
+}
+
+/**
+ * The container environment for a task's requests: one request in `SCAN_REQUEST`/`SCAN_REQUEST_ID`
+ * exactly as before batching (so containers that scan one target never see anything new), several in
+ * `SCAN_REQUESTS`. Request-derived variables can never replace where results go or which scans these are.
+ */
+function taskEnvironment(
+  config: LauncherConfig,
+  entries: readonly TaskEntry[],
+  extraEnv: Record<string, string>,
+): KeyValuePair[] {
+  const ours: KeyValuePair[] =
+    entries.length === 1
+      ? [
+          { name: Env.task, value: config.task },
+          { name: Env.scanRequestId, value: entries[0].scanId },
+          { name: Env.resultsBucket, value: config.resultsBucket },
+          { name: Env.scanRequest, value: JSON.stringify(entries[0].request) },
+        ]
+      : [
+          { name: Env.task, value: config.task },
+          { name: Env.resultsBucket, value: config.resultsBucket },
+          {
+            name: Env.scanRequests,
+            value: JSON.stringify(entries.map((e) => ({ scanId: e.scanId, request: e.request }))),
+          },
+        ];
+  const reserved = new Set([
+    Env.scanRequest,
+    Env.scanRequestId,
+    Env.scanRequests,
+    ...ours.map((e) => e.name),
+  ]);
+  return [
+    ...Object.entries(extraEnv)
+      .filter(([name]) => !reserved.has(name as never))
+      .map(([name, value]) => ({ name, value })),
+    ...ours,
+  ];
+}
+
+/** The container overrides of one RunTask call, and their size as ECS counts it (characters of JSON). */
+export function taskOverrides(
+  config: LauncherConfig,
+  provider: LauncherProvider,
+  entries: readonly TaskEntry[],
+  extraEnv: Record<string, string> = {},
+) {
+  const overrides = {
+    containerOverrides: [
+      { name: provider.container, environment: taskEnvironment(config, entries, extraEnv) },
+    ],
+  };
+  return { overrides, size: JSON.stringify(overrides).length };
+}
+
 /** The RunTask call for one validated request (pure: tested without any client). */
 export function buildRunTask(
   config: LauncherConfig,
@@ -134,28 +197,26 @@ export function buildRunTask(
   scanId: string,
   extraEnv: Record<string, string> = {},
 ): RunTaskCommandInput {
-  const ours: KeyValuePair[] = [
-    { name: Env.task, value: config.task },
-    { name: Env.scanRequestId, value: scanId },
-    { name: Env.resultsBucket, value: config.resultsBucket },
-    { name: Env.scanRequest, value: JSON.stringify(request) },
-  ];
-  // A request-derived variable can never replace where results go or which scan this is.
-  const reserved = new Set(ours.map((e) => e.name));
-  const environment = [
-    ...Object.entries(extraEnv)
-      .filter(([name]) => !reserved.has(name))
-      .map(([name, value]) => ({ name, value })),
-    ...ours,
-  ];
-  const overrides = { containerOverrides: [{ name: provider.container, environment }] };
-  const size = JSON.stringify(overrides).length;
+  return buildTaskRun(config, provider, [{ scanId, request }], extraEnv);
+}
+
+/** The RunTask call for one task scanning one or more validated requests (pure). */
+export function buildTaskRun(
+  config: LauncherConfig,
+  provider: LauncherProvider,
+  entries: readonly TaskEntry[],
+  extraEnv: Record<string, string> = {},
+): RunTaskCommandInput {
+  if (entries.length === 0) throw new Error("a task needs at least one request");
+  const { overrides, size } = taskOverrides(config, provider, entries, extraEnv);
   if (size > MAX_OVERRIDE_CHARS) {
     throw new PermanentLaunchError(
       "RequestTooLarge",
       `container overrides are ${size} characters; ECS allows ${MAX_OVERRIDE_CHARS}`,
     );
   }
+  const first = entries[0].scanId;
+  const by = entries.length === 1 ? first : `${first}+${entries.length - 1}`;
   return {
     cluster: config.cluster,
     taskDefinition: provider.taskDefinition,
@@ -170,22 +231,67 @@ export function buildRunTask(
     },
     overrides,
     // startedBy allows [A-Za-z0-9_/-]{1,128}; lets an operator list every task one scan started.
-    startedBy: `sec-an/${config.task}/${scanId}`.replace(/[^A-Za-z0-9_/-]/g, "_").slice(0, 128),
+    startedBy: `sec-an/${config.task}/${by}`.replace(/[^A-Za-z0-9_/-]/g, "_").slice(0, 128),
   };
 }
 
-/** Start one task for one record; resolves to the task ARN. Throws a PermanentLaunchError (dead letter) or anything else (retry). */
-export async function launchRecord<S extends TSchema>(
+/** A validated record, ready to join a task: what its task runs and how its container is set up. */
+export interface PreparedRecord extends TaskEntry {
+  readonly record: SQSRecord;
+  readonly providerName: string;
+  readonly provider: LauncherProvider;
+  readonly extraEnv: Record<string, string>;
+}
+
+/** Validate one record. Throws a PermanentLaunchError (dead letter) when it can never run. */
+export function prepareRecord<S extends TSchema>(
   record: SQSRecord,
-  deps: Pick<LauncherDeps, "ecs" | "config">,
+  config: LauncherConfig,
   opts: LauncherOptions<S> = {},
-): Promise<string> {
+): PreparedRecord {
   const request = parseRequest(record.body, opts.requestSchema ?? ScanRequest) as Static<S>;
   // Same rule as Lambda scanners: the request's own scanId when usable, else the SQS message id.
   const scanId = scanIdFor(request, record.messageId);
-  const { name, provider } = selectProvider(record, request as { provider?: unknown }, deps.config);
-  const extra = opts.toEnvironment?.(request, { scanId, provider: name }) ?? {};
-  const input = buildRunTask(deps.config, provider, request, scanId, extra);
+  const { name, provider } = selectProvider(record, request as { provider?: unknown }, config);
+  const extraEnv = opts.toEnvironment?.(request, { scanId, provider: name }) ?? {};
+  // A request too large for a task of its own can never run: refuse it now, alone.
+  buildTaskRun(config, provider, [{ scanId, request }], extraEnv);
+  return { record, request, scanId, providerName: name, provider, extraEnv };
+}
+
+/**
+ * Group validated records into tasks of at most `targetsPerTask`, in arrival order. Only records with
+ * the same provider and the same request-derived environment share a task (a task has one container
+ * environment), and a group is cut early when one more request would push its overrides past ECS's
+ * limit. Pure.
+ */
+export function groupIntoTasks(
+  prepared: readonly PreparedRecord[],
+  config: LauncherConfig,
+  targetsPerTask: number = config.targetsPerTask ?? 1,
+): PreparedRecord[][] {
+  const byKey = new Map<string, PreparedRecord[][]>();
+  for (const p of prepared) {
+    const key = JSON.stringify([p.providerName, Object.entries(p.extraEnv).sort()]);
+    const groups = byKey.get(key) ?? byKey.set(key, []).get(key)!;
+    const open = groups.at(-1);
+    const fits =
+      open !== undefined &&
+      open.length < targetsPerTask &&
+      taskOverrides(config, p.provider, [...open, p], p.extraEnv).size <= MAX_OVERRIDE_CHARS;
+    if (fits) open.push(p);
+    else groups.push([p]);
+  }
+  return [...byKey.values()].flat();
+}
+
+/** Start one task for a group; resolves to its ARN, or throws LaunchFailedError (its records are retried). */
+export async function runTaskFor(
+  group: readonly PreparedRecord[],
+  deps: Pick<LauncherDeps, "ecs" | "config">,
+): Promise<string> {
+  const { provider, providerName, extraEnv } = group[0];
+  const input = buildTaskRun(deps.config, provider, group, extraEnv);
   const out = await deps.ecs.send(new RunTaskCommand(input));
   const failures = out.failures ?? [];
   const arn = out.tasks?.[0]?.taskArn;
@@ -194,8 +300,56 @@ export async function launchRecord<S extends TSchema>(
       .map((f) => `${f.arn ?? "?"}: ${f.reason ?? "?"}${f.detail ? ` (${f.detail})` : ""}`)
       .join("; ");
     throw new LaunchFailedError(
-      `RunTask started no task for ${name}: ${why || "no task and no failure returned"}`,
+      `RunTask started no task for ${providerName}: ${why || "no task and no failure returned"}`,
     );
   }
   return arn;
+}
+
+/** Start one task for one record; resolves to the task ARN. Throws a PermanentLaunchError (dead letter) or anything else (retry). */
+export async function launchRecord<S extends TSchema>(
+  record: SQSRecord,
+  deps: Pick<LauncherDeps, "ecs" | "config">,
+  opts: LauncherOptions<S> = {},
+): Promise<string> {
+  return runTaskFor([prepareRecord(record, deps.config, opts)], deps);
+}
+
+/**
+ * Each record's outcome for a whole SQS batch, by message id: invalid records reject alone with their
+ * permanent error; valid ones are grouped into tasks, and a RunTask failure rejects exactly the records
+ * of its group. Every promise already has a handler, so one that settles before its turn is no
+ * unhandled rejection.
+ */
+export function launchBatch<S extends TSchema>(
+  records: readonly SQSRecord[],
+  deps: () => Pick<LauncherDeps, "ecs" | "config">,
+  opts: LauncherOptions<S> = {},
+): Map<string, Promise<string>> {
+  const outcomes = new Map<string, Promise<string>>();
+  const settle = (id: string, p: Promise<string>) => {
+    p.catch(() => undefined);
+    outcomes.set(id, p);
+  };
+  let d: Pick<LauncherDeps, "ecs" | "config">;
+  try {
+    d = deps();
+  } catch (e) {
+    // A bad config fails every record loudly, and they are retried.
+    for (const r of records) settle(r.messageId, Promise.reject(e));
+    return outcomes;
+  }
+  const prepared: PreparedRecord[] = [];
+  for (const r of records) {
+    try {
+      prepared.push(prepareRecord(r, d.config, opts));
+    } catch (e) {
+      settle(r.messageId, Promise.reject(e));
+    }
+  }
+  for (const group of groupIntoTasks(prepared, d.config)) {
+    const started = runTaskFor(group, d);
+    for (const p of group) settle(p.record.messageId, started);
+  }
+  return outcomes;
 }
