@@ -28,9 +28,10 @@ import {
   policyDocument,
   readStackConfig,
   senderQueuePolicy,
+  ssmParam,
   type PolicyStatement,
 } from "@sec-an/components";
-import { busPolicyDocument, chunk, eventPatterns, sweepRequests } from "./rules";
+import { alarmArn, alarmStatePattern, busPolicyDocument, chunk, eventPatterns, sweepRequests } from "./rules";
 import { scanner } from "./scanner";
 import { configSchema, type Config } from "./stack-config";
 
@@ -127,11 +128,17 @@ export function program(config: Config) {
   const ruleArns = [...eventRules, ...sweepRules].map((r) =>
     pulumi.all([partition, account]).apply(([p, a]) => eventRuleArn(p, homeRegion, a, r.ruleName)),
   );
-  // Events the queue never accepted (after a day of retries) are dead letters with the rule's reason.
+  // The forwarders' DLQ alarms reach home through this rule (see RegionForwarder).
+  const alarmsRuleName = ruleName("forwarded-alarms");
+  const alarmsRuleArn = pulumi
+    .all([partition, account])
+    .apply(([p, a]) => eventRuleArn(p, homeRegion, a, alarmsRuleName));
+  // Events the queue or the notifications topic never accepted (after a day of retries) are dead
+  // letters with the rule's reason.
   const ruleDeadLetters = new DeadLetterRecorder(`${name}-rules-dlq`, {
     deployment: d,
     queueName: `${name}-rules-dlq`,
-    eventRuleArns: ruleArns,
+    eventRuleArns: others.length ? [...ruleArns, alarmsRuleArn] : ruleArns,
     tags,
   });
   const target = (n: string, rule: aws.cloudwatch.EventRule, input?: string) =>
@@ -201,6 +208,26 @@ export function program(config: Config) {
     tags,
   });
 
+  // Alarms notify topics of their own region only, and nobody subscribes to a forwarder's: their
+  // state changes travel to the home bus like the CloudTrail events, and on to the platform's
+  // notifications topic, whose policy admits this account's rules of the home region.
+  if (forwarders.length) {
+    const rule = new aws.cloudwatch.EventRule(alarmsRuleName, {
+      name: alarmsRuleName,
+      description: "DLQ alarms of the config-scanner's forwarding regions, to the platform's notifications",
+      eventPattern: pulumi
+        .all(forwarders.map((f) => f.alarmArn))
+        .apply((arns) => JSON.stringify(alarmStatePattern(arns))),
+      tags,
+    });
+    new aws.cloudwatch.EventTarget(`${alarmsRuleName}-target`, {
+      rule: rule.name,
+      arn: ssmParam(d, Params.notificationsTopicArn),
+      retryPolicy: RETRY,
+      deadLetterConfig: { arn: ruleDeadLetters.arn },
+    });
+  }
+
   return {
     taskQueueUrl: queue.url,
     resultsTopicArn: s.task.topic.arn,
@@ -232,7 +259,7 @@ export interface RegionForwarderArgs {
   readonly account: pulumi.Input<string>;
   readonly partition: pulumi.Input<string>;
   readonly patterns: readonly { source: string; pattern: Record<string, unknown> }[];
-  /** Also told when the region's forwarding DLQ fills (alarms notify a topic of their own region). */
+  /** Also mailed when the region's forwarding DLQ fills, from the region's own alarm topic. */
   readonly alertEmail?: string;
   readonly tags?: Record<string, string>;
 }
@@ -244,6 +271,8 @@ export interface RegionForwarderArgs {
  */
 export class RegionForwarder extends pulumi.ComponentResource {
   public readonly region: string;
+  /** The DLQ alarm, whose state changes are forwarded home too. */
+  public readonly alarmArn: pulumi.Output<string>;
 
   constructor(name: string, args: RegionForwarderArgs, opts?: pulumi.ComponentResourceOptions) {
     super("sec-an:config-scanner:RegionForwarder", name, {}, opts);
@@ -283,6 +312,18 @@ export class RegionForwarder extends pulumi.ComponentResource {
     const ruleNames = args.patterns.map((_, i) =>
       args.patterns.length > 1 ? `${args.ruleName}-${i}` : args.ruleName,
     );
+    const forward = (key: string, rule: aws.cloudwatch.EventRule) =>
+      new aws.cloudwatch.EventTarget(
+        key,
+        {
+          rule: rule.name,
+          arn: args.busArn,
+          roleArn: role.arn,
+          retryPolicy: RETRY,
+          deadLetterConfig: { arn: dlq.arn },
+        },
+        parent,
+      );
     args.patterns.forEach((p, i) => {
       const rule = new aws.cloudwatch.EventRule(
         `${name}-rule-${i}`,
@@ -294,24 +335,32 @@ export class RegionForwarder extends pulumi.ComponentResource {
         },
         parent,
       );
-      new aws.cloudwatch.EventTarget(
-        `${name}-target-${i}`,
-        {
-          rule: rule.name,
-          arn: args.busArn,
-          roleArn: role.arn,
-          retryPolicy: RETRY,
-          deadLetterConfig: { arn: dlq.arn },
-        },
-        parent,
-      );
+      forward(`${name}-target-${i}`, rule);
     });
+    // Named, so that the rule below can match its ARN before it exists.
+    const alarmName = `${args.ruleName}-dlq-alarm`;
+    const scope = pulumi.all([args.partition, args.account]);
+    this.alarmArn = scope.apply(([p, a]) => alarmArn(p, args.region, a, alarmName));
+    // The alarm's state changes go home over the same route and role as the CloudTrail events.
+    const alarmsRuleName = `${args.ruleName}-alarms`;
+    const alarmsRule = new aws.cloudwatch.EventRule(
+      `${name}-alarms-rule`,
+      {
+        name: alarmsRuleName,
+        description: "Forwards the forwarding DLQ's alarm to the config-scanner's home bus",
+        eventPattern: this.alarmArn.apply((arn) => JSON.stringify(alarmStatePattern([arn]))),
+        tags: args.tags,
+      },
+      parent,
+    );
+    forward(`${name}-alarms-target`, alarmsRule);
     // Rule ARNs from their names: the DLQ's policy must name them before they exist.
-    const ruleArns = ruleNames.map((n) =>
-      pulumi.all([args.partition, args.account]).apply(([p, a]) => eventRuleArn(p, args.region, a, n)),
+    const ruleArns = [...ruleNames, alarmsRuleName].map((n) =>
+      scope.apply(([p, a]) => eventRuleArn(p, args.region, a, n)),
     );
     senderQueuePolicy(`${name}-dlq-policy`, dlq, { eventRuleArns: ruleArns }, parent);
-    // CloudWatch alarms notify topics of their own region only: the region gets an alarm topic of its own.
+    // An alarm needs an action, and CloudWatch notifies topics of its own region only: the region
+    // gets an alarm topic of its own (mailed when an alert email is configured).
     const notify = new AlarmTopic(
       `${name}-notifications`,
       {
@@ -321,7 +370,13 @@ export class RegionForwarder extends pulumi.ComponentResource {
       },
       parent,
     );
-    metricAlarm(`${name}-dlq-alarm`, deadLetterAlarm(dlq.name), [notify.arn], args.tags, parent);
+    metricAlarm(
+      `${name}-dlq-alarm`,
+      { ...deadLetterAlarm(dlq.name), name: alarmName },
+      [notify.arn],
+      args.tags,
+      parent,
+    );
     this.registerOutputs({ region: args.region });
   }
 }

@@ -60,3 +60,24 @@ export function sweepRequests(regions: readonly string[], members: readonly stri
 export const TARGETS_PER_RULE = 5;
 export const chunk = <T>(xs: readonly T[], n = TARGETS_PER_RULE): T[][] =>
   Array.from({ length: Math.ceil(xs.length / n) }, (_, i) => xs.slice(i * n, i * n + n));
+
+export const ALARM_STATE_CHANGE = "CloudWatch Alarm State Change";
+
+/** The ARN of a CloudWatch alarm: what its state-change events carry in `resources`. */
+export const alarmArn = (partition: string, region: string, account: string, alarmName: string) =>
+  `arn:${partition}:cloudwatch:${region}:${account}:alarm:${alarmName}`;
+
+/**
+ * The state-change events of exactly these alarms, when they go to ALARM (the transition an alarm
+ * action is told of; OK and INSUFFICIENT_DATA notify nobody elsewhere either).
+ */
+export function alarmStatePattern(alarmArns: readonly string[]): Record<string, unknown> {
+  const arns = [...new Set(alarmArns)].sort();
+  if (arns.length === 0) throw new Error("an alarm pattern needs at least one alarm ARN");
+  return {
+    source: ["aws.cloudwatch"],
+    "detail-type": [ALARM_STATE_CHANGE],
+    resources: arns,
+    detail: { state: { value: ["ALARM"] } },
+  };
+}

@@ -1,5 +1,5 @@
 import { checkResources } from "@sec-an/policy";
-import { readStackConfig } from "@sec-an/components";
+import { ALARM_TOPIC_PUBLISHERS, readStackConfig } from "@sec-an/components";
 import { ConfigFindingsIndex, ConfigScannerEnv, Params, paramName } from "@sec-an/contracts";
 import { MOCK_ACCOUNT, resources, resourcesOfType, runProgram, setupPulumiMocks } from "@sec-an/testing";
 import { realtimeTriggers } from "../src/engine";
@@ -12,6 +12,8 @@ const ssm = {
   [paramName(d, Params.deadLettersBucketArn)]: "arn:aws:s3:::dev-sec-an-dead-letters",
   [paramName(d, Params.ingestQueueArn)]: `arn:aws:sqs:us-east-1:${MOCK_ACCOUNT}:dev-sec-an-ingest`,
   [paramName(d, Params.esAdminFunctionName)]: "dev-sec-an-opensearch-admin",
+  [paramName(d, Params.notificationsTopicArn)]:
+    `arn:aws:sns:us-east-1:${MOCK_ACCOUNT}:dev-sec-an-notifications`,
 };
 const values: Record<string, string> = {
   regions: JSON.stringify(["us-east-1", "eu-west-1", "ap-southeast-2"]),
@@ -36,7 +38,9 @@ describe("sec-an-config-scanner program", () => {
       "detail-type": ["AWS API Call via CloudTrail"],
       detail: { eventSource: ["ec2.amazonaws.com"], eventName: [...t.eventNames].sort() },
     }));
-    const rules = resourcesOfType("aws:cloudwatch/eventRule:EventRule").filter((r) => r.inputs.eventPattern);
+    const rules = resourcesOfType("aws:cloudwatch/eventRule:EventRule").filter(
+      (r) => pattern(r)?.["detail-type"]?.[0] === "AWS API Call via CloudTrail",
+    );
     // Home (us-east-1, the mock's region) plus eu-west-1 and ap-southeast-2.
     expect(rules).toHaveLength(3 * expected.length);
     for (const r of rules) expect(pattern(r)).toEqual(expected[0]);
@@ -58,7 +62,8 @@ describe("sec-an-config-scanner program", () => {
       expect(t.inputs.retryPolicy).toEqual({ maximumEventAgeInSeconds: 86400, maximumRetryAttempts: 185 });
     }
     const forwards = targets.filter((t) => String(t.inputs.arn).includes(":event-bus/default"));
-    expect(forwards).toHaveLength(2);
+    // Per region: its CloudTrail rule and its DLQ alarm's rule.
+    expect(forwards).toHaveLength(4);
     for (const f of forwards)
       expect(f.inputs.arn).toBe(`arn:aws:events:us-east-1:${MOCK_ACCOUNT}:event-bus/default`);
     // Exactly one provider per forwarding region.
@@ -183,6 +188,86 @@ describe("sec-an-config-scanner program", () => {
       expect(k.Statement).toContainEqual(
         expect.objectContaining({ Principal: { Service: "cloudwatch.amazonaws.com" } }),
       );
+  });
+
+  test("each forwarding DLQ alarm is heard at home: region rule → home bus → notifications topic", () => {
+    const regions = ["ap-southeast-2", "eu-west-1"];
+    const alarmArnOf = (region: string) =>
+      `arn:aws:cloudwatch:${region}:${MOCK_ACCOUNT}:alarm:dev-sec-an-config-scanner-forward-${region}-dlq-alarm`;
+    const statePattern = (arns: string[]) => ({
+      source: ["aws.cloudwatch"],
+      "detail-type": ["CloudWatch Alarm State Change"],
+      resources: arns,
+      detail: { state: { value: ["ALARM"] } },
+    });
+    const alarms = resourcesOfType("aws:cloudwatch/metricAlarm:MetricAlarm");
+    const rules = resourcesOfType("aws:cloudwatch/eventRule:EventRule");
+    const targets = resourcesOfType("aws:cloudwatch/eventTarget:EventTarget");
+    const targetsOf = (rule: { inputs: { name?: string } }) =>
+      targets.filter((t) => t.inputs.rule === rule.inputs.name);
+    const homeBus = `arn:aws:events:us-east-1:${MOCK_ACCOUNT}:event-bus/default`;
+    const forwardRoles = resourcesOfType("aws:iam/rolePolicy:RolePolicy").filter((p) =>
+      policyOf(p).Statement.some((s: { Sid?: string }) => s.Sid === "ForwardToHomeBus"),
+    );
+    for (const region of regions) {
+      const alarm = alarms.find(
+        (a) => a.inputs.name === `dev-sec-an-config-scanner-forward-${region}-dlq-alarm`,
+      );
+      expect(alarm?.provider).toContain(`-${region}-provider`);
+      // In the alarm's region: a rule matching exactly that alarm, forwarding through the put-only role.
+      const regional = rules.filter(
+        (r) => r.provider?.includes(`-${region}-provider`) && pattern(r)?.source?.[0] === "aws.cloudwatch",
+      );
+      expect(regional.map(pattern)).toEqual([statePattern([alarmArnOf(region)])]);
+      const [forward] = targetsOf(regional[0]);
+      expect(forward.inputs).toMatchObject({ arn: homeBus, deadLetterConfig: { arn: expect.any(String) } });
+      const role = resourcesOfType("aws:iam/role:Role").find((r) => r.state.arn === forward.inputs.roleArn)!;
+      expect(forwardRoles.map((p) => p.inputs.role)).toContain(role.id);
+    }
+    // At home: one rule on exactly those alarms, delivering to the platform's notifications topic.
+    const home = rules.filter(
+      (r) => !r.provider?.includes("-provider") && pattern(r)?.source?.[0] === "aws.cloudwatch",
+    );
+    expect(home.map(pattern)).toEqual([statePattern(regions.map(alarmArnOf))]);
+    const [deliver] = targetsOf(home[0]);
+    expect(deliver.inputs).toMatchObject({
+      arn: `arn:aws:sns:us-east-1:${MOCK_ACCOUNT}:dev-sec-an-notifications`,
+      retryPolicy: { maximumEventAgeInSeconds: 86400, maximumRetryAttempts: 185 },
+      deadLetterConfig: { arn: expect.any(String) },
+    });
+    expect(deliver.inputs.roleArn).toBeUndefined();
+    // The notifications topic admits this account's rules of its own (the home) region.
+    const admitted = ALARM_TOPIC_PUBLISHERS.eventRules
+      .source({ partition: "aws", region: "us-east-1", account: MOCK_ACCOUNT })
+      .replace(/\*$/, "");
+    expect(`arn:aws:events:us-east-1:${MOCK_ACCOUNT}:rule/${home[0].inputs.name}`.startsWith(admitted)).toBe(
+      true,
+    );
+    // The rules' DLQ (home) admits the home rule; each region's DLQ admits its alarm rule.
+    const queuePolicies = resourcesOfType("aws:sqs/queuePolicy:QueuePolicy").map((q) =>
+      JSON.stringify(policyOf(q)),
+    );
+    expect(queuePolicies.some((q) => q.includes(`rule/${home[0].inputs.name}`))).toBe(true);
+    for (const region of regions)
+      expect(
+        queuePolicies.some((q) =>
+          q.includes(
+            `:events:${region}:${MOCK_ACCOUNT}:rule/dev-sec-an-config-scanner-forward-${region}-alarms`,
+          ),
+        ),
+      ).toBe(true);
+    // The home rule may not send to the task queue.
+    const taskQueuePolicy = queuePolicies.find((q) => q.includes("events-ec2") && !q.includes("-dlq"))!;
+    expect(taskQueuePolicy).toBeDefined();
+    expect(taskQueuePolicy).not.toContain("forwarded-alarms");
+    // The regional topics the alarms need as their action are mailed too (alert email configured).
+    const regionalTopics = resourcesOfType("aws:sns/topic:Topic").filter((t) =>
+      /-forward-.*-notifications$/.test(t.inputs.name),
+    );
+    const emails = resourcesOfType("aws:sns/topicSubscription:TopicSubscription").filter(
+      (x) => x.inputs.protocol === "email",
+    );
+    for (const t of regionalTopics) expect(emails.map((e) => e.inputs.topic)).toContain(t.state.arn);
   });
 
   test("zero policy violations", async () => {
