@@ -89,30 +89,11 @@ export class NmapXmlError extends Error {
   }
 }
 
-const ARRAYS = new Set([
-  "host",
-  "port",
-  "script",
-  "table",
-  "elem",
-  "hostname",
-  "address",
-  "osmatch",
-  "osclass",
-  "cpe",
-  "extraports",
-]);
+type Attrs = Record<string, string> | undefined;
 
-type Node = { $?: Record<string, string>; "#text"?: string } & Record<string, unknown>;
-
-const attr = (n: Node | undefined, name: string): string | undefined => {
-  const v = n?.$?.[name];
+const attr = (a: Attrs, name: string): string | undefined => {
+  const v = a?.[name];
   return v === undefined || v === "" ? undefined : v;
-};
-const list = (n: Node | undefined, name: string): Node[] => (n?.[name] as Node[] | undefined) ?? [];
-const child = (n: Node | undefined, name: string): Node | undefined => {
-  const v = n?.[name];
-  return Array.isArray(v) ? (v[0] as Node) : (v as Node | undefined);
 };
 const num = (v: string | undefined): number | undefined => {
   if (v === undefined) return undefined;
@@ -123,137 +104,185 @@ const epoch = (v: string | undefined): Date | undefined => {
   const n = num(v);
   return n === undefined || n <= 0 ? undefined : new Date(n * 1000);
 };
-const text = (n: Node): string => n["#text"] ?? "";
 
-/** Convert an `<elem>`/`<table>` tree; order between elems and tables is not significant in NSE output. */
-export function nseValue(n: Node): NseValue | undefined {
-  const elems = list(n, "elem");
-  const tables = list(n, "table");
-  if (elems.length === 0 && tables.length === 0) return undefined;
-  const keyed = [...elems, ...tables].every((c) => attr(c, "key") !== undefined);
-  const valueOf = (c: Node, isTable: boolean): NseValue => (isTable ? (nseValue(c) ?? []) : text(c));
-  if (keyed) {
-    const out: Record<string, NseValue> = {};
-    for (const e of elems) out[attr(e, "key")!] = valueOf(e, false);
-    for (const t of tables) out[attr(t, "key")!] = valueOf(t, true);
+/** NSE `<elem>`/`<table>` children of a script or table as they were read, in order per kind. */
+class NseNode {
+  readonly elems: Array<[key: string | undefined, text: string]> = [];
+  readonly tables: Array<[key: string | undefined, value: NseValue]> = [];
+  constructor(readonly key: string | undefined) {}
+
+  /** Keyed children make an object, unkeyed ones a list; order between elems and tables is not significant in NSE output. */
+  value(): NseValue | undefined {
+    const { elems, tables } = this;
+    if (elems.length === 0 && tables.length === 0) return undefined;
+    let keyed = true;
+    for (const e of elems) if (e[0] === undefined) keyed = false;
+    for (const t of tables) if (t[0] === undefined) keyed = false;
+    if (keyed) {
+      const out: Record<string, NseValue> = {};
+      for (const [k, v] of elems) out[k!] = v;
+      for (const [k, v] of tables) out[k!] = v;
+      return out;
+    }
+    // Mixed or unkeyed: keep unkeyed children as a list, keyed ones as single-key objects.
+    const out: NseValue[] = [];
+    for (const [k, v] of elems) out.push(k === undefined ? v : { [k]: v });
+    for (const [k, v] of tables) out.push(k === undefined ? v : { [k]: v });
     return out;
   }
-  // Mixed or unkeyed: keep unkeyed children as a list, keyed ones as single-key objects.
-  const wrap = (c: Node, isTable: boolean): NseValue => {
-    const k = attr(c, "key");
-    return k === undefined ? valueOf(c, isTable) : { [k]: valueOf(c, isTable) };
-  };
-  return [...elems.map((e) => wrap(e, false)), ...tables.map((t) => wrap(t, true))];
 }
 
-function script(n: Node): NmapScript {
-  const value = nseValue(n);
-  return {
-    id: attr(n, "id") ?? "unknown",
-    output: n.$?.output ?? "",
-    ...(value !== undefined ? { value } : {}),
-  };
+class ScriptNode extends NseNode {
+  constructor(readonly attrs: Attrs) {
+    super(undefined);
+  }
+  script(): NmapScript {
+    const value = this.value();
+    return {
+      id: attr(this.attrs, "id") ?? "unknown",
+      output: this.attrs?.output ?? "",
+      ...(value !== undefined ? { value } : {}),
+    };
+  }
 }
 
-const cpes = (n: Node | undefined) => list(n, "cpe").map(text).filter(Boolean);
+interface PortNode {
+  attrs: Attrs;
+  state?: Attrs;
+  service?: { attrs: Attrs; cpes: string[] };
+  scripts: ScriptNode[];
+}
 
-function port(n: Node): NmapPort {
-  const st = child(n, "state");
-  const sv = child(n, "service");
+interface OsMatchNode {
+  attrs: Attrs;
+  classes: { attrs: Attrs; cpes: string[] }[];
+}
+
+/** One `<host>` as its elements are read: only what NmapHost is made of, each the first of its name where nmap writes one. */
+class HostNode {
+  readonly addresses: Attrs[] = [];
+  status?: Attrs;
+  hostnames?: Attrs[];
+  ports?: PortNode[];
+  extraPorts: Attrs[] = [];
+  os?: OsMatchNode[];
+  hostScripts?: ScriptNode[];
+  uptime?: Attrs;
+  constructor(readonly attrs: Attrs) {}
+
+  host(): NmapHost | undefined {
+    const addrs = this.addresses;
+    const ip = addrs.find((a) => attr(a, "addrtype") === "ipv4" || attr(a, "addrtype") === "ipv6");
+    // A host entry without an IP address (e.g. only a MAC) has no parent key: nothing to report against.
+    if (!ip || !attr(ip, "addr")) return undefined;
+    const st = this.status;
+    const up = this.uptime;
+    return {
+      address: attr(ip, "addr")!,
+      addressType: attr(ip, "addrtype") as "ipv4" | "ipv6",
+      mac: attr(
+        addrs.find((a) => attr(a, "addrtype") === "mac"),
+        "addr",
+      ),
+      status: attr(st, "state") ?? "unknown",
+      statusReason: attr(st, "reason"),
+      hostnames: (this.hostnames ?? [])
+        .filter((h) => attr(h, "name"))
+        .map((h) => ({ name: attr(h, "name")!, type: attr(h, "type") })),
+      ports: (this.ports ?? []).map(port),
+      extraPorts: this.extraPorts.map((e) => ({
+        state: attr(e, "state") ?? "unknown",
+        count: num(attr(e, "count")) ?? 0,
+      })),
+      osMatches: (this.os ?? []).map((m) => ({
+        name: attr(m.attrs, "name") ?? "unknown",
+        accuracy: num(attr(m.attrs, "accuracy")) ?? 0,
+        classes: m.classes.map((c) => ({
+          type: attr(c.attrs, "type"),
+          vendor: attr(c.attrs, "vendor"),
+          family: attr(c.attrs, "osfamily"),
+          generation: attr(c.attrs, "osgen"),
+          accuracy: num(attr(c.attrs, "accuracy")),
+          cpes: c.cpes,
+        })),
+      })),
+      hostScripts: (this.hostScripts ?? []).map((s) => s.script()),
+      uptimeSeconds: num(attr(up, "seconds")),
+      lastBoot: attr(up, "lastboot"),
+      startTime: epoch(attr(this.attrs, "starttime")),
+      endTime: epoch(attr(this.attrs, "endtime")),
+    };
+  }
+}
+
+function port(p: PortNode): NmapPort {
+  const sv = p.service;
   const service: NmapService | undefined = sv
     ? {
-        name: attr(sv, "name"),
-        product: attr(sv, "product"),
-        version: attr(sv, "version"),
-        extraInfo: attr(sv, "extrainfo"),
-        osType: attr(sv, "ostype"),
-        tunnel: attr(sv, "tunnel"),
-        method: attr(sv, "method"),
-        confidence: num(attr(sv, "conf")),
-        cpes: cpes(sv),
+        name: attr(sv.attrs, "name"),
+        product: attr(sv.attrs, "product"),
+        version: attr(sv.attrs, "version"),
+        extraInfo: attr(sv.attrs, "extrainfo"),
+        osType: attr(sv.attrs, "ostype"),
+        tunnel: attr(sv.attrs, "tunnel"),
+        method: attr(sv.attrs, "method"),
+        confidence: num(attr(sv.attrs, "conf")),
+        cpes: sv.cpes,
       }
     : undefined;
   return {
-    protocol: attr(n, "protocol") ?? "tcp",
-    portId: num(attr(n, "portid")) ?? 0,
-    state: attr(st, "state") ?? "unknown",
-    reason: attr(st, "reason"),
+    protocol: attr(p.attrs, "protocol") ?? "tcp",
+    portId: num(attr(p.attrs, "portid")) ?? 0,
+    state: attr(p.state, "state") ?? "unknown",
+    reason: attr(p.state, "reason"),
     service,
-    scripts: list(n, "script").map(script),
-  };
-}
-
-function osMatch(n: Node): NmapOsMatch {
-  return {
-    name: attr(n, "name") ?? "unknown",
-    accuracy: num(attr(n, "accuracy")) ?? 0,
-    classes: list(n, "osclass").map((c) => ({
-      type: attr(c, "type"),
-      vendor: attr(c, "vendor"),
-      family: attr(c, "osfamily"),
-      generation: attr(c, "osgen"),
-      accuracy: num(attr(c, "accuracy")),
-      cpes: cpes(c),
-    })),
-  };
-}
-
-export function host(n: Node): NmapHost | undefined {
-  const addrs = list(n, "address");
-  const ip = addrs.find((a) => attr(a, "addrtype") === "ipv4" || attr(a, "addrtype") === "ipv6");
-  // A host entry without an IP address (e.g. only a MAC) has no parent key: nothing to report against.
-  if (!ip || !attr(ip, "addr")) return undefined;
-  const st = child(n, "status");
-  const portsNode = child(n, "ports");
-  const up = child(n, "uptime");
-  return {
-    address: attr(ip, "addr")!,
-    addressType: attr(ip, "addrtype") as "ipv4" | "ipv6",
-    mac: attr(
-      addrs.find((a) => attr(a, "addrtype") === "mac"),
-      "addr",
-    ),
-    status: attr(st, "state") ?? "unknown",
-    statusReason: attr(st, "reason"),
-    hostnames: list(child(n, "hostnames"), "hostname")
-      .filter((h) => attr(h, "name"))
-      .map((h) => ({ name: attr(h, "name")!, type: attr(h, "type") })),
-    ports: list(portsNode, "port").map(port),
-    extraPorts: list(portsNode, "extraports").map((e) => ({
-      state: attr(e, "state") ?? "unknown",
-      count: num(attr(e, "count")) ?? 0,
-    })),
-    osMatches: list(child(n, "os"), "osmatch").map(osMatch),
-    hostScripts: list(child(n, "hostscript"), "script").map(script),
-    uptimeSeconds: num(attr(up, "seconds")),
-    lastBoot: attr(up, "lastboot"),
-    startTime: epoch(attr(n, "starttime")),
-    endTime: epoch(attr(n, "endtime")),
+    scripts: p.scripts.map((s) => s.script()),
   };
 }
 
 /** What the report says about the run as a whole (everything but its hosts). */
 export type NmapRunHead = Omit<NmapRun, "hosts">;
 
-/** Elements whose text is read (NSE `<elem>` values and CPEs); every other text run is skipped. */
-const TEXT = new Set(["elem", "cpe"]);
+/** What an open element inside a host is, so its children and text go where NmapHost reads them. */
+const enum K {
+  Ignored,
+  Host,
+  Hostnames,
+  Ports,
+  Port,
+  Service,
+  Cpes,
+  Script,
+  Table,
+  Elem,
+  Os,
+  OsMatch,
+  OsClass,
+  HostScript,
+}
+
+const EMPTY: Record<string, string> = Object.freeze({}) as Record<string, string>;
 
 /**
- * nmap XML read as a stream: each `<host>` is built into a small element tree while it is open and
- * handed to `onHost` as an NmapHost when it closes, then dropped, so memory stays flat in the report's
- * size. The tree has the shape the conversion functions above read: attributes under `$`, the text
- * of `elem`/`cpe` under `#text` (trimmed, then decoded), children in a list for the names in ARRAYS
- * and otherwise the first of that name.
+ * nmap XML read as a stream: each `<host>` is built from the element events in one pass while it is
+ * open (only the elements NmapHost is made of are kept: the first `<status>`, `<ports>`, `<os>`,
+ * `<hostscript>`, `<uptime>` of a host and the first `<state>`, `<service>` of a port; every address,
+ * host name, port, script, NSE elem and table, OS match and class and CPE) and handed to `onHost` as
+ * an NmapHost when it closes, then dropped, so memory stays flat in the report's size. The text of
+ * every `elem`/`cpe` in a host is trimmed, then decoded (so a bad entity there fails the report
+ * wherever it is).
  */
 export class NmapXmlStream implements SaxHandler {
   private readonly sax = new SaxTokenizer(this);
-  private readonly nodes: Node[] = [];
   private depth = 0;
   private hostDepth = -1;
-  private textNode?: Node;
+  /** Per depth inside the current host: what the element is, and the object its children go to. */
+  private readonly kinds: K[] = [];
+  private readonly objs: unknown[] = [];
+  /** Depth of the `elem`/`cpe` whose text is being read (-1: none), and its raw text so far. */
+  private textDepth = -1;
   private textRaw = "";
   private inRunstats = 0;
-  private leaf = false;
   private finished?: Record<string, string>;
   private root?: Record<string, string>;
 
@@ -281,12 +310,12 @@ export class NmapXmlStream implements SaxHandler {
 
   /** The run's attributes read so far (the end time only once `<runstats>` has been read). */
   head(): NmapRunHead {
-    const run = { $: this.root } as Node;
+    const run = this.root;
     return {
       version: attr(run, "version"),
       args: attr(run, "args"),
       startTime: epoch(attr(run, "start")),
-      endTime: epoch(attr({ $: this.finished } as Node, "time")),
+      endTime: epoch(attr(this.finished, "time")),
     };
   }
 
@@ -305,26 +334,110 @@ export class NmapXmlStream implements SaxHandler {
     if (this.hostDepth < 0) {
       if (depth === 1 && name === "host") {
         this.hostDepth = depth;
-        this.nodes.push({ $: attrs } as Node);
+        this.kinds[depth] = K.Host;
+        this.objs[depth] = new HostNode(attrs);
       } else if (depth === 1 && name === "runstats") this.inRunstats += 1;
       else if (depth === 2 && name === "finished" && this.inRunstats === 1 && !this.finished)
         this.finished = attrs ?? {};
       return;
     }
-    const node = (attrs ? { $: attrs } : {}) as Node;
-    const parent = this.nodes[this.nodes.length - 1];
-    if (ARRAYS.has(name)) {
-      const list = Object.hasOwn(parent, name) ? (parent[name] as Node[]) : ((parent[name] = []) as Node[]);
-      list.push(node);
-    } else if (!Object.hasOwn(parent, name)) parent[name] = node;
-    // A leaf closed in its own tag: close() follows at once and has nothing to pop.
-    if (selfClosing) {
-      this.leaf = true;
-      return;
+    let kind = K.Ignored;
+    let obj: unknown;
+    const parent = this.objs[depth - 1];
+    switch (this.kinds[depth - 1]) {
+      case K.Host: {
+        const h = parent as HostNode;
+        if (name === "address") h.addresses.push(attrs);
+        else if (name === "status") h.status ??= attrs ?? EMPTY;
+        else if (name === "uptime") h.uptime ??= attrs ?? EMPTY;
+        else if (name === "hostnames" && !h.hostnames) obj = h.hostnames = [];
+        else if (name === "ports" && !h.ports) obj = h.ports = [];
+        else if (name === "os" && !h.os) obj = h.os = [];
+        else if (name === "hostscript" && !h.hostScripts) obj = h.hostScripts = [];
+        if (obj)
+          kind =
+            name === "hostnames"
+              ? K.Hostnames
+              : name === "ports"
+                ? K.Ports
+                : name === "os"
+                  ? K.Os
+                  : K.HostScript;
+        break;
+      }
+      case K.Hostnames:
+        if (name === "hostname") (parent as Attrs[]).push(attrs);
+        break;
+      case K.Ports:
+        if (name === "port") {
+          const p: PortNode = { attrs, scripts: [] };
+          (parent as PortNode[]).push(p);
+          kind = K.Port;
+          obj = p;
+        } else if (name === "extraports") (this.objs[depth - 2] as HostNode).extraPorts.push(attrs);
+        break;
+      case K.Port: {
+        const p = parent as PortNode;
+        if (name === "state") p.state ??= attrs ?? EMPTY;
+        else if (name === "service" && !p.service) {
+          kind = K.Service;
+          obj = (p.service = { attrs, cpes: [] }).cpes;
+        } else if (name === "script") {
+          const s = new ScriptNode(attrs);
+          p.scripts.push(s);
+          kind = K.Script;
+          obj = s;
+        }
+        break;
+      }
+      case K.Service:
+      case K.OsClass:
+        if (name === "cpe") {
+          kind = K.Cpes;
+          obj = parent;
+        }
+        break;
+      case K.Script:
+      case K.Table:
+        if (name === "elem") {
+          kind = K.Elem;
+          obj = parent;
+        } else if (name === "table") {
+          kind = K.Table;
+          obj = new NseNode(attr(attrs, "key"));
+        }
+        break;
+      case K.Os:
+        if (name === "osmatch") {
+          const m: OsMatchNode = { attrs, classes: [] };
+          (parent as OsMatchNode[]).push(m);
+          kind = K.OsMatch;
+          obj = m;
+        }
+        break;
+      case K.OsMatch:
+        if (name === "osclass") {
+          const c = { attrs, cpes: [] as string[] };
+          (parent as OsMatchNode).classes.push(c);
+          kind = K.OsClass;
+          obj = c.cpes;
+        }
+        break;
+      case K.HostScript:
+        if (name === "script") {
+          const s = new ScriptNode(attrs);
+          (parent as ScriptNode[]).push(s);
+          kind = K.Script;
+          obj = s;
+        }
+        break;
     }
-    this.nodes.push(node);
-    if (TEXT.has(name)) {
-      this.textNode = node;
+    this.kinds[depth] = kind;
+    this.objs[depth] = kind === K.Elem ? [parent, attr(attrs, "key")] : obj;
+    // Text is read from an elem or cpe open in its own tag (a self-closed one has none), until its close
+    // or until another opens inside it.
+    if (!selfClosing && (name === "elem" || name === "cpe")) {
+      this.textDepth = depth;
       this.textRaw = "";
     }
   }
@@ -335,25 +448,40 @@ export class NmapXmlStream implements SaxHandler {
       if (depth === 1 && name === "runstats") this.inRunstats = 2; // only the first runstats counts
       return;
     }
-    if (this.leaf) {
-      this.leaf = false;
-      return;
-    }
-    const node = this.nodes.pop()!;
-    if (node === this.textNode) {
+    let text = "";
+    if (depth === this.textDepth) {
       const t = this.textRaw.trim();
-      if (t.length) node["#text"] = decodeEntities(t, () => this.sax.offset);
-      this.textNode = undefined;
+      if (t.length) text = decodeEntities(t, () => this.sax.offset);
+      this.textDepth = -1;
+      this.textRaw = "";
     }
-    if (depth === this.hostDepth) {
-      this.hostDepth = -1;
-      const h = host(node);
-      if (h) this.onHost(h);
+    const obj = this.objs[depth];
+    this.objs[depth] = undefined;
+    switch (this.kinds[depth]) {
+      case K.Cpes:
+        if (text) (obj as string[]).push(text);
+        break;
+      case K.Elem: {
+        const [parent, key] = obj as [NseNode, string | undefined];
+        parent.elems.push([key, text]);
+        break;
+      }
+      case K.Table: {
+        const t = obj as NseNode;
+        (this.objs[depth - 1] as NseNode).tables.push([t.key, t.value() ?? []]);
+        break;
+      }
+      case K.Host: {
+        this.hostDepth = -1;
+        const h = (obj as HostNode).host();
+        if (h) this.onHost(h);
+        break;
+      }
     }
   }
 
   text(raw: string): void {
-    if (this.textNode && this.nodes[this.nodes.length - 1] === this.textNode) this.textRaw += raw;
+    if (this.textDepth === this.depth - 1) this.textRaw += raw;
   }
 }
 
