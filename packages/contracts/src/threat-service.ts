@@ -174,6 +174,8 @@ export const CtsEnv = {
   authSecretId: "SEC_AN_CTS_AUTH_SECRET_ID",
   /** Name of the service in the path (`/cts/{name}`). */
   serviceName: "SEC_AN_CTS_SERVICE_NAME",
+  /** Comma-separated Cognito app client ids whose tokens the authorizer accepts (none: no token is). */
+  cognitoClientIds: "SEC_AN_CTS_COGNITO_CLIENT_IDS",
 } as const;
 
 /** The default service name: SOAR registers `…/cts/sec-an`. */

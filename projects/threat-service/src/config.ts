@@ -16,5 +16,14 @@ export const ConfigKeys = Type.Object({
   /** Search worker Lambda timeout (s) and memory (MB). */
   searchTimeout: Type.Integer({ minimum: 10, maximum: 900, default: 60 }),
   searchMemory: Type.Integer({ minimum: 128, maximum: 10240, default: 512 }),
+  /**
+   * App clients of the platform's user pool whose tokens the authorizer accepts. Empty: the client
+   * this project creates in the pool for CTS callers, and no other (a pool's other clients, e.g. the
+   * Dashboards sign-in, are not meant to reach this API).
+   */
+  cognitoClientIds: Type.Array(Type.String({ pattern: "^[\\w+]{1,128}$" }), {
+    default: [],
+    errorMessage: 'must be a JSON list of Cognito app client ids, e.g. ["1example23456789"]',
+  }),
 });
 export type ConfigValues = Static<typeof ConfigKeys>;

@@ -3,7 +3,8 @@
  *
  * Routes `/cts/{name}` (OPTIONS, POST) and `/cts/{name}/{id}` (GET) are added to the shared public REST
  * API, found through SSM like every cross-project link, behind this project's Lambda REQUEST authorizer
- * (SOAR's basic auth against a Secrets Manager secret, or a platform user's Cognito token). The API
+ * (SOAR's basic auth against a Secrets Manager secret, or a platform user's Cognito token issued to
+ * one of the configured app clients, by default the one this project creates). The API
  * function answers from two DynamoDB tables and queues new searches; the search worker runs the
  * searchers over the snapshot indices and the DNS tables, asks for scans of owned addresses, and stores
  * the hits with a TTL.
@@ -159,12 +160,30 @@ export function program(config: Config) {
     recoveryWindowInDays: 7,
     tags,
   });
+  // Platform users call the CTS with a token of this client (or of the configured ones), never of
+  // whichever client of the pool happens to have signed them in.
+  const client = config.cognitoClientIds.length
+    ? undefined
+    : new aws.cognito.UserPoolClient(`${prefix}-client`, {
+        name: `${prefix}-client`,
+        userPoolId: ssmParam(d, Params.cognitoUserPool),
+        generateSecret: false,
+        preventUserExistenceErrors: "ENABLED",
+        enableTokenRevocation: true,
+        explicitAuthFlows: ["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+        supportedIdentityProviders: ["COGNITO"],
+        idTokenValidity: 60,
+        accessTokenValidity: 60,
+        refreshTokenValidity: 1,
+        tokenValidityUnits: { accessToken: "minutes", idToken: "minutes", refreshToken: "hours" },
+      });
+  const clientIds = client ? client.id : config.cognitoClientIds.join(",");
   const authorizerFn = new LambdaFunction(`${prefix}-authorizer`, {
     entry: handlerEntry("authorizer"),
     description: "SOAR custom threat service: basic auth (Secrets Manager) or a Cognito token",
     deployment: d,
     timeout: 10,
-    environment: { [CtsEnv.authSecretId]: secret.arn },
+    environment: { [CtsEnv.authSecretId]: secret.arn, [CtsEnv.cognitoClientIds]: clientIds },
     statements: [
       { Sid: "ReadBasicAuthSecret", Action: "secretsmanager:GetSecretValue", Resource: secret.arn },
       ssmReadStatement(d, [Params.cognitoUserPool]),
@@ -189,6 +208,7 @@ export function program(config: Config) {
     resultsTable: results.name,
     searchQueueUrl: searches.url,
     basicAuthSecretArn: secret.arn,
+    cognitoClientIds: pulumi.output(clientIds),
   };
 }
 

@@ -1,12 +1,18 @@
 import { generateKeyPairSync, createSign, type KeyObject } from "node:crypto";
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { mockClient } from "aws-sdk-client-mock";
-import { CognitoJwtVerifier } from "aws-jwt-verify";
 import { CtsEnv } from "@sec-an/contracts";
 import type { APIGatewayRequestAuthorizerEvent } from "aws-lambda";
 import { authenticate, cached, ctsResourceArn, type AuthDeps } from "../src/auth";
 import { ResourceNotFoundException } from "@aws-sdk/client-secrets-manager";
-import { authorizerHandler, defaultDeps, handler, parseSecret } from "../src/handlers/authorizer";
+import {
+  authorizerHandler,
+  clientIdsFrom,
+  cognitoVerifier,
+  defaultDeps,
+  handler,
+  parseSecret,
+} from "../src/handlers/authorizer";
 
 const METHOD_ARN = "arn:aws:execute-api:us-east-1:123456789012:abc123/threat/POST/cts/sec-an";
 const POOL = "us-east-1_TestPool1";
@@ -21,8 +27,11 @@ const event = (authorization?: string): APIGatewayRequestAuthorizerEvent =>
     requestContext: { identity: { sourceIp: "127.0.0.1" } },
   }) as unknown as APIGatewayRequestAuthorizerEvent;
 
-/** A user pool's signing key and a token signer, as Cognito issues them (RS256, `kid` in the JWKS). */
-function pool() {
+/**
+ * A user pool's signing key and a token signer, as Cognito issues them (RS256, `kid` in the JWKS), and
+ * the deployed verifier of that pool for the given app clients.
+ */
+function pool(clientIds: readonly string[] = ["c1"]) {
   const { publicKey, privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
   const jwk = {
     ...(publicKey.export({ format: "jwk" }) as Record<string, string>),
@@ -35,7 +44,7 @@ function pool() {
     const head = `${b64({ alg: "RS256", kid: "k1" })}.${b64(claims)}`;
     return `${head}.${createSign("RSA-SHA256").update(head).sign(key).toString("base64url")}`;
   };
-  const verifier = CognitoJwtVerifier.create({ userPoolId: POOL, tokenUse: null, clientId: null });
+  const verifier = cognitoVerifier(POOL, clientIds);
   verifier.cacheJwks({ keys: [jwk as never] });
   return { sign, verifier, otherKey: generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey };
 }
@@ -108,6 +117,39 @@ describe("the CTS authorizer", () => {
       "not.a.jwt",
     ])
       await expect(authorize(event(`Bearer ${bad}`))).rejects.toThrow(/^Unauthorized$/);
+  });
+
+  test("only tokens issued to the configured app clients: another client of the same pool is refused", async () => {
+    const idToken = (aud: string) => {
+      const { client_id: _, ...rest } = claims;
+      return p.sign({ ...rest, token_use: "id", aud });
+    };
+    // Same pool, same signing key, valid in every other way: only the client differs.
+    for (const bad of [
+      p.sign({ ...claims, client_id: "c2" }),
+      idToken("c2"),
+      p.sign({ ...claims, client_id: "" }),
+    ])
+      await expect(authorize(event(`Bearer ${bad}`))).rejects.toThrow(/^Unauthorized$/);
+    expect((await authorize(event(`Bearer ${idToken("c1")}`))).principalId).toBe("cognito:user-1");
+    // Several clients may be configured; each of them is accepted.
+    const two = pool(["c1", "c3"]);
+    for (const client of ["c1", "c3"])
+      await expect(two.verifier.verify(two.sign({ ...claims, client_id: client }))).resolves.toMatchObject({
+        sub: "user-1",
+      });
+    await expect(two.verifier.verify(two.sign({ ...claims, client_id: "c2" }))).rejects.toThrow(/client/i);
+  });
+
+  test("no configured client: no token is accepted, and the pool is not even looked up", async () => {
+    expect(clientIdsFrom(" c1 , c3,")).toEqual(["c1", "c3"]);
+    for (const none of [undefined, "", " , "]) expect(() => clientIdsFrom(none)).toThrow(/no app client/);
+    expect(() => cognitoVerifier(POOL, [])).toThrow(/at least one/);
+    delete process.env[CtsEnv.cognitoClientIds];
+    await expect(defaultDeps().verifyCognito(p.sign(claims))).rejects.toThrow(/names no app client/);
+    await expect(authorizerHandler(defaultDeps)(event(`Bearer ${p.sign(claims)}`))).rejects.toThrow(
+      /^Unauthorized$/,
+    );
   });
 
   test("the secret is fetched once per TTL, and a failed fetch is not kept", async () => {

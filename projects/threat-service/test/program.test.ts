@@ -5,6 +5,7 @@ import {
   MOCK_ACCOUNT,
   resourceNamed,
   resources,
+  resetResources,
   resourcesOfType,
   runProgram,
   setupPulumiMocks,
@@ -27,6 +28,7 @@ const ssm = {
   [paramName(d, Params.vpcId)]: "vpc-1",
   [paramName(d, Params.vpcSubnetsPrivate)]: "subnet-a,subnet-b",
   [paramName(d, Params.esReaderSecurityGroupId)]: "sg-readers",
+  [paramName(d, Params.cognitoUserPool)]: "us-east-1_Pool1",
 };
 const statements = (policyName: string) =>
   JSON.parse(resourceNamed("aws:iam/rolePolicy:RolePolicy", policyName).inputs.policy).Statement as Array<{
@@ -196,5 +198,47 @@ describe("sec-an-threat-service program", () => {
       String(e.inputs.functionName).includes("cts-search"),
     );
     expect(esm?.inputs.functionResponseTypes).toEqual(["ReportBatchItemFailures"]);
+  });
+});
+
+describe("sec-an-threat-service program: which Cognito app clients may call", () => {
+  const run = async (values: Record<string, string>) => {
+    resetResources();
+    setupPulumiMocks({ project: "sec-an-threat-service", stack: "dev", ssm });
+    const config = readStackConfig({ get: (k) => values[k] }, "sec-an-threat-service", configSchema, "dev");
+    const out = await runProgram(() => program(config));
+    const env = resourceNamed("aws:lambda/function:Function", "dev-sec-an-cts-authorizer-function").inputs
+      .environment.variables;
+    return { out, env, clients: resourcesOfType("aws:cognito/userPoolClient:UserPoolClient") };
+  };
+
+  test("by default, only the client this project creates in the platform's pool", async () => {
+    const { out, env, clients } = await run({});
+    expect(clients).toHaveLength(1);
+    expect(clients[0].inputs).toMatchObject({
+      userPoolId: "us-east-1_Pool1",
+      generateSecret: false,
+      preventUserExistenceErrors: "ENABLED",
+      explicitAuthFlows: ["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+    });
+    expect(env[CtsEnv.cognitoClientIds]).toBe(clients[0].id);
+    expect(out.cognitoClientIds).toBe(clients[0].id);
+  }, 180_000);
+
+  test("configured client ids replace it", async () => {
+    const { env, clients } = await run({ cognitoClientIds: '["abc123","def456"]' });
+    expect(clients).toEqual([]);
+    expect(env[CtsEnv.cognitoClientIds]).toBe("abc123,def456");
+  }, 180_000);
+
+  test("a client id that is not one is refused, naming the key", () => {
+    expect(() =>
+      readStackConfig(
+        { get: (k) => ({ cognitoClientIds: '["a,b"]' })[k] },
+        "sec-an-threat-service",
+        configSchema,
+        "dev",
+      ),
+    ).toThrow(/cognitoClientIds/);
   });
 });

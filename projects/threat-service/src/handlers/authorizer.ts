@@ -19,6 +19,27 @@ export function parseSecret(text: string | undefined): BasicCredentials | undefi
   }
 }
 
+/** The app client ids from the environment; a token of any other client of the pool is refused. */
+export function clientIdsFrom(value: string | undefined): string[] {
+  const ids = (value ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (ids.length === 0)
+    throw new Error(`${CtsEnv.cognitoClientIds} names no app client: no token is accepted`);
+  return ids;
+}
+
+/**
+ * Verifies tokens of `userPoolId` issued to one of `clientIds`: an access token's `client_id` or an
+ * id token's `aud` must be one of them (a pool's clients share its signing keys, so the signature alone
+ * says nothing about which client the user signed in through).
+ */
+export function cognitoVerifier(userPoolId: string, clientIds: readonly string[]) {
+  if (clientIds.length === 0) throw new Error("cognitoVerifier needs at least one app client id");
+  return CognitoJwtVerifier.create({ userPoolId, tokenUse: null, clientId: [...clientIds] });
+}
+
 let sm: SecretsManagerClient | undefined;
 const SECRET_TTL_MS = 5 * 60_000;
 
@@ -39,11 +60,13 @@ export const defaultDeps = (): AuthDeps => {
   return {
     basicCredentials,
     verifyCognito: async (token) => {
-      verifier ??= CognitoJwtVerifier.create({
-        userPoolId: await getParam(Params.cognitoUserPool),
-        tokenUse: null,
-        clientId: null,
-      }) as unknown as { verify(token: string): Promise<{ sub: string }> };
+      if (!verifier) {
+        // A missing client list throws here: logged, and the caller refused (never "any client").
+        const clientIds = clientIdsFrom(process.env[CtsEnv.cognitoClientIds]);
+        verifier = cognitoVerifier(await getParam(Params.cognitoUserPool), clientIds) as unknown as {
+          verify(token: string): Promise<{ sub: string }>;
+        };
+      }
       try {
         return (await verifier.verify(token)).sub;
       } catch {
