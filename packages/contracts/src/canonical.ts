@@ -13,12 +13,39 @@ export function canonicalJson(value: unknown): string {
 
 /** sha256 hex of the canonical JSON of `value`: the id scheme for every key (parent, non-temporal, temporal). */
 export function keyHash(value: unknown): string {
+  // Nearly every key is one flat object of a few scalars: its text is built without the writer.
+  const flat = flatCanonicalJson(value);
+  if (flat !== undefined) return hash("sha256", flat, "hex");
   const w = new CanonicalWriter(true);
   w.value(value);
   // Keys are small: one-shot hashing of the whole text is several times cheaper than a Hash object.
   if (!w.hash) return hash("sha256", w.end(), "hex");
   w.hash.update(w.end());
   return w.hash.digest("hex");
+}
+
+/**
+ * The canonical text of a plain object whose every field is a string, boolean, null, finite number or
+ * undefined (left out), when it is one and its text stays within one piece; otherwise undefined.
+ */
+function flatCanonicalJson(value: unknown): string | undefined {
+  if (typeof value !== "object" || value === null || Array.isArray(value) || value instanceof Date)
+    return undefined;
+  const o = value as Record<string, unknown>;
+  const keys = Object.keys(o).sort();
+  let out = "{";
+  for (const k of keys) {
+    const v = o[k];
+    let text: string;
+    if (v === undefined) continue;
+    if (v === null) text = "null";
+    else if (typeof v === "string" || typeof v === "boolean") text = JSON.stringify(v);
+    else if (typeof v === "number" && Number.isFinite(v)) text = JSON.stringify(v);
+    else return undefined;
+    out += out.length === 1 ? `${JSON.stringify(k)}:${text}` : `,${JSON.stringify(k)}:${text}`;
+    if (out.length > FLUSH_CHARS) return undefined;
+  }
+  return `${out}}`;
 }
 
 /** Text is handed to the hash in pieces of about this size, so a large value is never held whole. */

@@ -74,6 +74,28 @@ describe("canonical JSON (streaming writer)", () => {
     );
   });
 
+  it("hashes flat keys (the shape of nearly every key, built without the writer) as the serialiser does", () => {
+    const scalar = fc.oneof(
+      fc.string({ unit: "binary" }),
+      fc.integer(),
+      fc.double(),
+      fc.boolean(),
+      fc.constant(null),
+      fc.constant(undefined),
+      fc.string({ minLength: 9000, maxLength: 9000 }),
+    );
+    const key = fc.oneof(fc.string({ unit: "binary" }), fc.nat().map(String));
+    fc.assert(
+      fc.property(fc.dictionary(key, scalar, { maxKeys: 8 }), (v) => {
+        expect(outcome(() => keyHash(v))).toEqual(outcome(() => oracleHash(v)));
+      }),
+      { numRuns: 3000 },
+    );
+    expect(keyHash({ port_id: 443, address: "10.0.0.1", protocol: "tcp", address_type: "ipv4" })).toBe(
+      oracleHash({ address: "10.0.0.1", address_type: "ipv4", port_id: 443, protocol: "tcp" }),
+    );
+  });
+
   it("hashes a value larger than one flushed piece the same as its whole text", () => {
     const big = { b: "x".repeat(40_000), a: Array.from({ length: 3000 }, (_, i) => ({ i, s: `é${i}` })) };
     expect(keyHash(big)).toBe(oracleHash(big));

@@ -47,8 +47,27 @@ export function decodeEntities(s: string, at: () => number): string {
   });
 }
 
-const NAME = /[^\s/>="'<&]+/y;
-const ATTR = /\s+([^\s/>="'<&]+)\s*=\s*(?:"([^"<]*)"|'([^'<]*)')/y;
+/** `\s` as a regex reads it: the ASCII spaces, or (rarely met) a Unicode one. */
+const UNICODE_SPACE = /\s/;
+function isSpace(c: number): boolean {
+  if (c === 0x20 || c === 0x0a || c === 0x09 || c === 0x0d) return true;
+  return c > 0x7f ? UNICODE_SPACE.test(String.fromCharCode(c)) : c === 0x0b || c === 0x0c;
+}
+/** A character of a tag or attribute name: anything but space and `/>="'<&`. */
+function isNameChar(c: number): boolean {
+  switch (c) {
+    case 0x2f: // /
+    case 0x3e: // >
+    case 0x3d: // =
+    case 0x22: // "
+    case 0x27: // '
+    case 0x3c: // <
+    case 0x26: // &
+      return false;
+    default:
+      return !isSpace(c);
+  }
+}
 const TAG_END = /["'>]/g;
 const CLOSE = /\s*(\/?)>/y;
 const SPACE = /^\s*$/;
@@ -184,22 +203,45 @@ export class SaxTokenizer {
     return this.fail(lt, "unknown markup declaration");
   }
 
-  /** A start tag: the index after it, or -1 when it is not complete yet. */
+  /**
+   * A start tag: the index after it, or -1 when it is not complete yet. Scanned by character code (the
+   * grammar `\s+name\s*=\s*"value"`, without a regex match object per attribute); a value is decoded
+   * only when it holds a "&".
+   */
   private openTag(buf: string, lt: number): number {
-    NAME.lastIndex = lt + 1;
-    if (!NAME.test(buf)) this.fail(lt, "a tag without a name");
-    const name = buf.slice(lt + 1, NAME.lastIndex);
+    const n = buf.length;
+    let i = lt + 1;
+    while (i < n && isNameChar(buf.charCodeAt(i))) i++;
+    if (i === lt + 1) this.fail(lt, "a tag without a name");
+    const name = buf.slice(lt + 1, i);
     if (this.stack.length === 0 && this.rootSeen) this.fail(lt, `a second root element <${name}>`);
-    let i = NAME.lastIndex;
     let attrs: Record<string, string> | undefined;
     for (;;) {
-      ATTR.lastIndex = i;
-      const m = ATTR.exec(buf);
-      if (!m) break;
-      const raw = (m[2] ?? m[3]).trim();
-      const at = i;
-      (attrs ??= {})[m[1]] = decodeEntities(raw, () => this.byteAt(at));
-      i = ATTR.lastIndex;
+      // \s+ name \s* = \s* "value" | 'value' (no "<" in a value); anything else ends the attributes.
+      let j = i;
+      while (j < n && isSpace(buf.charCodeAt(j))) j++;
+      if (j === i) break;
+      let k = j;
+      while (k < n && isNameChar(buf.charCodeAt(k))) k++;
+      if (k === j) break;
+      let e = k;
+      while (e < n && isSpace(buf.charCodeAt(e))) e++;
+      if (buf.charCodeAt(e) !== 0x3d /* = */) break;
+      e++;
+      while (e < n && isSpace(buf.charCodeAt(e))) e++;
+      const q = buf.charCodeAt(e);
+      if (q !== 0x22 && q !== 0x27) break;
+      const close = buf.indexOf(q === 0x22 ? '"' : "'", e + 1);
+      if (close < 0) break;
+      const lt2 = buf.indexOf("<", e + 1);
+      if (lt2 >= 0 && lt2 < close) break;
+      let v = buf.slice(e + 1, close).trim();
+      if (v.indexOf("&") >= 0) {
+        const at = i;
+        v = decodeEntities(v, () => this.byteAt(at));
+      }
+      (attrs ??= {})[buf.slice(j, k)] = v;
+      i = close + 1;
     }
     CLOSE.lastIndex = i;
     const close = CLOSE.exec(buf);
