@@ -3,10 +3,18 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { createServer, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createServer as createHttpServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { CreateBucketCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
-import { Env, NmapEnv } from "@sec-an/contracts";
+import {
+  CreateQueueCommand,
+  DeleteQueueCommand,
+  ReceiveMessageCommand,
+  SQSClient,
+} from "@aws-sdk/client-sqs";
+import { Attr, Env, NmapEnv } from "@sec-an/contracts";
 import { createParseTools, getRawResult } from "@sec-an/runtime";
-import { s3ClientConfig, uniqueName } from "@sec-an/testing";
+import { awsClientConfig, s3ClientConfig, uniqueName } from "@sec-an/testing";
 import {
   DEFAULT_PORTS_ENV,
   ExitCode,
@@ -16,6 +24,7 @@ import {
   runNmap,
   scan,
   NmapFailedError,
+  mapBounded,
 } from "../src/entrypoint";
 import { validateTarget } from "../src/targets";
 import { PARSER_VERSION, parseNmapResult } from "../src/parser";
@@ -397,5 +406,159 @@ describe("entrypoint configuration and process control", () => {
     await expect(runNmap([], { nmapPath: "/nonexistent/nmap", timeoutMs: 1000 })).rejects.toThrow(
       /cannot start nmap/,
     );
+  });
+});
+
+describe("a task scanning several targets (SCAN_REQUESTS)", () => {
+  const sqs = new SQSClient(awsClientConfig());
+  const listeners: Server[] = [];
+  let dlqUrl: string;
+  /** A demo HTTP listener on each of 127.0.0.1, .2 and .3 (Linux routes all of 127/8 to lo). */
+  const demo: { address: string; port: number }[] = [];
+
+  beforeAll(async () => {
+    dlqUrl = (await sqs.send(new CreateQueueCommand({ QueueName: uniqueName("nmap-batch-dlq") }))).QueueUrl!;
+    for (const address of ["127.0.0.1", "127.0.0.2", "127.0.0.3"]) {
+      const server = createHttpServer((_req, res) => {
+        res.writeHead(200, { Server: SERVER_HEADER, "Content-Type": "text/plain" });
+        res.end(`demo ${address}`);
+      });
+      await new Promise<void>((r) => server.listen(0, address, r));
+      listeners.push(server);
+      demo.push({ address, port: (server.address() as AddressInfo).port });
+    }
+  });
+  afterAll(async () => {
+    for (const s of listeners) {
+      s.closeAllConnections();
+      await new Promise<void>((r) => s.close(() => r()));
+    }
+    await sqs.send(new DeleteQueueCommand({ QueueUrl: dlqUrl }));
+    sqs.destroy();
+  });
+
+  const batchEnv = (entries: { scanId: string; request: unknown }[], extra: Record<string, string> = {}) => ({
+    [Env.scanRequests]: JSON.stringify(entries),
+    [Env.resultsBucket]: bucket,
+    [Env.deadLetterQueueUrl]: dlqUrl,
+    [NmapEnv.timeoutSeconds]: "150",
+    ...extra,
+  });
+  const requestFor = (d: { address: string; port: number }, extra: Record<string, unknown> = {}) => ({
+    target: d.address,
+    requestedAt: "2026-11-23T10:00:00.000Z",
+    ports: String(d.port),
+    ...extra,
+  });
+  async function storedKeys(scanIds: string[]): Promise<Map<string, string>> {
+    const out = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: "nmap/" }));
+    const keys = new Map<string, string>();
+    for (const o of out.Contents ?? []) {
+      const id = o.Key!.replace(/^.*\//, "").replace(/\.xml$/, "");
+      if (scanIds.includes(id)) keys.set(id, o.Key!);
+    }
+    return keys;
+  }
+  async function deadLetters() {
+    const out = await sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: dlqUrl,
+        MaxNumberOfMessages: 10,
+        MessageAttributeNames: ["All"],
+        WaitTimeSeconds: 1,
+      }),
+    );
+    return out.Messages ?? [];
+  }
+
+  it("stores each target under its own scan id, raw object and metadata, as if it had run alone", async () => {
+    const tag = uniqueName("b3");
+    const entries = demo.map((d, i) => ({ scanId: `${tag}-${i}`, request: requestFor(d) }));
+    expect(await main(batchEnv(entries), { s3, sqs })).toBe(ExitCode.ok);
+
+    const keys = await storedKeys(entries.map((e) => e.scanId));
+    expect([...keys.keys()].sort()).toEqual(entries.map((e) => e.scanId).sort());
+    for (const [i, e] of entries.entries()) {
+      const raw = await getRawResult(bucket, keys.get(e.scanId)!, s3);
+      expect(raw.key).toMatch(new RegExp(`^nmap/\\d{4}/\\d{2}/\\d{2}/${e.scanId}\\.xml$`));
+      expect(raw.metadata.scanId).toBe(e.scanId);
+      expect(raw.metadata.request).toEqual(e.request);
+      // The parser, unchanged, sees one host: this target, with its own demo port open.
+      const tools = createParseTools({
+        task: "nmap",
+        metadata: raw.metadata,
+        rawKey: raw.key,
+        parserVersion: PARSER_VERSION,
+      });
+      const run = parseNmapResult(raw, tools);
+      expect(run.hosts).toHaveLength(1);
+      expect(run.hosts[0].ports.map((p) => [p.portId, p.state])).toEqual([[demo[i].port, "open"]]);
+      const hosts = tools
+        .messages()
+        .flatMap((m) =>
+          Object.entries(m.message.docs).flatMap(([t, ds]) => ds.map((d) => ({ t, ...d.data }))),
+        )
+        .filter((d) => d.t === "ports");
+      expect(hosts.map((d) => (d as Record<string, unknown>).address)).toEqual([demo[i].address]);
+      expect(tools.messages().every((m) => m.message.scanId === e.scanId)).toBe(true);
+    }
+    expect(await deadLetters()).toEqual([]);
+  });
+
+  it("dead-letters only the target nmap failed on, with the reason; the others are stored", async () => {
+    const tag = uniqueName("bf");
+    const entries = [
+      { scanId: `${tag}-ok1`, request: requestFor(demo[0]) },
+      // Valid for the schema, refused by nmap itself: a real nmap failure for this target alone.
+      { scanId: `${tag}-bad`, request: requestFor(demo[1], { ports: "99999" }) },
+      { scanId: `${tag}-hostile`, request: requestFor(demo[1], { target: "-iL/etc/passwd" }) },
+      { scanId: `${tag}-ok2`, request: requestFor(demo[2]) },
+    ];
+    expect(await main(batchEnv(entries), { s3, sqs })).toBe(ExitCode.ok);
+
+    const keys = await storedKeys(entries.map((e) => e.scanId));
+    expect([...keys.keys()].sort()).toEqual([`${tag}-ok1`, `${tag}-ok2`]);
+    const letters = await deadLetters();
+    const byId = new Map(letters.map((m) => [m.MessageAttributes?.[Attr.requestId]?.StringValue, m]));
+    expect([...byId.keys()].sort()).toEqual([`${tag}-bad`, `${tag}-hostile`]);
+    const bad = byId.get(`${tag}-bad`)!;
+    expect(JSON.parse(bad.Body!)).toEqual(entries[1].request);
+    expect(bad.MessageAttributes?.[Attr.errorCode]?.StringValue).toBe("nmap-failed");
+    expect(bad.MessageAttributes?.[Attr.errorMessage]?.StringValue).toMatch(/nmap exited with code/);
+    expect(bad.MessageAttributes?.[Attr.scanId]?.StringValue).toBe(`${tag}-bad`);
+    expect(byId.get(`${tag}-hostile`)!.MessageAttributes?.[Attr.errorCode]?.StringValue).toBe(
+      "invalid-target",
+    );
+  });
+
+  it("without a dead-letter queue, fails the task so the stop handler dead-letters what was not stored", async () => {
+    const tag = uniqueName("bn");
+    const entries = [
+      { scanId: `${tag}-ok`, request: requestFor(demo[0]) },
+      { scanId: `${tag}-bad`, request: requestFor(demo[1], { ports: "99999" }) },
+    ];
+    const spy = jest.spyOn(process.stderr, "write").mockImplementation(() => true);
+    try {
+      expect(await main(batchEnv(entries, { [Env.deadLetterQueueUrl]: "" }), { s3, sqs })).toBe(
+        ExitCode.nmapFailed,
+      );
+    } finally {
+      spy.mockRestore();
+    }
+    expect([...(await storedKeys(entries.map((e) => e.scanId))).keys()]).toEqual([`${tag}-ok`]);
+  });
+
+  it("runs at most the given number of scans at once, in input order", async () => {
+    let running = 0;
+    let peak = 0;
+    const out = await mapBounded([5, 1, 4, 2, 3, 1, 1], 3, async (ms, i) => {
+      running += 1;
+      peak = Math.max(peak, running);
+      await new Promise((r) => setTimeout(r, ms * 5));
+      running -= 1;
+      return i;
+    });
+    expect(out).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    expect(peak).toBe(3);
   });
 });

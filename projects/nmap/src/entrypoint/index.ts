@@ -18,8 +18,10 @@ import { putRawResult } from "@sec-an/runtime";
 import { InvalidTargetError, MAX_TARGET_ADDRESSES, validateScanAddress, validateTarget } from "../targets";
 import type { ValidTarget } from "../targets";
 import { literalTargets, nmapArgs, type ScanTargets } from "./args";
+import { batchEntries, scanBatch, type BatchConfig, type BatchDeps } from "./batch";
 
 export * from "./args";
+export * from "./batch";
 
 /**
  * The nmap container's entrypoint: request from the environment (set by the EcsTask scan Lambda as a
@@ -58,11 +60,26 @@ function positiveInt(env: NodeJS.ProcessEnv, name: string, dflt: number): number
 export function configFromEnv(env: NodeJS.ProcessEnv): EntrypointConfig {
   const raw = env[Env.scanRequest];
   const scanId = env[Env.scanRequestId];
-  const bucket = env[Env.resultsBucket];
   if (!raw) throw new Error(`${Env.scanRequest} is not set`);
   if (!scanId) throw new Error(`${Env.scanRequestId} is not set`);
-  if (!bucket) throw new Error(`${Env.resultsBucket} is not set`);
+  const common = taskSettings(env);
   const request = parseJson(ScanRequest, raw, Env.scanRequest);
+  return { ...common, request, scanId };
+}
+
+/** A task scanning several targets (`SCAN_REQUESTS`): each request parsed on its own. */
+export function batchConfigFromEnv(env: NodeJS.ProcessEnv): BatchConfig {
+  return {
+    ...taskSettings(env),
+    entries: batchEntries(env),
+    deadLetterQueueUrl: env[Env.deadLetterQueueUrl] || undefined,
+  };
+}
+
+/** What every scan of a task shares: where results go, the time budgets, the default ports. */
+function taskSettings(env: NodeJS.ProcessEnv): Omit<EntrypointConfig, "request" | "scanId"> {
+  const bucket = env[Env.resultsBucket];
+  if (!bucket) throw new Error(`${Env.resultsBucket} is not set`);
   const timeoutSeconds = positiveInt(env, NmapEnv.timeoutSeconds, DEFAULT_TIMEOUT_SECONDS);
   const hostTimeoutSeconds = Math.min(
     positiveInt(env, NmapEnv.hostTimeoutSeconds, DEFAULT_HOST_TIMEOUT_SECONDS),
@@ -72,7 +89,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv): EntrypointConfig {
   // Checked here so a bad value fails the task before any scan, naming the variable.
   if (defaultPorts !== undefined && !/^[0-9][0-9,-]{0,200}$/.test(defaultPorts))
     throw new Error(`${DEFAULT_PORTS_ENV} must be an nmap port list, got ${JSON.stringify(defaultPorts)}`);
-  return { request, scanId, bucket, timeoutSeconds, hostTimeoutSeconds, defaultPorts };
+  return { bucket, timeoutSeconds, hostTimeoutSeconds, defaultPorts };
 }
 
 export type Lookup = (name: string, opts: { all: true; verbatim: true }) => Promise<LookupAddress[]>;
@@ -330,7 +347,7 @@ export interface MainOptions {
 /** The container's main: returns the process exit code (non-zero marks the ECS task as failed). */
 export async function main(
   env: NodeJS.ProcessEnv = process.env,
-  deps: ScanDeps = {},
+  deps: BatchDeps = {},
   opts: MainOptions = {},
 ): Promise<number> {
   const stopper = new AbortController();
@@ -341,6 +358,8 @@ export async function main(
   const signals: NodeJS.Signals[] = opts.handleSignals ? ["SIGTERM", "SIGINT"] : [];
   for (const s of signals) process.on(s, onSignal);
   try {
+    if (env[Env.scanRequests] !== undefined)
+      return await mainBatch(env, { ...deps, signal: deps.signal ?? stopper.signal });
     const config = configFromEnv(env);
     log("INFO", "nmap scan starting", { scanId: config.scanId, target: config.request.target });
     const result = await scan(config, {
@@ -367,4 +386,31 @@ export async function main(
   } finally {
     for (const s of signals) process.off(s, onSignal);
   }
+}
+
+/**
+ * Several targets: each stored or dead-lettered on its own. Exit 0 when every request was accounted
+ * for; otherwise the exit code of the first unaccounted failure, so the task stops abnormally and the
+ * task-stop handler dead-letters each request whose result is not stored.
+ */
+async function mainBatch(env: NodeJS.ProcessEnv, deps: BatchDeps): Promise<number> {
+  const config = batchConfigFromEnv(env);
+  log("INFO", "nmap batch starting", { scanIds: config.entries.map((e) => e.scanId) });
+  const outcomes = await scanBatch(config, scan, deps, exitCodeOf);
+  let exit: number = ExitCode.ok;
+  for (const o of outcomes) {
+    if (o.stored) {
+      log("INFO", "nmap scan stored", { scanId: o.scanId, key: o.stored.key, bytes: o.stored.bytes });
+      continue;
+    }
+    const { code, reason } = exitCodeOf(o.error);
+    log("ERROR", o.error!.message, {
+      error: o.error!.name,
+      reason,
+      scanId: o.scanId,
+      deadLettered: o.deadLettered ?? false,
+    });
+    if (!o.deadLettered && exit === ExitCode.ok) exit = code;
+  }
+  return exit;
 }
