@@ -8,8 +8,18 @@
  * container overrides, which an input transformer cannot parse.
  */
 import type { SQSClient } from "@aws-sdk/client-sqs";
+import { ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
 import { Attr, Env } from "@sec-an/contracts";
-import { cutReason, dlqBody, logger, sendDeadLetter, sqsClient } from "@sec-an/runtime";
+import {
+  cutReason,
+  dlqBody,
+  logger,
+  requestsOfTask,
+  s3Client,
+  sendDeadLetter,
+  sqsClient,
+  type CarriedRequest,
+} from "@sec-an/runtime";
 import { TASK_STOP_FAILED_LOG, TaskStopEnv } from "./names";
 
 export const TASK_STOPPED = "task-stopped";
@@ -33,6 +43,9 @@ interface StopDetail {
   lastStatus: string;
   stopCode?: string;
   stoppedReason?: string;
+  createdAt?: string;
+  startedAt?: string;
+  stoppedAt?: string;
   containers: Container[];
   overrides?: { containerOverrides?: { name?: string; environment?: { name?: string; value?: string }[] }[] };
 }
@@ -117,6 +130,91 @@ export function stopToDeadLetter(event: unknown): StopDeadLetter | undefined {
   };
 }
 
+/** Every container variable the launcher set, by name. */
+function overrideVars(d: StopDetail): Record<string, string> {
+  const vars: Record<string, string> = {};
+  for (const name of [Env.scanRequests, Env.scanRequest, Env.scanRequestId]) {
+    const v = override(d, name)?.value;
+    if (v !== undefined) vars[name] = v;
+  }
+  return vars;
+}
+
+/** The requests of a task that scanned several targets, or undefined for a task of one request. */
+export function batchOf(event: unknown): { detail: StopDetail; requests: CarriedRequest[] } | undefined {
+  const d = stopDetail(event);
+  if (typeof d === "string" || override(d, Env.scanRequests) === undefined) return undefined;
+  try {
+    return { detail: d, requests: requestsOfTask(overrideVars(d)) };
+  } catch {
+    // A list the handler cannot read: the single-request path records what ECS told us instead.
+    return undefined;
+  }
+}
+
+/** UTC days, `yyyy/mm/dd`, from `from` to `to` inclusive (raw keys are dated by scan end); at most `max`. */
+export function resultDays(from: Date, to: Date, max = 3): string[] {
+  const days: string[] = [];
+  const day = (t: Date) => t.toISOString().slice(0, 10).replace(/-/g, "/");
+  for (
+    let t = Date.UTC(from.getUTCFullYear(), from.getUTCMonth(), from.getUTCDate());
+    t <= to.getTime();
+    t += 86_400_000
+  ) {
+    days.push(day(new Date(t)));
+    if (days.length === max) break;
+  }
+  return days.length ? days : [day(to)];
+}
+
+/** Whether a scan's raw result is in the lake: any `${task}/${day}/${scanId}.*` object, on the days it may end. */
+export type StoredCheck = (scanId: string, days: readonly string[]) => Promise<boolean>;
+
+/** A StoredCheck listing the results bucket (s3:ListBucket on the task's own prefix only). */
+export function storedInBucket(s3: S3Client, bucket: string, task: string): StoredCheck {
+  return async (scanId, days) => {
+    for (const day of days) {
+      const out = await s3.send(
+        new ListObjectsV2Command({ Bucket: bucket, Prefix: `${task}/${day}/${scanId}.`, MaxKeys: 1 }),
+      );
+      if ((out.KeyCount ?? out.Contents?.length ?? 0) > 0) return true;
+    }
+    return false;
+  };
+}
+
+/**
+ * The dead letters of a stopped task that scanned several targets: one per request whose result is not
+ * in the lake (the container stored the others, or dead-lettered them itself with their reason), each
+ * with its own request as body and scan id. Without a way to check (`stored` undefined), every request.
+ */
+export async function batchDeadLetters(
+  event: unknown,
+  stored: StoredCheck | undefined,
+): Promise<StopDeadLetter[] | undefined> {
+  const batch = batchOf(event);
+  const dl = stopToDeadLetter(event);
+  if (!batch || !dl) return undefined;
+  const d = batch.detail;
+  const stop = new Date(d.stoppedAt ?? Date.now());
+  const start = new Date(d.startedAt ?? d.createdAt ?? stop.getTime() - 86_400_000);
+  const days = resultDays(start, stop);
+  const container = override(d, Env.scanRequests)?.container;
+  const out: StopDeadLetter[] = [];
+  for (const r of batch.requests) {
+    if (r.scanId && stored && (await stored(r.scanId, days))) continue;
+    out.push({
+      body: r.body,
+      code: dl.code,
+      reason: `task ${d.taskArn}: ${dl.reason}`,
+      requestId: r.scanId ?? d.taskArn,
+      scanId: r.scanId,
+      provider: container,
+    });
+  }
+  return out;
+}
+
 const str = (v: string) => ({ DataType: "String", StringValue: cutReason(v, 256) });
 
 export interface StopHandlerDeps {
@@ -124,15 +222,31 @@ export interface StopHandlerDeps {
   deadLetterQueueUrl: string;
   /** The task queue the request came from (the recorder files it as the dead letter's source). */
   taskQueueArn?: string;
+  /** For tasks of several targets: which requests stored their result (those are not dead-lettered). */
+  stored?: StoredCheck;
 }
 
-/** Sends the event's dead letter, if any; a send error throws so Lambda retries, then uses its own DLQ. */
+/**
+ * Sends the event's dead letters, if any: one for a task of one request, one per unstored request for
+ * a task of several. A send error throws so Lambda retries (a retry may send an earlier letter again),
+ * then uses its own DLQ. Resolves to the first dead letter sent.
+ */
 export async function handleTaskStop(
   event: unknown,
   deps: StopHandlerDeps,
 ): Promise<StopDeadLetter | undefined> {
+  const batch = await batchDeadLetters(event, deps.stored);
+  if (batch) {
+    for (const dl of batch) await send(dl, deps);
+    return batch[0];
+  }
   const dl = stopToDeadLetter(event);
   if (!dl) return undefined;
+  await send(dl, deps);
+  return dl;
+}
+
+async function send(dl: StopDeadLetter, deps: StopHandlerDeps): Promise<void> {
   logger.warn(TASK_STOP_FAILED_LOG, {
     code: dl.code,
     reason: dl.reason,
@@ -151,7 +265,6 @@ export async function handleTaskStop(
     { code: dl.code, message: dl.reason },
     { sqs: deps.sqs, queueUrl: deps.deadLetterQueueUrl },
   );
-  return dl;
 }
 
 function env(name: string): string {
@@ -161,9 +274,12 @@ function env(name: string): string {
 }
 
 export const handler = async (event: unknown): Promise<void> => {
+  // Set only where tasks scan several targets (EcsTask targetsPerTask > 1), with the list permission.
+  const bucket = process.env[Env.resultsBucket];
   await handleTaskStop(event, {
     sqs: sqsClient(),
     deadLetterQueueUrl: env(TaskStopEnv.deadLetterQueueUrl),
     taskQueueArn: process.env[TaskStopEnv.taskQueueArn],
+    stored: bucket ? storedInBucket(s3Client(), bucket, env(Env.task)) : undefined,
   });
 };

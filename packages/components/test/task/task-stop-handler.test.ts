@@ -7,16 +7,19 @@ import {
   type Message,
 } from "@aws-sdk/client-sqs";
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from "@aws-sdk/client-sns";
+import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { Attr, Env, ErrorChannelEnv } from "@sec-an/contracts";
 import { deadLetterRecord, resetClients, setClients } from "@sec-an/runtime";
-import { awsClientConfig, emulatorEndpoints, uniqueName } from "@sec-an/testing";
+import { awsClientConfig, emulatorEndpoints, s3ClientConfig, uniqueName } from "@sec-an/testing";
 import type { SQSRecord } from "aws-lambda";
 import {
   MALFORMED_STOP_EVENT,
   TASK_FAILED_TO_START,
   TASK_STOPPED,
   handleTaskStop,
+  resultDays,
   stopToDeadLetter,
+  storedInBucket,
 } from "../../src/task/task-stop-handler";
 import { TASK_FAILED_LOG, TaskStopEnv, taskStopHandlerEntry } from "../../src/task";
 import { matchesJsonLogPattern } from "../../src/core";
@@ -370,5 +373,90 @@ describe("bundled task-stop handler", () => {
       await sqs.send(new DeleteQueueCommand({ QueueUrl }));
       sqs.destroy();
     }
+  });
+});
+
+describe("a stopped task that scanned several targets (SCAN_REQUESTS), against SQS and S3 (fauxqs)", () => {
+  const sqs = new SQSClient(awsClientConfig());
+  const s3 = new S3Client(s3ClientConfig());
+  const bucket = uniqueName("stops-results").toLowerCase();
+  let dlqUrl: string;
+  const entries = [0, 1, 2].map((i) => ({
+    scanId: `batch-${i}`,
+    request: { target: `127.0.0.${i + 1}`, requestedAt: "2026-11-27T11:57:00Z" },
+  }));
+  /** The same stop event, carrying the launcher's SCAN_REQUESTS instead of one request. */
+  const batchStopped = (exitCode: number) => {
+    const e = stopped({ containers: [{ name: "nmap", exitCode }], request: null });
+    (e.detail.overrides.containerOverrides[0] as { environment: unknown }).environment = [
+      { name: Env.task, value: "nmap" },
+      { name: Env.resultsBucket, value: bucket },
+      { name: Env.scanRequests, value: JSON.stringify(entries) },
+    ];
+    return e;
+  };
+
+  beforeAll(async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  });
+  beforeEach(async () => {
+    dlqUrl = (await sqs.send(new CreateQueueCommand({ QueueName: uniqueName("stops-batch-dlq") }))).QueueUrl!;
+  });
+  afterEach(() => sqs.send(new DeleteQueueCommand({ QueueUrl: dlqUrl })));
+  afterAll(() => {
+    sqs.destroy();
+    s3.destroy();
+  });
+  const received = async () =>
+    (
+      await sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: dlqUrl,
+          MaxNumberOfMessages: 10,
+          MessageAttributeNames: ["All"],
+        }),
+      )
+    ).Messages ?? [];
+
+  it("dead-letters each request whose result is not stored, with its own body and scan id, and not the stored one", async () => {
+    // batch-1 finished and stored its raw result (dated by its scan end, the day the task stopped).
+    await s3.send(
+      new PutObjectCommand({ Bucket: bucket, Key: "nmap/2026/11/27/batch-1.xml", Body: "<nmaprun/>" }),
+    );
+    const deps = {
+      sqs,
+      deadLetterQueueUrl: dlqUrl,
+      taskQueueArn: TASK_QUEUE,
+      stored: storedInBucket(s3, bucket, "nmap"),
+    };
+    await handleTaskStop(batchStopped(137), deps);
+    const got = await received();
+    const by = new Map(got.map((m) => [m.MessageAttributes?.[Attr.scanId]?.StringValue, m]));
+    expect([...by.keys()].sort()).toEqual(["batch-0", "batch-2"]);
+    for (const id of ["batch-0", "batch-2"]) {
+      const m = by.get(id)!;
+      expect(JSON.parse(m.Body!)).toEqual(entries.find((e) => e.scanId === id)!.request);
+      expect(m.MessageAttributes?.[Attr.errorCode]?.StringValue).toBe(TASK_STOPPED);
+      expect(m.MessageAttributes?.[Attr.requestId]?.StringValue).toBe(id);
+      expect(m.MessageAttributes?.[Attr.errorMessage]?.StringValue).toContain("exit 137");
+      expect(m.MessageAttributes?.[Attr.provider]?.StringValue).toBe("nmap");
+    }
+  });
+
+  it("sends nothing when the task exited cleanly", async () => {
+    await handleTaskStop(batchStopped(0), {
+      sqs,
+      deadLetterQueueUrl: dlqUrl,
+      stored: storedInBucket(s3, bucket, "nmap"),
+    });
+    expect(await received()).toEqual([]);
+  });
+
+  it("looks on every day the scans may have ended, and no more than three", () => {
+    expect(resultDays(new Date("2026-11-27T23:50:00Z"), new Date("2026-11-28T00:10:00Z"))).toEqual([
+      "2026/11/27",
+      "2026/11/28",
+    ]);
+    expect(resultDays(new Date("2026-11-01T00:00:00Z"), new Date("2026-11-20T00:00:00Z"))).toHaveLength(3);
   });
 });
