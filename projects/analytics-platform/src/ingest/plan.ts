@@ -11,6 +11,9 @@ import {
 } from "@sec-an/contracts";
 import { PermanentFailure } from "@sec-an/runtime";
 import type { BulkOp, Filter } from "../store/types";
+import { CollectionJson, CollectionWrite, collectionDoc, type DocJson } from "./writes";
+
+export { collectionDoc };
 
 /** Input that will never index, however often it is retried: it goes to the DLQ with this code and reason. */
 export class IngestRejected extends PermanentFailure {
@@ -81,6 +84,18 @@ export interface PlanOptions {
   now?: number;
 }
 
+/** Refuse a document larger than the limit (bytes of its UTF-8 JSON). */
+function checkSize(json: DocJson | string, maxDocBytes: number, what: string): void {
+  // UTF-8 is at most 3 bytes per UTF-16 unit: skip the exact count when it cannot matter.
+  let bytes = json.length;
+  if (bytes * 3 > maxDocBytes) bytes = typeof json === "string" ? Buffer.byteLength(json) : json.byteLength();
+  if (bytes > maxDocBytes)
+    throw new IngestRejected(
+      "oversize",
+      `${what} is ${bytes} bytes, larger than the ${maxDocBytes}-byte document limit`,
+    );
+}
+
 /**
  * The writes for one message (pure). Collections: every document into `{task}_{docType}_snapshot`
  * (id = its non-temporal key) and, unless `history: false`, `…_history` (id = `${ntk}@${temporalKey}`),
@@ -88,6 +103,9 @@ export interface PlanOptions {
  * document while a replay of the same run is idempotent. Clean-ups cover every doc type the task owns
  * (`docTypes`; without it, those present), so a type this scan found nothing for is cleared too.
  * docs/ingest-consistency.md states the rules.
+ *
+ * The caller hands `msg` over: the writes refer to its documents' data instead of copying it (each
+ * document is serialised once, for both of its writes), so it must not change while the plan is used.
  */
 export function planMessage(
   msg: IngestMessage,
@@ -104,29 +122,15 @@ export function planMessage(
       );
     return alias;
   };
-  // Serialised once: the size check and both bulk ops (snapshot, history) share the text.
-  const sized = (doc: Record<string, unknown>, what: string) => {
-    const source = JSON.stringify(doc);
-    // UTF-8 is at most 3 bytes per UTF-16 unit: skip the exact count when it cannot matter.
-    const bytes = source.length * 3 <= maxDocBytes ? source.length : Buffer.byteLength(source);
-    if (bytes > maxDocBytes)
-      throw new IngestRejected(
-        "oversize",
-        `${what} is ${bytes} bytes, larger than the ${maxDocBytes}-byte document limit`,
-      );
-    return { doc, source };
-  };
   if (msg.kind === "document") {
-    const op: BulkOp = {
-      action: "index",
-      index: target(msg.index),
-      id: msg.id,
-      ...sized(msg.doc, `document ${msg.id}`),
-    };
+    const source = JSON.stringify(msg.doc);
+    checkSize(source, maxDocBytes, `document ${msg.id}`);
+    const op: BulkOp = { action: "index", index: target(msg.index), id: msg.id, doc: msg.doc, source };
     return { ops: [op], snapshotOps: [], cleanups: [] };
   }
 
   const gen = collectionGeneration(msg, opts.now ?? Date.now());
+  const docsJson = new CollectionJson(msg, gen);
   const ops: BulkOp[] = [];
   const snapshotOps: BulkOp[] = [];
   const cleanups: Cleanup[] = [];
@@ -139,27 +143,10 @@ export function planMessage(
     const snapshot = target(snapshotBase);
     const history = msg.history === false ? undefined : target(indexBase(msg.task, docType, "history"));
     for (const d of docs) {
-      const { doc, source } = sized(
-        collectionDoc(msg, d.nonTemporalKey, d.data, gen),
-        `${docType} document ${d.nonTemporalKey}`,
-      );
-      snapshotOps.push({
-        action: "index",
-        index: snapshot,
-        id: d.nonTemporalKey,
-        doc,
-        source,
-        externalVersion: gen,
-      });
-      if (history)
-        ops.push({
-          action: "index",
-          index: history,
-          id: `${d.nonTemporalKey}@${msg.temporalKey}`,
-          doc,
-          source,
-          externalVersion: gen,
-        });
+      const json = docsJson.document(d.nonTemporalKey, d.data);
+      checkSize(json, maxDocBytes, `${docType} document ${d.nonTemporalKey}`);
+      snapshotOps.push(new CollectionWrite(snapshot, json, false));
+      if (history !== undefined) ops.push(new CollectionWrite(history, json, true));
     }
     cleanups.push({ index: snapshot, parentKey: msg.parentKey, generation: gen });
   }
@@ -196,28 +183,4 @@ export function collectionGeneration(msg: DocumentCollection, now: number): numb
   if (!Number.isFinite(parsed))
     throw new IngestRejected("malformed", `parsedAt ${msg.parsedAt} is not a time`);
   return generation(end, parsed);
-}
-
-// Field names read once: per-document lookups through the contracts barrel's re-export getters are slow.
-const F = { ...DocFields, generation: IngestFields.generation };
-
-/** A collection document as stored: the parser's data plus the key, scan, generation and lineage fields. */
-export function collectionDoc(
-  msg: DocumentCollection,
-  nonTemporalKey: string,
-  data: Record<string, unknown>,
-  gen: number,
-): Record<string, unknown> {
-  const doc: Record<string, unknown> = Object.assign({}, data);
-  doc[F.parentKey] = msg.parentKey;
-  doc[F.nonTemporalKey] = nonTemporalKey;
-  doc[F.temporalKey] = msg.temporalKey;
-  doc[F.scanId] = msg.scanId;
-  doc[F.scanStartTime] = msg.scanStartTime;
-  doc[F.scanEndTime] = msg.scanEndTime;
-  doc[F.task] = msg.task;
-  doc[F.rawKey] = msg.lineage.rawKey;
-  doc[F.parserVersion] = msg.lineage.parserVersion;
-  doc[F.generation] = gen;
-  return doc;
 }

@@ -1,6 +1,7 @@
 import { Client } from "@opensearch-project/opensearch";
 import { AwsSigv4Signer } from "@opensearch-project/opensearch/aws";
 import { writeAliasPath } from "../infra/access";
+import { bulkBody } from "./bulk";
 import type {
   AliasAction,
   BulkItemResult,
@@ -14,6 +15,8 @@ import type {
   SecurityAdmin,
   StoredDoc,
 } from "./types";
+
+export { bulkBody } from "./bulk";
 
 export interface RetryPolicy {
   /** Attempts in all, including the first (default 5). */
@@ -87,24 +90,6 @@ export function filterToQuery(f: Filter | undefined): Record<string, unknown> {
       },
     });
   return clauses.length ? { bool: { filter: clauses } } : { match_all: {} };
-}
-
-/** The NDJSON body of a bulk request: action line, then source line for index ops. */
-export function bulkBody(ops: readonly BulkOp[]): string {
-  const lines: string[] = [];
-  const q = JSON.stringify;
-  for (const op of ops) {
-    if (op.action === "delete") {
-      lines.push(`{"delete":{"_index":${q(op.index)},"_id":${q(op.id)}}}`);
-      continue;
-    }
-    const version =
-      op.externalVersion !== undefined
-        ? `,"version":${Math.trunc(op.externalVersion)},"version_type":"external_gte"`
-        : "";
-    lines.push(`{"index":{"_index":${q(op.index)},"_id":${q(op.id)}${version}}}`, op.source ?? q(op.doc));
-  }
-  return lines.length ? `${lines.join("\n")}\n` : "";
 }
 
 /** OpenSearch's error type and reason, bounded: a reason may quote the request (document bodies). */

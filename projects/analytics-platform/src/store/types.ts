@@ -34,6 +34,11 @@ export type BulkOp =
       externalVersion?: number;
       /** `JSON.stringify(doc)`, when the caller has it already (one document often goes to two indices). */
       source?: string;
+      /**
+       * Appends the op's NDJSON lines (action, then source, each ending in a newline) to `out`, for ops
+       * that hold them in parts shared with other ops; they say what the fields above say.
+       */
+      ndjson?(out: string[]): void;
     }
   | { action: "delete"; index: string; id: string };
 
