@@ -1,7 +1,13 @@
 import { generateKeyPairSync } from "node:crypto";
+import { Duplex } from "node:stream";
 import { createServer as createHttpServer, type Server } from "node:http";
 import { createServer as createTlsServer, type Server as TlsServer } from "node:tls";
-import type { AddressInfo } from "node:net";
+import {
+  createServer as createNetServer,
+  type AddressInfo,
+  type Server as NetServer,
+  type Socket,
+} from "node:net";
 import forge from "node-forge";
 
 /**
@@ -62,7 +68,60 @@ export function weakCertificate(
   };
 }
 
-const listen = (s: Server | TlsServer, host: string) =>
+/**
+ * How long a connection may stay silent before a demo service hangs up. nmap's version detection first
+ * listens for a banner and waits 6 s for one; hanging up sends it straight on to its next probe, which
+ * the service answers at once. Every real client (HTTP, TLS, the scanners) speaks as soon as it connects.
+ */
+export const SILENCE_HANGUP_MS = 250;
+
+/** The HTTP response head nginx sends, and the service's reply to bytes that are not a request. */
+const nginxReply = (status: string, body: string) =>
+  `HTTP/1.1 ${status}\r\nServer: nginx/1.18.0\r\nContent-Type: text/html\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`;
+
+/**
+ * A front for `inner` that reads a connection's first bytes: what `accepts` is handed to `inner` (bytes
+ * and all), anything else gets `refusal` and is closed, and a connection silent for
+ * SILENCE_HANGUP_MS is closed, so no probe of nmap's waits out its timeout.
+ */
+export function frontDoor(
+  inner: Server | TlsServer,
+  accepts: (first: Buffer) => boolean,
+  refusal: string,
+): NetServer {
+  return createNetServer((socket) => {
+    socket.on("error", () => socket.destroy());
+    let spoke = false;
+    const hangUp = setTimeout(
+      // One more turn of the event loop first, so bytes that came while it was busy count as spoken.
+      () => setImmediate(() => spoke || socket.end(refusal)),
+      SILENCE_HANGUP_MS,
+    );
+    socket.once("data", (first: Buffer) => {
+      spoke = true;
+      clearTimeout(hangUp);
+      if (!accepts(first)) {
+        socket.end(refusal);
+        return;
+      }
+      // The TLS server reads a net.Socket's handle directly, past anything unshifted: it is handed a
+      // stream that replays the first bytes and then relays the socket.
+      const relay = new Duplex({
+        read: () => socket.resume(),
+        write: (chunk, _enc, done) => (socket.write(chunk) ? done() : socket.once("drain", done)),
+        final: (done) => (socket.end(), done()),
+        destroy: (e, done) => (socket.destroy(), done(e)),
+      });
+      relay.push(first);
+      socket.on("data", (b) => relay.push(b) || socket.pause());
+      socket.on("end", () => relay.push(null));
+      socket.on("close", () => relay.destroy());
+      inner.emit("connection", relay);
+    });
+  });
+}
+
+const listen = (s: NetServer, host: string) =>
   new Promise<number>((resolve, reject) => {
     s.once("error", reject);
     s.listen(0, host, () => resolve((s.address() as AddressInfo).port));
@@ -121,16 +180,37 @@ export async function startDemoServices(
     },
   );
   tls.on("tlsClientError", () => undefined); // scanners probe with handshakes we refuse
-  const httpPort = await listen(http, host);
-  const tlsPort = await listen(tls, host);
+  // An HTTP request starts with its method; a TLS connection with a handshake record (or SSLv2's).
+  const front = [
+    frontDoor(
+      http,
+      (b) => /^[A-Z]{3,10} /.test(b.toString("latin1", 0, 11)),
+      nginxReply("400 Bad Request", "<html><head><title>400 Bad Request</title></head></html>\r\n"),
+    ),
+    frontDoor(
+      tls,
+      (b) => b[0] === 0x16 || b[0] >= 0x80,
+      // nginx's own answer to plain HTTP on a TLS port, which nmap names "ssl/http nginx".
+      nginxReply(
+        "400 Bad Request",
+        "<html><head><title>400 The plain HTTP request was sent to HTTPS port</title></head></html>\r\n",
+      ),
+    ),
+  ];
+  const sockets = new Set<Socket>();
+  for (const f of front)
+    f.on("connection", (s: Socket) => (sockets.add(s), s.once("close", () => sockets.delete(s))));
+  const httpPort = await listen(front[0], host);
+  const tlsPort = await listen(front[1], host);
   return {
     host,
     httpPort,
     tlsPort,
     certificate: { subject: "CN=localhost", notAfter, keyBits: 1024, selfSigned: true },
     async close() {
-      http.closeAllConnections();
-      await Promise.all([new Promise((r) => http.close(r)), new Promise((r) => tls.close(r))]);
+      const closed = front.map((f) => new Promise((r) => f.close(r)));
+      for (const s of sockets) s.destroy();
+      await Promise.all(closed);
     },
   };
 }
