@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { publicClientArgs } from "@sec-an/components";
 import type { MfaMode } from "./config";
 
 export interface UserDirectoryArgs {
@@ -59,17 +60,12 @@ export class UserDirectory extends pulumi.ComponentResource {
     this.client = new aws.cognito.UserPoolClient(
       `${name}-dashboards`,
       {
-        name: `${args.prefix}-dashboards`,
-        userPoolId: this.userPool.id,
-        generateSecret: false,
-        preventUserExistenceErrors: "ENABLED",
-        enableTokenRevocation: true,
-        explicitAuthFlows: ["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
-        supportedIdentityProviders: ["COGNITO"],
-        accessTokenValidity: 60,
-        idTokenValidity: 60,
-        refreshTokenValidity: 12,
-        tokenValidityUnits: { accessToken: "minutes", idToken: "minutes", refreshToken: "hours" },
+        ...publicClientArgs({
+          name: `${args.prefix}-dashboards`,
+          userPoolId: this.userPool.id,
+          signIn: "srp",
+          refreshTokenHours: 12,
+        }),
         ...(oauth
           ? {
               allowedOauthFlowsUserPoolClient: true,
@@ -85,19 +81,12 @@ export class UserDirectory extends pulumi.ComponentResource {
 
     this.cliClient = new aws.cognito.UserPoolClient(
       `${name}-cli`,
-      {
+      publicClientArgs({
         name: `${args.prefix}-cli`,
         userPoolId: this.userPool.id,
-        generateSecret: false,
-        preventUserExistenceErrors: "ENABLED",
-        enableTokenRevocation: true,
-        explicitAuthFlows: ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
-        supportedIdentityProviders: ["COGNITO"],
-        idTokenValidity: 60,
-        accessTokenValidity: 60,
-        refreshTokenValidity: 1,
-        tokenValidityUnits: { accessToken: "minutes", idToken: "minutes", refreshToken: "hours" },
-      },
+        signIn: "password",
+        refreshTokenHours: 1,
+      }),
       parent,
     );
 

@@ -23,6 +23,7 @@ import {
 } from "@sec-an/contracts";
 import {
   LambdaFunction,
+  publicClientArgs,
   ServiceQueue,
   readStackConfig,
   ssmParam,
@@ -164,19 +165,15 @@ export function program(config: Config) {
   // whichever client of the pool happens to have signed them in.
   const client = config.cognitoClientIds.length
     ? undefined
-    : new aws.cognito.UserPoolClient(`${prefix}-client`, {
-        name: `${prefix}-client`,
-        userPoolId: ssmParam(d, Params.cognitoUserPool),
-        generateSecret: false,
-        preventUserExistenceErrors: "ENABLED",
-        enableTokenRevocation: true,
-        explicitAuthFlows: ["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
-        supportedIdentityProviders: ["COGNITO"],
-        idTokenValidity: 60,
-        accessTokenValidity: 60,
-        refreshTokenValidity: 1,
-        tokenValidityUnits: { accessToken: "minutes", idToken: "minutes", refreshToken: "hours" },
-      });
+    : new aws.cognito.UserPoolClient(
+        `${prefix}-client`,
+        publicClientArgs({
+          name: `${prefix}-client`,
+          userPoolId: ssmParam(d, Params.cognitoUserPool),
+          signIn: "srp",
+          refreshTokenHours: 1,
+        }),
+      );
   const clientIds = client ? client.id : config.cognitoClientIds.join(",");
   const authorizerFn = new LambdaFunction(`${prefix}-authorizer`, {
     entry: handlerEntry("authorizer"),

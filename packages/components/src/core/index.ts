@@ -11,3 +11,4 @@ export * from "./sqsSnsGlue";
 export * from "./topic";
 export * from "./ssm";
 export * from "./config";
+export * from "./cognito";
