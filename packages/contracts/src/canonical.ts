@@ -24,6 +24,9 @@ export function keyHash(value: unknown): string {
   return w.hash.digest("hex");
 }
 
+/** Quoted key names with their colon, for the few names keys are made of (bounded: a name set by a host is not kept). */
+const quotedNames = new Map<string, string>();
+
 /**
  * The canonical text of a plain object whose every field is a string, boolean, null, finite number or
  * undefined (left out), when it is one and its text stays within one piece; otherwise undefined.
@@ -32,17 +35,31 @@ function flatCanonicalJson(value: unknown): string | undefined {
   if (typeof value !== "object" || value === null || Array.isArray(value) || value instanceof Date)
     return undefined;
   const o = value as Record<string, unknown>;
-  const keys = Object.keys(o).sort();
+  const keys = Object.keys(o);
+  // Insertion sort: a key has a handful of fields; `>` orders by UTF-16 code units, as sort() does.
+  for (let i = 1; i < keys.length; i++) {
+    const k = keys[i];
+    let j = i - 1;
+    for (; j >= 0 && keys[j] > k; j--) keys[j + 1] = keys[j];
+    keys[j + 1] = k;
+  }
   let out = "{";
   for (const k of keys) {
     const v = o[k];
     let text: string;
     if (v === undefined) continue;
-    if (v === null) text = "null";
-    else if (typeof v === "string" || typeof v === "boolean") text = JSON.stringify(v);
-    else if (typeof v === "number" && Number.isFinite(v)) text = JSON.stringify(v);
+    if (typeof v === "string") text = JSON.stringify(v);
+    else if (typeof v === "number" && Number.isFinite(v))
+      text = String(v); // as JSON.stringify writes it
+    else if (v === null) text = "null";
+    else if (typeof v === "boolean") text = v ? "true" : "false";
     else return undefined;
-    out += out.length === 1 ? `${JSON.stringify(k)}:${text}` : `,${JSON.stringify(k)}:${text}`;
+    let name = quotedNames.get(k);
+    if (name === undefined) {
+      name = `${JSON.stringify(k)}:`;
+      if (quotedNames.size < 256) quotedNames.set(k, name);
+    }
+    out += out.length === 1 ? name + text : `,${name}${text}`;
     if (out.length > FLUSH_CHARS) return undefined;
   }
   return `${out}}`;

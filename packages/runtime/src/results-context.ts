@@ -133,21 +133,60 @@ export class ResultsContext implements ResultsContextApi {
     data: Record<string, unknown>,
     opts: { includeSummaries?: boolean } = {},
   ): void {
+    this.check(docType, data);
+    const key = this.current();
+    this.store(docType, key.id, key.fields, data, false, opts.includeSummaries === true);
+  }
+
+  /**
+   * `postResults` for a caller that hands over `levels` and `data` and never reads or changes them
+   * again (a parser that builds each document fresh): the document is posted under the current key
+   * merged with `levels`, exactly as pushContext(levels), postResults, popContext would post it, without
+   * the copies those make.
+   */
+  postOwned(
+    docType: string,
+    levels: KeyFields,
+    data: Record<string, unknown>,
+    includeSummaries = false,
+  ): void {
+    this.check(docType, data);
+    validate(KeyFields, levels, "context key");
+    const fields = (
+      this.stack.length === 1
+        ? Object.assign({}, this.stack[0], levels)
+        : Object.assign({}, ...this.stack, levels)
+    ) as KeyFields;
+    const id = keyHash(fields);
+    // `fields` is this call's own copy: the data is merged into it rather than into another.
+    this.store(docType, id, fields, data, true, includeSummaries);
+  }
+
+  private check(docType: string, data: Record<string, unknown>): void {
     if (!DOC_TYPE.test(docType))
       throw new Error(`invalid doc type ${JSON.stringify(docType)}: lower-case letters, digits and _ only`);
     if (typeof data !== "object" || data === null || Array.isArray(data))
       throw new Error(`postResults(${docType}): data must be an object`);
-    const key = this.current();
-    let stored: { source: string; bytes: number };
+  }
+
+  private store(
+    docType: string,
+    id: string,
+    fields: KeyFields,
+    data: Record<string, unknown>,
+    ownFields: boolean,
+    includeSummaries: boolean,
+  ): void {
+    let source: string;
     try {
-      stored = storedJson(key, data);
+      source = storedJson(fields, data, ownFields);
     } catch (e) {
       throw new Error(`postResults(${docType}): document is not JSON-serialisable: ${(e as Error).message}`);
     }
     let byKey = this.docs.get(docType);
     if (!byKey) this.docs.set(docType, (byKey = new Map()));
     // Same key posted twice: the later document wins, as one snapshot document per key would.
-    byKey.set(key.id, { ...stored, includeSummaries: opts.includeSummaries === true });
+    byKey.set(id, { source, bytes: Buffer.byteLength(source), includeSummaries });
   }
 
   /** The doc types posted so far. */
@@ -156,7 +195,10 @@ export class ResultsContext implements ResultsContextApi {
   }
 
   addSummary(name: string, value: unknown): void {
-    this.summaries.set(name, value === undefined ? undefined : JSON.parse(JSON.stringify(value)));
+    // A copy, so later changes to the caller's value cannot leak in; a string, boolean or finite number is its own copy.
+    const t = typeof value;
+    const own = t === "string" || t === "boolean" || (t === "number" && Number.isFinite(value));
+    this.summaries.set(name, value === undefined || own ? value : JSON.parse(JSON.stringify(value)));
   }
 
   addSummaries(values: Record<string, unknown>): void {
@@ -247,14 +289,15 @@ interface CurrentKey {
 
 /**
  * The document as stored: its key's fields, then its data's. One merged copy serialised once (measured
- * no slower than joining separately serialised key and data texts). Spread when the data has an own
- * `__proto__` (a host-sent field name): Object.assign would set the copy's prototype and drop the field.
+ * no slower than joining separately serialised key and data texts); into `fields` itself when the caller
+ * owns it. Spread when the data has an own `__proto__` (a host-sent field name): Object.assign would set
+ * the copy's prototype and drop the field.
  */
-function storedJson(key: CurrentKey, data: Record<string, unknown>): { source: string; bytes: number } {
-  const source = Object.hasOwn(data, "__proto__")
-    ? JSON.stringify({ ...key.fields, ...data })
-    : JSON.stringify(Object.assign({}, key.fields, data));
-  return { source, bytes: Buffer.byteLength(source) };
+function storedJson(fields: KeyFields, data: Record<string, unknown>, ownFields: boolean): string {
+  if (Object.hasOwn(data, "__proto__")) return JSON.stringify({ ...fields, ...data });
+  // A key that kept an own `__proto__` (set on a prototype-less merge) loses it in a fresh copy, as it always has.
+  const inPlace = ownFields && !Object.hasOwn(fields, "__proto__");
+  return JSON.stringify(inPlace ? Object.assign(fields, data) : Object.assign({}, fields, data));
 }
 
 /**

@@ -1,4 +1,5 @@
 import { Attr, DocumentCollection, Limits, keyHash, validate } from "@sec-an/contracts";
+import fc from "fast-check";
 import {
   CollectingPublisher,
   OversizeDocumentError,
@@ -343,5 +344,54 @@ describe("owned doc types and the parse run", () => {
           docTypes: ["Bad-Type"],
         }),
     ).toThrow(/invalid doc type/);
+  });
+});
+
+describe("ResultsContext.postOwned (a caller's merged key levels)", () => {
+  const scalar = fc.oneof(fc.string(), fc.integer(), fc.boolean(), fc.constant(null));
+  // Names a host can send: ones shared with the key, integer-like ones, and __proto__.
+  const name = fc.oneof(
+    fc.constantFrom("address", "port_id", "protocol", "__proto__", "0", "12", "cve_code"),
+    fc.string({ minLength: 1, maxLength: 6 }),
+  );
+  const fields = fc.dictionary(name, scalar, { maxKeys: 4 });
+  const data = fc.dictionary(name, fc.oneof(scalar, fc.array(scalar, { maxLength: 3 })), { maxKeys: 6 });
+
+  it("posts what pushContext, postResults and popContext post: the same ids and message bodies", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.option(fields), fields, data, fc.boolean()), { maxLength: 6 }),
+        (posts) => {
+          const a = ctx();
+          const b = ctx();
+          for (const [outer, levels, d, summaries] of posts) {
+            if (outer) {
+              a.pushContext(outer);
+              b.pushContext(outer);
+            }
+            a.pushContext(levels);
+            a.postResults("ports", d, { includeSummaries: summaries });
+            a.popContext();
+            b.postOwned("ports", { ...levels }, d, summaries);
+            if (outer) {
+              a.popContext();
+              b.popContext();
+            }
+          }
+          a.addSummary("n", 1);
+          b.addSummary("n", 1);
+          expect(b.messages().map((m) => m.body)).toEqual(a.messages().map((m) => m.body));
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
+  it("refuses an invalid key level or doc type as postResults does", () => {
+    const c = ctx();
+    expect(() => c.postOwned("ports", { port: { nested: 1 } } as never, {})).toThrow(/context key/);
+    expect(() => c.postOwned("Ports!", { port: 1 }, {})).toThrow(/invalid doc type/);
+    expect(() => c.postOwned("ports", { port: 1 }, [] as never)).toThrow(/must be an object/);
+    expect(c.size).toBe(0);
   });
 });

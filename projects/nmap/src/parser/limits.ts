@@ -108,16 +108,50 @@ export function fitDocument(
   }
 }
 
-export const fitKey = (fields: KeyFields): KeyFields =>
-  Object.fromEntries(
+export function fitKey(fields: KeyFields): KeyFields {
+  let long = false;
+  for (const k in fields) {
+    const v = fields[k];
+    if (typeof v === "string" && v.length > MAX_KEY_CHARS) long = true;
+  }
+  // Within the limit (nearly always): a copy of its own fields, which a pushed level is.
+  if (!long) return { ...fields };
+  return Object.fromEntries(
     Object.entries(fields).map(([k, v]) => [k, typeof v === "string" ? v.slice(0, MAX_KEY_CHARS) : v]),
   ) as KeyFields;
+}
+
+/** A context that takes a document with the key levels below its parent already merged (the runtime's ResultsContext). */
+interface OwnedPosting {
+  postOwned(
+    docType: string,
+    levels: KeyFields,
+    data: Record<string, unknown>,
+    includeSummaries?: boolean,
+  ): void;
+}
+const postsOwned = (ctx: ResultsContextApi): ctx is ResultsContextApi & OwnedPosting =>
+  typeof (ctx as Partial<OwnedPosting>).postOwned === "function";
 
 type Op =
-  | { op: "push"; fields: KeyFields }
-  | { op: "pop" }
-  | { op: "post"; docType: string; data: Record<string, unknown>; includeSummaries: boolean }
+  | {
+      op: "post";
+      docType: string;
+      levels: KeyFields;
+      data: Record<string, unknown>;
+      includeSummaries: boolean;
+    }
   | { op: "summary"; name: string; value: unknown };
+
+/** An upper bound of the JSON bytes of a key's fields (6 bytes per UTF-16 unit, the longest escape). */
+function keyBytesBound(fields: KeyFields): number {
+  let n = 2;
+  for (const k in fields) {
+    const v = fields[k];
+    n += 6 * k.length + 4 + (typeof v === "string" ? 6 * v.length + 2 : 25);
+  }
+  return n;
+}
 
 /**
  * Stages one host's documents, cut to size, before any reaches the real results context: a host that
@@ -128,28 +162,27 @@ type Op =
  */
 export class HostStage implements ResultsContextApi {
   private readonly ops: Op[] = [];
-  private readonly keys: KeyFields[];
+  private readonly parentKey: KeyFields;
+  /** The pushed key levels below the parent key. */
+  private readonly levels: KeyFields[] = [];
   private readonly summaries = new Map<string, unknown>();
-  /** JSON bytes of the merged key, while the key stack is unchanged. */
-  private keyBytes?: number;
+  /** The levels merged, and a bound of the whole key's JSON bytes, while the key stack is unchanged. */
+  private merged?: { fields: KeyFields; bytesBound: number };
 
   constructor(parentKey: KeyFields) {
-    this.keys = [parentKey];
+    this.parentKey = parentKey;
   }
 
   pushContext(fields: KeyFields): void {
-    const key = fitKey(fields);
-    this.keys.push(key);
-    this.keyBytes = undefined;
-    this.ops.push({ op: "push", fields: key });
+    this.levels.push(fitKey(fields));
+    this.merged = undefined;
   }
 
   popContext(): void {
-    if (this.keys.length <= 1)
+    if (this.levels.length === 0)
       throw new Error("popContext: only the parent key is left; it cannot be popped");
-    this.keys.pop();
-    this.keyBytes = undefined;
-    this.ops.push({ op: "pop" });
+    this.levels.pop();
+    this.merged = undefined;
   }
 
   postResults(
@@ -158,12 +191,22 @@ export class HostStage implements ResultsContextApi {
     opts: { includeSummaries?: boolean } = {},
   ): void {
     const includeSummaries = opts.includeSummaries === true;
-    // The document as stored is its key, its data and (on request) the summaries: the data gets what is left.
-    this.keyBytes ??= bytes(Object.assign({}, ...this.keys));
-    let budget = DOCUMENT_DATA_BYTES - this.keyBytes;
+    if (!this.merged) {
+      const fields = Object.assign({}, ...this.levels) as KeyFields;
+      this.merged = { fields, bytesBound: keyBytesBound(this.parentKey) + keyBytesBound(fields) };
+    }
+    // The document as stored is its key, its data and (on request) the summaries: the data gets what is
+    // left. Measured against a bound of the key first; exactly only when the document may not fit.
+    let summaryBytes = 0;
     if (includeSummaries)
-      budget -= bytes(Object.fromEntries([...this.summaries].map(([k, v]) => [`summary_${k}`, v])));
-    this.ops.push({ op: "post", docType, data: fitDocument(docType, data, budget), includeSummaries });
+      summaryBytes = bytes(Object.fromEntries([...this.summaries].map(([k, v]) => [`summary_${k}`, v])));
+    let fitted: Record<string, unknown> = data;
+    if (!fitsAsIs(data, "", { left: DOCUMENT_DATA_BYTES - this.merged.bytesBound - summaryBytes })) {
+      const keyBytes = bytes(Object.assign({}, this.parentKey, ...this.levels));
+      fitted = fitDocument(docType, data, DOCUMENT_DATA_BYTES - keyBytes - summaryBytes);
+    }
+    // Posts under one key share its merged levels: the context copies them, never changes them.
+    this.ops.push({ op: "post", docType, levels: this.merged.fields, data: fitted, includeSummaries });
   }
 
   addSummary(name: string, value: unknown): void {
@@ -178,11 +221,15 @@ export class HostStage implements ResultsContextApi {
 
   /** Replay the staged calls onto the real context. */
   commit(ctx: ResultsContextApi): void {
+    const owned = postsOwned(ctx);
     for (const o of this.ops) {
-      if (o.op === "push") ctx.pushContext(o.fields);
-      else if (o.op === "pop") ctx.popContext();
-      else if (o.op === "post") ctx.postResults(o.docType, o.data, { includeSummaries: o.includeSummaries });
-      else ctx.addSummary(o.name, o.value);
+      if (o.op === "summary") ctx.addSummary(o.name, o.value);
+      else if (owned) ctx.postOwned(o.docType, o.levels, o.data, o.includeSummaries);
+      else {
+        ctx.pushContext(o.levels);
+        ctx.postResults(o.docType, o.data, { includeSummaries: o.includeSummaries });
+        ctx.popContext();
+      }
     }
   }
 }
