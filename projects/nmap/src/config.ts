@@ -11,6 +11,7 @@ import {
   type ConfigLike,
   type StackConfig,
 } from "@sec-an/components/config";
+import { TaskBatch } from "@sec-an/contracts";
 
 const NAMESPACE = "sec-an-nmap";
 const int = (minimum: number, maximum: number, def?: number) =>
@@ -41,6 +42,11 @@ export const configSchema = stackConfigSchema({
    * `unprivileged`: a TCP connect scan, for hosts without NET_RAW (or a local run without it).
    */
   scanMode: Type.Union([Type.Literal("privileged"), Type.Literal("unprivileged")], { default: "privileged" }),
+  /**
+   * Targets one Fargate task scans (1 = one task per address). Above 1 the launcher groups requests
+   * that arrive together, and the task runs up to TaskBatch.scansAtOnce nmap processes at once.
+   */
+  targetsPerTask: int(1, TaskBatch.maxTargets, 1),
   /** Create the OpenSearch indices and Dashboards views (needs the analytics platform). */
   views: Type.Boolean({ default: true }),
   forceDestroy: Type.Boolean({ default: false }),

@@ -74,6 +74,7 @@ export function program(config: NmapConfig, inputs: ProgramInputs = {}) {
         },
       },
     },
+    targetsPerTask: config.targetsPerTask,
     subscribeToScanInitiator: true,
     subscribeToIngest: true,
     // This program creates the ports topic: its SSM export does not exist before this deploy.

@@ -222,4 +222,74 @@ describe("sec-an-nmap program", () => {
     expect(branches.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(150);
     expect(JSON.stringify(p).length).toBeLessThan(256 * 1024);
   });
+
+  describe("targetsPerTask: one Fargate task scans several targets", () => {
+    const fn = (name: string) =>
+      resourcesOfType("aws:lambda/function:Function").find((f) => f.inputs.name === name)!;
+    const launcherSource = () =>
+      resourcesOfType("aws:lambda/eventSourceMapping:EventSourceMapping").find(
+        (m) =>
+          m.inputs.functionName === fn("dev-sec-an-nmap-scan").state.arn ||
+          m.inputs.functionName === "dev-sec-an-nmap-scan",
+      )!;
+    const taskQueue = () => resourceNamed("aws:sqs/queue:Queue", "dev-sec-an-nmap-queue");
+    const containerEnv = () =>
+      Object.fromEntries(
+        JSON.parse(
+          resourcesOfType("aws:ecs/taskDefinition:TaskDefinition")[0].inputs.containerDefinitions,
+        )[0].environment.map((e: { name: string; value: string }) => [e.name, e.value]),
+      );
+    const policyOf = (roleSubstring: string) =>
+      resourcesOfType("aws:iam/rolePolicy:RolePolicy")
+        .filter((p) => String(p.name).includes(roleSubstring))
+        .flatMap((p) => JSON.parse(p.inputs.policy).Statement);
+
+    test("with 8: the launcher gathers 5 tasks' worth of requests in a 10 s window, the task and stop handler get what batching needs", async () => {
+      await run({ targetsPerTask: "8" });
+      expect(launcherSource().inputs).toMatchObject({ batchSize: 40, maximumBatchingWindowInSeconds: 10 });
+      // 6 × the launcher's 30 s timeout, plus the window a message may wait in.
+      expect(taskQueue().inputs.visibilityTimeoutSeconds).toBe(190);
+      const config = JSON.parse(
+        fn("dev-sec-an-nmap-scan").inputs.environment.variables.SEC_AN_LAUNCHER_CONFIG,
+      );
+      expect(config.targetsPerTask).toBe(8);
+      const dlqUrl = containerEnv().SEC_AN_DLQ_URL;
+      expect(dlqUrl).toMatch(/dev-sec-an-nmap-task-queue-dlq$/);
+      expect(config.deadLetterQueueUrl).toBe(dlqUrl);
+      expect(policyOf("nmap-task-policy")).toContainEqual(
+        expect.objectContaining({ Sid: "DeadLetterFailedTargets", Action: "sqs:SendMessage" }),
+      );
+      const stops = fn("dev-sec-an-nmap-task-stops");
+      expect(stops.inputs.environment.variables.RESULTS_BUCKET).toBeDefined();
+      expect(policyOf("nmap-stops")).toContainEqual(
+        expect.objectContaining({
+          Sid: "ListStoredResults",
+          Action: "s3:ListBucket",
+          Condition: { StringLike: { "s3:prefix": ["nmap/*"] } },
+        }),
+      );
+      expect(await checkResources(resources())).toEqual([]);
+    }, 240_000);
+
+    test("with the default of 1, the launcher, the task and the stop handler are as they were", async () => {
+      await run();
+      expect(launcherSource().inputs.batchSize).toBe(5);
+      expect(launcherSource().inputs.maximumBatchingWindowInSeconds).toBeUndefined();
+      expect(taskQueue().inputs.visibilityTimeoutSeconds).toBe(180);
+      const config = JSON.parse(
+        fn("dev-sec-an-nmap-scan").inputs.environment.variables.SEC_AN_LAUNCHER_CONFIG,
+      );
+      expect(config.targetsPerTask).toBeUndefined();
+      expect(containerEnv().SEC_AN_DLQ_URL).toBeUndefined();
+      expect(fn("dev-sec-an-nmap-task-stops").inputs.environment.variables.RESULTS_BUCKET).toBeUndefined();
+      expect(policyOf("nmap-stops").map((s) => s.Sid)).not.toContain("ListStoredResults");
+    }, 240_000);
+
+    test("bounds are checked with a clear error naming the key", () => {
+      expect(parseConfig(cfg({}), "dev").targetsPerTask).toBe(1);
+      expect(parseConfig(cfg({ targetsPerTask: "16" }), "dev").targetsPerTask).toBe(16);
+      for (const bad of ["0", "17", "2.5"])
+        expect(() => parseConfig(cfg({ targetsPerTask: bad }), "dev")).toThrow(/sec-an-nmap:targetsPerTask/);
+    });
+  });
 });

@@ -15,6 +15,7 @@ import {
   type PolicyStatement,
   type Statements,
 } from "../core";
+import { visibilityForConsumer } from "../core/names";
 import { resultsBucket, type RawRetention, type ResultsBucket } from "./bucket";
 import { resultsBucketName, taskNames } from "./names";
 import { getRawStatement, publishStatement } from "./statements";
@@ -95,6 +96,8 @@ export interface ScanFunctionSpec {
   readonly timeout: number;
   readonly memorySize?: number;
   readonly batchSize: number;
+  /** Seconds the event source may wait to fill a batch (needed above 10 records). */
+  readonly batchingWindowSeconds?: number;
   readonly environment: Record<string, pulumi.Input<string>>;
   readonly statements: Statements;
   readonly description: string;
@@ -119,6 +122,7 @@ export function createTaskStorage(
   scanTimeout: number,
   parent: pulumi.Resource,
   deadLetterSenders?: QueueSenders,
+  batchingWindowSeconds = 0,
 ): TaskStorage {
   const names = taskNames(args.deployment, args.task);
   const opts = { parent };
@@ -147,7 +151,10 @@ export function createTaskStorage(
     {
       deployment: args.deployment,
       queueName: names.taskQueue,
-      consumerTimeout: scanTimeout,
+      // AWS's guidance: 6 × the consumer's timeout, plus the batching window a message may wait in.
+      ...(batchingWindowSeconds > 0
+        ? { visibilityTimeoutSeconds: visibilityForConsumer(scanTimeout) + batchingWindowSeconds }
+        : { consumerTimeout: scanTimeout }),
       maxReceiveCount: args.maxReceiveCount ?? 3,
       snsTopicArns: subscriptions.map((s) => s.topic),
       deadLetterSenders,
@@ -244,7 +251,10 @@ export function createTaskFunctions(
     },
     opts,
   );
-  queue.eventSource(scan, { batchSize: scanSpec.batchSize });
+  queue.eventSource(scan, {
+    batchSize: scanSpec.batchSize,
+    maximumBatchingWindowInSeconds: scanSpec.batchingWindowSeconds,
+  });
 
   const parserDeadLetters = new DeadLetterRecorder(
     `${name}-parser-dlq`,

@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { Env, Params } from "@sec-an/contracts";
+import { Env, Params, TaskBatch } from "@sec-an/contracts";
 import { LAUNCHER_CONFIG_ENV, readLauncherConfig, type LauncherConfig } from "@sec-an/runtime";
 import { repoRelative as repoRelativeOrUndefined } from "@sec-an/contracts/registry";
 import {
@@ -65,8 +65,14 @@ export interface EcsTaskArgs extends TaskCommonArgs {
   readonly defaultProvider?: string;
   /** Launcher entry (default the runtime's generic launcher); a task may validate/extend with `makeLauncherHandler`. */
   readonly launcherEntry?: string;
-  /** Requests per launcher invocation, 1..10 (default 5). */
+  /** Tasks started per launcher invocation, 1..10 (default 5): the batch holds this many × targetsPerTask requests. */
   readonly launcherBatchSize?: number;
+  /**
+   * Requests one Fargate task scans, 1..TaskBatch.maxTargets (default 1: one task per request). Above 1
+   * the container must read `SCAN_REQUESTS`; it gets the task queue's DLQ to dead-letter a failed target
+   * alone, and the stop handler lists the results bucket to dead-letter only the unstored requests.
+   */
+  readonly targetsPerTask?: number;
   readonly launcherTimeout?: number;
   /** Cluster ARN (default task-execution's SSM export `/ecs/cluster`). */
   readonly clusterArn?: pulumi.Input<string>;
@@ -115,6 +121,27 @@ function spread(statements: pulumi.Output<PolicyStatement[]>, count = 3): pulumi
 /** Path of the runtime's generic launcher handler. */
 export function defaultLauncherEntry(): string {
   return require.resolve("@sec-an/runtime/launcher/default-handler");
+}
+
+/** Seconds the launcher's event source waits to gather requests for full tasks. */
+export const LAUNCHER_BATCHING_WINDOW_SECONDS = 10;
+
+/**
+ * The launcher's event source for tasks of `targetsPerTask` requests: `tasksPerBatch` tasks' worth of
+ * requests per invocation. Requests the planner sends together arrive within seconds of each other,
+ * so a short window lets them land in one batch and share tasks; a batch above 10 records needs one
+ * anyway. One request per task keeps today's source exactly (no window).
+ */
+export function launcherBatching(tasksPerBatch: number, targetsPerTask: number) {
+  if (!Number.isInteger(targetsPerTask) || targetsPerTask < 1 || targetsPerTask > TaskBatch.maxTargets)
+    throw new Error(
+      `targetsPerTask must be a whole number 1..${TaskBatch.maxTargets}, got ${targetsPerTask}`,
+    );
+  return {
+    targetsPerTask,
+    batchSize: tasksPerBatch * targetsPerTask,
+    windowSeconds: targetsPerTask > 1 ? LAUNCHER_BATCHING_WINDOW_SECONDS : undefined,
+  };
 }
 
 /** The provider used when a request names none; throws when it cannot be decided. */
@@ -171,9 +198,10 @@ export class EcsTask extends pulumi.ComponentResource {
       checkNonRoot(p, spec.user ?? DEFAULT_USER);
     }
     const timeout = checkTimeout("launcherTimeout", args.launcherTimeout ?? 30);
-    const batchSize = args.launcherBatchSize ?? 5;
-    if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10)
-      throw new Error(`launcherBatchSize must be 1..10, got ${batchSize}`);
+    const tasksPerBatch = args.launcherBatchSize ?? 5;
+    if (!Number.isInteger(tasksPerBatch) || tasksPerBatch < 1 || tasksPerBatch > 10)
+      throw new Error(`launcherBatchSize must be 1..10, got ${tasksPerBatch}`);
+    const batching = launcherBatching(tasksPerBatch, args.targetsPerTask ?? 1);
     const parent = { parent: this };
     const { deployment } = args;
 
@@ -184,7 +212,14 @@ export class EcsTask extends pulumi.ComponentResource {
       .all([aws.getPartitionOutput({}, parent).partition, region, account])
       .apply(([partition, r, a]) => eventRuleArn(partition, r, a, names.stopRule));
     // The stop rule's target dead-letters undeliverable events to the task DLQ, so its policy names it.
-    const storage = createTaskStorage(name, args, timeout, this, { eventRuleArns: [stopRuleArn] });
+    const storage = createTaskStorage(
+      name,
+      args,
+      timeout,
+      this,
+      { eventRuleArns: [stopRuleArn] },
+      batching.windowSeconds,
+    );
     const { bucket } = storage;
 
     this.repository = new aws.ecr.Repository(
@@ -249,6 +284,16 @@ export class EcsTask extends pulumi.ComponentResource {
         role: this.taskRole.id,
         policy: policyDocument([
           bucket.arn.apply((arn): PolicyStatement => putRawStatement(arn, args.task)),
+          // A task of several targets dead-letters a failed target itself, with its reason.
+          ...(batching.targetsPerTask > 1
+            ? [
+                storage.queue.deadLetters.arn.apply((arn): PolicyStatement => ({
+                  Sid: "DeadLetterFailedTargets",
+                  Action: "sqs:SendMessage",
+                  Resource: arn,
+                })),
+              ]
+            : []),
           ...(args.taskStatements ?? []),
         ]),
       },
@@ -303,15 +348,20 @@ export class EcsTask extends pulumi.ComponentResource {
           // Fargate ephemeral storage: a volume without a host path is a private writable directory.
           volumes: scratchPaths.map((_, i) => ({ name: scratchVolume(i) })),
           containerDefinitions: pulumi
-            .all([pulumi.output(image), this.logGroup.name, region])
-            .apply(([img, logGroup, r]) =>
+            .all([pulumi.output(image), this.logGroup.name, region, storage.queue.deadLetters.url])
+            .apply(([img, logGroup, r, dlq]) =>
               JSON.stringify([
                 containerDefinition({
                   name: provider,
                   image: img,
                   command: spec.command,
                   // Explicit, so SDK clients in the container never depend on the platform injecting it.
-                  environment: { ...environment, AWS_REGION: r },
+                  environment: {
+                    ...environment,
+                    // A task of several targets dead-letters a failed target alone, with its reason.
+                    ...(batching.targetsPerTask > 1 ? { [Env.deadLetterQueueUrl]: dlq } : {}),
+                    AWS_REGION: r,
+                  },
                   user: spec.user ?? DEFAULT_USER,
                   scratchPaths,
                   logGroup,
@@ -364,6 +414,7 @@ export class EcsTask extends pulumi.ComponentResource {
           deadLetterQueueUrl: dlq,
           providers,
           defaultProvider,
+          ...(batching.targetsPerTask > 1 ? { targetsPerTask: batching.targetsPerTask } : {}),
         };
         const text = JSON.stringify(config);
         readLauncherConfig({ [LAUNCHER_CONFIG_ENV]: text }); // the launcher's own check, at deploy time
@@ -399,8 +450,12 @@ export class EcsTask extends pulumi.ComponentResource {
         entry: args.launcherEntry ?? defaultLauncherEntry(),
         timeout,
         memorySize: 256,
-        batchSize,
-        description: `Starts a Fargate task for each ${args.task} scan request`,
+        batchSize: batching.batchSize,
+        batchingWindowSeconds: batching.windowSeconds,
+        description:
+          batching.targetsPerTask > 1
+            ? `Starts a Fargate task for every ${batching.targetsPerTask} ${args.task} scan requests`
+            : `Starts a Fargate task for each ${args.task} scan request`,
         environment: { [LAUNCHER_CONFIG_ENV]: launcherConfig },
         statements: spread(launcherPolicy),
       },
@@ -423,6 +478,7 @@ export class EcsTask extends pulumi.ComponentResource {
         deadLetterQueueArn: storage.queue.deadLetters.arn,
         deadLetterQueueUrl: storage.queue.deadLetters.url,
         taskQueueArn: storage.queue.arn,
+        resultsBucket: batching.targetsPerTask > 1 ? { name: bucket.bucket, arn: bucket.arn } : undefined,
         tags: args.tags,
       },
       parent,

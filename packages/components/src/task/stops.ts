@@ -50,8 +50,21 @@ export interface TaskStopRecorderArgs {
   readonly deadLetterQueueArn: pulumi.Input<string>;
   readonly deadLetterQueueUrl: pulumi.Input<string>;
   readonly taskQueueArn: pulumi.Input<string>;
+  /**
+   * The raw-results bucket, when tasks scan several targets: the handler then lists it to dead-letter
+   * only the requests of a stopped task whose results are not stored.
+   */
+  readonly resultsBucket?: { readonly name: pulumi.Input<string>; readonly arn: pulumi.Input<string> };
   readonly tags?: Record<string, string>;
 }
+
+/** Listing the task's own raw results only: enough to see whether a scan id's result is stored. */
+export const listRawStatement = (bucketArn: string, task: string) => ({
+  Sid: "ListStoredResults",
+  Action: "s3:ListBucket",
+  Resource: bucketArn,
+  Condition: { StringLike: { "s3:prefix": [`${task}/*`] } },
+});
 
 /**
  * Turns ECS task stops without success into dead letters of the task queue's DLQ: an EventBridge rule
@@ -79,9 +92,14 @@ export class TaskStopRecorder extends pulumi.ComponentResource {
           [Env.task]: args.task,
           [TaskStopEnv.deadLetterQueueUrl]: args.deadLetterQueueUrl,
           [TaskStopEnv.taskQueueArn]: args.taskQueueArn,
+          ...(args.resultsBucket ? { [Env.resultsBucket]: args.resultsBucket.name } : {}),
         },
-        // The only permission besides logs: sqs:SendMessage on this DLQ, for its own dead letters and
-        // for Lambda's, when an invocation still fails after the async retries.
+        statements: args.resultsBucket
+          ? [pulumi.output(args.resultsBucket.arn).apply((arn) => listRawStatement(arn, args.task))]
+          : undefined,
+        // Besides logs: sqs:SendMessage on this DLQ, for its own dead letters and for Lambda's, when an
+        // invocation still fails after the async retries; and, for tasks of several targets, a list of
+        // the task's own raw results.
         deadLetterTargetArn: args.deadLetterQueueArn,
         asyncRetryAttempts: 2,
         tags: args.tags,
