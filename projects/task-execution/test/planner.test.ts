@@ -69,4 +69,39 @@ describe("scan planner", () => {
   ])("rejects bad config %j", (bad, message) => {
     expect(() => planScans([], { start, ...bad })).toThrow(message);
   });
+
+  describe("task batches (targetsPerTask)", () => {
+    it("gives k successive addresses one bucket and one second: ⌈N/k⌉ batches, buckets within k", () => {
+      const cfg = { start, period: 86_400, buckets: 96, targetsPerTask: 8, random: seeded(8) };
+      const plan = planScans(addresses(1_000), cfg);
+      const times = plan.map((p) => p.plannedScanTime);
+      for (let b = 0; b < times.length; b += 8) expect(new Set(times.slice(b, b + 8)).size).toBe(1);
+      // Successive batches go to successive buckets, so a batch ends exactly where the time changes.
+      const batches = times.filter((t, i) => i === 0 || t !== times[i - 1]).length;
+      expect(batches).toBe(Math.ceil(1_000 / 8));
+      const sizes = new Array<number>(96).fill(0);
+      for (const t of times) sizes[bucketOf(t, cfg)] += 1;
+      expect(Math.max(...sizes) - Math.min(...sizes)).toBeLessThanOrEqual(8);
+      expect(Math.min(...times)).toBeGreaterThanOrEqual(start);
+      expect(Math.max(...times)).toBeLessThan(start + 86_400);
+    });
+
+    it("with 1 plans exactly as without batching", () => {
+      const a = planScans(addresses(500), { start, period: 86_400, buckets: 96, random: seeded(1) });
+      const b = planScans(addresses(500), {
+        start,
+        period: 86_400,
+        buckets: 96,
+        targetsPerTask: 1,
+        random: seeded(1),
+      });
+      expect(b).toEqual(a);
+    });
+
+    it("refuses a batch size that is not a positive whole number", () => {
+      expect(() => new Planner({ start, period: 100, buckets: 10, targetsPerTask: 0 })).toThrow(
+        /targetsPerTask must be a positive integer/,
+      );
+    });
+  });
 });

@@ -3,6 +3,11 @@
  * 15 minutes), so the scanners see a steady load and each address is scanned once per period.
  * Successive addresses go round-robin over the buckets and land at a uniformly random second inside
  * their bucket, so bucket sizes never differ by more than one.
+ *
+ * When Fargate tasks scan several targets (`targetsPerTask` k), the unit is a task batch instead of an
+ * address: k successive addresses share one bucket and one planned second, so their requests reach the
+ * task queue together and the launcher starts one task for them. Buckets then differ by at most k, and
+ * a day of N addresses costs ⌈N / k⌉ tasks.
  */
 export interface PlannerConfig {
   /** Epoch seconds the period starts (the DNS ingest's start time). */
@@ -11,6 +16,8 @@ export interface PlannerConfig {
   readonly period: number;
   /** Number of buckets per period. */
   readonly buckets: number;
+  /** Addresses planned together as one task batch (default 1). */
+  readonly targetsPerTask?: number;
   /** Uniform random number in [0, 1); injectable so tests are reproducible. */
   readonly random?: () => number;
 }
@@ -31,6 +38,7 @@ export function checkPlannerConfig(c: PlannerConfig): void {
     throw new RangeError(`start must be epoch seconds, got ${c.start}`);
   positiveInt("period", c.period);
   positiveInt("buckets", c.buckets);
+  if (c.targetsPerTask !== undefined) positiveInt("targetsPerTask", c.targetsPerTask);
   if (c.buckets > c.period)
     throw new RangeError(`buckets (${c.buckets}) must not exceed period (${c.period}) seconds`);
 }
@@ -47,6 +55,9 @@ export function bucketLength(period: number, buckets: number): number {
 export class Planner {
   private next = 0;
   private readonly random: () => number;
+  /** The current task batch's planned second, and how many more addresses share it. */
+  private batchTime = 0;
+  private batchLeft = 0;
 
   constructor(private readonly config: PlannerConfig) {
     checkPlannerConfig(config);
@@ -55,6 +66,16 @@ export class Planner {
 
   /** Planned epoch second for the next address. */
   nextTime(): number {
+    if (this.batchLeft > 0) {
+      this.batchLeft -= 1;
+      return this.batchTime;
+    }
+    this.batchTime = this.nextBatchTime();
+    this.batchLeft = (this.config.targetsPerTask ?? 1) - 1;
+    return this.batchTime;
+  }
+
+  private nextBatchTime(): number {
     const { start, period, buckets } = this.config;
     const b = this.next;
     this.next = (this.next + 1) % buckets;
