@@ -1,3 +1,4 @@
+import { projectIndex } from "../src/tasks";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { costDocBlock, costReport, devStackReport, formatCost, scanSettings } from "../src/commands/cost";
@@ -112,14 +113,39 @@ describe("idle cost", () => {
 describe("scanning cost", () => {
   const scan = { targetsPerTask: 16, bucketsPerDay: 96, rawExpireDays: 0 };
 
-  it("batches each bucket's addresses into tasks, never across buckets", () => {
+  it("starts one task per planned batch of targetsPerTask addresses", () => {
     expect(tasksPerDay(0, scan)).toBe(0);
-    expect(tasksPerDay(96, scan)).toBe(96);
+    expect(tasksPerDay(96, scan)).toBe(6);
     expect(tasksPerDay(96 * 16, scan)).toBe(96);
-    expect(tasksPerDay(96 * 17, scan)).toBe(192);
-    // 1,000 over 96 buckets: 40 buckets of 11 and 56 of 10, one task each.
-    expect(tasksPerDay(1000, scan)).toBe(96);
+    expect(tasksPerDay(96 * 17, scan)).toBe(102);
+    expect(tasksPerDay(1000, scan)).toBe(63);
     expect(tasksPerDay(1000, { ...scan, targetsPerTask: 1 })).toBe(1000);
+  });
+
+  it("agrees with the planner: one task per batch it plans", async () => {
+    type PlanFn = (a: string[], c: Record<string, unknown>) => { plannedScanTime: number }[];
+    const { planScans } = await projectIndex<{ planScans: PlanFn }>("task-execution");
+    for (const [n, k] of [
+      [1000, 8],
+      [7, 16],
+      [5000, 16],
+    ]) {
+      const addresses = Array.from({ length: n }, (_, i) => `10.0.${i >> 8}.${i & 255}`);
+      const times = planScans(addresses, { start: 0, period: 86_400, buckets: 96, targetsPerTask: k }).map(
+        (p) => p.plannedScanTime,
+      );
+      // Successive batches go to successive buckets: a batch ends where the planned second changes.
+      const batches = times.filter((t, i) => i === 0 || t !== times[i - 1]).length;
+      expect(tasksPerDay(n, { ...scan, targetsPerTask: k })).toBe(batches);
+    }
+  });
+
+  it("prices every target's own raw object and parser run, however the targets are batched", () => {
+    const inv = inventory(graph());
+    const s3 = (k: number) =>
+      dayCost(inv, { ...scan, targetsPerTask: k }, 1000).lines.find((l) => l.item === "S3 raw results")!;
+    expect(s3(16).detail).toMatch(/^1000 objects\/day/);
+    expect(s3(16).usd).toBeCloseTo(s3(1).usd, 10);
   });
 
   it("costs less per address with batching, and grows linearly beyond it", () => {
@@ -185,7 +211,7 @@ describe("the report", () => {
     expect(text).toContain("Idle, per month");
     expect(text).toContain("100,000 addr");
     expect(text).toMatch(/targetsPerTask 1 +1,000 \/ /);
-    expect(text).toMatch(/targetsPerTask 16 +96 \/ /);
+    expect(text).toMatch(/targetsPerTask 16 +63 \/ /); // ⌈1,000 / 16⌉ tasks
     expect(report.batching.map((b) => b.targetsPerTask)).toEqual([1, 8, 16]);
   });
 });

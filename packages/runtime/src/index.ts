@@ -10,6 +10,7 @@ export * from "./error-channel";
 export * from "./errors";
 export * from "./task-kit";
 export * from "./launcher";
+export * from "./map-limit";
 export * from "./reingest";
 // Named helpers of the generic handlers (their `handler` exports are reached by file path).
 export { deadLetterMetadata, deadLetterRecord, recordDeadLetter } from "./handlers/dead-letter-recorder";

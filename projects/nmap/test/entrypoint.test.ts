@@ -12,7 +12,7 @@ import {
   ReceiveMessageCommand,
   SQSClient,
 } from "@aws-sdk/client-sqs";
-import { Attr, Env, NmapEnv } from "@sec-an/contracts";
+import { Attr, Env, NmapEnv, TaskBatch } from "@sec-an/contracts";
 import { createParseTools, getRawResult } from "@sec-an/runtime";
 import { awsClientConfig, s3ClientConfig, uniqueName } from "@sec-an/testing";
 import {
@@ -24,7 +24,7 @@ import {
   runNmap,
   scan,
   NmapFailedError,
-  mapBounded,
+  scanBatch,
 } from "../src/entrypoint";
 import { validateTarget } from "../src/targets";
 import { PARSER_VERSION, parseNmapResult } from "../src/parser";
@@ -548,17 +548,49 @@ describe("a task scanning several targets (SCAN_REQUESTS)", () => {
     expect([...(await storedKeys(entries.map((e) => e.scanId))).keys()]).toEqual([`${tag}-ok`]);
   });
 
-  it("runs at most the given number of scans at once, in input order", async () => {
+  it("bounds the whole task by its budget: each scan gets the time left, none starts after it", async () => {
+    let now = 0;
+    const budgets: number[] = [];
+    const entries = [0, 1, 2].map((i) => ({
+      scanId: `t-${i}`,
+      body: "{}",
+      request: { target: "127.0.0.1", requestedAt: "2026-11-23T10:00:00Z" },
+    }));
+    const out = await scanBatch(
+      { bucket, timeoutSeconds: 100, hostTimeoutSeconds: 60, entries },
+      async (c) => {
+        budgets.push(c.timeoutSeconds);
+        now += 60_000; // each scan takes a minute
+        return { key: c.scanId, bytes: 0, startTime: new Date(), endTime: new Date() };
+      },
+      { concurrency: 1, clock: () => now },
+      (e) => ({ reason: (e as Error).name }),
+    );
+    expect(budgets).toEqual([100, 40]);
+    expect(out.map((o) => o.error?.name)).toEqual([undefined, undefined, "BudgetSpentError"]);
+  });
+
+  it("runs at most TaskBatch.scansAtOnce scans at once, and reports each target in order", async () => {
     let running = 0;
     let peak = 0;
-    const out = await mapBounded([5, 1, 4, 2, 3, 1, 1], 3, async (ms, i) => {
-      running += 1;
-      peak = Math.max(peak, running);
-      await new Promise((r) => setTimeout(r, ms * 5));
-      running -= 1;
-      return i;
-    });
-    expect(out).toEqual([0, 1, 2, 3, 4, 5, 6]);
-    expect(peak).toBe(3);
+    const entries = [5, 1, 4, 2, 3, 1, 1].map((ms, i) => ({
+      scanId: `c-${i}`,
+      body: "{}",
+      request: { target: "127.0.0.1", requestedAt: "2026-11-23T10:00:00Z", ports: String(ms) },
+    }));
+    const out = await scanBatch(
+      { bucket, timeoutSeconds: 60, hostTimeoutSeconds: 60, entries },
+      async (c) => {
+        running += 1;
+        peak = Math.max(peak, running);
+        await new Promise((r) => setTimeout(r, Number(c.request.ports) * 5));
+        running -= 1;
+        return { key: c.scanId, bytes: 0, startTime: new Date(), endTime: new Date() };
+      },
+      {},
+      () => ({ reason: "error" }),
+    );
+    expect(out.map((o) => o.stored?.key)).toEqual(entries.map((e) => e.scanId));
+    expect(peak).toBe(TaskBatch.scansAtOnce);
   });
 });

@@ -24,7 +24,7 @@ const USAGE = `usage: sec-an cost --stack <stack> [--addresses N,N,...] [--scan-
 
 Prices what the stack's programs declare (run under the mock engine against stacks/<project>/Pulumi.<stack>.yaml):
 the idle monthly bill, then the daily cost of scanning each number of addresses, and the effect of
-batching targets per Fargate task.
+nmap's targetsPerTask (targets one Fargate task scans) at 1, 8, 16 and the configured value.
 `;
 
 const DAYS_PER_MONTH = 30.4;
@@ -137,7 +137,7 @@ export function formatCost(r: CostReport): string {
   row("days until volumes 75 % full", (_d, i) => String(r.historyDaysFull[i] ?? "n/a"));
   out.push(
     "",
-    `Batching (modelled): Fargate tasks / $ per day${"".padEnd(2)}${r.days.map((d) => `${int(d.addresses)} addr`.padStart(20)).join("")}`,
+    `Batching: Fargate tasks / $ per day${"".padEnd(13)}${r.days.map((d) => `${int(d.addresses)} addr`.padStart(20)).join("")}`,
   );
   for (const b of r.batching)
     out.push(

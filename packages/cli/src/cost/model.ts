@@ -1,3 +1,4 @@
+import { TaskBatch } from "@sec-an/contracts";
 import { HOURS_PER_MONTH, PRICES, type Prices } from "./prices";
 
 /**
@@ -17,7 +18,7 @@ export interface GraphResource {
 export interface ScanSettings {
   /** Targets one Fargate task scans (nmap `targetsPerTask`). */
   targetsPerTask: number;
-  /** Scan-plan buckets per day: tasks are batched within a bucket, never across. */
+  /** Scan-plan buckets per day (the planner puts each task batch in one bucket). */
   bucketsPerDay: number;
   /** Days raw results are kept (0: forever). */
   rawExpireDays: number;
@@ -218,7 +219,7 @@ export function idleMonthly(inv: Inventory, prices: Prices = PRICES): Line[] {
 export interface Assumptions {
   /** nmap wall time per target, seconds. */
   scanSecondsPerTarget: number;
-  /** Targets of one batch nmap scans at the same time (its host groups). */
+  /** Targets of one task scanned at the same time (the nmap container runs this many nmap processes). */
   parallelTargets: number;
   /** Fargate provisioning and image pull, billed from the pull: seconds per task. */
   taskStartSeconds: number;
@@ -239,7 +240,7 @@ export interface Assumptions {
 
 export const DEFAULT_ASSUMPTIONS: Assumptions = {
   scanSecondsPerTarget: 300,
-  parallelTargets: 8,
+  parallelTargets: TaskBatch.scansAtOnce,
   taskStartSeconds: 45,
   tlsPortsPerAddress: 1,
   httpPortsPerAddress: 1,
@@ -262,7 +263,8 @@ const LAMBDA_PATH: { suffix: string; per: "task" | "address" | "tls" | "http"; s
   { suffix: "-scan-initiator-function", per: "address", seconds: 0.005 },
   { suffix: "-nmap-scan-function", per: "task", seconds: 0.5 },
   { suffix: "-nmap-stops-handler-function", per: "task", seconds: 0.2 },
-  { suffix: "-nmap-parser-function", per: "task", seconds: 0.3 },
+  // Each target of a task stores its own raw result, which the parser reads on its own.
+  { suffix: "-nmap-parser-function", per: "address", seconds: 0.3 },
   { suffix: "-analytics-ingestor-function", per: "address", seconds: 0.05 },
   { suffix: "-ssl-scan-function", per: "tls", seconds: 2 },
   { suffix: "-ssl-parser-function", per: "tls", seconds: 0.2 },
@@ -283,16 +285,12 @@ export interface DayCost {
 
 const GIB = 1024 ** 3;
 
-/** Tasks per day: each bucket's addresses, batched `targetsPerTask` at a time. */
+/**
+ * Tasks per day: the planner plans `targetsPerTask` successive addresses as one batch (one bucket, one
+ * second), and the launcher starts one task per batch, so only the day's last batch may be short.
+ */
 export function tasksPerDay(addresses: number, scan: ScanSettings): number {
-  const buckets = Math.max(1, scan.bucketsPerDay);
-  const perBucket = addresses / buckets;
-  if (perBucket === 0) return 0;
-  // Addresses spread evenly: some buckets hold one more than others.
-  const low = Math.floor(perBucket);
-  const highBuckets = Math.round((perBucket - low) * buckets);
-  const k = Math.max(1, scan.targetsPerTask);
-  return (buckets - highBuckets) * Math.ceil(low / k) + highBuckets * Math.ceil((low + 1) / k);
+  return Math.ceil(addresses / Math.max(1, scan.targetsPerTask));
 }
 
 /** The variable cost of scanning `addresses` addresses in one day. */
@@ -304,10 +302,7 @@ export function dayCost(
   prices: Prices = PRICES,
 ): DayCost {
   const tasks = tasksPerDay(addresses, scan);
-  const k = Math.max(
-    1,
-    Math.min(scan.targetsPerTask, Math.ceil(addresses / Math.max(1, scan.bucketsPerDay))),
-  );
+  const k = Math.max(1, Math.min(scan.targetsPerTask, addresses));
   const rounds = Math.ceil(k / Math.max(1, a.parallelTargets));
   const taskSeconds = Math.max(
     prices.fargateMinimumSeconds,
@@ -366,8 +361,8 @@ export function dayCost(
   const kept = scan.rawExpireDays === 0 ? 365 : scan.rawExpireDays;
   lines.push({
     item: "S3 raw results",
-    detail: `${tasks} objects/day, ${(rawGiB * 1024).toFixed(1)} MiB/day, kept ${scan.rawExpireDays === 0 ? "forever (priced at one year's accumulation)" : `${kept} days`}`,
-    usd: tasks * (prices.s3Put + prices.s3Get) + (rawGiB * kept * prices.s3GbMonth) / 30.4,
+    detail: `${addresses} objects/day, ${(rawGiB * 1024).toFixed(1)} MiB/day, kept ${scan.rawExpireDays === 0 ? "forever (priced at one year's accumulation)" : `${kept} days`}`,
+    usd: addresses * (prices.s3Put + prices.s3Get) + (rawGiB * kept * prices.s3GbMonth) / 30.4,
   });
   const logGiB = (addresses * a.logBytesPerAddress) / GIB;
   lines.push({

@@ -1,6 +1,6 @@
 import type { SQSClient } from "@aws-sdk/client-sqs";
 import { Attr, Env, ScanRequest, TaskBatch, parseJson } from "@sec-an/contracts";
-import { requestsOfTask, sendDeadLetter, sqsClient } from "@sec-an/runtime";
+import { mapLimit, requestsOfTask, sendDeadLetter, sqsClient } from "@sec-an/runtime";
 import type { EntrypointConfig, ScanDeps, ScanResult } from "./index";
 
 /**
@@ -58,24 +58,6 @@ export interface BatchDeps extends ScanDeps {
   readonly clock?: () => number;
 }
 
-/** Run `work` over `items` with at most `limit` running at once; results in input order. */
-export async function mapBounded<T, R>(
-  items: readonly T[],
-  limit: number,
-  work: (item: T, index: number) => Promise<R>,
-): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await work(items[i], i);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  return out;
-}
-
 export type ScanOne = (config: EntrypointConfig, deps: ScanDeps) => Promise<ScanResult>;
 
 /**
@@ -91,7 +73,7 @@ export async function scanBatch(
   const clock = deps.clock ?? Date.now;
   const deadline = clock() + config.timeoutSeconds * 1000;
   const limit = deps.concurrency ?? Math.min(config.entries.length, TaskBatch.scansAtOnce);
-  return mapBounded(config.entries, limit, async (entry): Promise<TargetOutcome> => {
+  return mapLimit(config.entries, limit, async (entry): Promise<TargetOutcome> => {
     let error: Error;
     try {
       if (entry.request instanceof Error) throw entry.request;
