@@ -163,11 +163,14 @@ export class ResultsContext implements ResultsContextApi {
   }
 
   private check(docType: string, data: Record<string, unknown>): void {
-    if (!DOC_TYPE.test(docType))
+    if (docType !== this.lastDocType && !DOC_TYPE.test(docType))
       throw new Error(`invalid doc type ${JSON.stringify(docType)}: lower-case letters, digits and _ only`);
+    this.lastDocType = docType;
     if (typeof data !== "object" || data === null || Array.isArray(data))
       throw new Error(`postResults(${docType}): data must be an object`);
   }
+  /** The doc type last checked: a parser posts runs of one type. */
+  private lastDocType?: string;
 
   private store(
     docType: string,
@@ -258,10 +261,14 @@ export class ResultsContext implements ResultsContextApi {
       ...(this.docTypes ? { docTypes: [...new Set([...this.docTypes, ...this.docs.keys()])].sort() } : {}),
       ...(this.parsedAt ? { parsedAt: this.parsedAt } : {}),
     };
-    validate(DocumentCollection, {
-      ...head,
-      docs: Object.fromEntries([...this.docs.keys()].map((t) => [t, []])),
-    });
+    const shape = { ...head, docs: Object.fromEntries([...this.docs.keys()].map((t) => [t, []])) };
+    // Every parent of a parse run has the same envelope but for its parent key (a sha256 made here): an
+    // envelope already checked is not checked again, for each of thousands of hosts.
+    const shapeText = JSON.stringify({ ...shape, parentKey: "" });
+    if (shapeText !== lastValidShape) {
+      validate(DocumentCollection, shape);
+      lastValidShape = shapeText;
+    }
     const attributes = this.attributes();
     return splitSerialised(head, entries, attributes, this.budget).map((body) => {
       const bytes = messageBytes(body, attributes);
@@ -281,6 +288,9 @@ export class ResultsContext implements ResultsContextApi {
 }
 
 type Head = Omit<DocumentCollection, "docs" | "part">;
+
+/** The last collection envelope validated, without its parent key. */
+let lastValidShape: string | undefined;
 
 interface CurrentKey {
   fields: KeyFields;
@@ -367,17 +377,26 @@ function splitSerialised(
     else cur.set(docType, [json]);
   }
   parts.push(cur);
-  const docsText = (docs: Map<string, string[]>) =>
-    `{${[...docs].map(([t, list]) => `${JSON.stringify(t)}:[${list.join(",")}]`).join(",")}}`;
-  const assemble = (docs: Map<string, string[]>, part?: { index: number; count: number }) => {
-    const shell = JSON.stringify({ ...head, docs: {}, ...(part ? { part } : {}) });
-    // `"docs":{}` cannot occur inside a string of the head (its quotes would be escaped), and only
-    // `part` follows it: the last occurrence is the field itself.
-    const at = shell.lastIndexOf(`"docs":{}`) + `"docs":`.length;
-    return `${shell.slice(0, at)}${docsText(docs)}${shell.slice(at + 2)}`;
-  };
-  if (parts.length === 1) return [assemble(parts[0])];
-  return parts.map((docs, index) => assemble(docs, { index, count: parts.length }));
+  if (parts.length === 1) return [assemble(head, parts[0])];
+  const out: string[] = [];
+  for (let index = 0; index < parts.length; index++)
+    out.push(assemble(head, parts[index], { index, count: parts.length }));
+  return out;
+}
+
+function docsText(docs: Map<string, string[]>): string {
+  let out = "{";
+  for (const [t, list] of docs) out += `${out.length > 1 ? "," : ""}${JSON.stringify(t)}:[${list.join(",")}]`;
+  return `${out}}`;
+}
+
+/** One part's body: the head's JSON with the documents' text put in as its `docs`. */
+function assemble(head: Head, docs: Map<string, string[]>, part?: { index: number; count: number }): string {
+  const shell = JSON.stringify({ ...head, docs: {}, ...(part ? { part } : {}) });
+  // `"docs":{}` cannot occur inside a string of the head (its quotes would be escaped), and only
+  // `part` follows it: the last occurrence is the field itself.
+  const at = shell.lastIndexOf(`"docs":{}`) + `"docs":`.length;
+  return `${shell.slice(0, at)}${docsText(docs)}${shell.slice(at + 2)}`;
 }
 
 /** Greedy split of documents into parts within `budget` (the messages' split, on document objects). */

@@ -55,12 +55,13 @@ function cutStrings(value: unknown, shift: number, path: string, cut: Set<string
 /**
  * Whether `value` fits as it is: no string over its field's length, and JSON of at most `budget` bytes
  * by an upper bound (6 bytes per UTF-16 unit, the longest escape). Nearly every document passes, and
- * then needs neither a copy nor a trial serialisation.
+ * then needs neither a copy nor a trial serialisation. A field's dotted path is only built for a string
+ * longer than the shorter limit (the only case where the path decides) and for nested values.
  */
 function fitsAsIs(value: unknown, path: string, budget: { left: number }): boolean {
   if (typeof value === "string") {
     budget.left -= 6 * value.length + 3;
-    return value.length <= fieldChars(path) && budget.left >= 0;
+    return (value.length <= MAX_FIELD_CHARS || value.length <= fieldChars(path)) && budget.left >= 0;
   }
   if (Array.isArray(value)) {
     for (const v of value) if (!fitsAsIs(v, path, budget)) return false;
@@ -73,7 +74,11 @@ function fitsAsIs(value: unknown, path: string, budget: { left: number }): boole
     for (const k in value) {
       if (!Object.hasOwn(value, k)) continue;
       budget.left -= 6 * k.length + 4;
-      if (!fitsAsIs((value as Record<string, unknown>)[k], path ? `${path}.${k}` : k, budget)) return false;
+      const v = (value as Record<string, unknown>)[k];
+      if (typeof v === "string" && v.length <= MAX_FIELD_CHARS) {
+        budget.left -= 6 * v.length + 3;
+        if (budget.left < 0) return false;
+      } else if (!fitsAsIs(v, path ? `${path}.${k}` : k, budget)) return false;
     }
     budget.left -= 2;
     return budget.left >= 0;

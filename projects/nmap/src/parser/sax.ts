@@ -22,10 +22,19 @@ export class XmlSyntaxError extends Error {
 }
 
 export interface SaxHandler {
-  open(name: string, attrs: Record<string, string> | undefined, selfClosing: boolean): void;
+  /** `attrs`: the attributes as name, value, name, value… (decoded, trimmed), or undefined when there are none. */
+  open(name: string, attrs: string[] | undefined, selfClosing: boolean): void;
   close(name: string): void;
   /** Raw text between tags (entities not decoded, not trimmed); only called inside the root element. */
   text(raw: string): void;
+  /** False while text would be ignored: the tokenizer then does not cut it out (read before each text run). */
+  readonly wantsText?: boolean;
+}
+
+/** The value of attribute `name` (the last one, when it is repeated), as `open` gave them. */
+export function attrValue(attrs: readonly string[] | undefined, name: string): string | undefined {
+  if (attrs) for (let i = attrs.length - 2; i >= 0; i -= 2) if (attrs[i] === name) return attrs[i + 1];
+  return undefined;
 }
 
 const NAMED: Readonly<Record<string, string>> = { lt: "<", gt: ">", amp: "&", quot: '"', apos: "'" };
@@ -137,9 +146,9 @@ export class SaxTokenizer {
       if (textEnd > pos) {
         // Text is passed on whole, so an entity is never split: without a "<" after it, wait for one.
         if (lt < 0 && !final) break;
-        const t = buf.slice(pos, textEnd);
-        if (this.stack.length) h.text(t);
-        else if (!SPACE.test(t)) this.fail(pos, "text outside the root element");
+        if (this.stack.length) {
+          if (h.wantsText !== false) h.text(buf.slice(pos, textEnd));
+        } else if (!SPACE.test(buf.slice(pos, textEnd))) this.fail(pos, "text outside the root element");
         pos = textEnd;
       }
       if (lt < 0) break;
@@ -215,7 +224,7 @@ export class SaxTokenizer {
     if (i === lt + 1) this.fail(lt, "a tag without a name");
     const name = buf.slice(lt + 1, i);
     if (this.stack.length === 0 && this.rootSeen) this.fail(lt, `a second root element <${name}>`);
-    let attrs: Record<string, string> | undefined;
+    let attrs: string[] | undefined;
     for (;;) {
       // \s+ name \s* = \s* "value" | 'value' (no "<" in a value); anything else ends the attributes.
       let j = i;
@@ -240,7 +249,7 @@ export class SaxTokenizer {
         const at = i;
         v = decodeEntities(v, () => this.byteAt(at));
       }
-      (attrs ??= {})[buf.slice(j, k)] = v;
+      (attrs ??= []).push(buf.slice(j, k), v);
       i = close + 1;
     }
     CLOSE.lastIndex = i;

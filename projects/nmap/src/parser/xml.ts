@@ -1,4 +1,4 @@
-import { SaxTokenizer, XmlSyntaxError, decodeEntities, type SaxHandler } from "./sax";
+import { SaxTokenizer, XmlSyntaxError, attrValue, decodeEntities, type SaxHandler } from "./sax";
 
 /**
  * nmap's XML report (`-oX`, DTD 1.05) read into plain typed objects. Pure: no I/O, no clocks. Missing
@@ -89,10 +89,11 @@ export class NmapXmlError extends Error {
   }
 }
 
-type Attrs = Record<string, string> | undefined;
+/** An element's attributes as the tokenizer gives them: name, value, name, value… */
+type Attrs = readonly string[] | undefined;
 
 const attr = (a: Attrs, name: string): string | undefined => {
-  const v = a?.[name];
+  const v = attrValue(a, name);
   return v === undefined || v === "" ? undefined : v;
 };
 const num = (v: string | undefined): number | undefined => {
@@ -140,7 +141,7 @@ class ScriptNode extends NseNode {
     const value = this.value();
     return {
       id: attr(this.attrs, "id") ?? "unknown",
-      output: this.attrs?.output ?? "",
+      output: attrValue(this.attrs, "output") ?? "",
       ...(value !== undefined ? { value } : {}),
     };
   }
@@ -261,7 +262,7 @@ const enum K {
   HostScript,
 }
 
-const EMPTY: Record<string, string> = Object.freeze({}) as Record<string, string>;
+const EMPTY: Attrs = Object.freeze([]);
 
 /**
  * nmap XML read as a stream: each `<host>` is built from the element events in one pass while it is
@@ -283,8 +284,8 @@ export class NmapXmlStream implements SaxHandler {
   private textDepth = -1;
   private textRaw = "";
   private inRunstats = 0;
-  private finished?: Record<string, string>;
-  private root?: Record<string, string>;
+  private finished?: Attrs;
+  private root?: Attrs;
 
   constructor(private readonly onHost: (host: NmapHost) => void) {}
 
@@ -324,11 +325,11 @@ export class NmapXmlStream implements SaxHandler {
     return this.sax.offset;
   }
 
-  open(name: string, attrs: Record<string, string> | undefined, selfClosing: boolean): void {
+  open(name: string, attrs: string[] | undefined, selfClosing: boolean): void {
     const depth = this.depth++;
     if (depth === 0) {
       if (name !== "nmaprun") throw new NmapXmlError("no <nmaprun> root element: not an nmap XML report");
-      this.root = attrs ?? {};
+      this.root = attrs ?? EMPTY;
       return;
     }
     if (this.hostDepth < 0) {
@@ -338,7 +339,7 @@ export class NmapXmlStream implements SaxHandler {
         this.objs[depth] = new HostNode(attrs);
       } else if (depth === 1 && name === "runstats") this.inRunstats += 1;
       else if (depth === 2 && name === "finished" && this.inRunstats === 1 && !this.finished)
-        this.finished = attrs ?? {};
+        this.finished = attrs ?? EMPTY;
       return;
     }
     let kind = K.Ignored;
@@ -478,6 +479,10 @@ export class NmapXmlStream implements SaxHandler {
         break;
       }
     }
+  }
+
+  get wantsText(): boolean {
+    return this.textDepth === this.depth - 1;
   }
 
   text(raw: string): void {
