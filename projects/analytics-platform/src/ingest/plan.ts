@@ -142,11 +142,13 @@ export function planMessage(
     if (docs.length === 0 && !known.has(writeAlias(snapshotBase))) continue;
     const snapshot = target(snapshotBase);
     const history = msg.history === false ? undefined : target(indexBase(msg.task, docType, "history"));
+    const snapshotActions = docsJson.actions(snapshot);
+    const historyActions = history === undefined ? undefined : docsJson.actions(history);
     for (const d of docs) {
       const json = docsJson.document(d.nonTemporalKey, d.data);
       checkSize(json, maxDocBytes, `${docType} document ${d.nonTemporalKey}`);
-      snapshotOps.push(new CollectionWrite(snapshot, json, false));
-      if (history !== undefined) ops.push(new CollectionWrite(history, json, true));
+      snapshotOps.push(new CollectionWrite(snapshot, snapshotActions, json, false));
+      if (historyActions) ops.push(new CollectionWrite(history!, historyActions, json, true));
     }
     cleanups.push({ index: snapshot, parentKey: msg.parentKey, generation: gen });
   }

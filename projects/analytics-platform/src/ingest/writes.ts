@@ -33,6 +33,14 @@ export function collectionDoc(
  */
 const UNSPLICEABLE = [...Object.values(F), "__proto__"];
 
+/** The action-line parts of a collection's writes into one index, the history id's end included. */
+export interface CollectionActions extends ActionParts {
+  /** `open` and the id's opening quote. */
+  openQuote: string;
+  /** The end of a history id in JSON (`@`, the temporal key, the closing quote), then `close`. */
+  historyIdClose: string;
+}
+
 /**
  * The JSON of one collection's documents, without building them: the fields the ingestor adds are the
  * same for every document of the collection and are serialised once; each document's data is
@@ -42,13 +50,12 @@ const UNSPLICEABLE = [...Object.values(F), "__proto__"];
  */
 export class CollectionJson {
   readonly #plain: boolean;
-  /** Before the quoted non-temporal key, after the data's last member (with or without a comma). */
-  readonly #head: string;
-  readonly #headAfterData: string;
-  readonly #tail: string;
-  /** `@` and the quoted temporal key without its opening quote: ends a history id in JSON. */
-  readonly historyIdEnd: string;
-  readonly #actions = new Map<string, ActionParts>();
+  /** Before the quoted non-temporal key: after the data's last member, or after `{` when it has none. */
+  readonly #afterData: string;
+  readonly #afterBrace: string;
+  /** After the quoted non-temporal key, to the end of the line. */
+  readonly #tailLine: string;
+  readonly #historyIdEnd: string;
 
   constructor(
     readonly msg: DocumentCollection,
@@ -66,14 +73,14 @@ export class CollectionJson {
     ];
     // Anything but strings and a finite generation (only outside the schema) is left to JSON.stringify.
     this.#plain = !shared.every((v) => typeof v === "string") || !Number.isFinite(gen);
-    this.#head = `${q(F.parentKey)}:${q(msg.parentKey)},${q(F.nonTemporalKey)}:`;
-    this.#headAfterData = `,${this.#head}`;
-    this.#tail =
+    this.#afterBrace = `${q(F.parentKey)}:${q(msg.parentKey)},${q(F.nonTemporalKey)}:`;
+    this.#afterData = `,${this.#afterBrace}`;
+    this.#tailLine =
       `,${q(F.temporalKey)}:${q(msg.temporalKey)},${q(F.scanId)}:${q(msg.scanId)}` +
       `,${q(F.scanStartTime)}:${q(msg.scanStartTime)},${q(F.scanEndTime)}:${q(msg.scanEndTime)}` +
       `,${q(F.task)}:${q(msg.task)},${q(F.rawKey)}:${q(msg.lineage.rawKey)}` +
-      `,${q(F.parserVersion)}:${q(msg.lineage.parserVersion)},${q(F.generation)}:${q(gen)}}`;
-    this.historyIdEnd = `@${q(String(msg.temporalKey)).slice(1)}`;
+      `,${q(F.parserVersion)}:${q(msg.lineage.parserVersion)},${q(F.generation)}:${q(gen)}}\n`;
+    this.#historyIdEnd = `@${q(String(msg.temporalKey)).slice(1)}`;
   }
 
   /** One document's JSON, in parts. */
@@ -91,23 +98,26 @@ export class CollectionJson {
     const text = q(data);
     if (text.charCodeAt(0) !== 123 /* { */) return this.plain(ntk, quotedNtk, data);
     return text.length > 2
-      ? new DocJson(this, ntk, quotedNtk, data, text.slice(0, -1), this.#headAfterData, this.#tail)
-      : new DocJson(this, ntk, quotedNtk, data, "{", this.#head, this.#tail);
+      ? new DocJson(this, ntk, quotedNtk, data, text.slice(0, -1), this.#afterData, this.#tailLine)
+      : new DocJson(this, ntk, quotedNtk, data, "{", this.#afterBrace, this.#tailLine);
   }
 
   /** Action-line parts of this collection's writes into `index` (at its generation). */
-  actions(index: string): ActionParts {
-    let a = this.#actions.get(index);
-    if (!a) this.#actions.set(index, (a = indexActionParts(index, this.gen)));
-    return a;
+  actions(index: string): CollectionActions {
+    const a = indexActionParts(index, this.gen);
+    return { ...a, openQuote: `${a.open}"`, historyIdClose: this.#historyIdEnd + a.close };
   }
 
   private plain(ntk: string, quotedNtk: string, data: Record<string, unknown>): DocJson {
-    return new DocJson(this, ntk, quotedNtk, data, q(collectionDoc(this.msg, ntk, data, this.gen)), "", "");
+    const text = q(collectionDoc(this.msg, ntk, data, this.gen));
+    return new DocJson(this, ntk, quotedNtk, data, text, "", "\n");
   }
 }
 
-/** A collection document's JSON as `body + head + quotedNtk + tail` (spliced) or `body` alone (plain). */
+/**
+ * A collection document's JSON line: `body + head + quotedNtk + tailLine` (spliced), or `body + tailLine`
+ * (plain, `head` empty); `tailLine` ends with the newline.
+ */
 export class DocJson {
   constructor(
     readonly collection: CollectionJson,
@@ -116,38 +126,36 @@ export class DocJson {
     readonly data: Record<string, unknown>,
     private readonly body: string,
     private readonly head: string,
-    private readonly tail: string,
+    private readonly tailLine: string,
   ) {}
 
-  private get spliced(): boolean {
-    return this.tail !== "";
+  /** The parts, newline included. */
+  private parts(): string[] {
+    return this.head === ""
+      ? [this.body, this.tailLine]
+      : [this.body, this.head, this.quotedNtk, this.tailLine];
   }
 
+  /** Characters (UTF-16 units) of the JSON. */
   get length(): number {
-    return this.spliced
-      ? this.body.length + this.head.length + this.quotedNtk.length + this.tail.length
-      : this.body.length;
+    return this.head === ""
+      ? this.body.length
+      : this.body.length + this.head.length + this.quotedNtk.length + this.tailLine.length - 1;
   }
 
-  /** Bytes of its UTF-8. */
+  /** Bytes of the JSON's UTF-8. */
   byteLength(): number {
-    if (!this.spliced) return Buffer.byteLength(this.body);
-    return (
-      Buffer.byteLength(this.body) +
-      Buffer.byteLength(this.head) +
-      Buffer.byteLength(this.quotedNtk) +
-      Buffer.byteLength(this.tail)
-    );
+    return this.parts().reduce((n, p) => n + Buffer.byteLength(p), 0) - 1;
   }
 
   toString(): string {
-    return this.spliced ? this.body + this.head + this.quotedNtk + this.tail : this.body;
+    return this.parts().join("").slice(0, -1);
   }
 
-  /** Appends the parts and a newline to `out`. */
+  /** Appends the JSON line's parts to `out`. */
   appendTo(out: string[]): void {
-    if (this.spliced) out.push(this.body, this.head, this.quotedNtk, this.tail, "\n");
-    else out.push(this.body, "\n");
+    if (this.head === "") out.push(this.body, this.tailLine);
+    else out.push(this.body, this.head, this.quotedNtk, this.tailLine);
   }
 }
 
@@ -162,6 +170,7 @@ export class CollectionWrite {
 
   constructor(
     readonly index: string,
+    private readonly actions: CollectionActions,
     private readonly json: DocJson,
     private readonly history: boolean,
   ) {}
@@ -184,13 +193,12 @@ export class CollectionWrite {
   }
 
   ndjson(out: string[]): void {
-    const { open, close } = this.json.collection.actions(this.index);
+    const a = this.actions;
     const { ntk, quotedNtk } = this.json;
-    if (!this.history) out.push(open, quotedNtk, close);
-    // A key JSON leaves as it is (quoted, nothing escaped) splices into the id's JSON unquoted.
-    else if (quotedNtk.length === ntk.length + 2)
-      out.push(open, '"', ntk, this.json.collection.historyIdEnd, close);
-    else out.push(open, q(this.id), close);
+    if (!this.history) out.push(a.open, quotedNtk, a.close);
+    // A key JSON leaves as it is (quoted, nothing escaped) goes into the id's JSON as it is.
+    else if (quotedNtk.length === ntk.length + 2) out.push(a.openQuote, ntk, a.historyIdClose);
+    else out.push(a.open, q(this.id), a.close);
     this.json.appendTo(out);
   }
 }

@@ -282,9 +282,10 @@ export class OpenSearchStore implements DocumentStore, IndexAdmin, SavedObjectSt
    * is safe because every op is idempotent (ids and external versions), and fails after the attempts.
    */
   private async bulkOnce(ops: readonly BulkOp[], attempt: number, visible: boolean): Promise<BulkAnswer> {
+    const ndjson = bulkBody(ops);
     for (let k = attempt; ; k++) {
       const body = await this.ok("POST", "/_bulk", undefined, {
-        bulk: bulkBody(ops),
+        bulk: ndjson,
         // wait_for: answered after the next scheduled refresh, without forcing one.
         ...(visible ? { query: { refresh: "wait_for" } } : {}),
       });
