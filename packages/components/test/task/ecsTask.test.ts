@@ -8,6 +8,7 @@ import {
   checkFargateSize,
   repoRelative,
   containerDefinition,
+  launcherBatching,
   pickDefaultProvider,
   type EcsTaskArgs,
 } from "../../src/task";
@@ -618,6 +619,14 @@ describe("Fargate helpers", () => {
     expect(pickDefaultProvider("ssl", ["sslscan"])).toBe("sslscan");
     expect(pickDefaultProvider("nmap", ["fast", "nmap"])).toBe("nmap");
     expect(() => pickDefaultProvider("nmap", ["Bad"])).toThrow(/invalid provider name/);
+  });
+
+  it("sizes the launcher's batch from targetsPerTask: one task per request keeps today's source", () => {
+    expect(launcherBatching(5, 1)).toEqual({ targetsPerTask: 1, batchSize: 5, windowSeconds: undefined });
+    // Above 10 records SQS needs a batching window; it also lets a planned batch arrive together.
+    expect(launcherBatching(5, 16)).toEqual({ targetsPerTask: 16, batchSize: 80, windowSeconds: 10 });
+    for (const bad of [0, 17, 2.5])
+      expect(() => launcherBatching(5, bad)).toThrow(/targetsPerTask must be a whole number 1\.\.16/);
   });
 
   it("refuses root in any spelling", () => {
