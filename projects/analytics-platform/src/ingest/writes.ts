@@ -35,11 +35,15 @@ const UNSPLICEABLE = [...Object.values(F), "__proto__"];
 
 /** The action-line parts of a collection's writes into one index, the history id's end included. */
 export interface CollectionActions extends ActionParts {
-  /** `open` and the id's opening quote. */
+  /** `open` and an id's opening quote, then `close` after its closing quote: for ids JSON leaves as they are. */
   openQuote: string;
+  quoteClose: string;
   /** The end of a history id in JSON (`@`, the temporal key, the closing quote), then `close`. */
   historyIdClose: string;
 }
+
+/** Strings JSON.stringify leaves as they are (nothing to escape), so they can be quoted by splicing. */
+const AS_IS = /^[^"\\\u0000-\u001f\ud800-\udfff]*$/;
 
 /**
  * The JSON of one collection's documents, without building them: the fields the ingestor adds are the
@@ -50,11 +54,17 @@ export interface CollectionActions extends ActionParts {
  */
 export class CollectionJson {
   readonly #plain: boolean;
-  /** Before the quoted non-temporal key: after the data's last member, or after `{` when it has none. */
+  /**
+   * Before the non-temporal key: after the data's last member, or after `{` when it has none; each
+   * also with the key's opening quote, for a key that goes in as it is.
+   */
   readonly #afterData: string;
   readonly #afterBrace: string;
-  /** After the quoted non-temporal key, to the end of the line. */
+  readonly #afterDataQuote: string;
+  readonly #afterBraceQuote: string;
+  /** After the non-temporal key (with or without its closing quote), to the end of the line. */
   readonly #tailLine: string;
+  readonly #quoteTailLine: string;
   readonly #historyIdEnd: string;
 
   constructor(
@@ -75,17 +85,19 @@ export class CollectionJson {
     this.#plain = !shared.every((v) => typeof v === "string") || !Number.isFinite(gen);
     this.#afterBrace = `${q(F.parentKey)}:${q(msg.parentKey)},${q(F.nonTemporalKey)}:`;
     this.#afterData = `,${this.#afterBrace}`;
+    this.#afterBraceQuote = `${this.#afterBrace}"`;
+    this.#afterDataQuote = `${this.#afterData}"`;
     this.#tailLine =
       `,${q(F.temporalKey)}:${q(msg.temporalKey)},${q(F.scanId)}:${q(msg.scanId)}` +
       `,${q(F.scanStartTime)}:${q(msg.scanStartTime)},${q(F.scanEndTime)}:${q(msg.scanEndTime)}` +
       `,${q(F.task)}:${q(msg.task)},${q(F.rawKey)}:${q(msg.lineage.rawKey)}` +
       `,${q(F.parserVersion)}:${q(msg.lineage.parserVersion)},${q(F.generation)}:${q(gen)}}\n`;
+    this.#quoteTailLine = `"${this.#tailLine}`;
     this.#historyIdEnd = `@${q(String(msg.temporalKey)).slice(1)}`;
   }
 
   /** One document's JSON, in parts. */
   document(ntk: string, data: Record<string, unknown>): DocJson {
-    const quotedNtk = q(ntk);
     if (
       this.#plain ||
       typeof ntk !== "string" ||
@@ -93,69 +105,76 @@ export class CollectionJson {
       data === null ||
       "toJSON" in data
     )
-      return this.plain(ntk, quotedNtk, data);
-    for (const k of UNSPLICEABLE) if (Object.hasOwn(data, k)) return this.plain(ntk, quotedNtk, data);
+      return this.plain(ntk, data);
+    for (const k of UNSPLICEABLE) if (Object.hasOwn(data, k)) return this.plain(ntk, data);
     const text = q(data);
-    if (text.charCodeAt(0) !== 123 /* { */) return this.plain(ntk, quotedNtk, data);
-    return text.length > 2
-      ? new DocJson(this, ntk, quotedNtk, data, text.slice(0, -1), this.#afterData, this.#tailLine)
-      : new DocJson(this, ntk, quotedNtk, data, "{", this.#afterBrace, this.#tailLine);
+    if (text.charCodeAt(0) !== 123 /* { */) return this.plain(ntk, data);
+    const members = text.length > 2;
+    const body = members ? text.slice(0, -1) : "{";
+    // A key JSON leaves as it is goes in between quotes the fixed parts carry: no quoted copy of it.
+    if (AS_IS.test(ntk)) {
+      const head = members ? this.#afterDataQuote : this.#afterBraceQuote;
+      return new DocJson(this, ntk, data, body, head, ntk, this.#quoteTailLine);
+    }
+    const head = members ? this.#afterData : this.#afterBrace;
+    return new DocJson(this, ntk, data, body, head, q(ntk), this.#tailLine);
   }
 
   /** Action-line parts of this collection's writes into `index` (at its generation). */
   actions(index: string): CollectionActions {
     const a = indexActionParts(index, this.gen);
-    return { ...a, openQuote: `${a.open}"`, historyIdClose: this.#historyIdEnd + a.close };
+    return {
+      ...a,
+      openQuote: `${a.open}"`,
+      quoteClose: `"${a.close}`,
+      historyIdClose: this.#historyIdEnd + a.close,
+    };
   }
 
-  private plain(ntk: string, quotedNtk: string, data: Record<string, unknown>): DocJson {
-    const text = q(collectionDoc(this.msg, ntk, data, this.gen));
-    return new DocJson(this, ntk, quotedNtk, data, text, "", "\n");
+  private plain(ntk: string, data: Record<string, unknown>): DocJson {
+    return new DocJson(this, ntk, data, q(collectionDoc(this.msg, ntk, data, this.gen)), "", "", "\n");
   }
 }
 
 /**
- * A collection document's JSON line: `body + head + quotedNtk + tailLine` (spliced), or `body + tailLine`
- * (plain, `head` empty); `tailLine` ends with the newline.
+ * A collection document's JSON line as `body + head + key + tailLine`: spliced, `key` is the
+ * non-temporal key, either the string itself (`head` and `tailLine` carry its quotes) or its JSON;
+ * plain, `body` is the whole JSON and `head` and `key` are empty. `tailLine` ends with the newline.
  */
 export class DocJson {
   constructor(
     readonly collection: CollectionJson,
     readonly ntk: string,
-    readonly quotedNtk: string,
     readonly data: Record<string, unknown>,
     private readonly body: string,
     private readonly head: string,
+    private readonly key: string,
     private readonly tailLine: string,
   ) {}
 
-  /** The parts, newline included. */
-  private parts(): string[] {
-    return this.head === ""
-      ? [this.body, this.tailLine]
-      : [this.body, this.head, this.quotedNtk, this.tailLine];
+  /** The key itself stands in the JSON (quoted by the parts around it): ids can be spliced the same way. */
+  get keyAsIs(): boolean {
+    return this.key === this.ntk;
   }
 
   /** Characters (UTF-16 units) of the JSON. */
   get length(): number {
-    return this.head === ""
-      ? this.body.length
-      : this.body.length + this.head.length + this.quotedNtk.length + this.tailLine.length - 1;
+    return this.body.length + this.head.length + this.key.length + this.tailLine.length - 1;
   }
 
   /** Bytes of the JSON's UTF-8. */
   byteLength(): number {
-    return this.parts().reduce((n, p) => n + Buffer.byteLength(p), 0) - 1;
+    const b = Buffer.byteLength;
+    return b(this.body) + b(this.head) + b(this.key) + b(this.tailLine) - 1;
   }
 
   toString(): string {
-    return this.parts().join("").slice(0, -1);
+    return (this.body + this.head + this.key + this.tailLine).slice(0, -1);
   }
 
   /** Appends the JSON line's parts to `out`. */
   appendTo(out: string[]): void {
-    if (this.head === "") out.push(this.body, this.tailLine);
-    else out.push(this.body, this.head, this.quotedNtk, this.tailLine);
+    out.push(this.body, this.head, this.key, this.tailLine);
   }
 }
 
@@ -194,11 +213,9 @@ export class CollectionWrite {
 
   ndjson(out: string[]): void {
     const a = this.actions;
-    const { ntk, quotedNtk } = this.json;
-    if (!this.history) out.push(a.open, quotedNtk, a.close);
-    // A key JSON leaves as it is (quoted, nothing escaped) goes into the id's JSON as it is.
-    else if (quotedNtk.length === ntk.length + 2) out.push(a.openQuote, ntk, a.historyIdClose);
-    else out.push(a.open, q(this.id), a.close);
-    this.json.appendTo(out);
+    const json = this.json;
+    if (!json.keyAsIs) out.push(a.open, q(this.id), a.close);
+    else out.push(a.openQuote, json.ntk, this.history ? a.historyIdClose : a.quoteClose);
+    json.appendTo(out);
   }
 }
