@@ -1,12 +1,10 @@
 import { S3Client } from "@aws-sdk/client-s3";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { restoreEnvAfterEach } from "@sec-an/testing";
 import { dynamoDocClient, resetClients, s3Client, s3NeedsPathStyle, setClients, sqsClient } from "../src";
 
-const saved = { ...process.env };
-afterEach(() => {
-  resetClients();
-  process.env = { ...saved };
-});
+restoreEnvAfterEach();
+afterEach(() => resetClients());
 
 describe("AWS clients", () => {
   it("are created once, lazily, and replaced by injected ones", () => {

@@ -6,7 +6,7 @@ import {
   SendMessageCommand,
 } from "@aws-sdk/client-sqs";
 import { Attr, Env, ScanRequest } from "@sec-an/contracts";
-import { uniqueName } from "@sec-an/testing";
+import { restoreEnvAfterEach, uniqueName } from "@sec-an/testing";
 import type { SQSRecord } from "aws-lambda";
 import {
   PermanentFailure,
@@ -28,6 +28,7 @@ import {
   emulatorClients,
   fakeRecord,
   lambdaContext,
+  receivedRecords,
   sqsEvent,
   toSqsRecord,
 } from "./helpers";
@@ -36,22 +37,8 @@ logger.setLogLevel("SILENT");
 const c = emulatorClients();
 const good = JSON.stringify({ target: "127.0.0.1", requestedAt: "2026-11-23T10:00:00Z" });
 
-/** Send `bodies` to a fresh queue and receive them back as Lambda records (real ids, attributes, ARN). */
-async function realRecords(bodies: string[], attrs: Record<string, string> = {}) {
-  const q = await createQueue(c.sqs, "src");
-  for (const MessageBody of bodies)
-    await c.sqs.send(
-      new SendMessageCommand({
-        QueueUrl: q.url,
-        MessageBody,
-        MessageAttributes: Object.fromEntries(
-          Object.entries(attrs).map(([k, v]) => [k, { DataType: "String", StringValue: v }]),
-        ),
-      }),
-    );
-  const msgs = await drain(c.sqs, q.url, bodies.length);
-  return msgs.map((m) => toSqsRecord(m, q.arn));
-}
+const realRecords = (bodies: string[], attrs: Record<string, string> = {}) =>
+  receivedRecords(c.sqs, bodies, attrs, "src");
 
 describe("PermanentFailure", () => {
   it("carries its code, message and cause", () => {
@@ -285,11 +272,8 @@ async function pollUntilEmpty(queueUrl: string, queueArn: string, handler: SqsBa
 }
 
 describe("retries exhausted: the last attempt dead-letters with the error (fauxqs, real redrive)", () => {
-  const saved = { ...process.env };
-  afterEach(() => {
-    process.env = { ...saved };
-    resetClients();
-  });
+  restoreEnvAfterEach();
+  afterEach(() => resetClients());
 
   async function redrivenQueue(maxReceiveCount: number) {
     const dlq = await createQueue(c.sqs, "dlq");

@@ -9,7 +9,13 @@ import {
   PlatformErrorEvent,
   isValid,
 } from "@sec-an/contracts";
-import { FaultProxy, awsClientConfig, emulatorEndpoints } from "@sec-an/testing";
+import {
+  FaultProxy,
+  awsClientConfig,
+  captureErrorsTopic,
+  emulatorEndpoints,
+  restoreEnvAfterEach,
+} from "@sec-an/testing";
 import {
   PermanentFailure,
   errorEvent,
@@ -27,6 +33,7 @@ import {
   drain,
   emulatorClients,
   lambdaContext,
+  receivedRecords,
   sqsEvent,
   toSqsRecord,
   topicWithQueue,
@@ -34,40 +41,13 @@ import {
 
 logger.setLogLevel("SILENT");
 const c = emulatorClients();
-const ENV_KEYS = [ErrorChannelEnv.topicArn, Env.deadLetterQueueUrl, Env.task, "AWS_LAMBDA_FUNCTION_NAME"];
-const saved = Object.fromEntries(ENV_KEYS.map((k) => [k, process.env[k]]));
-
+restoreEnvAfterEach([ErrorChannelEnv.topicArn, Env.deadLetterQueueUrl, Env.task, "AWS_LAMBDA_FUNCTION_NAME"]);
 beforeEach(() => setClients({ sqs: c.sqs, sns: c.sns }));
-afterEach(() => {
-  resetClients();
-  for (const [k, v] of Object.entries(saved)) {
-    if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
-  }
-});
+afterEach(() => resetClients());
 
-/** Real records from a real queue, sent with the given string attributes. */
-async function realRecords(bodies: string[], attrs: Record<string, string> = {}) {
-  const q = await createQueue(c.sqs, "work");
-  for (const MessageBody of bodies)
-    await c.sqs.send(
-      new SendMessageCommand({
-        QueueUrl: q.url,
-        MessageBody,
-        MessageAttributes: Object.fromEntries(
-          Object.entries(attrs).map(([k, v]) => [k, { DataType: "String", StringValue: v }]),
-        ),
-      }),
-    );
-  return (await drain(c.sqs, q.url, bodies.length)).map((m) => toSqsRecord(m, q.arn));
-}
-
-/** An errors topic with a raw-delivery queue, named to this process as the function's errors topic. */
-async function errorsTopic(filterPolicy?: Record<string, unknown>) {
-  const t = await topicWithQueue(c, { raw: true, filterPolicy });
-  process.env[ErrorChannelEnv.topicArn] = t.topicArn;
-  return t;
-}
+const realRecords = (bodies: string[], attrs: Record<string, string> = {}) =>
+  receivedRecords(c.sqs, bodies, attrs, "work");
+const errorsTopic = (filterPolicy?: Record<string, unknown>) => captureErrorsTopic(c, { filterPolicy });
 
 const failing = (code: string) =>
   sqsBatchHandler(async (r) => {

@@ -2,7 +2,7 @@ import { gunzipSync } from "node:zlib";
 import { GetObjectCommand } from "@aws-sdk/client-s3";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { SendMessageCommand } from "@aws-sdk/client-sqs";
-import { FaultProxy, awsClientConfig, emulatorEndpoints } from "@sec-an/testing";
+import { FaultProxy, awsClientConfig, emulatorEndpoints, restoreEnvAfterEach } from "@sec-an/testing";
 import { Attr, DeadLetterRecord, Env, Limits, validate } from "@sec-an/contracts";
 import {
   deadLetterOnFailure,
@@ -29,13 +29,12 @@ import {
 
 logger.setLogLevel("SILENT");
 const c = emulatorClients();
-const saved = { ...process.env };
+restoreEnvAfterEach();
 
 beforeEach(() => setClients({ s3: c.s3, sns: c.sns, sqs: c.sqs }));
 afterEach(() => {
   resetClients();
   setParamOverrides(undefined);
-  process.env = { ...saved };
 });
 
 async function readObject(bucket: string, key: string) {

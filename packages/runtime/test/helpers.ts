@@ -1,7 +1,15 @@
 import { S3Client, CreateBucketCommand } from "@aws-sdk/client-s3";
-import { CreateTopicCommand, SNSClient, SubscribeCommand } from "@aws-sdk/client-sns";
-import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient, type Message } from "@aws-sdk/client-sqs";
-import { awsClientConfig, drainQueue, s3ClientConfig, toSqsRecord, uniqueName } from "@sec-an/testing";
+import { SNSClient } from "@aws-sdk/client-sns";
+import { SendMessageCommand, SQSClient, type Message } from "@aws-sdk/client-sqs";
+import {
+  awsClientConfig,
+  createTestQueue,
+  drainQueue,
+  s3ClientConfig,
+  toSqsRecord,
+  topicWithQueue,
+  uniqueName,
+} from "@sec-an/testing";
 import type { Context, SQSEvent, SQSRecord } from "aws-lambda";
 
 /** Real clients against fauxqs. */
@@ -13,15 +21,7 @@ export function emulatorClients() {
   };
 }
 
-export async function createQueue(
-  sqs: SQSClient,
-  prefix = "q",
-): Promise<{ url: string; arn: string; name: string }> {
-  const name = uniqueName(prefix);
-  const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: name }));
-  const attrs = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ["QueueArn"] }));
-  return { url: QueueUrl!, arn: attrs.Attributes!.QueueArn!, name };
-}
+export { createTestQueue as createQueue, topicWithQueue };
 
 export async function createBucket(s3: S3Client, prefix = "b"): Promise<string> {
   const name = uniqueName(prefix).toLowerCase().slice(0, 60);
@@ -29,24 +29,32 @@ export async function createBucket(s3: S3Client, prefix = "b"): Promise<string> 
   return name;
 }
 
-/** A topic with one SQS subscription; raw delivery unless told otherwise. */
-export async function topicWithQueue(
-  c: { sqs: SQSClient; sns: SNSClient },
-  opts: { raw?: boolean; filterPolicy?: Record<string, unknown> } = {},
-): Promise<{ topicArn: string; queue: { url: string; arn: string; name: string } }> {
-  const { TopicArn } = await c.sns.send(new CreateTopicCommand({ Name: uniqueName("t") }));
-  const queue = await createQueue(c.sqs);
-  const Attributes: Record<string, string> = { RawMessageDelivery: opts.raw === false ? "false" : "true" };
-  if (opts.filterPolicy) Attributes.FilterPolicy = JSON.stringify(opts.filterPolicy);
-  await c.sns.send(new SubscribeCommand({ TopicArn, Protocol: "sqs", Endpoint: queue.arn, Attributes }));
-  return { topicArn: TopicArn!, queue };
-}
-
 /** Receive until `count` messages arrived or `maxPolls` empty polls passed (bounded in time). */
 export const drain = (sqs: SQSClient, url: string, count: number, maxPolls = 3): Promise<Message[]> =>
   drainQueue(sqs, url, { count, maxEmptyPolls: maxPolls });
 
 export { toSqsRecord };
+
+/** Send `bodies` to a fresh queue and receive them back as Lambda records (real ids, attributes, ARN). */
+export async function receivedRecords(
+  sqs: SQSClient,
+  bodies: string[],
+  attrs: Record<string, string> = {},
+  prefix = "src",
+): Promise<SQSRecord[]> {
+  const q = await createTestQueue(sqs, prefix);
+  for (const MessageBody of bodies)
+    await sqs.send(
+      new SendMessageCommand({
+        QueueUrl: q.url,
+        MessageBody,
+        MessageAttributes: Object.fromEntries(
+          Object.entries(attrs).map(([k, v]) => [k, { DataType: "String", StringValue: v }]),
+        ),
+      }),
+    );
+  return (await drain(sqs, q.url, bodies.length)).map((m) => toSqsRecord(m, q.arn));
+}
 
 export const sqsEvent = (records: SQSRecord[]): SQSEvent => ({ Records: records });
 

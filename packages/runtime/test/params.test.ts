@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { GetParameterCommand, GetParametersCommand, ParameterNotFound, SSMClient } from "@aws-sdk/client-ssm";
 import { Env, Params, taskParams } from "@sec-an/contracts";
+import { restoreEnvAfterEach } from "@sec-an/testing";
 import { mockClient } from "aws-sdk-client-mock";
 import {
   clearParamCache,
@@ -18,7 +19,7 @@ import {
 
 const ssm = new SSMClient({ region: "us-east-1", credentials: { accessKeyId: "t", secretAccessKey: "t" } });
 const mock = mockClient(ssm);
-const saved = { ...process.env };
+restoreEnvAfterEach();
 
 beforeEach(() => {
   mock.reset();
@@ -33,7 +34,6 @@ beforeEach(() => {
 afterEach(() => {
   jest.restoreAllMocks();
   resetClients();
-  process.env = { ...saved };
 });
 
 const value = (v: string) => ({ Parameter: { Name: "x", Type: "String" as const, Value: v, Version: 1 } });

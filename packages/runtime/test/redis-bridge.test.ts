@@ -11,7 +11,7 @@ import {
   isValid,
   type RedisBridgeSettings,
 } from "@sec-an/contracts";
-import { startRedis, type LocalRedis } from "@sec-an/testing";
+import { restoreEnvAfterEach, startRedis, type LocalRedis } from "@sec-an/testing";
 import type { SQSRecord } from "aws-lambda";
 import { logger, makeLauncherHandler, resetClients, setClients, type LauncherConfig } from "../src";
 import { bridgeMessage, bridgeSettingsFromEnv, makeRedisBridge } from "../src/handlers/redis-bridge";
@@ -34,13 +34,12 @@ import {
 
 logger.setLogLevel("SILENT");
 const c = emulatorClients();
-const ENV_KEYS = [
+restoreEnvAfterEach([
   ErrorChannelEnv.topicArn,
   Env.deadLetterQueueUrl,
   Env.maxReceiveCount,
   "AWS_LAMBDA_FUNCTION_NAME",
-];
-const saved = Object.fromEntries(ENV_KEYS.map((k) => [k, process.env[k]]));
+]);
 const LAUNCHER = "dev-sec-an-nmap-launcher";
 
 let servers: LocalRedis[] = [];
@@ -110,10 +109,6 @@ afterEach(async () => {
   await Promise.all(servers.map((s) => s.stop()));
   servers = [];
   resetClients();
-  for (const [k, v] of Object.entries(saved)) {
-    if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
-  }
 });
 
 describe("bridgeMessage and settings", () => {

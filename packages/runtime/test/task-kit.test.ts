@@ -10,6 +10,7 @@ import {
   type ParseFn,
   type ScanFn,
 } from "@sec-an/contracts";
+import { restoreEnvAfterEach } from "@sec-an/testing";
 import type { S3Event } from "aws-lambda";
 import {
   getRawResult,
@@ -37,7 +38,7 @@ import {
 
 logger.setLogLevel("SILENT");
 const c = emulatorClients();
-const saved = { ...process.env };
+restoreEnvAfterEach();
 const TASK = "demo";
 
 beforeEach(() => {
@@ -47,7 +48,6 @@ beforeEach(() => {
 afterEach(() => {
   resetClients();
   setParamOverrides(undefined);
-  process.env = { ...saved };
 });
 
 /** A scanner that "finds" two open ports per target, or fails for targets it was told to. */

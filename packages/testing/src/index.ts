@@ -5,3 +5,6 @@ export * from "./faults";
 export * from "./redis";
 export * from "./sqs";
 export * from "./dns-tables";
+export * from "./env";
+export * from "./topics";
+export * from "./stack-config";

@@ -1,9 +1,9 @@
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
-import { CreateTopicCommand, SNSClient, SubscribeCommand } from "@aws-sdk/client-sns";
-import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { SNSClient } from "@aws-sdk/client-sns";
+import { SQSClient } from "@aws-sdk/client-sqs";
 import { ErrorChannelEnv } from "@sec-an/contracts";
 import { logger, recordDeadLetter, resetClients, setClients } from "@sec-an/runtime";
-import { awsClientConfig, drainQueue, s3ClientConfig, uniqueName } from "@sec-an/testing";
+import { awsClientConfig, captureErrorsTopic, s3ClientConfig, uniqueName } from "@sec-an/testing";
 import type { S3Event, SQSRecord } from "aws-lambda";
 import { handler } from "../src/handlers/dead-letter-reporter";
 import { setStoreOverride, type AnalyticsStore } from "../src/store/resolve";
@@ -21,19 +21,7 @@ afterAll(() => {
 });
 
 test("a dead letter the reporter cannot index is reported as report-failed and rethrown for Lambda to retry", async () => {
-  const topic = (await sns.send(new CreateTopicCommand({ Name: uniqueName("errors") }))).TopicArn!;
-  const url = (await sqs.send(new CreateQueueCommand({ QueueName: uniqueName("errors") }))).QueueUrl!;
-  const arn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ["QueueArn"] })))
-    .Attributes!.QueueArn!;
-  await sns.send(
-    new SubscribeCommand({
-      TopicArn: topic,
-      Protocol: "sqs",
-      Endpoint: arn,
-      Attributes: { RawMessageDelivery: "true" },
-    }),
-  );
-  process.env[ErrorChannelEnv.topicArn] = topic;
+  const errors = await captureErrorsTopic({ sqs, sns });
   setClients({ sns, s3 });
   const bucket = uniqueName("dead-letters").toLowerCase();
   await s3.send(new CreateBucketCommand({ Bucket: bucket }));
@@ -63,6 +51,7 @@ test("a dead letter the reporter cannot index is reported as report-failed and r
   } as unknown as S3Event;
 
   await expect(handler(event, { awsRequestId: "lambda-req-1" })).rejects.toBeDefined();
-  const events = (await drainQueue(sqs, url, { maxEmptyPolls: 2 })).map((m) => JSON.parse(m.Body!));
-  expect(events).toEqual([expect.objectContaining({ code: "report-failed", requestId: "lambda-req-1" })]);
+  expect(await errors.events()).toEqual([
+    expect.objectContaining({ code: "report-failed", requestId: "lambda-req-1" }),
+  ]);
 });

@@ -1,8 +1,8 @@
-import { CreateTopicCommand, SNSClient, SubscribeCommand } from "@aws-sdk/client-sns";
-import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { SNSClient } from "@aws-sdk/client-sns";
+import { SQSClient } from "@aws-sdk/client-sqs";
 import { ErrorChannelEnv } from "@sec-an/contracts";
 import { logger, resetClients, setClients } from "@sec-an/runtime";
-import { awsClientConfig, drainQueue, uniqueName } from "@sec-an/testing";
+import { awsClientConfig, captureErrorsTopic } from "@sec-an/testing";
 import { serve } from "../src/http";
 import type { ServiceDeps } from "../src/service";
 
@@ -17,19 +17,7 @@ afterAll(() => {
 });
 
 test("a request that fails on our side is a 500 to the caller and an `internal` error event", async () => {
-  const topic = (await sns.send(new CreateTopicCommand({ Name: uniqueName("errors") }))).TopicArn!;
-  const url = (await sqs.send(new CreateQueueCommand({ QueueName: uniqueName("errors") }))).QueueUrl!;
-  const arn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ["QueueArn"] })))
-    .Attributes!.QueueArn!;
-  await sns.send(
-    new SubscribeCommand({
-      TopicArn: topic,
-      Protocol: "sqs",
-      Endpoint: arn,
-      Attributes: { RawMessageDelivery: "true" },
-    }),
-  );
-  process.env[ErrorChannelEnv.topicArn] = topic;
+  const errors = await captureErrorsTopic({ sqs, sns });
   setClients({ sns });
   const deps = (): ServiceDeps => {
     throw new Error("state table unreachable");
@@ -41,6 +29,7 @@ test("a request that fails on our side is a 500 to the caller and an `internal` 
   );
   expect(res.statusCode).toBe(500);
   expect(res.body).not.toContain("unreachable");
-  const events = (await drainQueue(sqs, url, { maxEmptyPolls: 2 })).map((m) => JSON.parse(m.Body!));
-  expect(events).toEqual([expect.objectContaining({ code: "internal", message: "state table unreachable" })]);
+  expect(await errors.events()).toEqual([
+    expect.objectContaining({ code: "internal", message: "state table unreachable" }),
+  ]);
 });
