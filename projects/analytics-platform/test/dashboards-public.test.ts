@@ -1,7 +1,14 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- mock records are untyped JSON */
 import { Params, paramName } from "@sec-an/contracts";
 import { checkResources } from "@sec-an/policy";
-import { resourceNamed, resources, resourcesOfType, runProgram, setupPulumiMocks } from "@sec-an/testing";
+import {
+  resourceNamed,
+  resources,
+  resourcesOfType,
+  runProgram,
+  setupPulumiMocks,
+  stackConfig,
+} from "@sec-an/testing";
 
 const d = { app: "sec-an", stage: "dev" };
 const ssm = {
@@ -182,10 +189,9 @@ describe("public Dashboards entry (optional)", () => {
 });
 
 describe("public Dashboards: config and proxy configuration", () => {
-  const cfg = (values: Record<string, string>) => ({ get: (k: string) => values[k] });
   test("only the name and certificate are required; bad values are named", () => {
     const c = parseConfig(
-      cfg({
+      stackConfig({
         publicDashboards: JSON.stringify({ domainName: "dashboards.corp.example", certificateArn: CERT }),
       }),
       "dev",
@@ -193,13 +199,15 @@ describe("public Dashboards: config and proxy configuration", () => {
     expect(c.publicDashboards).toEqual({ domainName: "dashboards.corp.example", certificateArn: CERT });
     expect(() =>
       parseConfig(
-        cfg({ publicDashboards: JSON.stringify({ domainName: "x;y", certificateArn: CERT }) }),
+        stackConfig({ publicDashboards: JSON.stringify({ domainName: "x;y", certificateArn: CERT }) }),
         "dev",
       ),
     ).toThrow(/publicDashboards: \/domainName/);
     expect(() =>
       parseConfig(
-        cfg({ publicDashboards: JSON.stringify({ domainName: "a.example", certificateArn: "arn:x" }) }),
+        stackConfig({
+          publicDashboards: JSON.stringify({ domainName: "a.example", certificateArn: "arn:x" }),
+        }),
         "dev",
       ),
     ).toThrow(/publicDashboards: \/certificateArn/);

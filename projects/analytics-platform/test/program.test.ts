@@ -15,7 +15,14 @@ import {
   savedObjectId,
   writeAlias,
 } from "@sec-an/contracts";
-import { resources, resourcesOfType, resourceNamed, runProgram, setupPulumiMocks } from "@sec-an/testing";
+import {
+  resources,
+  resourcesOfType,
+  resourceNamed,
+  runProgram,
+  setupPulumiMocks,
+  stackConfig,
+} from "@sec-an/testing";
 
 const d = { app: "sec-an", stage: "dev" };
 const ssm = {
@@ -377,9 +384,8 @@ describe("analytics-platform program", () => {
 });
 
 describe("analytics-platform stack config", () => {
-  const cfg = (v: Record<string, string>) => ({ get: (k: string) => v[k] });
   it("has safe defaults and rejects bad values naming the key", () => {
-    expect(parseConfig(cfg({}), "dev")).toMatchObject({
+    expect(parseConfig(stackConfig({}), "dev")).toMatchObject({
       engineVersion: "OpenSearch_2.19",
       instanceType: "t3.small.search",
       instanceCount: 1,
@@ -387,16 +393,20 @@ describe("analytics-platform stack config", () => {
       volumeSize: 10,
       ingestBatchSize: 10,
     });
-    expect(() => parseConfig(cfg({ engineVersion: "Elasticsearch_6.3" }), "dev")).toThrow(
+    expect(() => parseConfig(stackConfig({ engineVersion: "Elasticsearch_6.3" }), "dev")).toThrow(
       /sec-an-analytics-platform:engineVersion/,
     );
-    expect(() => parseConfig(cfg({ instanceCount: "3", zoneCount: "2" }), "dev")).toThrow(/instanceCount/);
-    expect(() => parseConfig(cfg({ instanceType: "t2.small.elasticsearch" }), "dev")).toThrow(/instanceType/);
-    expect(() => parseConfig(cfg({ ingestBatchSize: "50" }), "dev")).toThrow(/ingestBatchSize/);
-    expect(() => parseConfig(cfg({ masterUserArn: "arn:aws:iam::1:user/x" }), "dev")).toThrow(
+    expect(() => parseConfig(stackConfig({ instanceCount: "3", zoneCount: "2" }), "dev")).toThrow(
+      /instanceCount/,
+    );
+    expect(() => parseConfig(stackConfig({ instanceType: "t2.small.elasticsearch" }), "dev")).toThrow(
+      /instanceType/,
+    );
+    expect(() => parseConfig(stackConfig({ ingestBatchSize: "50" }), "dev")).toThrow(/ingestBatchSize/);
+    expect(() => parseConfig(stackConfig({ masterUserArn: "arn:aws:iam::1:user/x" }), "dev")).toThrow(
       /masterUserArn/,
     );
-    expect(() => parseConfig(cfg({ logRetentionDays: "10" }), "dev")).toThrow(/logRetentionDays/);
+    expect(() => parseConfig(stackConfig({ logRetentionDays: "10" }), "dev")).toThrow(/logRetentionDays/);
   });
 });
 

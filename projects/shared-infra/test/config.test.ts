@@ -1,6 +1,5 @@
+import { stackConfig as cfg } from "@sec-an/testing";
 import { checkCidr, parseConfig } from "../src/config";
-
-const cfg = (values: Record<string, string>) => ({ get: (k: string) => values[k] });
 
 describe("shared-infra config", () => {
   test("defaults: no NAT, public instance subnets, endpoints on, MFA optional", () => {

@@ -1,21 +1,8 @@
 import { checkResources } from "@sec-an/policy";
-import {
-  MOCK_ACCOUNT,
-  resourceNamed,
-  resources,
-  resourcesOfType,
-  runProgram,
-  setupPulumiMocks,
-} from "@sec-an/testing";
+import { MOCK_ACCOUNT, resourceNamed, resources, resourcesOfType } from "@sec-an/testing";
 import { ErrorChannelEnv } from "@sec-an/contracts";
-import { parseConfig } from "../src/config";
-import { program } from "../src/program";
+import { devConfig, runSharedInfra as run } from "./helpers";
 
-const cfg = (values: Record<string, string>) => ({ get: (k: string) => values[k] });
-const run = (values: Record<string, string> = {}) => {
-  setupPulumiMocks({ project: "sec-an-shared-infra", stack: "dev" });
-  return runProgram(() => program(parseConfig(cfg(values), "dev")));
-};
 const policyOf = (name: string) =>
   JSON.parse(resourceNamed("aws:iam/rolePolicy:RolePolicy", name).inputs.policy) as {
     Statement: { Sid?: string; Action: string | string[]; Resource: string | string[] }[];
@@ -140,7 +127,7 @@ describe("error channel with a Redis bridge", () => {
 });
 
 describe("redis stack config", () => {
-  const parse = (redisValue: unknown) => parseConfig(cfg({ redis: JSON.stringify(redisValue) }), "dev");
+  const parse = (redisValue: unknown) => devConfig({ redis: JSON.stringify(redisValue) });
 
   it("accepts an existing server without a token, and names a bad key", () => {
     expect(parse({ host: "10.0.5.9", port: 6380, tls: false, container: "scanner" }).redis).toEqual({

@@ -1,23 +1,8 @@
 import { checkResources } from "@sec-an/policy";
 import { notificationsTopicArn } from "@sec-an/components";
-import {
-  MOCK_ACCOUNT,
-  childrenOf,
-  resourceNamed,
-  resources,
-  resourcesOfType,
-  runProgram,
-  setupPulumiMocks,
-  unwrap,
-} from "@sec-an/testing";
-import { parseConfig } from "../src/config";
-import { program } from "../src/program";
+import { MOCK_ACCOUNT, childrenOf, resourceNamed, resources, resourcesOfType, unwrap } from "@sec-an/testing";
+import { devConfig, runSharedInfra as run } from "./helpers";
 
-const cfg = (values: Record<string, string>) => ({ get: (k: string) => values[k] });
-const run = (values: Record<string, string> = {}) => {
-  setupPulumiMocks({ project: "sec-an-shared-infra", stack: "dev" });
-  return runProgram(() => program(parseConfig(cfg(values), "dev")));
-};
 const TOPIC = `arn:aws:sns:us-east-1:${MOCK_ACCOUNT}:dev-sec-an-notifications`;
 const NOTIFICATIONS = { type: "sec-an:core:AlarmTopic", name: "dev-sec-an-notifications" };
 const policy = (type: string, name: string) => JSON.parse(resourceNamed(type, name).inputs.policy);
@@ -115,17 +100,15 @@ describe("notifications topic", () => {
   }, 180_000);
 
   it("has no subscriptions by default, and rejects a bad address or a non-HTTPS endpoint naming the key", () => {
-    const c = parseConfig(cfg({}), "dev");
+    const c = devConfig();
     expect([c.notificationEmails, c.notificationHttpsEndpoints]).toEqual([[], []]);
-    expect(() => parseConfig(cfg({ notificationEmails: '["not-an-address"]' }), "dev")).toThrow(
+    expect(() => devConfig({ notificationEmails: '["not-an-address"]' })).toThrow(
       "config sec-an-shared-infra:notificationEmails",
     );
-    expect(() => parseConfig(cfg({ notificationEmails: '["a@b.c","a@b.c"]' }), "dev")).toThrow(
+    expect(() => devConfig({ notificationEmails: '["a@b.c","a@b.c"]' })).toThrow(
       "config sec-an-shared-infra:notificationEmails: must be a list of distinct email addresses",
     );
-    expect(() =>
-      parseConfig(cfg({ notificationHttpsEndpoints: '["http://hooks.example.com/x"]' }), "dev"),
-    ).toThrow(
+    expect(() => devConfig({ notificationHttpsEndpoints: '["http://hooks.example.com/x"]' })).toThrow(
       "config sec-an-shared-infra:notificationHttpsEndpoints: must be a list of distinct https:// URLs",
     );
   });

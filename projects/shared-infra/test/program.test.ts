@@ -12,14 +12,9 @@ import {
   setupPulumiMocks,
 } from "@sec-an/testing";
 import { allParams, paramName } from "@sec-an/contracts";
-import { parseConfig } from "../src/config";
 import { program } from "../src/program";
+import { devConfig, runSharedInfra as run } from "./helpers";
 
-const cfg = (values: Record<string, string>) => ({ get: (k: string) => values[k] });
-const run = (values: Record<string, string> = {}) => {
-  setupPulumiMocks({ project: "sec-an-shared-infra", stack: "dev" });
-  return runProgram(() => program(parseConfig(cfg(values), "dev")));
-};
 const ssmValues = () =>
   Object.fromEntries(
     resourcesOfType("aws:ssm/parameter:Parameter").map((p) => [
@@ -557,7 +552,7 @@ describe("the identity pool's providers", () => {
           ignored.set(`${a.type}::${a.name}`, a.opts.ignoreChanges);
           return undefined;
         });
-        return program(parseConfig(cfg({}), "dev"));
+        return program(devConfig());
       }),
     );
     expect(ignored.get("aws:cognito/identityPool:IdentityPool::dev-sec-an-users-identities")).toEqual([

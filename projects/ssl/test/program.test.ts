@@ -17,6 +17,7 @@ import {
   runProgram,
   setupPulumiMocks,
   unwrap,
+  stackConfig,
 } from "@sec-an/testing";
 import { portsSubscriptionAliases, program, runFromConfig } from "../src/program";
 import { parseConfig, worstCaseScanSeconds } from "../src/stack-config";
@@ -35,10 +36,9 @@ const ssm = {
   [paramName(D, Params.deadLettersBucketName)]: "dev-sec-an-dead-letters",
   [paramName(D, Params.snsLoggingRoleArn)]: `arn:aws:iam::${MOCK_ACCOUNT}:role/sns-logging`,
 };
-const cfg = (values: Record<string, string>) => ({ get: (k: string) => values[k] });
 const run = (values: Record<string, string> = {}) => {
   setupPulumiMocks({ project: "sec-an-ssl", stack: "dev", ssm });
-  return runProgram(() => program(parseConfig(cfg(values), "dev")));
+  return runProgram(() => program(parseConfig(stackConfig(values), "dev")));
 };
 const statements = (policyName: string) =>
   JSON.parse(resourceNamed("aws:iam/rolePolicy:RolePolicy", policyName).inputs.policy).Statement;
@@ -220,11 +220,11 @@ describe("sec-an-ssl configuration", () => {
     [{ portsTopicArn: "arn:aws:sqs:us-east-1:123456789012:q" }, /portsTopicArn: expected an sns ARN/],
     [{ maxCascadeDepth: String(MAX_CASCADE_DEPTH + 1) }, /maxCascadeDepth/],
   ])("rejects %j", (values, message) => {
-    expect(() => parseConfig(cfg(values as Record<string, string>), "dev")).toThrow(message);
+    expect(() => parseConfig(stackConfig(values as Record<string, string>), "dev")).toThrow(message);
   });
 
   test("the default scan timeout covers the default worst case", () => {
-    const c = parseConfig(cfg({}), "dev");
+    const c = parseConfig(stackConfig({}), "dev");
     expect(c.scanTimeout).toBeGreaterThanOrEqual(worstCaseScanSeconds(c.handshakeTimeoutMs, c.maxHostnames));
     expect(c).toMatchObject({
       deployment: D,

@@ -7,6 +7,7 @@ import {
   resourcesOfType,
   runProgram,
   setupPulumiMocks,
+  stackConfig,
 } from "@sec-an/testing";
 import { program } from "../src/program";
 import { parseConfig } from "../src/stack-config";
@@ -18,10 +19,9 @@ const SSM = {
   "/sec-an/dev/analytics/elastic/admin_function/name": "dev-sec-an-es-admin",
   "/sec-an/dev/analytics/kibana/dead_letter_vis/id": "dead-letters-vis-id",
 };
-const cfg = (values: Record<string, string>) => ({ get: (k: string) => values[k] });
 const run = (values: Record<string, string> = {}) => {
   setupPulumiMocks({ project: "sec-an-task-execution", stack: "dev", ssm: SSM });
-  return runProgram(() => program(parseConfig(cfg({ route53RoleArn: ROLE, ...values }), "dev")));
+  return runProgram(() => program(parseConfig(stackConfig({ route53RoleArn: ROLE, ...values }), "dev")));
 };
 const ssmValues = () =>
   Object.fromEntries(
@@ -279,7 +279,7 @@ describe("DNS views in the program", () => {
 
 describe("task-execution stack config", () => {
   test("defaults", () => {
-    expect(parseConfig(cfg({ route53RoleArn: ROLE }), "dev")).toEqual({
+    expect(parseConfig(stackConfig({ route53RoleArn: ROLE }), "dev")).toEqual({
       deployment: { app: "sec-an", stage: "dev" },
       route53RoleArn: ROLE,
       scheduler: { period: 86_400, buckets: 96, rateLimit: 5, logUnhandled: false },
@@ -316,6 +316,6 @@ describe("task-execution stack config", () => {
     ],
     [{ route53RoleArn: ROLE, views: "no" }, /sec-an-task-execution:views: expected true or false/],
   ])("rejects %j", (values, message) => {
-    expect(() => parseConfig(cfg(values as Record<string, string>), "dev")).toThrow(message);
+    expect(() => parseConfig(stackConfig(values as Record<string, string>), "dev")).toThrow(message);
   });
 });

@@ -1,7 +1,6 @@
+import { stackConfig } from "@sec-an/testing";
 import { Type } from "@sinclair/typebox";
 import { ConfigError, logRetentionDays, readStackConfig, stackConfigSchema } from "../../src/core/config";
-
-const cfg = (values: Record<string, string>) => ({ get: (k: string) => values[k] });
 
 const schema = stackConfigSchema({
   rateLimit: Type.Integer({ minimum: 1, default: 5 }),
@@ -19,7 +18,7 @@ const schema = stackConfigSchema({
 describe("readStackConfig", () => {
   it("fills defaults from the schema and converts Pulumi's strings", () => {
     const c = readStackConfig(
-      cfg({ roleArn: "r", cpu: "2048", views: "false", accounts: '["111122223333"]' }),
+      stackConfig({ roleArn: "r", cpu: "2048", views: "false", accounts: '["111122223333"]' }),
       "sec-an-x",
       schema,
       "dev",
@@ -36,7 +35,7 @@ describe("readStackConfig", () => {
       deployment: { app: "sec-an", stage: "dev" },
     });
     const set = readStackConfig(
-      cfg({ roleArn: "r", stage: "prod", app: "a", retention: "365" }),
+      stackConfig({ roleArn: "r", stage: "prod", app: "a", retention: "365" }),
       "n",
       schema,
       "dev",
@@ -45,9 +44,9 @@ describe("readStackConfig", () => {
   });
 
   it("does not share a default between reads", () => {
-    const a = readStackConfig(cfg({ roleArn: "r" }), "n", schema, "dev");
+    const a = readStackConfig(stackConfig({ roleArn: "r" }), "n", schema, "dev");
     (a.accounts as string[]).push("x");
-    expect(readStackConfig(cfg({ roleArn: "r" }), "n", schema, "dev").accounts).toEqual([]);
+    expect(readStackConfig(stackConfig({ roleArn: "r" }), "n", schema, "dev").accounts).toEqual([]);
   });
 
   it.each([
@@ -66,23 +65,23 @@ describe("readStackConfig", () => {
     [{ retention: "x" }, "config sec-an-x:retention: must be one of the CloudWatch retention periods"],
     [{ stage: "a/b" }, "config sec-an-x:stage: invalid app/stage"],
   ])("rejects %j naming the key", (values, message) => {
-    const read = () => readStackConfig(cfg({ roleArn: "r", ...values }), "sec-an-x", schema, "dev");
+    const read = () => readStackConfig(stackConfig({ roleArn: "r", ...values }), "sec-an-x", schema, "dev");
     expect(read).toThrow(ConfigError);
     expect(read).toThrow(message);
   });
 
   it("requires a key with neither a value nor a default, and a stack name usable as a stage", () => {
-    expect(() => readStackConfig(cfg({}), "sec-an-x", schema, "dev")).toThrow(
+    expect(() => readStackConfig(stackConfig({}), "sec-an-x", schema, "dev")).toThrow(
       "config sec-an-x:roleArn: required: the role to assume",
     );
-    expect(() => readStackConfig(cfg({ roleArn: "r" }), "sec-an-x", schema, "dev/x")).toThrow(
+    expect(() => readStackConfig(stackConfig({ roleArn: "r" }), "sec-an-x", schema, "dev/x")).toThrow(
       "config sec-an-x:stage: invalid app/stage",
     );
   });
 
   it("carries the key on the error", () => {
     try {
-      readStackConfig(cfg({ roleArn: "r", cpu: "1" }), "n", schema, "dev");
+      readStackConfig(stackConfig({ roleArn: "r", cpu: "1" }), "n", schema, "dev");
       throw new Error("not thrown");
     } catch (e) {
       expect((e as ConfigError).key).toBe("cpu");

@@ -1,20 +1,25 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Params, taskParams } from "@sec-an/contracts";
-import { resources, resourcesOfType, runProgram, setupPulumiMocks, unwrap } from "@sec-an/testing";
+import {
+  resources,
+  resourcesOfType,
+  runProgram,
+  setupPulumiMocks,
+  unwrap,
+  stackConfig,
+} from "@sec-an/testing";
 import { checkResources } from "@sec-an/policy";
 import { readDeployment, ssmParam, ssmParamArn, ssmValue, SsmExports } from "../../src/core";
 import { ACCOUNT, deployment, record, urnOf } from "./helpers";
 
-const config = (values: Record<string, string>) => ({ get: (k: string) => values[k] });
-
 describe("readDeployment", () => {
   it("defaults app to sec-an and stage to the stack name, and rejects unsafe values", () => {
-    expect(readDeployment(config({}), "dev")).toEqual({ app: "sec-an", stage: "dev" });
-    expect(readDeployment(config({ app: "scanner", stage: "prod" }), "dev")).toEqual({
+    expect(readDeployment(stackConfig({}), "dev")).toEqual({ app: "sec-an", stage: "dev" });
+    expect(readDeployment(stackConfig({ app: "scanner", stage: "prod" }), "dev")).toEqual({
       app: "scanner",
       stage: "prod",
     });
-    expect(() => readDeployment(config({ stage: "a/b" }), "dev")).toThrow("invalid app/stage");
+    expect(() => readDeployment(stackConfig({ stage: "a/b" }), "dev")).toThrow("invalid app/stage");
   });
 });
 
