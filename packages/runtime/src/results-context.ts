@@ -232,7 +232,7 @@ export class ResultsContext implements ResultsContextApi {
    */
   messages(): OutgoingMessage<DocumentCollection>[] {
     let summaryFields: Record<string, unknown> | undefined;
-    for (const [k, v] of this.summaries) if (v !== undefined) (summaryFields ??= {})[`summary_${k}`] = v;
+    for (const [k, v] of this.summaries) if (v !== undefined) (summaryFields ??= {})[summaryName(k)] = v;
     const summaryJson = summaryFields && JSON.stringify(summaryFields);
     const entries: SerialisedDoc[] = [];
     for (const [docType, byKey] of this.docs) {
@@ -261,16 +261,19 @@ export class ResultsContext implements ResultsContextApi {
       ...(this.docTypes ? { docTypes: [...new Set([...this.docTypes, ...this.docs.keys()])].sort() } : {}),
       ...(this.parsedAt ? { parsedAt: this.parsedAt } : {}),
     };
-    const shape = { ...head, docs: Object.fromEntries([...this.docs.keys()].map((t) => [t, []])) };
+    const headJson = JSON.stringify(head);
     // Every parent of a parse run has the same envelope but for its parent key (a sha256 made here): an
     // envelope already checked is not checked again, for each of thousands of hosts.
-    const shapeText = JSON.stringify({ ...shape, parentKey: "" });
+    const shapeText = `${headJson.replace(this.parentKeyHash, "")}${[...this.docs.keys()].join(",")}`;
     if (shapeText !== lastValidShape) {
-      validate(DocumentCollection, shape);
+      validate(DocumentCollection, {
+        ...head,
+        docs: Object.fromEntries([...this.docs.keys()].map((t) => [t, []])),
+      });
       lastValidShape = shapeText;
     }
     const attributes = this.attributes();
-    return splitSerialised(head, entries, attributes, this.budget).map((body) => {
+    return splitSerialised(headJson, entries, attributes, this.budget).map((body) => {
       const bytes = messageBytes(body, attributes);
       if (bytes > this.budget)
         throw new Error(`internal: part of ${bytes} bytes exceeds the ${this.budget}-byte budget`);
@@ -344,13 +347,13 @@ function lazyMessage(body: string, attributes: Record<string, string>): Outgoing
  * part's body, the same text as JSON.stringify of the part.
  */
 function splitSerialised(
-  head: Head,
+  headJson: string,
   entries: readonly SerialisedDoc[],
   attributes: Readonly<Record<string, string>>,
   budget: number,
 ): string[] {
   const base = messageBytes(
-    JSON.stringify({ ...head, docs: {}, part: { index: entries.length, count: entries.length + 1 } }),
+    assemble(headJson, "{}", { index: entries.length, count: entries.length + 1 }),
     attributes,
   );
   if (base > budget)
@@ -377,10 +380,10 @@ function splitSerialised(
     else cur.set(docType, [json]);
   }
   parts.push(cur);
-  if (parts.length === 1) return [assemble(head, parts[0])];
+  if (parts.length === 1) return [assemble(headJson, docsText(parts[0]))];
   const out: string[] = [];
   for (let index = 0; index < parts.length; index++)
-    out.push(assemble(head, parts[index], { index, count: parts.length }));
+    out.push(assemble(headJson, docsText(parts[index]), { index, count: parts.length }));
   return out;
 }
 
@@ -390,13 +393,24 @@ function docsText(docs: Map<string, string[]>): string {
   return `${out}}`;
 }
 
-/** One part's body: the head's JSON with the documents' text put in as its `docs`. */
-function assemble(head: Head, docs: Map<string, string[]>, part?: { index: number; count: number }): string {
-  const shell = JSON.stringify({ ...head, docs: {}, ...(part ? { part } : {}) });
-  // `"docs":{}` cannot occur inside a string of the head (its quotes would be escaped), and only
-  // `part` follows it: the last occurrence is the field itself.
-  const at = shell.lastIndexOf(`"docs":{}`) + `"docs":`.length;
-  return `${shell.slice(0, at)}${docsText(docs)}${shell.slice(at + 2)}`;
+/**
+ * One part's body, the text JSON.stringify({ ...head, docs, part }) gives: the head's JSON (an object
+ * with fields, none named docs or part) with `docs` and `part` added as its last fields.
+ */
+function assemble(headJson: string, docs: string, part?: { index: number; count: number }): string {
+  const tail = part ? `,"part":{"index":${part.index},"count":${part.count}}}` : "}";
+  return `${headJson.slice(0, -1)},"docs":${docs}${tail}`;
+}
+
+/** `summary_<name>`, the field a summary becomes, made once per name (a parser has a handful). */
+const summaryNames = new Map<string, string>();
+function summaryName(name: string): string {
+  let n = summaryNames.get(name);
+  if (n === undefined) {
+    n = `summary_${name}`;
+    if (summaryNames.size < 256) summaryNames.set(name, n);
+  }
+  return n;
 }
 
 /** Greedy split of documents into parts within `budget` (the messages' split, on document objects). */
@@ -407,7 +421,7 @@ export function splitCollection(
   budget: number,
 ): DocumentCollection[] {
   return splitSerialised(
-    head,
+    JSON.stringify(head),
     entries.map(([t, d]) => {
       const json = JSON.stringify(d);
       return [t, json, Buffer.byteLength(json)] as const;
