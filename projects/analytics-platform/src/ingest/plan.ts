@@ -142,13 +142,13 @@ export function planMessage(
     if (docs.length === 0 && !known.has(writeAlias(snapshotBase))) continue;
     const snapshot = target(snapshotBase);
     const history = msg.history === false ? undefined : target(indexBase(msg.task, docType, "history"));
-    const snapshotActions = docsJson.actions(snapshot);
-    const historyActions = history === undefined ? undefined : docsJson.actions(history);
+    const snapshotActions = docsJson.actions(snapshot, false);
+    const historyActions = history === undefined ? undefined : docsJson.actions(history, true);
     for (const d of docs) {
       const json = docsJson.document(d.nonTemporalKey, d.data);
       checkSize(json, maxDocBytes, `${docType} document ${d.nonTemporalKey}`);
-      snapshotOps.push(new CollectionWrite(snapshot, snapshotActions, json, false));
-      if (historyActions) ops.push(new CollectionWrite(history!, historyActions, json, true));
+      snapshotOps.push(new CollectionWrite(snapshotActions, json));
+      if (historyActions) ops.push(new CollectionWrite(historyActions, json));
     }
     cleanups.push({ index: snapshot, parentKey: msg.parentKey, generation: gen });
   }

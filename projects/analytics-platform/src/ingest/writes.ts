@@ -35,6 +35,9 @@ const UNSPLICEABLE = [...Object.values(F), "__proto__"];
 
 /** The action-line parts of a collection's writes into one index, the history id's end included. */
 export interface CollectionActions extends ActionParts {
+  index: string;
+  /** Writes into a history index: the id is `${ntk}@${temporalKey}`. */
+  history: boolean;
   /** `open` and an id's opening quote, then `close` after its closing quote: for ids JSON leaves as they are. */
   openQuote: string;
   quoteClose: string;
@@ -121,10 +124,12 @@ export class CollectionJson {
   }
 
   /** Action-line parts of this collection's writes into `index` (at its generation). */
-  actions(index: string): CollectionActions {
+  actions(index: string, history: boolean): CollectionActions {
     const a = indexActionParts(index, this.gen);
     return {
       ...a,
+      index,
+      history,
       openQuote: `${a.open}"`,
       quoteClose: `"${a.close}`,
       historyIdClose: this.#historyIdEnd + a.close,
@@ -182,40 +187,46 @@ export class DocJson {
  * The write of a collection document into its snapshot (id: the non-temporal key) or history (id:
  * `${ntk}@${temporalKey}`) index at the collection's generation. Its NDJSON comes from parts serialised
  * once; `id`, `source` and `doc` are built when read, for stores that take them rather than NDJSON.
+ * Two fields: a plan holds two writes per document until its bulk request is sent.
  */
 export class CollectionWrite {
-  readonly action = "index";
-  #doc?: Record<string, unknown>;
-
   constructor(
-    readonly index: string,
     private readonly actions: CollectionActions,
     private readonly json: DocJson,
-    private readonly history: boolean,
   ) {}
+
+  get action(): "index" {
+    return "index";
+  }
+
+  get index(): string {
+    return this.actions.index;
+  }
 
   get externalVersion(): number {
     return this.json.collection.gen;
   }
 
   get id(): string {
-    return this.history ? `${this.json.ntk}@${this.json.collection.msg.temporalKey}` : this.json.ntk;
+    const { ntk, collection } = this.json;
+    return this.actions.history ? `${ntk}@${collection.msg.temporalKey}` : ntk;
   }
 
   get source(): string {
     return this.json.toString();
   }
 
+  /** A new object on every read: the caller may keep or change it. */
   get doc(): Record<string, unknown> {
     const { collection: c, ntk, data } = this.json;
-    return (this.#doc ??= collectionDoc(c.msg, ntk, data, c.gen));
+    return collectionDoc(c.msg, ntk, data, c.gen);
   }
 
   ndjson(out: string[]): void {
     const a = this.actions;
     const json = this.json;
     if (!json.keyAsIs) out.push(a.open, q(this.id), a.close);
-    else out.push(a.openQuote, json.ntk, this.history ? a.historyIdClose : a.quoteClose);
+    else out.push(a.openQuote, json.ntk, a.history ? a.historyIdClose : a.quoteClose);
     json.appendTo(out);
   }
 }
