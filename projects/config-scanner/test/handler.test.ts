@@ -4,6 +4,7 @@ import { GetObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
 import type { NetworkInterface, SecurityGroup } from "@aws-sdk/client-ec2";
 import { ConfigAlertAttr, ConfigScannerEnv, Env } from "@sec-an/contracts";
 import { logger, resetClients, setClients } from "@sec-an/runtime";
+import { restoreEnvAfterAll } from "@sec-an/testing";
 import { DescribeSecurityGroupsCommand } from "@aws-sdk/client-ec2";
 import { mapEvent, PLUGINS, realtimeTriggers } from "../src/engine";
 import type { Evaluation } from "../src/evaluate";
@@ -29,7 +30,7 @@ import {
  */
 logger.setLogLevel("SILENT");
 const c = emulatorClients();
-const saved = { ...process.env };
+restoreEnvAfterAll();
 const ACCOUNT = "123456789012";
 let bucket: string;
 let alerts: { topicArn: string; queue: { url: string; arn: string } };
@@ -59,9 +60,6 @@ beforeEach(() => {
 afterEach(() => {
   ec2.restore();
   resetClients();
-});
-afterAll(() => {
-  process.env = saved;
 });
 
 let n = 0;

@@ -7,10 +7,18 @@ import {
   type SecurityGroup,
 } from "@aws-sdk/client-ec2";
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
-import { CreateTopicCommand, SNSClient, SubscribeCommand } from "@aws-sdk/client-sns";
-import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient, type Message } from "@aws-sdk/client-sqs";
+import { SNSClient } from "@aws-sdk/client-sns";
+import { SQSClient, type Message } from "@aws-sdk/client-sqs";
 import { ConfigStateTableKeys } from "@sec-an/contracts";
-import { awsClientConfig, drainQueue, dynamoClientConfig, s3ClientConfig, uniqueName } from "@sec-an/testing";
+import {
+  awsClientConfig,
+  createTestQueue,
+  drainQueue,
+  dynamoClientConfig,
+  s3ClientConfig,
+  topicWithQueue,
+  uniqueName,
+} from "@sec-an/testing";
 import type { SQSRecord } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 
@@ -25,16 +33,11 @@ export function emulatorClients() {
 }
 export type Clients = ReturnType<typeof emulatorClients>;
 
-export async function createQueue(sqs: SQSClient, prefix = "q") {
-  const name = uniqueName(prefix);
-  // Tests read a message once and never delete it: a 12-hour visibility keeps it from coming back
-  // into a later case's drain.
-  const { QueueUrl } = await sqs.send(
-    new CreateQueueCommand({ QueueName: name, Attributes: { VisibilityTimeout: "43200" } }),
-  );
-  const a = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ["QueueArn"] }));
-  return { url: QueueUrl!, arn: a.Attributes!.QueueArn! };
-}
+// Tests read a message once and never delete it: a 12-hour visibility keeps it from coming back
+// into a later case's drain.
+const READ_ONCE = { VisibilityTimeout: "43200" };
+
+export const createQueue = (sqs: SQSClient, prefix = "q") => createTestQueue(sqs, prefix, READ_ONCE);
 
 /** The state table as the program defines it: (plugin, resource). */
 export async function createStateTable(dynamo: DynamoDBClient): Promise<string> {
@@ -56,19 +59,8 @@ export async function createBucket(s3: S3Client): Promise<string> {
 }
 
 /** The alerts topic with a raw-delivery queue, so a test reads each alert with its attributes. */
-export async function alertsTopic(c: Clients) {
-  const { TopicArn } = await c.sns.send(new CreateTopicCommand({ Name: uniqueName("alerts") }));
-  const queue = await createQueue(c.sqs, "alerts");
-  await c.sns.send(
-    new SubscribeCommand({
-      TopicArn,
-      Protocol: "sqs",
-      Endpoint: queue.arn,
-      Attributes: { RawMessageDelivery: "false" },
-    }),
-  );
-  return { topicArn: TopicArn!, queue };
-}
+export const alertsTopic = (c: Clients) =>
+  topicWithQueue(c, { raw: false, topicPrefix: "alerts", queuePrefix: "alerts", queueAttributes: READ_ONCE });
 
 /** Receive until `count` messages arrived or `maxPolls` empty polls passed (bounded in time). */
 export const drain = (sqs: SQSClient, url: string, count: number, maxPolls = 2): Promise<Message[]> =>

@@ -1,14 +1,8 @@
-import { CreateTopicCommand, SNSClient, SubscribeCommand } from "@aws-sdk/client-sns";
-import {
-  CreateQueueCommand,
-  GetQueueAttributesCommand,
-  ReceiveMessageCommand,
-  SQSClient,
-  type Message,
-} from "@aws-sdk/client-sqs";
+import { CreateTopicCommand, SNSClient } from "@aws-sdk/client-sns";
+import { ReceiveMessageCommand, SQSClient, type Message } from "@aws-sdk/client-sqs";
 import { Attr, MAX_CASCADE_DEPTH, PortDetected, validate } from "@sec-an/contracts";
 import { runParser, runScannerParser } from "@sec-an/runtime";
-import { awsClientConfig, uniqueName } from "@sec-an/testing";
+import { awsClientConfig, subscribedQueue, uniqueName } from "@sec-an/testing";
 import {
   CASCADE_RULE,
   portEventAttributes,
@@ -27,22 +21,8 @@ afterAll(() => {
   sqs.destroy();
 });
 
-async function queueSubscribedTo(topicArn: string, filterPolicy?: Record<string, unknown>) {
-  const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: uniqueName("ports") }));
-  const attrs = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ["QueueArn"] }));
-  await sns.send(
-    new SubscribeCommand({
-      TopicArn: topicArn,
-      Protocol: "sqs",
-      Endpoint: attrs.Attributes!.QueueArn,
-      Attributes: {
-        RawMessageDelivery: "true",
-        ...(filterPolicy ? { FilterPolicy: JSON.stringify(filterPolicy) } : {}),
-      },
-    }),
-  );
-  return QueueUrl!;
-}
+const queueSubscribedTo = async (topicArn: string, filterPolicy?: Record<string, unknown>) =>
+  (await subscribedQueue({ sqs, sns }, topicArn, { filterPolicy, queuePrefix: "ports" })).url;
 
 /** Everything delivered to a queue, read until it has been empty for a moment (bounded). */
 async function drain(QueueUrl: string, expectAtLeast: number): Promise<Message[]> {

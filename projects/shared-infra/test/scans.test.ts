@@ -4,23 +4,21 @@
  * targets are loopback only; nothing here is scanned.
  */
 import { DeleteTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { CreateTopicCommand, SNSClient, SubscribeCommand } from "@aws-sdk/client-sns";
-import {
-  CreateQueueCommand,
-  DeleteQueueCommand,
-  GetQueueAttributesCommand,
-  SQSClient,
-} from "@aws-sdk/client-sqs";
+import { CreateTopicCommand, SNSClient } from "@aws-sdk/client-sns";
+import { DeleteQueueCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { PutCommand, DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { APIGatewayProxyEvent } from "aws-lambda";
 import { ErrorChannelEnv, ScanRequest, isValid } from "@sec-an/contracts";
 import { resetClients, setClients } from "@sec-an/runtime";
 import {
   awsClientConfig,
+  captureErrorsTopic,
   createDnsTables,
   drainQueue,
   dynamoClientConfig,
+  subscribedQueue,
   uniqueName,
+  type CapturedErrors,
 } from "@sec-an/testing";
 import { handler } from "../src/scans/handler";
 import { ScansEnv } from "../src/scans/logic";
@@ -35,22 +33,14 @@ const queues: string[] = [];
 let all: string;
 
 async function queueOn(topic = topicArn): Promise<string> {
-  const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: uniqueName("scans") }));
-  queues.push(QueueUrl!);
-  const attrs = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ["QueueArn"] }));
-  await sns.send(
-    new SubscribeCommand({
-      TopicArn: topic,
-      Protocol: "sqs",
-      Endpoint: attrs.Attributes!.QueueArn,
-      Attributes: { RawMessageDelivery: "true" },
-    }),
-  );
-  return QueueUrl!;
+  const { url } = await subscribedQueue({ sqs, sns }, topic, { queuePrefix: "scans" });
+  queues.push(url);
+  return url;
 }
 
 /** Everything on the queue now (short polls until one comes back empty). */
-const drain = (url: string) => drainQueue(sqs, url, { waitSeconds: 0, maxEmptyPolls: 1 });
+const NOW = { waitSeconds: 0, maxEmptyPolls: 1 };
+const drain = (url: string) => drainQueue(sqs, url, NOW);
 
 const post = (body: unknown, extra: Partial<APIGatewayProxyEvent> = {}) =>
   handler({
@@ -212,16 +202,15 @@ describe("POST /scans refuses bad input with a 400 and publishes nothing", () =>
 });
 
 describe("POST /scans when our side fails: 503, reported on the error channel", () => {
-  let errors: string;
+  let errors: CapturedErrors;
   beforeAll(async () => {
-    const t = (await sns.send(new CreateTopicCommand({ Name: uniqueName("errors") }))).TopicArn!;
-    errors = await queueOn(t);
-    process.env[ErrorChannelEnv.topicArn] = t;
+    errors = await captureErrorsTopic({ sqs, sns });
+    queues.push(errors.queue.url);
   });
   afterAll(() => {
     delete process.env[ErrorChannelEnv.topicArn];
   });
-  const reported = async () => (await drain(errors)).map((m) => JSON.parse(m.Body!));
+  const reported = () => errors.events(NOW);
   const withRequestId = { requestContext: { requestId: "api-req-1", authorizer: { claims: { sub: "u" } } } };
 
   test("a topic that cannot be published to: 503 to retry, never a 2xx", async () => {

@@ -1,11 +1,6 @@
 import { CreateBucketCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
-import { CreateTopicCommand, PublishCommand, SNSClient, SubscribeCommand } from "@aws-sdk/client-sns";
-import {
-  CreateQueueCommand,
-  GetQueueAttributesCommand,
-  ReceiveMessageCommand,
-  SQSClient,
-} from "@aws-sdk/client-sqs";
+import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
+import { ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { GetParameterCommand, ParameterNotFound, SSMClient } from "@aws-sdk/client-ssm";
 import { mockClient } from "aws-sdk-client-mock";
 import type { S3Event, SQSEvent, SQSRecord } from "aws-lambda";
@@ -23,7 +18,13 @@ import {
   resetClients,
   setClients,
 } from "@sec-an/runtime";
-import { awsClientConfig, s3ClientConfig, uniqueName } from "@sec-an/testing";
+import {
+  awsClientConfig,
+  restoreEnvAfterAll,
+  s3ClientConfig,
+  topicWithQueue,
+  uniqueName,
+} from "@sec-an/testing";
 import { issue } from "./pki";
 import { startTlsServer, type TestServer } from "./servers";
 import { portEvent } from "./fixtures";
@@ -48,7 +49,7 @@ describe("ssl handlers on fauxqs", () => {
   const bucket = uniqueName("ssl-raw").toLowerCase();
   const ssm = mockClient(SSMClient);
   let server: TestServer;
-  const saved = { bucket: process.env[Env.resultsBucket], stage: process.env[Env.stage] };
+  restoreEnvAfterAll([Env.resultsBucket, Env.stage]);
 
   beforeAll(async () => {
     await s3.send(new CreateBucketCommand({ Bucket: bucket }));
@@ -67,36 +68,23 @@ describe("ssl handlers on fauxqs", () => {
     await server.close();
     resetClients();
     ssm.restore();
-    for (const [k, v] of [
-      [Env.resultsBucket, saved.bucket],
-      [Env.stage, saved.stage],
-    ] as const) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
     sqs.destroy();
     sns.destroy();
     s3.destroy();
   });
 
   it("filters, scans, stores and parses one TLS port; a bad record fails alone", async () => {
-    const topicArn = (await sns.send(new CreateTopicCommand({ Name: uniqueName("ports") }))).TopicArn!;
-    const queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: uniqueName("ssl-task") })))
-      .QueueUrl!;
-    const queueArn = (
-      await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ["QueueArn"] }))
-    ).Attributes!.QueueArn;
-    await sns.send(
-      new SubscribeCommand({
-        TopicArn: topicArn,
-        Protocol: "sqs",
-        Endpoint: queueArn,
-        Attributes: {
-          RawMessageDelivery: "true",
-          FilterPolicy: JSON.stringify(tlsPortsFilterPolicy()),
-          FilterPolicyScope: "MessageAttributes",
-        },
-      }),
+    const {
+      topicArn,
+      queue: { url: queueUrl, arn: queueArn },
+    } = await topicWithQueue(
+      { sqs, sns },
+      {
+        filterPolicy: tlsPortsFilterPolicy(),
+        filterPolicyScope: "MessageAttributes",
+        topicPrefix: "ports",
+        queuePrefix: "ssl-task",
+      },
     );
     const tlsEvent = portEvent(server.port, ["cascade.test"], { service: "https" });
     const sshEvent = portEvent(22, [], { service: "ssh" });

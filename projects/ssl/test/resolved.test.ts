@@ -1,6 +1,6 @@
 import { CreateTableCommand, DeleteTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, PutCommand } from "@aws-sdk/lib-dynamodb";
-import { dynamoClientConfig, uniqueName } from "@sec-an/testing";
+import { dnsTableInput, dynamoClientConfig, uniqueName } from "@sec-an/testing";
 import { hostsForAddress } from "../src/scanner/resolved";
 
 describe("hostsForAddress against dynalite", () => {
@@ -10,20 +10,7 @@ describe("hostsForAddress against dynalite", () => {
 
   beforeAll(async () => {
     // The task-execution table's key schema: hash Address, range DnsIngestTime.
-    await raw.send(
-      new CreateTableCommand({
-        TableName: table,
-        KeySchema: [
-          { AttributeName: "Address", KeyType: "HASH" },
-          { AttributeName: "DnsIngestTime", KeyType: "RANGE" },
-        ],
-        AttributeDefinitions: [
-          { AttributeName: "Address", AttributeType: "S" },
-          { AttributeName: "DnsIngestTime", AttributeType: "N" },
-        ],
-        BillingMode: "PAY_PER_REQUEST",
-      }),
-    );
+    await raw.send(new CreateTableCommand(dnsTableInput("resolvedAddresses", table)));
     const put = (Address: string, DnsIngestTime: number, hosts: string[]) =>
       doc.send(new PutCommand({ TableName: table, Item: { Address, DnsIngestTime, Hosts: new Set(hosts) } }));
     await put("127.0.0.1", 1000, ["old.example.com."]);

@@ -4,7 +4,7 @@ import { GetParameterCommand, ParameterNotFound, SSMClient } from "@aws-sdk/clie
 import { mockClient } from "aws-sdk-client-mock";
 import { Env, SslScanResult, parseJson } from "@sec-an/contracts";
 import { clearParamCache, resetClients, setClients, setParamOverrides } from "@sec-an/runtime";
-import { dynamoClientConfig, uniqueName } from "@sec-an/testing";
+import { dnsTableInput, dynamoClientConfig, restoreEnvAfterAll, uniqueName } from "@sec-an/testing";
 import { createScan, resolvedHostnames } from "../src/scanner";
 import { issue } from "./pki";
 import { startTlsServer, type TestServer } from "./servers";
@@ -18,24 +18,11 @@ describe("the ssl ScanFn with names from resolved-addresses", () => {
   const doc = DynamoDBDocumentClient.from(raw);
   const ssm = mockClient(SSMClient);
   let server: TestServer;
-  const savedStage = process.env[Env.stage];
+  restoreEnvAfterAll([Env.stage]);
 
   beforeAll(async () => {
     process.env[Env.stage] = "ssltest";
-    await raw.send(
-      new CreateTableCommand({
-        TableName: table,
-        KeySchema: [
-          { AttributeName: "Address", KeyType: "HASH" },
-          { AttributeName: "DnsIngestTime", KeyType: "RANGE" },
-        ],
-        AttributeDefinitions: [
-          { AttributeName: "Address", AttributeType: "S" },
-          { AttributeName: "DnsIngestTime", AttributeType: "N" },
-        ],
-        BillingMode: "PAY_PER_REQUEST",
-      }),
-    );
+    await raw.send(new CreateTableCommand(dnsTableInput("resolvedAddresses", table)));
     await doc.send(
       new PutCommand({
         TableName: table,
@@ -51,8 +38,6 @@ describe("the ssl ScanFn with names from resolved-addresses", () => {
     setParamOverrides(undefined);
     resetClients();
     ssm.restore();
-    if (savedStage === undefined) delete process.env[Env.stage];
-    else process.env[Env.stage] = savedStage;
   });
 
   it("scans the event's names and the latest DNS names of the address, and writes schema-valid JSON", async () => {

@@ -1,14 +1,9 @@
 import { CreateTableCommand, DynamoDBClient, waitUntilTableExists } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, PutCommand } from "@aws-sdk/lib-dynamodb";
-import {
-  CreateQueueCommand,
-  GetQueueAttributesCommand,
-  ReceiveMessageCommand,
-  SQSClient,
-} from "@aws-sdk/client-sqs";
-import { CreateTopicCommand, SNSClient, SubscribeCommand } from "@aws-sdk/client-sns";
+import { ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { SNSClient } from "@aws-sdk/client-sns";
 import { CtsTables, ResolvedAddresses, ResolvedHosts, ScanRequest, validate } from "@sec-an/contracts";
-import { awsClientConfig, dynamoClientConfig, uniqueName } from "@sec-an/testing";
+import { awsClientConfig, dynamoClientConfig, topicWithQueue, uniqueName } from "@sec-an/testing";
 import { SearchState } from "../src/state";
 
 export function dynamo() {
@@ -92,19 +87,10 @@ export async function stateOnDynalite() {
 export async function scanInitiatorStandIn() {
   const sqs = new SQSClient(awsClientConfig());
   const sns = new SNSClient(awsClientConfig());
-  const topicArn = (await sns.send(new CreateTopicCommand({ Name: uniqueName("scan-initiator") }))).TopicArn!;
-  const queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: uniqueName("scans") }))).QueueUrl!;
-  const arn = (
-    await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ["QueueArn"] }))
-  ).Attributes!.QueueArn;
-  await sns.send(
-    new SubscribeCommand({
-      TopicArn: topicArn,
-      Protocol: "sqs",
-      Endpoint: arn,
-      Attributes: { RawMessageDelivery: "true" },
-    }),
-  );
+  const {
+    topicArn,
+    queue: { url: queueUrl },
+  } = await topicWithQueue({ sqs, sns }, { topicPrefix: "scan-initiator", queuePrefix: "scans" });
   type Published = { request: ScanRequest; attributes: Record<string, string> };
   const requests = async (waitSecs = 0): Promise<Published[]> => {
     const out: Published[] = [];

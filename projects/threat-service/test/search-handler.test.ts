@@ -2,7 +2,7 @@ import { CreateQueueCommand, ReceiveMessageCommand, SQSClient } from "@aws-sdk/c
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { Attr, CtsEnv, Env, OPENSEARCH_URL_ENV, Params, paramName, type SearchJob } from "@sec-an/contracts";
 import { resetClients, setClients, setParamOverrides } from "@sec-an/runtime";
-import { awsClientConfig, dynamoClientConfig, uniqueName } from "@sec-an/testing";
+import { awsClientConfig, dynamoClientConfig, restoreEnvAfterAll, uniqueName } from "@sec-an/testing";
 import type { SQSEvent, SQSRecord } from "aws-lambda";
 import { handler } from "../src/handlers/search";
 import { searchId } from "../src/id";
@@ -12,16 +12,6 @@ import { snapshotStore } from "./store";
 
 const sqs = new SQSClient(awsClientConfig());
 const stage = { app: "sec-an", stage: "handlertest" };
-const KEYS = [
-  CtsEnv.activeTable,
-  CtsEnv.resultsTable,
-  CtsEnv.searchQueueUrl,
-  OPENSEARCH_URL_ENV,
-  Env.stage,
-  Env.deadLetterQueueUrl,
-  Env.maxReceiveCount,
-];
-const saved = Object.fromEntries(KEYS.map((k) => [k, process.env[k]]));
 
 const record = (body: string, n: number): SQSRecord =>
   ({
@@ -35,6 +25,15 @@ const record = (body: string, n: number): SQSRecord =>
   }) as unknown as SQSRecord;
 
 describe("the search worker's SQS handler", () => {
+  restoreEnvAfterAll([
+    CtsEnv.activeTable,
+    CtsEnv.resultsTable,
+    CtsEnv.searchQueueUrl,
+    OPENSEARCH_URL_ENV,
+    Env.stage,
+    Env.deadLetterQueueUrl,
+    Env.maxReceiveCount,
+  ]);
   let store: Awaited<ReturnType<typeof snapshotStore>>;
   let dlq: string;
   let state: SearchState;
@@ -66,9 +65,6 @@ describe("the search worker's SQS handler", () => {
     await store.close();
     setParamOverrides(undefined);
     resetClients();
-    for (const [k, v] of Object.entries(saved))
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
   });
 
   test("a bad job goes to the DLQ with its code; the good job beside it completes", async () => {
