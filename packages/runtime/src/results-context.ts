@@ -57,7 +57,26 @@ interface Posted {
   includeSummaries: boolean;
 }
 
-const iso = (t: string | Date) => (typeof t === "string" ? new Date(t) : t).toISOString();
+/** Times already converted: every context of a parse run (one per host) converts the same few. */
+const isoOf = new Map<string | number, string>();
+function iso(t: string | Date): string {
+  const k = typeof t === "string" ? t : t.getTime();
+  let v = isoOf.get(k);
+  if (v === undefined) {
+    v = (typeof t === "string" ? new Date(t) : t).toISOString();
+    if (isoOf.size >= 64) isoOf.clear();
+    isoOf.set(k, v);
+  }
+  return v;
+}
+
+/** The temporal key last made, with the scan end it was made of (the same for every host of a result). */
+let lastTemporal: { scanEndTime: string; key: string } | undefined;
+function temporalKeyOf(scanEndTime: string): string {
+  if (lastTemporal?.scanEndTime !== scanEndTime)
+    lastTemporal = { scanEndTime, key: keyHash({ scanEndTime }) };
+  return lastTemporal.key;
+}
 
 /**
  * Collects the documents a parser produces for one parent key and publishes them as DocumentCollection
@@ -93,7 +112,7 @@ export class ResultsContext implements ResultsContextApi {
     this.lineage = opts.lineage;
     this.stack = [{ ...validate(KeyFields, opts.parentKey, "parent key") }];
     this.parentKeyHash = keyHash(this.stack[0]);
-    this.temporalKey = keyHash({ scanEndTime: this.scanEndTime });
+    this.temporalKey = temporalKeyOf(this.scanEndTime);
     this.publisher = opts.publisher;
     this.budget = opts.budgetBytes ?? Limits.publishBudgetBytes;
     this.history = opts.history;

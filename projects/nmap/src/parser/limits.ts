@@ -202,16 +202,31 @@ export class HostStage implements ResultsContextApi {
     }
     // The document as stored is its key, its data and (on request) the summaries: the data gets what is
     // left. Measured against a bound of the key first; exactly only when the document may not fit.
-    let summaryBytes = 0;
-    if (includeSummaries)
-      summaryBytes = bytes(Object.fromEntries([...this.summaries].map(([k, v]) => [`summary_${k}`, v])));
     let fitted: Record<string, unknown> = data;
-    if (!fitsAsIs(data, "", { left: DOCUMENT_DATA_BYTES - this.merged.bytesBound - summaryBytes })) {
+    const left =
+      DOCUMENT_DATA_BYTES - this.merged.bytesBound - (includeSummaries ? this.summaryBytesBound() : 0);
+    if (!fitsAsIs(data, "", { left })) {
       const keyBytes = bytes(Object.assign({}, this.parentKey, ...this.levels));
+      const summaryBytes = includeSummaries
+        ? bytes(Object.fromEntries([...this.summaries].map(([k, v]) => [`summary_${k}`, v])))
+        : 0;
       fitted = fitDocument(docType, data, DOCUMENT_DATA_BYTES - keyBytes - summaryBytes);
     }
     // Posts under one key share its merged levels: the context copies them, never changes them.
     this.ops.push({ op: "post", docType, levels: this.merged.fields, data: fitted, includeSummaries });
+  }
+
+  /** An upper bound of the summaries' JSON bytes as `summary_<name>` fields (exact for other than scalars). */
+  private summaryBytesBound(): number {
+    let n = 2;
+    for (const [k, v] of this.summaries) {
+      if (v === undefined) continue;
+      n += 6 * (k.length + 8) + 4;
+      if (typeof v === "string") n += 6 * v.length + 2;
+      else if (v === null || typeof v === "number" || typeof v === "boolean") n += 25;
+      else n += bytes(v);
+    }
+    return n;
   }
 
   addSummary(name: string, value: unknown): void {

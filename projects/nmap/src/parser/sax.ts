@@ -78,7 +78,6 @@ function isNameChar(c: number): boolean {
   }
 }
 const TAG_END = /["'>]/g;
-const CLOSE = /\s*(\/?)>/y;
 const SPACE = /^\s*$/;
 
 /**
@@ -252,16 +251,18 @@ export class SaxTokenizer {
       (attrs ??= []).push(buf.slice(j, k), v);
       i = close + 1;
     }
-    CLOSE.lastIndex = i;
-    const close = CLOSE.exec(buf);
-    if (!close) {
+    // \s* then ">" or "/>"
+    let c = i;
+    while (c < n && isSpace(buf.charCodeAt(c))) c++;
+    const selfClosing = buf.charCodeAt(c) === 0x2f; /* / */
+    if (selfClosing) c++;
+    if (buf.charCodeAt(c) !== 0x3e /* > */) {
       // Either the tag is not all here yet (a chunk ended inside it) or it is malformed: tell which by
       // looking for its ">" outside quoted values.
       if (this.tagEnd(buf, lt) < 0) return -1;
       this.fail(i, `malformed attribute in <${name}>: ${JSON.stringify(buf.slice(i, i + 40))}`);
     }
-    const selfClosing = close[1] === "/";
-    const end = CLOSE.lastIndex;
+    const end = c + 1;
     this.rootSeen = true;
     if (!selfClosing) this.stack.push(name);
     this.handler.open(name, attrs, selfClosing);
