@@ -38,7 +38,19 @@ export * from "./limits";
  */
 export const PARSER_VERSION = "1.1.0";
 
-const iso = (d: Date | undefined) => d?.toISOString();
+/** Times already converted: the hosts of one report share a handful of start and end times. */
+const isoOf = new Map<number, string>();
+function iso(d: Date | undefined): string | undefined {
+  if (d === undefined) return undefined;
+  const t = d.getTime();
+  let v = isoOf.get(t);
+  if (v === undefined) {
+    v = d.toISOString();
+    if (isoOf.size >= 256) isoOf.clear();
+    isoOf.set(t, v);
+  }
+  return v;
+}
 const DAY_MS = 86_400_000;
 
 /** Drop undefined fields so documents carry only what nmap reported. */
