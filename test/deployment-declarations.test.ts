@@ -54,6 +54,15 @@ function handlerParams(run: ProgramRun): Set<string> {
   return out;
 }
 
+/**
+ * Optional run-time reads, deliberately not declared: declaring one would make a deployment cycle.
+ * task-execution's DNS ingest reads nmap's targetsPerTask (1 until nmap publishes it), and nmap
+ * deploys after task-execution (it reads the ECS cluster).
+ */
+const OPTIONAL_READS: Partial<Record<ProjectName, readonly { path: string }[]>> = {
+  "task-execution": [Params.nmapTargetsPerTask],
+};
+
 let runs: ProgramRun[];
 beforeAll(async () => {
   runs = await runPrograms(root, "local");
@@ -72,8 +81,9 @@ describe.each(deploymentOrder(DEPS))("%s", (project) => {
   it("declares every parameter it reads, at deploy time or at run time", () => {
     const declared = full(DEPS[project].reads);
     const own = full(DEPS[project].publishes);
+    const optional = full(OPTIONAL_READS[project] ?? []);
     const used = [...run().reads, ...referencedParams(project), ...handlerParams(run())].filter(
-      (n) => !own.has(n),
+      (n) => !own.has(n) && !optional.has(n),
     );
     expect(used.filter((n) => !declared.has(n))).toEqual([]);
   });

@@ -175,6 +175,11 @@ export const Params = {
 
   // nmap (cascade source)
   portsTopicArn: p("/glue/port_detector/sns_target", "nmap", "Port-detected SNS topic ARN (cascade events)"),
+  nmapTargetsPerTask: p(
+    "/nmap/targets_per_task",
+    "nmap",
+    "Targets one nmap Fargate task scans: the DNS ingest plans that many addresses as one batch",
+  ),
 
   // config-scanner
   configAlertsTopicArn: p(

@@ -107,7 +107,11 @@ export function program(config: NmapConfig, inputs: ProgramInputs = {}) {
 
   const exports = new SsmExports(`${prefix}-nmap-exports`, {
     deployment: d,
-    values: { portsTopicArn: { def: Params.portsTopicArn, value: ports.arn } },
+    values: {
+      portsTopicArn: { def: Params.portsTopicArn, value: ports.arn },
+      // The DNS ingest plans this many addresses as one batch, so they reach the launcher together.
+      targetsPerTask: { def: Params.nmapTargetsPerTask, value: String(config.targetsPerTask) },
+    },
     tags,
   });
 

@@ -39,6 +39,8 @@ const INGEST_PARAMS = [
   Params.schedulerBuckets,
   Params.schedulerRateLimit,
   Params.schedulerLogUnhandled,
+  // nmap's: optional (1 until nmap is deployed), so not a deploy-order read (see handlers/settings.ts).
+  Params.nmapTargetsPerTask,
 ];
 const INITIATOR_PARAMS = [...TABLE_IDS, Params.scanDelayQueueUrl];
 

@@ -238,6 +238,26 @@ describe("DNS ingest (Route53 mock, real DNS server on loopback, dynalite)", () 
       expect((await doc.send(new ScanCommand({ TableName: table }))).Items).toEqual([]);
   });
 
+  it("plans targetsPerTask successive addresses as one batch: one bucket, one second", async () => {
+    route53Answers();
+    await ingestDns({
+      route53: route53Client({ requestsPerSecond: 1000 }),
+      resolver: new DnsResolver({ servers: [dns.server] }),
+      doc,
+      tables,
+      startTime: START,
+      period: 86_400,
+      buckets: 96,
+      targetsPerTask: 4,
+      allowLoopback: true,
+    });
+    const plan = (await doc.send(new ScanCommand({ TableName: tables.scanPlan }))).Items!;
+    const times = new Map<number, number>();
+    for (const r of plan) times.set(r.PlannedScanTime, (times.get(r.PlannedScanTime) ?? 0) + 1);
+    // Five addresses, four to a batch: two batches, of four and one.
+    expect([...times.values()].sort()).toEqual([1, 4]);
+  });
+
   it("re-planning overwrites the plan and keeps the resolution history per ingest", async () => {
     route53Answers();
     const deps = {

@@ -10,12 +10,14 @@ import {
   SQSClient,
 } from "@aws-sdk/client-sqs";
 import { PutCommand, ScanCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { GetParameterCommand, ParameterNotFound, SSMClient } from "@aws-sdk/client-ssm";
 import { Env, Params, SchedulerEnv, paramName, type ParamDef } from "@sec-an/contracts";
 import { resetClients, setClients, setParamOverrides } from "@sec-an/runtime";
 import { awsClientConfig, uniqueName } from "@sec-an/testing";
 import { mockClient } from "aws-sdk-client-mock";
 import { handler as ingestHandler } from "../src/handlers/ingest-dns";
 import { handler as initiatorHandler } from "../src/handlers/scan-initiator";
+import { targetsPerTaskFromSsm } from "../src/handlers/settings";
 import type { SchedulerTables } from "../src/util";
 import { createTables, dropTables, dynamo, startDnsServer } from "./helpers";
 
@@ -24,6 +26,11 @@ const full = (d: ParamDef) => paramName(deployment, d);
 const r53 = mockClient(Route53Client);
 const { client, doc } = dynamo();
 const sqs = new SQSClient(awsClientConfig());
+// Parameters are overrides; one that is not (nmap's, before nmap is deployed) is missing from SSM.
+const ssm = new SSMClient({ region: "us-east-1", credentials: { accessKeyId: "t", secretAccessKey: "t" } });
+mockClient(ssm)
+  .on(GetParameterCommand)
+  .rejects(new ParameterNotFound({ message: "not found", $metadata: {} }));
 let tables: SchedulerTables;
 let queueUrl: string;
 let dns: Awaited<ReturnType<typeof startDnsServer>>;
@@ -48,7 +55,7 @@ beforeAll(async () => {
   process.env[Env.stage] = deployment.stage;
   dns = await startDnsServer({ "target.partner.test": { A: ["127.0.0.20", "10.0.0.20"] } });
   process.env[SchedulerEnv.dnsServers] = dns.server;
-  setClients({ dynamo: client, sqs });
+  setClients({ dynamo: client, sqs, ssm });
 });
 afterAll(async () => {
   delete process.env[Env.stage];
@@ -120,6 +127,18 @@ describe("scheduler handlers, wired through SSM names", () => {
       targetType: "ipv4",
       lineage: { depth: 0 },
     });
+  });
+
+  it("reads nmap's targetsPerTask late: 1 until nmap publishes it, the value after, a bad one named", async () => {
+    expect(await targetsPerTaskFromSsm()).toBe(1);
+    params({ [full(Params.nmapTargetsPerTask)]: "8" });
+    expect(await targetsPerTaskFromSsm()).toBe(8);
+    params({ [full(Params.nmapTargetsPerTask)]: "17" });
+    await expect(targetsPerTaskFromSsm()).rejects.toThrow(
+      `${full(Params.nmapTargetsPerTask)}: expected a whole number 1..16, got "17"`,
+    );
+    await expect(ingestHandler()).rejects.toThrow(full(Params.nmapTargetsPerTask));
+    expect(r53.calls()).toHaveLength(0);
   });
 
   it("fails the ingest naming the SSM parameter when a setting is invalid", async () => {

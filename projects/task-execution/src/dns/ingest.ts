@@ -16,6 +16,8 @@ export interface IngestDeps {
   readonly startTime: number;
   readonly period: number;
   readonly buckets: number;
+  /** Addresses planned as one task batch: nmap's targetsPerTask (default 1). */
+  readonly targetsPerTask?: number;
   /** Log each ignored record (the original `log_unhandled`). */
   readonly logUnhandled?: boolean;
   readonly random?: () => number;
@@ -42,7 +44,13 @@ export interface IngestStats {
 export async function ingestDns(d: IngestDeps): Promise<IngestStats> {
   const log = d.log ?? silentLog;
   // Validate the plan config before spending minutes on Route53.
-  const planner = new Planner({ start: d.startTime, period: d.period, buckets: d.buckets, random: d.random });
+  const planner = new Planner({
+    start: d.startTime,
+    period: d.period,
+    buckets: d.buckets,
+    targetsPerTask: d.targetsPerTask,
+    random: d.random,
+  });
   const writer = new ScanPlanWriter({ allowLoopback: d.allowLoopback === true });
   const stats: IngestStats = {
     zones: 0,

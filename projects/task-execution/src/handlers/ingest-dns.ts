@@ -2,7 +2,7 @@ import { Params, SchedulerEnv } from "@sec-an/contracts";
 import { dynamoDocClient, getParam } from "@sec-an/runtime";
 import type { IngestStats } from "../dns/ingest";
 import { DnsResolver } from "../dns/resolver";
-import { log, settingsFromSsm, tablesFromSsm } from "./settings";
+import { log, settingsFromSsm, tablesFromSsm, targetsPerTaskFromSsm } from "./settings";
 
 /**
  * Daily DNS ingest (EventBridge Scheduler). Throws on failure so the asynchronous invocation is retried
@@ -10,10 +10,11 @@ import { log, settingsFromSsm, tablesFromSsm } from "./settings";
  */
 export const handler = async (): Promise<IngestStats> => {
   const startTime = Math.floor(Date.now() / 1000);
-  const [settings, tables, roleArn] = await Promise.all([
+  const [settings, tables, roleArn, targetsPerTask] = await Promise.all([
     settingsFromSsm(),
     tablesFromSsm(),
     getParam(Params.route53RoleArn),
+    targetsPerTaskFromSsm(),
   ]);
   const servers = (process.env[SchedulerEnv.dnsServers] ?? "")
     .split(",")
@@ -35,6 +36,7 @@ export const handler = async (): Promise<IngestStats> => {
       startTime,
       period: settings.period,
       buckets: settings.buckets,
+      targetsPerTask,
       logUnhandled: settings.logUnhandled,
       log,
     });
