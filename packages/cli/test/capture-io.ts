@@ -1,11 +1,2 @@
-/** An `Io` that keeps what a command writes, for assertions. */
-export function captureIo() {
-  const out = { stdout: "", stderr: "" };
-  return {
-    out,
-    io: {
-      stdout: { write: (s: string) => (out.stdout += s) },
-      stderr: { write: (s: string) => (out.stderr += s) },
-    },
-  };
-}
+// One definition for every test that captures a command's output: it lives in @sec-an/testing.
+export { captureIo } from "@sec-an/testing";

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { logger, resetClients } from "@sec-an/runtime";
-import { emulatorEndpoints } from "@sec-an/testing";
+import { captureIo, emulatorEndpoints } from "@sec-an/testing";
 import { configEventReport, run, runConfigEvent } from "../src/local/config-event";
 
 /**
@@ -22,16 +22,6 @@ const file = (name: string, v: unknown) => {
   const p = join(dir, name);
   writeFileSync(p, typeof v === "string" ? v : JSON.stringify(v));
   return p;
-};
-const io = () => {
-  const out = { stdout: "", stderr: "" };
-  return {
-    out,
-    io: {
-      stdout: { write: (s: string) => (out.stdout += s) },
-      stderr: { write: (s: string) => (out.stderr += s) },
-    },
-  };
 };
 
 const GROUP = "sg-0123456789abcdef0";
@@ -129,15 +119,15 @@ test("a group the file does not hold is resolved as deleted, not an error", asyn
 }, 60_000);
 
 test("bad input: a clear error and exit code 2", async () => {
-  const a = io();
+  const a = captureIo();
   expect(await run(["--event", file("e.json", event)], a.io)).toBe(2);
   expect(a.out.stderr).toContain("--resources");
-  const b = io();
+  const b = captureIo();
   expect(await run(["--event", file("e.json", event), "--resources", file("bad.json", "{nope")], b.io)).toBe(
     2,
   );
   expect(b.out.stderr).toContain("is not JSON");
-  const c = io();
+  const c = captureIo();
   expect(
     await run(["--event", file("e.json", event), "--resources", file("wrong.json", { Groups: [] })], c.io),
   ).toBe(2);

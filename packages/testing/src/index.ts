@@ -8,3 +8,4 @@ export * from "./dns-tables";
 export * from "./env";
 export * from "./topics";
 export * from "./stack-config";
+export * from "./io";

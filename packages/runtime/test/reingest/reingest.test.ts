@@ -6,7 +6,7 @@ import {
   SQSClient,
 } from "@aws-sdk/client-sqs";
 import { DocumentCollection, validate, type ParseFn } from "@sec-an/contracts";
-import { awsClientConfig, s3ClientConfig, uniqueName } from "@sec-an/testing";
+import { awsClientConfig, captureIo, s3ClientConfig, uniqueName } from "@sec-an/testing";
 import { CollectingPublisher, putRawResult } from "../../src";
 import { SqsPublisher, parseReingestArgs, reingest, reingestCommand } from "../../src/reingest";
 
@@ -136,16 +136,6 @@ describe("reingest", () => {
 });
 
 describe("reingest command", () => {
-  const io = () => {
-    const out = { stdout: "", stderr: "" };
-    return {
-      out,
-      io: {
-        stdout: { write: (s: string) => (out.stdout += s) },
-        stderr: { write: (s: string) => (out.stderr += s) },
-      },
-    };
-  };
   const registry = { [TASK]: { name: TASK, parserVersion: "3", parse } };
 
   it("parses its arguments strictly", () => {
@@ -160,7 +150,7 @@ describe("reingest command", () => {
   });
 
   it("replays a registered task and reports failures with exit 1; usage errors exit 2", async () => {
-    const a = io();
+    const a = captureIo();
     const pub = new CollectingPublisher();
     const code = await reingestCommand(["--task", TASK, "--bucket", bucket], a.io, registry, {
       publisher: pub,
@@ -176,9 +166,9 @@ describe("reingest command", () => {
     });
     expect(a.out.stderr).toMatch(/FAILED demo\/2026\/01\/03\/broken\.json/);
     expect(pub.messages).toHaveLength(4);
-    const b = io();
+    const b = captureIo();
     expect(await reingestCommand(["--task", "nope"], b.io, registry)).toBe(2);
     expect(b.out.stderr).toMatch(/unknown task "nope" \(known: demo\)/);
-    expect(await reingestCommand([], io().io, registry)).toBe(2);
+    expect(await reingestCommand([], captureIo().io, registry)).toBe(2);
   });
 });
