@@ -1,13 +1,11 @@
 import { CreateQueueCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { checkResources } from "@sec-an/policy";
-import { Params, paramName } from "@sec-an/contracts";
 import {
   awsClientConfig,
   openSearchForTests,
   resources,
   resourcesOfType,
   runProgram,
-  setupPulumiMocks,
   uniqueName,
   type OpenSearchUnderTest,
 } from "@sec-an/testing";
@@ -16,21 +14,12 @@ import { BULK_REJECTED_LOG, lowStorageMiB } from "../src/infra/alarms";
 import { ingestBatch } from "../src/ingest";
 import { OpenSearchStore } from "../src/store/opensearch";
 import { createIndices, sqsRecord } from "./helpers";
+import { mockAnalyticsPlatform } from "./program-mocks";
 
-const d = { app: "sec-an", stage: "dev" };
-const ssm = {
-  [paramName(d, Params.vpcId)]: "vpc-123",
-  [paramName(d, Params.vpcSubnetsPrivate)]: "subnet-a,subnet-b",
-  [paramName(d, Params.deadLettersBucketArn)]: "arn:aws:s3:::dev-sec-an-dead-letters",
-  [paramName(d, Params.deadLettersBucketName)]: "dev-sec-an-dead-letters",
-  [paramName(d, Params.usersRoleArn)]: "arn:aws:iam::123456789012:role/dev-sec-an-users",
-  [paramName(d, Params.cognitoUserPool)]: "eu-west-2_pool",
-  [paramName(d, Params.cognitoIdentityPool)]: "eu-west-2:identity",
-};
 const NOTIFY = "arn:aws:sns:us-east-1:123456789012:dev-sec-an-notifications";
 
 async function alarmsOf(config: Record<string, unknown>) {
-  setupPulumiMocks({ project: "sec-an-analytics-platform", stack: "dev", ssm, config });
+  mockAnalyticsPlatform(config);
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { program } = require("../src/program") as typeof import("../src/program");
   // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -1,19 +1,9 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- mock records are untyped JSON */
-import { Params, paramName } from "@sec-an/contracts";
 import { checkResources } from "@sec-an/policy";
-import { childrenOf, resourceNamed, resources, runProgram, setupPulumiMocks } from "@sec-an/testing";
+import { childrenOf, resourceNamed, resources, runProgram } from "@sec-an/testing";
+import { mockAnalyticsPlatform } from "./program-mocks";
 
-const d = { app: "sec-an", stage: "dev" };
-const ssm = {
-  [paramName(d, Params.vpcId)]: "vpc-123",
-  [paramName(d, Params.vpcSubnetsPrivate)]: "subnet-a,subnet-b",
-  [paramName(d, Params.deadLettersBucketArn)]: "arn:aws:s3:::dev-sec-an-dead-letters",
-  [paramName(d, Params.deadLettersBucketName)]: "dev-sec-an-dead-letters",
-  [paramName(d, Params.usersRoleArn)]: "arn:aws:iam::123456789012:role/dev-sec-an-users",
-  [paramName(d, Params.cognitoUserPool)]: "eu-west-2_pool",
-  [paramName(d, Params.cognitoIdentityPool)]: "eu-west-2:identity",
-};
-setupPulumiMocks({ project: "sec-an-analytics-platform", stack: "dev", ssm });
+mockAnalyticsPlatform();
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { runFromConfig } = require("../src/program") as typeof import("../src/program");
 // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -15,27 +15,13 @@ import {
   savedObjectId,
   writeAlias,
 } from "@sec-an/contracts";
-import {
-  resources,
-  resourcesOfType,
-  resourceNamed,
-  runProgram,
-  setupPulumiMocks,
-  stackConfig,
-} from "@sec-an/testing";
+import { resources, resourcesOfType, resourceNamed, runProgram, stackConfig } from "@sec-an/testing";
+import { DEV_SSM, mockAnalyticsPlatform } from "./program-mocks";
 
 const d = { app: "sec-an", stage: "dev" };
-const ssm = {
-  [paramName(d, Params.vpcId)]: "vpc-123",
-  [paramName(d, Params.vpcSubnetsPrivate)]: "subnet-a,subnet-b,subnet-c",
-  [paramName(d, Params.deadLettersBucketArn)]: "arn:aws:s3:::dev-sec-an-dead-letters",
-  [paramName(d, Params.deadLettersBucketName)]: "dev-sec-an-dead-letters",
-  [paramName(d, Params.usersRoleArn)]: "arn:aws:iam::123456789012:role/dev-sec-an-users",
-  [paramName(d, Params.cognitoUserPool)]: "eu-west-2_pool",
-  [paramName(d, Params.cognitoIdentityPool)]: "eu-west-2:identity",
-};
-const setup = (config: Record<string, unknown> = {}) =>
-  setupPulumiMocks({ project: "sec-an-analytics-platform", stack: "dev", ssm, config });
+// Three private subnets: the domain takes one per zone it uses, the functions take them all.
+const ssm = { ...DEV_SSM, [paramName(d, Params.vpcSubnetsPrivate)]: "subnet-a,subnet-b,subnet-c" };
+const setup = (config: Record<string, unknown> = {}) => mockAnalyticsPlatform(config, ssm);
 
 setup();
 // eslint-disable-next-line @typescript-eslint/no-require-imports
