@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { programsHash, runProgramsCached } from "../src/local/programs";
+import { freshShippedTopology, programsOutput } from "../src/local/shipped-topology";
 
 /** The local run's topology cache: keyed by the programs' sources, and answering what a run would. */
 const root = join(__dirname, "../../..");
@@ -47,6 +48,13 @@ describe("runProgramsCached", () => {
     );
     expect(second.runs).toEqual(plain);
     expect(second.runs.map((r) => r.project)).toContain("nmap");
+    // The shipped topology, while current (local-startup.test.ts fails when it is not), is what the
+    // programs give: the inputs it records are all its content depends on.
+    const shipped = freshShippedTopology(root, "local");
+    if (shipped)
+      expect({ topology: shipped.topology, invocations: shipped.invocations }).toEqual(
+        JSON.parse(JSON.stringify(programsOutput(first.runs))),
+      );
   }, 240_000);
 
   it("runs the programs again when the cached file is torn", async () => {

@@ -26,6 +26,12 @@ export interface Loop {
   /** Work seen and not finished, for progress output. */
   inFlight(): number;
   readonly label: string;
+  /**
+   * One full cycle now, after any in progress; resolves with the work it found (0: nothing new). For a
+   * bridge whose pending work nothing else can see (new S3 objects, table changes), this is how the run
+   * knows it has settled without waiting out the bridge's idle poll.
+   */
+  sweep?(): Promise<number>;
 }
 
 const sleep = (ms: number, signal: AbortSignal) =>
@@ -39,14 +45,21 @@ function loop(
   label: string,
   body: (signal: AbortSignal) => Promise<number>,
   idleMs: number,
-): Loop & { pending: number } {
+): Loop & { pending: number; sweep(): Promise<number> } {
   const ac = new AbortController();
   const state = { pending: 0 };
+  // Cycles run one at a time, whether the loop or a sweep asks for one.
+  let last: Promise<unknown> = Promise.resolve();
+  const cycle = () => {
+    const run = last.then(() => body(ac.signal));
+    last = run.catch(() => undefined);
+    return run;
+  };
   const done = (async () => {
     while (!ac.signal.aborted) {
       let worked = 0;
       try {
-        worked = await body(ac.signal);
+        worked = await cycle();
       } catch (e) {
         if (!ac.signal.aborted) process.stderr.write(`[local] ${label}: ${(e as Error).message}\n`);
       }
@@ -56,6 +69,7 @@ function loop(
   return Object.assign(state, {
     label,
     inFlight: () => state.pending,
+    sweep: cycle,
     stop: async () => {
       ac.abort();
       await done;
@@ -302,7 +316,7 @@ export function streamBridge(
       l.pending -= records.length;
       return records.length;
     },
-    // Short, so the local run settles soon after the last record (run.ts SETTLE_QUIET_MS).
+    // Short, so a record reaches its handler soon (the run sweeps every bridge before it settles).
     250,
   );
   return l;

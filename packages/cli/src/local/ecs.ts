@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { constants, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { RunTaskCommandInput, RunTaskCommandOutput } from "@aws-sdk/client-ecs";
-import { Env } from "@sec-an/contracts";
+import { requestsOfTask } from "@sec-an/runtime";
 import { alive, descendants, signal, type ProcessId } from "./proc";
 import { loopbackGuard } from "./targets";
 import type { LocalTaskDefinition } from "./topology";
@@ -34,6 +34,8 @@ export interface LocalEcsOptions {
   graceMs?: number;
   /** Receives each task's STOPPED state change (see also {@link LocalEcs.onTaskStopped}). */
   onStopped?: TaskEventSink;
+  /** Node's arguments that run a task's entrypoint (default: its TypeScript source through tsx). */
+  entrypointArgs?: (def: LocalTaskDefinition & { entry: string }) => string[];
 }
 
 export type TaskEventSink = (event: TaskStateChange) => Promise<unknown>;
@@ -235,8 +237,17 @@ export class LocalEcs {
       ...(container?.environment ?? {}),
       ...Object.fromEntries((override?.environment ?? []).map((e) => [e.name!, e.value ?? ""])),
     };
-    // The loopback rule holds here too, for a request that reached RunTask some other way than the CLI.
-    const refused = loopbackGuard(this.opts.allowRemote ?? false)(env[Env.scanRequest] ?? "");
+    // The loopback rule holds here too, for a request that reached RunTask some other way than the CLI,
+    // and for every request of a task that scans several.
+    const guard = loopbackGuard(this.opts.allowRemote ?? false);
+    let refused: { code: string; message: string } | undefined;
+    try {
+      refused = requestsOfTask(env)
+        .map((r) => guard(r.body))
+        .find(Boolean);
+    } catch (e) {
+      refused = { code: "malformed", message: (e as Error).message };
+    }
     if (refused) {
       this.log(`[${def.family}] refused: ${refused.message}`);
       return { tasks: [], failures: [{ arn: def.mockArn, reason: refused.message }], $metadata: {} };
@@ -248,7 +259,12 @@ export class LocalEcs {
     const tmpRoot = this.opts.tmpRoot ?? tmpdir();
     mkdirSync(tmpRoot, { recursive: true });
     const tmp = mkdtempSync(join(tmpRoot, "sec-an-task-"));
-    const child = spawn(process.execPath, ["--require", "tsx/cjs", resolve(this.repoRoot, def.entry)], {
+    const args = this.opts.entrypointArgs?.({ ...def, entry: def.entry }) ?? [
+      "--require",
+      "tsx/cjs",
+      resolve(this.repoRoot, def.entry),
+    ];
+    const child = spawn(process.execPath, args, {
       cwd: this.repoRoot,
       env: {
         PATH: process.env.PATH ?? "/usr/bin:/bin",

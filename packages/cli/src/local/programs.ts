@@ -1,10 +1,10 @@
-import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import { join, relative } from "node:path";
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { parse } from "yaml";
 import { deploymentOrder, type ProjectName } from "@sec-an/contracts";
 import { discoverProjects, findProject, loadProject, projectDeps } from "@sec-an/contracts/registry";
 import { resources, runProgram, setupPulumiMocks, type ResourceRecord } from "@sec-an/testing";
+import { programsHash } from "./sources-hash";
 
 /**
  * Runs every project's real Pulumi program under the mock engine, in deployment order, feeding each
@@ -79,29 +79,7 @@ export async function runPrograms(
   return runs;
 }
 
-/** Folders whose files decide what the programs register (their sources, stack configs, manifests). */
-const PROGRAM_INPUTS = ["packages", "projects", "stacks"];
-const SKIP_DIRS = new Set(["node_modules", "test", "bench", "dist", ".sec-an", "container"]);
-
-/**
- * A hash of every file the programs' output can depend on: sources under packages/ and projects/
- * (tests excluded), stack configs and package manifests. Any edit there misses the cache.
- */
-export function programsHash(repoRoot: string, stack: string): string {
-  const h = createHash("sha256").update(`${stack}\0`);
-  const walk = (dir: string): void => {
-    for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
-      const p = join(dir, e.name);
-      if (e.isDirectory()) {
-        if (!SKIP_DIRS.has(e.name) && !e.name.startsWith(".")) walk(p);
-      } else if (/\.(ts|js|mjs|json|ya?ml|tmpl)$/.test(e.name)) {
-        h.update(relative(repoRoot, p)).update("\0").update(readFileSync(p)).update("\0");
-      }
-    }
-  };
-  for (const top of PROGRAM_INPUTS) walk(join(repoRoot, top));
-  return h.digest("hex");
-}
+export { programsHash };
 
 /**
  * `runPrograms`, cached on disk under `cacheDir` keyed by `programsHash`: running every program under

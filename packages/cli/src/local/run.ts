@@ -18,7 +18,6 @@ import {
 import { startDemoServices, type DemoServices } from "./demo-services";
 import { LocalEcs } from "./ecs";
 import { LocalInvoker } from "./invoker";
-import { runProgramsCached } from "./programs";
 import { provision, type LocalClients } from "./provision";
 import { localErrorsTopic, startErrorsFeed } from "./errors-feed";
 import { htmlReport, summarise, terminalSummary, type RunSummary } from "./report";
@@ -26,7 +25,9 @@ import { ctsExample, serveCtsLocally } from "./cts-server";
 import { installStore, replayInvocations, seedScans } from "./seed";
 import { SqliteStore } from "./sqlite-store";
 import { TargetError, expandTargets, loopbackGuard } from "./targets";
-import { emptyTopology, readTopology } from "./topology";
+import { localTopology, type TopologySource } from "./shipped-topology";
+import { programsHash } from "./sources-hash";
+import { taskBundle } from "./task-bundle";
 import { registeredTasks, repoRoot } from "@sec-an/contracts/registry";
 
 export interface LocalOptions {
@@ -56,13 +57,26 @@ export interface LocalResult {
   /** The demo services' ports, when the run started them. */
   demo?: { host: string; httpPort: number; tlsPort: number };
   /** Wall time, and the parts spent inside nmap and inside the TLS scanner (for the overhead benchmark). */
-  timings: { totalMs: number; nmapMs: number; tlsMs: number; topologyMs: number; topologyCached: boolean };
+  timings: {
+    totalMs: number;
+    nmapMs: number;
+    tlsMs: number;
+    topologyMs: number;
+    topologyCached: boolean;
+    topologySource: TopologySource;
+    /** Wall time by stage, in order; they add up to `totalMs` less the report's writing. */
+    stages: { stage: string; ms: number }[];
+  };
 }
 
 const run = promisify(execFile);
-const SETTLE_POLL_MS = 100;
-/** Longer than the slowest bridge's idle poll (see bridges.ts) plus one of its cycles. */
-const SETTLE_QUIET_MS = 1000;
+const SETTLE_POLL_MS = 50;
+
+const TOPOLOGY_SOURCES: Record<TopologySource, string> = {
+  shipped: "shipped with the tree",
+  cache: "from the cache: no program source changed",
+  programs: "the programs run under the mock engine",
+};
 
 /** The repository root (one definition: the registry's). */
 export { repoRoot };
@@ -101,7 +115,45 @@ export async function runLocal(opts: LocalOptions): Promise<LocalResult> {
   process.on("SIGTERM", onSignal);
   const cleanups: (() => Promise<void> | void)[] = [];
 
+  // Where the time goes, stage by stage (printed by the benchmark).
+  const stages: { stage: string; ms: number }[] = [];
+  let marked = started.getTime();
+  const stage = (name: string) => {
+    stages.push({ stage: name, ms: Date.now() - marked });
+    marked = Date.now();
+  };
+
   try {
+    // Independent start-up work runs at once: the emulators and the topology start loading here, while
+    // nmap is looked for and the demo services start.
+    log("starting emulators (SQS/SNS/S3: fauxqs; DynamoDB: dynalite) and reading the topology");
+    const emulatorsStarting = import(join(root, "packages/testing/emulators.mjs")).then((m) =>
+      m.startEmulators(),
+    );
+    cleanups.push(async () => (await emulatorsStarting.catch(() => undefined))?.stop());
+    // Every program, whichever scanners run: the ssl scanner subscribes to nmap's ports topic even
+    // when nmap itself does not scan.
+    const cacheDir = opts.topologyCacheDir ?? join(root, "node_modules", ".cache", "sec-an");
+    const topologyStarted = Date.now();
+    const topologyLoading = localTopology(root, "local", cacheDir).then((t) => ({
+      ...t,
+      ms: Date.now() - topologyStarted,
+    }));
+    topologyLoading.catch(() => undefined); // awaited below; a failure surfaces there
+    // Each task's entrypoint bundled once (cached by the sources' hash), so a task starts in well
+    // under a second; a miss builds while the run starts up.
+    const bundlesBuilding = topologyLoading.then(({ topology }) => {
+      const sourcesHash = programsHash(root, "local");
+      return Promise.all(
+        topology.taskDefinitions.flatMap((d) =>
+          d.entry
+            ? [taskBundle(root, d.entry, cacheDir, sourcesHash).then((file) => [d.entry!, file] as const)]
+            : [],
+        ),
+      );
+    });
+    bundlesBuilding.catch(() => undefined); // awaited below
+
     let scanners = opts.scanners ?? registeredTasks(root);
     if (scanners.includes("nmap") && !(await nmapAvailable())) {
       log(
@@ -124,10 +176,7 @@ export async function runLocal(opts: LocalOptions): Promise<LocalResult> {
       );
     }
 
-    log("starting emulators (SQS/SNS/S3: fauxqs; DynamoDB: dynalite)");
-    const { startEmulators } = await import(join(root, "packages/testing/emulators.mjs"));
-    const emulators = await startEmulators();
-    cleanups.push(() => emulators.stop());
+    const emulators = await emulatorsStarting;
     const env: Record<string, string> = {
       AWS_REGION: "us-east-1",
       AWS_ACCESS_KEY_ID: "local",
@@ -147,21 +196,10 @@ export async function runLocal(opts: LocalOptions): Promise<LocalResult> {
       dynamo: new DynamoDBClient({ ...cfg, endpoint: emulators.dynamoEndpoint }),
     };
 
-    log("reading the topology (the Pulumi programs under the mock engine, cached by their sources' hash)");
-    // Every program, whichever scanners run: the ssl scanner subscribes to nmap's ports topic even
-    // when nmap itself does not scan.
-    const topologyStarted = Date.now();
-    const { runs, cached } = await runProgramsCached(
-      root,
-      "local",
-      opts.topologyCacheDir ?? join(root, "node_modules", ".cache", "sec-an"),
-    );
-    const topologyMs = Date.now() - topologyStarted;
-    if (cached) log("topology: from the cache (no program source changed)");
-    const topology = emptyTopology();
-    for (const r of runs) readTopology(r.records, topology);
+    const { topology, invocations, source, ms: topologyMs } = await topologyLoading;
+    stage("start-up: demo services, emulators and topology, at once");
     log(
-      `topology: ${topology.queues.length} queues, ${topology.topics.length} topics, ${topology.subscriptions.length} subscriptions, ${topology.functions.length} functions, ${topology.tables.length} tables`,
+      `topology: ${topology.queues.length} queues, ${topology.topics.length} topics, ${topology.subscriptions.length} subscriptions, ${topology.functions.length} functions, ${topology.tables.length} tables (${TOPOLOGY_SOURCES[source]})`,
     );
 
     const translation = await provision(topology, clients);
@@ -172,13 +210,21 @@ export async function runLocal(opts: LocalOptions): Promise<LocalResult> {
     });
     const errorsFeed = await startErrorsFeed({ clients, topicArn, log });
     cleanups.push(() => errorsFeed.stop());
+    stage("queues, topics, buckets and tables created");
     // The demo services listen on two known ports: scanning only those takes seconds, not minutes.
     // (The nmap entrypoint's DEFAULT_PORTS_ENV; the CLI loads no project code statically.)
-    const taskEnv =
-      demo && !opts.full ? { ...env, NMAP_DEFAULT_PORTS: `${demo.httpPort},${demo.tlsPort}` } : env;
+    // NODE_PATH: the packages a task bundle leaves external (the AWS SDK) resolve from the repository
+    // wherever the bundle is cached.
+    const taskEnv = {
+      ...env,
+      NODE_PATH: join(root, "node_modules"),
+      ...(demo && !opts.full ? { NMAP_DEFAULT_PORTS: `${demo.httpPort},${demo.tlsPort}` } : {}),
+    };
+    const bundles = new Map<string, string>();
     const localEcs = (ecs = new LocalEcs(topology.taskDefinitions, root, taskEnv, log, {
       allowRemote: opts.allowRemote,
       tmpRoot: join(dataDir, "tmp"),
+      entrypointArgs: (def) => [bundles.get(def.entry)!],
     }));
     cleanups.push(() => localEcs.stop());
     setClients({ ...clients, ecs: localEcs as never });
@@ -194,9 +240,12 @@ export async function runLocal(opts: LocalOptions): Promise<LocalResult> {
       }),
     );
     await installStore(store);
-    await replayInvocations(runs, invoker, log);
+    await replayInvocations(invocations, invoker, log);
+    stage("local store and its index specs (handler loads)");
 
     const loops: Loop[] = [];
+    /** The bridges whose pending work no queue shows; swept before the run counts as settled. */
+    const unseen: Loop[] = [];
     cleanups.push(() => Promise.all(loops.map((l) => l.stop())).then(() => undefined));
     const refuse = loopbackGuard(opts.allowRemote ?? false);
     for (const es of topology.eventSources) {
@@ -219,32 +268,35 @@ export async function runLocal(opts: LocalOptions): Promise<LocalResult> {
           ),
         );
       } else if (table) {
-        loops.push(
-          streamBridge(clients, invoker, {
-            table: table.name,
-            keys: [table.hashKey, ...(table.rangeKey ? [table.rangeKey] : [])],
-            fnRef: es.functionRef,
-            streamArn: table.mockStreamArn!,
-          }),
-        );
+        const stream = streamBridge(clients, invoker, {
+          table: table.name,
+          keys: [table.hashKey, ...(table.rangeKey ? [table.rangeKey] : [])],
+          fnRef: es.functionRef,
+          streamArn: table.mockStreamArn!,
+        });
+        loops.push(stream);
+        unseen.push(stream);
       }
     }
     const notificationFailures: { key: string; error: string }[] = [];
     for (const n of topology.notifications) {
-      loops.push(
-        s3NotificationBridge(
-          clients,
-          invoker,
-          { bucket: n.bucket, fnRef: n.functionMockArn, prefix: n.prefix, suffix: n.suffix },
-          (key, e) => notificationFailures.push({ key, error: e.message }),
-        ),
+      const bridge = s3NotificationBridge(
+        clients,
+        invoker,
+        { bucket: n.bucket, fnRef: n.functionMockArn, prefix: n.prefix, suffix: n.suffix },
+        (key, e) => notificationFailures.push({ key, error: e.message }),
       );
+      loops.push(bridge);
+      unseen.push(bridge);
     }
 
     // --keep-running also serves the threat service (SOAR CTS) on loopback, over the local store.
     const cts = opts.keepRunning ? await serveCtsLocally({ topology, invoker, store }) : undefined;
     if (cts) cleanups.push(() => cts.close());
     if (cts) log(`threat service (SOAR CTS): ${cts.url}  (try: ${ctsExample(cts.url, targets[0])})`);
+
+    for (const [entry, file] of await bundlesBuilding) bundles.set(entry, file);
+    stage("bridges started; task entrypoints bundled (cached by the sources' hash)");
 
     // Interrupted while starting up: nothing is queued, and the report says what there is.
     const seeded = interrupted
@@ -255,30 +307,34 @@ export async function runLocal(opts: LocalOptions): Promise<LocalResult> {
         `no scan was queued for ${targets.join(", ") || "no targets"}: nothing would be scanned (see the log above)`,
       );
     if (seeded !== undefined) log(`queued ${seeded} scan request(s); waiting for the pipeline to settle`);
+    stage("scans planned and queued");
 
-    // Settled = nothing queued, in a handler or in a task for SETTLE_QUIET_MS on end. Checked every
-    // SETTLE_POLL_MS; the quiet window outlasts every bridge's idle poll, so work a bridge has yet to
-    // notice (a new S3 object, a stream record) is never mistaken for the end.
-    let quietSince: number | undefined;
+    // Settled = nothing queued (waiting, in flight or delayed), in a handler or in a task, and then a
+    // fresh cycle of every bridge whose work no queue shows (new S3 objects, table changes) finds
+    // nothing new: the run ends as soon as the pipeline is idle, with no quiet period to wait out.
+    const queueUrls = topology.queues.map((q) => translation.apply(q.mockUrl));
+    const busy = async () => {
+      const depth = await queueDepth(clients, queueUrls);
+      const handlers = loops.reduce((n, l) => n + l.inFlight(), 0);
+      const progress = `in flight: ${depth} queued, ${handlers} in handlers, ${localEcs.running()} tasks running`;
+      return { n: depth + handlers + localEcs.running(), progress };
+    };
     let lastProgress = "";
     while (Date.now() < deadline && !interrupted) {
       await new Promise((r) => setTimeout(r, SETTLE_POLL_MS));
-      const depth = await queueDepth(
-        clients,
-        topology.queues.map((q) => translation.apply(q.mockUrl)),
-      );
-      const handlers = loops.reduce((n, l) => n + l.inFlight(), 0);
-      const busy = handlers + localEcs.running() + depth;
-      const progress = `in flight: ${depth} queued, ${handlers} in handlers, ${localEcs.running()} tasks running`;
-      if (progress !== lastProgress) log(progress);
-      lastProgress = progress;
-      quietSince = busy === 0 ? (quietSince ?? Date.now()) : undefined;
-      if (quietSince !== undefined && Date.now() - quietSince >= SETTLE_QUIET_MS && !opts.keepRunning) break;
+      const now = await busy();
+      if (now.progress !== lastProgress) log(now.progress);
+      lastProgress = now.progress;
+      if (now.n > 0 || opts.keepRunning) continue;
+      const found = await Promise.all(unseen.map((l) => l.sweep!()));
+      if (found.every((n) => n === 0) && (await busy()).n === 0) break;
     }
+    stage("pipeline until settled (nmap and the TLS scanner run here)");
     if (interrupted) log("interrupted: reporting what has arrived so far");
     else if (Date.now() >= deadline) log("deadline reached: reporting what has arrived so far");
 
     const summary = summarise(store.dump());
+    stage("summary");
     const finished = new Date();
     const reportPath = join(dataDir, "report.html");
     writeFileSync(reportPath, htmlReport(summary, { startedAt: started, finishedAt: finished, targets }));
@@ -300,7 +356,9 @@ export async function runLocal(opts: LocalOptions): Promise<LocalResult> {
         nmapMs,
         tlsMs,
         topologyMs,
-        topologyCached: cached,
+        topologyCached: source !== "programs",
+        topologySource: source,
+        stages,
       },
     };
   } finally {

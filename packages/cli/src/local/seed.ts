@@ -3,7 +3,7 @@ import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { Params, paramName, type PortDetected } from "@sec-an/contracts";
 import type * as AnalyticsPlatform from "@sec-an/project-analytics-platform";
 import { projectIndex } from "../tasks";
-import type { ProgramRun } from "./programs";
+import type { ProgramInvocation } from "./shipped-topology";
 import type { DemoServices } from "./demo-services";
 import type { LocalInvoker } from "./invoker";
 import type { LocalClients, Translation } from "./provision";
@@ -22,21 +22,16 @@ export async function installStore(store: SqliteStore): Promise<void> {
  * admin function: the same specs `pulumi up` would apply create the indices and saved objects locally.
  */
 export async function replayInvocations(
-  runs: readonly ProgramRun[],
+  invocations: readonly ProgramInvocation[],
   invoker: LocalInvoker,
   log: (l: string) => void,
 ): Promise<number> {
-  let n = 0;
-  for (const run of runs) {
-    for (const r of run.records) {
-      if (r.type !== "aws:lambda/invocation:Invocation") continue;
-      const res = await invoker.invoke(r.state.functionName, JSON.parse(r.state.input));
-      if (!res.ok) throw new Error(`${run.project}: ${r.name}: ${res.error?.message}`);
-      n += 1;
-    }
+  for (const i of invocations) {
+    const res = await invoker.invoke(i.functionName, JSON.parse(i.input));
+    if (!res.ok) throw new Error(`${i.project}: ${i.name}: ${res.error?.message}`);
   }
-  log(`applied ${n} index and saved-object specs to the local store`);
-  return n;
+  log(`applied ${invocations.length} index and saved-object specs to the local store`);
+  return invocations.length;
 }
 
 export interface SeedArgs {
@@ -78,11 +73,12 @@ export async function seedScans(a: SeedArgs): Promise<number> {
   );
   if (refused.length)
     a.log(`not planned (the plan writer plans no special-purpose address): ${refused.join(", ")}`);
-  // A five-second period: every target is due at once instead of over a day.
+  // A one-second period starting now: every target is due at once (no delay on the delay queue)
+  // instead of spread over a day.
   await writer.commit(
     DynamoDBDocumentClient.from(a.clients.dynamo),
     tables,
-    new Planner({ start: now + 1, period: 5, buckets: 1 }),
+    new Planner({ start: now, period: 1, buckets: 1 }),
     now,
   );
   a.log(`planned ${a.targets.length - refused.length} target(s)`);
