@@ -2,7 +2,7 @@ import { CreateQueueCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { CtsEnv, OPENSEARCH_URL_ENV, Params, paramName, type CtsResponse } from "@sec-an/contracts";
 import { resetClients, setClients, setParamOverrides } from "@sec-an/runtime";
-import { awsClientConfig, dynamoClientConfig, uniqueName } from "@sec-an/testing";
+import { awsClientConfig, dynamoClientConfig, restoreEnvAfterAll, uniqueName } from "@sec-an/testing";
 import { handler as apiHandler } from "../../../projects/threat-service/src/handlers/api";
 import { handler as searchHandler } from "../../../projects/threat-service/src/handlers/search";
 import {
@@ -27,7 +27,7 @@ import type { LocalInvoker } from "../src/local/invoker";
  */
 const sqs = new SQSClient(awsClientConfig());
 const stage = { app: "sec-an", stage: "ctstest" };
-const ENV_KEYS = [
+restoreEnvAfterAll([
   CtsEnv.activeTable,
   CtsEnv.resultsTable,
   CtsEnv.searchQueueUrl,
@@ -35,13 +35,12 @@ const ENV_KEYS = [
   CtsEnv.scanMaxAgeSecs,
   OPENSEARCH_URL_ENV,
   "SEC_AN_STAGE",
-];
+]);
 
 let server: CtsServer;
 let poller: Loop;
 let store: Awaited<ReturnType<typeof snapshotStore>>;
 let scans: Awaited<ReturnType<typeof scanInitiatorStandIn>>;
-const saved: Record<string, string | undefined> = {};
 
 beforeAll(async () => {
   store = await snapshotStore();
@@ -56,7 +55,6 @@ beforeAll(async () => {
   scans = await scanInitiatorStandIn();
   const topicArn = scans.topicArn;
 
-  for (const k of ENV_KEYS) saved[k] = process.env[k];
   Object.assign(process.env, {
     [CtsEnv.activeTable]: state.active,
     [CtsEnv.resultsTable]: state.results,
@@ -97,9 +95,6 @@ afterAll(async () => {
   await store?.close();
   setParamOverrides(undefined);
   resetClients();
-  for (const [k, v] of Object.entries(saved))
-    if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
 });
 
 const post = (body: string, headers: Record<string, string> = { "content-type": "application/json" }) =>
