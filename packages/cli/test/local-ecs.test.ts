@@ -26,25 +26,19 @@ const def = (entry: string): LocalTaskDefinition =>
     containers: [{ name: "nmap", environment: {} }],
   }) as unknown as LocalTaskDefinition;
 
-const runTask = (target: string) =>
+/** A RunTask of the nmap definition with these container variables. */
+const runWith = (environment: { name: string; value: string }[]) =>
   new RunTaskCommand({
     taskDefinition: "nmap",
     cluster: "local",
-    overrides: {
-      containerOverrides: [
-        {
-          name: "nmap",
-          environment: [
-            {
-              name: Env.scanRequest,
-              value: JSON.stringify({ target, requestedAt: new Date().toISOString() }),
-            },
-            { name: Env.scanRequestId, value: "scan-1" },
-          ],
-        },
-      ],
-    },
+    overrides: { containerOverrides: [{ name: "nmap", environment }] },
   });
+
+const runTask = (target: string) =>
+  runWith([
+    { name: Env.scanRequest, value: JSON.stringify({ target, requestedAt: new Date().toISOString() }) },
+    { name: Env.scanRequestId, value: "scan-1" },
+  ]);
 
 async function until(check: () => boolean, ms: number): Promise<void> {
   for (const end = Date.now() + ms; !check();) {
@@ -137,4 +131,45 @@ it("refuses a non-loopback target at RunTask, starting nothing", async () => {
   expect(ecs.runs).toHaveLength(0);
   expect(ecs.running()).toBe(0);
   expect(existsSync(join(scratch, "refused"))).toBe(false);
+});
+
+describe("a task of several targets (SCAN_REQUESTS)", () => {
+  const runBatch = (targets: string[]) =>
+    runWith([
+      {
+        name: Env.scanRequests,
+        value: JSON.stringify(
+          targets.map((target, i) => ({
+            scanId: `batch-${i}`,
+            request: { target, requestedAt: new Date().toISOString() },
+          })),
+        ),
+      },
+    ]);
+
+  it("refuses the task when any of its targets is not loopback, starting nothing", async () => {
+    const ecs = new LocalEcs([def("projects/nmap/src/entrypoint/main.ts")], root, {}, () => undefined, {
+      tmpRoot: join(scratch, "refused-batch"),
+    });
+    const out = await ecs.send(runBatch(["127.0.0.1", "10.0.0.1", "127.0.0.2"]));
+    expect(out.tasks).toEqual([]);
+    expect(out.failures?.[0]?.reason).toMatch(/"10\.0\.0\.1" is not loopback/);
+    expect(ecs.runs).toHaveLength(0);
+  });
+
+  it("runs a task of loopback targets, and its STOPPED event carries every request", async () => {
+    const events: TaskStateChange[] = [];
+    const ecs = new LocalEcs([def("projects/nmap/src/entrypoint/main.ts")], root, {}, () => undefined, {
+      tmpRoot: join(scratch, "batch"),
+      onStopped: async (e) => events.push(e),
+    });
+    // No RESULTS_BUCKET: the entrypoint refuses to scan and exits at once, which is all this needs.
+    const out = await ecs.send(runBatch(["127.0.0.1", "127.0.0.2"]));
+    expect(out.failures).toEqual([]);
+    await until(() => ecs.running() === 0, 30_000);
+    expect(ecs.runs[0].exitCode).not.toBe(0);
+    const env = events[0].detail.overrides.containerOverrides[0].environment ?? [];
+    const carried = JSON.parse(env.find((e) => e.name === Env.scanRequests)!.value!);
+    expect(carried.map((c: { scanId: string }) => c.scanId)).toEqual(["batch-0", "batch-1"]);
+  });
 });
