@@ -80,6 +80,15 @@ export function resourcesOfType(type: string): ResourceRecord[] {
   return records.filter((r) => r.type === type);
 }
 
+/**
+ * Every registration as `type::name`, sorted (registration order is an implementation detail), for
+ * asserting the exact resource list; `{ sorted: false }` keeps registration order.
+ */
+export function resourceKeys(opts: { sorted?: boolean } = {}): string[] {
+  const keys = records.map((r) => `${r.type}::${r.name}`);
+  return opts.sorted === false ? keys : keys.sort();
+}
+
 /** The single resource of `type` named `name`; throws listing the candidates if absent. */
 export function resourceNamed(type: string, name: string): ResourceRecord {
   const found = records.find((r) => r.type === type && r.name === name);

@@ -4,6 +4,7 @@ import * as awsx from "@pulumi/awsx";
 import {
   MOCK_ACCOUNT,
   childrenOf,
+  resourceKeys,
   resourceNamed,
   resources,
   resourcesOfType,
@@ -54,6 +55,17 @@ describe("pulumi mock harness", () => {
       /no aws:sqs\/queue:Queue named nope; have: box-q/,
     );
     expect(resources().length).toBe(5);
+    expect(resourceKeys()).toEqual([
+      "aws:dynamodb/table:Table::tbl",
+      "aws:s3/bucket:Bucket::b",
+      "aws:sns/topic:Topic::t",
+      "aws:sqs/queue:Queue::box-q",
+      "sec-an:test:Box::box",
+    ]);
+    // Unsorted: the order the engine registered them in, which follows the SDK's async resolution.
+    const registered = resourceKeys({ sorted: false });
+    expect(registered).toEqual(resources().map((r) => `${r.type}::${r.name}`));
+    expect([...registered].sort()).toEqual(resourceKeys());
     expect(resourceNamed("aws:sqs/queue:Queue", "box-q").parent).toEqual({
       type: "sec-an:test:Box",
       name: "box",

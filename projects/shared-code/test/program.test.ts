@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { Params } from "@sec-an/contracts";
-import { resources, resourceNamed, runProgram, setupPulumiMocks } from "@sec-an/testing";
+import { resourceKeys, resourceNamed, resources, runProgram, setupPulumiMocks } from "@sec-an/testing";
 import { checkResources } from "@sec-an/policy";
 import {
   defaultLayerModules,
@@ -27,11 +27,7 @@ describe("shared-code program", () => {
       const o = program({ deployment, shareWithAccounts: ["111122223333"] });
       return { layerArn: o.layerArn, ssm: o.ssm };
     });
-    expect(
-      resources()
-        .map((r) => `${r.type}::${r.name}`)
-        .sort(),
-    ).toEqual([
+    expect(resourceKeys()).toEqual([
       "aws:lambda/layerVersion:LayerVersion::shared-utils",
       "aws:lambda/layerVersionPermission:LayerVersionPermission::shared-utils-111122223333",
       "aws:ssm/parameter:Parameter::shared-code-layerUtilsArn",

@@ -1,4 +1,4 @@
-import { resources, resourcesOfType, settle, setupPulumiMocks, unwrap } from "@sec-an/testing";
+import { resourceKeys, resources, resourcesOfType, settle, setupPulumiMocks, unwrap } from "@sec-an/testing";
 import {
   AlarmTopic,
   type AlarmSpec,
@@ -128,11 +128,7 @@ describe("alarms", () => {
   it("makes a topic alarms can notify: own rotated key, only this account's alarms in its region publish", async () => {
     const t = new AlarmTopic("ops", { topicName: "ops-alarms", emails: ["a@example.com"] });
     await settle();
-    expect(
-      resources()
-        .map((r) => `${r.type}::${r.name}`)
-        .sort(),
-    ).toEqual([
+    expect(resourceKeys()).toEqual([
       "aws:kms/alias:Alias::ops-key-alias",
       "aws:kms/key:Key::ops-key",
       "aws:sns/topic:Topic::ops",
@@ -171,7 +167,7 @@ describe("alarms", () => {
       {},
     );
     await settle();
-    expect(resources().map((r) => `${r.type}::${r.name}`)).toEqual([
+    expect(resourceKeys({ sorted: false })).toEqual([
       "aws:cloudwatch/logMetricFilter:LogMetricFilter::ingest-rejected-filter",
       "aws:cloudwatch/metricAlarm:MetricAlarm::ingest-rejected",
     ]);

@@ -1,4 +1,4 @@
-import { resources, settle, setupPulumiMocks, unwrap } from "@sec-an/testing";
+import { resourceKeys, resources, settle, setupPulumiMocks, unwrap } from "@sec-an/testing";
 import { checkResources } from "@sec-an/policy";
 import { assertNoSecretEnv, deadLetterStatement, LambdaFunction } from "../../src/core";
 import { ACCOUNT, deployment, FIXTURE, json, record, urnOf } from "./helpers";
@@ -15,11 +15,7 @@ describe("LambdaFunction", () => {
       statements: [{ Action: "s3:PutObject", Resource: "arn:aws:s3:::raw/*" }],
     });
     await settle();
-    expect(
-      resources()
-        .map((r) => `${r.type}::${r.name}`)
-        .sort(),
-    ).toEqual([
+    expect(resourceKeys()).toEqual([
       "aws:cloudwatch/logGroup:LogGroup::scan-logs",
       "aws:cloudwatch/metricAlarm:MetricAlarm::scan-errors",
       "aws:cloudwatch/metricAlarm:MetricAlarm::scan-throttles",

@@ -1,5 +1,5 @@
 import { Env } from "@sec-an/contracts";
-import { resources, resourcesOfType, settle, setupPulumiMocks, unwrap } from "@sec-an/testing";
+import { resourceKeys, resources, resourcesOfType, settle, setupPulumiMocks, unwrap } from "@sec-an/testing";
 import { checkResources } from "@sec-an/policy";
 import { DeadLetterRecorder, LambdaFunction, redrivePolicy, ServiceQueue } from "../../src/core";
 import { ACCOUNT, deployment, FIXTURE, json, record, urnOf } from "./helpers";
@@ -17,11 +17,7 @@ describe("ServiceQueue", () => {
   it("creates an encrypted queue redriving to a recorded, 14-day DLQ, all parented to the component", async () => {
     const q = new ServiceQueue("work", { deployment, consumerTimeout: 60, deadLetterHandlerEntry: FIXTURE });
     await settle();
-    expect(
-      resources()
-        .map((r) => `${r.type}::${r.name}`)
-        .sort(),
-    ).toEqual([
+    expect(resourceKeys()).toEqual([
       "aws:cloudwatch/logGroup:LogGroup::work-dlq-recorder-logs",
       "aws:cloudwatch/metricAlarm:MetricAlarm::work-dlq-alarm",
       "aws:cloudwatch/metricAlarm:MetricAlarm::work-dlq-recorder-errors",
