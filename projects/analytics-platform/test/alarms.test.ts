@@ -1,18 +1,10 @@
-import { CreateQueueCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { CreateQueueCommand } from "@aws-sdk/client-sqs";
 import { checkResources } from "@sec-an/policy";
-import {
-  awsClientConfig,
-  openSearchForTests,
-  resources,
-  resourcesOfType,
-  runProgram,
-  uniqueName,
-  type OpenSearchUnderTest,
-} from "@sec-an/testing";
+import { resources, resourcesOfType, runProgram, uniqueName } from "@sec-an/testing";
 import { jsonLogPattern, matchesJsonLogPattern } from "@sec-an/components";
 import { BULK_REJECTED_LOG, lowStorageMiB } from "../src/infra/alarms";
 import { ingestBatch } from "../src/ingest";
-import { OpenSearchStore } from "../src/store/opensearch";
+import { useAnalyticsDouble } from "./double";
 import { createIndices, sqsRecord } from "./helpers";
 import { mockAnalyticsPlatform } from "./program-mocks";
 
@@ -87,22 +79,14 @@ describe("analytics-platform alarms", () => {
 });
 
 describe("the bulk-rejection metric filter", () => {
-  let os: OpenSearchUnderTest;
-  let sqs: SQSClient;
-  beforeAll(async () => {
-    os = await openSearchForTests();
-    sqs = new SQSClient(awsClientConfig());
-  });
-  afterAll(async () => {
-    sqs.destroy();
-    await os.close();
-  });
+  const ctx = useAnalyticsDouble({ attempts: 2, baseDelayMs: 1, maxDelayMs: 2 });
+  const { sqs } = ctx;
 
   it("matches the line the ingestor logs for a bulk item the store rejects, and no other dead letter", async () => {
-    const store = OpenSearchStore.unsigned(os.url, { attempts: 2, baseDelayMs: 1, maxDelayMs: 2 });
+    const { store } = ctx;
     const queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: uniqueName("alarm-dlq") })))
       .QueueUrl!;
-    const task = os.prefix;
+    const task = ctx.os.prefix;
     await createIndices(store, "dead_letter", `${task}data`, [""], {
       properties: { sent: { type: "date" } },
     });

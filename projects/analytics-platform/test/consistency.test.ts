@@ -1,4 +1,4 @@
-import { CreateQueueCommand, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { CreateQueueCommand, ReceiveMessageCommand } from "@aws-sdk/client-sqs";
 import {
   Attr,
   DocFields,
@@ -8,10 +8,11 @@ import {
   readAlias,
   writeAlias,
 } from "@sec-an/contracts";
-import { awsClientConfig, openSearchForTests, uniqueName, type OpenSearchUnderTest } from "@sec-an/testing";
+import { openSearchForTests, uniqueName } from "@sec-an/testing";
 import { generation, ingestBatch, type IngestDeps } from "../src/ingest";
 import { OpenSearchStore } from "../src/store/opensearch";
 import type { DocumentStore } from "../src/store/types";
+import { useAnalyticsDouble } from "./double";
 import { createIngestIndices, scanCollection, snapshotOf, sqsRecord, type ScanSpec } from "./helpers";
 
 // The current-state rules of docs/ingest-consistency.md, each checked against the OpenSearch double
@@ -20,33 +21,28 @@ const TYPES = ["ports", "cves", "ssl_cert"];
 const T0 = Date.parse("2026-03-01T00:00:00Z");
 const MIN = 60_000;
 
-let os: OpenSearchUnderTest;
-let store: OpenSearchStore;
-let sqs: SQSClient;
+const ctx = useAnalyticsDouble({ attempts: 2, baseDelayMs: 1, maxDelayMs: 2 });
+const { sqs } = ctx;
 let dlqUrl: string;
 let task: string;
 beforeAll(async () => {
-  os = await openSearchForTests();
-  store = OpenSearchStore.unsigned(os.url, { attempts: 2, baseDelayMs: 1, maxDelayMs: 2 });
-  sqs = new SQSClient(awsClientConfig());
   dlqUrl = (await sqs.send(new CreateQueueCommand({ QueueName: uniqueName("consistency-dlq") }))).QueueUrl!;
-  task = os.prefix;
-  await createIngestIndices(store, task, TYPES);
-});
-afterAll(async () => {
-  sqs.destroy();
-  await os.close();
+  task = ctx.os.prefix;
+  await createIngestIndices(ctx.store, task, TYPES);
 });
 
 let hosts = 0;
 const newHost = () => `10.1.${Math.floor(++hosts / 250)}.${hosts % 250}`;
-const deps = (s: DocumentStore = store): IngestDeps => ({ store: s, deadLetter: { sqs, queueUrl: dlqUrl } });
+const deps = (s: DocumentStore = ctx.store): IngestDeps => ({
+  store: s,
+  deadLetter: { sqs, queueUrl: dlqUrl },
+});
 const scan = (s: ScanSpec) => sqsRecord(scanCollection(task, s));
-const ingest = async (specs: ScanSpec[], s: DocumentStore = store) => {
+const ingest = async (specs: ScanSpec[], s: DocumentStore = ctx.store) => {
   const res = await ingestBatch(specs.map(scan), deps(s));
   expect(res.batchItemFailures).toEqual([]);
 };
-const snap = (host: string) => snapshotOf(store, task, host, TYPES);
+const snap = (host: string) => snapshotOf(ctx.store, task, host, TYPES);
 
 describe("owned doc types (item 1)", () => {
   it("clears a type the rescan found nothing for: old CVEs and TLS documents do not stay current", async () => {
@@ -125,15 +121,15 @@ describe("re-ingestion of a scan (item 4)", () => {
     const host = newHost();
     await ingest([{ host, end: T0, docs: { ports: ["1"] } }]);
     const alias = readAlias(indexBase(task, "ports", "snapshot"));
-    await store.refresh(alias);
-    const [d] = (await store.search(alias, undefined, 10_000)).filter((x) => x.source.key === "1");
+    await ctx.store.refresh(alias);
+    const [d] = (await ctx.store.search(alias, undefined, 10_000)).filter((x) => x.source.key === "1");
     expect(d.source[IngestFields.generation]).toBe(generation(T0));
-    if (os.double) expect(d.version).toBe(generation(T0));
+    if (ctx.os.double) expect(d.version).toBe(generation(T0));
   });
 });
 
 /**
- * A store that stops before its `pauseAt`-th call until released, so a test can run another ingestor
+ * A ctx.store that stops before its `pauseAt`-th call until released, so a test can run another ingestor
  * between any two steps of this one: a controlled interleaving, not a race left to luck.
  */
 function pausable(inner: DocumentStore, pauseAt: number) {
@@ -163,7 +159,7 @@ function pausable(inner: DocumentStore, pauseAt: number) {
 }
 
 /**
- * Run `first` paused before each of its store calls in turn, run `second` to completion there, then let
+ * Run `first` paused before each of its ctx.store calls in turn, run `second` to completion there, then let
  * `first` finish; the snapshot must be what the two give in sequence.
  */
 async function everyInterleaving(
@@ -173,7 +169,7 @@ async function everyInterleaving(
 ): Promise<number> {
   for (let k = 0; ; k++) {
     const host = newHost();
-    const p = pausable(store, k);
+    const p = pausable(ctx.store, k);
     const a = ingestBatch(first(host).map(scan), deps(p.store));
     await Promise.race([p.paused, a]);
     if (!p.reached()) {
@@ -287,7 +283,7 @@ describe("a redelivery after a failed re-check", () => {
         docs: { ports: ["22", "8080"], cves: ["CVE-1"] },
         docTypes: TYPES,
       });
-      const p = scripted(store, pauseAt, 3);
+      const p = scripted(ctx.store, pauseAt, 3);
       const a = ingestBatch([older], deps(p.store));
       await Promise.race([p.paused, a]);
       expect(p.reached()).toBe(true);
@@ -318,7 +314,7 @@ describe("upgrading from scan-end-time versions", () => {
         return { action: "index" as const, index, id: d.nonTemporalKey, doc, externalVersion: T0 };
       }),
     );
-    expect((await store.bulk(ops)).every((r) => r.ok)).toBe(true);
+    expect((await ctx.store.bulk(ops)).every((r) => r.ok)).toBe(true);
     expect(await snap(host)).toEqual(["cves:CVE-1", "ports:22", "ports:8080"]);
     await ingest([{ host, end: T0 + 24 * 60 * MIN, docs: { ports: ["22"] }, docTypes: TYPES }]);
     expect(await snap(host)).toEqual(["ports:22"]);

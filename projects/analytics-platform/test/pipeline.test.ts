@@ -1,48 +1,30 @@
-import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
+import { CreateBucketCommand } from "@aws-sdk/client-s3";
 import {
   CreateQueueCommand,
   DeleteMessageBatchCommand,
   ReceiveMessageCommand,
-  SQSClient,
   type Message,
 } from "@aws-sdk/client-sqs";
 import { marshall } from "@aws-sdk/util-dynamodb";
 import { syncRecords } from "@sec-an/components";
 import { DocFields, keyHash, readAlias, type ParseFn } from "@sec-an/contracts";
 import { SqsPublisher, putRawResult, reingest } from "@sec-an/runtime";
-import {
-  awsClientConfig,
-  openSearchForTests,
-  s3ClientConfig,
-  uniqueName,
-  type OpenSearchUnderTest,
-} from "@sec-an/testing";
+import { uniqueName } from "@sec-an/testing";
 import type { DynamoDBRecord } from "aws-lambda";
 import { ingestBatch } from "../src/ingest";
-import { OpenSearchStore } from "../src/store/opensearch";
+import { useAnalyticsDouble } from "./double";
 import { createIndices, sqsRecord } from "./helpers";
 
 // The real producers (re-ingestion, DynamoDB sync) → a real queue (fauxqs) → the ingestor → OpenSearch.
-let os: OpenSearchUnderTest;
-let store: OpenSearchStore;
-let sqs: SQSClient;
-let s3: S3Client;
+const ctx = useAnalyticsDouble();
+const { sqs, s3 } = ctx;
 let queue: string;
 let task: string;
 beforeAll(async () => {
-  os = await openSearchForTests();
-  store = OpenSearchStore.unsigned(os.url, { attempts: 3, baseDelayMs: 1, maxDelayMs: 5 });
-  sqs = new SQSClient(awsClientConfig());
-  s3 = new S3Client(s3ClientConfig());
   queue = (await sqs.send(new CreateQueueCommand({ QueueName: uniqueName("ingest") }))).QueueUrl!;
-  task = os.prefix;
-  await createIndices(store, task, "ports", ["snapshot", "history"]);
-  await createIndices(store, task, "data", ["snapshot"]);
-});
-afterAll(async () => {
-  sqs.destroy();
-  s3.destroy();
-  await os.close();
+  task = ctx.os.prefix;
+  await createIndices(ctx.store, task, "ports", ["snapshot", "history"]);
+  await createIndices(ctx.store, task, "data", ["snapshot"]);
 });
 
 /** Receive everything on the ingest queue and feed it to the ingestor in SQS-sized batches. */
@@ -56,7 +38,7 @@ async function pump(): Promise<number> {
     if (!msgs.length) return n;
     const res = await ingestBatch(
       msgs.map((m) => ({ ...sqsRecord(m.Body!), messageId: m.MessageId! })),
-      { store },
+      { store: ctx.store },
     );
     expect(res.batchItemFailures).toEqual([]);
     await sqs.send(
@@ -69,8 +51,8 @@ async function pump(): Promise<number> {
   }
 }
 async function all(alias: string) {
-  await store.refresh(alias);
-  return (await store.search(alias, undefined, 1000))
+  await ctx.store.refresh(alias);
+  return (await ctx.store.search(alias, undefined, 1000))
     .map((d) => ({ id: d.id, version: d.version, end: d.source[DocFields.scanEndTime] }))
     .sort((a, b) => a.id.localeCompare(b.id));
 }
@@ -159,7 +141,7 @@ describe("DynamoDB sync through the ingestor", () => {
     );
     await pump();
     const snap = readAlias(`${task}_data_snapshot`);
-    let docs = await store.search(snap, undefined, 100);
+    let docs = await ctx.store.search(snap, undefined, 100);
     expect(docs.map((d) => d.id).sort()).toEqual(
       [keyHash({ Address: "h1" }), keyHash({ Address: "h2" })].sort(),
     );
@@ -168,8 +150,8 @@ describe("DynamoDB sync through the ingestor", () => {
     );
     await syncRecords([record("REMOVE", "h2", t0 + 120)], cfg, { sqs, ingestQueueUrl: queue });
     await pump();
-    await store.refresh(snap);
-    docs = await store.search(snap, undefined, 100);
+    await ctx.store.refresh(snap);
+    docs = await ctx.store.search(snap, undefined, 100);
     expect(docs.map((d) => d.source.Address)).toEqual(["h1"]);
   });
 });

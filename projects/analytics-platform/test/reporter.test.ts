@@ -1,52 +1,25 @@
-import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import {
-  CreateQueueCommand,
-  GetQueueAttributesCommand,
-  ReceiveMessageCommand,
-  SQSClient,
-  type Message,
-} from "@aws-sdk/client-sqs";
+import { CreateBucketCommand, PutObjectCommand } from "@aws-sdk/client-s3";
+import { GetQueueAttributesCommand, ReceiveMessageCommand, type Message } from "@aws-sdk/client-sqs";
 import { readAlias } from "@sec-an/contracts";
 import { recordDeadLetter } from "@sec-an/runtime";
-import {
-  awsClientConfig,
-  openSearchForTests,
-  s3ClientConfig,
-  uniqueName,
-  type OpenSearchUnderTest,
-} from "@sec-an/testing";
+import { createTestQueue, uniqueName, type TestQueue } from "@sec-an/testing";
 import type { S3Event, SQSRecord } from "aws-lambda";
 import { ingestBatch } from "../src/ingest";
 import { DEAD_LETTER_INDEX, reportDeadLetters } from "../src/reporter";
-import { OpenSearchStore } from "../src/store/opensearch";
+import { useAnalyticsDouble } from "./double";
 import { createIndices, sqsRecord } from "./helpers";
 
-let os: OpenSearchUnderTest;
-let store: OpenSearchStore;
-let sqs: SQSClient;
-let s3: S3Client;
+const ctx = useAnalyticsDouble({ attempts: 2, baseDelayMs: 1, maxDelayMs: 2 });
+const { sqs, s3 } = ctx;
 let bucket: string;
-let ingestDlq: { url: string; arn: string; name: string };
+let ingestDlq: TestQueue;
 beforeAll(async () => {
-  os = await openSearchForTests();
-  store = OpenSearchStore.unsigned(os.url, { attempts: 2, baseDelayMs: 1, maxDelayMs: 2 });
-  sqs = new SQSClient(awsClientConfig());
-  s3 = new S3Client(s3ClientConfig());
   bucket = uniqueName("dead-letters").toLowerCase();
   await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-  const name = uniqueName("analytics-ingest-dlq");
-  const url = (await sqs.send(new CreateQueueCommand({ QueueName: name }))).QueueUrl!;
-  const arn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ["QueueArn"] })))
-    .Attributes!.QueueArn!;
-  ingestDlq = { url, arn, name };
-  await createIndices(store, "dead_letter", "data", [""], {
+  ingestDlq = await createTestQueue(sqs, "analytics-ingest-dlq");
+  await createIndices(ctx.store, "dead_letter", "data", [""], {
     properties: { sentTime: { type: "date" }, queueName: { type: "keyword" } },
   });
-});
-afterAll(async () => {
-  sqs.destroy();
-  s3.destroy();
-  await os.close();
 });
 
 const s3Event = (key: string): S3Event => ({
@@ -82,7 +55,7 @@ function asRecord(m: Message, arn: string): SQSRecord {
 describe("dead-letter reporter", () => {
   it("takes a poison ingest message to a terminal state: DLQ → recorder → bucket → dead_letter_data, and nothing re-enters a queue", async () => {
     const poison = sqsRecord("{ this is not json");
-    await ingestBatch([poison], { store, deadLetter: { sqs, queueUrl: ingestDlq.url } });
+    await ingestBatch([poison], { store: ctx.store, deadLetter: { sqs, queueUrl: ingestDlq.url } });
     const got = await sqs.send(
       new ReceiveMessageCommand({
         QueueUrl: ingestDlq.url,
@@ -95,15 +68,19 @@ describe("dead-letter reporter", () => {
     // The real recorder logic files it under the DLQ's name.
     const record = await recordDeadLetter(asRecord(got.Messages![0], ingestDlq.arn), bucket, s3);
     expect(record.deadLetterKey.startsWith(`${ingestDlq.name}/`)).toBe(true);
-    const before = os.double?.requests.length ?? 0;
-    await expect(reportDeadLetters(s3Event(record.deadLetterKey), { s3, store })).resolves.toEqual({
-      indexed: 1,
-      skipped: 0,
-    });
+    const before = ctx.os.double?.requests.length ?? 0;
+    await expect(reportDeadLetters(s3Event(record.deadLetterKey), { s3, store: ctx.store })).resolves.toEqual(
+      {
+        indexed: 1,
+        skipped: 0,
+      },
+    );
     // The reporter wrote straight to OpenSearch (one bulk) and sent nothing to any queue.
-    if (os.double) expect(os.double.requests.slice(before).map((r) => r.path)).toEqual(["/_bulk"]);
-    await store.refresh(readAlias(DEAD_LETTER_INDEX));
-    const docs = await store.search(readAlias(DEAD_LETTER_INDEX), { term: { queueName: ingestDlq.name } });
+    if (ctx.os.double) expect(ctx.os.double.requests.slice(before).map((r) => r.path)).toEqual(["/_bulk"]);
+    await ctx.store.refresh(readAlias(DEAD_LETTER_INDEX));
+    const docs = await ctx.store.search(readAlias(DEAD_LETTER_INDEX), {
+      term: { queueName: ingestDlq.name },
+    });
     expect(docs).toHaveLength(1);
     expect(docs[0].id).toBe(`${bucket}/${record.deadLetterKey}`);
     expect(docs[0].source).toMatchObject({
@@ -114,9 +91,11 @@ describe("dead-letter reporter", () => {
     });
     expect(docs[0].source.attributes).toBeUndefined();
     // Reporting the same object again (S3 delivers at least once) overwrites the same document.
-    await reportDeadLetters(s3Event(record.deadLetterKey), { s3, store });
-    await store.refresh(readAlias(DEAD_LETTER_INDEX));
-    expect(await store.count(readAlias(DEAD_LETTER_INDEX), { term: { queueName: ingestDlq.name } })).toBe(1);
+    await reportDeadLetters(s3Event(record.deadLetterKey), { s3, store: ctx.store });
+    await ctx.store.refresh(readAlias(DEAD_LETTER_INDEX));
+    expect(await ctx.store.count(readAlias(DEAD_LETTER_INDEX), { term: { queueName: ingestDlq.name } })).toBe(
+      1,
+    );
     const left = await sqs.send(
       new GetQueueAttributesCommand({
         QueueUrl: ingestDlq.url,
@@ -137,9 +116,9 @@ describe("dead-letter reporter", () => {
         Metadata: { "queue-name": queue, "sent-time": "2026-01-02T03:04:05.000Z", reason: "boom" },
       }),
     );
-    await reportDeadLetters(s3Event(key), { s3, store });
-    await store.refresh(readAlias(DEAD_LETTER_INDEX));
-    const [doc] = await store.search(readAlias(DEAD_LETTER_INDEX), { term: { queueName: queue } });
+    await reportDeadLetters(s3Event(key), { s3, store: ctx.store });
+    await ctx.store.refresh(readAlias(DEAD_LETTER_INDEX));
+    const [doc] = await ctx.store.search(readAlias(DEAD_LETTER_INDEX), { term: { queueName: queue } });
     expect(doc.source).toMatchObject({
       sentTime: "2026-01-02T03:04:05.000Z",
       reason: "boom",
@@ -148,14 +127,14 @@ describe("dead-letter reporter", () => {
   });
 
   it("skips objects that are not dead letters and throws when OpenSearch is down (Lambda's retries, then the failure destination)", async () => {
-    await expect(reportDeadLetters(s3Event("other/readme.txt"), { s3, store })).resolves.toEqual({
+    await expect(reportDeadLetters(s3Event("other/readme.txt"), { s3, store: ctx.store })).resolves.toEqual({
       indexed: 0,
       skipped: 1,
     });
     const key = "q2/2026/01/02/x.json.gz";
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: "x" }));
-    if (!os.double) return; // fault injection needs the double
-    os.double.failNext(/^\/_bulk$/, 503, 2);
-    await expect(reportDeadLetters(s3Event(key), { s3, store })).rejects.toThrow(/503/);
+    if (!ctx.os.double) return; // fault injection needs the double
+    ctx.os.double.failNext(/^\/_bulk$/, 503, 2);
+    await expect(reportDeadLetters(s3Event(key), { s3, store: ctx.store })).rejects.toThrow(/503/);
   });
 });
