@@ -11,7 +11,7 @@ import {
 } from "@sec-an/contracts";
 import { PermanentFailure } from "@sec-an/runtime";
 import type { BulkOp, Filter } from "../store/types";
-import { CollectionJson, CollectionWrite, collectionDoc, type DocJson } from "./writes";
+import { CollectionJson, HistoryWrite, collectionDoc, type SnapshotWrite } from "./writes";
 
 export { collectionDoc };
 
@@ -85,7 +85,7 @@ export interface PlanOptions {
 }
 
 /** Refuse a document larger than the limit (bytes of its UTF-8 JSON). */
-function checkSize(json: DocJson | string, maxDocBytes: number, what: string): void {
+function checkSize(json: SnapshotWrite | string, maxDocBytes: number, what: string): void {
   // UTF-8 is at most 3 bytes per UTF-16 unit: skip the exact count when it cannot matter.
   let bytes = json.length;
   if (bytes * 3 > maxDocBytes) bytes = typeof json === "string" ? Buffer.byteLength(json) : json.byteLength();
@@ -145,10 +145,10 @@ export function planMessage(
     const snapshotActions = docsJson.actions(snapshot, false);
     const historyActions = history === undefined ? undefined : docsJson.actions(history, true);
     for (const d of docs) {
-      const json = docsJson.document(d.nonTemporalKey, d.data);
-      checkSize(json, maxDocBytes, `${docType} document ${d.nonTemporalKey}`);
-      snapshotOps.push(new CollectionWrite(snapshotActions, json));
-      if (historyActions) ops.push(new CollectionWrite(historyActions, json));
+      const snapshotWrite = docsJson.document(d.nonTemporalKey, d.data, snapshotActions);
+      checkSize(snapshotWrite, maxDocBytes, `${docType} document ${d.nonTemporalKey}`);
+      snapshotOps.push(snapshotWrite);
+      if (historyActions) ops.push(new HistoryWrite(historyActions, snapshotWrite));
     }
     cleanups.push({ index: snapshot, parentKey: msg.parentKey, generation: gen });
   }

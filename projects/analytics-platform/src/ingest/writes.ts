@@ -99,8 +99,8 @@ export class CollectionJson {
     this.#historyIdEnd = `@${q(String(msg.temporalKey)).slice(1)}`;
   }
 
-  /** One document's JSON, in parts. */
-  document(ntk: string, data: Record<string, unknown>): DocJson {
+  /** One document's JSON in parts, as its write into the snapshot index `actions` says. */
+  document(ntk: string, data: Record<string, unknown>, actions: CollectionActions): SnapshotWrite {
     if (
       this.#plain ||
       typeof ntk !== "string" ||
@@ -108,19 +108,19 @@ export class CollectionJson {
       data === null ||
       "toJSON" in data
     )
-      return this.plain(ntk, data);
-    for (const k of UNSPLICEABLE) if (Object.hasOwn(data, k)) return this.plain(ntk, data);
+      return this.plain(ntk, data, actions);
+    for (const k of UNSPLICEABLE) if (Object.hasOwn(data, k)) return this.plain(ntk, data, actions);
     const text = q(data);
-    if (text.charCodeAt(0) !== 123 /* { */) return this.plain(ntk, data);
+    if (text.charCodeAt(0) !== 123 /* { */) return this.plain(ntk, data, actions);
     const members = text.length > 2;
     const body = members ? text.slice(0, -1) : "{";
     // A key JSON leaves as it is goes in between quotes the fixed parts carry: no quoted copy of it.
     if (AS_IS.test(ntk)) {
       const head = members ? this.#afterDataQuote : this.#afterBraceQuote;
-      return new DocJson(this, ntk, data, body, head, ntk, this.#quoteTailLine);
+      return new SnapshotWrite(actions, this, ntk, data, body, head, ntk, this.#quoteTailLine);
     }
     const head = members ? this.#afterData : this.#afterBrace;
-    return new DocJson(this, ntk, data, body, head, q(ntk), this.#tailLine);
+    return new SnapshotWrite(actions, this, ntk, data, body, head, q(ntk), this.#tailLine);
   }
 
   /** Action-line parts of this collection's writes into `index` (at its generation). */
@@ -136,50 +136,9 @@ export class CollectionJson {
     };
   }
 
-  private plain(ntk: string, data: Record<string, unknown>): DocJson {
-    return new DocJson(this, ntk, data, q(collectionDoc(this.msg, ntk, data, this.gen)), "", "", "\n");
-  }
-}
-
-/**
- * A collection document's JSON line as `body + head + key + tailLine`: spliced, `key` is the
- * non-temporal key, either the string itself (`head` and `tailLine` carry its quotes) or its JSON;
- * plain, `body` is the whole JSON and `head` and `key` are empty. `tailLine` ends with the newline.
- */
-export class DocJson {
-  constructor(
-    readonly collection: CollectionJson,
-    readonly ntk: string,
-    readonly data: Record<string, unknown>,
-    private readonly body: string,
-    private readonly head: string,
-    private readonly key: string,
-    private readonly tailLine: string,
-  ) {}
-
-  /** The key itself stands in the JSON (quoted by the parts around it): ids can be spliced the same way. */
-  get keyAsIs(): boolean {
-    return this.key === this.ntk;
-  }
-
-  /** Characters (UTF-16 units) of the JSON. */
-  get length(): number {
-    return this.body.length + this.head.length + this.key.length + this.tailLine.length - 1;
-  }
-
-  /** Bytes of the JSON's UTF-8. */
-  byteLength(): number {
-    const b = Buffer.byteLength;
-    return b(this.body) + b(this.head) + b(this.key) + b(this.tailLine) - 1;
-  }
-
-  toString(): string {
-    return (this.body + this.head + this.key + this.tailLine).slice(0, -1);
-  }
-
-  /** Appends the JSON line's parts to `out`. */
-  appendTo(out: string[]): void {
-    out.push(this.body, this.head, this.key, this.tailLine);
+  private plain(ntk: string, data: Record<string, unknown>, actions: CollectionActions): SnapshotWrite {
+    const text = q(collectionDoc(this.msg, ntk, data, this.gen));
+    return new SnapshotWrite(actions, this, ntk, data, text, "", "", "\n");
   }
 }
 
@@ -187,13 +146,10 @@ export class DocJson {
  * The write of a collection document into its snapshot (id: the non-temporal key) or history (id:
  * `${ntk}@${temporalKey}`) index at the collection's generation. Its NDJSON comes from parts serialised
  * once; `id`, `source` and `doc` are built when read, for stores that take them rather than NDJSON.
- * Two fields: a plan holds two writes per document until its bulk request is sent.
  */
-export class CollectionWrite {
-  constructor(
-    private readonly actions: CollectionActions,
-    private readonly json: DocJson,
-  ) {}
+abstract class CollectionWrite {
+  protected abstract readonly actions: CollectionActions;
+  protected abstract readonly json: SnapshotWrite;
 
   get action(): "index" {
     return "index";
@@ -228,5 +184,66 @@ export class CollectionWrite {
     if (!json.keyAsIs) out.push(a.open, q(this.id), a.close);
     else out.push(a.openQuote, json.ntk, a.history ? a.historyIdClose : a.quoteClose);
     json.appendTo(out);
+  }
+}
+
+/**
+ * A collection document's snapshot write, holding the document's JSON line in parts (its history
+ * write shares them; one object for both, as a plan holds every document's writes until its bulk
+ * request is sent): `body + head + key + tailLine`. Spliced, `key` is the non-temporal key, either the
+ * string itself (`head` and `tailLine` carry its quotes) or its JSON; plain, `body` is the whole JSON
+ * and `head` and `key` are empty. `tailLine` ends with the newline.
+ */
+export class SnapshotWrite extends CollectionWrite {
+  constructor(
+    protected readonly actions: CollectionActions,
+    readonly collection: CollectionJson,
+    readonly ntk: string,
+    readonly data: Record<string, unknown>,
+    private readonly body: string,
+    private readonly head: string,
+    private readonly key: string,
+    private readonly tailLine: string,
+  ) {
+    super();
+  }
+
+  protected get json(): SnapshotWrite {
+    return this;
+  }
+
+  /** The key itself stands in the JSON (quoted by the parts around it): ids can be spliced the same way. */
+  get keyAsIs(): boolean {
+    return this.key === this.ntk;
+  }
+
+  /** Characters (UTF-16 units) of the JSON. */
+  get length(): number {
+    return this.body.length + this.head.length + this.key.length + this.tailLine.length - 1;
+  }
+
+  /** Bytes of the JSON's UTF-8. */
+  byteLength(): number {
+    const b = Buffer.byteLength;
+    return b(this.body) + b(this.head) + b(this.key) + b(this.tailLine) - 1;
+  }
+
+  override toString(): string {
+    return (this.body + this.head + this.key + this.tailLine).slice(0, -1);
+  }
+
+  /** Appends the JSON line's parts to `out`. */
+  appendTo(out: string[]): void {
+    out.push(this.body, this.head, this.key, this.tailLine);
+  }
+}
+
+/** A collection document's history write: the parts are its snapshot write's. */
+export class HistoryWrite extends CollectionWrite {
+  constructor(
+    protected readonly actions: CollectionActions,
+    protected readonly json: SnapshotWrite,
+  ) {
+    super();
   }
 }
