@@ -52,8 +52,6 @@ export interface ResultsContextOptions {
 interface Posted {
   /** The document as stored (key fields, then data), serialised once when posted. */
   source: string;
-  /** UTF-8 bytes of `source`, counted from its pieces (counting the joined text would copy it). */
-  bytes: number;
   includeSummaries: boolean;
 }
 
@@ -208,7 +206,7 @@ export class ResultsContext implements ResultsContextApi {
     let byKey = this.docs.get(docType);
     if (!byKey) this.docs.set(docType, (byKey = new Map()));
     // Same key posted twice: the later document wins, as one snapshot document per key would.
-    byKey.set(id, { source, bytes: Buffer.byteLength(source), includeSummaries });
+    byKey.set(id, { source, includeSummaries });
   }
 
   /** The doc types posted so far. */
@@ -253,19 +251,22 @@ export class ResultsContext implements ResultsContextApi {
     let summaryFields: Record<string, unknown> | undefined;
     for (const [k, v] of this.summaries) if (v !== undefined) (summaryFields ??= {})[summaryName(k)] = v;
     const summaryJson = summaryFields && JSON.stringify(summaryFields);
-    const entries: SerialisedDoc[] = [];
+    // Each doc type's documents as JSON texts, and their characters (with separators and the quoted type).
+    const groups: Array<[docType: string, json: string[]]> = [];
+    let chars = 0;
     for (const [docType, byKey] of this.docs) {
+      const list: string[] = [];
       for (const [nonTemporalKey, p] of byKey) {
-        let data = p.source;
-        let bytes = p.bytes;
-        if (p.includeSummaries && summaryFields) {
-          data = withSummaries(p.source, summaryFields, summaryJson!);
-          bytes = Buffer.byteLength(data);
-        }
-        // The key hash is hex: its characters are its bytes.
+        const data =
+          p.includeSummaries && summaryFields
+            ? withSummaries(p.source, summaryFields, summaryJson!)
+            : p.source;
         const json = `{"nonTemporalKey":"${nonTemporalKey}","data":${data}}`;
-        entries.push([docType, json, bytes + nonTemporalKey.length + 29]);
+        list.push(json);
+        chars += json.length + 1;
       }
+      groups.push([docType, list]);
+      chars += 6 * docType.length + 6;
     }
     const head = {
       kind: "collection" as const,
@@ -292,7 +293,18 @@ export class ResultsContext implements ResultsContextApi {
       lastValidShape = shapeText;
     }
     const attributes = this.attributes();
-    return splitSerialised(headJson, entries, attributes, this.budget).map((body) => {
+    // A UTF-16 unit is at most 3 UTF-8 bytes: a collection within the budget by that bound (nearly every
+    // one) is one part, and no document's bytes need counting; the part's exact size is checked below.
+    let bodies: string[];
+    if (3 * (headJson.length + chars + 64) + messageBytes("", attributes) <= this.budget) {
+      bodies = [assemble(headJson, docsText(groups))];
+    } else {
+      const entries: SerialisedDoc[] = [];
+      for (const [t, list] of groups)
+        for (const json of list) entries.push([t, json, Buffer.byteLength(json)]);
+      bodies = splitSerialised(headJson, entries, attributes, this.budget);
+    }
+    return bodies.map((body) => {
       const bytes = messageBytes(body, attributes);
       if (bytes > this.budget)
         throw new Error(`internal: part of ${bytes} bytes exceeds the ${this.budget}-byte budget`);
@@ -406,7 +418,8 @@ function splitSerialised(
   return out;
 }
 
-function docsText(docs: Map<string, string[]>): string {
+/** `{"<doc type>":[<doc>,…],…}` from each doc type's documents' JSON. */
+function docsText(docs: Iterable<readonly [string, string[]]>): string {
   let out = "{";
   for (const [t, list] of docs) out += `${out.length > 1 ? "," : ""}${JSON.stringify(t)}:[${list.join(",")}]`;
   return `${out}}`;
