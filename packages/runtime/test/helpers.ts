@@ -1,33 +1,16 @@
-import { S3Client, CreateBucketCommand } from "@aws-sdk/client-s3";
-import { SNSClient } from "@aws-sdk/client-sns";
 import { SendMessageCommand, SQSClient, type Message } from "@aws-sdk/client-sqs";
 import {
-  awsClientConfig,
+  createTestBucket,
   createTestQueue,
   drainQueue,
-  s3ClientConfig,
+  emulatorClients,
   toSqsRecord,
   topicWithQueue,
   uniqueName,
 } from "@sec-an/testing";
 import type { Context, SQSEvent, SQSRecord } from "aws-lambda";
 
-/** Real clients against fauxqs. */
-export function emulatorClients() {
-  return {
-    sqs: new SQSClient(awsClientConfig()),
-    sns: new SNSClient(awsClientConfig()),
-    s3: new S3Client(s3ClientConfig()),
-  };
-}
-
-export { createTestQueue as createQueue, topicWithQueue };
-
-export async function createBucket(s3: S3Client, prefix = "b"): Promise<string> {
-  const name = uniqueName(prefix).toLowerCase().slice(0, 60);
-  await s3.send(new CreateBucketCommand({ Bucket: name }));
-  return name;
-}
+export { createTestBucket as createBucket, createTestQueue as createQueue, emulatorClients, topicWithQueue };
 
 /** Receive until `count` messages arrived or `maxPolls` empty polls passed (bounded in time). */
 export const drain = (sqs: SQSClient, url: string, count: number, maxPolls = 3): Promise<Message[]> =>

@@ -9,3 +9,4 @@ export * from "./env";
 export * from "./topics";
 export * from "./stack-config";
 export * from "./io";
+export * from "./clients";

@@ -6,32 +6,23 @@ import {
   type NetworkInterface,
   type SecurityGroup,
 } from "@aws-sdk/client-ec2";
-import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
-import { SNSClient } from "@aws-sdk/client-sns";
+import type { S3Client } from "@aws-sdk/client-s3";
 import { SQSClient, type Message } from "@aws-sdk/client-sqs";
 import { ConfigStateTableKeys } from "@sec-an/contracts";
 import {
-  awsClientConfig,
+  createTestBucket,
   createTestQueue,
   drainQueue,
-  dynamoClientConfig,
-  s3ClientConfig,
+  emulatorClients,
   topicWithQueue,
   uniqueName,
+  type EmulatorClients,
 } from "@sec-an/testing";
 import type { SQSRecord } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 
-/** Real clients against the emulators (fauxqs for SQS/SNS/S3, dynalite for DynamoDB). */
-export function emulatorClients() {
-  return {
-    sqs: new SQSClient(awsClientConfig()),
-    sns: new SNSClient(awsClientConfig()),
-    s3: new S3Client(s3ClientConfig()),
-    dynamo: new DynamoDBClient(dynamoClientConfig()),
-  };
-}
-export type Clients = ReturnType<typeof emulatorClients>;
+export { emulatorClients };
+export type Clients = EmulatorClients;
 
 // Tests read a message once and never delete it: a 12-hour visibility keeps it from coming back
 // into a later case's drain.
@@ -52,11 +43,7 @@ export async function createStateTable(dynamo: DynamoDBClient): Promise<string> 
   return TableName;
 }
 
-export async function createBucket(s3: S3Client): Promise<string> {
-  const name = uniqueName("cfg").toLowerCase().slice(0, 60);
-  await s3.send(new CreateBucketCommand({ Bucket: name }));
-  return name;
-}
+export const createBucket = (s3: S3Client) => createTestBucket(s3, "cfg");
 
 /** The alerts topic with a raw-delivery queue, so a test reads each alert with its attributes. */
 export const alertsTopic = (c: Clients) =>
