@@ -125,14 +125,15 @@ export class CollectionJson {
 
   /** Action-line parts of this collection's writes into `index` (at its generation). */
   actions(index: string, history: boolean): CollectionActions {
-    const a = indexActionParts(index, this.gen);
+    const { open, close } = indexActionParts(index, this.gen);
     return {
-      ...a,
       index,
       history,
-      openQuote: `${a.open}"`,
-      quoteClose: `"${a.close}`,
-      historyIdClose: this.#historyIdEnd + a.close,
+      open,
+      close,
+      openQuote: `${open}"`,
+      quoteClose: `"${close}`,
+      historyIdClose: this.#historyIdEnd + close,
     };
   }
 
