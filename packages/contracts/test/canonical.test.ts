@@ -46,15 +46,15 @@ const outcome = (f: () => string) => {
 };
 
 // Keys and strings with escapes, astral characters and integer-like keys; dates; undefined fields.
-const leaf = fc.oneof(
+const scalars = [
   fc.string({ unit: "binary" }),
   fc.integer(),
   fc.double(),
   fc.boolean(),
   fc.constant(null),
   fc.constant(undefined),
-  fc.date({ noInvalidDate: true }),
-);
+];
+const leaf = fc.oneof(...scalars, fc.date({ noInvalidDate: true }));
 const doc = fc.letrec((tie) => ({
   value: fc.oneof({ depthSize: "small" }, leaf, tie("array"), tie("object")),
   array: fc.array(tie("value"), { maxLength: 5 }),
@@ -75,15 +75,7 @@ describe("canonical JSON (streaming writer)", () => {
   });
 
   it("hashes flat keys (the shape of nearly every key, built without the writer) as the serialiser does", () => {
-    const scalar = fc.oneof(
-      fc.string({ unit: "binary" }),
-      fc.integer(),
-      fc.double(),
-      fc.boolean(),
-      fc.constant(null),
-      fc.constant(undefined),
-      fc.string({ minLength: 9000, maxLength: 9000 }),
-    );
+    const scalar = fc.oneof(...scalars, fc.string({ minLength: 9000, maxLength: 9000 }));
     const key = fc.oneof(fc.string({ unit: "binary" }), fc.nat().map(String));
     fc.assert(
       fc.property(fc.dictionary(key, scalar, { maxKeys: 8 }), (v) => {
