@@ -1,8 +1,12 @@
-import { NmapDocType } from "@sec-an/contracts";
+import { NmapDocType, type ResultsContextApi } from "@sec-an/contracts";
+import { createParseTools } from "@sec-an/runtime";
 import {
+  HostStage,
   NmapXmlError,
   PARSER_VERSION,
   oldestProtocol,
+  parentKeyOf,
+  postHost,
   readNmapXml,
   severityLabel,
   weakestGrade,
@@ -10,6 +14,7 @@ import {
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fixture, goldenOf, parseDocs, rawResult, type Doc } from "./helpers";
+import { syntheticNmapXml } from "./synthetic";
 
 const one = (docs: Doc[] | undefined, pred: (d: Doc) => boolean): Doc => {
   const found = (docs ?? []).filter(pred);
@@ -307,5 +312,36 @@ describe("golden documents (ids and message bodies byte-identical to the parser 
   >;
   it.each(Object.keys(golden))("%s", (name) => {
     expect(goldenOf(name)).toEqual(golden[name]);
+  });
+});
+
+describe("a staged host committed onto any results context", () => {
+  it("posts the same documents through push/post/pop as through the runtime's postOwned", () => {
+    const raw = rawResult(syntheticNmapXml({ hosts: 3, portsPerHost: 3, cvesPerPort: 2, tlsEvery: 2 }));
+    const bodies = (wrap: boolean) => {
+      const tools = createParseTools({
+        task: "nmap",
+        metadata: raw.metadata,
+        rawKey: raw.key,
+        parserVersion: PARSER_VERSION,
+        parsedAt: new Date("2026-11-23T11:00:00.000Z"),
+      });
+      for (const host of readNmapXml(raw.body).hosts) {
+        const stage = new HostStage(parentKeyOf(host));
+        postHost(stage, host, new Date("2026-11-23T10:05:00.000Z"));
+        const ctx = tools.results(parentKeyOf(host));
+        // Only the ResultsContextApi methods: no postOwned.
+        const api: ResultsContextApi = {
+          pushContext: (f) => ctx.pushContext(f),
+          popContext: () => ctx.popContext(),
+          postResults: (t, d, o) => ctx.postResults(t, d, o),
+          addSummary: (n, v) => ctx.addSummary(n, v),
+          addSummaries: (v) => ctx.addSummaries(v),
+        };
+        stage.commit(wrap ? api : ctx);
+      }
+      return tools.messages().map((m) => m.body);
+    };
+    expect(bodies(true)).toEqual(bodies(false));
   });
 });
