@@ -1,9 +1,9 @@
-import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
+import { S3Client } from "@aws-sdk/client-s3";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { ErrorChannelEnv } from "@sec-an/contracts";
 import { logger, recordDeadLetter, resetClients, setClients } from "@sec-an/runtime";
-import { awsClientConfig, captureErrorsTopic, s3ClientConfig, uniqueName } from "@sec-an/testing";
+import { awsClientConfig, captureErrorsTopic, createTestBucket, s3ClientConfig } from "@sec-an/testing";
 import type { S3Event, SQSRecord } from "aws-lambda";
 import { handler } from "../src/handlers/dead-letter-reporter";
 import { setStoreOverride, type AnalyticsStore } from "../src/store/resolve";
@@ -23,8 +23,7 @@ afterAll(() => {
 test("a dead letter the reporter cannot index is reported as report-failed and rethrown for Lambda to retry", async () => {
   const errors = await captureErrorsTopic({ sqs, sns });
   setClients({ sns, s3 });
-  const bucket = uniqueName("dead-letters").toLowerCase();
-  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  const bucket = await createTestBucket(s3, "dead-letters");
   const filed = await recordDeadLetter(
     {
       messageId: "m-1",

@@ -1,9 +1,10 @@
-import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { Attr, DEAD_LETTER_OBJECT_SUFFIX, readAlias } from "@sec-an/contracts";
 import {
   FaultProxy,
   awsClientConfig,
+  createTestBucket,
   emulatorEndpoints,
   openSearchForTests,
   s3ClientConfig,
@@ -200,8 +201,7 @@ describe("ingestor fault matrix", () => {
 describe("dead-letter reporter fault matrix", () => {
   let bucket: string;
   beforeAll(async () => {
-    bucket = uniqueName("matrix-dl").toLowerCase();
-    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    bucket = await createTestBucket(s3, "matrix-dl");
   });
 
   /** Report 3 dead-letter objects as Lambda's async invoke would: retried while it throws (up to 8 tries). */

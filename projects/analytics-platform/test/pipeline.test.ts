@@ -1,4 +1,3 @@
-import { CreateBucketCommand } from "@aws-sdk/client-s3";
 import {
   CreateQueueCommand,
   DeleteMessageBatchCommand,
@@ -9,7 +8,7 @@ import { marshall } from "@aws-sdk/util-dynamodb";
 import { syncRecords } from "@sec-an/components";
 import { DocFields, keyHash, readAlias, type ParseFn } from "@sec-an/contracts";
 import { SqsPublisher, putRawResult, reingest } from "@sec-an/runtime";
-import { uniqueName } from "@sec-an/testing";
+import { createTestBucket, uniqueName } from "@sec-an/testing";
 import type { DynamoDBRecord } from "aws-lambda";
 import { ingestBatch } from "../src/ingest";
 import { useAnalyticsDouble } from "./double";
@@ -59,8 +58,7 @@ async function all(alias: string) {
 
 describe("re-ingestion through the ingestor", () => {
   it("gives identical indices when run twice", async () => {
-    const bucket = uniqueName("raw").toLowerCase();
-    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    const bucket = await createTestBucket(s3, "raw");
     const parse: ParseFn = (raw, tools) => {
       const { hosts } = JSON.parse(raw.body.toString()) as { hosts: Record<string, number[]> };
       for (const [address, ports] of Object.entries(hosts)) {

@@ -1,8 +1,8 @@
-import { CreateBucketCommand, PutObjectCommand } from "@aws-sdk/client-s3";
+import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { GetQueueAttributesCommand, ReceiveMessageCommand, type Message } from "@aws-sdk/client-sqs";
 import { readAlias } from "@sec-an/contracts";
 import { recordDeadLetter } from "@sec-an/runtime";
-import { createTestQueue, uniqueName, type TestQueue } from "@sec-an/testing";
+import { createTestBucket, createTestQueue, uniqueName, type TestQueue } from "@sec-an/testing";
 import type { S3Event, SQSRecord } from "aws-lambda";
 import { ingestBatch } from "../src/ingest";
 import { DEAD_LETTER_INDEX, reportDeadLetters } from "../src/reporter";
@@ -14,8 +14,7 @@ const { sqs, s3 } = ctx;
 let bucket: string;
 let ingestDlq: TestQueue;
 beforeAll(async () => {
-  bucket = uniqueName("dead-letters").toLowerCase();
-  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  bucket = await createTestBucket(s3, "dead-letters");
   ingestDlq = await createTestQueue(sqs, "analytics-ingest-dlq");
   await createIndices(ctx.store, "dead_letter", "data", [""], {
     properties: { sentTime: { type: "date" }, queueName: { type: "keyword" } },

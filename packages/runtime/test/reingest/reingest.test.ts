@@ -1,4 +1,4 @@
-import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import {
   CreateQueueCommand,
   DeleteMessageBatchCommand,
@@ -6,7 +6,7 @@ import {
   SQSClient,
 } from "@aws-sdk/client-sqs";
 import { DocumentCollection, validate, type ParseFn } from "@sec-an/contracts";
-import { awsClientConfig, captureIo, s3ClientConfig, uniqueName } from "@sec-an/testing";
+import { awsClientConfig, captureIo, createTestBucket, s3ClientConfig, uniqueName } from "@sec-an/testing";
 import { CollectingPublisher, putRawResult } from "../../src";
 import { SqsPublisher, parseReingestArgs, reingest, reingestCommand } from "../../src/reingest";
 
@@ -31,8 +31,7 @@ let queue: string;
 beforeAll(async () => {
   s3 = new S3Client(s3ClientConfig());
   sqs = new SQSClient(awsClientConfig());
-  bucket = uniqueName("raw").toLowerCase();
-  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  bucket = await createTestBucket(s3, "raw");
   queue = (await sqs.send(new CreateQueueCommand({ QueueName: uniqueName("ingest") }))).QueueUrl!;
   const put = (scanId: string, end: string, hosts: Record<string, number[]>) =>
     putRawResult({
