@@ -9,16 +9,14 @@ import {
   setupPulumiMocks,
   stackConfig,
 } from "@sec-an/testing";
+import { DEV_SSM } from "./program-mocks";
 
 const d = { app: "sec-an", stage: "dev" };
 const ssm = {
-  [paramName(d, Params.vpcId)]: "vpc-123",
-  [paramName(d, Params.vpcSubnetsPrivate)]: "subnet-a,subnet-b",
+  ...DEV_SSM,
   [paramName(d, Params.vpcSubnetsPublic)]: "subnet-pa,subnet-pb",
   [paramName(d, Params.vpcUsingPrivateSubnets)]: "true",
-  [paramName(d, Params.deadLettersBucketArn)]: "arn:aws:s3:::dev-sec-an-dead-letters",
-  [paramName(d, Params.deadLettersBucketName)]: "dev-sec-an-dead-letters",
-  [paramName(d, Params.usersRoleArn)]: "arn:aws:iam::123456789012:role/dev-sec-an-users",
+  // The public login names the pool by id, ARN and domain, all in the mocks' region.
   [paramName(d, Params.cognitoUserPool)]: "us-east-1_pool",
   [paramName(d, Params.cognitoUserPoolArn)]:
     "arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_pool",
