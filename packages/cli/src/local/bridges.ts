@@ -32,6 +32,8 @@ export interface Loop {
    * knows it has settled without waiting out the bridge's idle poll.
    */
   sweep?(): Promise<number>;
+  /** Ends the loop's idle wait now: something it watches has probably changed. */
+  wake(): void;
 }
 
 const sleep = (ms: number, signal: AbortSignal) =>
@@ -48,6 +50,7 @@ function loop(
 ): Loop & { pending: number; sweep(): Promise<number> } {
   const ac = new AbortController();
   const state = { pending: 0 };
+  let idle: AbortController | undefined;
   // Cycles run one at a time, whether the loop or a sweep asks for one.
   let last: Promise<unknown> = Promise.resolve();
   const cycle = () => {
@@ -63,13 +66,17 @@ function loop(
       } catch (e) {
         if (!ac.signal.aborted) process.stderr.write(`[local] ${label}: ${(e as Error).message}\n`);
       }
-      if (!worked) await sleep(idleMs, ac.signal);
+      if (!worked) {
+        idle = new AbortController();
+        await sleep(idleMs, AbortSignal.any([ac.signal, idle.signal]));
+      }
     }
   })();
   return Object.assign(state, {
     label,
     inFlight: () => state.pending,
     sweep: cycle,
+    wake: () => idle?.abort(),
     stop: async () => {
       ac.abort();
       await done;

@@ -21,6 +21,8 @@ export class LocalInvoker {
   private readonly handlers = new Map<string, (event: unknown, context: unknown) => Promise<unknown>>();
   private queue: Promise<unknown> = Promise.resolve();
   readonly counts = new Map<string, { invocations: number; errors: number; ms: number }>();
+  /** Called after every invocation: what a handler wrote may be work for a bridge that polls. */
+  onInvoked?: () => void;
 
   constructor(
     functions: readonly LocalFunction[],
@@ -95,6 +97,7 @@ export class LocalInvoker {
           if (v === undefined) delete process.env[k];
           else process.env[k] = v;
         }
+        this.onInvoked?.();
       }
     };
     const p = this.queue.then(run, run);

@@ -4,7 +4,7 @@ import { parse } from "yaml";
 import { deploymentOrder, type ProjectName } from "@sec-an/contracts";
 import { discoverProjects, findProject, loadProject, projectDeps } from "@sec-an/contracts/registry";
 import { resources, runProgram, setupPulumiMocks, type ResourceRecord } from "@sec-an/testing";
-import { programsHash } from "./sources-hash";
+import { programsHash, readCachedRuns, topologyCacheFile } from "./sources-hash";
 
 /**
  * Runs every project's real Pulumi program under the mock engine, in deployment order, feeding each
@@ -91,14 +91,9 @@ export async function runProgramsCached(
   stack: string,
   cacheDir: string,
 ): Promise<{ runs: ProgramRun[]; cached: boolean }> {
-  const file = join(cacheDir, `topology-${stack}-${programsHash(repoRoot, stack)}.json`);
-  if (existsSync(file)) {
-    try {
-      return { runs: JSON.parse(readFileSync(file, "utf8")) as ProgramRun[], cached: true };
-    } catch {
-      // A torn or foreign file: run the programs and rewrite it.
-    }
-  }
+  const file = topologyCacheFile(cacheDir, stack, programsHash(repoRoot, stack));
+  const hit = readCachedRuns<ProgramRun>(file);
+  if (hit) return { runs: hit, cached: true };
   const runs = await runPrograms(repoRoot, stack);
   mkdirSync(cacheDir, { recursive: true });
   const tmp = `${file}.${process.pid}.tmp`;

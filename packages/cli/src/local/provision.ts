@@ -18,8 +18,13 @@ export interface LocalClients {
  */
 export class Translation {
   private readonly map = new Map<string, string>();
+  /** The pairs longest first (a longer mock value may contain a shorter one), sorted once per change. */
+  private longestFirst?: [string, string][];
   set(from: string | undefined, to: string | undefined): void {
-    if (from && to && from !== to) this.map.set(from, to);
+    if (from && to && from !== to) {
+      this.map.set(from, to);
+      this.longestFirst = undefined;
+    }
   }
   get(from: string): string | undefined {
     return this.map.get(from);
@@ -27,8 +32,8 @@ export class Translation {
   apply(value: string): string {
     if (this.map.has(value)) return this.map.get(value)!;
     let out = value;
-    for (const [from, to] of [...this.map].sort((a, b) => b[0].length - a[0].length))
-      out = out.split(from).join(to);
+    this.longestFirst ??= [...this.map].sort((a, b) => b[0].length - a[0].length);
+    for (const [from, to] of this.longestFirst) if (out.includes(from)) out = out.split(from).join(to);
     return out;
   }
   applyAll(values: Record<string, string>): Record<string, string> {

@@ -153,6 +153,8 @@ export async function runLocal(opts: LocalOptions): Promise<LocalResult> {
       );
     });
     bundlesBuilding.catch(() => undefined); // awaited below
+    const storeOpening = SqliteStore.open(join(dataDir, "analytics.sqlite")); // compiles SQLite's wasm
+    storeOpening.catch(() => undefined); // awaited below
 
     let scanners = opts.scanners ?? registeredTasks(root);
     if (scanners.includes("nmap") && !(await nmapAvailable())) {
@@ -221,6 +223,9 @@ export async function runLocal(opts: LocalOptions): Promise<LocalResult> {
       ...(demo && !opts.full ? { NMAP_DEFAULT_PORTS: `${demo.httpPort},${demo.tlsPort}` } : {}),
     };
     const bundles = new Map<string, string>();
+    const loops: Loop[] = [];
+    /** The bridges whose pending work no queue shows; swept before the run counts as settled. */
+    const unseen: Loop[] = [];
     const localEcs = (ecs = new LocalEcs(topology.taskDefinitions, root, taskEnv, log, {
       allowRemote: opts.allowRemote,
       tmpRoot: join(dataDir, "tmp"),
@@ -229,23 +234,22 @@ export async function runLocal(opts: LocalOptions): Promise<LocalResult> {
     cleanups.push(() => localEcs.stop());
     setClients({ ...clients, ecs: localEcs as never });
 
-    const store = await SqliteStore.open(join(dataDir, "analytics.sqlite"));
+    const store = await storeOpening;
     cleanups.push(() => store.close());
     const invoker = new LocalInvoker(topology.functions, root, translation, env);
     // A task's stop reaches the rules that match it, as on AWS: the task-stop Lambda dead-letters a failed scan.
-    localEcs.onTaskStopped(
-      eventBus(topology.eventRules, invoker, {
-        log,
-        deadLetter: asyncDeadLetters(clients, topology, translation),
-      }),
-    );
+    const bus = eventBus(topology.eventRules, invoker, {
+      log,
+      deadLetter: asyncDeadLetters(clients, topology, translation),
+    });
+    // What a handler or a task wrote (S3 objects, table items) is looked for at once, not at the next poll.
+    const wakeBridges = () => unseen.forEach((l) => l.wake());
+    invoker.onInvoked = wakeBridges;
+    localEcs.onTaskStopped((e) => (wakeBridges(), bus(e)));
     await installStore(store);
     await replayInvocations(invocations, invoker, log);
     stage("local store and its index specs (handler loads)");
 
-    const loops: Loop[] = [];
-    /** The bridges whose pending work no queue shows; swept before the run counts as settled. */
-    const unseen: Loop[] = [];
     cleanups.push(() => Promise.all(loops.map((l) => l.stop())).then(() => undefined));
     const refuse = loopbackGuard(opts.allowRemote ?? false);
     for (const es of topology.eventSources) {

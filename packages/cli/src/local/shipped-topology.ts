@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { isAbsolute, join, relative, sep } from "node:path";
 import type { ProgramRun } from "./programs";
-import { programFiles } from "./sources-hash";
+import { programFiles, programsHash, readCachedRuns, topologyCacheFile } from "./sources-hash";
 import { emptyTopology, readTopology, type LocalTopology } from "./topology";
 
 /**
@@ -116,7 +116,9 @@ export async function localTopology(
 ): Promise<ProgramsOutput & { source: TopologySource }> {
   const shipped = freshShippedTopology(repoRoot, stack);
   if (shipped) return { topology: shipped.topology, invocations: shipped.invocations, source: "shipped" };
-  // Loaded only here: the mock engine and every program are a second of module loading.
+  const hit = readCachedRuns<ProgramRun>(topologyCacheFile(cacheDir, stack, programsHash(repoRoot, stack)));
+  if (hit) return { ...programsOutput(hit), source: "cache" };
+  // Loaded only here: the mock engine and every program are seconds of module loading.
   const { runProgramsCached } = await import("./programs");
   const { runs, cached } = await runProgramsCached(repoRoot, stack, cacheDir);
   return { ...programsOutput(runs), source: cached ? "cache" : "programs" };

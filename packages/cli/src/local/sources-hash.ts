@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 
 /** Folders whose files decide what the programs register (their sources, stack configs, manifests). */
@@ -37,4 +37,19 @@ export function programsHash(repoRoot: string, stack: string): string {
       .update(readFileSync(join(repoRoot, rel)))
       .update("\0");
   return h.digest("hex");
+}
+
+/** Where `runProgramsCached` keeps the programs' output for a sources' hash. */
+export const topologyCacheFile = (cacheDir: string, stack: string, hash: string): string =>
+  join(cacheDir, `topology-${stack}-${hash}.json`);
+
+/** The cached programs' output in `file`, or undefined when absent, torn or foreign (the programs run again). */
+export function readCachedRuns<T>(file: string): T[] | undefined {
+  if (!existsSync(file)) return undefined;
+  try {
+    const runs = JSON.parse(readFileSync(file, "utf8")) as unknown;
+    return Array.isArray(runs) ? (runs as T[]) : undefined;
+  } catch {
+    return undefined;
+  }
 }
