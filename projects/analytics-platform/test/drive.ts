@@ -7,37 +7,11 @@ import {
   type Message,
   type SQSClient,
 } from "@aws-sdk/client-sqs";
+import { toSqsRecord } from "@sec-an/testing";
 import type { SQSBatchResponse, SQSRecord } from "aws-lambda";
 
-/** An SQS message as the Lambda event source hands it to a function. */
-export function lambdaRecord(m: Message, queueArn: string): SQSRecord {
-  return {
-    messageId: m.MessageId!,
-    receiptHandle: m.ReceiptHandle!,
-    body: m.Body!,
-    attributes: {
-      ApproximateReceiveCount: m.Attributes?.ApproximateReceiveCount ?? "1",
-      SentTimestamp: m.Attributes?.SentTimestamp ?? String(Date.now()),
-      SenderId: "test",
-      ApproximateFirstReceiveTimestamp: String(Date.now()),
-    },
-    messageAttributes: Object.fromEntries(
-      Object.entries(m.MessageAttributes ?? {}).map(([k, v]) => [
-        k,
-        {
-          stringValue: v.StringValue,
-          dataType: v.DataType ?? "String",
-          stringListValues: [],
-          binaryListValues: [],
-        },
-      ]),
-    ),
-    md5OfBody: m.MD5OfBody ?? "",
-    eventSource: "aws:sqs",
-    eventSourceARN: queueArn,
-    awsRegion: "us-east-1",
-  };
-}
+/** An SQS message as the Lambda event source hands it to a function (the bench's soak imports it here). */
+export const lambdaRecord = toSqsRecord;
 
 export async function sendAll(sqs: SQSClient, queueUrl: string, bodies: readonly string[]): Promise<void> {
   for (let i = 0; i < bodies.length; i += 10)

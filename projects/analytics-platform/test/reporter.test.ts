@@ -1,9 +1,9 @@
 import { PutObjectCommand } from "@aws-sdk/client-s3";
-import { GetQueueAttributesCommand, ReceiveMessageCommand, type Message } from "@aws-sdk/client-sqs";
+import { GetQueueAttributesCommand, ReceiveMessageCommand } from "@aws-sdk/client-sqs";
 import { readAlias } from "@sec-an/contracts";
 import { recordDeadLetter } from "@sec-an/runtime";
-import { createTestBucket, createTestQueue, uniqueName, type TestQueue } from "@sec-an/testing";
-import type { S3Event, SQSRecord } from "aws-lambda";
+import { createTestBucket, createTestQueue, toSqsRecord, uniqueName, type TestQueue } from "@sec-an/testing";
+import type { S3Event } from "aws-lambda";
 import { ingestBatch } from "../src/ingest";
 import { DEAD_LETTER_INDEX, reportDeadLetters } from "../src/reporter";
 import { useAnalyticsDouble } from "./double";
@@ -30,27 +30,6 @@ const s3Event = (key: string): S3Event => ({
   ],
 });
 
-/** An SQS message as the Lambda event source would hand it to the recorder. */
-function asRecord(m: Message, arn: string): SQSRecord {
-  const rec = sqsRecord(m.Body!);
-  return {
-    ...rec,
-    messageId: m.MessageId!,
-    eventSourceARN: arn,
-    attributes: {
-      ...rec.attributes,
-      SentTimestamp: m.Attributes?.SentTimestamp ?? String(Date.now()),
-      ApproximateReceiveCount: "1",
-    },
-    messageAttributes: Object.fromEntries(
-      Object.entries(m.MessageAttributes ?? {}).map(([k, v]) => [
-        k,
-        { stringValue: v.StringValue, dataType: "String", stringListValues: [], binaryListValues: [] },
-      ]),
-    ),
-  };
-}
-
 describe("dead-letter reporter", () => {
   it("takes a poison ingest message to a terminal state: DLQ → recorder → bucket → dead_letter_data, and nothing re-enters a queue", async () => {
     const poison = sqsRecord("{ this is not json");
@@ -65,7 +44,7 @@ describe("dead-letter reporter", () => {
     );
     expect(got.Messages).toHaveLength(1);
     // The real recorder logic files it under the DLQ's name.
-    const record = await recordDeadLetter(asRecord(got.Messages![0], ingestDlq.arn), bucket, s3);
+    const record = await recordDeadLetter(toSqsRecord(got.Messages![0], ingestDlq.arn), bucket, s3);
     expect(record.deadLetterKey.startsWith(`${ingestDlq.name}/`)).toBe(true);
     const before = ctx.os.double?.requests.length ?? 0;
     await expect(reportDeadLetters(s3Event(record.deadLetterKey), { s3, store: ctx.store })).resolves.toEqual(
