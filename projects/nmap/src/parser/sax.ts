@@ -224,6 +224,7 @@ export class SaxTokenizer {
     const name = buf.slice(lt + 1, i);
     if (this.stack.length === 0 && this.rootSeen) this.fail(lt, `a second root element <${name}>`);
     let attrs: string[] | undefined;
+    let nextLt = -1;
     for (;;) {
       // \s+ name \s* = \s* "value" | 'value' (no "<" in a value); anything else ends the attributes.
       let j = i;
@@ -241,8 +242,12 @@ export class SaxTokenizer {
       if (q !== 0x22 && q !== 0x27) break;
       const close = buf.indexOf(q === 0x22 ? '"' : "'", e + 1);
       if (close < 0) break;
-      const lt2 = buf.indexOf("<", e + 1);
-      if (lt2 >= 0 && lt2 < close) break;
+      // The next "<" after the tag's start, looked for once: a value must end before it.
+      if (nextLt <= e) {
+        nextLt = buf.indexOf("<", e + 1);
+        if (nextLt < 0) nextLt = n;
+      }
+      if (nextLt < close) break;
       let v = buf.slice(e + 1, close).trim();
       if (v.indexOf("&") >= 0) {
         const at = i;
