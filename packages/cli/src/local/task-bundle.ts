@@ -11,8 +11,8 @@ import { promisify } from "node:util";
  * sources hash, which covers every source the entrypoint imports), so an unchanged tree bundles nothing.
  * The packages a bundle leaves external (the AWS SDK) resolve through the task's NODE_PATH.
  *
- * A miss is built in a child process: the bundler's module loads the Pulumi SDK (seconds of loading
- * that the local run never needs otherwise), and meanwhile the run goes on starting up.
+ * A miss is built in a child process (esbuild's synchronous API would block the run's start-up
+ * meanwhile); the child loads only the bundler (`@sec-an/components/bundle`), not the Pulumi SDK.
  */
 export async function taskBundle(
   repoRoot: string,
@@ -36,6 +36,6 @@ export async function taskBundle(
 // The child: `node --import tsx task-bundle.ts <entry> <out>`.
 if (require.main === module) {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { bundleEntry } = require("@sec-an/components") as typeof import("@sec-an/components");
+  const { bundleEntry } = require("@sec-an/components/bundle") as typeof import("@sec-an/components/bundle");
   writeFileSync(process.argv[3], bundleEntry(process.argv[2]));
 }

@@ -1,6 +1,5 @@
 import * as path from "node:path";
 import { buildSync } from "esbuild";
-import * as pulumi from "@pulumi/pulumi";
 
 export interface BundleOptions {
   /** Inline a source map (helps stack traces; costs init time, so off by default). */
@@ -91,11 +90,4 @@ export function bundleEntry(entry: string, options: BundleOptions = {}): string 
   const code = result.outputFiles[0].text;
   cache.set(key, code);
   return code;
-}
-
-/** The bundle as a Lambda deployment archive holding `index.js` (handler `index.handler`). */
-export function bundleArchive(entry: string, options: BundleOptions = {}): pulumi.asset.AssetArchive {
-  return new pulumi.asset.AssetArchive({
-    "index.js": new pulumi.asset.StringAsset(bundleEntry(entry, options)),
-  });
 }

@@ -3,8 +3,15 @@ import * as pulumi from "@pulumi/pulumi";
 import { repoRelative } from "@sec-an/contracts/registry";
 import { Env, ErrorChannelEnv, errorsTopicName, secretEnvProblem, type Deployment } from "@sec-an/contracts";
 import { alarmTargets, checkAlarmActions, functionAlarms, type AlarmActions } from "./alarms";
-import { bundleArchive } from "./bundle";
+import { bundleEntry, type BundleOptions } from "./bundle";
 import { accountArn, assumeRolePolicy, policyDocument, type PolicyStatement, type Statements } from "./iam";
+
+/** The bundle as a Lambda deployment archive holding `index.js` (handler `index.handler`). */
+export function bundleArchive(entry: string, options: BundleOptions = {}): pulumi.asset.AssetArchive {
+  return new pulumi.asset.AssetArchive({
+    "index.js": new pulumi.asset.StringAsset(bundleEntry(entry, options)),
+  });
+}
 
 export interface LambdaFunctionArgs {
   /** Absolute path of the TypeScript handler file; it must export `handler`. */
