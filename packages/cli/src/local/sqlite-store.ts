@@ -87,7 +87,7 @@ export class SqliteStore implements DocumentStore, IndexAdmin, SavedObjectStore 
         `INSERT INTO docs (idx, id, version, source) VALUES (?, ?, ?, ?)
          ON CONFLICT (idx, id) DO UPDATE SET version = excluded.version, source = excluded.source
          WHERE excluded.version IS NULL OR docs.version IS NULL OR docs.version <= excluded.version`,
-        [idx, op.id, v, JSON.stringify(op.doc)],
+        [idx, op.id, v, op.source ?? JSON.stringify(op.doc)],
       );
       if (this.db.getRowsModified()) return { ok: true, status: 200 };
       return { ok: true, status: 409, stale: true };
