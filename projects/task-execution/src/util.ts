@@ -7,7 +7,7 @@ export interface Log {
 
 export const silentLog: Log = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
-export { mapLimit } from "@sec-an/runtime";
+export { mapLimit } from "@sec-an/runtime/map-limit";
 
 /** The physical table names the scheduler reads and writes (from SSM at run time). */
 export interface SchedulerTables {
