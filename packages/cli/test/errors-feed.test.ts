@@ -59,6 +59,28 @@ describe("sec-an local error feed", () => {
     expect(process.env[ErrorChannelEnv.topicArn]).toBe(before);
   });
 
+  it("stopped at once after a burst, lists every event exactly once (the cut-short poll loses none)", async () => {
+    const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: uniqueName("errors") }));
+    const { QueueUrl: dlq } = await sqs.send(new CreateQueueCommand({ QueueName: uniqueName("dlq") }));
+    setClients({ sqs, sns });
+    const feed = await startErrorsFeed({ clients: { sqs, sns }, topicArn: TopicArn, log: () => undefined });
+    try {
+      await Promise.all(
+        Array.from({ length: 15 }, (_, i) =>
+          sendDeadLetter(
+            { body: "{}", requestId: `m-${i}` },
+            { code: "InvalidTarget", message: `burst ${i}` },
+            { sqs, queueUrl: dlq!, task: "nmap" },
+          ),
+        ),
+      );
+    } finally {
+      await feed.stop();
+    }
+    const messages = feed.events.map((e) => e.message).sort();
+    expect(messages).toEqual(Array.from({ length: 15 }, (_, i) => `burst ${i}`).sort());
+  });
+
   it("finds the errors topic the programs declare, and says so when there is none", async () => {
     const t = emptyTopology();
     const tr = new Translation();

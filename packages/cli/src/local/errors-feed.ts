@@ -85,33 +85,48 @@ export async function startErrorsFeed(o: ErrorsFeedOptions): Promise<ErrorsFeed>
   process.env[ErrorChannelEnv.topicArn] = o.topicArn;
 
   let stopping = false;
+  const ac = new AbortController();
+  /** One receive; what it gets is recorded, printed and deleted. Returns how many messages came. */
+  const receive = async (waitSeconds: number, signal?: AbortSignal): Promise<number> => {
+    const r = await sqs.send(
+      // Visibility 0: a message a cut-short poll took stays visible for the final read (one reader,
+      // which deletes what it lists before it receives again, so nothing is listed twice).
+      new ReceiveMessageCommand({
+        QueueUrl: url,
+        MaxNumberOfMessages: 10,
+        WaitTimeSeconds: waitSeconds,
+        VisibilityTimeout: 0,
+      }),
+      { abortSignal: signal },
+    );
+    for (const m of r.Messages ?? []) {
+      let event: unknown;
+      try {
+        event = JSON.parse(m.Body ?? "");
+      } catch {
+        event = undefined;
+      }
+      if (isValid(PlatformErrorEvent, event)) {
+        events.push(event);
+        o.log(`error event: ${formatErrorEvent(event)}`);
+      } else o.log(`error channel: a message that is not an error event: ${clean(m.Body ?? "", 200)}`);
+    }
+    if (r.Messages?.length)
+      await sqs.send(
+        new DeleteMessageBatchCommand({
+          QueueUrl: url,
+          Entries: r.Messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })),
+        }),
+      );
+    return r.Messages?.length ?? 0;
+  };
   const poll = async () => {
     while (!stopping) {
       try {
-        const r = await sqs.send(
-          new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
-        );
-        for (const m of r.Messages ?? []) {
-          let event: unknown;
-          try {
-            event = JSON.parse(m.Body ?? "");
-          } catch {
-            event = undefined;
-          }
-          if (isValid(PlatformErrorEvent, event)) {
-            events.push(event);
-            o.log(`error event: ${formatErrorEvent(event)}`);
-          } else o.log(`error channel: a message that is not an error event: ${clean(m.Body ?? "", 200)}`);
-        }
-        if (r.Messages?.length)
-          await sqs.send(
-            new DeleteMessageBatchCommand({
-              QueueUrl: url,
-              Entries: r.Messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })),
-            }),
-          );
+        await receive(1, ac.signal);
       } catch (e) {
-        if (!stopping) o.log(`error channel: ${(e as Error).message}`);
+        if (stopping) break;
+        o.log(`error channel: ${(e as Error).message}`);
         await new Promise((res) => setTimeout(res, 500));
       }
     }
@@ -121,8 +136,12 @@ export async function startErrorsFeed(o: ErrorsFeedOptions): Promise<ErrorsFeed>
   return {
     events,
     stop: async () => {
+      // The long poll is cut short (the run has settled: waiting it out only delays the exit), then the
+      // queue is read without waiting until empty, so an event published at the very end is still listed.
       stopping = true;
+      ac.abort();
       await loop;
+      for (let i = 0; i < 10; i++) if (!(await receive(0).catch(() => 0))) break;
       if (previous === undefined) delete process.env[ErrorChannelEnv.topicArn];
       else process.env[ErrorChannelEnv.topicArn] = previous;
       await sqs.send(new DeleteQueueCommand({ QueueUrl: url })).catch(() => undefined);
