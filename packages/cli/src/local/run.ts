@@ -20,7 +20,7 @@ import { LocalEcs } from "./ecs";
 import { LocalInvoker } from "./invoker";
 import { provision, type LocalClients } from "./provision";
 import { localErrorsTopic, startErrorsFeed } from "./errors-feed";
-import { htmlReport, summarise, terminalSummary, type RunSummary } from "./report";
+import { htmlReport, registeredViews, summarise, terminalSummary, type RunSummary } from "./report";
 import { ctsExample, serveCtsLocally } from "./cts-server";
 import { installStore, replayInvocations, seedScans } from "./seed";
 import { SqliteStore } from "./sqlite-store";
@@ -324,8 +324,11 @@ export async function runLocal(opts: LocalOptions): Promise<LocalResult> {
       return { n: depth + handlers + localEcs.running(), progress };
     };
     let lastProgress = "";
+    // The report's views load while a scan task runs (the in-process handlers are idle then), not after.
+    let views: ReturnType<typeof registeredViews> | undefined;
     while (Date.now() < deadline && !interrupted) {
       await new Promise((r) => setTimeout(r, SETTLE_POLL_MS));
+      if (!views && localEcs.running() > 0) views = registeredViews();
       const now = await busy();
       if (now.progress !== lastProgress) log(now.progress);
       lastProgress = now.progress;
@@ -337,7 +340,10 @@ export async function runLocal(opts: LocalOptions): Promise<LocalResult> {
     if (interrupted) log("interrupted: reporting what has arrived so far");
     else if (Date.now() >= deadline) log("deadline reached: reporting what has arrived so far");
 
-    const summary = summarise(store.dump());
+    const summary = summarise(
+      store.dump(),
+      (views ?? registeredViews()).map((r) => r.views),
+    );
     stage("summary");
     const finished = new Date();
     const reportPath = join(dataDir, "report.html");
