@@ -13,7 +13,7 @@ import {
   SQSClient,
 } from "@aws-sdk/client-sqs";
 import { Attr, Env, NmapEnv, TaskBatch } from "@sec-an/contracts";
-import { createParseTools, getRawResult } from "@sec-an/runtime";
+import { getRawResult } from "@sec-an/runtime";
 import { awsClientConfig, s3ClientConfig, uniqueName } from "@sec-an/testing";
 import {
   DEFAULT_PORTS_ENV,
@@ -27,7 +27,7 @@ import {
   scanBatch,
 } from "../src/entrypoint";
 import { validateTarget } from "../src/targets";
-import { PARSER_VERSION, parseNmapResult } from "../src/parser";
+import { parseRaw } from "./helpers";
 import { SERVER_HEADER, closedPort, startHttpV6, startServers } from "./servers";
 
 /**
@@ -72,13 +72,7 @@ describe("nmap entrypoint against loopback servers", () => {
     expect(raw.metadata).toMatchObject({ scanId: "msg-0001", task: "nmap", request });
     expect(raw.body.toString("utf8")).toContain("</nmaprun>");
 
-    const tools = createParseTools({
-      task: "nmap",
-      metadata: raw.metadata,
-      rawKey: raw.key,
-      parserVersion: PARSER_VERSION,
-    });
-    const run = parseNmapResult(raw, tools);
+    const { run, tools } = parseRaw(raw);
     expect(run.hosts).toHaveLength(1);
     const ports = new Map(run.hosts[0].ports.map((p) => [p.portId, p]));
     expect(ports.get(servers.httpPort)?.state).toBe("open");
@@ -112,13 +106,7 @@ describe("nmap entrypoint against loopback servers", () => {
       const request = { target: "::1", requestedAt: "2026-11-23T10:00:00.000Z", ports: String(v6.port) };
       const result = await scan(configFromEnv({ ...env(request), [Env.scanRequestId]: "msg-v6" }), { s3 });
       const raw = await getRawResult(bucket, result.key, s3);
-      const tools = createParseTools({
-        task: "nmap",
-        metadata: raw.metadata,
-        rawKey: raw.key,
-        parserVersion: PARSER_VERSION,
-      });
-      const run = parseNmapResult(raw, tools);
+      const { run } = parseRaw(raw);
       expect(run.hosts.map((h) => [h.address, h.addressType])).toEqual([["::1", "ipv6"]]);
       expect(run.hosts[0].ports.map((p) => [p.portId, p.state, p.service?.name])).toEqual([
         [v6.port, "open", "http"],
@@ -484,13 +472,7 @@ describe("a task scanning several targets (SCAN_REQUESTS)", () => {
       expect(raw.metadata.scanId).toBe(e.scanId);
       expect(raw.metadata.request).toEqual(e.request);
       // The parser, unchanged, sees one host: this target, with its own demo port open.
-      const tools = createParseTools({
-        task: "nmap",
-        metadata: raw.metadata,
-        rawKey: raw.key,
-        parserVersion: PARSER_VERSION,
-      });
-      const run = parseNmapResult(raw, tools);
+      const { run, tools } = parseRaw(raw);
       expect(run.hosts).toHaveLength(1);
       expect(run.hosts[0].ports.map((p) => [p.portId, p.state])).toEqual([[demo[i].port, "open"]]);
       const hosts = tools

@@ -30,15 +30,21 @@ export function rawResult(
 
 export type Doc = Record<string, unknown>;
 
-/** Run the real parser through the runtime's ParseTools; documents grouped by address then doc type. */
-export function parseDocs(raw: RawResult) {
+/** The real parser over a stored result, through the runtime's ParseTools: its run and the tools. */
+export function parseRaw(raw: RawResult, parsedAt?: Date) {
   const tools = createParseTools({
     task: "nmap",
     metadata: raw.metadata,
     rawKey: raw.key,
     parserVersion: PARSER_VERSION,
+    ...(parsedAt ? { parsedAt } : {}),
   });
-  const run = parseNmapResult(raw, tools);
+  return { run: parseNmapResult(raw, tools), tools };
+}
+
+/** Run the real parser through the runtime's ParseTools; documents grouped by address then doc type. */
+export function parseDocs(raw: RawResult) {
+  const { run, tools } = parseRaw(raw);
   const byHost = new Map<string, Record<string, Doc[]>>();
   const messages = tools.messages();
   for (const m of messages) {
@@ -73,15 +79,7 @@ export function goldenCases(): Record<string, RawResult> {
 
 /** Every document id (doc type and non-temporal key, in message order) and a hash of the message bodies. */
 export function goldenOf(name: string): { ids: string[]; bodiesSha256: string } {
-  const raw = goldenCases()[name];
-  const tools = createParseTools({
-    task: "nmap",
-    metadata: raw.metadata,
-    rawKey: raw.key,
-    parserVersion: PARSER_VERSION,
-    parsedAt: new Date("2026-11-23T11:00:00.000Z"),
-  });
-  parseNmapResult(raw, tools);
+  const { tools } = parseRaw(goldenCases()[name], new Date("2026-11-23T11:00:00.000Z"));
   const messages = tools.messages();
   const ids = messages.flatMap((m) =>
     Object.entries(m.message.docs).flatMap(([type, docs]) => docs.map((d) => `${type} ${d.nonTemporalKey}`)),
