@@ -19,6 +19,7 @@ import {
   LAUNCHER_CONFIG_ENV,
   type LauncherConfig,
 } from "../../src/launcher";
+import { record } from "./records";
 
 const TD = (p: string) => `arn:aws:ecs:eu-west-2:111122223333:task-definition/dev-sec-an-nmap-${p}:1`;
 
@@ -40,28 +41,6 @@ function config(dlqUrl: string, targetsPerTask?: number): LauncherConfig {
   };
 }
 
-let seq = 0;
-function record(request: unknown, attrs: Record<string, string> = {}): SQSRecord {
-  seq += 1;
-  return {
-    messageId: `batch-${String(seq).padStart(6, "0")}`,
-    receiptHandle: `rh-${seq}`,
-    body: typeof request === "string" ? request : JSON.stringify(request),
-    attributes: {
-      ApproximateReceiveCount: "1",
-      SentTimestamp: "1700000000000",
-      SenderId: "AIDA",
-      ApproximateFirstReceiveTimestamp: "1700000000000",
-    },
-    messageAttributes: Object.fromEntries(
-      Object.entries(attrs).map(([k, v]) => [k, { dataType: "String", stringValue: v }]),
-    ),
-    md5OfBody: "",
-    eventSource: "aws:sqs",
-    eventSourceARN: "arn:aws:sqs:eu-west-2:111122223333:dev-sec-an-nmap-task-queue",
-    awsRegion: "eu-west-2",
-  };
-}
 const scan = (i: number, extra: Record<string, unknown> = {}) => ({
   target: `127.0.0.${i}`,
   requestedAt: "2026-11-23T10:00:00Z",

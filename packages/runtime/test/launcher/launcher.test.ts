@@ -21,10 +21,10 @@ import {
   selectProvider,
   type LauncherConfig,
 } from "../../src/launcher";
+import { QUEUE_ARN, record } from "./records";
 
 const TD_NMAP = "arn:aws:ecs:eu-west-2:111122223333:task-definition/dev-sec-an-nmap-nmap:3";
 const TD_FAST = "arn:aws:ecs:eu-west-2:111122223333:task-definition/dev-sec-an-nmap-fast:1";
-const QUEUE_ARN = "arn:aws:sqs:eu-west-2:111122223333:dev-sec-an-nmap-task-queue";
 
 function config(dlqUrl: string): LauncherConfig {
   return {
@@ -49,31 +49,6 @@ const request = (extra: Record<string, unknown> = {}) => ({
   ...extra,
 });
 
-let seq = 0;
-function record(body: string, attrs: Record<string, string> = {}): SQSRecord {
-  seq += 1;
-  return {
-    messageId: `00000000-0000-4000-8000-${String(seq).padStart(12, "0")}`,
-    receiptHandle: `rh-${seq}`,
-    body,
-    attributes: {
-      ApproximateReceiveCount: "1",
-      SentTimestamp: "1700000000000",
-      SenderId: "AIDA",
-      ApproximateFirstReceiveTimestamp: "1700000000000",
-    },
-    messageAttributes: Object.fromEntries(
-      Object.entries(attrs).map(([k, v]) => [
-        k,
-        { dataType: "String", stringValue: v, stringListValues: [], binaryListValues: [] },
-      ]),
-    ),
-    md5OfBody: "",
-    eventSource: "aws:sqs",
-    eventSourceARN: QUEUE_ARN,
-    awsRegion: "eu-west-2",
-  };
-}
 const event = (...records: SQSRecord[]): SQSEvent => ({ Records: records });
 const taskArn = (n: number) => `arn:aws:ecs:eu-west-2:111122223333:task/dev-sec-an-scanning-cluster/${n}`;
 
